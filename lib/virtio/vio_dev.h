@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Transport-independent virtio device: the transport ops contract and the
+ * feature negotiation that lives once above it.
+ *
+ * A transport (modern PCI, a software model in tests, later vhost-user)
+ * fills a struct vio_transport_ops. Drivers call only the vio_dev_*
+ * helpers below and the virtqueue engine (vio_vq.h); they never touch
+ * registers themselves.
+ */
+#ifndef VIO_DEV_H
+#define VIO_DEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#include "vio_spec.h"
+
+struct vio_dev;
+
+/** Addresses and size of one queue, as programmed into the device. */
+struct vio_queue_cfg {
+	uint16_t size;          /**< Number of descriptors (power of two). */
+	uint64_t desc_iova;     /**< Descriptor table. */
+	uint64_t avail_iova;    /**< Driver area (avail ring). */
+	uint64_t used_iova;     /**< Device area (used ring). */
+};
+
+/**
+ * Transport operations. Every op is mandatory unless marked optional.
+ * Ops returning int return 0 or a negative errno.
+ */
+struct vio_transport_ops {
+	/** Write 0 to device status and wait until the device reads back 0. */
+	int (*reset)(struct vio_dev *dev);
+	uint8_t (*get_status)(struct vio_dev *dev);
+	void (*set_status)(struct vio_dev *dev, uint8_t status);
+	/** All 64 device feature bits (both select words). */
+	uint64_t (*get_features)(struct vio_dev *dev);
+	/** Write all 64 driver feature bits (both select words). */
+	void (*set_features)(struct vio_dev *dev, uint64_t features);
+	uint8_t (*config_generation)(struct vio_dev *dev);
+	/** Raw device-config access; bounds were checked by the caller. */
+	void (*read_config)(struct vio_dev *dev, size_t offset, void *buf, size_t len);
+	void (*write_config)(struct vio_dev *dev, size_t offset, const void *buf, size_t len);
+	/** Size of the device-specific config area in bytes. */
+	size_t (*config_len)(struct vio_dev *dev);
+	uint16_t (*num_queues)(struct vio_dev *dev);
+	/** Largest size the device accepts for a queue; 0 if unavailable. */
+	uint16_t (*queue_max_size)(struct vio_dev *dev, uint16_t index);
+	/**
+	 * Program size and addresses and enable the queue. On success
+	 * *doorbell is the address to write the queue index to, or NULL when
+	 * the transport wants notify() called instead.
+	 */
+	int (*queue_setup)(struct vio_dev *dev, uint16_t index,
+			   const struct vio_queue_cfg *cfg, volatile void **doorbell);
+	/** Forget a queue's addresses (device must be reset first). Optional. */
+	void (*queue_release)(struct vio_dev *dev, uint16_t index);
+	/** Notify the device about a queue (used when doorbell is NULL). */
+	void (*notify)(struct vio_dev *dev, uint16_t index);
+	/** Read (and thereby acknowledge) the ISR status byte. Optional. */
+	uint8_t (*isr_read)(struct vio_dev *dev);
+};
+
+/** A virtio device as seen by a driver. Embed it in the driver's state. */
+struct vio_dev {
+	const struct vio_transport_ops *ops;
+	uint64_t device_features; /**< Offered, read during negotiation. */
+	uint64_t features;        /**< Negotiated. */
+	char name[64];            /**< For log messages (PCI address, ...). */
+};
+
+/** True when the negotiated feature set contains bit @p bit. */
+static inline bool
+vio_dev_has(const struct vio_dev *dev, unsigned int bit)
+{
+	return (dev->features & VIO_BIT(bit)) != 0;
+}
+
+/**
+ * Reset the device, then negotiate features (section 3.1.1): ACKNOWLEDGE,
+ * DRIVER, read device features, write offered & @p wanted, set FEATURES_OK
+ * and read it back.
+ *
+ * VERSION_1 is mandatory and always requested; ACCESS_PLATFORM is
+ * accepted whenever offered (a device behind an IOMMU needs it).
+ *
+ * @param dev       Device with ops set.
+ * @param wanted    Features the driver can use.
+ * @param required  Features without which the driver cannot work
+ *                  (subset of @p wanted).
+ * @return 0 on success (dev->features holds the result); -ENOTSUP when the
+ *         device lacks VERSION_1 or a required feature or refuses
+ *         FEATURES_OK (FAILED is then set); -EIO when reset fails.
+ */
+int vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required);
+
+/** Set DRIVER_OK once queues are set up. @return 0 or -EIO (device failed). */
+int vio_dev_driver_ok(struct vio_dev *dev);
+
+/** Set FAILED: the driver gave up on the device. */
+void vio_dev_fail(struct vio_dev *dev);
+
+/** Reset the device (stops all queues). @return 0 or -EIO. */
+int vio_dev_reset(struct vio_dev *dev);
+
+/** True when the device has set DEVICE_NEEDS_RESET. */
+bool vio_dev_needs_reset(struct vio_dev *dev);
+
+/**
+ * Read device-specific config with the generation-counter retry
+ * (section 2.5.1): the read repeats until config_generation is the same
+ * before and after.
+ *
+ * @return 0; -ERANGE when [offset, offset+len) is outside the config
+ *         area; -EAGAIN when the generation never settled.
+ */
+int vio_dev_read_config(struct vio_dev *dev, size_t offset, void *buf, size_t len);
+
+/** Write device-specific config. @return 0 or -ERANGE. */
+int vio_dev_write_config(struct vio_dev *dev, size_t offset, const void *buf, size_t len);
+
+#endif /* VIO_DEV_H */

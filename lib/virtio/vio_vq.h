@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Split virtqueue engine (virtio 1.2 section 2.7): descriptor free list,
+ * adding chains, publishing and kicking, harvesting used entries.
+ *
+ * Concurrency: one producer (add/kick) and one consumer (harvest) per
+ * queue, normally the same lcore; no locks. The descriptor table and the
+ * avail ring are driver-written; the used ring is device-written and is
+ * untrusted: every id, len and idx the device writes is validated. A device
+ * that lies gets the queue marked broken and every later call returns
+ * -EIO; the driver never follows a device-written value out of bounds and
+ * never completes a buffer twice.
+ *
+ * Free-list links and per-chain state are kept in driver-private memory,
+ * never read back from the shared descriptor table.
+ */
+#ifndef VIO_VQ_H
+#define VIO_VQ_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_io.h>
+
+#include "vio_dev.h"
+#include "vio_spec.h"
+
+struct vio_dma_region;
+
+/** One buffer of a chain: device address and length. */
+struct vio_sg {
+	uint64_t iova;
+	uint32_t len;
+};
+
+/** Driver-private state of an in-flight chain, indexed by its head. */
+struct vio_vq_slot {
+	void *cookie;      /**< Caller's token; NULL when the head is free. */
+	uint32_t in_len;   /**< Device-writable bytes: the most used.len may be. */
+	uint16_t ndesc;    /**< Descriptors in the chain. */
+	uint16_t last;     /**< Last descriptor of the chain. */
+};
+
+/** A split virtqueue. Fields are read by inline helpers; treat as opaque. */
+struct vio_vq {
+	/* Ring pointers into the DMA region. */
+	struct vio_desc *desc;
+	struct vio_avail *avail;
+	struct vio_used *used;
+	uint16_t size;
+	uint16_t mask;
+	uint16_t index;           /**< Queue index on the device. */
+	bool broken;              /**< Device misbehaved; queue is dead. */
+
+	/* Producer state. */
+	uint16_t free_head;       /**< First free descriptor. */
+	uint16_t num_free;        /**< Free descriptors. */
+	uint16_t avail_shadow;    /**< Next avail idx (not yet published). */
+	uint16_t avail_published; /**< Last idx written to avail->idx. */
+	uint16_t avail_kicked;    /**< avail idx at the last kick decision. */
+
+	/* Consumer state. */
+	uint16_t last_used;       /**< Next used entry to harvest. */
+
+	volatile void *doorbell;  /**< Notify address, NULL: use ops->notify. */
+	struct vio_dev *dev;
+	uint16_t *next_free;      /**< Private free-list / chain links. */
+	struct vio_vq_slot *slots;
+	struct vio_dma_region *ring;
+	uint64_t ring_iova;
+};
+
+/**
+ * Allocate a split queue of @p size descriptors (0: the device maximum)
+ * on @p socket, program it into the device and enable it.
+ *
+ * Call between vio_dev_negotiate() and vio_dev_driver_ok().
+ *
+ * @return 0 with *out set; -EINVAL for a bad size (not a power of two, or
+ *         above the device maximum); -ENOENT when the device has no such
+ *         queue; -ENOMEM; or the transport's error.
+ */
+int vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
+		  struct vio_vq **out);
+
+/**
+ * Free a queue's memory. The device must no longer use it (reset first).
+ * In-flight cookies are not freed: drain them with vio_vq_detach() first.
+ */
+void vio_vq_destroy(struct vio_vq *vq);
+
+/**
+ * Add a chain of @p n_out device-readable buffers followed by @p n_in
+ * device-writable buffers. The chain is not visible to the device until
+ * vio_vq_publish() or vio_vq_kick().
+ *
+ * @param cookie Non-NULL token returned by vio_vq_harvest().
+ * @return 0; -ENOSPC when fewer than n_out + n_in descriptors are free;
+ *         -EINVAL for an empty chain, NULL cookie or zero-length buffer;
+ *         -EIO when the queue is broken.
+ */
+int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
+		     uint16_t n_in, void *cookie);
+
+/**
+ * Harvest up to @p max used chains in completion order.
+ *
+ * @param cookies Receives each chain's cookie.
+ * @param lens    Receives the bytes the device wrote (may be NULL).
+ * @return number harvested (0..max), or -EIO when the queue is (or is now)
+ *         broken because the device wrote an invalid id, len or idx.
+ */
+int vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max);
+
+/**
+ * Take back the cookie of one chain the device never completed (after a
+ * reset), freeing its descriptors. Call until it returns NULL.
+ */
+void *vio_vq_detach(struct vio_vq *vq);
+
+/** Free descriptors. */
+static inline uint16_t
+vio_vq_num_free(const struct vio_vq *vq)
+{
+	return vq->num_free;
+}
+
+/** True when the device misbehaved on this queue. */
+static inline bool
+vio_vq_is_broken(const struct vio_vq *vq)
+{
+	return vq->broken;
+}
+
+/** Mark the queue broken (with a log line saying why). */
+void vio_vq_mark_broken(struct vio_vq *vq, const char *why);
+
+/**
+ * Add one buffer as a whole chain: the single-descriptor fast path used by
+ * the net data path (rx refill, tx with the header in headroom).
+ *
+ * @param writable True for a device-writable buffer (rx), false for tx.
+ * @return 0, -ENOSPC or -EIO (broken).
+ */
+static inline int
+vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, void *cookie)
+{
+	uint16_t head = vq->free_head;
+	struct vio_desc *d;
+	struct vio_vq_slot *s;
+
+	if (unlikely(vq->broken))
+		return -EIO;
+	if (unlikely(vq->num_free == 0))
+		return -ENOSPC;
+	d = &vq->desc[head];
+	d->addr = iova;
+	d->len = len;
+	d->flags = writable ? VIO_DESC_F_WRITE : 0;
+	d->next = 0;
+	s = &vq->slots[head];
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	s->last = head;
+	vq->free_head = vq->next_free[head];
+	vq->num_free--;
+	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
+	vq->avail_shadow++;
+	return 0;
+}
+
+/**
+ * Make every chain added so far visible to the device with one store of
+ * avail->idx.
+ */
+static inline void
+vio_vq_publish(struct vio_vq *vq)
+{
+	if (vq->avail_shadow == vq->avail_published)
+		return;
+	/*
+	 * Section 2.7.13.2: descriptor-table and avail-ring writes must be
+	 * visible to the device before the idx that exposes them. The
+	 * release store orders all earlier stores before it (a compiler
+	 * barrier on x86, where stores are not reordered with stores).
+	 */
+	__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELEASE);
+	vq->avail_published = vq->avail_shadow;
+}
+
+/** Write the doorbell unconditionally. */
+static inline void
+vio_vq_notify(struct vio_vq *vq)
+{
+	if (likely(vq->doorbell != NULL))
+		/* rte_write16 puts an I/O write barrier before the MMIO store. */
+		rte_write16(vq->index, vq->doorbell);
+	else
+		vq->dev->ops->notify(vq->dev, vq->index);
+}
+
+/**
+ * Publish and notify the device if it has new buffers and has not
+ * suppressed notifications. At most one doorbell write per call.
+ *
+ * @return true when the doorbell was written.
+ */
+static inline bool
+vio_vq_kick(struct vio_vq *vq)
+{
+	uint16_t flags;
+
+	vio_vq_publish(vq);
+	if (vq->avail_published == vq->avail_kicked)
+		return false;
+	vq->avail_kicked = vq->avail_published;
+	/*
+	 * Section 2.7.13.4: the avail->idx store must be globally visible
+	 * before we read used->flags; otherwise a device that clears
+	 * NO_NOTIFY and then checks avail->idx could miss our update and we
+	 * would both sleep. Store->load ordering needs a full barrier.
+	 */
+	rte_smp_mb();
+	flags = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
+	if (flags & VIO_USED_F_NO_NOTIFY)
+		return false;
+	vio_vq_notify(vq);
+	return true;
+}
+
+/** Used entries the device has published but we have not harvested. */
+static inline uint16_t
+vio_vq_used_pending(const struct vio_vq *vq)
+{
+	return (uint16_t)(__atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED) - vq->last_used);
+}
+
+#endif /* VIO_VQ_H */
