@@ -99,6 +99,7 @@ check_os()
 	[ -r /etc/os-release ] || die "no /etc/os-release: Vireo supports Debian 12 only"
 	# shellcheck disable=SC1091
 	id=$(. /etc/os-release && echo "${ID:-}")
+	# shellcheck disable=SC1091
 	version_id=$(. /etc/os-release && echo "${VERSION_ID:-}")
 	if [ "$id" != debian ] || [ "$version_id" != 12 ]; then
 		die "this is '$id $version_id'; Vireo's set-up supports Debian 12 (bookworm) only"
@@ -388,6 +389,7 @@ install_sdk_headers()
 	warn_debian_patches "$tmp/src"
 
 	# The set must compile against the installed DPDK, as the drivers use it.
+	# shellcheck disable=SC2046 # pkg-config output is a list of flags
 	if ! printf '#include <%s>\n' ethdev_driver.h ethdev_pci.h ethdev_vdev.h \
 		bus_pci_driver.h bus_vdev_driver.h dev_driver.h bus_driver.h |
 		cc -fsyntax-only -x c -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API \
