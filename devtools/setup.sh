@@ -392,7 +392,7 @@ install_sdk_headers()
 	# shellcheck disable=SC2046 # pkg-config output is a list of flags
 	if ! printf '#include <%s>\n' ethdev_driver.h ethdev_pci.h ethdev_vdev.h \
 		bus_pci_driver.h bus_vdev_driver.h dev_driver.h bus_driver.h |
-		cc -fsyntax-only -x c -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API \
+		gcc -fsyntax-only -x c -DALLOW_INTERNAL_API -DALLOW_EXPERIMENTAL_API \
 			-I"$tmp/out/include" $(pkg-config --cflags libdpdk) - 2>"$tmp/cc.log"; then
 		cat "$tmp/cc.log" >&2
 		die "the extracted SDK headers do not compile against the installed DPDK"
