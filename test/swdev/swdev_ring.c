@@ -283,14 +283,19 @@ unpop(struct swdev_queue *q, const struct swdev_chain *c)
 	q->popped--;
 }
 
+/*
+ * A descriptor in no chain the device holds. Searched from the top: a
+ * driver hands out low indexes first, so the top one is most likely free
+ * on the driver's side too (not merely completed and not yet harvested).
+ */
 static uint16_t
 find_free_desc(const struct swdev_queue *q)
 {
 	uint16_t i;
 
-	for (i = 0; i < q->cfg.size; i++)
-		if (q->owner[i] == SWDEV_FREE)
-			return i;
+	for (i = q->cfg.size; i > 0; i--)
+		if (q->owner[i - 1] == SWDEV_FREE)
+			return i - 1;
 	return q->cfg.size; /* None free: out of range is bogus too. */
 }
 
