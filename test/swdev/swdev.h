@@ -136,6 +136,7 @@ struct swdev_queue {
 	bool no_notify;
 	bool use_doorbell;
 	volatile uint16_t doorbell; /**< Doorbell "register" when use_doorbell. */
+	int setup_error;            /**< queue_setup fails with this (0: works). */
 	enum swdev_fault fault;
 	uint32_t fault_value;
 

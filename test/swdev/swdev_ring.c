@@ -110,6 +110,8 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 				cfg->size, q->max_size);
 		return -EINVAL;
 	}
+	if (q->setup_error != 0)
+		return q->setup_error; /* A device that fails on demand. */
 	if (!swdev_eal_iova_va())
 		return -ENOTSUP;
 	rc = check_rings(sw, index, cfg);

@@ -286,6 +286,11 @@ test_create_errors(void **state)
 	assert_null(vq);
 	assert_false(f->sw->q[0].enabled);
 	assert_int_equal(mz_count(), mz);
+	/* The transport fails the setup: its error comes back, nothing leaks. */
+	f->sw->q[1].setup_error = -EIO;
+	assert_int_equal(vio_vq_create(f->dev, 1, 8, SOCKET_ID_ANY, &vq), -EIO);
+	assert_int_equal(mz_count(), mz);
+	vio_vq_destroy(NULL);
 	/* A device whose maximum is the spec maximum. */
 	swdev_set_queue_max(f->sw, 2, 32768);
 	open_q(f, 2, 32768);
@@ -351,6 +356,9 @@ test_chain(void **state)
 		assert_int_equal(seen.seg[i].len, lens[i]);
 		assert_int_equal(seen.seg[i].writable, i >= 2);
 	}
+	assert_int_equal(vio_vq_used_pending(vq), 1);
+	/* max 0 takes nothing. */
+	assert_int_equal(vio_vq_harvest(vq, &c, &len, 0), 0);
 	assert_int_equal(vio_vq_used_pending(vq), 1);
 	assert_int_equal(vio_vq_harvest(vq, &c, &len, 1), 1);
 	assert_int_equal(track_done(f, c), 0);
@@ -943,6 +951,13 @@ test_idx_small_jump(void **state)
 	lie_once(*state, SWDEV_FAULT_IDX_JUMP, 2, false);
 }
 
+/* used idx moves backwards. */
+static void
+test_idx_backwards(void **state)
+{
+	lie_once(*state, SWDEV_FAULT_IDX_JUMP, 0xfffe, false);
+}
+
 /* Same head completed twice, a third chain behind it. */
 static void
 test_double_completion(void **state)
@@ -1045,6 +1060,7 @@ main(void)
 		T(test_len_on_readonly_chain),
 		T(test_idx_jump),
 		T(test_idx_small_jump),
+		T(test_idx_backwards),
 		T(test_double_completion),
 		T(test_completion_of_unpublished_chain),
 	};
