@@ -16,16 +16,11 @@
 #include "swdev_internal.h"
 
 static const char *const violation_names[SWDEV_V_COUNT] = {
-	[SWDEV_V_STATUS] = "status",
-	[SWDEV_V_FEATURES] = "features",
-	[SWDEV_V_CONFIG] = "config",
-	[SWDEV_V_QUEUE_SETUP] = "queue-setup",
-	[SWDEV_V_AVAIL_IDX] = "avail-idx",
-	[SWDEV_V_HEAD] = "head",
-	[SWDEV_V_CHAIN] = "chain",
-	[SWDEV_V_ORDER] = "order",
-	[SWDEV_V_DESC] = "desc",
-	[SWDEV_V_NOTIFY] = "notify",
+	[SWDEV_V_STATUS] = "status",       [SWDEV_V_FEATURES] = "features",
+	[SWDEV_V_CONFIG] = "config",       [SWDEV_V_QUEUE_SETUP] = "queue-setup",
+	[SWDEV_V_AVAIL_IDX] = "avail-idx", [SWDEV_V_HEAD] = "head",
+	[SWDEV_V_CHAIN] = "chain",         [SWDEV_V_ORDER] = "order",
+	[SWDEV_V_DESC] = "desc",           [SWDEV_V_NOTIFY] = "notify",
 };
 
 void
@@ -146,8 +141,7 @@ op_set_status(struct vio_dev *dev, uint8_t status)
 	if (added & VIO_STATUS_FEATURES_OK)
 		status = features_ok(sw, status);
 	if ((added & VIO_STATUS_DRIVER_OK) && !(old & VIO_STATUS_FEATURES_OK))
-		swdev_violation(sw, SWDEV_V_STATUS, "DRIVER_OK without FEATURES_OK (0x%02x)",
-				old);
+		swdev_violation(sw, SWDEV_V_STATUS, "DRIVER_OK without FEATURES_OK (0x%02x)", old);
 	/* Release: queue setup done before DRIVER_OK is seen by the device thread. */
 	__atomic_store_n(&sw->status, status, __ATOMIC_RELEASE);
 }
@@ -255,8 +249,8 @@ op_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *
 	rc = swdev_queue_setup(sw, index, cfg);
 	pthread_mutex_unlock(&sw->lock);
 	if (rc == 0 && doorbell != NULL)
-		*doorbell = sw->q[index].use_doorbell ? (volatile void *)&sw->q[index].doorbell
-						      : NULL;
+		*doorbell = sw->q[index].use_doorbell ? (volatile void *)&sw->q[index].doorbell :
+							NULL;
 	return rc;
 }
 
@@ -332,8 +326,7 @@ swdev_create(const struct swdev_params *p)
 		return NULL;
 	}
 	sw->vdev.ops = &swdev_transport_ops;
-	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s",
-		 p->name != NULL ? p->name : "swdev");
+	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s", p->name != NULL ? p->name : "swdev");
 	sw->device_features = p->features;
 	sw->features_ok_accept = true;
 	/* With EAL up, every ring and buffer must be EAL memory. */
@@ -407,8 +400,7 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
 	if (q->used != NULL)
-		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0,
-				 __ATOMIC_RELEASE);
+		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&sw->lock);
 }
 

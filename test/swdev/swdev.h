@@ -54,17 +54,17 @@ struct swdev_seg {
 	uint64_t iova;
 	uint32_t len;
 	bool writable;
-	uint16_t desc;        /**< Descriptor index. */
+	uint16_t desc; /**< Descriptor index. */
 };
 
 /** A chain popped from the avail ring (valid only during the handler). */
 struct swdev_chain {
 	uint16_t head;
 	uint16_t nseg;
-	uint16_t n_out;       /**< Leading readable segments. */
-	uint16_t n_in;        /**< Trailing writable segments. */
-	uint32_t out_len;     /**< Readable bytes. */
-	uint32_t in_len;      /**< Writable bytes. */
+	uint16_t n_out;   /**< Leading readable segments. */
+	uint16_t n_in;    /**< Trailing writable segments. */
+	uint32_t out_len; /**< Readable bytes. */
+	uint32_t in_len;  /**< Writable bytes. */
 	struct swdev_seg *seg;
 };
 
@@ -75,14 +75,14 @@ struct swdev;
  * @return bytes written into the writable part (the used len, at most
  *         in_len for an honest device), or SWDEV_DEFER.
  */
-typedef int64_t (*swdev_handler_t)(struct swdev *sw, uint16_t qidx,
-				   const struct swdev_chain *chain, void *arg);
+typedef int64_t (*swdev_handler_t)(struct swdev *sw, uint16_t qidx, const struct swdev_chain *chain,
+				   void *arg);
 
 /** Order in which one swdev_process() batch is written to the used ring. */
 enum swdev_order {
-	SWDEV_ORDER_IN,       /**< Pop order. */
-	SWDEV_ORDER_REVERSE,  /**< Reverse within each batch. */
-	SWDEV_ORDER_SHUFFLE,  /**< Seeded random permutation of each batch. */
+	SWDEV_ORDER_IN,      /**< Pop order. */
+	SWDEV_ORDER_REVERSE, /**< Reverse within each batch. */
+	SWDEV_ORDER_SHUFFLE, /**< Seeded random permutation of each batch. */
 };
 
 /** One-shot faults, applied to the next completion (or publish). */
@@ -99,36 +99,36 @@ enum swdev_fault {
 
 /** Kinds of driver misbehaviour the model detects. */
 enum swdev_violation {
-	SWDEV_V_STATUS,        /**< Bad status transition. */
-	SWDEV_V_FEATURES,      /**< Feature write out of order or not a subset. */
-	SWDEV_V_CONFIG,        /**< Config access out of range. */
-	SWDEV_V_QUEUE_SETUP,   /**< Bad queue index, size, address or timing. */
-	SWDEV_V_AVAIL_IDX,     /**< avail idx moved by more than the ring size. */
-	SWDEV_V_HEAD,          /**< avail entry >= size or a head in flight. */
-	SWDEV_V_CHAIN,         /**< next >= size, loop, shared descriptor. */
-	SWDEV_V_ORDER,         /**< Readable descriptor after a writable one. */
-	SWDEV_V_DESC,          /**< Zero length, INDIRECT, bad address. */
-	SWDEV_V_NOTIFY,        /**< Notify of a queue that is not enabled. */
+	SWDEV_V_STATUS,      /**< Bad status transition. */
+	SWDEV_V_FEATURES,    /**< Feature write out of order or not a subset. */
+	SWDEV_V_CONFIG,      /**< Config access out of range. */
+	SWDEV_V_QUEUE_SETUP, /**< Bad queue index, size, address or timing. */
+	SWDEV_V_AVAIL_IDX,   /**< avail idx moved by more than the ring size. */
+	SWDEV_V_HEAD,        /**< avail entry >= size or a head in flight. */
+	SWDEV_V_CHAIN,       /**< next >= size, loop, shared descriptor. */
+	SWDEV_V_ORDER,       /**< Readable descriptor after a writable one. */
+	SWDEV_V_DESC,        /**< Zero length, INDIRECT, bad address. */
+	SWDEV_V_NOTIFY,      /**< Notify of a queue that is not enabled. */
 	SWDEV_V_COUNT
 };
 
 /** Device-side state of one queue. */
 struct swdev_queue {
-	uint16_t max_size;          /**< 0: the queue does not exist. */
+	uint16_t max_size; /**< 0: the queue does not exist. */
 	bool enabled;
-	bool error;                 /**< Driver violated the ring protocol. */
+	bool error; /**< Driver violated the ring protocol. */
 	struct vio_queue_cfg cfg;
 	struct vio_desc *desc;
 	struct vio_avail *avail;
 	struct vio_used *used;
-	uint16_t last_avail;        /**< Next avail entry to pop. */
-	uint16_t used_idx;          /**< Shadow of used->idx. */
-	uint16_t *owner;            /**< Per descriptor: in-flight head or 0xffff. */
-	uint16_t *dnext;            /**< Per descriptor: chain link as popped. */
-	uint16_t *chain_len;        /**< Per head: descriptors in the chain. */
-	uint32_t *chain_in;         /**< Per head: writable bytes. */
-	struct swdev_seg *segs;     /**< Scratch for the chain being handled. */
-	uint32_t inflight;          /**< Chains popped and not completed. */
+	uint16_t last_avail;    /**< Next avail entry to pop. */
+	uint16_t used_idx;      /**< Shadow of used->idx. */
+	uint16_t *owner;        /**< Per descriptor: in-flight head or 0xffff. */
+	uint16_t *dnext;        /**< Per descriptor: chain link as popped. */
+	uint16_t *chain_len;    /**< Per head: descriptors in the chain. */
+	uint32_t *chain_in;     /**< Per head: writable bytes. */
+	struct swdev_seg *segs; /**< Scratch for the chain being handled. */
+	uint32_t inflight;      /**< Chains popped and not completed. */
 
 	swdev_handler_t handler;
 	void *handler_arg;
@@ -140,35 +140,35 @@ struct swdev_queue {
 	enum swdev_fault fault;
 	uint32_t fault_value;
 
-	uint64_t notifies;          /**< ops->notify calls (atomic). */
-	uint64_t popped;            /**< Chains popped. */
-	uint64_t completed;         /**< Used entries written. */
+	uint64_t notifies;  /**< ops->notify calls (atomic). */
+	uint64_t popped;    /**< Chains popped. */
+	uint64_t completed; /**< Used entries written. */
 };
 
 /** Creation parameters. */
 struct swdev_params {
 	const char *name;
-	uint64_t features;          /**< Offered device features. */
+	uint64_t features; /**< Offered device features. */
 	uint16_t num_queues;
-	uint16_t queue_max_size;    /**< For every queue (0: 256). */
-	size_t config_len;          /**< <= SWDEV_CONFIG_MAX. */
-	const void *config;         /**< Initial config (NULL: zeroes). */
+	uint16_t queue_max_size; /**< For every queue (0: 256). */
+	size_t config_len;       /**< <= SWDEV_CONFIG_MAX. */
+	const void *config;      /**< Initial config (NULL: zeroes). */
 };
 
 /** The software device. Fields are for inspection; prefer the helpers. */
 struct swdev {
-	struct vio_dev vdev;        /**< ops point at swdev_transport_ops. */
+	struct vio_dev vdev; /**< ops point at swdev_transport_ops. */
 	uint64_t device_features;
 	uint64_t driver_features;
-	uint8_t status;             /**< Atomic. */
-	bool features_ok_accept;    /**< FEATURES_OK policy (default true). */
-	bool reset_fail;            /**< reset op reports -EIO. */
-	bool strict_dma;            /**< Buffers must be EAL memory. */
+	uint8_t status;          /**< Atomic. */
+	bool features_ok_accept; /**< FEATURES_OK policy (default true). */
+	bool reset_fail;         /**< reset op reports -EIO. */
+	bool strict_dma;         /**< Buffers must be EAL memory. */
 
 	uint8_t config[SWDEV_CONFIG_MAX];
 	size_t config_len;
 	uint8_t generation;
-	int config_flaps;           /**< Reads that tear (-1: forever). */
+	int config_flaps; /**< Reads that tear (-1: forever). */
 	unsigned int config_reads;
 	unsigned int generation_reads;
 
@@ -178,16 +178,16 @@ struct swdev {
 	uint16_t num_queues;
 	struct swdev_queue *q;
 
-	uint64_t rng;               /**< For SWDEV_ORDER_SHUFFLE. */
+	uint64_t rng; /**< For SWDEV_ORDER_SHUFFLE. */
 	unsigned int violations[SWDEV_V_COUNT];
 	unsigned int violations_total;
 	char last_violation[192];
-	bool quiet;                 /**< Do not print violations to stderr. */
+	bool quiet; /**< Do not print violations to stderr. */
 
-	pthread_mutex_t lock;       /**< Serialises the device side. */
+	pthread_mutex_t lock; /**< Serialises the device side. */
 	pthread_t thread;
 	bool thread_running;
-	bool thread_stop;           /**< Atomic. */
+	bool thread_stop; /**< Atomic. */
 	uint64_t thread_loops;
 };
 
@@ -283,14 +283,11 @@ void swdev_thread_stop(struct swdev *sw);
 /* ---- Handlers. ---- */
 
 /** Default: copy the readable bytes into the writable ones; len = bytes copied. */
-int64_t swdev_handler_echo(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
-			   void *arg);
+int64_t swdev_handler_echo(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
 /** Consume (tx-like): len 0. */
-int64_t swdev_handler_sink(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
-			   void *arg);
+int64_t swdev_handler_sink(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
 /** Fill every writable byte with (uint8_t)(uintptr_t)arg; len = in_len. */
-int64_t swdev_handler_fill(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
-			   void *arg);
+int64_t swdev_handler_fill(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
 
 /**
  * NIC-like loopback: a chain on this queue (tx) is copied into the next
@@ -300,8 +297,8 @@ int64_t swdev_handler_fill(struct swdev *sw, uint16_t qidx, const struct swdev_c
  */
 struct swdev_loopback {
 	uint16_t peer;
-	uint64_t copied;     /**< Packets moved. */
-	uint64_t truncated;  /**< Packets longer than the rx buffer. */
+	uint64_t copied;    /**< Packets moved. */
+	uint64_t truncated; /**< Packets longer than the rx buffer. */
 };
 int64_t swdev_handler_loopback(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
 			       void *arg);
@@ -313,12 +310,11 @@ int64_t swdev_handler_loopback(struct swdev *sw, uint16_t qidx, const struct swd
  */
 struct swdev_blk {
 	uint8_t *disk;
-	uint64_t capacity;   /**< Sectors of VIO_BLK_SECTOR_SIZE. */
+	uint64_t capacity; /**< Sectors of VIO_BLK_SECTOR_SIZE. */
 	bool read_only;
 	uint64_t requests;
-	uint64_t errors;     /**< Malformed requests (status IOERR / UNSUPP). */
+	uint64_t errors; /**< Malformed requests (status IOERR / UNSUPP). */
 };
-int64_t swdev_handler_blk(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
-			  void *arg);
+int64_t swdev_handler_blk(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
 
 #endif /* SWDEV_H */

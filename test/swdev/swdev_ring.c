@@ -103,8 +103,8 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	q = &sw->q[index];
 	/* Section 3.1.1: queues are set up after FEATURES_OK, before DRIVER_OK. */
 	if (!(st & VIO_STATUS_FEATURES_OK) || (st & VIO_STATUS_DRIVER_OK))
-		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u set up in status 0x%02x",
-				index, st);
+		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u set up in status 0x%02x", index,
+				st);
 	if (!is_pow2(cfg->size) || cfg->size > q->max_size) {
 		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u: size %u (max %u)", index,
 				cfg->size, q->max_size);
@@ -123,8 +123,8 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	q->chain_len = calloc(cfg->size, sizeof(*q->chain_len));
 	q->chain_in = calloc(cfg->size, sizeof(*q->chain_in));
 	q->segs = calloc(cfg->size, sizeof(*q->segs));
-	if (q->owner == NULL || q->dnext == NULL || q->chain_len == NULL ||
-	    q->chain_in == NULL || q->segs == NULL) {
+	if (q->owner == NULL || q->dnext == NULL || q->chain_len == NULL || q->chain_in == NULL ||
+	    q->segs == NULL) {
 		swdev_queue_clear(sw, index);
 		return -ENOMEM;
 	}
@@ -179,9 +179,10 @@ walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c
 		struct swdev_seg *s;
 
 		if (q->owner[idx] != SWDEV_FREE) {
-			swdev_violation(sw, SWDEV_V_CHAIN,
-					"queue %u: chain %u uses desc %u, %s %u", qidx, head, idx,
-					q->owner[idx] == head ? "a loop in chain" : "in flight in chain",
+			swdev_violation(sw, SWDEV_V_CHAIN, "queue %u: chain %u uses desc %u, %s %u",
+					qidx, head, idx,
+					q->owner[idx] == head ? "a loop in chain" :
+								"in flight in chain",
 					q->owner[idx]);
 			return proto_error(q, n);
 		}
@@ -198,8 +199,9 @@ walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c
 			writable_seen = true;
 		} else if (writable_seen) {
 			/* Section 2.7.4.2: readable descriptors come first. */
-			swdev_violation(sw, SWDEV_V_ORDER, "queue %u: chain %u readable desc %u after writable",
-					qidx, head, idx);
+			swdev_violation(sw, SWDEV_V_ORDER,
+					"queue %u: chain %u readable desc %u after writable", qidx,
+					head, idx);
 			return proto_error(q, n);
 		}
 		q->owner[idx] = head;
@@ -262,7 +264,8 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 	head = q->avail->ring[q->last_avail & (q->cfg.size - 1)];
 	if (head >= q->cfg.size || q->owner[head] != SWDEV_FREE) {
 		swdev_violation(sw, SWDEV_V_HEAD, "queue %u: avail[%u] = head %u (%s)", qidx,
-				q->last_avail, head, head >= q->cfg.size ? "out of range" : "in flight");
+				q->last_avail, head,
+				head >= q->cfg.size ? "out of range" : "in flight");
 		q->error = true;
 		return -EPROTO;
 	}

@@ -264,12 +264,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alloc_basic),
-		cmocka_unit_test(test_offsets),
-		cmocka_unit_test(test_alignment),
-		cmocka_unit_test(test_bad_args),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_many_unique),
+		cmocka_unit_test(test_alloc_basic), cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_alignment),   cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_tags),        cmocka_unit_test(test_many_unique),
 		cmocka_unit_test(test_no_leak),
 	};
 

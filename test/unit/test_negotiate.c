@@ -107,8 +107,7 @@ test_subset(void **state)
 			  VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_F_RING_PACKED);
 	uint64_t expect = V1 | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS);
 	struct fixture *f = make(state, offered);
-	static const uint8_t seq[] = { 0, ACK, ACK | DRV, ACK | DRV | FOK,
-				       ACK | DRV | FOK | DOK };
+	static const uint8_t seq[] = { 0, ACK, ACK | DRV, ACK | DRV | FOK, ACK | DRV | FOK | DOK };
 
 	assert_int_equal(vio_dev_negotiate(f->dev, wanted, VIO_BIT(VIO_NET_F_MAC)), 0);
 	assert_int_equal(f->dev->device_features, offered);

@@ -21,23 +21,31 @@
 /* One capability of the synthetic device (pos 0: left out). */
 struct capdef {
 	uint8_t pos;
-	uint8_t id;        /* PCI capability ID (0x09 vendor, 0x11 MSI-X) */
-	uint8_t type;      /* virtio cfg_type */
+	uint8_t id;   /* PCI capability ID (0x09 vendor, 0x11 MSI-X) */
+	uint8_t type; /* virtio cfg_type */
 	uint8_t cap_len;
 	uint8_t bar;
 	uint32_t off;
 	uint32_t len;
-	uint32_t mult;     /* notify only */
+	uint32_t mult; /* notify only */
 };
 
-enum { C_MSIX, C_COMMON, C_ISR, C_DEVICE, C_NOTIFY, C_PCICFG, C_N };
+enum {
+	C_MSIX,
+	C_COMMON,
+	C_ISR,
+	C_DEVICE,
+	C_NOTIFY,
+	C_PCICFG,
+	C_N
+};
 
 struct fixture {
 	uint8_t cfg[CFG_SIZE];
 	struct capdef caps[C_N];
 	uint64_t bar_len[VIO_PCI_NUM_BARS];
-	bool cap_list;      /* status bit 4 */
-	int fail_from;      /* reads touching [fail_from, ...) fail; -1: none */
+	bool cap_list; /* status bit 4 */
+	int fail_from; /* reads touching [fail_from, ...) fail; -1: none */
 	bool short_reads;
 	unsigned int reads;
 	unsigned int oob_reads;

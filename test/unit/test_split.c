@@ -81,8 +81,8 @@ static void
 test_bad_sizes(void **state)
 {
 	static const uint32_t bad[] = {
-		0, 3, 5, 6, 7, 12, 48, 100, 1000, 32767, 32769, 49152,
-		65535, 65536, 131072, 0x80000000u, 0xffffffffu,
+		0,     3,     5,     6,     7,     12,     48,          100,         1000,
+		32767, 32769, 49152, 65535, 65536, 131072, 0x80000000u, 0xffffffffu,
 	};
 	struct vio_split_layout l;
 	unsigned int i;

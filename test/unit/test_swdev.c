@@ -470,8 +470,8 @@ test_no_notify_and_doorbell(void **state)
 	swdev_set_doorbell(f->sw, 1, true);
 	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE);
 	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
-	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER |
-					  VIO_STATUS_FEATURES_OK);
+	dev->ops->set_status(dev,
+			     VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
 	assert_int_equal(dev->ops->queue_setup(dev, 1, &cfg, &db), 0);
 	assert_ptr_equal(db, &f->sw->q[1].doorbell);
 	assert_int_equal(f->r[1].used->flags, VIO_USED_F_NO_NOTIFY);

@@ -28,8 +28,14 @@ unit_eal_init(const char *test, const char *lcores)
 {
 	char prefix[64], lc[32];
 	char *argv[] = {
-		(char *)"unit", (char *)"--no-huge", (char *)"--no-pci", (char *)"-m",
-		(char *)"128", (char *)"--no-shconf", lc, prefix,
+		(char *)"unit",
+		(char *)"--no-huge",
+		(char *)"--no-pci",
+		(char *)"-m",
+		(char *)"128",
+		(char *)"--no-shconf",
+		lc,
+		prefix,
 		(char *)"--log-level=lib.eal:error",
 		(char *)"--log-level=lib.vireo.*:debug",
 	};
