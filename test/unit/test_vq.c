@@ -388,6 +388,59 @@ test_wrap_step(void **state)
 	assert_int_equal(swdev_notify_count(f->sw, 0) > 0, true);
 }
 
+/* The smallest queue (mask 0) across the 16-bit wrap, and the largest, full. */
+static void
+test_extreme_sizes(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *one, *big;
+	uint32_t id, base = 1u << 18;
+	void *c[64];
+	uint32_t l[64];
+	int n, i;
+
+	swdev_set_queue_max(f->sw, 2, 32768);
+	one = open_q(f, 0, 1);
+	big = open_q(f, 2, 32768);
+	go(f);
+	swdev_set_handler(f->sw, 0, swdev_handler_fill, (void *)(uintptr_t)0x5a);
+	for (id = 0; id < 70000; id++) {
+		slot_va(f, id)[0] = 0;
+		assert_int_equal(
+			vio_vq_add_buf(one, slot_iova(f, id), 1 + id % 8, true, cookie(id)), 0);
+		track_add(f, id, 1 + id % 8);
+		assert_int_equal(vio_vq_add_buf(one, slot_iova(f, id), 8, true, cookie(id + 1)),
+				 -ENOSPC);
+		vio_vq_kick(one);
+		assert_int_equal(swdev_process(f->sw, 0, 4), 1);
+		assert_int_equal(vio_vq_harvest(one, c, l, 4), 1);
+		assert_int_equal(track_done(f, c[0]), id);
+		assert_int_equal(l[0], 1 + id % 8);
+		assert_int_equal(slot_va(f, id)[0], 0x5a);
+	}
+	for (id = 0; id < 32768; id++) {
+		assert_int_equal(
+			vio_vq_add_buf(big, slot_iova(f, base + id), 16, true, cookie(base + id)),
+			0);
+		track_add(f, base + id, 16);
+	}
+	assert_int_equal(vio_vq_num_free(big), 0);
+	swdev_set_handler(f->sw, 2, swdev_handler_fill, (void *)(uintptr_t)0x3c);
+	vio_vq_kick(big);
+	while (swdev_process(f->sw, 2, SWDEV_BATCH_MAX) > 0)
+		;
+	assert_int_equal(vio_vq_used_pending(big), 32768);
+	for (id = 0; id < 32768; id += n) {
+		n = vio_vq_harvest(big, c, l, RTE_DIM(c));
+		assert_true(n > 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(track_done(f, c[i]), base + id + i);
+			assert_int_equal(l[i], 16);
+		}
+	}
+	assert_int_equal(vio_vq_num_free(big), 32768);
+}
+
 /* The same with the device polling on another thread. */
 static void
 test_wrap_threaded(void **state)
@@ -639,6 +692,7 @@ main(void)
 		T(test_reverse_completion),
 		T(test_out_of_order),
 		T(test_wrap_step),
+		T(test_extreme_sizes),
 		T(test_wrap_threaded),
 		T(test_random_threaded),
 		T(test_loopback),
