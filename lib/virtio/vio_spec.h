@@ -14,6 +14,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Virtio 1.x structures are little-endian; Vireo reads them natively. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "Vireo supports little-endian CPUs only"
+#endif
+
 /* Device status field, section 2.1. */
 #define VIO_STATUS_RESET 0x00
 #define VIO_STATUS_ACKNOWLEDGE 0x01

@@ -113,7 +113,9 @@ int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
  * @param cookies Receives each chain's cookie.
  * @param lens    Receives the bytes the device wrote (may be NULL).
  * @return number harvested (0..max), or -EIO when the queue is (or is now)
- *         broken because the device wrote an invalid id, len or idx.
+ *         broken because the device wrote an invalid id, len or idx. Chains
+ *         validated before a bad entry are still returned (count > 0); the
+ *         next call then returns -EIO.
  */
 int vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max);
 

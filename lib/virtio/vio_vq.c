@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Split virtqueue engine (virtio 1.2 section 2.7). See vio_vq.h for the
+ * concurrency and trust model.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_malloc.h>
+
+#include "vio_dma.h"
+#include "vio_log.h"
+#include "vio_split.h"
+#include "vio_vq.h"
+
+void
+vio_vq_mark_broken(struct vio_vq *vq, const char *why)
+{
+	if (!vq->broken)
+		VIO_LOG(ERR, "%s: queue %u broken: %s", vq->dev->name, vq->index, why);
+	vq->broken = true;
+}
+
+static void
+vio_vq_init_free_list(struct vio_vq *vq)
+{
+	uint16_t i;
+
+	for (i = 0; i < vq->size; i++) {
+		vq->next_free[i] = (uint16_t)(i + 1);
+		vq->slots[i].cookie = NULL;
+	}
+	vq->free_head = 0;
+	vq->num_free = vq->size;
+}
+
+static int
+vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
+	     struct vio_vq **out)
+{
+	struct vio_split_layout layout;
+	struct vio_vq *vq;
+	char tag[16];
+	void *base;
+
+	if (vio_split_layout_calc(size, &layout) < 0) {
+		VIO_LOG(ERR, "%s: queue %u: size %u is not a power of two in 1..%u", dev->name,
+			index, size, VIO_SPLIT_MAX_SIZE);
+		return -EINVAL;
+	}
+	vq = rte_zmalloc_socket("vio_vq", sizeof(*vq), RTE_CACHE_LINE_SIZE, socket);
+	if (vq == NULL)
+		return -ENOMEM;
+	vq->next_free = rte_malloc_socket("vio_vq_links", sizeof(uint16_t) * size, 0, socket);
+	vq->slots = rte_zmalloc_socket("vio_vq_slots", sizeof(struct vio_vq_slot) * size,
+				       RTE_CACHE_LINE_SIZE, socket);
+	snprintf(tag, sizeof(tag), "vq%u", index);
+	vq->ring = vio_dma_alloc(tag, layout.total_len, VIO_SPLIT_USED_ALIGN, socket);
+	if (vq->next_free == NULL || vq->slots == NULL || vq->ring == NULL) {
+		vio_vq_destroy(vq);
+		return -ENOMEM;
+	}
+	base = vio_dma_va(vq->ring);
+	vq->ring_iova = vio_dma_iova(vq->ring);
+	vq->desc = RTE_PTR_ADD(base, layout.desc_off);
+	vq->avail = RTE_PTR_ADD(base, layout.avail_off);
+	vq->used = RTE_PTR_ADD(base, layout.used_off);
+	vq->size = size;
+	vq->mask = (uint16_t)(size - 1);
+	vq->index = index;
+	vq->dev = dev;
+	vio_vq_init_free_list(vq);
+	/* We poll: ask the device not to interrupt (section 2.7.7). */
+	vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
+	*out = vq;
+	return 0;
+}
+
+int
+vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
+	      struct vio_vq **out)
+{
+	uint16_t max = dev->ops->queue_max_size(dev, index);
+	struct vio_split_layout layout;
+	struct vio_queue_cfg cfg;
+	struct vio_vq *vq;
+	int rc;
+
+	if (max == 0) {
+		VIO_LOG(ERR, "%s: device has no queue %u", dev->name, index);
+		return -ENOENT;
+	}
+	if (size == 0)
+		size = max;
+	if (size > max) {
+		VIO_LOG(ERR, "%s: queue %u: size %u above the device maximum %u", dev->name,
+			index, size, max);
+		return -EINVAL;
+	}
+	rc = vio_vq_alloc(dev, index, size, socket, &vq);
+	if (rc < 0)
+		return rc;
+	vio_split_layout_calc(size, &layout);
+	cfg.size = size;
+	cfg.desc_iova = vq->ring_iova + layout.desc_off;
+	cfg.avail_iova = vq->ring_iova + layout.avail_off;
+	cfg.used_iova = vq->ring_iova + layout.used_off;
+	rc = dev->ops->queue_setup(dev, index, &cfg, &vq->doorbell);
+	if (rc < 0) {
+		vio_vq_destroy(vq);
+		return rc;
+	}
+	*out = vq;
+	return 0;
+}
+
+void
+vio_vq_destroy(struct vio_vq *vq)
+{
+	if (vq == NULL)
+		return;
+	if (vq->dev != NULL && vq->dev->ops->queue_release != NULL)
+		vq->dev->ops->queue_release(vq->dev, vq->index);
+	vio_dma_free(vq->ring);
+	rte_free(vq->slots);
+	rte_free(vq->next_free);
+	rte_free(vq);
+}
+
+static int
+vio_vq_check_chain(const struct vio_vq *vq, const struct vio_sg *sg, uint16_t n,
+		   const void *cookie)
+{
+	uint16_t i;
+
+	if (n == 0 || cookie == NULL)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (sg[i].len == 0)
+			return -EINVAL;
+	if (n > vq->num_free)
+		return -ENOSPC;
+	return 0;
+}
+
+int
+vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+		 void *cookie)
+{
+	uint16_t n = (uint16_t)(n_out + n_in);
+	uint16_t head = vq->free_head, cur = head, i;
+	uint32_t in_len = 0;
+	struct vio_desc *d = NULL;
+	int rc;
+
+	if (unlikely(vq->broken))
+		return -EIO;
+	if (unlikely(n < n_out)) /* n_out + n_in overflowed */
+		return -EINVAL;
+	rc = vio_vq_check_chain(vq, sg, n, cookie);
+	if (rc < 0)
+		return rc;
+	/*
+	 * The chain takes the first n free descriptors; their private links
+	 * stay intact, so the chain can be walked (and freed in O(1)) without
+	 * reading the shared table back.
+	 */
+	for (i = 0; i < n; i++) {
+		d = &vq->desc[cur];
+		d->addr = sg[i].iova;
+		d->len = sg[i].len;
+		d->flags = i < n_out ? 0 : VIO_DESC_F_WRITE;
+		if (i >= n_out)
+			in_len += sg[i].len;
+		if (i + 1 < n) {
+			d->flags |= VIO_DESC_F_NEXT;
+			d->next = vq->next_free[cur];
+			cur = vq->next_free[cur];
+		}
+	}
+	d->next = 0;
+	vq->slots[head] = (struct vio_vq_slot){
+		.cookie = cookie, .in_len = in_len, .ndesc = n, .last = cur };
+	vq->free_head = vq->next_free[cur];
+	vq->num_free = (uint16_t)(vq->num_free - n);
+	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
+	vq->avail_shadow++;
+	return 0;
+}
+
+/* Return a completed chain's descriptors to the free list. */
+static void *
+vio_vq_free_chain(struct vio_vq *vq, uint16_t head)
+{
+	struct vio_vq_slot *s = &vq->slots[head];
+	void *cookie = s->cookie;
+
+	vq->next_free[s->last] = vq->free_head;
+	vq->free_head = head;
+	vq->num_free = (uint16_t)(vq->num_free + s->ndesc);
+	s->cookie = NULL;
+	return cookie;
+}
+
+/* Validate one used element; on success its chain is released. */
+static int
+vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie,
+		 uint32_t *len)
+{
+	uint32_t id = e->id, l = e->len;
+	char why[96];
+
+	if (unlikely(id >= vq->size || vq->slots[id].cookie == NULL)) {
+		snprintf(why, sizeof(why), "used id %u is not an in-flight chain head", id);
+		vio_vq_mark_broken(vq, why);
+		return -EIO;
+	}
+	if (unlikely(l > vq->slots[id].in_len)) {
+		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
+			 l, vq->slots[id].in_len, id);
+		vio_vq_mark_broken(vq, why);
+		return -EIO;
+	}
+	*len = l;
+	*cookie = vio_vq_free_chain(vq, (uint16_t)id);
+	return 0;
+}
+
+int
+vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
+{
+	uint16_t used_idx, pending, n, i;
+	uint32_t len;
+	char why[64];
+
+	if (unlikely(vq->broken))
+		return -EIO;
+	/*
+	 * Section 2.7.13 (driver side of 2.7.8): the device writes ring
+	 * entries before it advances used->idx. The acquire load keeps our
+	 * reads of those entries after the read of idx.
+	 */
+	used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	pending = (uint16_t)(used_idx - vq->last_used);
+	if (unlikely(pending > vq->size - vq->num_free)) {
+		snprintf(why, sizeof(why), "used idx moved by %u with %u chains in flight",
+			 pending, vq->size - vq->num_free);
+		vio_vq_mark_broken(vq, why);
+		return -EIO;
+	}
+	n = RTE_MIN(pending, max);
+	for (i = 0; i < n; i++) {
+		const struct vio_used_elem *e = &vq->used->ring[vq->last_used & vq->mask];
+
+		/* Chains harvested before a bad entry are still returned;
+		 * the next call reports the broken queue. */
+		if (vio_vq_take_used(vq, e, &cookies[i], &len) < 0)
+			return i > 0 ? i : -EIO;
+		if (lens != NULL)
+			lens[i] = len;
+		vq->last_used++;
+	}
+	return n;
+}
+
+void *
+vio_vq_detach(struct vio_vq *vq)
+{
+	uint16_t i;
+
+	for (i = 0; i < vq->size; i++)
+		if (vq->slots[i].cookie != NULL)
+			return vio_vq_free_chain(vq, i);
+	return NULL;
+}
