@@ -95,8 +95,8 @@ vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required)
 		goto failed;
 	}
 	dev->features = driver_features;
-	VIO_LOG(DEBUG, "%s: negotiated features 0x%" PRIx64 " (offered 0x%" PRIx64 ")",
-		dev->name, driver_features, dev->device_features);
+	VIO_LOG(DEBUG, "%s: negotiated features 0x%" PRIx64 " (offered 0x%" PRIx64 ")", dev->name,
+		driver_features, dev->device_features);
 	return 0;
 
 failed:

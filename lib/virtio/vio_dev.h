@@ -24,10 +24,10 @@ struct vio_dev;
 
 /** Addresses and size of one queue, as programmed into the device. */
 struct vio_queue_cfg {
-	uint16_t size;          /**< Number of descriptors (power of two). */
-	uint64_t desc_iova;     /**< Descriptor table. */
-	uint64_t avail_iova;    /**< Driver area (avail ring). */
-	uint64_t used_iova;     /**< Device area (used ring). */
+	uint16_t size;       /**< Number of descriptors (power of two). */
+	uint64_t desc_iova;  /**< Descriptor table. */
+	uint64_t avail_iova; /**< Driver area (avail ring). */
+	uint64_t used_iova;  /**< Device area (used ring). */
 };
 
 /**
@@ -57,8 +57,8 @@ struct vio_transport_ops {
 	 * *doorbell is the address to write the queue index to, or NULL when
 	 * the transport wants notify() called instead.
 	 */
-	int (*queue_setup)(struct vio_dev *dev, uint16_t index,
-			   const struct vio_queue_cfg *cfg, volatile void **doorbell);
+	int (*queue_setup)(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
+			   volatile void **doorbell);
 	/** Forget a queue's addresses (device must be reset first). Optional. */
 	void (*queue_release)(struct vio_dev *dev, uint16_t index);
 	/** Notify the device about a queue (used when doorbell is NULL). */

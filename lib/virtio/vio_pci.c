@@ -156,9 +156,11 @@ vio_pci_queue_doorbell(struct vio_pci_dev *p, uint16_t index, volatile void **do
 	uint32_t offset;
 
 	if (vio_pci_doorbell_offset(&p->caps, notify_off, &offset) < 0) {
-		VIO_LOG(ERR, "%s: queue %u doorbell (notify_off %u x %u) is outside the %u-byte "
-			"notify region", p->vdev.name, index, notify_off,
-			p->caps.notify_off_multiplier, p->caps.notify.length);
+		VIO_LOG(ERR,
+			"%s: queue %u doorbell (notify_off %u x %u) is outside the %u-byte "
+			"notify region",
+			p->vdev.name, index, notify_off, p->caps.notify_off_multiplier,
+			p->caps.notify.length);
 		return -ERANGE;
 	}
 	*doorbell = p->notify_base + offset;
@@ -250,7 +252,8 @@ vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id)
 		return true;
 	/* Transitional IDs 0x1000.. map to virtio IDs through the subsystem ID. */
 	transitional = virtio_id == VIO_ID_NET ? VIO_PCI_TRANSITIONAL_NET :
-		       virtio_id == VIO_ID_BLK ? VIO_PCI_TRANSITIONAL_BLK : 0;
+		       virtio_id == VIO_ID_BLK ? VIO_PCI_TRANSITIONAL_BLK :
+						 0;
 	return transitional != 0 && pci->id.device_id == transitional;
 }
 
@@ -272,7 +275,7 @@ vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci)
 	if (rc < 0)
 		return rc;
 	dev->common = (volatile struct vio_pci_common_cfg *)vio_pci_region_va(pci,
-									    &dev->caps.common);
+									      &dev->caps.common);
 	dev->notify_base = vio_pci_region_va(pci, &dev->caps.notify);
 	dev->isr = vio_pci_region_va(pci, &dev->caps.isr);
 	dev->device_cfg = vio_pci_region_va(pci, &dev->caps.device);

@@ -65,9 +65,8 @@ typedef int (*vio_pci_cfg_read_t)(void *ctx, void *buf, size_t len, size_t offse
  *         a capability is missing or malformed; -ELOOP for a looping
  *         list; -EIO when config space cannot be read.
  */
-int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx,
-		       const uint64_t bar_len[VIO_PCI_NUM_BARS], const char *name,
-		       struct vio_pci_caps *caps);
+int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const uint64_t bar_len[VIO_PCI_NUM_BARS],
+		       const char *name, struct vio_pci_caps *caps);
 
 /**
  * Compute a queue's doorbell offset inside the notify region:

@@ -48,8 +48,8 @@ static int
 vio_pci_cfg_read(struct vio_pci_walk *w, void *buf, size_t len, size_t offset)
 {
 	if (w->read(w->ctx, buf, len, offset) != (int)len) {
-		VIO_LOG(ERR, "%s: cannot read %zu bytes of PCI config space at 0x%zx", w->name,
-			len, offset);
+		VIO_LOG(ERR, "%s: cannot read %zu bytes of PCI config space at 0x%zx", w->name, len,
+			offset);
 		return -EIO;
 	}
 	return 0;
@@ -82,9 +82,11 @@ vio_pci_check_region(const struct vio_pci_walk *w, const struct vio_pci_cap *cap
 		return -EINVAL;
 	}
 	if (end > w->bar_len[cap->bar]) {
-		VIO_LOG(ERR, "%s: %s capability [0x%" PRIx32 ", +0x%" PRIx32 ") exceeds BAR %u "
-			"(0x%" PRIx64 " bytes)", w->name, rule->what, cap->offset, cap->length,
-			cap->bar, w->bar_len[cap->bar]);
+		VIO_LOG(ERR,
+			"%s: %s capability [0x%" PRIx32 ", +0x%" PRIx32 ") exceeds BAR %u "
+			"(0x%" PRIx64 " bytes)",
+			w->name, rule->what, cap->offset, cap->length, cap->bar,
+			w->bar_len[cap->bar]);
 		return -EINVAL;
 	}
 	return 0;
@@ -240,8 +242,10 @@ vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const uint64_t bar_len[VI
 	if (rc < 0)
 		return rc;
 	if (!w.found[VIO_PCI_CAP_COMMON_CFG]) {
-		VIO_LOG(NOTICE, "%s: no virtio common-config capability: legacy-only device, "
-			"not supported (modern virtio 1.x required)", name);
+		VIO_LOG(NOTICE,
+			"%s: no virtio common-config capability: legacy-only device, "
+			"not supported (modern virtio 1.x required)",
+			name);
 		return -ENODEV;
 	}
 	for (i = 0; i < RTE_DIM(needed); i++) {

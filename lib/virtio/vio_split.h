@@ -20,14 +20,14 @@
 
 /** Offsets and sizes of one split queue's parts. */
 struct vio_split_layout {
-	uint32_t size;       /**< Queue size (descriptors). */
-	size_t desc_off;     /**< Always 0. */
-	size_t desc_len;     /**< 16 * size. */
-	size_t avail_off;    /**< Directly after the descriptor table. */
-	size_t avail_len;    /**< 6 + 2 * size (flags, idx, ring, used_event). */
-	size_t used_off;     /**< Aligned to VIO_SPLIT_USED_ALIGN. */
-	size_t used_len;     /**< 6 + 8 * size (flags, idx, ring, avail_event). */
-	size_t total_len;    /**< Bytes to allocate (multiple of the alignment). */
+	uint32_t size;    /**< Queue size (descriptors). */
+	size_t desc_off;  /**< Always 0. */
+	size_t desc_len;  /**< 16 * size. */
+	size_t avail_off; /**< Directly after the descriptor table. */
+	size_t avail_len; /**< 6 + 2 * size (flags, idx, ring, used_event). */
+	size_t used_off;  /**< Aligned to VIO_SPLIT_USED_ALIGN. */
+	size_t used_len;  /**< 6 + 8 * size (flags, idx, ring, avail_event). */
+	size_t total_len; /**< Bytes to allocate (multiple of the alignment). */
 };
 
 /**

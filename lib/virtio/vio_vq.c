@@ -35,8 +35,7 @@ vio_vq_init_free_list(struct vio_vq *vq)
 }
 
 static int
-vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
-	     struct vio_vq **out)
+vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, struct vio_vq **out)
 {
 	struct vio_split_layout layout;
 	struct vio_vq *vq;
@@ -77,8 +76,7 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
 }
 
 int
-vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
-	      struct vio_vq **out)
+vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, struct vio_vq **out)
 {
 	uint16_t max = dev->ops->queue_max_size(dev, index);
 	struct vio_split_layout layout;
@@ -93,8 +91,8 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
 	if (size == 0)
 		size = max;
 	if (size > max) {
-		VIO_LOG(ERR, "%s: queue %u: size %u above the device maximum %u", dev->name,
-			index, size, max);
+		VIO_LOG(ERR, "%s: queue %u: size %u above the device maximum %u", dev->name, index,
+			size, max);
 		return -EINVAL;
 	}
 	rc = vio_vq_alloc(dev, index, size, socket, &vq);
@@ -128,8 +126,7 @@ vio_vq_destroy(struct vio_vq *vq)
 }
 
 static int
-vio_vq_check_chain(const struct vio_vq *vq, const struct vio_sg *sg, uint16_t n,
-		   const void *cookie)
+vio_vq_check_chain(const struct vio_vq *vq, const struct vio_sg *sg, uint16_t n, const void *cookie)
 {
 	uint16_t i;
 
@@ -180,7 +177,8 @@ vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uin
 	}
 	d->next = 0;
 	vq->slots[head] = (struct vio_vq_slot){
-		.cookie = cookie, .in_len = in_len, .ndesc = n, .last = cur };
+		.cookie = cookie, .in_len = in_len, .ndesc = n, .last = cur
+	};
 	vq->free_head = vq->next_free[cur];
 	vq->num_free = (uint16_t)(vq->num_free - n);
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
@@ -204,8 +202,7 @@ vio_vq_free_chain(struct vio_vq *vq, uint16_t head)
 
 /* Validate one used element; on success its chain is released. */
 static int
-vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie,
-		 uint32_t *len)
+vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie, uint32_t *len)
 {
 	uint32_t id = e->id, l = e->len;
 	char why[96];
@@ -243,8 +240,8 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 	used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 	pending = (uint16_t)(used_idx - vq->last_used);
 	if (unlikely(pending > vq->size - vq->num_free)) {
-		snprintf(why, sizeof(why), "used idx moved by %u with %u chains in flight",
-			 pending, vq->size - vq->num_free);
+		snprintf(why, sizeof(why), "used idx moved by %u with %u descriptors in flight",
+			 pending, (unsigned int)(vq->size - vq->num_free));
 		vio_vq_mark_broken(vq, why);
 		return -EIO;
 	}

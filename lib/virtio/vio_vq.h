@@ -40,10 +40,10 @@ struct vio_sg {
 
 /** Driver-private state of an in-flight chain, indexed by its head. */
 struct vio_vq_slot {
-	void *cookie;      /**< Caller's token; NULL when the head is free. */
-	uint32_t in_len;   /**< Device-writable bytes: the most used.len may be. */
-	uint16_t ndesc;    /**< Descriptors in the chain. */
-	uint16_t last;     /**< Last descriptor of the chain. */
+	void *cookie;    /**< Caller's token; NULL when the head is free. */
+	uint32_t in_len; /**< Device-writable bytes: the most used.len may be. */
+	uint16_t ndesc;  /**< Descriptors in the chain. */
+	uint16_t last;   /**< Last descriptor of the chain. */
 };
 
 /** A split virtqueue. Fields are read by inline helpers; treat as opaque. */
@@ -54,8 +54,8 @@ struct vio_vq {
 	struct vio_used *used;
 	uint16_t size;
 	uint16_t mask;
-	uint16_t index;           /**< Queue index on the device. */
-	bool broken;              /**< Device misbehaved; queue is dead. */
+	uint16_t index; /**< Queue index on the device. */
+	bool broken;    /**< Device misbehaved; queue is dead. */
 
 	/* Producer state. */
 	uint16_t free_head;       /**< First free descriptor. */
@@ -65,11 +65,11 @@ struct vio_vq {
 	uint16_t avail_kicked;    /**< avail idx at the last kick decision. */
 
 	/* Consumer state. */
-	uint16_t last_used;       /**< Next used entry to harvest. */
+	uint16_t last_used; /**< Next used entry to harvest. */
 
-	volatile void *doorbell;  /**< Notify address, NULL: use ops->notify. */
+	volatile void *doorbell; /**< Notify address, NULL: use ops->notify. */
 	struct vio_dev *dev;
-	uint16_t *next_free;      /**< Private free-list / chain links. */
+	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_slot *slots;
 	struct vio_dma_region *ring;
 	uint64_t ring_iova;
@@ -104,8 +104,8 @@ void vio_vq_destroy(struct vio_vq *vq);
  *         -EINVAL for an empty chain, NULL cookie or zero-length buffer;
  *         -EIO when the queue is broken.
  */
-int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
-		     uint16_t n_in, void *cookie);
+int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+		     void *cookie);
 
 /**
  * Harvest up to @p max used chains in completion order.
