@@ -13,6 +13,7 @@
 #include "perf_args.h"
 #include "perf_json.h"
 
+/* clang-format off */
 static const char *const fwd_names[PERF_FWD_COUNT] = {
 	[PERF_FWD_IO] = "io",
 	[PERF_FWD_MAC] = "mac",
@@ -21,6 +22,7 @@ static const char *const fwd_names[PERF_FWD_COUNT] = {
 	[PERF_FWD_RXONLY] = "rxonly",
 	[PERF_FWD_FLOWGEN] = "flowgen",
 };
+/* clang-format on */
 
 const char *
 perf_fwd_name(enum perf_fwd fwd)
@@ -55,8 +57,7 @@ perf_fwd_generates(enum perf_fwd fwd)
 bool
 perf_fwd_forwards(enum perf_fwd fwd)
 {
-	return fwd == PERF_FWD_IO || fwd == PERF_FWD_MAC ||
-		fwd == PERF_FWD_MACSWAP;
+	return fwd == PERF_FWD_IO || fwd == PERF_FWD_MAC || fwd == PERF_FWD_MACSWAP;
 }
 
 unsigned int
@@ -68,8 +69,7 @@ perf_popcount64(uint64_t v)
 unsigned int
 perf_cfg_seg_size(const struct perf_config *cfg)
 {
-	return cfg->seg_size ? cfg->seg_size :
-		cfg->mbuf_size - PERF_MBUF_HEADROOM;
+	return cfg->seg_size ? cfg->seg_size : cfg->mbuf_size - PERF_MBUF_HEADROOM;
 }
 
 unsigned int
@@ -111,8 +111,7 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 
 /* Decimal unsigned in [min, max]; no sign, blanks or trailing junk. */
 static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-		unsigned long *out)
+parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
 	unsigned long long v;
 	char *end;
@@ -137,8 +136,7 @@ parse_seconds(const char *s, double *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 ||
-	    v > PERF_MAX_SECONDS)
+	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > PERF_MAX_SECONDS)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -153,8 +151,7 @@ parse_mac(const char *s, struct perf_mac *mac)
 		const char *p = s + i * 3;
 		char hex[3];
 
-		if (!isxdigit((unsigned char)p[0]) ||
-		    !isxdigit((unsigned char)p[1]))
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
 			return -EINVAL;
 		if (p[2] != (i == 5 ? '\0' : ':'))
 			return -EINVAL;
@@ -228,8 +225,7 @@ parse_fwd_one(const char *s, size_t len, enum perf_fwd *fwd)
 	unsigned int i;
 
 	for (i = 0; i < PERF_FWD_COUNT; i++) {
-		if (strlen(fwd_names[i]) == len &&
-		    strncmp(s, fwd_names[i], len) == 0) {
+		if (strlen(fwd_names[i]) == len && strncmp(s, fwd_names[i], len) == 0) {
 			*fwd = (enum perf_fwd)i;
 			return 0;
 		}
@@ -273,9 +269,9 @@ struct opt_def {
 	const char *name;
 	bool has_arg;
 	opt_fn fn;
-	unsigned long min;	/* for uint options */
+	unsigned long min; /* for uint options */
 	unsigned long max;
-	size_t off;		/* offsetof the unsigned int field */
+	size_t off; /* offsetof the unsigned int field */
 };
 
 static int
@@ -284,9 +280,8 @@ opt_uint(struct opt_ctx *c, const struct opt_def *d, const char *val)
 	unsigned long v;
 
 	if (parse_uint(val, d->min, d->max, &v))
-		return fail(c->err, c->errlen,
-			"--%s: '%s' is not an integer in %lu..%lu",
-			d->name, val, d->min, d->max);
+		return fail(c->err, c->errlen, "--%s: '%s' is not an integer in %lu..%lu", d->name,
+			    val, d->min, d->max);
 	*(unsigned int *)((char *)c->cfg + d->off) = (unsigned int)v;
 	return 0;
 }
@@ -299,8 +294,7 @@ opt_mode(struct opt_ctx *c, const char *name, const char *val)
 	else if (strcmp(val, "blk") == 0)
 		c->cfg->mode = PERF_MODE_BLK;
 	else
-		return fail(c->err, c->errlen,
-			"--%s: unknown mode '%s' (net or blk)", name, val);
+		return fail(c->err, c->errlen, "--%s: unknown mode '%s' (net or blk)", name, val);
 	return 0;
 }
 
@@ -309,9 +303,9 @@ opt_fwd(struct opt_ctx *c, const char *name, const char *val)
 {
 	if (parse_fwd_list(val, c->cfg))
 		return fail(c->err, c->errlen,
-			"--%s: '%s' is not a mode or a comma list of modes "
-			"(io, mac, macswap, txonly, rxonly, flowgen)",
-			name, val);
+			    "--%s: '%s' is not a mode or a comma list of modes "
+			    "(io, mac, macswap, txonly, rxonly, flowgen)",
+			    name, val);
 	return 0;
 }
 
@@ -319,9 +313,8 @@ static int
 opt_portmask(struct opt_ctx *c, const char *name, const char *val)
 {
 	if (parse_portmask(val, &c->cfg->portmask))
-		return fail(c->err, c->errlen,
-			"--%s: '%s' is not a non-zero hexadecimal mask",
-			name, val);
+		return fail(c->err, c->errlen, "--%s: '%s' is not a non-zero hexadecimal mask",
+			    name, val);
 	c->portmask_seen = true;
 	return 0;
 }
@@ -331,8 +324,9 @@ opt_ports(struct opt_ctx *c, const char *name, const char *val)
 {
 	if (parse_port_list(val, &c->cfg->portmask))
 		return fail(c->err, c->errlen,
-			"--%s: '%s' is not a port list like 0,1 or 0-3 "
-			"(ports below %d)", name, val, PERF_MAX_PORTS);
+			    "--%s: '%s' is not a port list like 0,1 or 0-3 "
+			    "(ports below %d)",
+			    name, val, PERF_MAX_PORTS);
 	c->ports_seen = true;
 	return 0;
 }
@@ -343,9 +337,8 @@ opt_seconds(struct opt_ctx *c, const char *name, const char *val)
 	double v;
 
 	if (parse_seconds(val, &v))
-		return fail(c->err, c->errlen,
-			"--%s: '%s' is not a number of seconds (0..%.0f)",
-			name, val, PERF_MAX_SECONDS);
+		return fail(c->err, c->errlen, "--%s: '%s' is not a number of seconds (0..%.0f)",
+			    name, val, PERF_MAX_SECONDS);
 	if (strcmp(name, "duration") == 0)
 		c->cfg->duration = v;
 	else if (strcmp(name, "warmup") == 0)
@@ -369,8 +362,7 @@ opt_dst_mac(struct opt_ctx *c, const char *name, const char *val)
 {
 	if (parse_mac(val, &c->cfg->dst_mac))
 		return fail(c->err, c->errlen,
-			"--%s: '%s' is not a MAC address like 02:00:00:00:00:01",
-			name, val);
+			    "--%s: '%s' is not a MAC address like 02:00:00:00:00:01", name, val);
 	c->cfg->dst_mac_set = true;
 	return 0;
 }
@@ -394,9 +386,8 @@ opt_eth_peer(struct opt_ctx *c, const char *name, const char *val)
 	c->cfg->eth_peer_mask |= UINT64_C(1) << port;
 	return 0;
 bad:
-	return fail(c->err, c->errlen,
-		"--%s: '%s' is not PORT,MAC (e.g. 0,02:00:00:00:00:01)",
-		name, val);
+	return fail(c->err, c->errlen, "--%s: '%s' is not PORT,MAC (e.g. 0,02:00:00:00:00:01)",
+		    name, val);
 }
 
 static int
@@ -407,8 +398,7 @@ opt_promisc(struct opt_ctx *c, const char *name, const char *val)
 	else if (strcmp(val, "off") == 0)
 		c->cfg->promisc = false;
 	else
-		return fail(c->err, c->errlen, "--%s: '%s' is not on or off",
-			name, val);
+		return fail(c->err, c->errlen, "--%s: '%s' is not on or off", name, val);
 	return 0;
 }
 
@@ -420,8 +410,7 @@ opt_topology(struct opt_ctx *c, const char *name, const char *val)
 	else if (strcmp(val, "loop") == 0)
 		c->cfg->topology = PERF_TOPO_LOOP;
 	else
-		return fail(c->err, c->errlen,
-			"--%s: '%s' is not paired or loop", name, val);
+		return fail(c->err, c->errlen, "--%s: '%s' is not paired or loop", name, val);
 	return 0;
 }
 
@@ -443,8 +432,10 @@ opt_help(struct opt_ctx *c, const char *name, const char *val)
 	return 0;
 }
 
-#define UOPT(n, field, lo, hi) \
-	{ n, true, NULL, lo, hi, offsetof(struct perf_config, field) }
+#define UOPT(n, field, lo, hi)                                             \
+	{                                                                  \
+		n, true, NULL, lo, hi, offsetof(struct perf_config, field) \
+	}
 
 static const struct opt_def opts[] = {
 	{ "mode", true, opt_mode, 0, 0, 0 },
@@ -479,8 +470,7 @@ find_opt(const char *name, size_t len)
 	size_t i;
 
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
-		if (strlen(opts[i].name) == len &&
-		    strncmp(opts[i].name, name, len) == 0)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
 			return &opts[i];
 	return NULL;
 }
@@ -493,31 +483,27 @@ check_config(struct opt_ctx *c)
 	unsigned int i;
 
 	if (c->portmask_seen && c->ports_seen)
-		return fail(c->err, c->errlen,
-			"use either --portmask or --ports, not both");
-	if (cfg->nb_fwd > 1 && cfg->portmask != 0 &&
-	    cfg->nb_fwd != perf_popcount64(cfg->portmask))
-		return fail(c->err, c->errlen,
-			"--forward-mode lists %u modes for %u ports",
-			cfg->nb_fwd, perf_popcount64(cfg->portmask));
+		return fail(c->err, c->errlen, "use either --portmask or --ports, not both");
+	if (cfg->nb_fwd > 1 && cfg->portmask != 0 && cfg->nb_fwd != perf_popcount64(cfg->portmask))
+		return fail(c->err, c->errlen, "--forward-mode lists %u modes for %u ports",
+			    cfg->nb_fwd, perf_popcount64(cfg->portmask));
 	for (i = 0; i < cfg->nb_fwd; i++)
 		if (perf_fwd_forwards(cfg->fwd[i]) && cfg->rxq != cfg->txq)
 			return fail(c->err, c->errlen,
-				"%s mode forwards rx queue N to tx queue N: "
-				"--rxq (%u) and --txq (%u) must be equal",
-				perf_fwd_name(cfg->fwd[i]), cfg->rxq, cfg->txq);
+				    "%s mode forwards rx queue N to tx queue N: "
+				    "--rxq (%u) and --txq (%u) must be equal",
+				    perf_fwd_name(cfg->fwd[i]), cfg->rxq, cfg->txq);
 	if (cfg->seg_size > cfg->mbuf_size - PERF_MBUF_HEADROOM)
 		return fail(c->err, c->errlen,
-			"--seg-size %u exceeds the mbuf data room %u "
-			"(--mbuf-size %u minus %u headroom)",
-			cfg->seg_size, cfg->mbuf_size - PERF_MBUF_HEADROOM,
-			cfg->mbuf_size, PERF_MBUF_HEADROOM);
+			    "--seg-size %u exceeds the mbuf data room %u "
+			    "(--mbuf-size %u minus %u headroom)",
+			    cfg->seg_size, cfg->mbuf_size - PERF_MBUF_HEADROOM, cfg->mbuf_size,
+			    PERF_MBUF_HEADROOM);
 	return 0;
 }
 
 int
-perf_args_parse(int argc, char **argv, struct perf_config *cfg,
-		char *err, size_t errlen)
+perf_args_parse(int argc, char **argv, struct perf_config *cfg, char *err, size_t errlen)
 {
 	struct opt_ctx c = { .cfg = cfg, .err = err, .errlen = errlen };
 	int i;
@@ -548,8 +534,7 @@ perf_args_parse(int argc, char **argv, struct perf_config *cfg,
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return fail(err, errlen, "--%s needs a value",
-					d->name);
+				return fail(err, errlen, "--%s needs a value", d->name);
 		} else if (eq != NULL) {
 			return fail(err, errlen, "--%s takes no value", d->name);
 		}
@@ -564,33 +549,33 @@ void
 perf_args_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-"Usage: %s [EAL args] -- [options]\n"
-"Measures packet throughput of any ethdev port (net mode).\n"
-"  --mode net|blk            engine (blk: not available yet)\n"
-"  --forward-mode M[,M...]   io|mac|macswap|txonly|rxonly|flowgen (default io);\n"
-"                            a list gives one mode per port, in port order\n"
-"  --portmask HEX | --ports LIST   ports to use (default: all)\n"
-"  --port-topology paired|loop     forwarding peer (default paired: 0<->1)\n"
-"  --rxq N / --txq N         queues per port, one worker lcore each (default 1)\n"
-"  --burst N                 packets per burst, 1..%d (default 32)\n"
-"  --rxd N / --txd N         descriptors per queue (default: driver's)\n"
-"  --pkt-size N              frame bytes without FCS, %d..%d (default 64)\n"
-"  --seg-size N              bytes per segment of generated packets\n"
-"                            (default: mbuf data room)\n"
-"  --mbufs N                 mempool size (default: computed)\n"
-"  --mbuf-size N             mbuf buffer size incl. %d headroom (default %d)\n"
-"  --flows N                 flowgen: UDP source ports cycled (default 1024)\n"
-"  --duration S              measured seconds (default 0: until Ctrl-C)\n"
-"  --warmup S                seconds run before measuring (default 0)\n"
-"  --stats-period S          live stats period (default 1, 0: off)\n"
-"  --json FILE               write every figure as JSON\n"
-"  --dst-mac MAC             destination MAC for mac/txonly/flowgen\n"
-"  --eth-peer N,MAC          destination MAC for port N\n"
-"  --promisc on|off          promiscuous mode (default on)\n"
-"  --tx-first                io/mac/macswap: send one burst first\n"
-"  --help                    this text\n",
-		prog, PERF_MAX_BURST, PERF_MIN_PKT_SIZE, PERF_MAX_PKT_SIZE,
-		PERF_MBUF_HEADROOM, PERF_MBUF_SIZE_DEFAULT);
+		"Usage: %s [EAL args] -- [options]\n"
+		"Measures packet throughput of any ethdev port (net mode).\n"
+		"  --mode net|blk            engine (blk: not available yet)\n"
+		"  --forward-mode M[,M...]   io|mac|macswap|txonly|rxonly|flowgen (default io);\n"
+		"                            a list gives one mode per port, in port order\n"
+		"  --portmask HEX | --ports LIST   ports to use (default: all)\n"
+		"  --port-topology paired|loop     forwarding peer (default paired: 0<->1)\n"
+		"  --rxq N / --txq N         queues per port, one worker lcore each (default 1)\n"
+		"  --burst N                 packets per burst, 1..%d (default 32)\n"
+		"  --rxd N / --txd N         descriptors per queue (default: driver's)\n"
+		"  --pkt-size N              frame bytes without FCS, %d..%d (default 64)\n"
+		"  --seg-size N              bytes per segment of generated packets\n"
+		"                            (default: mbuf data room)\n"
+		"  --mbufs N                 mempool size (default: computed)\n"
+		"  --mbuf-size N             mbuf buffer size incl. %d headroom (default %d)\n"
+		"  --flows N                 flowgen: UDP source ports cycled (default 1024)\n"
+		"  --duration S              measured seconds (default 0: until Ctrl-C)\n"
+		"  --warmup S                seconds run before measuring (default 0)\n"
+		"  --stats-period S          live stats period (default 1, 0: off)\n"
+		"  --json FILE               write every figure as JSON\n"
+		"  --dst-mac MAC             destination MAC for mac/txonly/flowgen\n"
+		"  --eth-peer N,MAC          destination MAC for port N\n"
+		"  --promisc on|off          promiscuous mode (default on)\n"
+		"  --tx-first                io/mac/macswap: send one burst first\n"
+		"  --help                    this text\n",
+		prog, PERF_MAX_BURST, PERF_MIN_PKT_SIZE, PERF_MAX_PKT_SIZE, PERF_MBUF_HEADROOM,
+		PERF_MBUF_SIZE_DEFAULT);
 }
 
 static void
@@ -598,8 +583,8 @@ json_mac(struct perf_json *j, const char *key, const struct perf_mac *m)
 {
 	char buf[18];
 
-	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
-		m->b[0], m->b[1], m->b[2], m->b[3], m->b[4], m->b[5]);
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m->b[0], m->b[1], m->b[2],
+		 m->b[3], m->b[4], m->b[5]);
 	perf_json_str(j, key, buf);
 }
 
@@ -615,7 +600,7 @@ perf_args_json(struct perf_json *j, const struct perf_config *cfg)
 	for (i = 0; i < cfg->nb_fwd; i++)
 		perf_json_str(j, NULL, perf_fwd_name(cfg->fwd[i]));
 	perf_json_arr_end(j);
-	perf_json_arr_begin(j, "ports");	/* empty: every port */
+	perf_json_arr_begin(j, "ports"); /* empty: every port */
 	for (i = 0; i < PERF_MAX_PORTS; i++)
 		if (cfg->portmask & (UINT64_C(1) << i))
 			perf_json_u64(j, NULL, i);

@@ -14,16 +14,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define PERF_MAX_PORTS		64	/* bits in the port mask */
-#define PERF_MAX_QUEUES		1024	/* RTE_MAX_QUEUES_PER_PORT */
-#define PERF_MAX_BURST		512
-#define PERF_MIN_PKT_SIZE	64
-#define PERF_MAX_PKT_SIZE	9000
-#define PERF_MIN_SEG_SIZE	64
-#define PERF_MBUF_HEADROOM	128	/* RTE_PKTMBUF_HEADROOM, checked in perf_net.c */
-#define PERF_MBUF_SIZE_DEFAULT	(2048 + PERF_MBUF_HEADROOM)
-#define PERF_MAX_DESC		32768
-#define PERF_MAX_SECONDS	(7.0 * 24 * 3600)
+#define PERF_MAX_PORTS 64    /* bits in the port mask */
+#define PERF_MAX_QUEUES 1024 /* RTE_MAX_QUEUES_PER_PORT */
+#define PERF_MAX_BURST 512
+#define PERF_MIN_PKT_SIZE 64
+#define PERF_MAX_PKT_SIZE 9000
+#define PERF_MIN_SEG_SIZE 64
+#define PERF_MBUF_HEADROOM 128 /* RTE_PKTMBUF_HEADROOM, checked in perf_net.c */
+#define PERF_MBUF_SIZE_DEFAULT (2048 + PERF_MBUF_HEADROOM)
+#define PERF_MAX_DESC 32768
+#define PERF_MAX_SECONDS (7.0 * 24 * 3600)
 
 enum perf_mode {
 	PERF_MODE_NET,
@@ -42,8 +42,8 @@ enum perf_fwd {
 };
 
 enum perf_topology {
-	PERF_TOPO_PAIRED,	/* forward port 0 <-> 1, 2 <-> 3, ... */
-	PERF_TOPO_LOOP,		/* forward each port to itself */
+	PERF_TOPO_PAIRED, /* forward port 0 <-> 1, 2 <-> 3, ... */
+	PERF_TOPO_LOOP,   /* forward each port to itself */
 };
 
 struct perf_mac {
@@ -55,22 +55,22 @@ struct perf_config {
 	/* one mode for every port, or one per selected port (in port order) */
 	enum perf_fwd fwd[PERF_MAX_PORTS];
 	unsigned int nb_fwd;
-	uint64_t portmask;		/* 0: every available port */
+	uint64_t portmask; /* 0: every available port */
 	unsigned int rxq;
 	unsigned int txq;
 	unsigned int burst;
-	unsigned int rxd;		/* 0: driver default */
+	unsigned int rxd; /* 0: driver default */
 	unsigned int txd;
-	unsigned int pkt_size;		/* frame length without FCS */
-	unsigned int seg_size;		/* 0: mbuf data room */
-	unsigned int mbufs;		/* 0: computed */
-	unsigned int mbuf_size;		/* data room + headroom */
-	unsigned int flows;		/* flowgen */
-	double duration;		/* measured seconds, 0: until signal */
-	double warmup;			/* seconds before the measurement */
-	double stats_period;		/* 0: no live lines */
-	const char *json_path;		/* NULL: no JSON */
-	struct perf_mac dst_mac;	/* --dst-mac: every port */
+	unsigned int pkt_size;   /* frame length without FCS */
+	unsigned int seg_size;   /* 0: mbuf data room */
+	unsigned int mbufs;      /* 0: computed */
+	unsigned int mbuf_size;  /* data room + headroom */
+	unsigned int flows;      /* flowgen */
+	double duration;         /* measured seconds, 0: until signal */
+	double warmup;           /* seconds before the measurement */
+	double stats_period;     /* 0: no live lines */
+	const char *json_path;   /* NULL: no JSON */
+	struct perf_mac dst_mac; /* --dst-mac: every port */
 	bool dst_mac_set;
 	struct perf_mac eth_peer[PERF_MAX_PORTS];
 	uint64_t eth_peer_mask;
@@ -86,8 +86,7 @@ void perf_args_defaults(struct perf_config *cfg);
  * Parse app arguments (argv[0] is the program name, as after EAL's shift).
  * Returns 0, or -EINVAL with a one-line reason in err.
  */
-int perf_args_parse(int argc, char **argv, struct perf_config *cfg,
-		char *err, size_t errlen);
+int perf_args_parse(int argc, char **argv, struct perf_config *cfg, char *err, size_t errlen);
 
 void perf_args_usage(FILE *f, const char *prog);
 

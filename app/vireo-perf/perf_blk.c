@@ -14,7 +14,7 @@ blk_check(const struct perf_config *cfg)
 {
 	(void)cfg;
 	fprintf(stderr, "vireo-perf: blk mode: not available yet "
-		"(it needs the vireo block driver); use --mode net\n");
+			"(it needs the vireo block driver); use --mode net\n");
 	return -ENOTSUP;
 }
 

@@ -37,8 +37,7 @@ perf_stream_build_template(struct perf_stream *s)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(PERF_UDP_SPORT);
 	udp->dst_port = rte_cpu_to_be_16(PERF_UDP_DPORT);
-	udp->dgram_len = rte_cpu_to_be_16(s->pkt_size - RTE_ETHER_HDR_LEN -
-			sizeof(*ip));
+	udp->dgram_len = rte_cpu_to_be_16(s->pkt_size - RTE_ETHER_HDR_LEN - sizeof(*ip));
 	/* UDP checksum 0: "not computed", legal over IPv4 */
 }
 
@@ -80,8 +79,7 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 		return n;
 	}
 
-	if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, s->scratch,
-			n * s->nb_segs) != 0)) {
+	if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, s->scratch, n * s->nb_segs) != 0)) {
 		perf_cnt_add(&s->cnt.alloc_fail, n);
 		return 0;
 	}
@@ -118,8 +116,7 @@ sum_bytes(struct rte_mbuf **pkts, unsigned int n)
 
 /* Transmit n packets, count what went out, free and count the rest. */
 static inline void
-send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n,
-		uint64_t bytes)
+send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64_t bytes)
 {
 	uint16_t sent;
 
@@ -154,14 +151,12 @@ stopping(const struct perf_stream *s)
 }
 
 static inline void
-edit_macs(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n,
-		enum perf_fwd fwd)
+edit_macs(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, enum perf_fwd fwd)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct rte_ether_hdr *eh =
-			rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
 
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));

@@ -57,7 +57,7 @@ value_prefix(struct perf_json *j, const char *key)
 		for (i = 0; i < j->depth; i++)
 			fputs("  ", j->f);
 	} else if (!j->first[0]) {
-		j->error = true;	/* a second top-level value */
+		j->error = true; /* a second top-level value */
 	}
 	j->first[j->depth] = false;
 	if (key != NULL && j->depth > 0) {

@@ -15,9 +15,9 @@
 struct perf_json {
 	FILE *f;
 	unsigned int depth;
-	bool first[PERF_JSON_MAX_DEPTH];	/* nothing written yet at depth */
+	bool first[PERF_JSON_MAX_DEPTH]; /* nothing written yet at depth */
 	bool after_key;
-	bool error;				/* nesting misuse */
+	bool error; /* nesting misuse */
 };
 
 void perf_json_init(struct perf_json *j, FILE *f);

@@ -66,19 +66,18 @@ sleep_ns(uint64_t ns)
 		.tv_nsec = (long)(ns % 1000000000u),
 	};
 
-	nanosleep(&ts, NULL);	/* EINTR on a signal: fine, we re-check */
+	nanosleep(&ts, NULL); /* EINTR on a signal: fine, we re-check */
 }
 
 /* Time the run: warm-up, live lines, duration or a signal. */
 static void
-run_loop(const struct perf_engine *eng, void *ctx,
-		const struct perf_config *cfg)
+run_loop(const struct perf_engine *eng, void *ctx, const struct perf_config *cfg)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t start = rte_rdtsc();
 	uint64_t warm_end = start + (uint64_t)(cfg->warmup * (double)hz);
-	uint64_t end = cfg->duration > 0 ?
-		warm_end + (uint64_t)(cfg->duration * (double)hz) : UINT64_MAX;
+	uint64_t end = cfg->duration > 0 ? warm_end + (uint64_t)(cfg->duration * (double)hz) :
+					   UINT64_MAX;
 	uint64_t period = (uint64_t)(cfg->stats_period * (double)hz);
 	uint64_t next = period ? start + period : UINT64_MAX;
 	bool marked = cfg->warmup <= 0;
@@ -111,16 +110,15 @@ run_loop(const struct perf_engine *eng, void *ctx,
 }
 
 static int
-write_json(const struct perf_engine *eng, void *ctx,
-		const struct perf_config *cfg)
+write_json(const struct perf_engine *eng, void *ctx, const struct perf_config *cfg)
 {
 	struct perf_json j;
 	FILE *f = fopen(cfg->json_path, "w");
 	int ret;
 
 	if (f == NULL) {
-		fprintf(stderr, "vireo-perf: cannot write %s: %s\n",
-			cfg->json_path, strerror(errno));
+		fprintf(stderr, "vireo-perf: cannot write %s: %s\n", cfg->json_path,
+			strerror(errno));
 		return -errno;
 	}
 	perf_json_init(&j, f);
@@ -170,7 +168,7 @@ main(int argc, char **argv)
 	char err[256];
 	int sep = find_separator(argc, argv);
 	char **app_argv;
-	int app_argc = argc - sep;	/* program name + what follows "--" */
+	int app_argc = argc - sep; /* program name + what follows "--" */
 	int ret;
 
 	app_argv = calloc((size_t)app_argc + 1, sizeof(*app_argv));
@@ -178,8 +176,7 @@ main(int argc, char **argv)
 		return EXIT_FAILURE;
 	app_argv[0] = argv[0];
 	if (app_argc > 1)
-		memcpy(&app_argv[1], &argv[sep + 1],
-			sizeof(*app_argv) * (size_t)(app_argc - 1));
+		memcpy(&app_argv[1], &argv[sep + 1], sizeof(*app_argv) * (size_t)(app_argc - 1));
 	if (app_argc < 1)
 		app_argc = 1;
 
@@ -200,8 +197,7 @@ main(int argc, char **argv)
 	/* EAL sees only what precedes "--" */
 	ret = rte_eal_init(sep, argv);
 	if (ret < 0) {
-		fprintf(stderr, "vireo-perf: EAL init failed: %s\n",
-			rte_strerror(rte_errno));
+		fprintf(stderr, "vireo-perf: EAL init failed: %s\n", rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
 	ret = run(eng, &cfg);

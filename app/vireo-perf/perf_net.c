@@ -19,12 +19,12 @@
 #include "perf_net.h"
 
 _Static_assert(PERF_MBUF_HEADROOM == RTE_PKTMBUF_HEADROOM,
-	"perf_args.h must agree with the mbuf headroom");
+	       "perf_args.h must agree with the mbuf headroom");
 _Static_assert(PERF_MAX_QUEUES == RTE_MAX_QUEUES_PER_PORT,
-	"perf_args.h must agree with RTE_MAX_QUEUES_PER_PORT");
+	       "perf_args.h must agree with RTE_MAX_QUEUES_PER_PORT");
 
-#define PERF_POOL_CACHE		256
-#define PERF_DRAIN_MIN		4096
+#define PERF_POOL_CACHE 256
+#define PERF_DRAIN_MIN 4096
 
 #define ERR(...) fprintf(stderr, "vireo-perf: " __VA_ARGS__)
 
@@ -39,26 +39,24 @@ select_ports(struct perf_net *net)
 
 	if (avail == 0) {
 		ERR("no ethdev port found: pass a device to EAL "
-			"(-a <pci-bdf>, or on a host: --no-pci --vdev net_null0)\n");
+		    "(-a <pci-bdf>, or on a host: --no-pci --vdev net_null0)\n");
 		return -ENODEV;
 	}
 	if (mask == 0) {
-		RTE_ETH_FOREACH_DEV(pid)
+		RTE_ETH_FOREACH_DEV (pid)
 			mask |= UINT64_C(1) << pid;
 	}
 	for (bit = 0; bit < PERF_MAX_PORTS; bit++) {
 		if (!(mask & (UINT64_C(1) << bit)))
 			continue;
 		if (bit >= RTE_MAX_ETHPORTS || !rte_eth_dev_is_valid_port(bit)) {
-			ERR("port %u not found (%u port(s) available)\n",
-				bit, avail);
+			ERR("port %u not found (%u port(s) available)\n", bit, avail);
 			return -ENODEV;
 		}
 		net->ports[net->nb_ports++].id = (uint16_t)bit;
 	}
 	if (cfg->nb_fwd > 1 && cfg->nb_fwd != net->nb_ports) {
-		ERR("--forward-mode lists %u modes for %u ports\n",
-			cfg->nb_fwd, net->nb_ports);
+		ERR("--forward-mode lists %u modes for %u ports\n", cfg->nb_fwd, net->nb_ports);
 		return -EINVAL;
 	}
 	return 0;
@@ -72,7 +70,7 @@ peer_index(const struct perf_net *net, unsigned int idx)
 		return idx;
 	if ((idx ^ 1) < net->nb_ports)
 		return idx ^ 1;
-	return idx;	/* odd port out forwards to itself */
+	return idx; /* odd port out forwards to itself */
 }
 
 static void
@@ -140,18 +138,15 @@ configure_port(struct perf_net *net, unsigned int idx)
 
 	ret = rte_eth_dev_info_get(p->id, &info);
 	if (ret != 0) {
-		ERR("port %u: cannot get device info: %s\n", p->id,
-			rte_strerror(-ret));
+		ERR("port %u: cannot get device info: %s\n", p->id, rte_strerror(-ret));
 		return ret;
 	}
-	snprintf(p->driver, sizeof(p->driver), "%s",
-		info.driver_name ? info.driver_name : "?");
+	snprintf(p->driver, sizeof(p->driver), "%s", info.driver_name ? info.driver_name : "?");
 	rte_eth_dev_get_name_by_port(p->id, p->name);
 	if (cfg->rxq > info.max_rx_queues || cfg->txq > info.max_tx_queues) {
 		ERR("port %u (%s): %u rx / %u tx queues requested, the device "
-			"has at most %u rx / %u tx\n", p->id, p->driver,
-			cfg->rxq, cfg->txq, info.max_rx_queues,
-			info.max_tx_queues);
+		    "has at most %u rx / %u tx\n",
+		    p->id, p->driver, cfg->rxq, cfg->txq, info.max_rx_queues, info.max_tx_queues);
 		return -EINVAL;
 	}
 
@@ -159,10 +154,10 @@ configure_port(struct perf_net *net, unsigned int idx)
 	if (net->nb_segs > 1 && port_transmits(net, idx)) {
 		if (!(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)) {
 			ERR("port %u (%s): --pkt-size %u needs %u segments of "
-				"%u bytes, but the device does not offer "
-				"multi-segment tx (RTE_ETH_TX_OFFLOAD_MULTI_SEGS);"
-				" raise --mbuf-size\n", p->id, p->driver,
-				cfg->pkt_size, net->nb_segs, net->seg_size);
+			    "%u bytes, but the device does not offer "
+			    "multi-segment tx (RTE_ETH_TX_OFFLOAD_MULTI_SEGS);"
+			    " raise --mbuf-size\n",
+			    p->id, p->driver, cfg->pkt_size, net->nb_segs, net->seg_size);
 			return -ENOTSUP;
 		}
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -172,45 +167,42 @@ configure_port(struct perf_net *net, unsigned int idx)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else
 			printf("port %u: note: no scattered rx offered; frames "
-				"above %u bytes may be dropped\n", p->id,
-				net->seg_size);
+			       "above %u bytes may be dropped\n",
+			       p->id, net->seg_size);
 	}
 	if (cfg->pkt_size > RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN) {
 		uint32_t mtu = cfg->pkt_size - RTE_ETHER_HDR_LEN;
 
 		if (mtu > info.max_mtu) {
-			printf("port %u: note: MTU %u needed, device maximum %u\n",
-				p->id, mtu, info.max_mtu);
+			printf("port %u: note: MTU %u needed, device maximum %u\n", p->id, mtu,
+			       info.max_mtu);
 			mtu = info.max_mtu;
 		}
 		conf.rxmode.mtu = mtu;
 	}
 
-	ret = rte_eth_dev_configure(p->id, (uint16_t)cfg->rxq,
-			(uint16_t)cfg->txq, &conf);
+	ret = rte_eth_dev_configure(p->id, (uint16_t)cfg->rxq, (uint16_t)cfg->txq, &conf);
 	if (ret != 0) {
-		ERR("port %u (%s): configure failed: %s\n", p->id, p->driver,
-			rte_strerror(-ret));
+		ERR("port %u (%s): configure failed: %s\n", p->id, p->driver, rte_strerror(-ret));
 		return ret;
 	}
 
 	rxd = resolve_desc(cfg->rxd, info.default_rxportconf.ring_size,
-			RTE_ETH_DEV_FALLBACK_RX_RINGSIZE);
+			   RTE_ETH_DEV_FALLBACK_RX_RINGSIZE);
 	txd = resolve_desc(cfg->txd, info.default_txportconf.ring_size,
-			RTE_ETH_DEV_FALLBACK_TX_RINGSIZE);
+			   RTE_ETH_DEV_FALLBACK_TX_RINGSIZE);
 	p->rxd = rxd;
 	p->txd = txd;
 	/* clamp and align to the device's desc_lim */
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(p->id, &p->rxd, &p->txd);
 	if (ret != 0) {
-		ERR("port %u: cannot adjust descriptor counts: %s\n", p->id,
-			rte_strerror(-ret));
+		ERR("port %u: cannot adjust descriptor counts: %s\n", p->id, rte_strerror(-ret));
 		return ret;
 	}
 	if ((cfg->rxd && p->rxd != rxd) || (cfg->txd && p->txd != txd))
 		printf("port %u: note: descriptors adjusted to the device's "
-			"limits: rxd %u -> %u, txd %u -> %u\n", p->id,
-			rxd, p->rxd, txd, p->txd);
+		       "limits: rxd %u -> %u, txd %u -> %u\n",
+		       p->id, rxd, p->rxd, txd, p->txd);
 	return 0;
 }
 
@@ -224,7 +216,7 @@ pool_size(const struct perf_net *net)
 
 	for (i = 0; i < net->nb_ports; i++)
 		n += (unsigned long)cfg->rxq * net->ports[i].rxd +
-			(unsigned long)cfg->txq * net->ports[i].txd;
+		     (unsigned long)cfg->txq * net->ports[i].txd;
 	/* in flight per stream: one burst being built plus one being sent */
 	n += (unsigned long)net->nb_streams * cfg->burst * 2;
 	n *= net->nb_segs;
@@ -232,7 +224,7 @@ pool_size(const struct perf_net *net)
 	n = RTE_MAX(n, 8192ul);
 	while (pow2 < n && pow2 < (1u << 24))
 		pow2 <<= 1;
-	return pow2 - 1;	/* mempools prefer 2^n - 1 */
+	return pow2 - 1; /* mempools prefer 2^n - 1 */
 }
 
 static int
@@ -241,13 +233,12 @@ create_pool(struct perf_net *net)
 	const struct perf_config *cfg = net->cfg;
 
 	net->nb_mbufs = cfg->mbufs ? cfg->mbufs : pool_size(net);
-	net->pool = rte_pktmbuf_pool_create("vireo_perf_pool", net->nb_mbufs,
-			PERF_POOL_CACHE, 0, (uint16_t)cfg->mbuf_size,
-			(int)rte_socket_id());
+	net->pool = rte_pktmbuf_pool_create("vireo_perf_pool", net->nb_mbufs, PERF_POOL_CACHE, 0,
+					    (uint16_t)cfg->mbuf_size, (int)rte_socket_id());
 	if (net->pool == NULL) {
 		ERR("cannot create a pool of %u mbufs of %u bytes: %s "
-			"(give EAL more memory with -m, or lower --mbufs)\n",
-			net->nb_mbufs, cfg->mbuf_size, rte_strerror(rte_errno));
+		    "(give EAL more memory with -m, or lower --mbufs)\n",
+		    net->nb_mbufs, cfg->mbuf_size, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -265,20 +256,20 @@ setup_queues(struct perf_net *net, unsigned int idx)
 	if (socket < 0)
 		socket = (int)rte_socket_id();
 	for (q = 0; q < cfg->rxq; q++) {
-		ret = rte_eth_rx_queue_setup(p->id, (uint16_t)q, p->rxd,
-				(unsigned int)socket, NULL, net->pool);
+		ret = rte_eth_rx_queue_setup(p->id, (uint16_t)q, p->rxd, (unsigned int)socket, NULL,
+					     net->pool);
 		if (ret != 0) {
-			ERR("port %u rx queue %u (%u descriptors): %s\n",
-				p->id, q, p->rxd, rte_strerror(-ret));
+			ERR("port %u rx queue %u (%u descriptors): %s\n", p->id, q, p->rxd,
+			    rte_strerror(-ret));
 			return ret;
 		}
 	}
 	for (q = 0; q < cfg->txq; q++) {
-		ret = rte_eth_tx_queue_setup(p->id, (uint16_t)q, p->txd,
-				(unsigned int)socket, NULL);
+		ret = rte_eth_tx_queue_setup(p->id, (uint16_t)q, p->txd, (unsigned int)socket,
+					     NULL);
 		if (ret != 0) {
-			ERR("port %u tx queue %u (%u descriptors): %s\n",
-				p->id, q, p->txd, rte_strerror(-ret));
+			ERR("port %u tx queue %u (%u descriptors): %s\n", p->id, q, p->txd,
+			    rte_strerror(-ret));
 			return ret;
 		}
 	}
@@ -303,13 +294,11 @@ port_streams(const struct perf_config *cfg, enum perf_fwd fwd)
 }
 
 static void
-init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx,
-		unsigned int q)
+init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx, unsigned int q)
 {
 	const struct perf_config *cfg = net->cfg;
 	struct perf_port *p = &net->ports[idx];
-	unsigned int tx_idx = perf_fwd_forwards(p->fwd) ?
-		peer_index(net, idx) : idx;
+	unsigned int tx_idx = perf_fwd_forwards(p->fwd) ? peer_index(net, idx) : idx;
 	struct perf_port *tp = &net->ports[tx_idx];
 
 	s->pool = net->pool;
@@ -320,8 +309,7 @@ init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx,
 	s->tx_port = tp->id;
 	s->tx_queue = (uint16_t)q;
 	s->do_rx = perf_fwd_receives(p->fwd) && q < cfg->rxq;
-	s->do_tx = (perf_fwd_forwards(p->fwd) || perf_fwd_generates(p->fwd)) &&
-		q < cfg->txq;
+	s->do_tx = (perf_fwd_forwards(p->fwd) || perf_fwd_generates(p->fwd)) && q < cfg->txq;
 	s->tx_first = cfg->tx_first && perf_fwd_forwards(p->fwd);
 	s->burst = (uint16_t)cfg->burst;
 	s->pkt_size = (uint16_t)cfg->pkt_size;
@@ -345,15 +333,13 @@ check_tx_owners(const struct perf_net *net)
 		for (k = i + 1; k < net->nb_streams && a->do_tx; k++) {
 			const struct perf_stream *b = &net->streams[k];
 
-			if (b->do_tx && a->tx_port == b->tx_port &&
-			    a->tx_queue == b->tx_queue) {
+			if (b->do_tx && a->tx_port == b->tx_port && a->tx_queue == b->tx_queue) {
 				ERR("port %u tx queue %u would be used by two "
-					"lcores (%s from port %u and %s from "
-					"port %u): pick other modes or "
-					"--port-topology loop\n", a->tx_port,
-					a->tx_queue, perf_fwd_name(a->fwd),
-					a->rx_port, perf_fwd_name(b->fwd),
-					b->rx_port);
+				    "lcores (%s from port %u and %s from "
+				    "port %u): pick other modes or "
+				    "--port-topology loop\n",
+				    a->tx_port, a->tx_queue, perf_fwd_name(a->fwd), a->rx_port,
+				    perf_fwd_name(b->fwd), b->rx_port);
 				return -EINVAL;
 			}
 		}
@@ -369,8 +355,8 @@ build_streams(struct perf_net *net)
 
 	for (idx = 0; idx < net->nb_ports; idx++)
 		n += port_streams(cfg, net->ports[idx].fwd);
-	net->streams = rte_zmalloc("vireo_perf_streams",
-			sizeof(*net->streams) * n, RTE_CACHE_LINE_SIZE);
+	net->streams = rte_zmalloc("vireo_perf_streams", sizeof(*net->streams) * n,
+				   RTE_CACHE_LINE_SIZE);
 	if (net->streams == NULL)
 		return -ENOMEM;
 	net->nb_streams = n;
@@ -389,13 +375,12 @@ assign_lcores(struct perf_net *net)
 
 	if (workers < net->nb_streams) {
 		ERR("%u streams (ports x queues) need %u worker lcores, EAL "
-			"gave %u (plus the main lcore): pass e.g. -l 0-%u, or "
-			"--lcores to map several lcores onto fewer CPUs\n",
-			net->nb_streams, net->nb_streams, workers,
-			net->nb_streams);
+		    "gave %u (plus the main lcore): pass e.g. -l 0-%u, or "
+		    "--lcores to map several lcores onto fewer CPUs\n",
+		    net->nb_streams, net->nb_streams, workers, net->nb_streams);
 		return -EINVAL;
 	}
-	RTE_LCORE_FOREACH_WORKER(lcore) {
+	RTE_LCORE_FOREACH_WORKER (lcore) {
 		if (i == net->nb_streams)
 			break;
 		net->streams[i++].lcore = lcore;
@@ -414,8 +399,8 @@ alloc_scratch(struct perf_net *net)
 		struct perf_stream *s = &net->streams[i];
 
 		s->scratch = rte_zmalloc("vireo_perf_scratch",
-				sizeof(*s->scratch) * s->burst * s->nb_segs,
-				RTE_CACHE_LINE_SIZE);
+					 sizeof(*s->scratch) * s->burst * s->nb_segs,
+					 RTE_CACHE_LINE_SIZE);
 		if (s->scratch == NULL)
 			return -ENOMEM;
 	}
@@ -435,10 +420,9 @@ print_plan(const struct perf_net *net)
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		memset(&link, 0, sizeof(link));
 		rte_eth_link_get_nowait(p->id, &link);
-		printf("port %u: %s (%s) mac %s rxd %u txd %u mode %s link %s\n",
-			p->id, p->name, p->driver, mac, p->rxd, p->txd,
-			perf_fwd_name(p->fwd),
-			link.link_status ? "up" : "down");
+		printf("port %u: %s (%s) mac %s rxd %u txd %u mode %s link %s\n", p->id, p->name,
+		       p->driver, mac, p->rxd, p->txd, perf_fwd_name(p->fwd),
+		       link.link_status ? "up" : "down");
 	}
 	for (i = 0; i < net->nb_streams; i++) {
 		const struct perf_stream *s = &net->streams[i];
@@ -451,8 +435,8 @@ print_plan(const struct perf_net *net)
 		printf("\n");
 	}
 	printf("mempool: %u mbufs of %u bytes; packets %u bytes in %u "
-		"segment(s)\n", net->nb_mbufs, net->cfg->mbuf_size,
-		net->cfg->pkt_size, net->nb_segs);
+	       "segment(s)\n",
+	       net->nb_mbufs, net->cfg->mbuf_size, net->cfg->pkt_size, net->nb_segs);
 }
 
 static int
@@ -466,18 +450,16 @@ start_ports(struct perf_net *net)
 
 		ret = rte_eth_dev_start(p->id);
 		if (ret != 0) {
-			ERR("port %u (%s): start failed: %s\n", p->id,
-				p->driver, rte_strerror(-ret));
+			ERR("port %u (%s): start failed: %s\n", p->id, p->driver,
+			    rte_strerror(-ret));
 			return ret;
 		}
 		p->started = true;
-		ret = net->cfg->promisc ?
-			rte_eth_promiscuous_enable(p->id) :
-			rte_eth_promiscuous_disable(p->id);
+		ret = net->cfg->promisc ? rte_eth_promiscuous_enable(p->id) :
+					  rte_eth_promiscuous_disable(p->id);
 		if (ret != 0 && ret != -ENOTSUP)
 			printf("port %u: note: promiscuous %s: %s\n", p->id,
-				net->cfg->promisc ? "on" : "off",
-				rte_strerror(-ret));
+			       net->cfg->promisc ? "on" : "off", rte_strerror(-ret));
 	}
 	return 0;
 }
@@ -556,10 +538,10 @@ net_start(void *ctx)
 	net->launched = true;
 	for (i = 0; i < net->nb_streams; i++) {
 		ret = rte_eal_remote_launch(perf_stream_run, &net->streams[i],
-				net->streams[i].lcore);
+					    net->streams[i].lcore);
 		if (ret != 0) {
-			ERR("cannot launch lcore %u: %s\n",
-				net->streams[i].lcore, rte_strerror(-ret));
+			ERR("cannot launch lcore %u: %s\n", net->streams[i].lcore,
+			    rte_strerror(-ret));
 			return ret;
 		}
 	}
@@ -588,16 +570,14 @@ drain(struct perf_net *net)
 
 	for (i = 0; i < net->nb_ports; i++) {
 		struct perf_port *p = &net->ports[i];
-		unsigned int limit = RTE_MAX((unsigned int)PERF_DRAIN_MIN,
-				2u * (p->rxd + p->txd));
+		unsigned int limit = RTE_MAX((unsigned int)PERF_DRAIN_MIN, 2u * (p->rxd + p->txd));
 
 		for (q = 0; q < net->cfg->rxq; q++) {
 			unsigned int got = 0;
 			uint16_t n;
 
 			do {
-				n = rte_eth_rx_burst(p->id, (uint16_t)q, pkts,
-						PERF_MAX_BURST);
+				n = rte_eth_rx_burst(p->id, (uint16_t)q, pkts, PERF_MAX_BURST);
 				rte_pktmbuf_free_bulk(pkts, n);
 				got += n;
 			} while (n > 0 && got < limit);

@@ -18,11 +18,11 @@
 #include "perf_json.h"
 
 /* Ethernet + IPv4 + UDP headers of generated packets */
-#define PERF_HDR_LEN	(14 + 20 + 8)
-#define PERF_UDP_SPORT	1024
-#define PERF_UDP_DPORT	9	/* discard */
+#define PERF_HDR_LEN (14 + 20 + 8)
+#define PERF_UDP_SPORT 1024
+#define PERF_UDP_DPORT 9 /* discard */
 /* Bytes on an Ethernet wire around each frame: FCS 4, preamble+SFD 8, IFG 12 */
-#define PERF_WIRE_OVERHEAD 24
+#define PERF_WIRE_OVERHEAD 24u
 
 /* Written only by the stream's worker, read by the main lcore. */
 struct perf_counters {
@@ -30,8 +30,8 @@ struct perf_counters {
 	uint64_t rx_bytes;
 	uint64_t tx_pkts;
 	uint64_t tx_bytes;
-	uint64_t tx_unsent;	/* handed to tx_burst, not accepted: freed */
-	uint64_t alloc_fail;	/* generated packets lost to mbuf shortage */
+	uint64_t tx_unsent;  /* handed to tx_burst, not accepted: freed */
+	uint64_t alloc_fail; /* generated packets lost to mbuf shortage */
 };
 
 struct perf_stream {
@@ -40,7 +40,7 @@ struct perf_stream {
 
 	/* Read-only while running. */
 	struct rte_mempool *pool __rte_cache_aligned;
-	struct rte_mbuf **scratch;	/* burst * nb_segs, multi-seg generation */
+	struct rte_mbuf **scratch; /* burst * nb_segs, multi-seg generation */
 	const int *stop;
 	uint16_t rx_port;
 	uint16_t rx_queue;
@@ -55,11 +55,11 @@ struct perf_stream {
 	uint16_t seg_size;
 	uint16_t nb_segs;
 	uint16_t flows;
-	uint16_t flow;			/* flowgen cursor, worker-owned */
+	uint16_t flow; /* flowgen cursor, worker-owned */
 	unsigned int lcore;
-	struct rte_ether_addr src_mac;	/* tx port's own MAC */
-	struct rte_ether_addr dst_mac;	/* where the tx port sends to */
-	uint8_t tmpl[PERF_HDR_LEN];	/* headers of generated packets */
+	struct rte_ether_addr src_mac; /* tx port's own MAC */
+	struct rte_ether_addr dst_mac; /* where the tx port sends to */
+	uint8_t tmpl[PERF_HDR_LEN];    /* headers of generated packets */
 } __rte_cache_aligned;
 
 /* Counters of one port at one instant (app counters + ethdev stats). */
@@ -71,20 +71,20 @@ struct perf_port_snap {
 
 struct perf_port {
 	uint16_t id;
-	uint16_t peer;			/* forwarding destination */
+	uint16_t peer; /* forwarding destination */
 	enum perf_fwd fwd;
 	uint16_t rxd;
 	uint16_t txd;
 	bool started;
 	struct rte_ether_addr mac;
-	struct rte_ether_addr dst;	/* destination MAC of packets it sends */
+	struct rte_ether_addr dst; /* destination MAC of packets it sends */
 	char name[RTE_ETH_NAME_MAX_LEN];
 	char driver[64];
-	struct perf_port_snap base;	/* measurement start */
-	struct perf_port_snap last;	/* previous live line */
-	struct perf_port_snap end;	/* measurement end */
-	struct perf_port_snap life;	/* after stop and drain */
-	uint64_t rx_drained;		/* received by the drain after stop */
+	struct perf_port_snap base; /* measurement start */
+	struct perf_port_snap last; /* previous live line */
+	struct perf_port_snap end;  /* measurement end */
+	struct perf_port_snap life; /* after stop and drain */
+	uint64_t rx_drained;        /* received by the drain after stop */
 };
 
 struct perf_net {
@@ -109,8 +109,8 @@ void perf_stream_build_template(struct perf_stream *s);
 int perf_stream_run(void *arg);
 
 /* perf_net_stats.c */
-void perf_net_snapshot(struct perf_net *net, unsigned int idx,
-		struct perf_port_snap *snap, uint64_t tsc);
+void perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap,
+		       uint64_t tsc);
 void perf_net_period(void *ctx, uint64_t tsc, int warming_up);
 void perf_net_summary(void *ctx, FILE *f);
 void perf_net_json(void *ctx, struct perf_json *j);

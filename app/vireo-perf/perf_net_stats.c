@@ -35,8 +35,7 @@ struct perf_figs {
 };
 
 void
-perf_net_snapshot(struct perf_net *net, unsigned int idx,
-		struct perf_port_snap *snap, uint64_t tsc)
+perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap, uint64_t tsc)
 {
 	uint16_t id = net->ports[idx].id;
 	unsigned int i;
@@ -68,8 +67,7 @@ rate(uint64_t v, double secs)
 }
 
 static void
-figs_compute(const struct perf_port_snap *a, const struct perf_port_snap *b,
-		struct perf_figs *f)
+figs_compute(const struct perf_port_snap *a, const struct perf_port_snap *b, struct perf_figs *f)
 {
 	double secs = (double)(b->tsc - a->tsc) / (double)rte_get_tsc_hz();
 
@@ -89,10 +87,8 @@ figs_compute(const struct perf_port_snap *a, const struct perf_port_snap *b,
 	f->tx_pps = rate(f->tx_pkts, secs);
 	f->rx_bps = rate(f->rx_bytes * 8, secs);
 	f->tx_bps = rate(f->tx_bytes * 8, secs);
-	f->rx_wire_bps = rate((f->rx_bytes + f->rx_pkts * PERF_WIRE_OVERHEAD) *
-			8, secs);
-	f->tx_wire_bps = rate((f->tx_bytes + f->tx_pkts * PERF_WIRE_OVERHEAD) *
-			8, secs);
+	f->rx_wire_bps = rate((f->rx_bytes + f->rx_pkts * PERF_WIRE_OVERHEAD) * 8, secs);
+	f->tx_wire_bps = rate((f->tx_bytes + f->tx_pkts * PERF_WIRE_OVERHEAD) * 8, secs);
 }
 
 static void
@@ -145,26 +141,24 @@ perf_net_period(void *ctx, uint64_t tsc, int warming_up)
 		figs_compute(&p->last, &now, &f);
 		p->last = now;
 		printf("[%7.1fs]%s port %u rx %8.3f Mpps %7.3f Gb/s "
-			"(wire %7.3f) | tx %8.3f Mpps %7.3f Gb/s (wire %7.3f)"
-			" | drops %" PRIu64 " errors %" PRIu64
-			" nombuf %" PRIu64 "\n",
-			t, warming_up ? " warm-up" : "", p->id,
-			f.rx_pps / 1e6, f.rx_bps / 1e9, f.rx_wire_bps / 1e9,
-			f.tx_pps / 1e6, f.tx_bps / 1e9, f.tx_wire_bps / 1e9,
-			figs_drops(&f), figs_errors(&f), f.rx_nombuf);
+		       "(wire %7.3f) | tx %8.3f Mpps %7.3f Gb/s (wire %7.3f)"
+		       " | drops %" PRIu64 " errors %" PRIu64 " nombuf %" PRIu64 "\n",
+		       t, warming_up ? " warm-up" : "", p->id, f.rx_pps / 1e6, f.rx_bps / 1e9,
+		       f.rx_wire_bps / 1e9, f.tx_pps / 1e6, f.tx_bps / 1e9, f.tx_wire_bps / 1e9,
+		       figs_drops(&f), figs_errors(&f), f.rx_nombuf);
 	}
 	fflush(stdout);
 }
 
 static void
-summary_row(FILE *f, const char *label, const char *mode,
-		const struct perf_figs *g)
+summary_row(FILE *f, const char *label, const char *mode, const struct perf_figs *g)
 {
-	fprintf(f, "%-8s %-8s %9.3f %9.3f %8.3f %8.3f %8.3f %8.3f %10" PRIu64
-		" %8" PRIu64 " %8" PRIu64 "\n", label, mode,
-		g->rx_pps / 1e6, g->tx_pps / 1e6, g->rx_bps / 1e9,
-		g->tx_bps / 1e9, g->rx_wire_bps / 1e9, g->tx_wire_bps / 1e9,
-		figs_drops(g), figs_errors(g), g->rx_nombuf + g->alloc_fail);
+	fprintf(f,
+		"%-8s %-8s %9.3f %9.3f %8.3f %8.3f %8.3f %8.3f %10" PRIu64 " %8" PRIu64 " %8" PRIu64
+		"\n",
+		label, mode, g->rx_pps / 1e6, g->tx_pps / 1e6, g->rx_bps / 1e9, g->tx_bps / 1e9,
+		g->rx_wire_bps / 1e9, g->tx_wire_bps / 1e9, figs_drops(g), figs_errors(g),
+		g->rx_nombuf + g->alloc_fail);
 }
 
 void
@@ -175,9 +169,8 @@ perf_net_summary(void *ctx, FILE *f)
 	unsigned int i;
 
 	memset(&total, 0, sizeof(total));
-	fprintf(f, "\n%-8s %-8s %9s %9s %8s %8s %8s %8s %10s %8s %8s\n",
-		"port", "mode", "rx Mpps", "tx Mpps", "rx Gb/s", "tx Gb/s",
-		"rx wire", "tx wire", "drops", "errors", "nombuf");
+	fprintf(f, "\n%-8s %-8s %9s %9s %8s %8s %8s %8s %10s %8s %8s\n", "port", "mode", "rx Mpps",
+		"tx Mpps", "rx Gb/s", "tx Gb/s", "rx wire", "tx wire", "drops", "errors", "nombuf");
 	for (i = 0; i < net->nb_ports; i++) {
 		struct perf_port *p = &net->ports[i];
 		struct perf_figs g;
@@ -189,12 +182,16 @@ perf_net_summary(void *ctx, FILE *f)
 		summary_row(f, label, perf_fwd_name(p->fwd), &g);
 	}
 	summary_row(f, "total", "", &total);
-	fprintf(f, "measured %.3f s%s; Gb/s: frame bytes without FCS; wire: "
+	fprintf(f,
+		"measured %.3f s%s; Gb/s: frame bytes without FCS; wire: "
 		"+%u bytes per frame (FCS, preamble, IFG); drops: imissed + "
 		"tx not sent; errors: ierrors + oerrors; nombuf: rx_nombuf + "
-		"tx mbuf shortage\n", total.secs,
+		"tx mbuf shortage\n",
+		total.secs,
 		net->interrupted_warmup ? " (stopped during warm-up: "
-		"figures include it)" : "", PERF_WIRE_OVERHEAD);
+					  "figures include it)" :
+					  "",
+		PERF_WIRE_OVERHEAD);
 }
 
 static void

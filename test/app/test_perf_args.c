@@ -23,7 +23,7 @@ static int
 parse(const char *line)
 {
 	char *argv[64];
-	static char buf[512];	/* cfg keeps pointers into it */
+	static char buf[512]; /* cfg keeps pointers into it */
 	char *tok, *save = NULL;
 	int argc = 0;
 
@@ -44,8 +44,7 @@ rejects(const char *line, const char *needle)
 	int ret = parse(line);
 
 	if (ret != -EINVAL || strstr(err, needle) == NULL)
-		fail_msg("'%s': ret %d, message '%s' lacks '%s'", line, ret,
-			err, needle);
+		fail_msg("'%s': ret %d, message '%s' lacks '%s'", line, ret, err, needle);
 }
 
 static void
@@ -139,7 +138,7 @@ test_pkt_size(void **state)
 	rejects("--pkt-size 0", "--pkt-size");
 	accepts("--pkt-size 64");
 	accepts("--pkt-size 9000");
-	assert_int_equal(perf_cfg_nb_segs(&cfg), 5);	/* 2048-byte room */
+	assert_int_equal(perf_cfg_nb_segs(&cfg), 5); /* 2048-byte room */
 	accepts("--pkt-size 9000 --seg-size 1000");
 	assert_int_equal(perf_cfg_nb_segs(&cfg), 9);
 	rejects("--seg-size 63", "--seg-size");
@@ -306,20 +305,19 @@ test_json(void **state)
 	(void)state;
 	out = json_of(doc_nested, &ret);
 	assert_int_equal(ret, 0);
-	assert_string_equal(out,
-		"{\n"
-		"  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n"
-		"  \"u\": 18446744073709551615,\n"
-		"  \"i\": -3,\n"
-		"  \"d\": 0.5,\n"
-		"  \"nan\": null,\n"
-		"  \"b\": true,\n"
-		"  \"a\": [\n"
-		"    1,\n"
-		"    {}\n"
-		"  ],\n"
-		"  \"empty\": []\n"
-		"}\n");
+	assert_string_equal(out, "{\n"
+				 "  \"s\": \"a\\\"b\\\\c\\n\\u0001\",\n"
+				 "  \"u\": 18446744073709551615,\n"
+				 "  \"i\": -3,\n"
+				 "  \"d\": 0.5,\n"
+				 "  \"nan\": null,\n"
+				 "  \"b\": true,\n"
+				 "  \"a\": [\n"
+				 "    1,\n"
+				 "    {}\n"
+				 "  ],\n"
+				 "  \"empty\": []\n"
+				 "}\n");
 	free(out);
 	out = json_of(doc_unbalanced, &ret);
 	assert_int_equal(ret, -EIO);
@@ -330,7 +328,7 @@ test_json(void **state)
 	out = json_of(doc_cfg, &ret);
 	assert_int_equal(ret, 0);
 	assert_non_null(strstr(out, "\"forward_mode\": [\n      \"txonly\",\n"
-		"      \"rxonly\"\n    ]"));
+				    "      \"rxonly\"\n    ]"));
 	assert_non_null(strstr(out, "\"ports\": [\n      0,\n      1\n    ]"));
 	assert_non_null(strstr(out, "\"1\": \"02:00:00:00:00:01\""));
 	assert_non_null(strstr(out, "\"pkt_size\": 64"));
@@ -341,14 +339,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full_valid),
-		cmocka_unit_test(test_burst),
-		cmocka_unit_test(test_pkt_size),
-		cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_ports),
-		cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_defaults), cmocka_unit_test(test_full_valid),
+		cmocka_unit_test(test_burst),    cmocka_unit_test(test_pkt_size),
+		cmocka_unit_test(test_modes),    cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_seconds),  cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_json),
 	};
 
