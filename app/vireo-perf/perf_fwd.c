@@ -15,6 +15,9 @@
 #include "perf_net.h"
 
 #define PERF_UDP_SPORT_OFF (14 + 20)
+/* not RTE_IPV4(): in 22.11 it shifts a signed int into the sign bit (UB) */
+#define PERF_IP(a, b, c, d) \
+	((UINT32_C(a) << 24) | (UINT32_C(b) << 16) | (UINT32_C(c) << 8) | UINT32_C(d))
 
 /* Ethernet / IPv4 (198.18.0.1 -> 198.18.0.2, RFC 2544 range) / UDP headers */
 void
@@ -32,8 +35,8 @@ perf_stream_build_template(struct perf_stream *s)
 	ip->total_length = rte_cpu_to_be_16(s->pkt_size - RTE_ETHER_HDR_LEN);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 2));
+	ip->src_addr = rte_cpu_to_be_32(PERF_IP(198, 18, 0, 1));
+	ip->dst_addr = rte_cpu_to_be_32(PERF_IP(198, 18, 0, 2));
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(PERF_UDP_SPORT);
 	udp->dst_port = rte_cpu_to_be_16(PERF_UDP_DPORT);

@@ -167,21 +167,15 @@ main(int argc, char **argv)
 	struct perf_config cfg;
 	char err[256];
 	int sep = find_separator(argc, argv);
-	char **app_argv;
-	int app_argc = argc - sep; /* program name + what follows "--" */
 	int ret;
 
-	app_argv = calloc((size_t)app_argc + 1, sizeof(*app_argv));
-	if (app_argv == NULL)
-		return EXIT_FAILURE;
-	app_argv[0] = argv[0];
-	if (app_argc > 1)
-		memcpy(&app_argv[1], &argv[sep + 1], sizeof(*app_argv) * (size_t)(app_argc - 1));
-	if (app_argc < 1)
-		app_argc = 1;
-
 	perf_args_defaults(&cfg);
-	ret = perf_args_parse(app_argc, app_argv, &cfg, err, sizeof(err));
+	/* app args: argv[sep] ("--", or the program name when there is no
+	 * "--") takes the program-name slot the parser skips */
+	if (sep == argc)
+		ret = perf_args_parse(1, argv, &cfg, err, sizeof(err));
+	else
+		ret = perf_args_parse(argc - sep, &argv[sep], &cfg, err, sizeof(err));
 	if (ret != 0) {
 		fprintf(stderr, "vireo-perf: %s (see -- --help)\n", err);
 		return EXIT_USAGE;
@@ -202,6 +196,5 @@ main(int argc, char **argv)
 	}
 	ret = run(eng, &cfg);
 	rte_eal_cleanup();
-	free(app_argv);
 	return ret == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
