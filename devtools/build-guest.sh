@@ -34,13 +34,13 @@ die() { msg "error: $*"; exit 1; }
 for tool in apt-cache apt-get dpkg-deb dpkg-query ldd python3; do
 	command -v $tool > /dev/null || die "$tool not found"
 done
-[ -x /bin/busybox ] && file_static=$(ldd /bin/busybox 2>&1 || true) &&
-	[[ $file_static == *"not a dynamic"* ]] ||
+if [ ! -x /bin/busybox ] || [[ $(ldd /bin/busybox 2>&1 || true) != *"not a dynamic"* ]]; then
 	die "/bin/busybox missing or not static: apt-get install busybox-static"
+fi
 testpmd=$(command -v dpdk-testpmd) || die "dpdk-testpmd not found: apt-get install dpdk-dev"
 
 multiarch=/usr/lib/x86_64-linux-gnu
-pmddir=$(ls -d $multiarch/dpdk/pmds-* 2> /dev/null | head -n 1)
+pmddir=$(find $multiarch/dpdk -maxdepth 1 -name 'pmds-*' 2> /dev/null | head -n 1)
 [ -n "$pmddir" ] || die "no DPDK plugin directory under $multiarch/dpdk"
 
 kpkg=$(apt-cache depends linux-image-amd64 2> /dev/null |
@@ -64,12 +64,12 @@ fi
 t0=$(date +%s)
 rm -f "$out/image.key"
 
-deb=$(ls "$dl/${kpkg}_${kpkgver//:/%3a}_amd64.deb" 2> /dev/null || true)
-if [ -z "$deb" ]; then
+deb=$dl/${kpkg}_${kpkgver//:/%3a}_amd64.deb
+if [ ! -f "$deb" ]; then
 	msg "downloading $kpkg $kpkgver"
 	(cd "$dl" && apt-get -q -o APT::Sandbox::User=root download "$kpkg=$kpkgver" >&2) ||
 		die "apt-get download $kpkg failed (network? apt sources?); or put the .deb into $dl"
-	deb=$(ls "$dl/${kpkg}"_*.deb | head -n 1)
+	deb=$(find "$dl" -maxdepth 1 -name "${kpkg}_*.deb" | head -n 1)
 	for old in "$dl"/linux-image-*.deb; do
 		[ "$old" = "$deb" ] || rm -f "$old"
 	done
@@ -112,7 +112,7 @@ EOF
 moddir=$work/kernel/lib/modules/$kver
 python3 "$here/guest/guestlib.py" modules "$moddir" uio uio_pci_generic > "$root/etc/vireo/modules-uio"
 python3 "$here/guest/guestlib.py" modules "$moddir" vfio vfio_iommu_type1 vfio-pci > "$root/etc/vireo/modules-vfio"
-for m in $(cat "$root/etc/vireo/modules-uio" "$root/etc/vireo/modules-vfio"); do
+cat "$root/etc/vireo/modules-uio" "$root/etc/vireo/modules-vfio" | while read -r m; do
 	install -D -m 0644 "$moddir/$m" "$root/usr/lib/modules/$kver/$m"
 done
 
@@ -126,7 +126,7 @@ cp -a "$pmddir" "$root$multiarch/dpdk/"
 cp -a $multiarch/librte_*.so* "$root$multiarch/"
 {
 	ldd "$testpmd"
-	for f in $multiarch/librte_*.so.*.* "$pmddir"/*.so.*.*; do
+	for f in "$multiarch"/librte_*.so.*.* "$pmddir"/*.so.*.*; do
 		[ -L "$f" ] || ldd "$f"
 	done
 } | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
