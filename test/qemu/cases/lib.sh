@@ -3,7 +3,8 @@
 # Helpers for guest cases (busybox ash). Source with: . /vireo/run/cases/lib.sh
 # The environment comes from the guest's /init: VIREO_BIND (uio|vfio|none),
 # VIREO_NET0, VIREO_NET1, VIREO_BLK, VIREO_LEGACY (PCI addresses),
-# VIREO_BIN and VIREO_LIB (our build outputs), see doc/guest-harness.md.
+# VIREO_MQ (--mq), VIREO_NET (hub|tap), VIREO_BIN and VIREO_LIB (our build
+# outputs), see doc/guest-harness.md.
 
 # eal_run PROG ARGS...: run a DPDK program with the guest's common EAL
 # arguments in front of ARGS (two lcores, no shared files). Hugepages are

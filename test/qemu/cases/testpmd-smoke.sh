@@ -9,13 +9,16 @@ need VIREO_NET0 VIREO_NET1
 out=/tmp/testpmd-smoke.log
 # --tx-first starts forwarding with a burst on each port; the long stats
 # period keeps the log short; SIGINT makes testpmd print the totals and exit.
-timeout -s INT 10 dpdk-testpmd -l 0-1 -n 1 --in-memory -a "$VIREO_NET0" -a "$VIREO_NET1" -- \
-	--forward-mode=io --tx-first --stats-period 100 --total-num-mbufs=4096 \
+timeout -s INT 7 dpdk-testpmd -l 0-1 -n 1 --in-memory -a "$VIREO_NET0" -a "$VIREO_NET1" -- \
+	--forward-mode=io --tx-first --stats-period 100 --total-num-mbufs=8192 \
+	--rxq="$VIREO_MQ" --txq="$VIREO_MQ" \
 	> "$out" 2>&1
 rc=$?
 cat "$out"
 [ "$rc" = 0 ] || fail "dpdk-testpmd exited with $rc"
 grep -q "Probe PCI driver: net_virtio" "$out" || fail "net_virtio did not probe"
+grep -q "RX queue number: $VIREO_MQ Tx queue number: $VIREO_MQ" "$out" ||
+	fail "ports not configured with $VIREO_MQ queue pairs"
 
 # "RX-packets: N ... RX-total" per port, then the accumulated totals.
 rx=$(awk '/RX-packets:.*RX-total/ { print $2 }' "$out")
