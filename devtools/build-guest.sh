@@ -43,10 +43,16 @@ multiarch=/usr/lib/x86_64-linux-gnu
 pmddir=$(find $multiarch/dpdk -maxdepth 1 -name 'pmds-*' 2> /dev/null | head -n 1)
 [ -n "$pmddir" ] || die "no DPDK plugin directory under $multiarch/dpdk"
 
-kpkg=$(apt-cache depends linux-image-amd64 2> /dev/null |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+# The kernel the linux-image-amd64 metapackage points at (one apt-cache
+# call: it pins the exact version).
+dep=$(apt-cache show --no-all-versions linux-image-amd64 2> /dev/null |
+	sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\)\( (= \([^)]*\))\)\{0,1\}.*/\1 \3/p' | head -n 1)
+kpkg=${dep% *}
+kpkgver=${dep#* }
 [ -n "$kpkg" ] || die "cannot resolve linux-image-amd64 (apt-get update?)"
-kpkgver=$(apt-cache show --no-all-versions "$kpkg" | awk '/^Version:/ { print $2; exit }')
+if [ -z "$kpkgver" ] || [ "$kpkgver" = "$kpkg" ]; then
+	kpkgver=$(apt-cache show --no-all-versions "$kpkg" | awk '/^Version:/ { print $2; exit }')
+fi
 
 # Cache key: our sources and the versions of everything copied in.
 key=$( {
@@ -112,7 +118,9 @@ EOF
 moddir=$work/kernel/lib/modules/$kver
 python3 "$here/guest/guestlib.py" modules "$moddir" uio uio_pci_generic > "$root/etc/vireo/modules-uio"
 python3 "$here/guest/guestlib.py" modules "$moddir" vfio vfio_iommu_type1 vfio-pci > "$root/etc/vireo/modules-vfio"
-cat "$root/etc/vireo/modules-uio" "$root/etc/vireo/modules-vfio" | while read -r m; do
+# The kernel's own drivers, for side-by-side comparisons (--bind kernel).
+python3 "$here/guest/guestlib.py" modules "$moddir" virtio_pci virtio_net virtio_blk > "$root/etc/vireo/modules-kernel"
+cat "$root"/etc/vireo/modules-* | while read -r m; do
 	install -D -m 0644 "$moddir/$m" "$root/usr/lib/modules/$kver/$m"
 done
 

@@ -37,7 +37,7 @@
 #include "vio_vq.h"
 
 #define GC_MAX_DEVS 8
-#define GC_WAIT_MS 5000
+#define GC_WAIT_MS 10000
 #define GC_SKIP 77
 
 /* One 32-byte unit of the host's disk pattern, see devtools/guest-run. */

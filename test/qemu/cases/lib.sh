@@ -1,7 +1,7 @@
 # shellcheck shell=sh
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers for guest cases (busybox ash). Source with: . /vireo/run/cases/lib.sh
-# The environment comes from the guest's /init: VIREO_BIND (uio|vfio|none),
+# The environment comes from the guest's /init: VIREO_BIND (uio|vfio|kernel|none),
 # VIREO_NET0, VIREO_NET1, VIREO_BLK, VIREO_LEGACY (PCI addresses),
 # VIREO_MQ (--mq), VIREO_NET (hub|tap), VIREO_BIN and VIREO_LIB (our build
 # outputs), see doc/guest-harness.md.
