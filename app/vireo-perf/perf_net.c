@@ -162,10 +162,13 @@ configure_port(struct perf_net *net, unsigned int idx)
 		}
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	}
-	if (net->nb_segs > 1 && perf_fwd_receives(p->fwd)) {
+	/* Every port sets up rx queues and gets the raised MTU below, also a
+	 * txonly one: drivers (net_virtio) refuse such a queue without scatter.
+	 */
+	if (net->nb_segs > 1) {
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		else
+		else if (perf_fwd_receives(p->fwd))
 			printf("port %u: note: no scattered rx offered; frames "
 			       "above %u bytes may be dropped\n",
 			       p->id, net->seg_size);

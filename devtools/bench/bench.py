@@ -1,0 +1,649 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Vireo benchmark driver: ours (net_vireo) against upstream net_virtio.
+
+    bench.py net    [options]   stock dpdk-testpmd, txonly/rxonly and io
+    bench.py matrix [options]   vireo-perf, modes x packet sizes
+
+Both boot the QEMU test guest once (devtools/guest-run), run every workload
+on both drivers there, on the same two back-to-back virtio-net devices, and
+bring the figures out between console markers (devtools/bench/guest-bench.sh
+is the guest side). Usually called through devtools/bench-net.sh and
+devtools/bench-perf-matrix.sh; see doc/benchmarks.md.
+
+These are benchmarks, not tests: they exit non-zero only when a run could
+not produce figures (or ours did not run on net_vireo), never because of a
+ratio.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+GUEST_LIB = os.path.join(HERE, 'guest-bench.sh')
+GUEST_LIB_PATH = '/vireo/run/bench.sh'
+OURS_ARGS = '-d $VIREO_LIB/librte_net_vireo.so'
+OURS_PMD = 'net_vireo'
+DRIVERS = ('ours', 'upstream')
+# vireo-perf matrix modes: name -> vireo-perf arguments.
+PERF_MODES = {
+    'io': ['--forward-mode', 'io', '--tx-first'],
+    'txrx': ['--forward-mode', 'txonly,rxonly'],
+    'macswap': ['--forward-mode', 'macswap', '--tx-first'],
+    'mac': ['--forward-mode', 'mac', '--tx-first'],
+}
+MODE_ALIASES = {'txonly/rxonly': 'txrx', 'txonly,rxonly': 'txrx',
+                'txonly+rxonly': 'txrx'}
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def die(msg, code=1):
+    sys.stderr.write('bench: %s\n' % msg)
+    sys.exit(code)
+
+
+# --- common ------------------------------------------------------------------
+
+def build(a):
+    """meson setup (once) + ninja, unless --no-build."""
+    if a.no_build:
+        return
+    if not os.path.isdir(os.path.join(a.build_dir, 'meson-private')):
+        subprocess.run(['meson', 'setup', a.build_dir], check=True,
+                       stdout=subprocess.DEVNULL)
+    jobs = os.environ.get('VIREO_JOBS', '2')
+    subprocess.run(['ninja', '-C', a.build_dir, '-j', jobs], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def check_ours(a):
+    """Default ours arguments need the PMD in the build dir."""
+    if a.ours_args != OURS_ARGS:
+        return
+    for root, _, files in os.walk(os.path.join(a.build_dir, 'drivers')):
+        if 'librte_net_vireo.so' in files:
+            return
+    die('%s has no librte_net_vireo.so (the net PMD is not built here); '
+        "use --ours-args '' for an upstream-vs-upstream baseline"
+        % a.build_dir)
+
+
+def machine_info(a):
+    info = {'host_kernel': platform.release(), 'host_cpus': os.cpu_count(),
+            'host_cpu': '', 'qemu': '', 'accel': 'tcg', 'guest_cpus': 2,
+            'bind': a.bind, 'loadavg_start': list(os.getloadavg())}
+    try:
+        with open('/proc/cpuinfo') as f:
+            m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
+            info['host_cpu'] = m.group(1) if m else ''
+    except OSError:
+        pass
+    try:
+        out = subprocess.run(['qemu-system-x86_64', '--version'],
+                             capture_output=True, text=True).stdout
+        info['qemu'] = out.splitlines()[0] if out else ''
+    except OSError:
+        die('qemu-system-x86_64 is missing (run ./devtools/setup.sh): the '
+            'benchmarks need the guest')
+    return info
+
+
+def drv_args(a, drv):
+    return a.ours_args if drv == 'ours' else a.upstream_args
+
+
+def orders(n):
+    """Alternate which driver goes first: ours, upstream / upstream, ours."""
+    return DRIVERS if n % 2 == 0 else DRIVERS[::-1]
+
+
+class Guest:
+    """One guest-run boot; collects @@BENCH blocks as they arrive and hands
+    each to on_block(id, rc, text)."""
+
+    def __init__(self, a, name, on_block):
+        self.a, self.name, self.on_block = a, name, on_block
+        self.log_path = os.path.join(a.out_dir, name + '-guest.log')
+
+    def run(self, command, timeout):
+        a = self.a
+        cmd = [os.path.join(ROOT, 'devtools', 'guest-run'),
+               '--build-dir', a.build_dir, '--bind', a.bind,
+               '--timeout', str(timeout),
+               '--add', '%s:%s' % (GUEST_LIB, GUEST_LIB_PATH), '--', command]
+        t0 = time.monotonic()
+        cur, body = None, []
+        with open(self.log_path, 'w') as log:
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True,
+                                    errors='replace', bufsize=1)
+            for line in proc.stdout:
+                log.write(line)
+                line = line.rstrip('\r\n')
+                if cur is not None:
+                    m = re.match(r'@@BENCH-END (.*) rc=(-?\d+)$', line)
+                    if m:
+                        self.on_block(cur, int(m.group(2)), '\n'.join(body))
+                        cur, body = None, []
+                    else:
+                        body.append(line)
+                    if a.verbose:
+                        say('  | ' + line)
+                    continue
+                m = re.match(r'@@BENCH-BEGIN (.*)$', line)
+                if m:
+                    cur, body = m.group(1), []
+                elif line.startswith(('bench:', 'guest-run:')) or a.verbose:
+                    say(line)
+            rc = proc.wait()
+        self.secs = time.monotonic() - t0
+        return rc
+
+
+def guest_prelude(a):
+    return ('. %s; BENCH_WARMUP=%d; BENCH_DURATION=%d; BENCH_PKT_SIZE=%d; '
+            'echo "bench: guest kernel $(uname -r), $(nproc) vCPUs, '
+            'bind $VIREO_BIND"; '
+            % (GUEST_LIB_PATH, a.warmup, a.duration,
+               getattr(a, 'pkt_size', 64)))
+
+
+def med(vals):
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, width=8, prec=3):
+    return ('%*.*f' % (width, prec, v)) if v is not None else '%*s' % (width, '-')
+
+
+def ratio(o, u):
+    return o / u if o is not None and u else None
+
+
+def write_json(path, doc):
+    with open(path, 'w') as f:
+        json.dump(doc, f, indent=1)
+        f.write('\n')
+
+
+# --- net: stock testpmd ------------------------------------------------------
+
+STAT_FIELDS = ('RX-packets', 'RX-missed', 'RX-bytes', 'RX-errors',
+               'RX-nombuf', 'TX-packets', 'TX-errors', 'TX-bytes',
+               'Rx-pps', 'Rx-bps', 'Tx-pps', 'Tx-bps')
+
+
+def testpmd_parse(text):
+    """Figures out of an interactive testpmd log: driver names and, per
+    port, every 'show port stats' block in order."""
+    # The prompt and echoed command are written unbuffered, possibly in the
+    # middle of a line stdio flushed only partly: cut them out.
+    text = re.sub(r'testpmd> [^\n]*\n', '', text)
+    drivers = re.findall(r'^Driver name: (\S+)', text, re.M)
+    blocks = {}
+    for m in re.finditer(r'NIC statistics for port (\d+)\s+#+\n(.*?)\n\s*#{20,}',
+                         text, re.S):
+        st = {}
+        for k in STAT_FIELDS:
+            v = re.search(re.escape(k) + r':\s+(\d+)', m.group(2))
+            st[k] = int(v.group(1)) if v else 0
+        blocks.setdefault(int(m.group(1)), []).append(st)
+    fwd = {int(p): int(d) for p, d in
+           re.findall(r'Forward statistics for port (\d+)\s+-+\n.*?'
+                      r'TX-dropped: (\d+)', text, re.S)}
+    return drivers, blocks, fwd
+
+
+def testpmd_window(blocks, port):
+    """The measured window of one port: the second stats block (testpmd's
+    pps since the first, its own clock) and the counts in between."""
+    b = blocks.get(port, [])
+    if len(b) < 2:
+        return None
+    s0, s1 = b[0], b[1]
+    w = {'rx_pps': s1['Rx-pps'], 'tx_pps': s1['Tx-pps'],
+         'rx_bps': s1['Rx-bps'], 'tx_bps': s1['Tx-bps']}
+    for k, key in (('RX-packets', 'rx_packets'), ('TX-packets', 'tx_packets'),
+                   ('RX-bytes', 'rx_bytes'), ('TX-bytes', 'tx_bytes'),
+                   ('RX-missed', 'rx_missed'), ('RX-errors', 'rx_errors'),
+                   ('RX-nombuf', 'rx_nombuf'), ('TX-errors', 'tx_errors')):
+        w[key] = s1[k] - s0[k]
+    if w['rx_pps']:
+        w['window_s'] = round(w['rx_packets'] / w['rx_pps'], 3)
+    elif w['tx_pps']:
+        w['window_s'] = round(w['tx_packets'] / w['tx_pps'], 3)
+    else:
+        w['window_s'] = None
+    return w
+
+
+NET_METRICS = {
+    # workload -> [(metric name, nic index, figure)]
+    'txrx': [('NIC0 tx', 0, 'tx_pps'), ('NIC1 rx', 1, 'rx_pps')],
+    'io': [('NIC0 rx', 0, 'rx_pps'), ('NIC1 rx', 1, 'rx_pps'),
+           ('total rx', None, 'rx_pps')],
+}
+
+
+class NetBench:
+    def __init__(self, a):
+        self.a = a
+        self.runs = []
+        self.pending = {}
+        self.failures = 0
+
+    def on_block(self, bid, rc, text):
+        # id: "r<round> <driver> <workload> <proc>"
+        rnd, drv, wl, proc = bid.split()
+        self.pending[proc] = (rc, text)
+        if wl == 'txrx' and proc != 'rx':
+            return
+        run = {'round': int(rnd[1:]), 'driver': drv, 'workload': wl,
+               'ok': True, 'pmd': [], 'ports': [None, None]}
+        procs = {'tx': 0, 'rx': 1} if wl == 'txrx' else {'io': None}
+        for p, nic in procs.items():
+            prc, ptext = self.pending.pop(p, (1, ''))
+            drivers, blocks, fwd = testpmd_parse(ptext)
+            run['pmd'] += drivers
+            if prc != 0:
+                run['ok'] = False
+            ports = [nic] if nic is not None else [0, 1]
+            for i, nic_i in enumerate(ports):
+                w = testpmd_window(blocks, i)
+                if w is None:
+                    run['ok'] = False
+                    continue
+                w['nic'] = nic_i
+                w['tx_dropped_run'] = fwd.get(i)
+                run['ports'][nic_i] = w
+        if (drv == 'ours' and self.a.ours_args == OURS_ARGS and
+                any(p != OURS_PMD for p in run['pmd'])):
+            run['ok'] = False
+            run['error'] = 'ours ran on %s, not %s' % (
+                ','.join(sorted(set(run['pmd']))), OURS_PMD)
+        if not run['ok']:
+            self.failures += 1
+        self.runs.append(run)
+        say('bench: round %d %-8s %-4s %s  [%s]%s' % (
+            run['round'], drv, wl, '  '.join(
+                '%s %s Mpps' % (name, fmt(self.value(run, nic, fig), 0))
+                for name, nic, fig in NET_METRICS[wl]),
+            ','.join(sorted(set(run['pmd']))) or '?',
+            '' if run['ok'] else '  FAILED ' + run.get('error', '')))
+
+    @staticmethod
+    def value(run, nic, fig):
+        ports = run['ports']
+        if nic is None:
+            if any(p is None for p in ports):
+                return None
+            return sum(p[fig] for p in ports) / 1e6
+        p = ports[nic]
+        return p[fig] / 1e6 if p else None
+
+    def command(self):
+        a = self.a
+        parts = [guest_prelude(a)]
+        for r in range(1, a.rounds + 1):
+            for wl in a.workloads:
+                for drv in orders(r - 1):
+                    parts.append('bench_say "round %d/%d: %s on %s"; '
+                                 'bench_%s "r%d %s %s" %s; '
+                                 % (r, a.rounds, wl, drv, wl, r, drv, wl,
+                                    shlex.quote(drv_args(a, drv))))
+        return ''.join(parts) + 'true'
+
+    def timeout(self):
+        a = self.a
+        per = {'txrx': a.warmup + a.duration + 25,
+               'io': a.warmup + a.duration + 15}
+        return 60 + a.rounds * 2 * sum(per[w] for w in a.workloads)
+
+    def summary(self):
+        rows = []
+        for wl in self.a.workloads:
+            for name, nic, fig in NET_METRICS[wl]:
+                vals = {d: [self.value(r, nic, fig) for r in self.runs
+                            if r['driver'] == d and r['workload'] == wl and
+                            r['ok']] for d in DRIVERS}
+                vals = {d: [v for v in vs if v is not None]
+                        for d, vs in vals.items()}
+                o, u = med(vals['ours']), med(vals['upstream'])
+                rows.append({'workload': wl, 'metric': name,
+                             'ours_mpps': o, 'upstream_mpps': u,
+                             'ratio': ratio(o, u),
+                             'ours_all': vals['ours'],
+                             'upstream_all': vals['upstream']})
+        return rows
+
+
+def print_net_table(rows, pmds):
+    say('')
+    say('Mpps, median of rounds (min-max); ours: %s, upstream: %s'
+        % (pmds['ours'], pmds['upstream']))
+    say('%-5s %-9s %8s %-17s %8s %-17s %6s' % (
+        'load', 'figure', 'ours', '(min-max)', 'upstream', '(min-max)',
+        'ratio'))
+    for r in rows:
+        def rng(vs):
+            return '(%.3f-%.3f)' % (min(vs), max(vs)) if vs else ''
+        say('%-5s %-9s %s %-17s %s %-17s %6s' % (
+            r['workload'], r['metric'], fmt(r['ours_mpps']),
+            rng(r['ours_all']), fmt(r['upstream_mpps']),
+            rng(r['upstream_all']),
+            fmt(r['ratio'], 6, 2)))
+
+
+def cmd_net(a):
+    a.workloads = [w.strip() for w in a.workloads.split(',') if w.strip()]
+    for w in a.workloads:
+        if w not in NET_METRICS:
+            die('unknown workload %r (txrx, io)' % w, 2)
+    build(a)
+    check_ours(a)
+    os.makedirs(a.out_dir, exist_ok=True)
+    info = machine_info(a)
+    nb = NetBench(a)
+    t0 = time.monotonic()
+    say('bench-net: %d round(s) x %s x ours/upstream, %d s + %d s warm-up '
+        'each, %s, one boot' % (a.rounds, '/'.join(a.workloads), a.duration,
+                                a.warmup, a.bind))
+    guest = Guest(a, 'bench-net', nb.on_block)
+    rc = guest.run(nb.command(), nb.timeout())
+    info['loadavg_end'] = list(os.getloadavg())
+    rows = nb.summary()
+    pmds = {d: ','.join(sorted({p for r in nb.runs if r['driver'] == d
+                                for p in r['pmd']})) or '?' for d in DRIVERS}
+    print_net_table(rows, pmds)
+    doc = {'tool': 'bench-net',
+           'date': datetime.datetime.now().astimezone().isoformat(
+               timespec='seconds'),
+           'machine': info,
+           'config': {'bind': a.bind, 'duration': a.duration,
+                      'warmup': a.warmup, 'rounds': a.rounds,
+                      'pkt_size': a.pkt_size, 'workloads': a.workloads,
+                      'ours_args': a.ours_args,
+                      'upstream_args': a.upstream_args,
+                      'testpmd': 'stock dpdk-testpmd, interactive; txrx: '
+                                 'txonly on NIC0 and rxonly on NIC1 in two '
+                                 'processes; io: one process, 2 forwarding '
+                                 'lcores, start tx_first'},
+           'pmd': pmds,
+           'guest_secs': round(guest.secs, 1),
+           'summary': rows, 'runs': nb.runs}
+    out = os.path.join(a.out_dir, 'bench-net.json')
+    write_json(out, doc)
+    say('\nJSON: %s   guest log: %s   (boot + runs %.0f s, total %.0f s)'
+        % (out, guest.log_path, guest.secs, time.monotonic() - t0))
+    if rc != 0:
+        die('the guest command failed (status %d); see %s' % (rc, guest.log_path))
+    if nb.failures or not nb.runs:
+        die('%d run(s) produced no figures or ran on the wrong driver'
+            % nb.failures)
+    return 0
+
+
+# --- matrix: vireo-perf ------------------------------------------------------
+
+def perf_mpps(doc):
+    """Like plot-perf.py's auto metric: total rx, or tx when nothing was
+    received."""
+    tot = doc.get('total', {})
+    rx, tx = float(tot.get('rx_pps', 0)), float(tot.get('tx_pps', 0))
+    return (rx if rx > 0 else tx) / 1e6
+
+
+class MatrixBench:
+    def __init__(self, a):
+        self.a = a
+        self.rows = []
+        self.failed = []
+
+    def points(self):
+        a = self.a
+        n = 0
+        for r in range(1, a.rounds + 1):
+            for mode in a.modes:
+                for size in a.sizes:
+                    for drv in orders(n):
+                        yield r, mode, size, drv
+                    n += 1
+
+    def perf_args(self, mode, size):
+        args = PERF_MODES[mode] + ['--pkt-size', str(size)]
+        return args
+
+    def command(self):
+        a = self.a
+        parts = [guest_prelude(a)]
+        pts = list(self.points())
+        for i, (r, mode, size, drv) in enumerate(pts, 1):
+            parts.append('bench_say "point %d/%d: %s %d B on %s"; '
+                         'bench_perf "r%d %s %s %d" %s %s; '
+                         % (i, len(pts), mode, size, drv, r, drv, mode, size,
+                            shlex.quote(drv_args(a, drv)),
+                            ' '.join(self.perf_args(mode, size))))
+        return ''.join(parts) + 'true'
+
+    def timeout(self):
+        a = self.a
+        return 60 + len(list(self.points())) * (a.warmup + a.duration + 12)
+
+    def on_block(self, bid, rc, text):
+        rnd, drv, mode, size = bid.split()
+        key = {'round': int(rnd[1:]), 'driver': drv, 'mode': mode,
+               'pkt_size': int(size)}
+        doc = None
+        if rc == 0:
+            try:
+                doc = json.loads(text)
+            except ValueError as e:
+                text = 'bad JSON: %s' % e
+        if doc is None:
+            key['error'] = text.strip().splitlines()[-1:] or ['?']
+            self.failed.append(key)
+            say('bench:   -> FAILED: %s' % key['error'][0])
+            return
+        doc['pmd'] = doc.get('driver')
+        doc.update(key)
+        doc['bind'] = self.a.bind
+        if (drv == 'ours' and self.a.ours_args == OURS_ARGS and
+                doc['pmd'] != OURS_PMD):
+            key['error'] = ['ours ran on %s' % doc['pmd']]
+            self.failed.append(key)
+        self.rows.append(doc)
+        say('bench:   -> %.3f Mpps (%s)' % (perf_mpps(doc), doc['pmd']))
+
+    def summary(self):
+        out = []
+        for mode in self.a.modes:
+            for size in self.a.sizes:
+                vals = {d: [perf_mpps(r) for r in self.rows
+                            if r['driver'] == d and r['mode'] == mode and
+                            r['pkt_size'] == size] for d in DRIVERS}
+                o, u = med(vals['ours']), med(vals['upstream'])
+                out.append({'mode': mode, 'pkt_size': size, 'ours_mpps': o,
+                            'upstream_mpps': u, 'ratio': ratio(o, u),
+                            'ours_all': vals['ours'],
+                            'upstream_all': vals['upstream']})
+        return out
+
+
+def parse_sizes(s):
+    try:
+        sizes = [int(x) for x in s.split(',') if x.strip()]
+    except ValueError:
+        die('--sizes takes a comma list of bytes', 2)
+    for x in sizes:
+        if not 64 <= x <= 9000:
+            die('packet size %d out of 64..9000' % x, 2)
+    return sizes
+
+
+def cmd_matrix(a):
+    a.modes = []
+    for m in a.modes_arg.split(','):
+        m = MODE_ALIASES.get(m.strip(), m.strip())
+        if m not in PERF_MODES:
+            die('unknown mode %r (%s)' % (m, ', '.join(PERF_MODES)), 2)
+        a.modes.append(m)
+    a.sizes = parse_sizes(a.sizes_arg)
+    build(a)
+    check_ours(a)
+    os.makedirs(a.out_dir, exist_ok=True)
+    info = machine_info(a)
+    mb = MatrixBench(a)
+    npts = len(list(mb.points()))
+    t0 = time.monotonic()
+    say('bench-perf-matrix: %d runs (%s x %s B x ours/upstream x %d round(s)),'
+        ' %d s + %d s warm-up each, %s, one boot'
+        % (npts, '/'.join(a.modes), '/'.join(map(str, a.sizes)), a.rounds,
+           a.duration, a.warmup, a.bind))
+    guest = Guest(a, 'perf-matrix', mb.on_block)
+    rc = guest.run(mb.command(), mb.timeout())
+    info['loadavg_end'] = list(os.getloadavg())
+    date = datetime.datetime.now().astimezone().isoformat(timespec='seconds')
+    jsonl = os.path.join(a.out_dir, 'perf-matrix.jsonl')
+    with open(jsonl, 'w') as f:
+        for r in mb.rows:
+            f.write(json.dumps(r, separators=(',', ':')) + '\n')
+    rows = mb.summary()
+    pmds = {d: ','.join(sorted({r['pmd'] for r in mb.rows
+                                if r['driver'] == d})) or '?'
+            for d in DRIVERS}
+    say('')
+    say('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
+        'ours: %s, upstream: %s' % (a.rounds, pmds['ours'], pmds['upstream']))
+    say('%-8s %6s %8s %9s %6s' % ('mode', 'bytes', 'ours', 'upstream', 'ratio'))
+    for r in rows:
+        say('%-8s %6d %s %s %s' % (r['mode'], r['pkt_size'],
+                                   fmt(r['ours_mpps']),
+                                   fmt(r['upstream_mpps'], 9),
+                                   fmt(r['ratio'], 6, 2)))
+    for f in mb.failed:
+        say('FAILED: %s %s %d B round %d: %s' % (
+            f['driver'], f['mode'], f['pkt_size'], f['round'],
+            f['error'][0]))
+    summary = os.path.join(a.out_dir, 'perf-matrix-summary.json')
+    write_json(summary, {
+        'tool': 'bench-perf-matrix', 'date': date, 'machine': info,
+        'config': {'bind': a.bind, 'duration': a.duration,
+                   'warmup': a.warmup, 'rounds': a.rounds, 'modes': a.modes,
+                   'sizes': a.sizes, 'ours_args': a.ours_args,
+                   'upstream_args': a.upstream_args,
+                   'lcores': '0@0,1@1,2@0'},
+        'pmd': pmds, 'guest_secs': round(guest.secs, 1),
+        'summary': rows, 'failed': mb.failed})
+    png = None
+    if mb.rows and not a.no_plot:
+        png = plot_matrix(a, mb.rows, date)
+    say('\nJSON lines: %s   summary: %s%s\nguest log: %s   (boot + runs %.0f s,'
+        ' total %.0f s)' % (jsonl, summary, ('   plot: %s' % png) if png else '',
+                            guest.log_path, guest.secs,
+                            time.monotonic() - t0))
+    if rc != 0:
+        die('the guest command failed (status %d); see %s' % (rc, guest.log_path))
+    if mb.failed or not mb.rows:
+        die('%d run(s) failed or ran on the wrong driver' % len(mb.failed))
+    return 0
+
+
+def plot_matrix(a, rows, date):
+    """One PNG: a line per (driver, mode) through devtools/plot-perf.py."""
+    tmp = os.path.join(a.out_dir, 'perf-matrix-plot.jsonl')
+    with open(tmp, 'w') as f:
+        for r in rows:
+            f.write(json.dumps({'driver': '%s %s' % (r['driver'], r['mode']),
+                                'pkt_size': r['pkt_size'],
+                                'total': r['total']}) + '\n')
+    png = os.path.join(a.out_dir, 'perf-matrix.png')
+    title = ('vireo-perf in a QEMU TCG guest (%s), ours vs upstream, %s'
+             % (a.bind, date[:10]))
+    res = subprocess.run([sys.executable,
+                          os.path.join(ROOT, 'devtools', 'plot-perf.py'),
+                          tmp, '-o', png, '--title', title],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        say('bench: plot failed: %s' % (res.stderr.strip() or res.stdout))
+        return None
+    return png
+
+
+# --- command line ------------------------------------------------------------
+
+def common_args(p, duration, warmup, rounds):
+    p.add_argument('--build-dir', default=os.environ.get('VIREO_BUILD_DIR',
+                                                         'build'),
+                   help='meson build dir (default $VIREO_BUILD_DIR or build)')
+    p.add_argument('--bind', choices=['uio', 'vfio'], default='uio')
+    p.add_argument('--duration', type=int, default=duration,
+                   help='measured seconds per run (default %d)' % duration)
+    p.add_argument('--warmup', type=int, default=warmup,
+                   help='seconds before the window (default %d)' % warmup)
+    p.add_argument('--rounds', type=int, default=rounds,
+                   help='repeat everything R times, medians (default %d)'
+                   % rounds)
+    p.add_argument('--ours-args', default=OURS_ARGS,
+                   help="EAL args selecting ours (default '%s'; '' gives an "
+                   'upstream-vs-upstream baseline)' % OURS_ARGS)
+    p.add_argument('--upstream-args', default='',
+                   help='EAL args selecting upstream (default none: EAL '
+                   'loads net_virtio from its plugin directory)')
+    p.add_argument('--out-dir', help='results (default BUILD/bench)')
+    p.add_argument('--no-build', action='store_true',
+                   help='do not run meson/ninja first')
+    p.add_argument('-v', '--verbose', action='store_true',
+                   help='echo the whole guest output')
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    pn = sub.add_parser('net', help='stock testpmd, ours vs upstream')
+    common_args(pn, 10, 2, 3)
+    pn.add_argument('--workloads', default='txrx,io',
+                    help='comma list of txrx, io (default both)')
+    pn.add_argument('--pkt-size', type=int, default=64,
+                    help='generated frame bytes, testpmd --txpkts '
+                    '(default 64)')
+    pm = sub.add_parser('matrix', help='vireo-perf modes x sizes')
+    common_args(pm, 3, 1, 1)
+    pm.add_argument('--modes', dest='modes_arg', default='io,txrx,macswap',
+                    help='comma list of %s; txrx = txonly on NIC0, rxonly '
+                    'on NIC1 (default io,txrx,macswap)' % ', '.join(PERF_MODES))
+    pm.add_argument('--sizes', dest='sizes_arg', default='64,512,1500,9000',
+                    help='comma list of frame bytes without FCS, 64..9000; '
+                    'frames above the 2048-byte mbuf data room are multi-segment '
+                    '(default 64,512,1500,9000)')
+    pm.add_argument('--no-plot', action='store_true', help='skip the PNG')
+    a = ap.parse_args()
+    for k in ('duration', 'rounds'):
+        if getattr(a, k) < 1:
+            die('--%s must be at least 1' % k, 2)
+    if a.warmup < 0:
+        die('--warmup must be >= 0', 2)
+    if a.cmd == 'net' and not 64 <= a.pkt_size <= 1514:
+        die('--pkt-size: 64..1514 for testpmd', 2)
+    a.build_dir = os.path.abspath(a.build_dir)
+    a.out_dir = os.path.abspath(a.out_dir or os.path.join(a.build_dir, 'bench'))
+    os.chdir(ROOT)
+    return cmd_net(a) if a.cmd == 'net' else cmd_matrix(a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
