@@ -22,7 +22,7 @@ import json
 import os
 import platform
 import re
-import shlex
+import resource
 import statistics
 import subprocess
 import sys
@@ -102,7 +102,10 @@ def machine_info(a):
 
 
 def drv_args(a, drv):
-    return a.ours_args if drv == 'ours' else a.upstream_args
+    """The driver's EAL arguments as one double-quoted guest shell word, so
+    that $VIREO_LIB and friends expand in the guest."""
+    v = a.ours_args if drv == 'ours' else a.upstream_args
+    return '"%s"' % re.sub(r'(["\\`])', r'\\\1', v)
 
 
 def orders(n):
@@ -125,6 +128,7 @@ class Guest:
                '--timeout', str(timeout),
                '--add', '%s:%s' % (GUEST_LIB, GUEST_LIB_PATH), '--', command]
         t0 = time.monotonic()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cur, body = None, []
         with open(self.log_path, 'w') as log:
             proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
@@ -150,11 +154,17 @@ class Guest:
                     say(line)
             rc = proc.wait()
         self.secs = time.monotonic() - t0
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # QEMU's CPU time over the wall time: up to ~2 (vCPUs) plus its I/O
+        # thread when it had the host to itself; much less means other
+        # load took the host's CPUs and the figures are worth less.
+        self.cpu_share = round((ru.ru_utime + ru.ru_stime - ru0.ru_utime -
+                                ru0.ru_stime) / self.secs, 2)
         return rc
 
 
 def guest_prelude(a):
-    return ('. %s; BENCH_WARMUP=%d; BENCH_DURATION=%d; BENCH_PKT_SIZE=%d; '
+    return ('. %s; trap "" PIPE; BENCH_WARMUP=%d; BENCH_DURATION=%d; BENCH_PKT_SIZE=%d; '
             'echo "bench: guest kernel $(uname -r), $(nproc) vCPUs, '
             'bind $VIREO_BIND"; '
             % (GUEST_LIB_PATH, a.warmup, a.duration,
@@ -252,11 +262,15 @@ class NetBench:
         if wl == 'txrx' and proc != 'rx':
             return
         run = {'round': int(rnd[1:]), 'driver': drv, 'workload': wl,
-               'ok': True, 'pmd': [], 'ports': [None, None]}
+               'ok': True, 'pmd': [], 'ports': [None, None],
+               'host_load1': os.getloadavg()[0]}
         procs = {'tx': 0, 'rx': 1} if wl == 'txrx' else {'io': None}
+        tails = []
         for p, nic in procs.items():
             prc, ptext = self.pending.pop(p, (1, ''))
             drivers, blocks, fwd = testpmd_parse(ptext)
+            tails += ['%s: %s' % (p, x) for x in
+                      [y for y in ptext.splitlines() if y.strip()][-6:]]
             run['pmd'] += drivers
             if prc != 0:
                 run['ok'] = False
@@ -276,6 +290,8 @@ class NetBench:
                 ','.join(sorted(set(run['pmd']))), OURS_PMD)
         if not run['ok']:
             self.failures += 1
+            for line in tails:
+                say('bench:   | ' + line)
         self.runs.append(run)
         say('bench: round %d %-8s %-4s %s  [%s]%s' % (
             run['round'], drv, wl, '  '.join(
@@ -303,7 +319,7 @@ class NetBench:
                     parts.append('bench_say "round %d/%d: %s on %s"; '
                                  'bench_%s "r%d %s %s" %s; '
                                  % (r, a.rounds, wl, drv, wl, r, drv, wl,
-                                    shlex.quote(drv_args(a, drv))))
+                                    drv_args(a, drv)))
         return ''.join(parts) + 'true'
 
     def timeout(self):
@@ -383,9 +399,13 @@ def cmd_net(a):
                                  'lcores, start tx_first'},
            'pmd': pmds,
            'guest_secs': round(guest.secs, 1),
+           'qemu_cpu_share': guest.cpu_share,
            'summary': rows, 'runs': nb.runs}
     out = os.path.join(a.out_dir, 'bench-net.json')
     write_json(out, doc)
+    say('host load %.1f -> %.1f, QEMU CPU share %.2f (2+ = had the host '
+        'to itself)' % (info['loadavg_start'][0], info['loadavg_end'][0],
+                        guest.cpu_share))
     say('\nJSON: %s   guest log: %s   (boot + runs %.0f s, total %.0f s)'
         % (out, guest.log_path, guest.secs, time.monotonic() - t0))
     if rc != 0:
@@ -434,7 +454,7 @@ class MatrixBench:
             parts.append('bench_say "point %d/%d: %s %d B on %s"; '
                          'bench_perf "r%d %s %s %d" %s %s; '
                          % (i, len(pts), mode, size, drv, r, drv, mode, size,
-                            shlex.quote(drv_args(a, drv)),
+                            drv_args(a, drv),
                             ' '.join(self.perf_args(mode, size))))
         return ''.join(parts) + 'true'
 
@@ -460,6 +480,7 @@ class MatrixBench:
         doc['pmd'] = doc.get('driver')
         doc.update(key)
         doc['bind'] = self.a.bind
+        doc['host_load1'] = os.getloadavg()[0]
         if (drv == 'ours' and self.a.ours_args == OURS_ARGS and
                 doc['pmd'] != OURS_PMD):
             key['error'] = ['ours ran on %s' % doc['pmd']]
@@ -546,7 +567,11 @@ def cmd_matrix(a):
                    'upstream_args': a.upstream_args,
                    'lcores': '0@0,1@1,2@0'},
         'pmd': pmds, 'guest_secs': round(guest.secs, 1),
+        'qemu_cpu_share': guest.cpu_share,
         'summary': rows, 'failed': mb.failed})
+    say('host load %.1f -> %.1f, QEMU CPU share %.2f (2+ = had the host '
+        'to itself)' % (info['loadavg_start'][0], info['loadavg_end'][0],
+                        guest.cpu_share))
     png = None
     if mb.rows and not a.no_plot:
         png = plot_matrix(a, mb.rows, date)

@@ -65,7 +65,8 @@ tp_send() {
 	_n=$1
 	shift
 	eval "_fd=\$tp_${_n}_fd; tp_${_n}_sent=\$((tp_${_n}_sent + 1))"
-	echo "$*" >&"$_fd"
+	# A dead testpmd: EPIPE (the command line ignores SIGPIPE), tp_sync says so.
+	{ echo "$*" >&"$_fd"; } 2>/dev/null
 }
 
 # tp_sync NAME [TIMEOUT]: wait until every command sent to NAME is done.
@@ -73,6 +74,7 @@ tp_send() {
 tp_sync() {
 	_n=$1
 	_tmo=${2:-$BENCH_TMO}
+	_want=0 _pid=0
 	eval "_want=\$((tp_${_n}_sent + 1)) _pid=\$tp_${_n}_pid"
 	_i=0
 	while :; do
@@ -96,7 +98,7 @@ tp_sync() {
 tp_close() {
 	_n=$1
 	eval "_fd=\$tp_${_n}_fd _pid=\$tp_${_n}_pid"
-	echo quit >&"$_fd" 2>/dev/null
+	{ echo quit >&"$_fd"; } 2>/dev/null
 	eval "exec $_fd>&-"
 	_i=0
 	while alive "$_pid"; do
@@ -165,10 +167,11 @@ bench_txrx() {
 bench_io() {
 	_id=$1
 	_drv=$2
+	_app=$(tp_app_args)
 	# shellcheck disable=SC2086
 	tp_open io 3 --lcores 0@0,1@1,2@0 $BENCH_EAL $_drv \
 		-a "$VIREO_NET0" -a "$VIREO_NET1" -- \
-		$(tp_app_args) --forward-mode=io --nb-cores=2
+		$_app --forward-mode=io --nb-cores=2
 	tp_send io show port info all
 	tp_send io start tx_first
 	_rc=0
