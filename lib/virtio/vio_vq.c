@@ -177,7 +177,11 @@ vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uin
 	}
 	d->next = 0;
 	vq->slots[head] = (struct vio_vq_slot){
-		.cookie = cookie, .in_len = in_len, .ndesc = n, .last = cur
+		.cookie = cookie,
+		.in_len = in_len,
+		.ndesc = n,
+		.last = cur,
+		.avail_pos = vq->avail_shadow,
 	};
 	vq->free_head = vq->next_free[cur];
 	vq->num_free = (uint16_t)(vq->num_free - n);
@@ -200,21 +204,35 @@ vio_vq_free_chain(struct vio_vq *vq, uint16_t head)
 	return cookie;
 }
 
+/* True when the chain at @p s was added but not yet published. */
+static inline bool
+vio_vq_unpublished(const struct vio_vq *vq, const struct vio_vq_slot *s)
+{
+	return (uint16_t)(s->avail_pos - vq->avail_published) <
+	       (uint16_t)(vq->avail_shadow - vq->avail_published);
+}
+
 /* Validate one used element; on success its chain is released. */
 static int
 vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie, uint32_t *len)
 {
 	uint32_t id = e->id, l = e->len;
+	const struct vio_vq_slot *s;
 	char why[96];
 
-	if (unlikely(id >= vq->size || vq->slots[id].cookie == NULL)) {
-		snprintf(why, sizeof(why), "used id %u is not an in-flight chain head", id);
+	/* The device may only complete heads it was given: in range, in
+	 * flight (not already completed) and published. */
+	if (unlikely(id >= vq->size || vq->slots[id].cookie == NULL ||
+		     vio_vq_unpublished(vq, &vq->slots[id]))) {
+		snprintf(why, sizeof(why), "used id %u is not a published in-flight chain head",
+			 id);
 		vio_vq_mark_broken(vq, why);
 		return -EIO;
 	}
-	if (unlikely(l > vq->slots[id].in_len)) {
+	s = &vq->slots[id];
+	if (unlikely(l > s->in_len)) {
 		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
-			 l, vq->slots[id].in_len, id);
+			 l, s->in_len, id);
 		vio_vq_mark_broken(vq, why);
 		return -EIO;
 	}
@@ -226,7 +244,7 @@ vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie
 int
 vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 {
-	uint16_t used_idx, pending, n, i;
+	uint16_t used_idx, pending, published, n, i;
 	uint32_t len;
 	char why[64];
 
@@ -239,9 +257,10 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 	 */
 	used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
 	pending = (uint16_t)(used_idx - vq->last_used);
-	if (unlikely(pending > vq->size - vq->num_free)) {
-		snprintf(why, sizeof(why), "used idx moved by %u with %u descriptors in flight",
-			 pending, (unsigned int)(vq->size - vq->num_free));
+	published = (uint16_t)(vq->avail_published - vq->last_used);
+	if (unlikely(pending > published)) {
+		snprintf(why, sizeof(why), "used idx moved by %u with %u chains published", pending,
+			 published);
 		vio_vq_mark_broken(vq, why);
 		return -EIO;
 	}

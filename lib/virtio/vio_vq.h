@@ -40,10 +40,11 @@ struct vio_sg {
 
 /** Driver-private state of an in-flight chain, indexed by its head. */
 struct vio_vq_slot {
-	void *cookie;    /**< Caller's token; NULL when the head is free. */
-	uint32_t in_len; /**< Device-writable bytes: the most used.len may be. */
-	uint16_t ndesc;  /**< Descriptors in the chain. */
-	uint16_t last;   /**< Last descriptor of the chain. */
+	void *cookie;       /**< Caller's token; NULL when the head is free. */
+	uint32_t in_len;    /**< Device-writable bytes: the most used.len may be. */
+	uint16_t ndesc;     /**< Descriptors in the chain. */
+	uint16_t last;      /**< Last descriptor of the chain. */
+	uint16_t avail_pos; /**< avail index the chain was added at. */
 };
 
 /** A split virtqueue. Fields are read by inline helpers; treat as opaque. */
@@ -121,7 +122,8 @@ int vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t m
 
 /**
  * Take back the cookie of one chain the device never completed (after a
- * reset), freeing its descriptors. Call until it returns NULL.
+ * reset), freeing its descriptors. Call until it returns NULL, then
+ * destroy the queue: it cannot be used again.
  */
 void *vio_vq_detach(struct vio_vq *vq);
 
@@ -170,6 +172,7 @@ vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, vo
 	s->in_len = writable ? len : 0;
 	s->ndesc = 1;
 	s->last = head;
+	s->avail_pos = vq->avail_shadow;
 	vq->free_head = vq->next_free[head];
 	vq->num_free--;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Forwarding loops: one stream per worker lcore, burst based, no system
+ * calls, counters updated once per burst with relaxed stores.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_udp.h>
+
+#include "perf_net.h"
+
+#define PERF_UDP_SPORT_OFF (14 + 20)
+/* not RTE_IPV4(): in 22.11 it shifts a signed int into the sign bit (UB) */
+#define PERF_IP(a, b, c, d) \
+	((UINT32_C(a) << 24) | (UINT32_C(b) << 16) | (UINT32_C(c) << 8) | UINT32_C(d))
+
+/* Ethernet / IPv4 (198.18.0.1 -> 198.18.0.2, RFC 2544 range) / UDP headers */
+void
+perf_stream_build_template(struct perf_stream *s)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)s->tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+
+	memset(s->tmpl, 0, sizeof(s->tmpl));
+	rte_ether_addr_copy(&s->dst_mac, &eh->dst_addr);
+	rte_ether_addr_copy(&s->src_mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(s->pkt_size - RTE_ETHER_HDR_LEN);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(PERF_IP(198, 18, 0, 1));
+	ip->dst_addr = rte_cpu_to_be_32(PERF_IP(198, 18, 0, 2));
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(PERF_UDP_SPORT);
+	udp->dst_port = rte_cpu_to_be_16(PERF_UDP_DPORT);
+	udp->dgram_len = rte_cpu_to_be_16(s->pkt_size - RTE_ETHER_HDR_LEN - sizeof(*ip));
+	/* UDP checksum 0: "not computed", legal over IPv4 */
+}
+
+static inline void
+put_headers(struct perf_stream *s, struct rte_mbuf *m)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+
+	rte_memcpy(d, s->tmpl, PERF_HDR_LEN);
+	if (s->fwd == PERF_FWD_FLOWGEN) {
+		uint16_t sport = (uint16_t)(PERF_UDP_SPORT + s->flow);
+
+		/* only the UDP source port changes: IP checksum unaffected,
+		 * UDP checksum is 0 */
+		*(rte_be16_t *)(d + PERF_UDP_SPORT_OFF) = rte_cpu_to_be_16(sport);
+		if (++s->flow == s->flows)
+			s->flow = 0;
+	}
+}
+
+/* Allocate and fill n packets; returns n, or 0 when the pool ran dry. */
+static inline unsigned int
+gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
+{
+	unsigned int i, k;
+
+	if (likely(s->nb_segs == 1)) {
+		if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, pkts, n) != 0)) {
+			perf_cnt_add(&s->cnt.alloc_fail, n);
+			return 0;
+		}
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+
+			m->data_len = s->pkt_size;
+			m->pkt_len = s->pkt_size;
+			put_headers(s, m);
+		}
+		return n;
+	}
+
+	if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, s->scratch, n * s->nb_segs) != 0)) {
+		perf_cnt_add(&s->cnt.alloc_fail, n);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf **seg = &s->scratch[i * s->nb_segs];
+		unsigned int left = s->pkt_size;
+
+		for (k = 0; k < s->nb_segs; k++) {
+			unsigned int len = RTE_MIN(left, (unsigned int)s->seg_size);
+
+			seg[k]->data_len = (uint16_t)len;
+			seg[k]->next = k + 1 < s->nb_segs ? seg[k + 1] : NULL;
+			left -= len;
+		}
+		seg[0]->nb_segs = s->nb_segs;
+		seg[0]->pkt_len = s->pkt_size;
+		/* headers stay in the first segment: seg_size >= 64 */
+		put_headers(s, seg[0]);
+		pkts[i] = seg[0];
+	}
+	return n;
+}
+
+static inline uint64_t
+sum_bytes(struct rte_mbuf **pkts, unsigned int n)
+{
+	uint64_t bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		bytes += pkts[i]->pkt_len;
+	return bytes;
+}
+
+/* Transmit n packets, count what went out, free and count the rest. */
+static inline void
+send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64_t bytes)
+{
+	uint16_t sent;
+
+	sent = rte_eth_tx_burst(s->tx_port, s->tx_queue, pkts, (uint16_t)n);
+	if (unlikely(sent < n)) {
+		bytes = sum_bytes(pkts, sent);
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		perf_cnt_add(&s->cnt.tx_unsent, n - sent);
+	}
+	perf_cnt_add(&s->cnt.tx_pkts, sent);
+	perf_cnt_add(&s->cnt.tx_bytes, bytes);
+}
+
+static inline uint16_t
+recv_burst(struct perf_stream *s, struct rte_mbuf **pkts, uint64_t *bytes)
+{
+	uint16_t n;
+
+	n = rte_eth_rx_burst(s->rx_port, s->rx_queue, pkts, s->burst);
+	if (n == 0)
+		return 0;
+	*bytes = sum_bytes(pkts, n);
+	perf_cnt_add(&s->cnt.rx_pkts, n);
+	perf_cnt_add(&s->cnt.rx_bytes, *bytes);
+	return n;
+}
+
+static inline bool
+stopping(const struct perf_stream *s)
+{
+	return __atomic_load_n(s->stop, __ATOMIC_RELAXED) != 0;
+}
+
+static inline void
+edit_macs(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, enum perf_fwd fwd)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *);
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (fwd == PERF_FWD_MAC) {
+			rte_ether_addr_copy(&s->dst_mac, &eh->dst_addr);
+			rte_ether_addr_copy(&s->src_mac, &eh->src_addr);
+		} else {
+			struct rte_ether_addr tmp = eh->dst_addr;
+
+			eh->dst_addr = eh->src_addr;
+			eh->src_addr = tmp;
+		}
+	}
+}
+
+/* io, mac, macswap: fwd is a constant in each caller, so each loop is
+ * specialised at compile time. */
+static __rte_always_inline void
+run_forward(struct perf_stream *s, enum perf_fwd fwd)
+{
+	struct rte_mbuf *pkts[PERF_MAX_BURST];
+	uint64_t bytes;
+	uint16_t n;
+
+	while (!stopping(s)) {
+		n = recv_burst(s, pkts, &bytes);
+		if (n == 0)
+			continue;
+		if (fwd != PERF_FWD_IO)
+			edit_macs(s, pkts, n, fwd);
+		send_burst(s, pkts, n, bytes);
+	}
+}
+
+static void
+run_rxonly(struct perf_stream *s)
+{
+	struct rte_mbuf *pkts[PERF_MAX_BURST];
+	uint64_t bytes;
+	uint16_t n;
+
+	while (!stopping(s)) {
+		n = recv_burst(s, pkts, &bytes);
+		if (n > 0)
+			rte_pktmbuf_free_bulk(pkts, n);
+	}
+}
+
+/* txonly and flowgen; flowgen also frees whatever arrives (as testpmd's). */
+static void
+run_generate(struct perf_stream *s)
+{
+	struct rte_mbuf *pkts[PERF_MAX_BURST];
+	uint64_t bytes;
+	uint16_t n;
+
+	while (!stopping(s)) {
+		if (s->do_rx) {
+			n = recv_burst(s, pkts, &bytes);
+			if (n > 0)
+				rte_pktmbuf_free_bulk(pkts, n);
+		}
+		if (!s->do_tx)
+			continue;
+		n = (uint16_t)gen_burst(s, pkts, s->burst);
+		if (n > 0)
+			send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
+	}
+}
+
+int
+perf_stream_run(void *arg)
+{
+	struct perf_stream *s = arg;
+	struct rte_mbuf *pkts[PERF_MAX_BURST];
+	unsigned int n;
+
+	if (s->tx_first && s->do_tx) {
+		n = gen_burst(s, pkts, s->burst);
+		if (n > 0)
+			send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
+	}
+	switch (s->fwd) {
+	case PERF_FWD_IO:
+		run_forward(s, PERF_FWD_IO);
+		break;
+	case PERF_FWD_MAC:
+		run_forward(s, PERF_FWD_MAC);
+		break;
+	case PERF_FWD_MACSWAP:
+		run_forward(s, PERF_FWD_MACSWAP);
+		break;
+	case PERF_FWD_RXONLY:
+		run_rxonly(s);
+		break;
+	case PERF_FWD_TXONLY:
+	case PERF_FWD_FLOWGEN:
+		run_generate(s);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Net engine internals, shared by its setup (perf_net.c), forwarding loops
+ * (perf_fwd.c) and figures (perf_net_stats.c).
+ */
+#ifndef PERF_NET_H
+#define PERF_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "perf_args.h"
+#include "perf_json.h"
+
+/* Ethernet + IPv4 + UDP headers of generated packets */
+#define PERF_HDR_LEN (14 + 20 + 8)
+#define PERF_UDP_SPORT 1024
+#define PERF_UDP_DPORT 9 /* discard */
+/* Bytes on an Ethernet wire around each frame: FCS 4, preamble+SFD 8, IFG 12 */
+#define PERF_WIRE_OVERHEAD 24u
+
+/* Written only by the stream's worker, read by the main lcore. */
+struct perf_counters {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t tx_unsent;  /* handed to tx_burst, not accepted: freed */
+	uint64_t alloc_fail; /* generated packets lost to mbuf shortage */
+};
+
+struct perf_stream {
+	/* Worker-private counters on their own cache line(s). */
+	struct perf_counters cnt __rte_cache_aligned;
+
+	/* Read-only while running. */
+	struct rte_mempool *pool __rte_cache_aligned;
+	struct rte_mbuf **scratch; /* burst * nb_segs, multi-seg generation */
+	const int *stop;
+	uint16_t rx_port;
+	uint16_t rx_queue;
+	uint16_t tx_port;
+	uint16_t tx_queue;
+	enum perf_fwd fwd;
+	bool do_rx;
+	bool do_tx;
+	bool tx_first;
+	uint16_t burst;
+	uint16_t pkt_size;
+	uint16_t seg_size;
+	uint16_t nb_segs;
+	uint16_t flows;
+	uint16_t flow; /* flowgen cursor, worker-owned */
+	unsigned int lcore;
+	struct rte_ether_addr src_mac; /* tx port's own MAC */
+	struct rte_ether_addr dst_mac; /* where the tx port sends to */
+	uint8_t tmpl[PERF_HDR_LEN];    /* headers of generated packets */
+} __rte_cache_aligned;
+
+/* Counters of one port at one instant (app counters + ethdev stats). */
+struct perf_port_snap {
+	struct perf_counters app;
+	struct rte_eth_stats eth;
+	uint64_t tsc;
+};
+
+struct perf_port {
+	uint16_t id;
+	uint16_t peer; /* forwarding destination */
+	enum perf_fwd fwd;
+	uint16_t rxd;
+	uint16_t txd;
+	bool started;
+	struct rte_ether_addr mac;
+	struct rte_ether_addr dst; /* destination MAC of packets it sends */
+	char name[RTE_ETH_NAME_MAX_LEN];
+	char driver[64];
+	struct perf_port_snap base; /* measurement start */
+	struct perf_port_snap last; /* previous live line */
+	struct perf_port_snap end;  /* measurement end */
+	struct perf_port_snap life; /* after stop and drain */
+	uint64_t rx_drained;        /* received by the drain after stop */
+};
+
+struct perf_net {
+	const struct perf_config *cfg;
+	unsigned int nb_ports;
+	struct perf_port ports[RTE_MAX_ETHPORTS];
+	struct perf_stream *streams;
+	unsigned int nb_streams;
+	struct rte_mempool *pool;
+	unsigned int nb_mbufs;
+	unsigned int seg_size;
+	unsigned int nb_segs;
+	uint64_t start_tsc;
+	bool launched;
+	bool marked;
+	bool interrupted_warmup;
+	int stop;
+};
+
+/* perf_fwd.c */
+void perf_stream_build_template(struct perf_stream *s);
+int perf_stream_run(void *arg);
+
+/* perf_net_stats.c */
+void perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap,
+		       uint64_t tsc);
+void perf_net_period(void *ctx, uint64_t tsc, int warming_up);
+void perf_net_summary(void *ctx, FILE *f);
+void perf_net_json(void *ctx, struct perf_json *j);
+
+/* Relaxed access: the writer is one worker lcore, the reader the main lcore;
+ * on x86-64 both are plain 64-bit moves, no lock prefix. */
+static inline void
+perf_cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+perf_cnt_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+#endif /* PERF_NET_H */

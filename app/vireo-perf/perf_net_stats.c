@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Net engine figures: snapshots of the per-stream counters and the ethdev
+ * stats, rates between two snapshots, live lines, summary table and JSON.
+ *
+ * Bytes are frame bytes as the driver sees them (Ethernet header to end of
+ * payload, no FCS). "wire" adds PERF_WIRE_OVERHEAD per packet: what the
+ * same frames would occupy on an Ethernet link.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+
+#include "perf_net.h"
+
+struct perf_figs {
+	double secs;
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+	uint64_t tx_unsent;
+	uint64_t alloc_fail;
+	uint64_t imissed;
+	uint64_t ierrors;
+	uint64_t oerrors;
+	uint64_t rx_nombuf;
+	double rx_pps;
+	double tx_pps;
+	double rx_bps;
+	double tx_bps;
+	double rx_wire_bps;
+	double tx_wire_bps;
+};
+
+void
+perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap, uint64_t tsc)
+{
+	uint16_t id = net->ports[idx].id;
+	unsigned int i;
+
+	memset(snap, 0, sizeof(*snap));
+	for (i = 0; i < net->nb_streams; i++) {
+		const struct perf_counters *c = &net->streams[i].cnt;
+
+		if (net->streams[i].rx_port == id) {
+			snap->app.rx_pkts += perf_cnt_read(&c->rx_pkts);
+			snap->app.rx_bytes += perf_cnt_read(&c->rx_bytes);
+		}
+		if (net->streams[i].tx_port == id) {
+			snap->app.tx_pkts += perf_cnt_read(&c->tx_pkts);
+			snap->app.tx_bytes += perf_cnt_read(&c->tx_bytes);
+			snap->app.tx_unsent += perf_cnt_read(&c->tx_unsent);
+			snap->app.alloc_fail += perf_cnt_read(&c->alloc_fail);
+		}
+	}
+	if (rte_eth_stats_get(id, &snap->eth) != 0)
+		memset(&snap->eth, 0, sizeof(snap->eth));
+	snap->tsc = tsc;
+}
+
+static double
+rate(uint64_t v, double secs)
+{
+	return secs > 0 ? (double)v / secs : 0.0;
+}
+
+static void
+figs_compute(const struct perf_port_snap *a, const struct perf_port_snap *b, struct perf_figs *f)
+{
+	double secs = (double)(b->tsc - a->tsc) / (double)rte_get_tsc_hz();
+
+	memset(f, 0, sizeof(*f));
+	f->secs = secs;
+	f->rx_pkts = b->app.rx_pkts - a->app.rx_pkts;
+	f->rx_bytes = b->app.rx_bytes - a->app.rx_bytes;
+	f->tx_pkts = b->app.tx_pkts - a->app.tx_pkts;
+	f->tx_bytes = b->app.tx_bytes - a->app.tx_bytes;
+	f->tx_unsent = b->app.tx_unsent - a->app.tx_unsent;
+	f->alloc_fail = b->app.alloc_fail - a->app.alloc_fail;
+	f->imissed = b->eth.imissed - a->eth.imissed;
+	f->ierrors = b->eth.ierrors - a->eth.ierrors;
+	f->oerrors = b->eth.oerrors - a->eth.oerrors;
+	f->rx_nombuf = b->eth.rx_nombuf - a->eth.rx_nombuf;
+	f->rx_pps = rate(f->rx_pkts, secs);
+	f->tx_pps = rate(f->tx_pkts, secs);
+	f->rx_bps = rate(f->rx_bytes * 8, secs);
+	f->tx_bps = rate(f->tx_bytes * 8, secs);
+	f->rx_wire_bps = rate((f->rx_bytes + f->rx_pkts * PERF_WIRE_OVERHEAD) * 8, secs);
+	f->tx_wire_bps = rate((f->tx_bytes + f->tx_pkts * PERF_WIRE_OVERHEAD) * 8, secs);
+}
+
+static void
+figs_add(struct perf_figs *t, const struct perf_figs *f)
+{
+	t->secs = RTE_MAX(t->secs, f->secs);
+	t->rx_pkts += f->rx_pkts;
+	t->rx_bytes += f->rx_bytes;
+	t->tx_pkts += f->tx_pkts;
+	t->tx_bytes += f->tx_bytes;
+	t->tx_unsent += f->tx_unsent;
+	t->alloc_fail += f->alloc_fail;
+	t->imissed += f->imissed;
+	t->ierrors += f->ierrors;
+	t->oerrors += f->oerrors;
+	t->rx_nombuf += f->rx_nombuf;
+	t->rx_pps += f->rx_pps;
+	t->tx_pps += f->tx_pps;
+	t->rx_bps += f->rx_bps;
+	t->tx_bps += f->tx_bps;
+	t->rx_wire_bps += f->rx_wire_bps;
+	t->tx_wire_bps += f->tx_wire_bps;
+}
+
+static uint64_t
+figs_drops(const struct perf_figs *f)
+{
+	return f->imissed + f->tx_unsent;
+}
+
+static uint64_t
+figs_errors(const struct perf_figs *f)
+{
+	return f->ierrors + f->oerrors;
+}
+
+void
+perf_net_period(void *ctx, uint64_t tsc, int warming_up)
+{
+	struct perf_net *net = ctx;
+	double t = (double)(tsc - net->start_tsc) / (double)rte_get_tsc_hz();
+	unsigned int i;
+
+	for (i = 0; i < net->nb_ports; i++) {
+		struct perf_port *p = &net->ports[i];
+		struct perf_port_snap now;
+		struct perf_figs f;
+
+		perf_net_snapshot(net, i, &now, tsc);
+		figs_compute(&p->last, &now, &f);
+		p->last = now;
+		printf("[%7.1fs]%s port %u rx %8.3f Mpps %7.3f Gb/s "
+		       "(wire %7.3f) | tx %8.3f Mpps %7.3f Gb/s (wire %7.3f)"
+		       " | drops %" PRIu64 " errors %" PRIu64 " nombuf %" PRIu64 "\n",
+		       t, warming_up ? " warm-up" : "", p->id, f.rx_pps / 1e6, f.rx_bps / 1e9,
+		       f.rx_wire_bps / 1e9, f.tx_pps / 1e6, f.tx_bps / 1e9, f.tx_wire_bps / 1e9,
+		       figs_drops(&f), figs_errors(&f), f.rx_nombuf);
+	}
+	fflush(stdout);
+}
+
+static void
+summary_row(FILE *f, const char *label, const char *mode, const struct perf_figs *g)
+{
+	fprintf(f,
+		"%-8s %-8s %9.3f %9.3f %8.3f %8.3f %8.3f %8.3f %10" PRIu64 " %8" PRIu64 " %8" PRIu64
+		"\n",
+		label, mode, g->rx_pps / 1e6, g->tx_pps / 1e6, g->rx_bps / 1e9, g->tx_bps / 1e9,
+		g->rx_wire_bps / 1e9, g->tx_wire_bps / 1e9, figs_drops(g), figs_errors(g),
+		g->rx_nombuf + g->alloc_fail);
+}
+
+void
+perf_net_summary(void *ctx, FILE *f)
+{
+	struct perf_net *net = ctx;
+	struct perf_figs total;
+	unsigned int i;
+
+	memset(&total, 0, sizeof(total));
+	fprintf(f, "\n%-8s %-8s %9s %9s %8s %8s %8s %8s %10s %8s %8s\n", "port", "mode", "rx Mpps",
+		"tx Mpps", "rx Gb/s", "tx Gb/s", "rx wire", "tx wire", "drops", "errors", "nombuf");
+	for (i = 0; i < net->nb_ports; i++) {
+		struct perf_port *p = &net->ports[i];
+		struct perf_figs g;
+		char label[16];
+
+		figs_compute(&p->base, &p->end, &g);
+		figs_add(&total, &g);
+		snprintf(label, sizeof(label), "%u", p->id);
+		summary_row(f, label, perf_fwd_name(p->fwd), &g);
+	}
+	summary_row(f, "total", "", &total);
+	fprintf(f,
+		"measured %.3f s%s; Gb/s: frame bytes without FCS; wire: "
+		"+%u bytes per frame (FCS, preamble, IFG); drops: imissed + "
+		"tx not sent; errors: ierrors + oerrors; nombuf: rx_nombuf + "
+		"tx mbuf shortage\n",
+		total.secs,
+		net->interrupted_warmup ? " (stopped during warm-up: "
+					  "figures include it)" :
+					  "",
+		PERF_WIRE_OVERHEAD);
+}
+
+static void
+json_figs(struct perf_json *j, const struct perf_figs *g)
+{
+	perf_json_dbl(j, "duration", g->secs);
+	perf_json_u64(j, "rx_packets", g->rx_pkts);
+	perf_json_u64(j, "tx_packets", g->tx_pkts);
+	perf_json_u64(j, "rx_bytes", g->rx_bytes);
+	perf_json_u64(j, "tx_bytes", g->tx_bytes);
+	perf_json_dbl(j, "rx_pps", g->rx_pps);
+	perf_json_dbl(j, "tx_pps", g->tx_pps);
+	perf_json_dbl(j, "rx_bps", g->rx_bps);
+	perf_json_dbl(j, "tx_bps", g->tx_bps);
+	perf_json_dbl(j, "rx_wire_bps", g->rx_wire_bps);
+	perf_json_dbl(j, "tx_wire_bps", g->tx_wire_bps);
+	perf_json_u64(j, "drops", figs_drops(g));
+	perf_json_u64(j, "imissed", g->imissed);
+	perf_json_u64(j, "tx_unsent", g->tx_unsent);
+	perf_json_u64(j, "errors", figs_errors(g));
+	perf_json_u64(j, "ierrors", g->ierrors);
+	perf_json_u64(j, "oerrors", g->oerrors);
+	perf_json_u64(j, "rx_nombuf", g->rx_nombuf);
+	perf_json_u64(j, "tx_alloc_fail", g->alloc_fail);
+}
+
+/* Whole-run counts (warm-up and drain included) for loss accounting. */
+static void
+json_lifetime(struct perf_json *j, const struct perf_port *p)
+{
+	perf_json_obj_begin(j, "lifetime");
+	perf_json_u64(j, "rx_packets", p->life.app.rx_pkts);
+	perf_json_u64(j, "tx_packets", p->life.app.tx_pkts);
+	perf_json_u64(j, "tx_unsent", p->life.app.tx_unsent);
+	perf_json_u64(j, "rx_drained", p->rx_drained);
+	perf_json_u64(j, "eth_ipackets", p->life.eth.ipackets);
+	perf_json_u64(j, "eth_opackets", p->life.eth.opackets);
+	perf_json_u64(j, "eth_ibytes", p->life.eth.ibytes);
+	perf_json_u64(j, "eth_obytes", p->life.eth.obytes);
+	perf_json_u64(j, "eth_imissed", p->life.eth.imissed);
+	perf_json_u64(j, "eth_ierrors", p->life.eth.ierrors);
+	perf_json_u64(j, "eth_oerrors", p->life.eth.oerrors);
+	perf_json_obj_end(j);
+}
+
+void
+perf_net_json(void *ctx, struct perf_json *j)
+{
+	struct perf_net *net = ctx;
+	struct perf_figs total;
+	unsigned int i;
+
+	memset(&total, 0, sizeof(total));
+	perf_json_str(j, "driver", net->nb_ports ? net->ports[0].driver : "");
+	perf_json_u64(j, "pkt_size", net->cfg->pkt_size);
+	perf_json_bool(j, "interrupted_warmup", net->interrupted_warmup);
+	perf_json_obj_begin(j, "net");
+	perf_json_u64(j, "mbufs", net->nb_mbufs);
+	perf_json_u64(j, "segs", net->nb_segs);
+	perf_json_u64(j, "seg_size", net->seg_size);
+	perf_json_u64(j, "streams", net->nb_streams);
+	perf_json_u64(j, "wire_overhead", PERF_WIRE_OVERHEAD);
+	perf_json_obj_end(j);
+	perf_json_arr_begin(j, "ports");
+	for (i = 0; i < net->nb_ports; i++) {
+		struct perf_port *p = &net->ports[i];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		struct perf_figs g;
+
+		figs_compute(&p->base, &p->end, &g);
+		figs_add(&total, &g);
+		perf_json_obj_begin(j, NULL);
+		perf_json_u64(j, "port", p->id);
+		perf_json_str(j, "name", p->name);
+		perf_json_str(j, "driver", p->driver);
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		perf_json_str(j, "mac", mac);
+		rte_ether_format_addr(mac, sizeof(mac), &p->dst);
+		perf_json_str(j, "dst_mac", mac);
+		perf_json_str(j, "forward_mode", perf_fwd_name(p->fwd));
+		perf_json_u64(j, "peer", p->peer);
+		perf_json_u64(j, "rxd", p->rxd);
+		perf_json_u64(j, "txd", p->txd);
+		json_figs(j, &g);
+		json_lifetime(j, p);
+		perf_json_obj_end(j);
+	}
+	perf_json_arr_end(j);
+	perf_json_obj_begin(j, "total");
+	json_figs(j, &total);
+	perf_json_obj_end(j);
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Run vireo-perf once and check what it reports.
+
+    perf_check.py --exe VIREO_PERF [--check NAME ...] [--expect-fail RE]
+                  [--signal-after S] -- EAL_ARGS -- APP_ARGS
+
+--json is added to APP_ARGS. Checks (repeatable):
+  sane      figures are consistent with each other and with the config
+  txonly    only tx counted; tx_bytes == tx_packets * pkt_size
+  rxonly    only rx counted
+  flowing   every port received and transmitted
+  conserve  no silent loss on loopback ports (net_ring): per port, what was
+            sent equals what was received plus what the final drain found;
+            the app's counts equal the driver's (ethdev) counts
+  paired    io between two ports with --tx-first: what port B sent equals
+            what port A received plus the tx-first burst (and vice versa)
+  signal    the run was stopped by the signal and still reported figures
+  warmup    the measured window excludes the warm-up
+--expect-fail RE: the run must exit non-zero and print RE (a regex).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+COUNTERS = ["rx_packets", "tx_packets", "rx_bytes", "tx_bytes", "drops",
+            "imissed", "tx_unsent", "errors", "ierrors", "oerrors",
+            "rx_nombuf", "tx_alloc_fail"]
+RATES = ["rx_pps", "tx_pps", "rx_bps", "tx_bps", "rx_wire_bps", "tx_wire_bps"]
+
+failures = []
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+    return cond
+
+
+def close(a, b, rel=1e-6, abs_=1e-6):
+    return abs(a - b) <= max(abs_, rel * max(abs(a), abs(b)))
+
+
+def app_opt(app, name, default=None):
+    """Value of --name in app args (both '--name v' and '--name=v')."""
+    for i, a in enumerate(app):
+        if a == "--" + name and i + 1 < len(app):
+            return app[i + 1]
+        if a.startswith("--" + name + "="):
+            return a.split("=", 1)[1]
+    return default
+
+
+def check_figs(where, f, dur):
+    for k in COUNTERS:
+        check(isinstance(f.get(k), int) and f[k] >= 0,
+              f"{where}: {k} missing or negative: {f.get(k)}")
+    for k in RATES:
+        check(isinstance(f.get(k), (int, float)) and f[k] >= 0,
+              f"{where}: {k} missing or negative: {f.get(k)}")
+    if failures:
+        return
+    d = f["duration"]
+    check(d > 0, f"{where}: duration {d}")
+    for dirn in ("rx", "tx"):
+        pk, by = f[dirn + "_packets"], f[dirn + "_bytes"]
+        check(close(f[dirn + "_pps"], pk / d, 1e-3),
+              f"{where}: {dirn}_pps {f[dirn + '_pps']} != {pk}/{d}")
+        check(close(f[dirn + "_bps"], by * 8 / d, 1e-3),
+              f"{where}: {dirn}_bps inconsistent")
+        check(close(f[dirn + "_wire_bps"], (by + 24 * pk) * 8 / d, 1e-3),
+              f"{where}: {dirn}_wire_bps inconsistent")
+        check(by >= pk * 60 or pk == 0, f"{where}: {dirn} bytes {by} < 60 * {pk}")
+    check(f["drops"] == f["imissed"] + f["tx_unsent"], f"{where}: drops sum")
+    check(f["errors"] == f["ierrors"] + f["oerrors"], f"{where}: errors sum")
+    if dur:
+        check(0.9 * dur <= d <= dur + 1.0,
+              f"{where}: measured {d:.3f} s for --duration {dur}")
+
+
+def check_sane(doc, app):
+    check(doc.get("tool") == "vireo-perf", "tool field")
+    check(doc.get("mode") == "net", "mode field")
+    check(doc.get("tsc_hz", 0) > 0, "tsc_hz")
+    cfg = doc.get("config", {})
+    pkt = int(app_opt(app, "pkt-size", 64))
+    check(cfg.get("pkt_size") == pkt and doc.get("pkt_size") == pkt,
+          "config echo pkt_size")
+    check(cfg.get("burst") == int(app_opt(app, "burst", 32)), "config echo burst")
+    dur = float(app_opt(app, "duration", 0))
+    check(cfg.get("duration") == dur, "config echo duration")
+    ports = doc.get("ports", [])
+    check(len(ports) > 0, "no ports in JSON")
+    check(isinstance(doc.get("driver"), str) and doc["driver"], "driver field")
+    for p in ports:
+        for k in ("port", "name", "driver", "mac", "forward_mode", "rxd",
+                  "txd", "lifetime"):
+            check(k in p, f"port field {k} missing")
+        check_figs(f"port {p.get('port')}", p,
+                   0 if doc.get("stopped_by_signal") else dur)
+    tot = doc.get("total", {})
+    check_figs("total", tot, 0 if doc.get("stopped_by_signal") else dur)
+    for k in COUNTERS:
+        check(tot.get(k) == sum(p.get(k, 0) for p in ports),
+              f"total {k} != sum of ports")
+
+
+def check_txonly(doc, app):
+    pkt = doc["pkt_size"]
+    for p in doc["ports"]:
+        check(p["tx_packets"] > 0, f"port {p['port']}: nothing sent")
+        check(p["rx_packets"] == 0, f"port {p['port']}: txonly received")
+        check(p["tx_bytes"] == p["tx_packets"] * pkt,
+              f"port {p['port']}: tx_bytes != tx_packets * {pkt}")
+
+
+def check_rxonly(doc, app):
+    for p in doc["ports"]:
+        check(p["rx_packets"] > 0, f"port {p['port']}: nothing received")
+        check(p["tx_packets"] == 0, f"port {p['port']}: rxonly sent")
+
+
+def check_flowing(doc, app):
+    for p in doc["ports"]:
+        check(p["rx_packets"] > 0 and p["tx_packets"] > 0,
+              f"port {p['port']}: rx {p['rx_packets']} tx {p['tx_packets']}")
+
+
+def check_conserve(doc, app):
+    for p in doc["ports"]:
+        lt = p["lifetime"]
+        n = p["port"]
+        check(lt["tx_packets"] > 0, f"port {n}: nothing sent")
+        check(lt["tx_unsent"] == 0 and p["drops"] == 0,
+              f"port {n}: drops on a loopback ring")
+        check(lt["tx_packets"] == lt["rx_packets"] + lt["rx_drained"],
+              f"port {n}: sent {lt['tx_packets']} != received "
+              f"{lt['rx_packets']} + drained {lt['rx_drained']}")
+        check(lt["eth_opackets"] == lt["tx_packets"],
+              f"port {n}: ethdev opackets {lt['eth_opackets']} != app "
+              f"{lt['tx_packets']}")
+        check(lt["eth_ipackets"] == lt["rx_packets"] + lt["rx_drained"],
+              f"port {n}: ethdev ipackets {lt['eth_ipackets']} != app "
+              f"{lt['rx_packets']} + {lt['rx_drained']}")
+
+
+def check_paired(doc, app):
+    burst = doc["config"]["burst"]
+    ports = doc["ports"]
+    check(len(ports) == 2, "paired check needs two ports")
+    if len(ports) != 2:
+        return
+    for a, b in ((ports[0], ports[1]), (ports[1], ports[0])):
+        rx_a = a["lifetime"]["rx_packets"]
+        tx_b = b["lifetime"]["tx_packets"]
+        check(tx_b == rx_a + burst,
+              f"port {b['port']} sent {tx_b}, port {a['port']} received "
+              f"{rx_a} (+ {burst} tx-first)")
+
+
+def check_signal(doc, app):
+    check(doc.get("stopped_by_signal") is True, "stopped_by_signal not set")
+    check(doc["total"]["duration"] > 0.3, "no measured time before signal")
+
+
+def check_warmup(doc, app):
+    for p in doc["ports"]:
+        check(p["lifetime"]["tx_packets"] > p["tx_packets"] > 0 or
+              p["lifetime"]["rx_packets"] > p["rx_packets"] > 0,
+              f"port {p['port']}: window does not exclude warm-up")
+
+
+CHECKS = {"sane": check_sane, "txonly": check_txonly, "rxonly": check_rxonly,
+          "flowing": check_flowing, "conserve": check_conserve,
+          "paired": check_paired, "signal": check_signal,
+          "warmup": check_warmup}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exe", required=True)
+    ap.add_argument("--check", action="append", default=[],
+                    choices=sorted(CHECKS))
+    ap.add_argument("--expect-fail")
+    ap.add_argument("--signal-after", type=float)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("rest", nargs=argparse.REMAINDER)
+    a = ap.parse_args()
+    rest = a.rest[1:] if a.rest[:1] == ["--"] else a.rest
+    if "--" in rest:
+        i = rest.index("--")
+        eal, app = rest[:i], rest[i + 1:]
+    else:
+        eal, app = rest, []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "perf.json")
+        cmd = [a.exe] + eal + ["--"] + app
+        if not a.expect_fail:
+            cmd += ["--json", out]
+        print("+", " ".join(cmd), flush=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        if a.signal_after:
+            time.sleep(a.signal_after)
+            proc.send_signal(signal.SIGINT)
+        try:
+            text, _ = proc.communicate(timeout=a.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            text, _ = proc.communicate()
+            print(text)
+            print("FAIL: vireo-perf did not finish")
+            return 1
+        print(text)
+        if a.expect_fail:
+            if proc.returncode == 0:
+                print("FAIL: expected a non-zero exit")
+                return 1
+            if not re.search(a.expect_fail, text):
+                print(f"FAIL: output lacks /{a.expect_fail}/")
+                return 1
+            print(f"ok: exit {proc.returncode} with /{a.expect_fail}/")
+            return 0
+        if proc.returncode != 0:
+            print(f"FAIL: exit {proc.returncode}")
+            return 1
+        with open(out) as f:
+            doc = json.load(f)
+    for name in ["sane"] + a.check:
+        CHECKS[name](doc, app)
+        if failures:
+            break
+    for m in failures:
+        print("FAIL:", m)
+    if not failures:
+        print("ok:", ", ".join(["sane"] + a.check))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * swdev: the transport side (struct vio_transport_ops), knobs and
+ * observation helpers. The device side (rings) is in swdev_ring.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_memory.h>
+
+#include "swdev.h"
+#include "swdev_internal.h"
+
+static const char *const violation_names[SWDEV_V_COUNT] = {
+	[SWDEV_V_STATUS] = "status",       [SWDEV_V_FEATURES] = "features",
+	[SWDEV_V_CONFIG] = "config",       [SWDEV_V_QUEUE_SETUP] = "queue-setup",
+	[SWDEV_V_AVAIL_IDX] = "avail-idx", [SWDEV_V_HEAD] = "head",
+	[SWDEV_V_CHAIN] = "chain",         [SWDEV_V_ORDER] = "order",
+	[SWDEV_V_DESC] = "desc",           [SWDEV_V_NOTIFY] = "notify",
+};
+
+void
+swdev_violation(struct swdev *sw, enum swdev_violation v, const char *fmt, ...)
+{
+	va_list ap;
+
+	__atomic_fetch_add(&sw->violations[v], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&sw->violations_total, 1, __ATOMIC_RELAXED);
+	va_start(ap, fmt);
+	vsnprintf(sw->last_violation, sizeof(sw->last_violation), fmt, ap);
+	va_end(ap);
+	if (!sw->quiet)
+		fprintf(stderr, "swdev %s: driver violation (%s): %s\n", sw->vdev.name,
+			violation_names[v], sw->last_violation);
+}
+
+bool
+swdev_eal_iova_va(void)
+{
+	/* Before rte_eal_init() the mode reads RTE_IOVA_DC: no EAL, VA only. */
+	return rte_eal_iova_mode() != RTE_IOVA_PA;
+}
+
+bool
+swdev_dma_ok(const struct swdev *sw, uint64_t iova, uint64_t len)
+{
+	if (iova == 0 || len == 0 || iova + len < iova)
+		return false;
+	if (!sw->strict_dma)
+		return true;
+	return rte_mem_virt2memseg((void *)(uintptr_t)iova, NULL) != NULL &&
+	       rte_mem_virt2memseg((void *)(uintptr_t)(iova + len - 1), NULL) != NULL;
+}
+
+static struct swdev *
+to_sw(struct vio_dev *dev)
+{
+	return swdev_from_vdev(dev);
+}
+
+static void
+history_add(struct swdev *sw, uint8_t status)
+{
+	if (sw->history_len < SWDEV_HISTORY_MAX)
+		sw->history[sw->history_len++] = status;
+}
+
+/* Section 2.4: writing 0 resets the device and every queue. */
+static void
+device_reset(struct swdev *sw)
+{
+	uint16_t i;
+
+	pthread_mutex_lock(&sw->lock);
+	__atomic_store_n(&sw->status, 0, __ATOMIC_RELEASE);
+	sw->driver_features = 0;
+	for (i = 0; i < sw->num_queues; i++)
+		swdev_queue_clear(sw, i);
+	pthread_mutex_unlock(&sw->lock);
+}
+
+static int
+op_reset(struct vio_dev *dev)
+{
+	struct swdev *sw = to_sw(dev);
+
+	history_add(sw, 0);
+	if (sw->reset_fail)
+		return -EIO; /* A device that never reads back 0. */
+	device_reset(sw);
+	return 0;
+}
+
+static uint8_t
+op_get_status(struct vio_dev *dev)
+{
+	return __atomic_load_n(&to_sw(dev)->status, __ATOMIC_ACQUIRE);
+}
+
+/* Driver sets FEATURES_OK: the device accepts or refuses the feature set. */
+static uint8_t
+features_ok(struct swdev *sw, uint8_t status)
+{
+	if (!(status & VIO_STATUS_DRIVER))
+		swdev_violation(sw, SWDEV_V_STATUS, "FEATURES_OK before DRIVER (0x%02x)", status);
+	if (sw->driver_features & ~sw->device_features) {
+		swdev_violation(sw, SWDEV_V_FEATURES,
+				"driver features 0x%016llx not offered (0x%016llx)",
+				(unsigned long long)sw->driver_features,
+				(unsigned long long)sw->device_features);
+		return status & ~VIO_STATUS_FEATURES_OK;
+	}
+	if (!sw->features_ok_accept)
+		return status & ~VIO_STATUS_FEATURES_OK;
+	return status;
+}
+
+static void
+op_set_status(struct vio_dev *dev, uint8_t status)
+{
+	struct swdev *sw = to_sw(dev);
+	uint8_t old = __atomic_load_n(&sw->status, __ATOMIC_ACQUIRE);
+	uint8_t added = status & ~old;
+
+	history_add(sw, status);
+	if (status == 0) {
+		device_reset(sw);
+		return;
+	}
+	if ((old & ~VIO_STATUS_DEVICE_NEEDS_RESET) & ~status)
+		swdev_violation(sw, SWDEV_V_STATUS, "status bits cleared: 0x%02x -> 0x%02x", old,
+				status);
+	if (added & VIO_STATUS_DEVICE_NEEDS_RESET)
+		swdev_violation(sw, SWDEV_V_STATUS, "driver set DEVICE_NEEDS_RESET");
+	if ((added & VIO_STATUS_DRIVER) && !(status & VIO_STATUS_ACKNOWLEDGE))
+		swdev_violation(sw, SWDEV_V_STATUS, "DRIVER without ACKNOWLEDGE");
+	if (added & VIO_STATUS_FEATURES_OK)
+		status = features_ok(sw, status);
+	if ((added & VIO_STATUS_DRIVER_OK) && !(old & VIO_STATUS_FEATURES_OK))
+		swdev_violation(sw, SWDEV_V_STATUS, "DRIVER_OK without FEATURES_OK (0x%02x)", old);
+	/* Release: queue setup done before DRIVER_OK is seen by the device thread. */
+	__atomic_store_n(&sw->status, status, __ATOMIC_RELEASE);
+}
+
+static uint64_t
+op_get_features(struct vio_dev *dev)
+{
+	return to_sw(dev)->device_features;
+}
+
+static void
+op_set_features(struct vio_dev *dev, uint64_t features)
+{
+	struct swdev *sw = to_sw(dev);
+	uint8_t st = swdev_status(sw);
+
+	if (!(st & VIO_STATUS_DRIVER) || (st & VIO_STATUS_FEATURES_OK))
+		swdev_violation(sw, SWDEV_V_FEATURES, "features written in status 0x%02x", st);
+	sw->driver_features = features;
+}
+
+static uint8_t
+op_config_generation(struct vio_dev *dev)
+{
+	struct swdev *sw = to_sw(dev);
+
+	sw->generation_reads++;
+	return __atomic_load_n(&sw->generation, __ATOMIC_ACQUIRE);
+}
+
+static bool
+config_in_range(struct swdev *sw, size_t off, size_t len, const char *what)
+{
+	if (off > sw->config_len || len > sw->config_len - off) {
+		swdev_violation(sw, SWDEV_V_CONFIG, "%s [%zu, +%zu) beyond config (%zu bytes)",
+				what, off, len, sw->config_len);
+		return false;
+	}
+	return true;
+}
+
+static void
+op_read_config(struct vio_dev *dev, size_t off, void *buf, size_t len)
+{
+	struct swdev *sw = to_sw(dev);
+	uint8_t *out = buf;
+	size_t i;
+
+	sw->config_reads++;
+	if (!config_in_range(sw, off, len, "config read")) {
+		memset(buf, 0xee, len);
+		return;
+	}
+	memcpy(buf, &sw->config[off], len);
+	if (sw->config_flaps == 0)
+		return;
+	/*
+	 * The device changes its config while the driver reads: the bytes
+	 * returned are torn, and the generation moves on.
+	 */
+	for (i = 0; i < len; i++)
+		out[i] ^= 0xa5;
+	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
+	if (sw->config_flaps > 0)
+		sw->config_flaps--;
+}
+
+static void
+op_write_config(struct vio_dev *dev, size_t off, const void *buf, size_t len)
+{
+	struct swdev *sw = to_sw(dev);
+
+	if (config_in_range(sw, off, len, "config write"))
+		memcpy(&sw->config[off], buf, len);
+}
+
+static size_t
+op_config_len(struct vio_dev *dev)
+{
+	return to_sw(dev)->config_len;
+}
+
+static uint16_t
+op_num_queues(struct vio_dev *dev)
+{
+	return to_sw(dev)->num_queues;
+}
+
+static uint16_t
+op_queue_max_size(struct vio_dev *dev, uint16_t index)
+{
+	struct swdev *sw = to_sw(dev);
+
+	return index < sw->num_queues ? sw->q[index].max_size : 0;
+}
+
+static int
+op_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
+	       volatile void **doorbell)
+{
+	struct swdev *sw = to_sw(dev);
+	int rc;
+
+	pthread_mutex_lock(&sw->lock);
+	rc = swdev_queue_setup(sw, index, cfg);
+	pthread_mutex_unlock(&sw->lock);
+	if (rc == 0 && doorbell != NULL)
+		*doorbell = sw->q[index].use_doorbell ? (volatile void *)&sw->q[index].doorbell :
+							NULL;
+	return rc;
+}
+
+static void
+op_queue_release(struct vio_dev *dev, uint16_t index)
+{
+	struct swdev *sw = to_sw(dev);
+
+	if (index >= sw->num_queues) {
+		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "release of queue %u (of %u)", index,
+				sw->num_queues);
+		return;
+	}
+	if (swdev_status(sw) & VIO_STATUS_DRIVER_OK)
+		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u released while DRIVER_OK",
+				index);
+	pthread_mutex_lock(&sw->lock);
+	swdev_queue_clear(sw, index);
+	pthread_mutex_unlock(&sw->lock);
+}
+
+static void
+op_notify(struct vio_dev *dev, uint16_t index)
+{
+	struct swdev *sw = to_sw(dev);
+
+	if (index >= sw->num_queues || !__atomic_load_n(&sw->q[index].enabled, __ATOMIC_ACQUIRE)) {
+		swdev_violation(sw, SWDEV_V_NOTIFY, "notify of queue %u, not enabled", index);
+		return;
+	}
+	__atomic_fetch_add(&sw->q[index].notifies, 1, __ATOMIC_RELAXED);
+}
+
+static uint8_t
+op_isr_read(struct vio_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return 0;
+}
+
+const struct vio_transport_ops swdev_transport_ops = {
+	.reset = op_reset,
+	.get_status = op_get_status,
+	.set_status = op_set_status,
+	.get_features = op_get_features,
+	.set_features = op_set_features,
+	.config_generation = op_config_generation,
+	.read_config = op_read_config,
+	.write_config = op_write_config,
+	.config_len = op_config_len,
+	.num_queues = op_num_queues,
+	.queue_max_size = op_queue_max_size,
+	.queue_setup = op_queue_setup,
+	.queue_release = op_queue_release,
+	.notify = op_notify,
+	.isr_read = op_isr_read,
+};
+
+struct swdev *
+swdev_create(const struct swdev_params *p)
+{
+	struct swdev *sw;
+	uint16_t i;
+
+	if (p == NULL || p->config_len > SWDEV_CONFIG_MAX || p->num_queues == 0)
+		return NULL;
+	sw = calloc(1, sizeof(*sw));
+	if (sw == NULL)
+		return NULL;
+	sw->q = calloc(p->num_queues, sizeof(*sw->q));
+	if (sw->q == NULL) {
+		free(sw);
+		return NULL;
+	}
+	sw->vdev.ops = &swdev_transport_ops;
+	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s", p->name != NULL ? p->name : "swdev");
+	sw->device_features = p->features;
+	sw->features_ok_accept = true;
+	/* With EAL up, every ring and buffer must be EAL memory. */
+	sw->strict_dma = rte_eal_iova_mode() != RTE_IOVA_DC;
+	sw->config_len = p->config_len;
+	if (p->config != NULL)
+		memcpy(sw->config, p->config, p->config_len);
+	sw->num_queues = p->num_queues;
+	for (i = 0; i < p->num_queues; i++) {
+		sw->q[i].max_size = p->queue_max_size != 0 ? p->queue_max_size : 256;
+		sw->q[i].handler = swdev_handler_echo;
+	}
+	sw->rng = 0x9e3779b97f4a7c15ULL;
+	pthread_mutex_init(&sw->lock, NULL);
+	return sw;
+}
+
+void
+swdev_destroy(struct swdev *sw)
+{
+	uint16_t i;
+
+	if (sw == NULL)
+		return;
+	swdev_thread_stop(sw);
+	for (i = 0; i < sw->num_queues; i++)
+		swdev_queue_clear(sw, i);
+	pthread_mutex_destroy(&sw->lock);
+	free(sw->q);
+	free(sw);
+}
+
+void
+swdev_set_queue_max(struct swdev *sw, uint16_t qidx, uint16_t max)
+{
+	if (qidx < sw->num_queues)
+		sw->q[qidx].max_size = max;
+}
+
+void
+swdev_set_handler(struct swdev *sw, uint16_t qidx, swdev_handler_t h, void *arg)
+{
+	if (qidx >= sw->num_queues)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->q[qidx].handler = h != NULL ? h : swdev_handler_echo;
+	sw->q[qidx].handler_arg = arg;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_order(struct swdev *sw, uint16_t qidx, enum swdev_order order, uint64_t seed)
+{
+	if (qidx >= sw->num_queues)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->q[qidx].order = order;
+	if (seed != 0)
+		sw->rng = seed;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
+{
+	struct swdev_queue *q;
+
+	if (qidx >= sw->num_queues)
+		return;
+	q = &sw->q[qidx];
+	pthread_mutex_lock(&sw->lock);
+	q->no_notify = on;
+	if (q->used != NULL)
+		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_doorbell(struct swdev *sw, uint16_t qidx, bool on)
+{
+	if (qidx < sw->num_queues) {
+		sw->q[qidx].use_doorbell = on;
+		sw->q[qidx].doorbell = 0xffff;
+	}
+}
+
+void
+swdev_inject(struct swdev *sw, uint16_t qidx, enum swdev_fault f, uint32_t value)
+{
+	if (qidx >= sw->num_queues)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->q[qidx].fault = f;
+	sw->q[qidx].fault_value = value;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_config_flaps(struct swdev *sw, int n)
+{
+	sw->config_flaps = n;
+}
+
+void
+swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len)
+{
+	if (off > sw->config_len || len > sw->config_len - off)
+		return;
+	memcpy(&sw->config[off], buf, len);
+	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
+}
+
+uint8_t
+swdev_status(const struct swdev *sw)
+{
+	return __atomic_load_n(&sw->status, __ATOMIC_ACQUIRE);
+}
+
+unsigned int
+swdev_status_history(const struct swdev *sw, uint8_t *out, unsigned int max)
+{
+	unsigned int n = RTE_MIN(max, sw->history_len);
+
+	memcpy(out, sw->history, n);
+	return n;
+}
+
+void
+swdev_clear_history(struct swdev *sw)
+{
+	sw->history_len = 0;
+}
+
+uint64_t
+swdev_notify_count(const struct swdev *sw, uint16_t qidx)
+{
+	if (qidx >= sw->num_queues)
+		return 0;
+	return __atomic_load_n(&sw->q[qidx].notifies, __ATOMIC_RELAXED);
+}
+
+unsigned int
+swdev_violations(const struct swdev *sw)
+{
+	return __atomic_load_n(&sw->violations_total, __ATOMIC_RELAXED);
+}
+
+unsigned int
+swdev_violations_of(const struct swdev *sw, enum swdev_violation v)
+{
+	return v < SWDEV_V_COUNT ? __atomic_load_n(&sw->violations[v], __ATOMIC_RELAXED) : 0;
+}
+
+void
+swdev_clear_violations(struct swdev *sw)
+{
+	memset(sw->violations, 0, sizeof(sw->violations));
+	sw->violations_total = 0;
+	sw->last_violation[0] = '\0';
+}
+
+uint32_t
+swdev_inflight(struct swdev *sw, uint16_t qidx)
+{
+	uint32_t n;
+
+	if (qidx >= sw->num_queues)
+		return 0;
+	pthread_mutex_lock(&sw->lock);
+	n = sw->q[qidx].inflight;
+	pthread_mutex_unlock(&sw->lock);
+	return n;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * swdev: a software virtio device for host tests.
+ *
+ * A struct swdev embeds a struct vio_dev whose ops implement the transport
+ * contract of vio_dev.h in plain memory: status register, 64-bit feature
+ * words, device config with a generation counter, N queues. Its device
+ * side consumes the avail ring and writes the used ring like a real
+ * device, either one step at a time (swdev_process()) or from a polling
+ * thread (swdev_thread_start()), through a per-queue handler.
+ *
+ * The model is a strict observer of the driver: it validates every value
+ * the driver writes (status transitions, feature subset, ring addresses,
+ * avail idx, descriptor chains) and counts violations, so a test can end
+ * with assert(swdev_violations(sw) == 0). It is also a liar on demand:
+ * fault knobs make it write bogus used ids, lens and idx values, complete
+ * out of order, refuse FEATURES_OK or never settle its config generation.
+ *
+ * Addresses: rings and buffers are in this process and IOVA == VA (EAL in
+ * --no-huge IOVA-as-VA mode, or no EAL at all). swdev_queue_setup refuses
+ * to run when EAL is up in IOVA-as-PA mode.
+ *
+ * Threading: the driver side (ops) may run on one thread while the device
+ * side (swdev_process or the swdev thread) runs on another. Device-side
+ * calls for one swdev are serialised by an internal lock; knobs are meant
+ * to be set while the device side is idle (before swdev_thread_start(), or
+ * between swdev_process() calls).
+ */
+#ifndef SWDEV_H
+#define SWDEV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vio_dev.h"
+#include "vio_spec.h"
+
+/** Largest device-config area. */
+#define SWDEV_CONFIG_MAX 256
+/** Status writes remembered by the history. */
+#define SWDEV_HISTORY_MAX 64
+/** Completions buffered per swdev_process() batch. */
+#define SWDEV_BATCH_MAX 256
+
+/** Handler return: leave this chain (and the rest of the queue) for later. */
+#define SWDEV_DEFER (-1)
+
+/** One descriptor of a chain as the device sees it. */
+struct swdev_seg {
+	void *va;
+	uint64_t iova;
+	uint32_t len;
+	bool writable;
+	uint16_t desc; /**< Descriptor index. */
+};
+
+/** A chain popped from the avail ring (valid only during the handler). */
+struct swdev_chain {
+	uint16_t head;
+	uint16_t nseg;
+	uint16_t n_out;   /**< Leading readable segments. */
+	uint16_t n_in;    /**< Trailing writable segments. */
+	uint32_t out_len; /**< Readable bytes. */
+	uint32_t in_len;  /**< Writable bytes. */
+	struct swdev_seg *seg;
+};
+
+struct swdev;
+
+/**
+ * Per-queue device behaviour. Called once per popped chain.
+ * @return bytes written into the writable part (the used len, at most
+ *         in_len for an honest device), or SWDEV_DEFER.
+ */
+typedef int64_t (*swdev_handler_t)(struct swdev *sw, uint16_t qidx, const struct swdev_chain *chain,
+				   void *arg);
+
+/** Order in which one swdev_process() batch is written to the used ring. */
+enum swdev_order {
+	SWDEV_ORDER_IN,      /**< Pop order. */
+	SWDEV_ORDER_REVERSE, /**< Reverse within each batch. */
+	SWDEV_ORDER_SHUFFLE, /**< Seeded random permutation of each batch. */
+};
+
+/** One-shot faults, applied to the next completion (or publish). */
+enum swdev_fault {
+	SWDEV_FAULT_NONE,
+	SWDEV_FAULT_USED_ID,        /**< id = value. */
+	SWDEV_FAULT_USED_ID_FREE,   /**< id = a descriptor in no in-flight chain. */
+	SWDEV_FAULT_USED_ID_MEMBER, /**< id = second descriptor of the chain. */
+	SWDEV_FAULT_USED_LEN,       /**< len = value. */
+	SWDEV_FAULT_USED_LEN_OVER,  /**< len = in_len + value. */
+	SWDEV_FAULT_DUP,            /**< The completion is written twice. */
+	SWDEV_FAULT_IDX_JUMP,       /**< used idx published value too far. */
+};
+
+/** Kinds of driver misbehaviour the model detects. */
+enum swdev_violation {
+	SWDEV_V_STATUS,      /**< Bad status transition. */
+	SWDEV_V_FEATURES,    /**< Feature write out of order or not a subset. */
+	SWDEV_V_CONFIG,      /**< Config access out of range. */
+	SWDEV_V_QUEUE_SETUP, /**< Bad queue index, size, address or timing. */
+	SWDEV_V_AVAIL_IDX,   /**< avail idx moved by more than the ring size. */
+	SWDEV_V_HEAD,        /**< avail entry >= size or a head in flight. */
+	SWDEV_V_CHAIN,       /**< next >= size, loop, shared descriptor. */
+	SWDEV_V_ORDER,       /**< Readable descriptor after a writable one. */
+	SWDEV_V_DESC,        /**< Zero length, INDIRECT, bad address. */
+	SWDEV_V_NOTIFY,      /**< Notify of a queue that is not enabled. */
+	SWDEV_V_COUNT
+};
+
+/** Device-side state of one queue. */
+struct swdev_queue {
+	uint16_t max_size; /**< 0: the queue does not exist. */
+	bool enabled;
+	bool error; /**< Driver violated the ring protocol. */
+	struct vio_queue_cfg cfg;
+	struct vio_desc *desc;
+	struct vio_avail *avail;
+	struct vio_used *used;
+	uint16_t last_avail;    /**< Next avail entry to pop. */
+	uint16_t used_idx;      /**< Shadow of used->idx. */
+	uint16_t *owner;        /**< Per descriptor: in-flight head or 0xffff. */
+	uint16_t *dnext;        /**< Per descriptor: chain link as popped. */
+	uint16_t *chain_len;    /**< Per head: descriptors in the chain. */
+	uint32_t *chain_in;     /**< Per head: writable bytes. */
+	struct swdev_seg *segs; /**< Scratch for the chain being handled. */
+	uint32_t inflight;      /**< Chains popped and not completed. */
+
+	swdev_handler_t handler;
+	void *handler_arg;
+	enum swdev_order order;
+	bool no_notify;
+	bool use_doorbell;
+	volatile uint16_t doorbell; /**< Doorbell "register" when use_doorbell. */
+	int setup_error;            /**< queue_setup fails with this (0: works). */
+	enum swdev_fault fault;
+	uint32_t fault_value;
+
+	uint64_t notifies;  /**< ops->notify calls (atomic). */
+	uint64_t popped;    /**< Chains popped. */
+	uint64_t completed; /**< Used entries written. */
+};
+
+/** Creation parameters. */
+struct swdev_params {
+	const char *name;
+	uint64_t features; /**< Offered device features. */
+	uint16_t num_queues;
+	uint16_t queue_max_size; /**< For every queue (0: 256). */
+	size_t config_len;       /**< <= SWDEV_CONFIG_MAX. */
+	const void *config;      /**< Initial config (NULL: zeroes). */
+};
+
+/** The software device. Fields are for inspection; prefer the helpers. */
+struct swdev {
+	struct vio_dev vdev; /**< ops point at swdev_transport_ops. */
+	uint64_t device_features;
+	uint64_t driver_features;
+	uint8_t status;          /**< Atomic. */
+	bool features_ok_accept; /**< FEATURES_OK policy (default true). */
+	bool reset_fail;         /**< reset op reports -EIO. */
+	bool strict_dma;         /**< Buffers must be EAL memory. */
+
+	uint8_t config[SWDEV_CONFIG_MAX];
+	size_t config_len;
+	uint8_t generation;
+	int config_flaps; /**< Reads that tear (-1: forever). */
+	unsigned int config_reads;
+	unsigned int generation_reads;
+
+	uint8_t history[SWDEV_HISTORY_MAX];
+	unsigned int history_len;
+
+	uint16_t num_queues;
+	struct swdev_queue *q;
+
+	uint64_t rng; /**< For SWDEV_ORDER_SHUFFLE. */
+	unsigned int violations[SWDEV_V_COUNT];
+	unsigned int violations_total;
+	char last_violation[192];
+	bool quiet; /**< Do not print violations to stderr. */
+
+	pthread_mutex_t lock; /**< Serialises the device side. */
+	pthread_t thread;
+	bool thread_running;
+	bool thread_stop; /**< Atomic. */
+	uint64_t thread_loops;
+};
+
+extern const struct vio_transport_ops swdev_transport_ops;
+
+/** Create a device. @return NULL on bad parameters or no memory. */
+struct swdev *swdev_create(const struct swdev_params *p);
+/** Stop the thread (if any) and free everything. */
+void swdev_destroy(struct swdev *sw);
+
+static inline struct vio_dev *
+swdev_vdev(struct swdev *sw)
+{
+	return &sw->vdev;
+}
+
+static inline struct swdev *
+swdev_from_vdev(struct vio_dev *dev)
+{
+	return (struct swdev *)((char *)dev - offsetof(struct swdev, vdev));
+}
+
+/* ---- Knobs (set while the device side is idle). ---- */
+
+/** Per-queue maximum size (0: the queue does not exist). */
+void swdev_set_queue_max(struct swdev *sw, uint16_t qidx, uint16_t max);
+void swdev_set_handler(struct swdev *sw, uint16_t qidx, swdev_handler_t h, void *arg);
+void swdev_set_order(struct swdev *sw, uint16_t qidx, enum swdev_order order, uint64_t seed);
+/** Set or clear VIO_USED_F_NO_NOTIFY (kept across queue setup). */
+void swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on);
+/** Hand out a doorbell address (a plain uint16 in memory) at queue setup. */
+void swdev_set_doorbell(struct swdev *sw, uint16_t qidx, bool on);
+/** Arm a one-shot fault on a queue. */
+void swdev_inject(struct swdev *sw, uint16_t qidx, enum swdev_fault f, uint32_t value);
+/** Make the next @p n config reads tear and bump the generation (-1: forever). */
+void swdev_set_config_flaps(struct swdev *sw, int n);
+/** Device-side config update: writes bytes and bumps the generation. */
+void swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len);
+
+/* ---- Observation. ---- */
+
+uint8_t swdev_status(const struct swdev *sw);
+/** Copy the status writes seen since creation (reset writes 0). */
+unsigned int swdev_status_history(const struct swdev *sw, uint8_t *out, unsigned int max);
+void swdev_clear_history(struct swdev *sw);
+uint64_t swdev_notify_count(const struct swdev *sw, uint16_t qidx);
+unsigned int swdev_violations(const struct swdev *sw);
+unsigned int swdev_violations_of(const struct swdev *sw, enum swdev_violation v);
+void swdev_clear_violations(struct swdev *sw);
+/** Chains popped and not yet completed on a queue. */
+uint32_t swdev_inflight(struct swdev *sw, uint16_t qidx);
+
+/* ---- Device side. ---- */
+
+/**
+ * Pop up to @p budget chains from queue @p qidx, run the handler on each
+ * and write the completions (in the queue's order, with armed faults) to
+ * the used ring with one used idx store.
+ *
+ * @return chains completed (>= 0); -ENODEV when the queue is not enabled
+ *         or DRIVER_OK is not set; -EPROTO when the driver violated the
+ *         ring protocol (the queue stops until reset).
+ */
+int swdev_process(struct swdev *sw, uint16_t qidx, unsigned int budget);
+
+/**
+ * Low-level device side for handlers that need more than one queue (the
+ * loopback handler pops from its peer). Caller holds the device side
+ * (called from a handler, or with no concurrent swdev_process).
+ *
+ * swdev_pop: 0 with *chain filled (segments valid until the next pop on
+ * that queue), -EAGAIN when empty, -ENODEV, -EPROTO.
+ * swdev_push: write one used entry (honouring armed faults); visible after
+ * swdev_publish().
+ */
+int swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain);
+void swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len);
+void swdev_publish(struct swdev *sw, uint16_t qidx);
+
+/** Copy readable bytes [off, off+len) of a chain into @p buf. @return bytes copied. */
+size_t swdev_chain_read(const struct swdev_chain *c, size_t off, void *buf, size_t len);
+/** Copy @p buf into the writable bytes [off, off+len) of a chain. @return bytes copied. */
+size_t swdev_chain_write(const struct swdev_chain *c, size_t off, const void *buf, size_t len);
+
+/**
+ * Start a thread polling every enabled queue (budget 64 each) until
+ * swdev_thread_stop(). @p cpu >= 0 pins it; < 0 lets it run on any CPU.
+ * @return 0 or -errno.
+ */
+int swdev_thread_start(struct swdev *sw, int cpu);
+void swdev_thread_stop(struct swdev *sw);
+
+/* ---- Handlers. ---- */
+
+/** Default: copy the readable bytes into the writable ones; len = bytes copied. */
+int64_t swdev_handler_echo(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+/** Consume (tx-like): len 0. */
+int64_t swdev_handler_sink(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+/** Fill every writable byte with (uint8_t)(uintptr_t)arg; len = in_len. */
+int64_t swdev_handler_fill(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+
+/**
+ * NIC-like loopback: a chain on this queue (tx) is copied into the next
+ * chain of queue peer (rx), which completes with the bytes copied; the tx
+ * chain completes with len 0. Defers when the peer has no buffer.
+ * @p arg is a struct swdev_loopback.
+ */
+struct swdev_loopback {
+	uint16_t peer;
+	uint64_t copied;    /**< Packets moved. */
+	uint64_t truncated; /**< Packets longer than the rx buffer. */
+};
+int64_t swdev_handler_loopback(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c,
+			       void *arg);
+
+/**
+ * virtio-blk-like: readable struct vio_blk_req_hdr, data segments, one
+ * writable status byte last. T_IN, T_OUT, FLUSH, GET_ID on a RAM disk.
+ * @p arg is a struct swdev_blk.
+ */
+struct swdev_blk {
+	uint8_t *disk;
+	uint64_t capacity; /**< Sectors of VIO_BLK_SECTOR_SIZE. */
+	bool read_only;
+	uint64_t requests;
+	uint64_t errors; /**< Malformed requests (status IOERR / UNSUPP). */
+};
+int64_t swdev_handler_blk(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+
+#endif /* SWDEV_H */

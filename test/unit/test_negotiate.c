@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Feature negotiation and device-config access (vio_dev.h) against the
+ * software device, which records every status write and flags any step
+ * the driver takes out of order (section 3.1.1).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "unit_common.h"
+
+#include "swdev.h"
+#include "vio_dev.h"
+
+#define ACK VIO_STATUS_ACKNOWLEDGE
+#define DRV VIO_STATUS_DRIVER
+#define FOK VIO_STATUS_FEATURES_OK
+#define DOK VIO_STATUS_DRIVER_OK
+#define V1 VIO_BIT(VIO_F_VERSION_1)
+
+#define CFG_LEN 24
+
+struct fixture {
+	struct swdev *sw;
+	struct vio_dev *dev;
+	uint8_t config[CFG_LEN];
+	struct log_capture log;
+};
+
+static struct fixture *
+make(void **state, uint64_t features)
+{
+	struct fixture *f = *state;
+	struct swdev_params p = {
+		.name = "swdev-negotiate",
+		.features = features,
+		.num_queues = 2,
+		.config_len = CFG_LEN,
+		.config = f->config,
+	};
+
+	swdev_destroy(f->sw);
+	f->sw = swdev_create(&p);
+	assert_non_null(f->sw);
+	f->dev = swdev_vdev(f->sw);
+	return f;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	unsigned int i;
+
+	assert_non_null(f);
+	for (i = 0; i < CFG_LEN; i++)
+		f->config[i] = (uint8_t)(0x10 + i);
+	*state = f;
+	make(state, V1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Whatever happened, the driver followed the protocol. */
+	assert_int_equal(swdev_violations(f->sw), 0);
+	swdev_destroy(f->sw);
+	free(f);
+	return 0;
+}
+
+static void
+expect_history(const struct swdev *sw, const uint8_t *want, unsigned int n)
+{
+	uint8_t h[SWDEV_HISTORY_MAX];
+	unsigned int got = swdev_status_history(sw, h, RTE_DIM(h)), i;
+
+	if (got != n) {
+		for (i = 0; i < got; i++)
+			fprintf(stderr, "status write %u: 0x%02x\n", i, h[i]);
+	}
+	assert_int_equal(got, n);
+	assert_memory_equal(h, want, n);
+}
+
+static bool
+history_has(const struct swdev *sw, uint8_t bits)
+{
+	uint8_t h[SWDEV_HISTORY_MAX];
+	unsigned int n = swdev_status_history(sw, h, RTE_DIM(h)), i;
+
+	for (i = 0; i < n; i++)
+		if (h[i] & bits)
+			return true;
+	return false;
+}
+
+static void
+test_subset(void **state)
+{
+	uint64_t offered = V1 | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) |
+			   VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(50);
+	uint64_t wanted = VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) |
+			  VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_F_RING_PACKED);
+	uint64_t expect = V1 | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS);
+	struct fixture *f = make(state, offered);
+	static const uint8_t seq[] = { 0, ACK, ACK | DRV, ACK | DRV | FOK, ACK | DRV | FOK | DOK };
+
+	assert_int_equal(vio_dev_negotiate(f->dev, wanted, VIO_BIT(VIO_NET_F_MAC)), 0);
+	assert_int_equal(f->dev->device_features, offered);
+	assert_int_equal(f->dev->features, expect);
+	assert_int_equal(f->sw->driver_features, expect);
+	assert_true(vio_dev_has(f->dev, VIO_NET_F_MAC));
+	assert_true(vio_dev_has(f->dev, VIO_F_VERSION_1));
+	assert_false(vio_dev_has(f->dev, VIO_NET_F_CSUM));
+	assert_false(vio_dev_has(f->dev, VIO_NET_F_MQ));
+	assert_false(vio_dev_has(f->dev, VIO_F_EVENT_IDX));
+	assert_int_equal(swdev_status(f->sw), ACK | DRV | FOK);
+	assert_int_equal(vio_dev_driver_ok(f->dev), 0);
+	assert_int_equal(swdev_status(f->sw), ACK | DRV | FOK | DOK);
+	expect_history(f->sw, seq, RTE_DIM(seq));
+	assert_false(vio_dev_needs_reset(f->dev));
+}
+
+/* High feature word (bits 32..63) travels as well as the low one. */
+static void
+test_high_bits(void **state)
+{
+	uint64_t offered = V1 | VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_RSS) |
+			   VIO_BIT(VIO_F_IN_ORDER) | VIO_BIT(0);
+	struct fixture *f = make(state, offered);
+
+	assert_int_equal(vio_dev_negotiate(f->dev, ~(uint64_t)0, 0), 0);
+	assert_int_equal(f->dev->features, offered);
+	assert_int_equal(f->sw->driver_features, offered);
+}
+
+static void
+test_required_missing(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_NET_F_MAC));
+	uint64_t want = VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_CTRL_VQ);
+
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_negotiate(f->dev, want, VIO_BIT(VIO_NET_F_CTRL_VQ)), -ENOTSUP);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+	assert_true(swdev_status(f->sw) & VIO_STATUS_FAILED);
+	/* The driver gave up before accepting anything. */
+	assert_false(history_has(f->sw, FOK));
+	assert_int_equal(f->dev->features, 0);
+}
+
+static void
+test_version_1_missing(void **state)
+{
+	struct fixture *f = make(state, VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_F_ACCESS_PLATFORM));
+
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_NET_F_MAC), 0), -ENOTSUP);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+	assert_true(swdev_status(f->sw) & VIO_STATUS_FAILED);
+	assert_false(history_has(f->sw, FOK));
+	/* Even when the driver does not list it, VERSION_1 is mandatory. */
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), -ENOTSUP);
+}
+
+static void
+test_features_ok_refused(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_NET_F_MAC));
+
+	f->sw->features_ok_accept = false;
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_NET_F_MAC), 0), -ENOTSUP);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+	assert_true(swdev_status(f->sw) & VIO_STATUS_FAILED);
+	assert_false(swdev_status(f->sw) & FOK);
+	assert_false(swdev_status(f->sw) & DOK);
+	assert_int_equal(f->dev->features, 0);
+	/* A later attempt starts from reset and succeeds once accepted. */
+	f->sw->features_ok_accept = true;
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_NET_F_MAC), 0), 0);
+	assert_int_equal(swdev_status(f->sw), ACK | DRV | FOK);
+}
+
+static void
+test_access_platform(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_F_ACCESS_PLATFORM));
+
+	/* Accepted whenever offered, even if the driver did not ask. */
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_ACCESS_PLATFORM));
+	/* Never set when not offered. */
+	f = make(state, V1);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_ACCESS_PLATFORM), 0), 0);
+	assert_false(vio_dev_has(f->dev, VIO_F_ACCESS_PLATFORM));
+	assert_int_equal(f->sw->driver_features, V1);
+}
+
+static void
+test_reset_fails(void **state)
+{
+	struct fixture *f = *state;
+
+	f->sw->reset_fail = true;
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), -EIO);
+	assert_int_equal(vio_dev_reset(f->dev), -EIO);
+	f->sw->reset_fail = false;
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+}
+
+static void
+test_reset_and_fail(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t h[SWDEV_HISTORY_MAX];
+	unsigned int n;
+
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	assert_int_equal(vio_dev_driver_ok(f->dev), 0);
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	assert_int_equal(swdev_status(f->sw), 0);
+	n = swdev_status_history(f->sw, h, RTE_DIM(h));
+	assert_int_equal(h[n - 1], 0);
+	/* Renegotiation after a reset. */
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	vio_dev_fail(f->dev);
+	assert_int_equal(swdev_status(f->sw), ACK | DRV | FOK | VIO_STATUS_FAILED);
+}
+
+static void
+test_driver_ok_device_failed(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	/* The device hit an error it cannot recover from. */
+	__atomic_fetch_or(&f->sw->status, VIO_STATUS_DEVICE_NEEDS_RESET, __ATOMIC_RELEASE);
+	assert_true(vio_dev_needs_reset(f->dev));
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_driver_ok(f->dev), -EIO);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+}
+
+static void
+test_read_config(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[CFG_LEN + 8];
+
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_memory_equal(buf, f->config, CFG_LEN);
+	assert_int_equal(vio_dev_read_config(f->dev, 6, buf, 4), 0);
+	assert_memory_equal(buf, &f->config[6], 4);
+	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN - 1, buf, 1), 0);
+	assert_int_equal(buf[0], f->config[CFG_LEN - 1]);
+	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN, buf, 0), 0);
+}
+
+static void
+test_read_config_range(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int reads0 = f->sw->config_reads;
+	uint8_t buf[64];
+
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN - 2, buf, 4), -ERANGE);
+	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN, buf, 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN + 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config(f->dev, 1000, buf, 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config(f->dev, SIZE_MAX, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_read_config(f->dev, 2, buf, SIZE_MAX), -ERANGE);
+	assert_int_equal(vio_dev_write_config(f->dev, CFG_LEN - 1, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_write_config(f->dev, SIZE_MAX, buf, 2), -ERANGE);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+	/* Rejected before reaching the device. */
+	assert_int_equal(f->sw->config_reads, reads0);
+}
+
+static void
+test_write_config(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t v[3] = { 0xaa, 0xbb, 0xcc }, buf[3];
+
+	assert_int_equal(vio_dev_write_config(f->dev, 4, v, sizeof(v)), 0);
+	assert_memory_equal(&f->sw->config[4], v, sizeof(v));
+	assert_int_equal(vio_dev_read_config(f->dev, 4, buf, sizeof(buf)), 0);
+	assert_memory_equal(buf, v, sizeof(v));
+}
+
+/* The generation moves during the first reads: the result is still whole. */
+static void
+test_generation_retry(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[CFG_LEN];
+	unsigned int reads0 = f->sw->config_reads;
+
+	swdev_set_config_flaps(f->sw, 3);
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_memory_equal(buf, f->config, CFG_LEN);
+	assert_true(f->sw->config_reads - reads0 >= 4);
+	assert_int_equal(f->sw->config_flaps, 0);
+	/* A real update between two reads is seen by the second. */
+	f->config[0] = 0x99;
+	swdev_config_update(f->sw, 0, f->config, 1);
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, 1), 0);
+	assert_int_equal(buf[0], 0x99);
+}
+
+static void
+test_generation_never_settles(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[CFG_LEN];
+	unsigned int reads0 = f->sw->config_reads;
+
+	swdev_set_config_flaps(f->sw, -1);
+	log_capture_start(&f->log);
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), -EAGAIN);
+	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
+	log_capture_stop(&f->log);
+	/* It gave up after a bounded number of tries. */
+	assert_true(f->sw->config_reads - reads0 >= 2);
+	assert_true(f->sw->config_reads - reads0 <= 10000);
+	swdev_set_config_flaps(f->sw, 0);
+	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_memory_equal(buf, f->config, CFG_LEN);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_subset),
+		T(test_high_bits),
+		T(test_required_missing),
+		T(test_version_1_missing),
+		T(test_features_ok_refused),
+		T(test_access_platform),
+		T(test_reset_fails),
+		T(test_reset_and_fail),
+		T(test_driver_ok_device_failed),
+		T(test_read_config),
+		T(test_read_config_range),
+		T(test_write_config),
+		T(test_generation_retry),
+		T(test_generation_never_settles),
+	};
+
+	/* No EAL: negotiation touches only the ops; rte_log works without it. */
+	rte_log_set_level_pattern("lib.vireo.*", RTE_LOG_DEBUG);
+	return cmocka_run_group_tests_name("vio_negotiate", tests, NULL, NULL);
+}

@@ -1,0 +1,717 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Split virtqueue engine (vio_vq.h) against the software device, honest
+ * traffic: creation, chains, full ring, out-of-order completion, 16-bit
+ * index wrap, a device on another thread, notifications, detach. The
+ * lying device is in test_vq_lies.c; both run in this one executable.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "vq_fixture.h"
+#include "vio_split.h"
+
+/* ---- creation ---- */
+
+static void
+test_create(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_split_layout l;
+	struct vio_vq *vq;
+	const struct vio_queue_cfg *cfg = &f->sw->q[0].cfg;
+
+	vq = open_q(f, 0, 64);
+	assert_int_equal(vq->size, 64);
+	assert_int_equal(vio_vq_num_free(vq), 64);
+	assert_false(vio_vq_is_broken(vq));
+	assert_int_equal(vio_vq_used_pending(vq), 0);
+	/* The device was programmed with the layout's addresses. */
+	assert_int_equal(vio_split_layout_calc(64, &l), 0);
+	assert_true(f->sw->q[0].enabled);
+	assert_int_equal(cfg->size, 64);
+	assert_int_equal(cfg->avail_iova - cfg->desc_iova, l.avail_off);
+	assert_int_equal(cfg->used_iova - cfg->desc_iova, l.used_off);
+	assert_int_equal(cfg->used_iova % VIO_SPLIT_USED_ALIGN, 0);
+	/* Size 0: the device maximum. */
+	vq = open_q(f, 1, 0);
+	assert_int_equal(vq->size, 256);
+	assert_int_equal(f->sw->q[1].cfg.size, 256);
+	go(f);
+}
+
+static void
+test_create_errors(void **state)
+{
+	struct fixture *f = *state;
+	static const uint16_t bad[] = { 3, 48, 100, 255, 257, 512, 32768, 65535 };
+	struct vio_vq *vq = NULL;
+	unsigned int i, mz = mz_count();
+
+	log_capture_start(&f->log);
+	for (i = 0; i < RTE_DIM(bad); i++)
+		assert_int_equal(vio_vq_create(f->dev, 0, bad[i], SOCKET_ID_ANY, &vq), -EINVAL);
+	assert_int_equal(vio_vq_create(f->dev, NQ - 1, 0, SOCKET_ID_ANY, &vq), -ENOENT);
+	assert_int_equal(vio_vq_create(f->dev, NQ - 1, 8, SOCKET_ID_ANY, &vq), -ENOENT);
+	assert_int_equal(vio_vq_create(f->dev, NQ, 8, SOCKET_ID_ANY, &vq), -ENOENT);
+	assert_int_equal(vio_vq_create(f->dev, 0xffff, 8, SOCKET_ID_ANY, &vq), -ENOENT);
+	assert_non_null(strstr(log_capture_text(&f->log), DEV_NAME));
+	log_capture_stop(&f->log);
+	assert_null(vq);
+	assert_false(f->sw->q[0].enabled);
+	assert_int_equal(mz_count(), mz);
+	/* The transport fails the setup: its error comes back, nothing leaks. */
+	f->sw->q[1].setup_error = -EIO;
+	assert_int_equal(vio_vq_create(f->dev, 1, 8, SOCKET_ID_ANY, &vq), -EIO);
+	assert_int_equal(mz_count(), mz);
+	vio_vq_destroy(NULL);
+	/* A device whose maximum is the spec maximum. */
+	swdev_set_queue_max(f->sw, 2, 32768);
+	open_q(f, 2, 32768);
+	go(f);
+}
+
+/* ---- honest traffic ---- */
+
+struct seen {
+	unsigned int chains;
+	struct swdev_chain c;
+	struct swdev_seg seg[8];
+};
+
+static int64_t
+record_handler(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg)
+{
+	struct seen *s = arg;
+
+	s->chains++;
+	s->c = *c;
+	memcpy(s->seg, c->seg, RTE_MIN(c->nseg, 8u) * sizeof(*c->seg));
+	return swdev_handler_echo(sw, qidx, c, NULL);
+}
+
+static void
+test_chain(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+	static const uint32_t lens[5] = { 10, 20, 5, 6, 7 };
+	struct vio_sg sg[5];
+	struct seen seen = { 0 };
+	uint32_t off = 0, len;
+	uint8_t *va = slot_va(f, 0);
+	unsigned int i;
+	void *c;
+
+	swdev_set_handler(f->sw, 0, record_handler, &seen);
+	go(f);
+	for (i = 0; i < 5; i++) {
+		sg[i].iova = slot_iova(f, 0) + off;
+		sg[i].len = lens[i];
+		off += 64;
+	}
+	for (i = 0; i < 30; i++) /* readable bytes: 10 then 20 */
+		va[(i < 10 ? 0 : 64 - 10) + i] = (uint8_t)(0x80 + i);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 2, 3, cookie(0)), 0);
+	track_add(f, 0, 18);
+	assert_int_equal(vio_vq_num_free(vq), 11);
+	/* Not visible before publish. */
+	assert_int_equal(swdev_process(f->sw, 0, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_process(f->sw, 0, 8), 1);
+	assert_int_equal(seen.chains, 1);
+	assert_int_equal(seen.c.nseg, 5);
+	assert_int_equal(seen.c.n_out, 2);
+	assert_int_equal(seen.c.n_in, 3);
+	assert_int_equal(seen.c.out_len, 30);
+	assert_int_equal(seen.c.in_len, 18);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(seen.seg[i].iova, sg[i].iova);
+		assert_int_equal(seen.seg[i].len, lens[i]);
+		assert_int_equal(seen.seg[i].writable, i >= 2);
+	}
+	assert_int_equal(vio_vq_used_pending(vq), 1);
+	/* max 0 takes nothing. */
+	assert_int_equal(vio_vq_harvest(vq, &c, &len, 0), 0);
+	assert_int_equal(vio_vq_used_pending(vq), 1);
+	assert_int_equal(vio_vq_harvest(vq, &c, &len, 1), 1);
+	assert_int_equal(track_done(f, c), 0);
+	assert_int_equal(len, 18);
+	/* The device wrote the first 18 readable bytes across the 3 writable buffers. */
+	for (i = 0; i < 18; i++) {
+		uint32_t w = i < 5 ? 128 + i : i < 11 ? 192 + i - 5 : 256 + i - 11;
+
+		assert_int_equal(va[w], (uint8_t)(0x80 + i));
+	}
+	assert_int_equal(vio_vq_num_free(vq), 16);
+	assert_int_equal(vio_vq_used_pending(vq), 0);
+	/* Single-buffer fast path, both directions. */
+	assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, 1), 100, true, cookie(1)), 0);
+	track_add(f, 1, 0);
+	assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, 2), 50, false, cookie(2)), 0);
+	track_add(f, 2, 0);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 8), 2);
+	assert_int_equal(seen.c.nseg, 1);
+	assert_int_equal(seen.c.out_len, 50);
+	assert_int_equal(vio_vq_harvest(vq, &c, &len, 1), 1);
+	assert_int_equal(track_done(f, c), 1);
+	assert_int_equal(len, 0); /* nothing readable to echo */
+	assert_int_equal(vio_vq_harvest(vq, &c, &len, 1), 1);
+	assert_int_equal(track_done(f, c), 2);
+	assert_int_equal(len, 0);
+}
+
+static void
+test_add_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 8);
+	struct vio_sg sg[9] = { { slot_iova(f, 0), 8 },
+				{ slot_iova(f, 0) + 64, 0 },
+				{ slot_iova(f, 0) + 128, 8 } };
+	struct vio_sg many[9];
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(many); i++) {
+		many[i].iova = slot_iova(f, 0) + 64 * i;
+		many[i].len = 8;
+	}
+	go(f);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 0, 0, cookie(0)), -EINVAL);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 1, 0, NULL), -EINVAL);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 2, 0, cookie(0)), -EINVAL);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 1, 2, cookie(0)), -EINVAL);
+	assert_int_equal(vio_vq_add_chain(vq, many, 9, 0, cookie(0)), -ENOSPC);
+	assert_int_equal(vio_vq_add_chain(vq, many, 4, 5, cookie(0)), -ENOSPC);
+	/* n_out + n_in wraps to a small number: still refused. */
+	assert_int_not_equal(vio_vq_add_chain(vq, many, 1, 0xffff, cookie(0)), 0);
+	assert_int_equal(vio_vq_num_free(vq), 8);
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(swdev_process(f->sw, 0, 8), 0);
+	assert_int_equal(swdev_notify_count(f->sw, 0), 0);
+}
+
+static void
+test_full_ring(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 8);
+	struct vio_sg sg[4];
+	uint32_t id;
+	unsigned int i;
+
+	go(f);
+	for (id = 0; id < 8; id++) {
+		assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, id), 16, false, cookie(id)), 0);
+		track_add(f, id, 0);
+	}
+	assert_int_equal(vio_vq_num_free(vq), 0);
+	assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, 8), 16, false, cookie(8)), -ENOSPC);
+	assert_int_equal(add_echo(f, vq, 8, 16), -ENOSPC);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 3), 3);
+	{
+		void *c[8];
+
+		assert_int_equal(vio_vq_harvest(vq, c, NULL, 8), 3);
+		for (i = 0; i < 3; i++)
+			assert_int_equal(track_done(f, c[i]), i);
+	}
+	assert_int_equal(vio_vq_num_free(vq), 3);
+	/* A 4-descriptor chain does not fit; the failed add changes nothing. */
+	for (i = 0; i < 4; i++) {
+		sg[i].iova = slot_iova(f, 9) + 64 * i;
+		sg[i].len = 16;
+	}
+	assert_int_equal(vio_vq_add_chain(vq, sg, 2, 2, cookie(9)), -ENOSPC);
+	assert_int_equal(vio_vq_num_free(vq), 3);
+	assert_int_equal(vio_vq_add_chain(vq, sg, 1, 2, cookie(9)), 0);
+	track_add(f, 9, 0);
+	assert_int_equal(vio_vq_num_free(vq), 0);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 16), 6);
+	{
+		void *c[8];
+		int n = vio_vq_harvest(vq, c, NULL, 8);
+
+		assert_int_equal(n, 6);
+		for (i = 0; i < 6; i++)
+			track_done(f, c[i]);
+	}
+	assert_int_equal(vio_vq_num_free(vq), 8);
+}
+
+static void
+test_reverse_completion(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+	void *c[8];
+	uint32_t l[8];
+	uint32_t id;
+
+	go(f);
+	swdev_set_order(f->sw, 0, SWDEV_ORDER_REVERSE, 0);
+	for (id = 0; id < 5; id++)
+		assert_int_equal(add_echo(f, vq, id, 16 + id), 0);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 16), 5);
+	assert_int_equal(vio_vq_harvest(vq, c, l, 8), 5);
+	for (id = 0; id < 5; id++) {
+		assert_int_equal(cookie_id(c[id]), 4 - id);
+		check_echo(f, c[id], l[id]);
+	}
+	assert_int_equal(vio_vq_num_free(vq), 16);
+}
+
+static uint32_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)*s;
+}
+
+/*
+ * Random chains (1..4 descriptors, any split of readable/writable),
+ * completed in a shuffled order, harvested in random batches. The model
+ * checks that no descriptor is ever in two chains: the free list is
+ * recycled correctly whatever the completion order.
+ */
+static void
+random_traffic(struct fixture *f, struct vio_vq *vq, unsigned int rounds, bool threaded,
+	       uint64_t seed)
+{
+	uint64_t s = seed;
+	uint32_t next = 0, done = 0, in_flight = 0;
+	struct timespec t0, t;
+	void *c[32];
+	uint32_t l[32];
+	int n, i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (done < rounds) {
+		/* Add random chains until one does not fit. */
+		while (next < rounds) {
+			uint16_t k = 1 + rnd(&s) % 4, nout = rnd(&s) % (k + 1), j;
+			struct vio_sg sg[4];
+			uint32_t outl = 0, inl = 0;
+			int rc;
+
+			for (j = 0; j < k; j++) {
+				sg[j].iova = slot_iova(f, next) + 128 * j;
+				sg[j].len = 1 + rnd(&s) % 128;
+				if (j < nout)
+					outl += sg[j].len;
+				else
+					inl += sg[j].len;
+			}
+			rc = vio_vq_add_chain(vq, sg, nout, k - nout, cookie(next));
+			if (rc == -ENOSPC)
+				break;
+			assert_int_equal(rc, 0);
+			track_add(f, next, RTE_MIN(outl, inl));
+			next++;
+			in_flight++;
+			if (rnd(&s) % 4 == 0)
+				break;
+		}
+		vio_vq_kick(vq);
+		if (!threaded)
+			assert_true(swdev_process(f->sw, vq->index, 1 + rnd(&s) % 24) >= 0);
+		n = vio_vq_harvest(vq, c, l, 1 + rnd(&s) % 32);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			uint32_t id = track_done(f, c[i]);
+
+			assert_int_equal(l[i], f->want_len[id]);
+		}
+		done += n;
+		in_flight -= n;
+		if (threaded && n == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			assert_true(t.tv_sec - t0.tv_sec < 60); /* watchdog */
+		}
+	}
+	assert_int_equal(in_flight, 0);
+	assert_int_equal(vio_vq_num_free(vq), vq->size);
+}
+
+static void
+test_out_of_order(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+
+	go(f);
+	swdev_set_order(f->sw, 0, SWDEV_ORDER_SHUFFLE, 12345);
+	random_traffic(f, vq, 30000, false, 0x1234567);
+}
+
+/*
+ * 150k round trips in step mode: both 16-bit indexes wrap twice, with
+ * batches of every size up to the ring and single-entry rounds.
+ */
+static void
+test_wrap_step(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 256);
+	uint32_t next = 0, done = 0, expect = 0, batch;
+	void *c[64];
+	uint32_t l[64];
+	int n, i;
+
+	go(f);
+	while (done < 150000) {
+		batch = 1 + (done / 7) % 300;
+		while (next - done < batch && add_echo(f, vq, next, 8 + next % 64) == 0)
+			next++;
+		vio_vq_kick(vq);
+		assert_true(swdev_process(f->sw, 0, 1 + next % 64) >= 0);
+		while ((n = vio_vq_harvest(vq, c, l, 1 + done % 64)) > 0) {
+			for (i = 0; i < n; i++) {
+				/* An in-order device: cookies in add order. */
+				assert_int_equal(cookie_id(c[i]), expect);
+				expect++;
+				check_echo(f, c[i], l[i]);
+			}
+			done += n;
+		}
+		assert_int_equal(n, 0);
+	}
+	assert_true(f->sw->q[0].completed >= 150000);
+	assert_int_equal(swdev_notify_count(f->sw, 0) > 0, true);
+}
+
+/* The smallest queue (mask 0) across the 16-bit wrap, and the largest, full. */
+static void
+test_extreme_sizes(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *one, *big;
+	uint32_t id, base = 1u << 18;
+	void *c[64];
+	uint32_t l[64];
+	int n, i;
+
+	swdev_set_queue_max(f->sw, 2, 32768);
+	one = open_q(f, 0, 1);
+	big = open_q(f, 2, 32768);
+	go(f);
+	swdev_set_handler(f->sw, 0, swdev_handler_fill, (void *)(uintptr_t)0x5a);
+	for (id = 0; id < 70000; id++) {
+		slot_va(f, id)[0] = 0;
+		assert_int_equal(
+			vio_vq_add_buf(one, slot_iova(f, id), 1 + id % 8, true, cookie(id)), 0);
+		track_add(f, id, 1 + id % 8);
+		assert_int_equal(vio_vq_add_buf(one, slot_iova(f, id), 8, true, cookie(id + 1)),
+				 -ENOSPC);
+		vio_vq_kick(one);
+		assert_int_equal(swdev_process(f->sw, 0, 4), 1);
+		assert_int_equal(vio_vq_harvest(one, c, l, 4), 1);
+		assert_int_equal(track_done(f, c[0]), id);
+		assert_int_equal(l[0], 1 + id % 8);
+		assert_int_equal(slot_va(f, id)[0], 0x5a);
+	}
+	for (id = 0; id < 32768; id++) {
+		assert_int_equal(
+			vio_vq_add_buf(big, slot_iova(f, base + id), 16, true, cookie(base + id)),
+			0);
+		track_add(f, base + id, 16);
+	}
+	assert_int_equal(vio_vq_num_free(big), 0);
+	swdev_set_handler(f->sw, 2, swdev_handler_fill, (void *)(uintptr_t)0x3c);
+	vio_vq_kick(big);
+	while (swdev_process(f->sw, 2, SWDEV_BATCH_MAX) > 0)
+		;
+	assert_int_equal(vio_vq_used_pending(big), 32768);
+	for (id = 0; id < 32768; id += n) {
+		n = vio_vq_harvest(big, c, l, RTE_DIM(c));
+		assert_true(n > 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(track_done(f, c[i]), base + id + i);
+			assert_int_equal(l[i], 16);
+		}
+	}
+	assert_int_equal(vio_vq_num_free(big), 32768);
+}
+
+/* The same with the device polling on another thread. */
+static void
+test_wrap_threaded(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 256);
+	uint32_t next = 0, done = 0;
+	struct timespec t0, t;
+	void *c[64];
+	uint32_t l[64];
+	int n, i;
+
+	go(f);
+	assert_int_equal(swdev_thread_start(f->sw, -1), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (done < 200000) {
+		while (next < 200000 && add_echo(f, vq, next, 8 + next % 32) == 0) {
+			next++;
+			if (next % 16 == 0)
+				vio_vq_kick(vq);
+		}
+		vio_vq_kick(vq);
+		n = vio_vq_harvest(vq, c, l, RTE_DIM(c));
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(cookie_id(c[i]), done + i);
+			check_echo(f, c[i], l[i]);
+		}
+		done += n;
+		if (n == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			assert_true(t.tv_sec - t0.tv_sec < 120); /* watchdog */
+		}
+	}
+	swdev_thread_stop(f->sw);
+	assert_int_equal(vio_vq_num_free(vq), 256);
+}
+
+/* Random chains, shuffled completions, device on another thread. */
+static void
+test_random_threaded(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 1, 64);
+
+	go(f);
+	swdev_set_order(f->sw, 1, SWDEV_ORDER_SHUFFLE, 99);
+	assert_int_equal(swdev_thread_start(f->sw, -1), 0);
+	random_traffic(f, vq, 100000, true, 0xfeedface);
+	swdev_thread_stop(f->sw);
+}
+
+/* Two queues as a NIC's tx and rx, looped back by the device. */
+static void
+test_loopback(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *tx = open_q(f, 0, 64), *rx = open_q(f, 1, 64);
+	struct swdev_loopback lb = { .peer = 1 };
+	uint32_t sent = 0, rcvd = 0, posted = 0, txdone = 0;
+	void *c[32];
+	uint32_t l[32];
+	int n, i;
+
+	swdev_set_handler(f->sw, 0, swdev_handler_loopback, &lb);
+	go(f);
+	while (rcvd < 5000) {
+		/* rx buffers: ids from 1 << 19 up. */
+		while (posted - rcvd < 32) {
+			uint32_t id = (1u << 19) + posted;
+
+			if (vio_vq_add_buf(rx, slot_iova(f, id), 256, true, cookie(id)) != 0)
+				break;
+			track_add(f, id, 0);
+			posted++;
+		}
+		vio_vq_kick(rx);
+		while (sent - txdone < 48) {
+			uint32_t len = 60 + sent % 190;
+
+			memset(slot_va(f, sent), (int)(sent & 0xff), len);
+			memcpy(slot_va(f, sent), &sent, sizeof(sent));
+			if (vio_vq_add_buf(tx, slot_iova(f, sent), len, false, cookie(sent)) != 0)
+				break;
+			track_add(f, sent, len);
+			sent++;
+		}
+		vio_vq_kick(tx);
+		assert_true(swdev_process(f->sw, 0, 16) >= 0);
+		n = vio_vq_harvest(tx, c, l, 32);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			uint32_t id = track_done(f, c[i]);
+
+			assert_int_equal(id, txdone);
+			assert_int_equal(l[i], 0);
+			txdone++;
+			f->want_len[id] = 60 + id % 190; /* remembered for rx */
+		}
+		n = vio_vq_harvest(rx, c, l, 32);
+		assert_true(n >= 0);
+		for (i = 0; i < n; i++) {
+			uint32_t id = track_done(f, c[i]), pkt;
+
+			memcpy(&pkt, slot_va(f, id), sizeof(pkt));
+			assert_int_equal(pkt, rcvd);
+			assert_int_equal(l[i], 60 + rcvd % 190);
+			assert_memory_equal(slot_va(f, id), slot_va(f, pkt), l[i]);
+			rcvd++;
+		}
+	}
+	assert_int_equal(lb.truncated, 0);
+}
+
+/* ---- notifications ---- */
+
+static void
+test_kick_once_per_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 64);
+	uint32_t id;
+
+	go(f);
+	for (id = 0; id < 10; id++)
+		assert_int_equal(add_echo(f, vq, id, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+	/* Nothing new: no doorbell. */
+	assert_false(vio_vq_kick(vq));
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+	/* Published separately, kicked once. */
+	assert_int_equal(add_echo(f, vq, 10, 8), 0);
+	vio_vq_publish(vq);
+	assert_int_equal(add_echo(f, vq, 11, 8), 0);
+	vio_vq_publish(vq);
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 12);
+	assert_int_equal(drain(f, vq), 12);
+	/* Harvesting does not notify. */
+	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
+	/* vio_vq_notify always rings. */
+	vio_vq_notify(vq);
+	assert_int_equal(swdev_notify_count(f->sw, 0), 3);
+}
+
+static void
+test_kick_no_notify(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+	uint32_t id;
+
+	/* The device asks not to be notified (it polls). */
+	swdev_set_no_notify(f->sw, 0, true);
+	vq = open_q(f, 0, 64);
+	go(f);
+	for (id = 0; id < 100; id++) {
+		assert_int_equal(add_echo(f, vq, id, 8), 0);
+		assert_false(vio_vq_kick(vq));
+		if (id % 10 == 9) {
+			assert_int_equal(swdev_process(f->sw, 0, 64), 10);
+			assert_int_equal(drain(f, vq), 10);
+		}
+	}
+	assert_int_equal(swdev_notify_count(f->sw, 0), 0);
+	/* The device changes its mind. */
+	swdev_set_no_notify(f->sw, 0, false);
+	assert_int_equal(add_echo(f, vq, 100, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+}
+
+static void
+test_doorbell(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+
+	swdev_set_doorbell(f->sw, 2, true);
+	vq = open_q(f, 2, 8);
+	go(f);
+	assert_int_equal(f->sw->q[2].doorbell, 0xffff);
+	assert_int_equal(add_echo(f, vq, 0, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	/* The queue index went to the doorbell, not through ops->notify. */
+	assert_int_equal(f->sw->q[2].doorbell, 2);
+	assert_int_equal(swdev_notify_count(f->sw, 2), 0);
+}
+
+/* ---- detach ---- */
+
+static void
+test_detach_after_reset(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+	struct vio_vq *idle = open_q(f, 1, 16);
+	uint32_t id, n = 0;
+	void *c;
+
+	go(f);
+	for (id = 0; id < 5; id++)
+		assert_int_equal(add_echo(f, vq, id, 8), 0);
+	vio_vq_kick(vq);
+	/* One more, never published. */
+	assert_int_equal(add_echo(f, vq, 5, 8), 0);
+	assert_int_equal(swdev_process(f->sw, 0, 2), 2);
+	assert_int_equal(vio_vq_used_pending(vq), 2);
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	while ((c = vio_vq_detach(vq)) != NULL) {
+		track_done(f, c);
+		n++;
+	}
+	assert_int_equal(n, 6);
+	assert_int_equal(vio_vq_num_free(vq), 16);
+	assert_null(vio_vq_detach(idle));
+}
+
+static int
+group_setup(void **state)
+{
+	(void)state;
+	return unit_eal_init("vq", "0") < 0 ? -1 : 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, vq_setup, vq_teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_create),
+		T(test_create_errors),
+		T(test_chain),
+		T(test_add_errors),
+		T(test_full_ring),
+		T(test_reverse_completion),
+		T(test_out_of_order),
+		T(test_wrap_step),
+		T(test_extreme_sizes),
+		T(test_wrap_threaded),
+		T(test_random_threaded),
+		T(test_loopback),
+		T(test_kick_once_per_batch),
+		T(test_kick_no_notify),
+		T(test_doorbell),
+		T(test_detach_after_reset),
+		T(test_bogus_id_out_of_range),
+		T(test_bogus_id_huge),
+		T(test_bogus_id_not_in_flight),
+		T(test_bogus_id_chain_member),
+		T(test_oversized_len),
+		T(test_len_on_readonly_chain),
+		T(test_idx_jump),
+		T(test_idx_small_jump),
+		T(test_idx_backwards),
+		T(test_double_completion),
+		T(test_completion_of_unpublished_chain),
+	};
+
+	return cmocka_run_group_tests_name("vio_vq", tests, group_setup, group_teardown);
+}
