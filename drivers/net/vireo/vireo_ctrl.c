@@ -39,7 +39,12 @@ vireo_ctrl_start(struct vireo_net *net)
 		return 0;
 	/* Section 5.1.2: controlq is 2N, N = max_virtqueue_pairs with MQ, else 1. */
 	index = vio_dev_has(vdev, VIO_NET_F_MQ) ? 2 * net->max_pairs : 2;
-	size = RTE_MIN(net->ctrl_ring_max, (uint16_t)VIREO_CTRL_QUEUE_SIZE);
+	size = vdev->ops->queue_max_size(vdev, index);
+	if (size == 0) {
+		VIREO_LOG(ERR, net, "control queue %u does not exist", index);
+		return -ENOENT;
+	}
+	size = (uint16_t)RTE_MIN(rte_align32prevpow2(size), (uint32_t)VIREO_CTRL_QUEUE_SIZE);
 	net->cbuf_mem = vio_dma_alloc("vireo_ctrl", sizeof(struct vireo_ctrl_buf), 0,
 				      net->eth_dev->data->numa_node);
 	if (net->cbuf_mem == NULL) {

@@ -118,10 +118,6 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 			}
 			added++;
 		}
-		if (got < want) {
-			rxq->st.nombuf += vio_vq_num_free(vq);
-			break;
-		}
 	}
 	return added;
 }
