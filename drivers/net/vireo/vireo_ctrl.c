@@ -141,7 +141,8 @@ vireo_ctrl_send(struct vireo_net *net, uint8_t cls, uint8_t cmd, const void *d1,
 					   (uint32_t)l1 };
 	if (l2 != 0)
 		sg[n++] = (struct vio_sg){
-			net->cbuf_iova + offsetof(struct vireo_ctrl_buf, data) + l1, (uint32_t)l2 };
+			net->cbuf_iova + offsetof(struct vireo_ctrl_buf, data) + l1, (uint32_t)l2
+		};
 	sg[n] = (struct vio_sg){ net->cbuf_iova + offsetof(struct vireo_ctrl_buf, ack), 1 };
 	rc = vio_vq_add_chain(net->cvq, sg, n, 1, net);
 	if (rc < 0)
@@ -150,8 +151,10 @@ vireo_ctrl_send(struct vireo_net *net, uint8_t cls, uint8_t cmd, const void *d1,
 	rc = vireo_ctrl_wait(net, &len);
 	if (rc == -ETIMEDOUT) {
 		net->cvq_dead = true;
-		VIREO_LOG(ERR, net, "control command %u/%u timed out after %u ms; control queue "
-			  "disabled until restart", cls, cmd, VIREO_CTRL_TIMEOUT_MS);
+		VIREO_LOG(ERR, net,
+			  "control command %u/%u timed out after %u ms; control queue "
+			  "disabled until restart",
+			  cls, cmd, VIREO_CTRL_TIMEOUT_MS);
 		goto out;
 	}
 	if (rc < 0) {

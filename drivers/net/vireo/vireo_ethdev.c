@@ -26,20 +26,19 @@
 RTE_LOG_REGISTER(vireo_net_logtype, pmd.net.vireo, NOTICE);
 
 /* Every feature this driver knows how to use (before per-config pruning). */
-#define VIREO_FEATURES_ALL                                                         \
-	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) |   \
-	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CSUM) |                        \
-	 VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_HOST_TSO4) |                  \
-	 VIO_BIT(VIO_NET_F_HOST_TSO6) | VIO_BIT(VIO_NET_F_GUEST_TSO4) |                  \
-	 VIO_BIT(VIO_NET_F_GUEST_TSO6) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                    \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) |                     \
-	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ) |                      \
+#define VIREO_FEATURES_ALL                                                                        \
+	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) |            \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | \
+	 VIO_BIT(VIO_NET_F_HOST_TSO4) | VIO_BIT(VIO_NET_F_HOST_TSO6) |                            \
+	 VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |                          \
+	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) | \
+	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ) |                               \
 	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX))
 
 /* Negotiated whenever offered: they change nothing until used. */
-#define VIREO_FEATURES_BASE                                                        \
-	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) |   \
-	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                  \
+#define VIREO_FEATURES_BASE                                                            \
+	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) | \
+	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                \
 	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR))
 
 #define VIREO_RX_CKSUM (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
@@ -130,7 +129,8 @@ vireo_read_device_config(struct vireo_net *net)
 			return rc;
 		}
 	}
-	if (!vireo_offered(net, VIO_NET_F_MAC) || !rte_is_valid_assigned_ether_addr(&net->cfg_mac)) {
+	if (!vireo_offered(net, VIO_NET_F_MAC) ||
+	    !rte_is_valid_assigned_ether_addr(&net->cfg_mac)) {
 		rte_eth_random_addr(net->cfg_mac.addr_bytes);
 		VIREO_LOG(INFO, net, "no valid device MAC, using a random one");
 	}
@@ -217,7 +217,8 @@ vireo_probe_device(struct vireo_net *net)
 	vio_dev_reset(vdev);
 	if (rc == 0)
 		VIREO_LOG(INFO, net,
-			  "features offered 0x%" PRIx64 ", %u queue pair(s), ring max %u/%u, mtu max %u",
+			  "features offered 0x%" PRIx64
+			  ", %u queue pair(s), ring max %u/%u, mtu max %u",
 			  net->offered, net->max_pairs, net->rx_ring_max, net->tx_ring_max,
 			  net->max_mtu);
 	return rc;
@@ -282,7 +283,8 @@ vireo_select_features(struct vireo_net *net, const struct rte_eth_conf *conf, ui
 	want = (want | need) & net->offered;
 	if ((need & net->offered) != need) {
 		VIREO_LOG(ERR, net,
-			  "configuration needs device features 0x%" PRIx64 " not offered (offered 0x%" PRIx64 ")",
+			  "configuration needs device features 0x%" PRIx64
+			  " not offered (offered 0x%" PRIx64 ")",
 			  need & ~net->offered, net->offered);
 		return -ENOTSUP;
 	}
@@ -351,8 +353,7 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 		return rc;
 	}
 	net->nr_pairs = pairs;
-	VIREO_LOG(DEBUG, net, "configured: %u pair(s), features 0x%" PRIx64, pairs,
-		  net->wanted);
+	VIREO_LOG(DEBUG, net, "configured: %u pair(s), features 0x%" PRIx64, pairs, net->wanted);
 	return 0;
 }
 
@@ -371,7 +372,9 @@ vireo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = net->max_mtu;
 	info->max_rx_pktlen = vireo_net_frame_len(net->max_mtu);
 	info->max_mac_addrs = vireo_offered(net, VIO_NET_F_CTRL_VQ) &&
-			      vireo_offered(net, VIO_NET_F_CTRL_RX) ? VIREO_MAX_MAC_ADDRS : 1;
+					      vireo_offered(net, VIO_NET_F_CTRL_RX) ?
+				      VIREO_MAX_MAC_ADDRS :
+				      1;
 	info->rx_offload_capa = vireo_rx_offload_capa(net);
 	info->tx_offload_capa = vireo_tx_offload_capa(net);
 	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO)
@@ -724,8 +727,7 @@ vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *
 		return 1;
 	}
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VIREO_LOG_NODEV(ERR, "%s: secondary processes are not supported",
-				pci->device.name);
+		VIREO_LOG_NODEV(ERR, "%s: secondary processes are not supported", pci->device.name);
 		return -ENOTSUP;
 	}
 	rc = rte_eth_dev_pci_generic_probe(pci, sizeof(struct vireo_net), vireo_pci_eth_init);

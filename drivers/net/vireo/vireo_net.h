@@ -60,9 +60,9 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 
 extern int vireo_net_logtype;
 
-#define VIREO_LOG(level, net, fmt, ...)                                       \
-	rte_log(RTE_LOG_##level, vireo_net_logtype, "net_vireo: %s: " fmt "\n", \
-		(net)->vdev->name, ##__VA_ARGS__)
+#define VIREO_LOG(level, net, fmt, ...)                                                            \
+	rte_log(RTE_LOG_##level, vireo_net_logtype, "net_vireo: %s: " fmt "\n", (net)->vdev->name, \
+		##__VA_ARGS__)
 #define VIREO_LOG_NODEV(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, vireo_net_logtype, "net_vireo: " fmt "\n", ##__VA_ARGS__)
 
@@ -85,9 +85,9 @@ enum vireo_size_bin {
 struct vireo_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors;   /**< rx: malformed packets; tx: dropped packets. */
-	uint64_t nombuf;   /**< rx only: mbuf allocation failures. */
-	uint64_t broken;   /**< The device broke the queue. */
+	uint64_t errors; /**< rx: malformed packets; tx: dropped packets. */
+	uint64_t nombuf; /**< rx only: mbuf allocation failures. */
+	uint64_t broken; /**< The device broke the queue. */
 	uint64_t bins[VIREO_NB_BINS];
 };
 
@@ -99,16 +99,16 @@ struct vireo_rxq {
 	struct rte_mempool *mp;
 	struct vireo_net *net;
 	uint64_t offloads;
-	uint32_t buf_len;      /**< Device-writable bytes per buffer (hdr + data). */
+	uint32_t buf_len; /**< Device-writable bytes per buffer (hdr + data). */
 	uint16_t queue_id;
 	uint16_t port_id;
 	uint16_t nb_desc;
 	int socket;
-	bool mrg;              /**< MRG_RXBUF negotiated: num_buffers is valid. */
-	bool csum;             /**< GUEST_CSUM negotiated: hdr flags are valid. */
-	bool lro;              /**< GUEST_TSO negotiated: gso_type may be set. */
-	bool ptype;            /**< Parse packet types. */
-	bool broken_seen;      /**< Broken queue already counted and logged. */
+	bool mrg;         /**< MRG_RXBUF negotiated: num_buffers is valid. */
+	bool csum;        /**< GUEST_CSUM negotiated: hdr flags are valid. */
+	bool lro;         /**< GUEST_TSO negotiated: gso_type may be set. */
+	bool ptype;       /**< Parse packet types. */
+	bool broken_seen; /**< Broken queue already counted and logged. */
 	/* A mergeable packet whose buffers straddle two bursts. */
 	struct rte_mbuf *mrg_head;
 	struct rte_mbuf *mrg_tail;
@@ -124,14 +124,14 @@ struct vireo_txq {
 	struct vio_net_hdr *hdrs;
 	uint64_t hdrs_iova;
 	uint64_t offloads;
-	uint32_t max_pkt_len;  /**< Longest non-TSO frame (MTU + overhead). */
+	uint32_t max_pkt_len; /**< Longest non-TSO frame (MTU + overhead). */
 	uint16_t queue_id;
 	uint16_t port_id;
 	uint16_t nb_desc;
-	uint16_t free_thresh;  /**< Reclaim when fewer descriptors are free. */
+	uint16_t free_thresh; /**< Reclaim when fewer descriptors are free. */
 	int socket;
-	bool csum;             /**< CSUM negotiated: fill checksum requests. */
-	bool tso;              /**< HOST_TSO4/6 negotiated. */
+	bool csum; /**< CSUM negotiated: fill checksum requests. */
+	bool tso;  /**< HOST_TSO4/6 negotiated. */
 	bool broken_seen;
 	struct vireo_qstats st;
 };
@@ -147,23 +147,23 @@ struct vireo_ctrl_buf {
 
 /** Per-port state (ethdev dev_private). */
 struct vireo_net {
-	struct vio_dev *vdev;          /**< Transport device (PCI or other). */
-	struct vio_pci_dev pci;        /**< Storage when the port is PCI-backed. */
+	struct vio_dev *vdev;   /**< Transport device (PCI or other). */
+	struct vio_pci_dev pci; /**< Storage when the port is PCI-backed. */
 	struct rte_eth_dev *eth_dev;
 	struct rte_device soft_device; /**< rte_device of a non-bus port. */
 	char soft_name[RTE_ETH_NAME_MAX_LEN];
 
-	uint64_t offered;              /**< Device features seen at probe. */
-	uint64_t wanted;               /**< Features implied by the configuration. */
-	uint64_t required;             /**< Subset the configuration cannot do without. */
+	uint64_t offered;  /**< Device features seen at probe. */
+	uint64_t wanted;   /**< Features implied by the configuration. */
+	uint64_t required; /**< Subset the configuration cannot do without. */
 
-	uint16_t max_pairs;            /**< max_virtqueue_pairs (1 without MQ). */
-	uint16_t nr_pairs;             /**< Pairs in use. */
-	uint16_t rx_ring_max;          /**< Largest power-of-two rx/tx ring. */
+	uint16_t max_pairs;   /**< max_virtqueue_pairs (1 without MQ). */
+	uint16_t nr_pairs;    /**< Pairs in use. */
+	uint16_t rx_ring_max; /**< Largest power-of-two rx/tx ring. */
 	uint16_t tx_ring_max;
 	uint16_t ctrl_ring_max;
 	uint16_t max_mtu;
-	uint16_t cfg_mtu;              /**< Device MTU (VIO_NET_F_MTU) or 0. */
+	uint16_t cfg_mtu; /**< Device MTU (VIO_NET_F_MTU) or 0. */
 	struct rte_ether_addr cfg_mac;
 
 	bool started;
@@ -175,7 +175,7 @@ struct vireo_net {
 	struct vio_dma_region *cbuf_mem;
 	struct vireo_ctrl_buf *cbuf;
 	uint64_t cbuf_iova;
-	bool cvq_dead;                 /**< A command timed out: stop using it. */
+	bool cvq_dead; /**< A command timed out: stop using it. */
 	rte_spinlock_t ctrl_lock;
 
 	struct rte_ether_addr mc_addrs[VIREO_MAX_MC_ADDRS];

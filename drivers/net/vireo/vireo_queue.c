@@ -40,8 +40,8 @@ vireo_ring_size(struct vireo_net *net, const char *what, uint16_t qid, uint16_t 
 	if (s > max)
 		s = rte_align32prevpow2(nb_desc);
 	if (s != nb_desc)
-		VIREO_LOG(INFO, net, "%s queue %u: ring of %u rounded to %u descriptors", what,
-			  qid, nb_desc, s);
+		VIREO_LOG(INFO, net, "%s queue %u: ring of %u rounded to %u descriptors", what, qid,
+			  nb_desc, s);
 	*size = (uint16_t)s;
 	return 0;
 }
@@ -71,9 +71,8 @@ vireo_rxq_check_mtu(const struct vireo_rxq *rxq, uint16_t mtu)
 }
 
 int
-vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		     unsigned int socket, const struct rte_eth_rxconf *conf,
-		     struct rte_mempool *mp)
+vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned int socket,
+		     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
 	struct vireo_net *net = vireo_net_of(dev);
 	struct vireo_rxq *rxq;
@@ -123,8 +122,8 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 }
 
 int
-vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		     unsigned int socket, const struct rte_eth_txconf *conf)
+vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned int socket,
+		     const struct rte_eth_txconf *conf)
 {
 	struct vireo_net *net = vireo_net_of(dev);
 	struct vireo_txq *txq;
@@ -140,7 +139,7 @@ vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	if (rc < 0)
 		return rc;
 	thresh = (conf != NULL && conf->tx_free_thresh != 0) ? conf->tx_free_thresh :
-								RTE_MIN(size / 4, 32);
+							       RTE_MIN(size / 4, 32);
 	if (thresh >= size) {
 		VIREO_LOG(ERR, net, "tx queue %u: tx_free_thresh %u must be below ring size %u",
 			  qid, thresh, size);

@@ -34,9 +34,8 @@
 #define VIREO_PTYPE_MASK (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)
 
 /* Tx offload flags the device can honour (with CSUM / HOST_TSO). */
-#define VIREO_TX_OL_SUPPORTED                                                      \
-	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_L4_MASK |            \
-	 RTE_MBUF_F_TX_TCP_SEG)
+#define VIREO_TX_OL_SUPPORTED \
+	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)
 
 /*
  * API gap in vio_vq.h: vio_vq_add_chain() does not report the head
@@ -147,8 +146,8 @@ vireo_rx_offload(struct vireo_rxq *rxq, struct rte_mbuf *m, const struct vio_net
 static inline void
 vireo_rx_finish(struct vireo_rxq *rxq, struct rte_mbuf *m)
 {
-	const struct vio_net_hdr *hdr =
-		rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+	const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *,
+								-VIREO_NET_HDR_LEN);
 
 	if (rxq->ptype)
 		m->packet_type = rte_net_get_ptype(m, NULL, VIREO_PTYPE_MASK);
@@ -234,8 +233,9 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 		 * that (or zero) is a lie we cannot wait out.
 		 */
 		if (unlikely(nbuf == 0 ||
-			     (uint32_t)nbuf - 1 > (uint32_t)(rxq->nb_desc - vio_vq_num_free(rxq->vq)) +
-							  (uint32_t)(n - i - 1))) {
+			     (uint32_t)nbuf - 1 >
+				     (uint32_t)(rxq->nb_desc - vio_vq_num_free(rxq->vq)) +
+					     (uint32_t)(n - i - 1))) {
 			vio_vq_mark_broken(rxq->vq, "rx num_buffers beyond the posted buffers");
 			vireo_rxq_broken(rxq);
 			vireo_rx_free_cookies(&cookies[i], n - i);
@@ -508,20 +508,10 @@ vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 }
 
 static const uint32_t vireo_ptypes[] = {
-	RTE_PTYPE_L2_ETHER,
-	RTE_PTYPE_L2_ETHER_VLAN,
-	RTE_PTYPE_L2_ETHER_QINQ,
-	RTE_PTYPE_L3_IPV4,
-	RTE_PTYPE_L3_IPV4_EXT,
-	RTE_PTYPE_L3_IPV6,
-	RTE_PTYPE_L3_IPV6_EXT,
-	RTE_PTYPE_L4_TCP,
-	RTE_PTYPE_L4_UDP,
-	RTE_PTYPE_L4_SCTP,
-	RTE_PTYPE_L4_ICMP,
-	RTE_PTYPE_L4_FRAG,
-	RTE_PTYPE_L4_NONFRAG,
-	RTE_PTYPE_UNKNOWN,
+	RTE_PTYPE_L2_ETHER,    RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_QINQ, RTE_PTYPE_L3_IPV4,
+	RTE_PTYPE_L3_IPV4_EXT, RTE_PTYPE_L3_IPV6,       RTE_PTYPE_L3_IPV6_EXT,   RTE_PTYPE_L4_TCP,
+	RTE_PTYPE_L4_UDP,      RTE_PTYPE_L4_SCTP,       RTE_PTYPE_L4_ICMP,       RTE_PTYPE_L4_FRAG,
+	RTE_PTYPE_L4_NONFRAG,  RTE_PTYPE_UNKNOWN,
 };
 
 const uint32_t *

@@ -14,7 +14,10 @@ struct vireo_xstat_desc {
 	size_t offset; /* in struct vireo_qstats */
 };
 
-#define VIREO_QSTAT(n, f) { n, offsetof(struct vireo_qstats, f) }
+#define VIREO_QSTAT(n, f)                           \
+	{                                           \
+		n, offsetof(struct vireo_qstats, f) \
+	}
 
 static const struct vireo_xstat_desc vireo_rx_xstats[] = {
 	VIREO_QSTAT("packets", packets),
@@ -159,8 +162,7 @@ vireo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned
 }
 
 int
-vireo_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
-		       unsigned int size)
+vireo_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names, unsigned int size)
 {
 	unsigned int count = vireo_xstats_count(dev);
 	unsigned int k = 0;

@@ -106,8 +106,7 @@ model_mac_table(struct net_model *m, const uint8_t *d, uint32_t len)
 }
 
 /* Control queue: class, command, data (readable) + ack byte (writable). */
-static int64_t
-model_ctrl(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+static int64_t model_ctrl(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
 
 /*
  * Section 5.1.2: the control queue is 2N with N = max_virtqueue_pairs when
@@ -396,7 +395,8 @@ fx_tx_all(struct net_fx *fx, uint16_t q, struct rte_mbuf **pkts, unsigned int n,
 	unsigned int sent = 0;
 
 	while (sent < n && !fx_expired(deadline)) {
-		sent += rte_eth_tx_burst(fx->port, q, pkts + sent, (uint16_t)RTE_MIN(n - sent, 32u));
+		sent += rte_eth_tx_burst(fx->port, q, pkts + sent,
+					 (uint16_t)RTE_MIN(n - sent, 32u));
 		if (!fx_threaded)
 			fx_process(fx);
 	}

@@ -23,38 +23,37 @@
 #define FX_MAX_TABLE 64
 
 /* Features offered by default. */
-#define FX_FEATURES                                                                 \
-	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) |  \
-	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CSUM) |                         \
-	 VIO_BIT(VIO_NET_F_GUEST_CSUM) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                     \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) |                      \
+#define FX_FEATURES                                                                               \
+	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) |          \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | \
+	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) | \
 	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR))
 
 /* What the device model does and saw. Counters written by the device side. */
 struct net_model {
 	uint16_t pairs;
-	bool mrg;               /* MRG_RXBUF negotiated: spread over buffers. */
-	uint32_t rx_buf_len;    /* Writable bytes per rx buffer (for mrg). */
-	uint8_t rx_flags;       /* Header flags written on rx. */
+	bool mrg;            /* MRG_RXBUF negotiated: spread over buffers. */
+	uint32_t rx_buf_len; /* Writable bytes per rx buffer (for mrg). */
+	uint8_t rx_flags;    /* Header flags written on rx. */
 	uint16_t rx_csum_start;
 	uint16_t rx_csum_offset;
-	bool lie;               /* Write lie_num_buffers as num_buffers. */
+	bool lie; /* Write lie_num_buffers as num_buffers. */
 	uint16_t lie_num_buffers;
-	bool rx_hold;           /* Defer tx chains (keep the tx ring full). */
+	bool rx_hold; /* Defer tx chains (keep the tx ring full). */
 
 	/* Observations. */
 	uint64_t tx_chains;
-	uint64_t tx_nseg[8];    /* Chains by descriptor count (7 = 7+). */
+	uint64_t tx_nseg[8]; /* Chains by descriptor count (7 = 7+). */
 	uint64_t rx_packets;
 	uint64_t rx_buffers;
 	uint64_t truncated;
 	struct vio_net_hdr last_tx_hdr;
 
 	/* Control queue. */
-	bool ctrl_defer;        /* Never complete commands (timeout). */
-	bool ctrl_reject;       /* Ack VIO_NET_ERR. */
+	bool ctrl_defer;  /* Never complete commands (timeout). */
+	bool ctrl_reject; /* Ack VIO_NET_ERR. */
 	uint64_t ctrl_cmds;
-	int promisc;            /* -1: never set */
+	int promisc; /* -1: never set */
 	int allmulti;
 	uint8_t mac[6];
 	bool mac_set;
@@ -66,13 +65,13 @@ struct net_model {
 };
 
 struct net_fx_params {
-	uint64_t features;      /* 0: FX_FEATURES */
-	uint16_t pairs;         /* 0: 1 */
-	uint16_t qmax;          /* 0: 256 */
-	unsigned int nb_mbufs;  /* 0: 1024 */
-	uint16_t data_room;     /* 0: RTE_MBUF_DEFAULT_BUF_SIZE */
-	uint16_t cfg_mtu;       /* with VIO_NET_F_MTU */
-	bool no_thread;         /* Drive the device with fx_process() only. */
+	uint64_t features;     /* 0: FX_FEATURES */
+	uint16_t pairs;        /* 0: 1 */
+	uint16_t qmax;         /* 0: 256 */
+	unsigned int nb_mbufs; /* 0: 1024 */
+	uint16_t data_room;    /* 0: RTE_MBUF_DEFAULT_BUF_SIZE */
+	uint16_t cfg_mtu;      /* with VIO_NET_F_MTU */
+	bool no_thread;        /* Drive the device with fx_process() only. */
 };
 
 struct net_fx {

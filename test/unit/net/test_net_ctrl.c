@@ -57,8 +57,8 @@ test_mac_addresses(void **state)
 	assert_true(fx.model.mac_set);
 	assert_memory_equal(fx.model.mac, fx_mac, 6);
 
-	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port,
-							  (struct rte_ether_addr *)&mac_a), 0);
+	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port, (struct rte_ether_addr *)&mac_a),
+			 0);
 	assert_memory_equal(fx.model.mac, mac_a.addr_bytes, 6);
 
 	assert_int_equal(rte_eth_dev_mac_addr_add(fx.port, (struct rte_ether_addr *)&mac_b, 0), 0);
@@ -114,8 +114,8 @@ test_no_ctrl_queue(void **state)
 	struct rte_eth_dev_info info;
 
 	RTE_SET_USED(state);
-	fx_create(&fx, &(struct net_fx_params){
-			       .features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_NET_F_MAC) });
+	fx_create(&fx, &(struct net_fx_params){ .features = VIO_BIT(VIO_F_VERSION_1) |
+							    VIO_BIT(VIO_NET_F_MAC) });
 	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
 	assert_int_equal(info.max_mac_addrs, 1);
 	assert_int_equal(info.rx_offload_capa, 0);
@@ -124,8 +124,7 @@ test_no_ctrl_queue(void **state)
 	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
 	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -ENOTSUP);
 	assert_int_equal(rte_eth_allmulticast_enable(fx.port), -ENOTSUP);
-	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port,
-							  (struct rte_ether_addr *)&mac_a),
+	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port, (struct rte_ether_addr *)&mac_a),
 			 -ENOTSUP);
 	/* Offloads the device lacks: configure fails with a clear error. */
 	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
@@ -183,8 +182,8 @@ test_device_mtu(void **state)
 	struct rte_eth_dev_info info;
 
 	RTE_SET_USED(state);
-	fx_create(&fx, &(struct net_fx_params){
-			       .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MTU), .cfg_mtu = 4000 });
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MTU),
+						.cfg_mtu = 4000 });
 	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
 	assert_int_equal(info.max_mtu, 4000);
 	assert_int_equal(fx_start(&fx, 1, 256, RTE_ETH_RX_OFFLOAD_SCATTER, 0), 0);
@@ -203,7 +202,7 @@ test_multi_queue(void **state)
 
 	RTE_SET_USED(state);
 	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
-						 .pairs = 2 });
+						.pairs = 2 });
 	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
 	assert_int_equal(info.max_rx_queues, 2);
 	assert_int_equal(fx_start(&fx, 2, 256, 0, 0), 0);
@@ -240,12 +239,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rx_modes),
-		cmocka_unit_test(test_mac_addresses),
-		cmocka_unit_test(test_vlan_filter),
-		cmocka_unit_test(test_no_ctrl_queue),
-		cmocka_unit_test(test_setup_errors),
-		cmocka_unit_test(test_device_mtu),
+		cmocka_unit_test(test_rx_modes),     cmocka_unit_test(test_mac_addresses),
+		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
+		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
 		cmocka_unit_test(test_multi_queue),
 	};
 

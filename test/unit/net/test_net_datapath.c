@@ -184,7 +184,7 @@ test_mergeable_rx(void **state)
 	RTE_SET_USED(state);
 	/* 512-byte mbufs: big frames span many mergeable buffers. */
 	fx_create(&fx, &(struct net_fx_params){ .data_room = 512 + RTE_PKTMBUF_HEADROOM,
-						 .nb_mbufs = 2048 });
+						.nb_mbufs = 2048 });
 	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
 	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	conf.rxmode.mtu = 9000;
@@ -314,9 +314,9 @@ test_tx_drops(void **state)
 	RTE_SET_USED(state);
 	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 256 });
 	assert_int_equal(fx_start(&fx, 1, 64, 0, RTE_ETH_TX_OFFLOAD_MULTI_SEGS), 0);
-	bad[0] = fx_pkt(&fx, 2000, 2, 1);  /* above MTU 1500 */
+	bad[0] = fx_pkt(&fx, 2000, 2, 1);     /* above MTU 1500 */
 	bad[1] = fx_pkt(&fx, 70 * 10, 70, 2); /* more segments than we chain */
-	bad[2] = fx_pkt(&fx, 200, 1, 3);   /* fine */
+	bad[2] = fx_pkt(&fx, 200, 1, 3);      /* fine */
 	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, bad, 3), 0);
 	assert_int_equal(rte_errno, EINVAL);
 	/* Dropped frames count as sent (consumed), are freed and counted. */
@@ -418,7 +418,8 @@ test_rx_csum_flags_and_ptype(void **state)
 	fx.model.rx_flags = VIO_NET_HDR_F_DATA_VALID;
 	m = ip_frame(&fx, IPPROTO_UDP, 128);
 	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
-	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
 	assert_int_equal(rx[0]->packet_type,
 			 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP);
 	rte_pktmbuf_free(rx[0]);
@@ -429,7 +430,8 @@ test_rx_csum_flags_and_ptype(void **state)
 	fx.model.rx_csum_offset = 6;
 	m = ip_frame(&fx, IPPROTO_UDP, 128);
 	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
-	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
 	rte_pktmbuf_free(rx[0]);
 
 	/* A csum_start past the frame is an error, not a crash. */
