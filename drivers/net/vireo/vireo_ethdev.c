@@ -464,6 +464,8 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 
 	if (!net->started)
 		return 0;
+	if (!vio_dev_needs_reset(net->vdev))
+		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);
 	net->started = false;
 	/* After the reset the device no longer touches any ring or buffer. */
 	vio_dev_reset(net->vdev);

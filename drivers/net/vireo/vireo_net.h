@@ -53,6 +53,8 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 #define VIREO_MAX_MC_ADDRS 32
 /** Control-queue command timeout. */
 #define VIREO_CTRL_TIMEOUT_MS 1000
+/** How long dev_stop waits for the device to send what tx queues hold. */
+#define VIREO_TX_FLUSH_MS 200
 /** Control queue size we ask for (commands are synchronous). */
 #define VIREO_CTRL_QUEUE_SIZE 64
 /** Smallest ring we accept. */
@@ -237,6 +239,7 @@ void vireo_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_tx
 int vireo_rxq_check_mtu(const struct vireo_rxq *rxq, uint16_t mtu);
 int vireo_queues_start(struct vireo_net *net);
 void vireo_queues_stop(struct vireo_net *net);
+void vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms);
 void vireo_queues_release_all(struct vireo_net *net);
 
 /* vireo_rxtx.c */

@@ -12,8 +12,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_pause.h>
 
 #include "vio_dma.h"
 #include "vireo_net.h"
@@ -360,4 +362,34 @@ vireo_queues_stop(struct vireo_net *net)
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++)
 		if (data->tx_queues[i] != NULL)
 			vireo_txq_drain(data->tx_queues[i]);
+}
+
+/*
+ * Before a stop resets the device, give it up to @p ms to send what the tx
+ * rings hold: packets tx_burst accepted are sent, not silently discarded
+ * by the reset. Bounded, because a device may hold them for good (its peer
+ * never reads).
+ */
+void
+vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
+{
+	struct rte_eth_dev_data *data = net->eth_dev->data;
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
+
+	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {
+		struct vireo_txq *txq = data->tx_queues[i];
+
+		if (txq == NULL || txq->vq == NULL)
+			continue;
+		while (vireo_tx_done_cleanup(txq, 0) >= 0 &&
+		       vio_vq_num_free(txq->vq) < txq->nb_desc) {
+			if (rte_get_timer_cycles() > deadline) {
+				VIREO_LOG(INFO, net,
+					  "tx queue %u: %u descriptors still with the device at stop",
+					  i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)));
+				break;
+			}
+			rte_pause();
+		}
+	}
 }
