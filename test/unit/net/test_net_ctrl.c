@@ -235,6 +235,27 @@ test_multi_queue(void **state)
 	fx_destroy(&fx);
 }
 
+static void
+test_dev_reset(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 128, 0, 0), 0);
+	/* Reset: queues are gone, the application sets everything up again. */
+	assert_int_equal(rte_eth_dev_reset(fx.port), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), -EINVAL);
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	m = fx_pkt(&fx, 200, 1, 5);
+	assert_int_equal(fx_tx_all(&fx, 0, &m, 1, 1000), 1);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 1, 1000), 1);
+	fx_check_pkt(rx[0], 200, 5);
+	rte_pktmbuf_free(rx[0]);
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -243,6 +264,7 @@ main(void)
 		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
 		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
 		cmocka_unit_test(test_multi_queue),
+		cmocka_unit_test(test_dev_reset),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
