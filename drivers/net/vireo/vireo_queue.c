@@ -384,9 +384,10 @@ vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 		while (vireo_tx_done_cleanup(txq, 0) >= 0 &&
 		       vio_vq_num_free(txq->vq) < txq->nb_desc) {
 			if (rte_get_timer_cycles() > deadline) {
-				VIREO_LOG(INFO, net,
-					  "tx queue %u: %u descriptors still with the device at stop",
-					  i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)));
+				VIREO_LOG(
+					INFO, net,
+					"tx queue %u: %u descriptors still with the device at stop",
+					i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)));
 				break;
 			}
 			rte_pause();

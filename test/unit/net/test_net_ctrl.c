@@ -263,8 +263,7 @@ main(void)
 		cmocka_unit_test(test_rx_modes),     cmocka_unit_test(test_mac_addresses),
 		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
 		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
-		cmocka_unit_test(test_multi_queue),
-		cmocka_unit_test(test_dev_reset),
+		cmocka_unit_test(test_multi_queue),  cmocka_unit_test(test_dev_reset),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
