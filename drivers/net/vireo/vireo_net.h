@@ -133,7 +133,9 @@ struct vireo_txq {
 	uint16_t free_thresh; /**< Reclaim when fewer descriptors are free. */
 	int socket;
 	bool csum; /**< CSUM negotiated: fill checksum requests. */
-	bool tso;  /**< HOST_TSO4/6 negotiated. */
+	bool tso;  /**< HOST_TSO4 or HOST_TSO6 negotiated. */
+	bool tso4;
+	bool tso6;
 	bool broken_seen;
 	struct vireo_qstats st;
 };

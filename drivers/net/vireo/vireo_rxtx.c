@@ -461,6 +461,38 @@ vireo_tx_done_cleanup(void *queue, uint32_t free_cnt)
 	return vireo_tx_reclaim(txq, free_cnt == 0 ? UINT32_MAX : free_cnt);
 }
 
+/*
+ * Seed the L4 checksum field with the pseudo-header sum, length included,
+ * for TSO too: the device (Linux GSO behind it) rewrites the length part
+ * per segment from the whole L4 length. rte_net_intel_cksum_prepare()
+ * leaves the length out for TSO, which is what Intel NICs want and wrong
+ * here. Headers must be in the first segment (they are written in place).
+ */
+static int
+vireo_tx_pseudo_hdr(struct rte_mbuf *m)
+{
+	uint64_t fl = m->ol_flags;
+	bool tcp = (fl & RTE_MBUF_F_TX_TCP_SEG) ||
+		   (fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+	uint32_t l4off = (uint32_t)m->l2_len + m->l3_len;
+	void *l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
+	uint16_t phdr;
+
+	if (l4off + (tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)) > m->data_len)
+		return -EINVAL;
+	if (fl & RTE_MBUF_F_TX_IPV4)
+		phdr = rte_ipv4_phdr_cksum(l3, 0);
+	else if (fl & RTE_MBUF_F_TX_IPV6)
+		phdr = rte_ipv6_phdr_cksum(l3, 0);
+	else
+		return -EINVAL;
+	if (tcp)
+		rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4off)->cksum = phdr;
+	else
+		rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4off)->dgram_cksum = phdr;
+	return 0;
+}
+
 uint16_t
 vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
@@ -483,8 +515,14 @@ vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			return i;
 		}
 		if (fl & RTE_MBUF_F_TX_TCP_SEG) {
-			if (!txq->tso || m->tso_segsz == 0) {
-				rte_errno = txq->tso ? EINVAL : ENOTSUP;
+			bool v6 = (fl & RTE_MBUF_F_TX_IPV6) != 0;
+
+			if (!(v6 ? txq->tso6 : txq->tso4)) {
+				rte_errno = ENOTSUP;
+				return i;
+			}
+			if (m->tso_segsz == 0 || m->l4_len < sizeof(struct rte_tcp_hdr)) {
+				rte_errno = EINVAL;
 				return i;
 			}
 		} else if (m->pkt_len > txq->max_pkt_len) {
@@ -493,12 +531,7 @@ vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (l4 == 0 && !(fl & RTE_MBUF_F_TX_TCP_SEG))
 			continue;
-		/* The pseudo-header is written in place: headers in segment one. */
-		if ((uint32_t)m->l2_len + m->l3_len + sizeof(struct rte_udp_hdr) > m->data_len) {
-			rte_errno = EINVAL;
-			return i;
-		}
-		rc = rte_net_intel_cksum_prepare(m);
+		rc = vireo_tx_pseudo_hdr(m);
 		if (rc != 0) {
 			rte_errno = -rc;
 			return i;

@@ -406,6 +406,45 @@ test_tx_csum_offload(void **state)
 }
 
 static void
+test_tx_tso_header(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+	struct rte_ipv4_hdr *ip;
+	uint16_t phdr;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES |
+							    VIO_BIT(VIO_NET_F_HOST_TSO4) });
+	assert_int_equal(
+		fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM),
+		0);
+	m = ip_frame(&fx, IPPROTO_TCP, 1400);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 500;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 1);
+	/* Pseudo-header with the L4 length (Linux GSO adjusts it per segment). */
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	phdr = rte_ipv4_phdr_cksum(ip, 0);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(fx.model.last_tx_hdr.gso_type, VIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(fx.model.last_tx_hdr.gso_size, 500);
+	assert_int_equal(fx.model.last_tx_hdr.hdr_len, 54);
+	assert_int_equal(fx.model.last_tx_hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(rte_pktmbuf_mtod_offset(rx[0], const struct rte_tcp_hdr *, 34)->cksum,
+			 phdr);
+	rte_pktmbuf_free(rx[0]);
+	/* IPv6 TSO: HOST_TSO6 not offered. */
+	m = ip_frame(&fx, IPPROTO_TCP, 200);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 100;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, ENOTSUP);
+	rte_pktmbuf_free(m);
+	fx_destroy(&fx);
+}
+
+static void
 test_rx_csum_flags_and_ptype(void **state)
 {
 	struct net_fx fx;
@@ -487,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_refill_failure),
 		cmocka_unit_test(test_tx_drops),
 		cmocka_unit_test(test_tx_csum_offload),
+		cmocka_unit_test(test_tx_tso_header),
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
 	};
