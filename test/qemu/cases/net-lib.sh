@@ -7,9 +7,12 @@
 need VIREO_NET0 VIREO_NET1
 [ -f "$VIREO_LIB/librte_net_vireo.so" ] || skip "librte_net_vireo.so not built"
 
-# EAL refuses plugins under a world-writable directory, "/" included.
+# EAL refuses plugins under a world-writable directory, "/" included
+# (the harness's /init fixes it; kept for older images).
 [ "$(stat -c %a /)" = 755 ] || chmod 755 /
 
+# The guest's common EAL arguments (as lib.sh's eal_run) and our plugin.
+VIREO_EAL="-l 0-1 -n 1 --in-memory"
 PMD="-d librte_net_vireo.so"
 
 # check_probed LOG: both NICs probed by net_vireo, neither by net_virtio.
