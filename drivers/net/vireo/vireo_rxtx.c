@@ -37,17 +37,6 @@
 #define VIREO_TX_OL_SUPPORTED \
 	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)
 
-/*
- * API gap in vio_vq.h: vio_vq_add_chain() does not report the head
- * descriptor it used. It takes the first free descriptor, which the
- * tx chain path needs to index its header slot.
- */
-static inline uint16_t
-vireo_vq_next_head(const struct vio_vq *vq)
-{
-	return vq->free_head;
-}
-
 /* ---- Broken queues ---- */
 
 static void __rte_noinline
@@ -374,7 +363,7 @@ static int
 vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
 {
 	struct vio_sg sg[VIREO_TX_MAX_SEGS + 1];
-	uint16_t head = vireo_vq_next_head(txq->vq);
+	uint16_t head = vio_vq_next_head(txq->vq);
 	const struct rte_mbuf *seg;
 	uint32_t total = 0;
 	uint16_t n = 1;
