@@ -17,8 +17,12 @@ txlog=/tmp/$name-tx.log
 	> "$rxlog" 2>&1 &
 rxpid=$!
 sleep 6
+# Frames go to NIC 1's own MAC: accepted whether or not promiscuous mode is
+# on yet (testpmd enables it only after the port started; QEMU drops
+# frames for other MACs in that window, which would be "loss" here).
 timeout -s INT 10 dpdk-testpmd -l 0-1 --main-lcore 1 -n 1 --in-memory -m 256 $PMD \
 	-a "$VIREO_NET0" -- --port-topology=loop --forward-mode=txonly \
+	--eth-peer=0,52:54:00:12:34:02 \
 	--stats-period 100 --total-num-mbufs=4096 $txargs > "$txlog" 2>&1
 txrc=$?
 wait $rxpid
