@@ -1,8 +1,10 @@
+# shellcheck shell=sh disable=SC2034 # VIREO_EAL and PMD are for the cases sourcing this
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers for the net_vireo guest cases (busybox ash), on top of lib.sh.
 # Stock dpdk-testpmd loads our PMD as a plugin: `-d librte_net_vireo.so`
 # (found through LD_LIBRARY_PATH=$VIREO_LIB). Plugins load before the
 # distro plugin directory, so net_vireo probes the NICs before net_virtio.
+# shellcheck disable=SC1091 # the guest path of lib.sh
 . /vireo/run/cases/lib.sh
 need VIREO_NET0 VIREO_NET1
 [ -f "$VIREO_LIB/librte_net_vireo.so" ] || skip "librte_net_vireo.so not built"

@@ -1,8 +1,10 @@
+# shellcheck shell=sh disable=SC2086 # argument lists are split on purpose
 # SPDX-License-Identifier: BSD-3-Clause
 # net_vireo in stock dpdk-testpmd: io forwarding between the two
 # back-to-back NICs, started with a burst on each port (--tx-first). Both
 # ports must forward; what one sends the other receives, up to the packets
 # still in flight when forwarding stops (at most the rings).
+# shellcheck disable=SC1091 # the guest path of net-lib.sh
 . /vireo/run/cases/net-lib.sh
 
 out=/tmp/net-pmd-io.log
@@ -18,7 +20,11 @@ tx0=$(fwd_stat "$out" TX-packets 1)
 rx1=$(fwd_stat "$out" RX-packets 2)
 tx1=$(fwd_stat "$out" TX-packets 2)
 echo "net-pmd-io: port0 rx $rx0 tx $tx0, port1 rx $rx1 tx $tx1"
-[ "${rx0:-0}" -gt 1000 ] && [ "${rx1:-0}" -gt 1000 ] || fail "a port did not forward"
+if [ "${rx0:-0}" -le 1000 ] || [ "${rx1:-0}" -le 1000 ]; then
+	fail "a port did not forward"
+fi
 for d in $((tx0 - rx1)) $((tx1 - rx0)); do
-	[ "$d" -ge 0 ] && [ "$d" -le 512 ] || fail "tx/rx mismatch beyond the rings: $d"
+	if [ "$d" -lt 0 ] || [ "$d" -gt 512 ]; then
+		fail "tx/rx mismatch beyond the rings: $d"
+	fi
 done

@@ -1,10 +1,13 @@
+# shellcheck shell=sh disable=SC2086,SC2046 # argument lists and numbers are split on purpose
 # SPDX-License-Identifier: BSD-3-Clause
 # net_vireo with several queue pairs (tap NICs, --mq N: hubport NICs have
 # one pair): MQ + VQ_PAIRS_SET, io forwarding of many flows (the host
 # spreads them over the tap queues); every rx queue of the ports receives.
+# shellcheck disable=SC1091 # the guest path of net-lib.sh
 . /vireo/run/cases/net-lib.sh
-[ "${VIREO_NET:-hub}" = tap ] && [ "${VIREO_MQ:-1}" -ge 2 ] ||
+if [ "${VIREO_NET:-hub}" != tap ] || [ "${VIREO_MQ:-1}" -lt 2 ]; then
 	skip "needs --net tap --mq N (N >= 2)"
+fi
 
 q=$VIREO_MQ
 out=/tmp/net-pmd-mq.log

@@ -1,8 +1,10 @@
+# shellcheck shell=sh disable=SC2086 # argument lists are split on purpose
 # SPDX-License-Identifier: BSD-3-Clause
 # No silent loss: txonly on NIC 0 (one testpmd), rxonly on NIC 1 (another).
 # After the receiver has drained, the tx packets of port 0 equal the rx
 # packets of port 1 exactly (the PMD flushes its tx ring before a stop
 # resets the device). TXARGS / RXARGS / EXPECT_BIN: see net-pmd-jumbo.sh.
+# shellcheck disable=SC1091 # the guest path of net-lib.sh
 . /vireo/run/cases/net-lib.sh
 
 name=${CASE:-net-pmd-txrx}
