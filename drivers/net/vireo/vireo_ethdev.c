@@ -597,6 +597,7 @@ static const struct eth_dev_ops vireo_eth_dev_ops = {
 	.txq_info_get = vireo_txq_info_get,
 	.tx_done_cleanup = vireo_tx_done_cleanup,
 	.dev_supported_ptypes_get = vireo_supported_ptypes_get,
+	.dev_ptypes_set = vireo_ptypes_set,
 	.stats_get = vireo_stats_get,
 	.stats_reset = vireo_stats_reset,
 	.xstats_get = vireo_xstats_get,

@@ -173,6 +173,7 @@ struct vireo_net {
 	bool started;
 	bool closed;
 	bool needs_reset_logged;
+	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;
@@ -251,6 +252,7 @@ uint16_t vireo_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 int vireo_tx_done_cleanup(void *txq, uint32_t free_cnt);
 unsigned int vireo_rx_refill(struct vireo_rxq *rxq);
 const uint32_t *vireo_supported_ptypes_get(struct rte_eth_dev *dev);
+int vireo_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask);
 
 /* vireo_ctrl.c */
 int vireo_ctrl_start(struct vireo_net *net);

@@ -113,7 +113,7 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	/* The header lands in the headroom, the frame at the usual data_off. */
 	rxq->buf_len = room + VIREO_NET_HDR_LEN;
 	rxq->offloads = dev->data->dev_conf.rxmode.offloads | (conf ? conf->offloads : 0);
-	rxq->ptype = true;
+	rxq->ptype = !net->no_ptype;
 	rc = vireo_rxq_check_mtu(rxq, dev->data->mtu);
 	if (rc < 0) {
 		rte_free(rxq);

@@ -541,3 +541,19 @@ vireo_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
 {
 	return vireo_ptypes;
 }
+
+/* Packet-type parsing costs a header walk per packet: an empty mask turns it off. */
+int
+vireo_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask)
+{
+	struct vireo_net *net = vireo_net_of(dev);
+
+	net->no_ptype = ptype_mask == RTE_PTYPE_UNKNOWN;
+	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vireo_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			rxq->ptype = !net->no_ptype;
+	}
+	return 0;
+}

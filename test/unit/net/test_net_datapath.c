@@ -463,6 +463,14 @@ test_rx_csum_flags_and_ptype(void **state)
 			 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP);
 	rte_pktmbuf_free(rx[0]);
 
+	/* An empty ptype mask turns parsing off. */
+	assert_int_equal(rte_eth_dev_set_ptypes(fx.port, RTE_PTYPE_UNKNOWN, NULL, 0), 0);
+	m = ip_frame(&fx, IPPROTO_UDP, 128);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(rx[0]->packet_type, RTE_PTYPE_UNKNOWN);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(rte_eth_dev_set_ptypes(fx.port, RTE_PTYPE_ALL_MASK, NULL, 0), 0);
+
 	/* Partial checksum from a local sender: data intact, checksum unfilled. */
 	fx.model.rx_flags = VIO_NET_HDR_F_NEEDS_CSUM;
 	fx.model.rx_csum_start = 34;
