@@ -42,11 +42,7 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 	exit 1
 fi
 
-if [ -d "$BUILD" ]; then
-	meson setup --reconfigure "$BUILD" >/dev/null
-else
-	meson setup "$BUILD" >/dev/null
-fi
+[ -d "$BUILD" ] || meson setup "$BUILD" >/dev/null
 ninja -C "$BUILD" -j"$(nproc)"
 
 # In the guest: 2 vCPUs. lcore 0 (main, statistics) shares CPU 0 with the
@@ -63,8 +59,8 @@ LOG="$OUT/guest.log"
 # Each run's JSON is printed between markers so the host can pick it up.
 perf_run() { # label, extra EAL args
 	printf 'echo; echo "=== vireo-perf on %s ==="; ' "$1"
-	printf 'vireo-perf %s %s -- %s --json /tmp/%s.json && ' "$eal" "$2" "$perf_args" "$1"
-	printf 'echo "@@JSON-BEGIN %s"; cat /tmp/%s.json; echo "@@JSON-END"; ' "$1" "$1"
+	printf '$VIREO_BIN/vireo-perf %s %s -- %s --json /tmp/%s.json && ' "$eal" "$2" "$perf_args" "$1"
+	printf '{ echo "@@JSON-BEGIN %s"; cat /tmp/%s.json; echo "@@JSON-END"; }; ' "$1" "$1"
 }
 
 guest_cmd=$(perf_run ours '-d $VIREO_LIB/librte_net_vireo.so')
@@ -73,7 +69,8 @@ if [ "$UPSTREAM" = 1 ]; then
 fi
 guest_cmd="${guest_cmd}true"
 
-./devtools/guest-run --build-dir "$BUILD" --bind "$BIND" -- "$guest_cmd" | tee "$LOG"
+./devtools/guest-run --build-dir "$BUILD" --bind "$BIND" -- "$guest_cmd" | tee "$LOG" |
+	awk '/^@@JSON-BEGIN/ { skip = 1 } !skip { print } /^@@JSON-END/ { skip = 0 }'
 python3 - "$LOG" "$OUT" <<'PY'
 import json, re, sys
 log, out = sys.argv[1], sys.argv[2]

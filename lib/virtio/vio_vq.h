@@ -134,6 +134,17 @@ vio_vq_num_free(const struct vio_vq *vq)
 	return vq->num_free;
 }
 
+/**
+ * Head descriptor the next vio_vq_add_chain() / vio_vq_add_buf() will use
+ * (valid while vio_vq_num_free() > 0). Lets a driver index per-chain
+ * side buffers (e.g. a net header slot) by head without a lookup.
+ */
+static inline uint16_t
+vio_vq_next_head(const struct vio_vq *vq)
+{
+	return vq->free_head;
+}
+
 /** True when the device misbehaved on this queue. */
 static inline bool
 vio_vq_is_broken(const struct vio_vq *vq)

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * net_vireo private definitions: per-port and per-queue state shared by
+ * the ethdev ops (vireo_ethdev.c), queue management (vireo_queue.c), the
+ * data path (vireo_rxtx.c), the control queue (vireo_ctrl.c) and the
+ * statistics (vireo_stats.c).
+ *
+ * Queue mapping (virtio 1.2 section 5.1.2): rx queue i is virtqueue 2i,
+ * tx queue i is virtqueue 2i+1, the control queue is virtqueue 2N where N
+ * is max_virtqueue_pairs when MQ is negotiated and 1 otherwise.
+ */
+#ifndef VIREO_NET_H
+#define VIREO_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_spinlock.h>
+
+#include "vio_dev.h"
+#include "vio_pci.h"
+#include "vio_spec.h"
+#include "vio_vq.h"
+
+#define VIREO_NET_DRIVER_NAME "net_vireo"
+
+/** virtio-net header size: VERSION_1 always carries num_buffers. */
+#define VIREO_NET_HDR_LEN ((uint16_t)sizeof(struct vio_net_hdr))
+
+/* The rx header is written into the mbuf headroom, right before the data. */
+static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
+	      "mbuf headroom must hold the virtio-net header");
+
+/** Used entries harvested per rx batch / tx completions freed per batch. */
+#define VIREO_RX_BATCH 64
+#define VIREO_TX_FREE_BATCH 64
+/** Rx refill granularity (mbufs allocated with one bulk call). */
+#define VIREO_RX_REFILL_BATCH 32
+/** Longest tx chain we build (segments; the header adds one descriptor). */
+#define VIREO_TX_MAX_SEGS 64
+/** Ethernet overhead on top of the MTU: header plus one VLAN tag. */
+#define VIREO_ETH_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)
+/** Largest MTU when the device does not state one (VIO_NET_F_MTU). */
+#define VIREO_DEFAULT_MAX_MTU 9000
+/** Largest aggregated (LRO) / segmented (TSO) packet. */
+#define VIREO_MAX_GSO_LEN 65535
+/** Unicast + multicast filter table sizes (MAC_TABLE_SET). */
+#define VIREO_MAX_MAC_ADDRS 32
+#define VIREO_MAX_MC_ADDRS 32
+/** Control-queue command timeout. */
+#define VIREO_CTRL_TIMEOUT_MS 1000
+/** How long dev_stop waits for the device to send what tx queues hold. */
+#define VIREO_TX_FLUSH_MS 200
+/** Control queue size we ask for (commands are synchronous). */
+#define VIREO_CTRL_QUEUE_SIZE 64
+/** Smallest ring we accept. */
+#define VIREO_MIN_RING_SIZE 32
+
+extern int vireo_net_logtype;
+
+#define VIREO_LOG(level, net, fmt, ...)                                                            \
+	rte_log(RTE_LOG_##level, vireo_net_logtype, "net_vireo: %s: " fmt "\n", (net)->vdev->name, \
+		##__VA_ARGS__)
+#define VIREO_LOG_NODEV(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, vireo_net_logtype, "net_vireo: " fmt "\n", ##__VA_ARGS__)
+
+/** Packet-size histogram bins of the xstats. */
+enum vireo_size_bin {
+	VIREO_BIN_64,
+	VIREO_BIN_65_127,
+	VIREO_BIN_128_255,
+	VIREO_BIN_256_511,
+	VIREO_BIN_512_1023,
+	VIREO_BIN_1024_1518,
+	VIREO_BIN_1519_MAX,
+	VIREO_NB_BINS
+};
+
+/**
+ * Per-queue counters. Written only by the lcore polling the queue; read
+ * (and reset) by the control thread, as DPDK PMDs customarily do.
+ */
+struct vireo_qstats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors; /**< rx: malformed packets; tx: dropped packets. */
+	uint64_t nombuf; /**< rx only: mbuf allocation failures. */
+	uint64_t broken; /**< The device broke the queue. */
+	uint64_t bins[VIREO_NB_BINS];
+};
+
+struct vireo_net;
+
+/** An rx queue. The virtqueue exists only while the port is started. */
+struct vireo_rxq {
+	struct vio_vq *vq;
+	struct rte_mempool *mp;
+	struct vireo_net *net;
+	uint64_t offloads;
+	uint32_t buf_len; /**< Device-writable bytes per buffer (hdr + data). */
+	uint16_t queue_id;
+	uint16_t port_id;
+	uint16_t nb_desc;
+	int socket;
+	bool mrg;         /**< MRG_RXBUF negotiated: num_buffers is valid. */
+	bool csum;        /**< GUEST_CSUM negotiated: hdr flags are valid. */
+	bool lro;         /**< GUEST_TSO negotiated: gso_type may be set. */
+	bool ptype;       /**< Parse packet types. */
+	bool broken_seen; /**< Broken queue already counted and logged. */
+	/* A mergeable packet whose buffers straddle two bursts. */
+	struct rte_mbuf *mrg_head;
+	struct rte_mbuf *mrg_tail;
+	uint16_t mrg_left;
+	struct vireo_qstats st;
+};
+
+/** A tx queue. Headers for the chain path live in a DMA region. */
+struct vireo_txq {
+	struct vio_vq *vq;
+	struct vireo_net *net;
+	struct vio_dma_region *hdr_mem; /**< nb_desc headers, indexed by head. */
+	struct vio_net_hdr *hdrs;
+	uint64_t hdrs_iova;
+	uint64_t offloads;
+	uint32_t max_pkt_len; /**< Longest non-TSO frame (MTU + overhead). */
+	uint16_t queue_id;
+	uint16_t port_id;
+	uint16_t nb_desc;
+	uint16_t free_thresh; /**< Reclaim when fewer descriptors are free. */
+	int socket;
+	bool csum; /**< CSUM negotiated: fill checksum requests. */
+	bool tso;  /**< HOST_TSO4 or HOST_TSO6 negotiated. */
+	bool tso4;
+	bool tso6;
+	bool broken_seen;
+	struct vireo_qstats st;
+};
+
+/** Control-queue command buffer (one per port, in a DMA region). */
+struct vireo_ctrl_buf {
+	uint8_t cls;
+	uint8_t cmd;
+	uint8_t pad[62];
+	uint8_t data[1024];
+	uint8_t ack;
+};
+
+/** Per-port state (ethdev dev_private). */
+struct vireo_net {
+	struct vio_dev *vdev;   /**< Transport device (PCI or other). */
+	struct vio_pci_dev pci; /**< Storage when the port is PCI-backed. */
+	struct rte_eth_dev *eth_dev;
+	struct rte_device soft_device; /**< rte_device of a non-bus port. */
+	char soft_name[RTE_ETH_NAME_MAX_LEN];
+
+	uint64_t offered;  /**< Device features seen at probe. */
+	uint64_t wanted;   /**< Features implied by the configuration. */
+	uint64_t required; /**< Subset the configuration cannot do without. */
+
+	uint16_t max_pairs;   /**< max_virtqueue_pairs (1 without MQ). */
+	uint16_t nr_pairs;    /**< Pairs in use. */
+	uint16_t rx_ring_max; /**< Largest power-of-two rx/tx ring. */
+	uint16_t tx_ring_max;
+	uint16_t ctrl_ring_max;
+	uint16_t max_mtu;
+	uint16_t cfg_mtu; /**< Device MTU (VIO_NET_F_MTU) or 0. */
+	struct rte_ether_addr cfg_mac;
+
+	bool started;
+	bool closed;
+	bool needs_reset_logged;
+	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
+
+	/* Control queue (started ports with CTRL_VQ only). */
+	struct vio_vq *cvq;
+	struct vio_dma_region *cbuf_mem;
+	struct vireo_ctrl_buf *cbuf;
+	uint64_t cbuf_iova;
+	bool cvq_dead; /**< A command timed out: stop using it. */
+	rte_spinlock_t ctrl_lock;
+
+	struct rte_ether_addr mc_addrs[VIREO_MAX_MC_ADDRS];
+	uint32_t nb_mc_addrs;
+};
+
+static inline struct vireo_net *
+vireo_net_of(const struct rte_eth_dev *dev)
+{
+	return dev->data->dev_private;
+}
+
+/** True when the device offered @p bit (probe time). */
+static inline bool
+vireo_offered(const struct vireo_net *net, unsigned int bit)
+{
+	return (net->offered & VIO_BIT(bit)) != 0;
+}
+
+/** Control queue usable for @p bit: offered, and negotiated when started. */
+static inline bool
+vireo_ctrl_has(const struct vireo_net *net, unsigned int bit)
+{
+	if (!vireo_offered(net, VIO_NET_F_CTRL_VQ) || !vireo_offered(net, bit))
+		return false;
+	if (net->started)
+		return vio_dev_has(net->vdev, VIO_NET_F_CTRL_VQ) && vio_dev_has(net->vdev, bit);
+	return true;
+}
+
+static inline enum vireo_size_bin
+vireo_size_bin(uint32_t len)
+{
+	if (len <= 64)
+		return VIREO_BIN_64;
+	if (len > 1518)
+		return VIREO_BIN_1519_MAX;
+	if (len >= 1024)
+		return VIREO_BIN_1024_1518;
+	/* 65..1023: bit length 7..10 maps to bins 1..4. */
+	return (enum vireo_size_bin)(32 - __builtin_clz(len) - 6);
+}
+
+/* vireo_ethdev.c */
+int vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev);
+int vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete);
+uint32_t vireo_net_frame_len(uint16_t mtu);
+
+/* vireo_queue.c */
+int vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+			 unsigned int socket, const struct rte_eth_rxconf *conf,
+			 struct rte_mempool *mp);
+int vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+			 unsigned int socket, const struct rte_eth_txconf *conf);
+void vireo_rx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+void vireo_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid);
+void vireo_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_rxq_info *qinfo);
+void vireo_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_txq_info *qinfo);
+int vireo_rxq_check_mtu(const struct vireo_rxq *rxq, uint16_t mtu);
+int vireo_queues_start(struct vireo_net *net);
+void vireo_queues_stop(struct vireo_net *net);
+void vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms);
+void vireo_queues_release_all(struct vireo_net *net);
+
+/* vireo_rxtx.c */
+uint16_t vireo_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts);
+uint16_t vireo_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
+uint16_t vireo_tx_prepare(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
+int vireo_tx_done_cleanup(void *txq, uint32_t free_cnt);
+unsigned int vireo_rx_refill(struct vireo_rxq *rxq);
+const uint32_t *vireo_supported_ptypes_get(struct rte_eth_dev *dev);
+int vireo_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask);
+
+/* vireo_ctrl.c */
+int vireo_ctrl_start(struct vireo_net *net);
+void vireo_ctrl_stop(struct vireo_net *net);
+int vireo_ctrl_replay(struct vireo_net *net);
+int vireo_promiscuous_enable(struct rte_eth_dev *dev);
+int vireo_promiscuous_disable(struct rte_eth_dev *dev);
+int vireo_allmulticast_enable(struct rte_eth_dev *dev);
+int vireo_allmulticast_disable(struct rte_eth_dev *dev);
+int vireo_mac_addr_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr);
+int vireo_mac_addr_add(struct rte_eth_dev *dev, struct rte_ether_addr *addr, uint32_t index,
+		       uint32_t vmdq);
+void vireo_mac_addr_remove(struct rte_eth_dev *dev, uint32_t index);
+int vireo_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *list, uint32_t nb);
+int vireo_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on);
+
+/* vireo_stats.c */
+int vireo_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats);
+int vireo_stats_reset(struct rte_eth_dev *dev);
+int vireo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned int n);
+int vireo_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names,
+			   unsigned int size);
+int vireo_xstats_reset(struct rte_eth_dev *dev);
+
+#endif /* VIREO_NET_H */

@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo data path: rx and tx bursts on split virtqueues.
+ *
+ * One lcore per queue, no locks, no syscalls. Each burst publishes the
+ * avail index once and writes the doorbell at most once (vio_vq_kick()).
+ * Every value the device writes is validated: lengths and ids by
+ * vio_vq_harvest(), header contents (num_buffers, csum offsets) here. A
+ * device that lies breaks the queue: the burst returns 0 from then on,
+ * the event is counted as a port error and logged once.
+ *
+ * Rx buffers: one mbuf per descriptor, posted so that the 12-byte
+ * virtio-net header lands in the headroom just before data_off; the frame
+ * then starts where applications expect it. With MRG_RXBUF the following
+ * buffers of a packet carry data from their first byte (at data_off - 12).
+ *
+ * Tx: a direct, unshared, single-segment mbuf with 12 bytes of headroom
+ * carries its header in the headroom (one descriptor per packet); any
+ * other packet becomes a chain whose header lives in the queue's header
+ * region at the slot of the chain's head descriptor.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_net.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "vireo_net.h"
+
+#define VIREO_PTYPE_MASK (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)
+
+/* Tx offload flags the device can honour (with CSUM / HOST_TSO). */
+#define VIREO_TX_OL_SUPPORTED \
+	(RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)
+
+/* ---- Broken queues ---- */
+
+static void __rte_noinline
+vireo_rxq_broken(struct vireo_rxq *rxq)
+{
+	if (rxq->broken_seen)
+		return;
+	rxq->broken_seen = true;
+	rxq->st.broken++;
+	rxq->st.errors++;
+	VIREO_LOG(ERR, rxq->net, "rx queue %u: device broke the virtqueue; restart the port",
+		  rxq->queue_id);
+}
+
+static void __rte_noinline
+vireo_txq_broken(struct vireo_txq *txq)
+{
+	if (txq->broken_seen)
+		return;
+	txq->broken_seen = true;
+	txq->st.broken++;
+	txq->st.errors++;
+	VIREO_LOG(ERR, txq->net, "tx queue %u: device broke the virtqueue; restart the port",
+		  txq->queue_id);
+}
+
+/* ---- Rx ---- */
+
+/* Allocate @p want mbufs, settling for fewer (halving) when the pool is short. */
+static uint16_t
+vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
+{
+	while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
+		want /= 2;
+	return want;
+}
+
+/*
+ * Post mbufs to every free descriptor (in bulk batches). Does not publish.
+ * A short pool is counted and retried on the next burst, so the ring never
+ * stalls for good and no mbuf is lost.
+ */
+unsigned int
+vireo_rx_refill(struct vireo_rxq *rxq)
+{
+	struct vio_vq *vq = rxq->vq;
+	struct rte_mbuf *mbufs[VIREO_RX_REFILL_BATCH];
+	const uint32_t len = rxq->buf_len;
+	unsigned int added = 0;
+	uint16_t want;
+
+	while ((want = RTE_MIN(vio_vq_num_free(vq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
+		uint16_t got = vireo_rx_alloc(rxq, mbufs, want);
+
+		if (unlikely(got == 0)) {
+			rxq->st.nombuf += vio_vq_num_free(vq);
+			break;
+		}
+		for (uint16_t i = 0; i < got; i++) {
+			struct rte_mbuf *m = mbufs[i];
+			/* Freshly reset mbuf: data_off == RTE_PKTMBUF_HEADROOM. */
+			uint64_t iova = rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
+
+			if (unlikely(vio_vq_add_buf(vq, iova, len, true, m) < 0)) {
+				rte_pktmbuf_free_bulk(&mbufs[i], got - i);
+				return added;
+			}
+			added++;
+		}
+	}
+	return added;
+}
+
+static inline void
+vireo_rx_offload(struct vireo_rxq *rxq, struct rte_mbuf *m, const struct vio_net_hdr *hdr)
+{
+	if (hdr->flags & VIO_NET_HDR_F_NEEDS_CSUM) {
+		/*
+		 * Section 5.1.6.4: the data is intact, only the checksum at
+		 * csum_start + csum_offset is left to fill (a local sender).
+		 */
+		if ((uint32_t)hdr->csum_start + hdr->csum_offset + 2 <= m->pkt_len)
+			m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+		else
+			rxq->st.errors++;
+	} else if (hdr->flags & VIO_NET_HDR_F_DATA_VALID) {
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	if (rxq->lro && hdr->gso_type != VIO_NET_HDR_GSO_NONE && hdr->gso_size != 0) {
+		m->ol_flags |= RTE_MBUF_F_RX_LRO;
+		m->tso_segsz = hdr->gso_size;
+	}
+}
+
+/* A complete packet: offloads, ptype, counters. */
+static inline void
+vireo_rx_finish(struct vireo_rxq *rxq, struct rte_mbuf *m)
+{
+	const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *,
+								-VIREO_NET_HDR_LEN);
+
+	if (rxq->ptype)
+		m->packet_type = rte_net_get_ptype(m, NULL, VIREO_PTYPE_MASK);
+	if (rxq->csum)
+		vireo_rx_offload(rxq, m, hdr);
+	rxq->st.packets++;
+	rxq->st.bytes += m->pkt_len;
+	rxq->st.bins[vireo_size_bin(m->pkt_len)]++;
+}
+
+/* Add a continuation buffer to the pending mergeable packet. @return true when complete. */
+static inline bool
+vireo_rx_append(struct vireo_rxq *rxq, struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *head = rxq->mrg_head;
+
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+	} else {
+		/* Continuation buffers carry data from the descriptor's first byte. */
+		m->data_off = RTE_PKTMBUF_HEADROOM - VIREO_NET_HDR_LEN;
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		rxq->mrg_tail->next = m;
+		rxq->mrg_tail = m;
+		head->nb_segs++;
+		head->pkt_len += len;
+	}
+	return --rxq->mrg_left == 0;
+}
+
+static void
+vireo_rx_free_cookies(void **cookies, uint16_t n)
+{
+	rte_pktmbuf_free_bulk((struct rte_mbuf **)cookies, n);
+}
+
+static uint16_t
+vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
+		 struct rte_mbuf **out)
+{
+	uint16_t nout = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = cookies[i];
+		uint32_t len = lens[i];
+		const struct vio_net_hdr *hdr;
+		uint16_t nbuf;
+
+		if (rxq->mrg_left > 0) {
+			if (vireo_rx_append(rxq, m, len)) {
+				vireo_rx_finish(rxq, rxq->mrg_head);
+				out[nout++] = rxq->mrg_head;
+				rxq->mrg_head = NULL;
+				rxq->mrg_tail = NULL;
+			}
+			continue;
+		}
+		/* harvest checked len <= buffer; the header must be there too. */
+		if (unlikely(len < VIREO_NET_HDR_LEN)) {
+			rxq->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m->data_len = (uint16_t)(len - VIREO_NET_HDR_LEN);
+		m->pkt_len = len - VIREO_NET_HDR_LEN;
+		m->port = rxq->port_id;
+		if (!rxq->mrg) {
+			vireo_rx_finish(rxq, m);
+			out[nout++] = m;
+			continue;
+		}
+		hdr = rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+		nbuf = hdr->num_buffers;
+		if (likely(nbuf == 1)) {
+			vireo_rx_finish(rxq, m);
+			out[nout++] = m;
+			continue;
+		}
+		/*
+		 * The rest of the packet is in buffers the device already
+		 * took: still posted, or later in this batch. More than
+		 * that (or zero) is a lie we cannot wait out.
+		 */
+		if (unlikely(nbuf == 0 ||
+			     (uint32_t)nbuf - 1 >
+				     (uint32_t)(rxq->nb_desc - vio_vq_num_free(rxq->vq)) +
+					     (uint32_t)(n - i - 1))) {
+			vio_vq_mark_broken(rxq->vq, "rx num_buffers beyond the posted buffers");
+			vireo_rxq_broken(rxq);
+			vireo_rx_free_cookies(&cookies[i], n - i);
+			return nout;
+		}
+		rxq->mrg_head = m;
+		rxq->mrg_tail = m;
+		rxq->mrg_left = nbuf - 1;
+	}
+	return nout;
+}
+
+uint16_t
+vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vireo_rxq *rxq = queue;
+	struct vio_vq *vq = rxq->vq;
+	void *cookies[VIREO_RX_BATCH];
+	uint32_t lens[VIREO_RX_BATCH];
+	uint16_t nrx = 0;
+
+	if (unlikely(vq == NULL))
+		return 0;
+	if (unlikely(vio_vq_is_broken(vq))) {
+		vireo_rxq_broken(rxq);
+		return 0;
+	}
+	while (nrx < nb_pkts) {
+		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
+		int n = vio_vq_harvest(vq, cookies, lens, want);
+
+		if (unlikely(n < 0)) {
+			vireo_rxq_broken(rxq);
+			return nrx;
+		}
+		if (n == 0)
+			break;
+		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n, pkts + nrx);
+		if (n < want || vio_vq_is_broken(vq))
+			break;
+	}
+	if (likely(!vio_vq_is_broken(vq)) && vireo_rx_refill(rxq) > 0)
+		vio_vq_kick(vq);
+	return nrx;
+}
+
+/* ---- Tx ---- */
+
+/* Free up to @p max completed packets. @return packets freed, or -EIO. */
+static int
+vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
+{
+	void *done[VIREO_TX_FREE_BATCH];
+	uint32_t total = 0;
+
+	while (total < max) {
+		uint16_t want = (uint16_t)RTE_MIN(max - total, (uint32_t)VIREO_TX_FREE_BATCH);
+		int n = vio_vq_harvest(txq->vq, done, NULL, want);
+
+		if (unlikely(n < 0)) {
+			vireo_txq_broken(txq);
+			return -EIO;
+		}
+		if (n == 0)
+			break;
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)done, (unsigned int)n);
+		total += (uint32_t)n;
+		if (n < want)
+			break;
+	}
+	return (int)total;
+}
+
+static inline bool
+vireo_tx_can_push(const struct rte_mbuf *m)
+{
+	return m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
+	       rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
+}
+
+/* Fill every header field (a reused headroom or slot holds stale bytes). */
+static inline void
+vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const struct rte_mbuf *m)
+{
+	uint64_t fl = m->ol_flags;
+	struct vio_net_hdr v = { .gso_type = VIO_NET_HDR_GSO_NONE };
+
+	if (txq->csum && (fl & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) != 0) {
+		uint64_t l4 = fl & RTE_MBUF_F_TX_L4_MASK;
+
+		/* Section 5.1.6.2: checksum from csum_start, stored at +csum_offset. */
+		v.csum_start = (uint16_t)(m->l2_len + m->l3_len);
+		if ((fl & RTE_MBUF_F_TX_TCP_SEG) || l4 == RTE_MBUF_F_TX_TCP_CKSUM) {
+			v.flags = VIO_NET_HDR_F_NEEDS_CSUM;
+			v.csum_offset = offsetof(struct rte_tcp_hdr, cksum);
+		} else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+			v.flags = VIO_NET_HDR_F_NEEDS_CSUM;
+			v.csum_offset = offsetof(struct rte_udp_hdr, dgram_cksum);
+		}
+		if ((fl & RTE_MBUF_F_TX_TCP_SEG) && txq->tso) {
+			v.gso_type = (fl & RTE_MBUF_F_TX_IPV6) ? VIO_NET_HDR_GSO_TCPV6 :
+								 VIO_NET_HDR_GSO_TCPV4;
+			v.gso_size = m->tso_segsz;
+			v.hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
+		}
+	}
+	*h = v;
+}
+
+static inline bool
+vireo_tx_pkt_ok(const struct vireo_txq *txq, const struct rte_mbuf *m)
+{
+	if (unlikely(m->nb_segs > VIREO_TX_MAX_SEGS || m->nb_segs >= txq->nb_desc ||
+		     m->pkt_len == 0))
+		return false;
+	if (likely(m->pkt_len <= txq->max_pkt_len))
+		return true;
+	return txq->tso && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	       m->pkt_len <= VIREO_MAX_GSO_LEN + VIREO_ETH_OVERHEAD;
+}
+
+/* One descriptor: header in the headroom right before the frame. */
+static inline int
+vireo_tx_push(struct vireo_txq *txq, struct rte_mbuf *m)
+{
+	struct vio_net_hdr *h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *,
+							-VIREO_NET_HDR_LEN);
+
+	vireo_tx_fill_hdr(txq, h, m);
+	return vio_vq_add_buf(txq->vq, rte_pktmbuf_iova(m) - VIREO_NET_HDR_LEN,
+			      m->data_len + VIREO_NET_HDR_LEN, false, m);
+}
+
+/* Header slot of the head descriptor + one descriptor per non-empty segment. */
+static int
+vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
+{
+	struct vio_sg sg[VIREO_TX_MAX_SEGS + 1];
+	uint16_t head = vio_vq_next_head(txq->vq);
+	const struct rte_mbuf *seg;
+	uint32_t total = 0;
+	uint16_t n = 1;
+
+	vireo_tx_fill_hdr(txq, &txq->hdrs[head], m);
+	sg[0].iova = txq->hdrs_iova + (uint64_t)head * VIREO_NET_HDR_LEN;
+	sg[0].len = VIREO_NET_HDR_LEN;
+	for (seg = m; seg != NULL; seg = seg->next) {
+		if (seg->data_len == 0)
+			continue;
+		if (unlikely(n > VIREO_TX_MAX_SEGS))
+			return -EINVAL;
+		sg[n].iova = rte_pktmbuf_iova(seg);
+		sg[n].len = seg->data_len;
+		total += seg->data_len;
+		n++;
+	}
+	/* A chain whose lengths disagree with pkt_len is malformed. */
+	if (unlikely(total != m->pkt_len))
+		return -EINVAL;
+	return vio_vq_add_chain(txq->vq, sg, n, 0, m);
+}
+
+uint16_t
+vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vireo_txq *txq = queue;
+	struct vio_vq *vq = txq->vq;
+	uint16_t i;
+
+	if (unlikely(vq == NULL))
+		return 0;
+	if (unlikely(vio_vq_is_broken(vq))) {
+		vireo_txq_broken(txq);
+		return 0;
+	}
+	/* Lazy reclaim: only when descriptors run low. */
+	if (vio_vq_num_free(vq) < txq->free_thresh)
+		vireo_tx_reclaim(txq, txq->nb_desc);
+
+	for (i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+		bool push;
+		uint16_t need;
+		int rc;
+
+		if (unlikely(!vireo_tx_pkt_ok(txq, m))) {
+			txq->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		push = vireo_tx_can_push(m);
+		need = push ? 1 : m->nb_segs + 1;
+		if (unlikely(vio_vq_num_free(vq) < need)) {
+			vireo_tx_reclaim(txq, txq->nb_desc);
+			if (vio_vq_num_free(vq) < need)
+				break;
+		}
+		rc = push ? vireo_tx_push(txq, m) : vireo_tx_chain(txq, m);
+		if (unlikely(rc < 0)) {
+			if (rc != -EINVAL)
+				break; /* -EIO: broken (counted by the next burst) */
+			txq->st.errors++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		txq->st.packets++;
+		txq->st.bytes += m->pkt_len;
+		txq->st.bins[vireo_size_bin(m->pkt_len)]++;
+	}
+	vio_vq_kick(vq);
+	return i;
+}
+
+int
+vireo_tx_done_cleanup(void *queue, uint32_t free_cnt)
+{
+	struct vireo_txq *txq = queue;
+
+	if (txq->vq == NULL)
+		return 0;
+	if (vio_vq_is_broken(txq->vq))
+		return -EIO;
+	return vireo_tx_reclaim(txq, free_cnt == 0 ? UINT32_MAX : free_cnt);
+}
+
+/*
+ * Seed the L4 checksum field with the pseudo-header sum, length included,
+ * for TSO too: the device (Linux GSO behind it) rewrites the length part
+ * per segment from the whole L4 length. rte_net_intel_cksum_prepare()
+ * leaves the length out for TSO, which is what Intel NICs want and wrong
+ * here. Headers must be in the first segment (they are written in place).
+ */
+static int
+vireo_tx_pseudo_hdr(struct rte_mbuf *m)
+{
+	uint64_t fl = m->ol_flags;
+	bool tcp = (fl & RTE_MBUF_F_TX_TCP_SEG) ||
+		   (fl & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
+	uint32_t l4off = (uint32_t)m->l2_len + m->l3_len;
+	void *l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
+	uint16_t phdr;
+
+	if (l4off + (tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)) > m->data_len)
+		return -EINVAL;
+	if (fl & RTE_MBUF_F_TX_IPV4)
+		phdr = rte_ipv4_phdr_cksum(l3, 0);
+	else if (fl & RTE_MBUF_F_TX_IPV6)
+		phdr = rte_ipv6_phdr_cksum(l3, 0);
+	else
+		return -EINVAL;
+	if (tcp)
+		rte_pktmbuf_mtod_offset(m, struct rte_tcp_hdr *, l4off)->cksum = phdr;
+	else
+		rte_pktmbuf_mtod_offset(m, struct rte_udp_hdr *, l4off)->dgram_cksum = phdr;
+	return 0;
+}
+
+uint16_t
+vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	const struct vireo_txq *txq = queue;
+
+	for (uint16_t i = 0; i < nb_pkts; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint64_t fl = m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK;
+		uint64_t l4 = fl & RTE_MBUF_F_TX_L4_MASK;
+		int rc;
+
+		if (m->nb_segs > VIREO_TX_MAX_SEGS || m->nb_segs >= txq->nb_desc ||
+		    m->pkt_len == 0) {
+			rte_errno = EINVAL;
+			return i;
+		}
+		if ((fl & ~VIREO_TX_OL_SUPPORTED) != 0 || l4 == RTE_MBUF_F_TX_SCTP_CKSUM ||
+		    ((l4 != 0 || (fl & RTE_MBUF_F_TX_TCP_SEG)) && !txq->csum)) {
+			rte_errno = ENOTSUP;
+			return i;
+		}
+		if (fl & RTE_MBUF_F_TX_TCP_SEG) {
+			bool v6 = (fl & RTE_MBUF_F_TX_IPV6) != 0;
+
+			if (!(v6 ? txq->tso6 : txq->tso4)) {
+				rte_errno = ENOTSUP;
+				return i;
+			}
+			if (m->tso_segsz == 0 || m->l4_len < sizeof(struct rte_tcp_hdr)) {
+				rte_errno = EINVAL;
+				return i;
+			}
+		} else if (m->pkt_len > txq->max_pkt_len) {
+			rte_errno = EINVAL;
+			return i;
+		}
+		if (l4 == 0 && !(fl & RTE_MBUF_F_TX_TCP_SEG))
+			continue;
+		rc = vireo_tx_pseudo_hdr(m);
+		if (rc != 0) {
+			rte_errno = -rc;
+			return i;
+		}
+	}
+	return nb_pkts;
+}
+
+static const uint32_t vireo_ptypes[] = {
+	RTE_PTYPE_L2_ETHER,    RTE_PTYPE_L2_ETHER_VLAN, RTE_PTYPE_L2_ETHER_QINQ, RTE_PTYPE_L3_IPV4,
+	RTE_PTYPE_L3_IPV4_EXT, RTE_PTYPE_L3_IPV6,       RTE_PTYPE_L3_IPV6_EXT,   RTE_PTYPE_L4_TCP,
+	RTE_PTYPE_L4_UDP,      RTE_PTYPE_L4_SCTP,       RTE_PTYPE_L4_ICMP,       RTE_PTYPE_L4_FRAG,
+	RTE_PTYPE_L4_NONFRAG,  RTE_PTYPE_UNKNOWN,
+};
+
+const uint32_t *
+vireo_supported_ptypes_get(struct rte_eth_dev *dev __rte_unused)
+{
+	return vireo_ptypes;
+}
+
+/* Packet-type parsing costs a header walk per packet: an empty mask turns it off. */
+int
+vireo_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask)
+{
+	struct vireo_net *net = vireo_net_of(dev);
+
+	net->no_ptype = ptype_mask == RTE_PTYPE_UNKNOWN;
+	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++) {
+		struct vireo_rxq *rxq = dev->data->rx_queues[i];
+
+		if (rxq != NULL)
+			rxq->ptype = !net->no_ptype;
+	}
+	return 0;
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo configuration and control queue: feature-driven capabilities,
+ * configure/setup errors, promiscuous/allmulticast, MAC address and filter
+ * table, multicast list, VLAN filter, multi-queue, MTU, and what happens
+ * without a control queue.
+ */
+#include "net_fixture.h"
+
+static const struct rte_ether_addr mac_a = { { 0x02, 0, 0, 0, 0, 0xa } };
+static const struct rte_ether_addr mac_b = { { 0x02, 0, 0, 0, 0, 0xb } };
+static const struct rte_ether_addr mc_a = { { 0x01, 0, 0x5e, 0, 0, 1 } };
+
+static uint64_t
+ctrl_cmds(struct net_fx *fx)
+{
+	return __atomic_load_n(&fx->model.ctrl_cmds, __ATOMIC_ACQUIRE);
+}
+
+static void
+test_rx_modes(void **state)
+{
+	struct net_fx fx;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	/* Stopped: recorded, sent by ethdev's replay after start. */
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), 0);
+	assert_int_equal(rte_eth_allmulticast_enable(fx.port), 0);
+	assert_int_equal(ctrl_cmds(&fx), 0);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(fx.model.promisc, 1);
+	assert_int_equal(fx.model.allmulti, 1);
+	assert_int_equal(rte_eth_promiscuous_disable(fx.port), 0);
+	assert_int_equal(fx.model.promisc, 0);
+	assert_int_equal(rte_eth_allmulticast_disable(fx.port), 0);
+	assert_int_equal(fx.model.allmulti, 0);
+	assert_int_equal(rte_eth_promiscuous_get(fx.port), 0);
+	/* A device that refuses: the error reaches the caller, state unchanged. */
+	fx.model.ctrl_reject = true;
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -EIO);
+	assert_int_equal(rte_eth_promiscuous_get(fx.port), 0);
+	fx.model.ctrl_reject = false;
+	fx_destroy(&fx);
+}
+
+static void
+test_mac_addresses(void **state)
+{
+	struct net_fx fx;
+	struct rte_ether_addr mc[2] = { mc_a, { { 0x33, 0x33, 0, 0, 0, 1 } } };
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	/* Replayed at start: the default address. */
+	assert_true(fx.model.mac_set);
+	assert_memory_equal(fx.model.mac, fx_mac, 6);
+
+	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port, (struct rte_ether_addr *)&mac_a),
+			 0);
+	assert_memory_equal(fx.model.mac, mac_a.addr_bytes, 6);
+
+	assert_int_equal(rte_eth_dev_mac_addr_add(fx.port, (struct rte_ether_addr *)&mac_b, 0), 0);
+	assert_int_equal(fx.model.uc_count, 1);
+	assert_memory_equal(fx.model.uc[0], mac_b.addr_bytes, 6);
+	assert_int_equal(rte_eth_dev_set_mc_addr_list(fx.port, mc, 2), 0);
+	assert_int_equal(fx.model.uc_count, 1);
+	assert_int_equal(fx.model.mc_count, 2);
+	assert_memory_equal(fx.model.mc[1], mc[1].addr_bytes, 6);
+	assert_int_equal(rte_eth_dev_mac_addr_remove(fx.port, (struct rte_ether_addr *)&mac_b), 0);
+	assert_int_equal(fx.model.uc_count, 0);
+	assert_int_equal(fx.model.mc_count, 2);
+
+	/* After a restart the device learns the table again. */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	memset(fx.model.mac, 0, 6);
+	fx.model.mc_count = 0;
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_memory_equal(fx.model.mac, mac_a.addr_bytes, 6);
+	assert_int_equal(fx.model.mc_count, 2);
+	fx_destroy(&fx);
+}
+
+static void
+test_vlan_filter(void **state)
+{
+	struct net_fx fx;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	/* Without the offload configured, ethdev refuses (and CTRL_VLAN stays off). */
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_not_equal(rte_eth_dev_vlan_filter(fx.port, 100, 1), 0);
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(fx_start(&fx, 1, 256, RTE_ETH_RX_OFFLOAD_VLAN_FILTER, 0), 0);
+	assert_int_equal(rte_eth_dev_vlan_filter(fx.port, 100, 1), 0);
+	assert_int_equal(rte_eth_dev_vlan_filter(fx.port, 4095, 1), 0);
+	assert_true(fx.model.vlans[100 / 64] & (UINT64_C(1) << (100 % 64)));
+	assert_int_equal(rte_eth_dev_vlan_filter(fx.port, 4095, 0), 0);
+	assert_false(fx.model.vlans[4095 / 64] & (UINT64_C(1) << (4095 % 64)));
+	/* Replayed after a restart (the device forgot everything at reset). */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	memset(fx.model.vlans, 0, sizeof(fx.model.vlans));
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_true(fx.model.vlans[100 / 64] & (UINT64_C(1) << (100 % 64)));
+	fx_destroy(&fx);
+}
+
+static void
+test_no_ctrl_queue(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = VIO_BIT(VIO_F_VERSION_1) |
+							    VIO_BIT(VIO_NET_F_MAC) });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_mac_addrs, 1);
+	assert_int_equal(info.rx_offload_capa, 0);
+	assert_int_equal(info.tx_offload_capa, RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	/* Start succeeds: ethdev tolerates -ENOTSUP when replaying modes. */
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -ENOTSUP);
+	assert_int_equal(rte_eth_allmulticast_enable(fx.port), -ENOTSUP);
+	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port, (struct rte_ether_addr *)&mac_a),
+			 -ENOTSUP);
+	/* Offloads the device lacks: configure fails with a clear error. */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_not_equal(fx_start(&fx, 1, 256, RTE_ETH_RX_OFFLOAD_SCATTER, 0), 0);
+	assert_int_not_equal(fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_UDP_CKSUM), 0);
+	assert_int_equal(ctrl_cmds(&fx), 0);
+	fx_destroy(&fx);
+}
+
+static void
+test_setup_errors(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_rxq_info qi;
+	struct rte_mempool *small;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .qmax = 128 });
+	/* One queue pair without MQ. */
+	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 2, &conf), -EINVAL);
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	/* Ring above the device maximum; non-power-of-two rounds up. */
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 256, 0, NULL, fx.mp), -EINVAL);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 200, 0, NULL), -EINVAL);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 100, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &qi), 0);
+	assert_int_equal(qi.nb_desc, 128);
+	/* Mbufs too small for a 1500-byte MTU frame without scatter. */
+	small = rte_pktmbuf_pool_create("fx_small", 64, 0, 0, 1024 + RTE_PKTMBUF_HEADROOM,
+					SOCKET_ID_ANY);
+	assert_non_null(small);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 64, 0, NULL, small), -EINVAL);
+	/* A queue that was never set up: start fails, nothing leaks. */
+	assert_int_equal(rte_eth_dev_start(fx.port), -EINVAL);
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 64, 0, NULL, small), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 64, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	/* Without scatter these mbufs could not take a 9000 MTU: with it they can. */
+	assert_int_equal(rte_eth_dev_set_mtu(fx.port, 9000), 0);
+	assert_int_equal(rte_eth_dev_set_mtu(fx.port, 9001), -EINVAL);
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(rte_eth_dev_close(fx.port), 0);
+	fx.port_open = false;
+	rte_mempool_free(small);
+	fx_destroy(&fx);
+}
+
+static void
+test_device_mtu(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MTU),
+						.cfg_mtu = 4000 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_mtu, 4000);
+	assert_int_equal(fx_start(&fx, 1, 256, RTE_ETH_RX_OFFLOAD_SCATTER, 0), 0);
+	assert_int_equal(rte_eth_dev_set_mtu(fx.port, 4000), 0);
+	assert_int_not_equal(rte_eth_dev_set_mtu(fx.port, 4001), 0);
+	fx_destroy(&fx);
+}
+
+static void
+test_multi_queue(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+	struct rte_mbuf *tx[8], *rx[8];
+	unsigned int got = 0;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = 2 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_rx_queues, 2);
+	assert_int_equal(fx_start(&fx, 2, 256, 0, 0), 0);
+	assert_int_equal(fx.model.mq_pairs, 2);
+	/* Queue pair 1 is virtqueues 2 and 3; the control queue is 4. */
+	for (unsigned int i = 0; i < 8; i++)
+		tx[i] = fx_pkt(&fx, 100 + i, 1, (uint8_t)i);
+	assert_int_equal(fx_tx_all(&fx, 1, tx, 8, 2000), 8);
+	for (uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz();
+	     got < 8 && rte_get_timer_cycles() < end;)
+		got += rte_eth_rx_burst(fx.port, 1, rx + got, 8);
+	assert_int_equal(got, 8);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 8), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		fx_check_pkt(rx[i], 100 + i, (uint8_t)i);
+	rte_pktmbuf_free_bulk(rx, 8);
+	assert_int_equal(fx_xstat(&fx, "tx_q1_packets"), 8);
+	assert_int_equal(fx_xstat(&fx, "rx_q1_packets"), 8);
+	/* One pair: MQ is not needed, not negotiated, no VQ_PAIRS_SET. */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	fx.model.mq_pairs = 0;
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(fx.model.mq_pairs, 0);
+	/* More rx than tx queues is fine; fewer is not (unpolled rx queues). */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	struct rte_eth_conf conf = { 0 };
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 2, &conf), -EINVAL);
+	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 1, &conf), 0);
+	assert_int_equal(rte_eth_dev_configure(fx.port, 3, 3, &conf), -EINVAL);
+	fx_destroy(&fx);
+}
+
+static void
+test_dev_reset(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 128, 0, 0), 0);
+	/* Reset: queues are gone, the application sets everything up again. */
+	assert_int_equal(rte_eth_dev_reset(fx.port), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), -EINVAL);
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	m = fx_pkt(&fx, 200, 1, 5);
+	assert_int_equal(fx_tx_all(&fx, 0, &m, 1, 1000), 1);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 1, 1000), 1);
+	fx_check_pkt(rx[0], 200, 5);
+	rte_pktmbuf_free(rx[0]);
+	fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rx_modes),     cmocka_unit_test(test_mac_addresses),
+		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
+		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
+		cmocka_unit_test(test_multi_queue),  cmocka_unit_test(test_dev_reset),
+	};
+
+	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
+}

@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo data path on a loopback software device: frames sent on tx
+ * queue i come back on rx queue i byte for byte, through the header-in-
+ * headroom and the chain tx paths, mergeable rx buffers, ring wrap, a full
+ * ring, mempool exhaustion, drops and offload headers.
+ */
+#include "net_fixture.h"
+
+#include <rte_ip.h>
+#include <rte_net.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#define NPKT 600
+
+static struct rte_mbuf *tx_pkts[NPKT];
+static struct rte_mbuf *rx_pkts[NPKT];
+
+/* Send @p n frames and receive them, interleaving bursts; @return received. */
+static unsigned int
+pump(struct net_fx *fx, struct rte_mbuf **tx, unsigned int n, struct rte_mbuf **rx,
+     uint16_t rx_burst)
+{
+	uint64_t deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	unsigned int sent = 0, got = 0;
+
+	while (got < n && rte_get_timer_cycles() < deadline) {
+		if (sent < n)
+			sent += rte_eth_tx_burst(fx->port, 0, tx + sent,
+						 (uint16_t)RTE_MIN(n - sent, 32u));
+		got += rte_eth_rx_burst(fx->port, 0, rx + got,
+					(uint16_t)RTE_MIN(n - got, (unsigned int)rx_burst));
+	}
+	return got;
+}
+
+static void
+free_all(struct rte_mbuf **p, unsigned int n)
+{
+	rte_pktmbuf_free_bulk(p, n);
+}
+
+static uint32_t
+frame_len(unsigned int i)
+{
+	static const uint32_t lens[] = { 60, 64, 65, 127, 128, 200, 511, 512, 1000, 1024, 1514 };
+
+	return lens[i % RTE_DIM(lens)];
+}
+
+static void
+test_info_and_link(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+	struct rte_eth_link link;
+	struct rte_ether_addr mac;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_string_equal(info.driver_name, "net_vireo");
+	assert_int_equal(info.max_rx_queues, 1);
+	assert_int_equal(info.rx_desc_lim.nb_max, 256);
+	assert_true(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER);
+	assert_true(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	assert_false(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO);
+	assert_true(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_CKSUM);
+	assert_false(info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO);
+	assert_int_equal(rte_eth_macaddr_get(fx.port, &mac), 0);
+	assert_memory_equal(mac.addr_bytes, fx_mac, 6);
+
+	rte_eth_link_get_nowait(fx.port, &link);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	rte_eth_link_get_nowait(fx.port, &link);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
+	/* STATUS negotiated: the device's link state is reported. */
+	uint16_t down = 0;
+	swdev_config_update(fx.sw, offsetof(struct vio_net_config, status), &down, 2);
+	rte_eth_link_get_nowait(fx.port, &link);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
+	fx_destroy(&fx);
+}
+
+static void
+test_loopback_headroom_path(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	uint64_t bytes = 0;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 2048 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	for (unsigned int i = 0; i < NPKT; i++) {
+		tx_pkts[i] = fx_pkt(&fx, frame_len(i), 1, (uint8_t)i);
+		bytes += frame_len(i);
+	}
+	assert_int_equal(pump(&fx, tx_pkts, NPKT, rx_pkts, 32), NPKT);
+	for (unsigned int i = 0; i < NPKT; i++) {
+		fx_check_pkt(rx_pkts[i], frame_len(i), (uint8_t)i);
+		assert_int_equal(rx_pkts[i]->port, fx.port);
+		assert_int_equal(rx_pkts[i]->nb_segs, 1);
+	}
+	free_all(rx_pkts, NPKT);
+	/* Every packet was one descriptor: the header went into the headroom. */
+	assert_int_equal(fx.model.tx_nseg[1], NPKT);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.opackets, NPKT);
+	assert_int_equal(st.ipackets, NPKT);
+	assert_int_equal(st.obytes, bytes);
+	assert_int_equal(st.ibytes, bytes);
+	assert_int_equal(st.ierrors + st.oerrors + st.rx_nombuf, 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_64_packets") +
+				 fx_xstat(&fx, "rx_q0_size_65_to_127_packets") +
+				 fx_xstat(&fx, "rx_q0_size_128_to_255_packets") +
+				 fx_xstat(&fx, "rx_q0_size_256_to_511_packets") +
+				 fx_xstat(&fx, "rx_q0_size_512_to_1023_packets") +
+				 fx_xstat(&fx, "rx_q0_size_1024_to_1518_packets"),
+			 NPKT);
+	assert_int_equal(fx_xstat(&fx, "tx_q0_size_1024_to_1518_packets"),
+			 2 * (NPKT / 11) + (NPKT % 11 > 9));
+	assert_int_equal(rte_eth_stats_reset(fx.port), 0);
+	assert_int_equal(fx_xstat(&fx, "tx_q0_packets"), 0);
+	fx_destroy(&fx);
+}
+
+static void
+test_tx_chain_path(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *shared, *clone, *nohead, *multi;
+	struct rte_mbuf *rx[4];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_MULTI_SEGS), 0);
+	/* Shared (refcnt 2): its headroom must not be written. */
+	shared = fx_pkt(&fx, 300, 1, 1);
+	rte_mbuf_refcnt_update(shared, 1);
+	/* Indirect (a clone of a frame). */
+	multi = fx_pkt(&fx, 400, 1, 2);
+	clone = rte_pktmbuf_clone(multi, fx.mp);
+	assert_non_null(clone);
+	rte_pktmbuf_free(multi);
+	/* No headroom left. */
+	nohead = rte_pktmbuf_alloc(fx.mp);
+	nohead->data_off = 0;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(nohead, 100);
+	for (unsigned int i = 0; i < 100; i++)
+		p[i] = (uint8_t)(3 + 7 * i);
+	/* Three segments. */
+	multi = fx_pkt(&fx, 1500, 3, 4);
+
+	struct rte_mbuf *tx[4] = { shared, clone, nohead, multi };
+	assert_int_equal(pump(&fx, tx, 4, rx, 32), 4);
+	fx_check_pkt(rx[0], 300, 1);
+	fx_check_pkt(rx[1], 400, 2);
+	fx_check_pkt(rx[2], 100, 3);
+	fx_check_pkt(rx[3], 1500, 4);
+	free_all(rx, 4);
+	/* Header descriptor + data: 2, 2, 2 and 1 + 3. */
+	assert_int_equal(fx.model.tx_nseg[2], 3);
+	assert_int_equal(fx.model.tx_nseg[4], 1);
+	assert_int_equal(fx.model.tx_nseg[1], 0);
+	/* Our reference to the shared frame is still valid and intact. */
+	rte_eth_tx_done_cleanup(fx.port, 0, 0);
+	assert_int_equal(rte_mbuf_refcnt_read(shared), 1);
+	fx_check_pkt(shared, 300, 1);
+	rte_pktmbuf_free(shared);
+	fx_destroy(&fx);
+}
+
+static void
+test_mergeable_rx(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	static const uint32_t lens[] = { 60, 500, 512, 513, 1500, 3000, 8000, 9000 };
+	const unsigned int n = 64;
+
+	RTE_SET_USED(state);
+	/* 512-byte mbufs: big frames span many mergeable buffers. */
+	fx_create(&fx, &(struct net_fx_params){ .data_room = 512 + RTE_PKTMBUF_HEADROOM,
+						.nb_mbufs = 2048 });
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.rxmode.mtu = 9000;
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	/* A 32-entry ring: chains and merged packets cross its end often. */
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 256, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 32, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t len = lens[i % RTE_DIM(lens)];
+
+		tx_pkts[i] = fx_pkt(&fx, len, (uint16_t)((len + 511) / 512), (uint8_t)i);
+	}
+	/* rx bursts of 1: a merged packet's buffers straddle bursts. */
+	assert_int_equal(pump(&fx, tx_pkts, n / 2, rx_pkts, 1), n / 2);
+	assert_int_equal(pump(&fx, tx_pkts + n / 2, n / 2, rx_pkts + n / 2, 32), n / 2);
+	for (unsigned int i = 0; i < n; i++) {
+		uint32_t len = lens[i % RTE_DIM(lens)];
+
+		fx_check_pkt(rx_pkts[i], len, (uint8_t)i);
+		assert_int_equal(rx_pkts[i]->nb_segs, (len + 12 + 523) / 524);
+	}
+	free_all(rx_pkts, n);
+	assert_int_equal(fx.model.truncated, 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_errors"), 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_1519_to_max_packets"), 3 * n / 8);
+	fx_destroy(&fx);
+}
+
+static void
+test_ring_wrap_chains(void **state)
+{
+	struct net_fx fx;
+	const unsigned int n = NPKT;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .qmax = 32, .nb_mbufs = 4096 });
+	assert_int_equal(fx_start(&fx, 1, 32, 0, RTE_ETH_TX_OFFLOAD_MULTI_SEGS), 0);
+	for (unsigned int i = 0; i < n; i++)
+		tx_pkts[i] = fx_pkt(&fx, frame_len(i), (uint16_t)(1 + i % 5), (uint8_t)i);
+	assert_int_equal(pump(&fx, tx_pkts, n, rx_pkts, 7), n);
+	for (unsigned int i = 0; i < n; i++)
+		fx_check_pkt(rx_pkts[i], frame_len(i), (uint8_t)i);
+	free_all(rx_pkts, n);
+	fx_destroy(&fx);
+}
+
+static void
+test_ring_full_and_cleanup(void **state)
+{
+	struct net_fx fx;
+	unsigned int got;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .qmax = 64 });
+	assert_int_equal(fx_start(&fx, 1, 32, 0, 0), 0);
+	fx_thread(&fx, false);
+	for (unsigned int i = 0; i < 64; i++)
+		tx_pkts[i] = fx_pkt(&fx, 100, 1, (uint8_t)i);
+	/* A 32-descriptor ring takes 32 single-descriptor packets, then none. */
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 64), 32);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts + 32, 32), 0);
+	fx_process(&fx); /* the device sends them all into the rx ring */
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 64), 32);
+	/* The ring is reclaimed lazily by the next burst. */
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts + 32, 32), 32);
+	fx_process(&fx);
+	got = rte_eth_rx_burst(fx.port, 0, rx_pkts + 32, 32);
+	assert_int_equal(got, 32);
+	for (unsigned int i = 0; i < 64; i++)
+		fx_check_pkt(rx_pkts[i], 100, (uint8_t)i);
+	free_all(rx_pkts, 64);
+	/* tx_done_cleanup frees the 32 completed frames now. */
+	unsigned int before = rte_mempool_avail_count(fx.mp);
+	assert_int_equal(rte_eth_tx_done_cleanup(fx.port, 0, 0), 32);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), before + 32);
+	assert_int_equal(rte_eth_tx_done_cleanup(fx.port, 0, 0), 0);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+static void
+test_refill_failure(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *extra;
+	unsigned int got;
+
+	RTE_SET_USED(state);
+	/* 64 mbufs: 32 fill the rx ring, 32 are for the test. */
+	fx_create(&fx, &(struct net_fx_params){ .qmax = 32, .nb_mbufs = 64 });
+	assert_int_equal(fx_start(&fx, 1, 32, 0, 0), 0);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), 32);
+	for (unsigned int i = 0; i < 32; i++)
+		tx_pkts[i] = fx_pkt(&fx, 80, 1, (uint8_t)i);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), 0);
+	/* All 32 come back; the refill finds the pool empty. */
+	assert_int_equal(pump(&fx, tx_pkts, 32, rx_pkts, 32), 32);
+	assert_true(fx_xstat(&fx, "rx_q0_mbuf_alloc_failures") > 0);
+	/* The queue has no buffer now: a frame cannot arrive. */
+	extra = rx_pkts[31];
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts + 32, 1), 0);
+	/* Give 5 mbufs back: one burst posts exactly those (partial bulk). */
+	free_all(rx_pkts + 26, 5);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts + 26, 1), 0);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), 0);
+	/* The completed tx frames are reclaimed; traffic flows again. */
+	assert_int_equal(rte_eth_tx_done_cleanup(fx.port, 0, 0), 32);
+	tx_pkts[0] = fx_pkt(&fx, 90, 1, 99);
+	assert_int_equal(pump(&fx, tx_pkts, 1, rx_pkts + 26, 1), 1);
+	fx_check_pkt(rx_pkts[26], 90, 99);
+	free_all(rx_pkts, 27);
+	rte_pktmbuf_free(extra);
+	got = fx_rx_wait(&fx, 0, rx_pkts, 1, 50);
+	assert_int_equal(got, 0);
+	assert_int_equal(rte_eth_stats_get(fx.port, &(struct rte_eth_stats){ 0 }), 0);
+	fx_destroy(&fx);
+}
+
+static void
+test_tx_drops(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	struct rte_mbuf *bad[3], *rx[2];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 256 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, RTE_ETH_TX_OFFLOAD_MULTI_SEGS), 0);
+	bad[0] = fx_pkt(&fx, 2000, 2, 1);     /* above MTU 1500 */
+	bad[1] = fx_pkt(&fx, 70 * 10, 70, 2); /* more segments than we chain */
+	bad[2] = fx_pkt(&fx, 200, 1, 3);      /* fine */
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, bad, 3), 0);
+	assert_int_equal(rte_errno, EINVAL);
+	/* Dropped frames count as sent (consumed), are freed and counted. */
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, bad, 3), 3);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 2, 200), 1);
+	fx_check_pkt(rx[0], 200, 3);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.oerrors, 2);
+	assert_int_equal(st.opackets, 1);
+	fx_destroy(&fx);
+}
+
+/* An Ethernet/IPv4/@p proto frame of @p len bytes; payload pattern from byte 42. */
+static struct rte_mbuf *
+ip_frame(struct net_fx *fx, uint8_t proto, uint32_t len)
+{
+	struct rte_mbuf *m = fx_pkt(fx, len, 1, 0);
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
+	ip->time_to_live = 64;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(0x0a000001);
+	ip->dst_addr = rte_cpu_to_be_32(0x0a000002);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	if (proto == IPPROTO_UDP) {
+		struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+
+		u->dgram_len = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth) - sizeof(*ip)));
+		u->dgram_cksum = 0;
+	} else {
+		struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)(ip + 1);
+
+		t->data_off = 5 << 4;
+		t->cksum = 0;
+	}
+	m->l2_len = sizeof(*eth);
+	m->l3_len = sizeof(*ip);
+	m->l4_len = proto == IPPROTO_TCP ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr);
+	return m;
+}
+
+static void
+test_tx_csum_offload(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+	struct rte_ipv4_hdr *ip;
+	const struct rte_tcp_hdr *t;
+	uint16_t phdr;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_TCP_CKSUM), 0);
+	m = ip_frame(&fx, IPPROTO_TCP, 200);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 1);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	phdr = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	/* The device got a checksum request at the TCP header. */
+	assert_int_equal(fx.model.last_tx_hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(fx.model.last_tx_hdr.csum_start, 34);
+	assert_int_equal(fx.model.last_tx_hdr.csum_offset, 16);
+	assert_int_equal(fx.model.last_tx_hdr.gso_type, VIO_NET_HDR_GSO_NONE);
+	/* tx_prepare seeded the checksum field with the pseudo-header sum. */
+	t = rte_pktmbuf_mtod_offset(rx[0], const struct rte_tcp_hdr *, 34);
+	assert_int_equal(t->cksum, phdr);
+	rte_pktmbuf_free(rx[0]);
+
+	/* SCTP checksum, TSO: not offered by this device. */
+	m = ip_frame(&fx, IPPROTO_TCP, 200);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_SCTP_CKSUM;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, ENOTSUP);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 100;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, ENOTSUP);
+	rte_pktmbuf_free(m);
+	fx_destroy(&fx);
+}
+
+static void
+test_tx_tso_header(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+	struct rte_ipv4_hdr *ip;
+	uint16_t phdr;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES |
+							    VIO_BIT(VIO_NET_F_HOST_TSO4) });
+	assert_int_equal(
+		fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM),
+		0);
+	m = ip_frame(&fx, IPPROTO_TCP, 1400);
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 500;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 1);
+	/* Pseudo-header with the L4 length (Linux GSO adjusts it per segment). */
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, sizeof(struct rte_ether_hdr));
+	phdr = rte_ipv4_phdr_cksum(ip, 0);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(fx.model.last_tx_hdr.gso_type, VIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(fx.model.last_tx_hdr.gso_size, 500);
+	assert_int_equal(fx.model.last_tx_hdr.hdr_len, 54);
+	assert_int_equal(fx.model.last_tx_hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(rte_pktmbuf_mtod_offset(rx[0], const struct rte_tcp_hdr *, 34)->cksum,
+			 phdr);
+	rte_pktmbuf_free(rx[0]);
+	/* IPv6 TSO: HOST_TSO6 not offered. */
+	m = ip_frame(&fx, IPPROTO_TCP, 200);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 100;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, ENOTSUP);
+	rte_pktmbuf_free(m);
+	fx_destroy(&fx);
+}
+
+static void
+test_rx_csum_flags_and_ptype(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, RTE_ETH_RX_OFFLOAD_UDP_CKSUM, 0), 0);
+
+	fx.model.rx_flags = VIO_NET_HDR_F_DATA_VALID;
+	m = ip_frame(&fx, IPPROTO_UDP, 128);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			 RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	assert_int_equal(rx[0]->packet_type,
+			 RTE_PTYPE_L2_ETHER | RTE_PTYPE_L3_IPV4 | RTE_PTYPE_L4_UDP);
+	rte_pktmbuf_free(rx[0]);
+
+	/* An empty ptype mask turns parsing off. */
+	assert_int_equal(rte_eth_dev_set_ptypes(fx.port, RTE_PTYPE_UNKNOWN, NULL, 0), 0);
+	m = ip_frame(&fx, IPPROTO_UDP, 128);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(rx[0]->packet_type, RTE_PTYPE_UNKNOWN);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(rte_eth_dev_set_ptypes(fx.port, RTE_PTYPE_ALL_MASK, NULL, 0), 0);
+
+	/* Partial checksum from a local sender: data intact, checksum unfilled. */
+	fx.model.rx_flags = VIO_NET_HDR_F_NEEDS_CSUM;
+	fx.model.rx_csum_start = 34;
+	fx.model.rx_csum_offset = 6;
+	m = ip_frame(&fx, IPPROTO_UDP, 128);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK,
+			 RTE_MBUF_F_RX_L4_CKSUM_NONE);
+	rte_pktmbuf_free(rx[0]);
+
+	/* A csum_start past the frame is an error, not a crash. */
+	fx.model.rx_csum_start = 4000;
+	m = ip_frame(&fx, IPPROTO_UDP, 128);
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	assert_int_equal(rx[0]->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK, 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_errors"), 1);
+	rte_pktmbuf_free(rx[0]);
+	fx_destroy(&fx);
+}
+
+static void
+test_restart_and_resetup(void **state)
+{
+	struct net_fx fx;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 128, 0, 0), 0);
+	for (unsigned int round = 0; round < 3; round++) {
+		for (unsigned int i = 0; i < 100; i++)
+			tx_pkts[i] = fx_pkt(&fx, frame_len(i), 1, (uint8_t)(i + round));
+		assert_int_equal(pump(&fx, tx_pkts, 100, rx_pkts, 32), 100);
+		for (unsigned int i = 0; i < 100; i++)
+			fx_check_pkt(rx_pkts[i], frame_len(i), (uint8_t)(i + round));
+		free_all(rx_pkts, 100);
+		/* Leave frames in flight, then stop: the rings give them back. */
+		for (unsigned int i = 0; i < 10; i++)
+			tx_pkts[i] = fx_pkt(&fx, 64, 1, 0);
+		assert_int_equal(fx_tx_all(&fx, 0, tx_pkts, 10, 1000), 10);
+		assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+		if (round == 1) {
+			/* Re-setup in the other order with other sizes. */
+			assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 64, 0, NULL), 0);
+			assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 32, 0, NULL, fx.mp), 0);
+		}
+		assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	}
+	fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_info_and_link),
+		cmocka_unit_test(test_loopback_headroom_path),
+		cmocka_unit_test(test_tx_chain_path),
+		cmocka_unit_test(test_mergeable_rx),
+		cmocka_unit_test(test_ring_wrap_chains),
+		cmocka_unit_test(test_ring_full_and_cleanup),
+		cmocka_unit_test(test_refill_failure),
+		cmocka_unit_test(test_tx_drops),
+		cmocka_unit_test(test_tx_csum_offload),
+		cmocka_unit_test(test_tx_tso_header),
+		cmocka_unit_test(test_rx_csum_flags_and_ptype),
+		cmocka_unit_test(test_restart_and_resetup),
+	};
+
+	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
+}

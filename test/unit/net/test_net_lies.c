@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo against a lying device: bogus used lengths, ids and indices,
+ * impossible num_buffers, short frames, a control queue that never answers
+ * or says no, a device refusing FEATURES_OK. The PMD must count, log once,
+ * stop using the queue (bursts return 0), never crash or leak, and work
+ * again after a restart.
+ */
+#include "net_fixture.h"
+
+static struct rte_mbuf *tx_pkts[64];
+static struct rte_mbuf *rx_pkts[64];
+
+static unsigned int
+count_substr(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* After a restart, frames flow again. */
+static void
+check_recovers(struct net_fx *fx)
+{
+	fx_thread(fx, true);
+	assert_int_equal(rte_eth_dev_stop(fx->port), 0);
+	assert_int_equal(rte_eth_dev_start(fx->port), 0);
+	for (unsigned int i = 0; i < 8; i++)
+		tx_pkts[i] = fx_pkt(fx, 100, 1, (uint8_t)i);
+	assert_int_equal(fx_tx_all(fx, 0, tx_pkts, 8, 2000), 8);
+	assert_int_equal(fx_rx_wait(fx, 0, rx_pkts, 8, 2000), 8);
+	for (unsigned int i = 0; i < 8; i++)
+		fx_check_pkt(rx_pkts[i], 100, (uint8_t)i);
+	rte_pktmbuf_free_bulk(rx_pkts, 8);
+}
+
+/* Send @p n frames by hand (thread off) and let the device move them. */
+static void
+send_frames(struct net_fx *fx, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		tx_pkts[i] = fx_pkt(fx, 100, 1, (uint8_t)i);
+	assert_int_equal(rte_eth_tx_burst(fx->port, 0, tx_pkts, (uint16_t)n), n);
+	fx_process(fx);
+}
+
+static void
+expect_rx_broken(struct net_fx *fx, struct log_capture *lc)
+{
+	struct rte_eth_stats st;
+
+	assert_int_equal(rte_eth_rx_burst(fx->port, 0, rx_pkts, 32), 0);
+	for (unsigned int i = 0; i < 5; i++)
+		assert_int_equal(rte_eth_rx_burst(fx->port, 0, rx_pkts, 32), 0);
+	assert_int_equal(fx_xstat(fx, "rx_q0_broken_events"), 1);
+	assert_int_equal(rte_eth_stats_get(fx->port, &st), 0);
+	assert_true(st.ierrors >= 1);
+	assert_int_equal(count_substr(log_capture_text(lc), "device broke the virtqueue"), 1);
+}
+
+static void
+test_rx_used_len_over(void **state)
+{
+	struct net_fx fx;
+	struct log_capture lc;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_thread(&fx, false);
+	log_capture_start(&lc);
+	swdev_inject(fx.sw, 0, SWDEV_FAULT_USED_LEN_OVER, 100);
+	send_frames(&fx, 4);
+	expect_rx_broken(&fx, &lc);
+	log_capture_stop(&lc);
+	check_recovers(&fx);
+	fx_destroy(&fx);
+}
+
+static void
+test_rx_used_idx_jump(void **state)
+{
+	struct net_fx fx;
+	struct log_capture lc;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_thread(&fx, false);
+	log_capture_start(&lc);
+	swdev_inject(fx.sw, 0, SWDEV_FAULT_IDX_JUMP, 1000);
+	send_frames(&fx, 2);
+	expect_rx_broken(&fx, &lc);
+	log_capture_stop(&lc);
+	check_recovers(&fx);
+	fx_destroy(&fx);
+}
+
+static void
+test_rx_short_frame(void **state)
+{
+	struct net_fx fx;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_thread(&fx, false);
+	/* A used len shorter than the header: dropped and counted, queue fine. */
+	swdev_inject(fx.sw, 0, SWDEV_FAULT_USED_LEN, 5);
+	send_frames(&fx, 3);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 32), 2);
+	fx_check_pkt(rx_pkts[0], 100, 1);
+	fx_check_pkt(rx_pkts[1], 100, 2);
+	rte_pktmbuf_free_bulk(rx_pkts, 2);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_errors"), 1);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_broken_events"), 0);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+static void
+test_rx_num_buffers_lie(void **state)
+{
+	static const uint16_t lies[] = { 200, 0xffff, 0 };
+
+	RTE_SET_USED(state);
+	for (unsigned int k = 0; k < RTE_DIM(lies); k++) {
+		struct net_fx fx;
+		struct log_capture lc;
+
+		fx_create(&fx, &(struct net_fx_params){ .qmax = 32 });
+		assert_int_equal(fx_start(&fx, 1, 32, RTE_ETH_RX_OFFLOAD_SCATTER, 0), 0);
+		fx_thread(&fx, false);
+		log_capture_start(&lc);
+		fx.model.lie = true;
+		fx.model.lie_num_buffers = lies[k];
+		send_frames(&fx, 1);
+		expect_rx_broken(&fx, &lc);
+		log_capture_stop(&lc);
+		fx.model.lie = false;
+		check_recovers(&fx);
+		fx_destroy(&fx);
+	}
+}
+
+static void
+test_tx_used_id_free(void **state)
+{
+	struct net_fx fx;
+	struct rte_mbuf *more[4];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_thread(&fx, false);
+	swdev_inject(fx.sw, 1, SWDEV_FAULT_USED_ID_FREE, 0);
+	send_frames(&fx, 4);
+	assert_int_equal(rte_eth_tx_done_cleanup(fx.port, 0, 0), -EIO);
+	for (unsigned int i = 0; i < 4; i++)
+		more[i] = fx_pkt(&fx, 64, 1, 0);
+	/* The queue is dead: nothing is taken, the caller keeps its mbufs. */
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, more, 4), 0);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, more, 4), 0);
+	rte_pktmbuf_free_bulk(more, 4);
+	assert_int_equal(fx_xstat(&fx, "tx_q0_broken_events"), 1);
+	/* The frames did reach the rx side before the lie. */
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 32), 4);
+	rte_pktmbuf_free_bulk(rx_pkts, 4);
+	check_recovers(&fx);
+	fx_destroy(&fx);
+}
+
+static void
+test_ctrl_timeout(void **state)
+{
+	struct net_fx fx;
+	uint64_t t0, hz = rte_get_timer_hz();
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx.model.ctrl_defer = true;
+	t0 = rte_get_timer_cycles();
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -ETIMEDOUT);
+	assert_true(rte_get_timer_cycles() - t0 >= hz * 9 / 10);
+	assert_true(rte_get_timer_cycles() - t0 < hz * 3);
+	/* The queue is abandoned until restart: next commands fail at once. */
+	t0 = rte_get_timer_cycles();
+	assert_int_equal(rte_eth_allmulticast_enable(fx.port), -EIO);
+	assert_true(rte_get_timer_cycles() - t0 < hz / 10);
+	fx.model.ctrl_defer = false;
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), 0);
+	assert_int_equal(fx.model.promisc, 1);
+	fx_destroy(&fx);
+}
+
+static void
+test_features_refused(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	fx.sw->features_ok_accept = false;
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), -ENOTSUP);
+	fx.sw->features_ok_accept = true;
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_destroy(&fx);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rx_used_len_over), cmocka_unit_test(test_rx_used_idx_jump),
+		cmocka_unit_test(test_rx_short_frame),   cmocka_unit_test(test_rx_num_buffers_lie),
+		cmocka_unit_test(test_tx_used_id_free),  cmocka_unit_test(test_ctrl_timeout),
+		cmocka_unit_test(test_features_refused),
+	};
+
+	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
+}
