@@ -332,35 +332,63 @@ class NetBench:
         rows = []
         for wl in self.a.workloads:
             for name, nic, fig in NET_METRICS[wl]:
-                vals = {d: [self.value(r, nic, fig) for r in self.runs
-                            if r['driver'] == d and r['workload'] == wl and
-                            r['ok']] for d in DRIVERS}
-                vals = {d: [v for v in vs if v is not None]
-                        for d, vs in vals.items()}
-                o, u = med(vals['ours']), med(vals['upstream'])
-                rows.append({'workload': wl, 'metric': name,
-                             'ours_mpps': o, 'upstream_mpps': u,
-                             'ratio': ratio(o, u),
-                             'ours_all': vals['ours'],
-                             'upstream_all': vals['upstream']})
+                by = {d: {r['round']: self.value(r, nic, fig)
+                          for r in self.runs if r['driver'] == d and
+                          r['workload'] == wl and r['ok']} for d in DRIVERS}
+                by = {d: {k: v for k, v in rs.items() if v is not None}
+                      for d, rs in by.items()}
+                rows.append(summary_row({'workload': wl, 'metric': name}, by))
         return rows
 
+    def delivered(self):
+        """txrx: what NIC 1 received over what NIC 0 sent, per driver (QEMU's
+        hub queues up to 10000 frames for a slow receiver, then drops)."""
+        out = {}
+        for d in DRIVERS:
+            v = [r['ports'][1]['rx_pps'] / r['ports'][0]['tx_pps']
+                 for r in self.runs if r['driver'] == d and r['ok'] and
+                 r['workload'] == 'txrx' and r['ports'][0]['tx_pps']]
+            out[d] = med(v)
+        return out
 
-def print_net_table(rows, pmds):
+
+def summary_row(row, by):
+    """Medians per driver, their ratio, and the paired ratio: the median of
+    ours/upstream within each round (the two ran minutes apart at most,
+    so host load drifting between rounds cancels)."""
+    o, u = med(list(by['ours'].values())), med(list(by['upstream'].values()))
+    pairs = [by['ours'][k] / by['upstream'][k] for k in by['ours']
+             if by['upstream'].get(k)]
+    row.update({'ours_mpps': o, 'upstream_mpps': u, 'ratio': ratio(o, u),
+                'paired_ratio': med(pairs),
+                'ours_all': [by['ours'][k] for k in sorted(by['ours'])],
+                'upstream_all': [by['upstream'][k]
+                                 for k in sorted(by['upstream'])]})
+    return row
+
+
+def rng(vs):
+    return '(%.3f-%.3f)' % (min(vs), max(vs)) if len(vs) > 1 else ''
+
+
+def print_net_table(rows, pmds, delivered):
     say('')
     say('Mpps, median of rounds (min-max); ours: %s, upstream: %s'
         % (pmds['ours'], pmds['upstream']))
-    say('%-5s %-9s %8s %-17s %8s %-17s %6s' % (
+    say('%-5s %-9s %8s %-15s %8s %-15s %6s %6s' % (
         'load', 'figure', 'ours', '(min-max)', 'upstream', '(min-max)',
-        'ratio'))
+        'ratio', 'paired'))
     for r in rows:
-        def rng(vs):
-            return '(%.3f-%.3f)' % (min(vs), max(vs)) if vs else ''
-        say('%-5s %-9s %s %-17s %s %-17s %6s' % (
+        say('%-5s %-9s %s %-15s %s %-15s %s %s' % (
             r['workload'], r['metric'], fmt(r['ours_mpps']),
             rng(r['ours_all']), fmt(r['upstream_mpps']),
-            rng(r['upstream_all']),
-            fmt(r['ratio'], 6, 2)))
+            rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
+            fmt(r['paired_ratio'], 6, 2)))
+    if any(v is not None for v in delivered.values()):
+        say('txrx delivered (NIC1 rx / NIC0 tx, median): ours %s, upstream %s'
+            % (fmt(delivered['ours'], 0, 3), fmt(delivered['upstream'], 0, 3)))
+    say('ratio = ours/upstream of the medians; paired = median over rounds '
+        'of ours/upstream within the round')
 
 
 def cmd_net(a):
@@ -383,7 +411,8 @@ def cmd_net(a):
     rows = nb.summary()
     pmds = {d: ','.join(sorted({p for r in nb.runs if r['driver'] == d
                                 for p in r['pmd']})) or '?' for d in DRIVERS}
-    print_net_table(rows, pmds)
+    delivered = nb.delivered()
+    print_net_table(rows, pmds, delivered)
     doc = {'tool': 'bench-net',
            'date': datetime.datetime.now().astimezone().isoformat(
                timespec='seconds'),
@@ -397,7 +426,7 @@ def cmd_net(a):
                                  'txonly on NIC0 and rxonly on NIC1 in two '
                                  'processes; io: one process, 2 forwarding '
                                  'lcores, start tx_first'},
-           'pmd': pmds,
+           'pmd': pmds, 'txrx_delivered': delivered,
            'guest_secs': round(guest.secs, 1),
            'qemu_cpu_share': guest.cpu_share,
            'summary': rows, 'runs': nb.runs}
@@ -492,14 +521,10 @@ class MatrixBench:
         out = []
         for mode in self.a.modes:
             for size in self.a.sizes:
-                vals = {d: [perf_mpps(r) for r in self.rows
-                            if r['driver'] == d and r['mode'] == mode and
-                            r['pkt_size'] == size] for d in DRIVERS}
-                o, u = med(vals['ours']), med(vals['upstream'])
-                out.append({'mode': mode, 'pkt_size': size, 'ours_mpps': o,
-                            'upstream_mpps': u, 'ratio': ratio(o, u),
-                            'ours_all': vals['ours'],
-                            'upstream_all': vals['upstream']})
+                by = {d: {r['round']: perf_mpps(r) for r in self.rows
+                          if r['driver'] == d and r['mode'] == mode and
+                          r['pkt_size'] == size} for d in DRIVERS}
+                out.append(summary_row({'mode': mode, 'pkt_size': size}, by))
         return out
 
 
@@ -548,12 +573,17 @@ def cmd_matrix(a):
     say('')
     say('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
         'ours: %s, upstream: %s' % (a.rounds, pmds['ours'], pmds['upstream']))
-    say('%-8s %6s %8s %9s %6s' % ('mode', 'bytes', 'ours', 'upstream', 'ratio'))
+    say('%-8s %6s %8s %-15s %8s %-15s %6s %6s' % (
+        'mode', 'bytes', 'ours', '(min-max)', 'upstream', '(min-max)',
+        'ratio', 'paired'))
     for r in rows:
-        say('%-8s %6d %s %s %s' % (r['mode'], r['pkt_size'],
-                                   fmt(r['ours_mpps']),
-                                   fmt(r['upstream_mpps'], 9),
-                                   fmt(r['ratio'], 6, 2)))
+        say('%-8s %6d %s %-15s %s %-15s %s %s' % (
+            r['mode'], r['pkt_size'], fmt(r['ours_mpps']), rng(r['ours_all']),
+            fmt(r['upstream_mpps']), rng(r['upstream_all']),
+            fmt(r['ratio'], 6, 2), fmt(r['paired_ratio'], 6, 2)))
+    if a.rounds > 1:
+        say('ratio = ours/upstream of the medians; paired = median over '
+            'rounds of ours/upstream within the round')
     for f in mb.failed:
         say('FAILED: %s %s %d B round %d: %s' % (
             f['driver'], f['mode'], f['pkt_size'], f['round'],
