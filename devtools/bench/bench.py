@@ -4,6 +4,7 @@
 
     bench.py net    [options]   stock dpdk-testpmd, txonly/rxonly and io
     bench.py matrix [options]   vireo-perf, modes x packet sizes
+    bench.py report FILE        the table of an earlier run, from its JSON
 
 Both boot the QEMU test guest once (devtools/guest-run), run every workload
 on both drivers there, on the same two back-to-back virtio-net devices, and
@@ -383,7 +384,7 @@ def print_net_table(rows, pmds, delivered):
             r['workload'], r['metric'], fmt(r['ours_mpps']),
             rng(r['ours_all']), fmt(r['upstream_mpps']),
             rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
-            fmt(r['paired_ratio'], 6, 2)))
+            fmt(r.get('paired_ratio'), 6, 2)))
     if any(v is not None for v in delivered.values()):
         say('txrx delivered (NIC1 rx / NIC0 tx, median): ours %s, upstream %s'
             % (fmt(delivered['ours'], 0, 3), fmt(delivered['upstream'], 0, 3)))
@@ -539,6 +540,33 @@ def parse_sizes(s):
     return sizes
 
 
+def print_matrix_table(rows, pmds, rounds):
+    say('')
+    say('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
+        'ours: %s, upstream: %s' % (rounds, pmds['ours'], pmds['upstream']))
+    if rounds > 1:
+        say('%-8s %6s %8s %-15s %8s %-15s %6s %6s' % (
+            'mode', 'bytes', 'ours', '(min-max)', 'upstream', '(min-max)',
+            'ratio', 'paired'))
+    else:
+        say('%-8s %6s %8s %8s %6s' % ('mode', 'bytes', 'ours', 'upstream',
+                                      'ratio'))
+    for r in rows:
+        if rounds > 1:
+            say('%-8s %6d %s %-15s %s %-15s %s %s' % (
+                r['mode'], r['pkt_size'], fmt(r['ours_mpps']),
+                rng(r['ours_all']), fmt(r['upstream_mpps']),
+                rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
+                fmt(r.get('paired_ratio'), 6, 2)))
+        else:
+            say('%-8s %6d %s %s %s' % (
+                r['mode'], r['pkt_size'], fmt(r['ours_mpps']),
+                fmt(r['upstream_mpps']), fmt(r['ratio'], 6, 2)))
+    if rounds > 1:
+        say('ratio = ours/upstream of the medians; paired = median over '
+            'rounds of ours/upstream within the round')
+
+
 def cmd_matrix(a):
     a.modes = []
     for m in a.modes_arg.split(','):
@@ -570,20 +598,7 @@ def cmd_matrix(a):
     pmds = {d: ','.join(sorted({r['pmd'] for r in mb.rows
                                 if r['driver'] == d})) or '?'
             for d in DRIVERS}
-    say('')
-    say('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
-        'ours: %s, upstream: %s' % (a.rounds, pmds['ours'], pmds['upstream']))
-    say('%-8s %6s %8s %-15s %8s %-15s %6s %6s' % (
-        'mode', 'bytes', 'ours', '(min-max)', 'upstream', '(min-max)',
-        'ratio', 'paired'))
-    for r in rows:
-        say('%-8s %6d %s %-15s %s %-15s %s %s' % (
-            r['mode'], r['pkt_size'], fmt(r['ours_mpps']), rng(r['ours_all']),
-            fmt(r['upstream_mpps']), rng(r['upstream_all']),
-            fmt(r['ratio'], 6, 2), fmt(r['paired_ratio'], 6, 2)))
-    if a.rounds > 1:
-        say('ratio = ours/upstream of the medians; paired = median over '
-            'rounds of ours/upstream within the round')
+    print_matrix_table(rows, pmds, a.rounds)
     for f in mb.failed:
         say('FAILED: %s %s %d B round %d: %s' % (
             f['driver'], f['mode'], f['pkt_size'], f['round'],
@@ -637,6 +652,31 @@ def plot_matrix(a, rows, date):
     return png
 
 
+def cmd_report(a):
+    """Print the table of an earlier run from its JSON."""
+    try:
+        with open(a.file) as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        die('%s: %s' % (a.file, e))
+    say('%s, %s, bind %s, host load %s -> %s, QEMU CPU share %s' % (
+        doc.get('tool'), doc.get('date'), doc['config'].get('bind'),
+        *(round(doc['machine'].get(k, [0])[0], 1)
+          for k in ('loadavg_start', 'loadavg_end')),
+        doc.get('qemu_cpu_share')))
+    if doc.get('tool') == 'bench-net':
+        # Recomputed from the runs, so older files get today's columns.
+        nb = NetBench(argparse.Namespace(workloads=doc['config']['workloads']))
+        nb.runs = doc['runs']
+        print_net_table(nb.summary(), doc['pmd'], nb.delivered())
+    elif doc.get('tool') == 'bench-perf-matrix':
+        print_matrix_table(doc['summary'], doc['pmd'],
+                           doc['config']['rounds'])
+    else:
+        die('%s: neither bench-net.json nor perf-matrix-summary.json' % a.file)
+    return 0
+
+
 # --- command line ------------------------------------------------------------
 
 def common_args(p, duration, warmup, rounds):
@@ -686,7 +726,12 @@ def main():
                     'frames above the 2048-byte mbuf data room are multi-segment '
                     '(default 64,512,1500,9000)')
     pm.add_argument('--no-plot', action='store_true', help='skip the PNG')
+    pr = sub.add_parser('report', help='print the table of an earlier run '
+                        '(bench-net.json, perf-matrix-summary.json)')
+    pr.add_argument('file')
     a = ap.parse_args()
+    if a.cmd == 'report':
+        return cmd_report(a)
     for k in ('duration', 'rounds'):
         if getattr(a, k) < 1:
             die('--%s must be at least 1' % k, 2)
