@@ -54,7 +54,7 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 /** Control-queue command timeout. */
 #define VIREO_CTRL_TIMEOUT_MS 1000
 /** How long dev_stop waits for the device to send what tx queues hold. */
-#define VIREO_TX_FLUSH_MS 200
+#define VIREO_TX_FLUSH_MS 500
 /** Control queue size we ask for (commands are synchronous). */
 #define VIREO_CTRL_QUEUE_SIZE 64
 /** Smallest ring we accept. */
