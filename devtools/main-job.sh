@@ -7,6 +7,7 @@
 #
 #   ./devtools/main-job.sh [--bind uio|vfio] [--duration S] [--pkt-size N]
 #                          [--mode io|txonly|...] [--no-upstream]
+# shellcheck disable=SC2016 # $VIREO_* are expanded by the guest's shell, not here
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
