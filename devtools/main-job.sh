@@ -19,7 +19,7 @@ MODE=io
 UPSTREAM=1
 
 usage() {
-	sed -n "3,10p" "$0" | sed "s/^# \{0,1\}//"
+	sed -n "3,9p" "$0" | sed "s/^# \{0,1\}//"
 	exit "${1:-0}"
 }
 
