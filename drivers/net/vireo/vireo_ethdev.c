@@ -156,6 +156,8 @@ vireo_read_device_config(struct vireo_net *net)
 		VIREO_LOG(WARNING, net, "max_virtqueue_pairs %u exceeds %u queues", pairs, nq);
 		pairs = nq / 2;
 	}
+	/* The control queue follows the device's pairs, not the ones we can use. */
+	net->dev_pairs = pairs;
 	if (pairs > RTE_MAX_QUEUES_PER_PORT)
 		pairs = RTE_MAX_QUEUES_PER_PORT;
 	net->max_pairs = pairs;
@@ -203,7 +205,7 @@ vireo_probe_device(struct vireo_net *net)
 	net->offered = vdev->device_features;
 	rc = vireo_read_device_config(net);
 	if (rc == 0 && vireo_offered(net, VIO_NET_F_CTRL_VQ)) {
-		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->max_pairs : 2;
+		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;
 
 		net->ctrl_ring_max = vireo_ring_limit(net, cidx);
 		if (net->ctrl_ring_max == 0) {
@@ -212,6 +214,7 @@ vireo_probe_device(struct vireo_net *net)
 					  VIO_BIT(VIO_NET_F_CTRL_VLAN) |
 					  VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ));
 			net->max_pairs = 1;
+			net->dev_pairs = 1;
 		}
 	}
 	vio_dev_reset(vdev);

@@ -162,6 +162,7 @@ struct vireo_net {
 	uint64_t required; /**< Subset the configuration cannot do without. */
 
 	uint16_t max_pairs;   /**< max_virtqueue_pairs (1 without MQ). */
+	uint16_t dev_pairs;   /**< Same, before the port limit: controlq is 2N with MQ. */
 	uint16_t nr_pairs;    /**< Pairs in use. */
 	uint16_t rx_ring_max; /**< Largest power-of-two rx/tx ring. */
 	uint16_t tx_ring_max;

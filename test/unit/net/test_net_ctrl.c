@@ -256,6 +256,30 @@ test_dev_reset(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * Section 5.1.2: the control queue is 2 * max_virtqueue_pairs, the device's
+ * value, even when the port can use fewer pairs (RTE_MAX_QUEUES_PER_PORT).
+ */
+static void
+test_ctrl_index_many_pairs(void **state)
+{
+	const uint16_t pairs = RTE_MAX_QUEUES_PER_PORT + 8;
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = pairs,
+						.qmax = 64 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_rx_queues, RTE_MAX_QUEUES_PER_PORT);
+	assert_int_equal(fx_start(&fx, 2, 64, 0, 0), 0);
+	assert_int_equal(fx.model.mq_pairs, 2);
+	assert_int_equal(rte_eth_promiscuous_disable(fx.port), 0);
+	assert_int_equal(fx.model.promisc, 0);
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -264,6 +288,7 @@ main(void)
 		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
 		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
 		cmocka_unit_test(test_multi_queue),  cmocka_unit_test(test_dev_reset),
+		cmocka_unit_test(test_ctrl_index_many_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
