@@ -298,11 +298,15 @@ vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
 	return (int)total;
 }
 
+/*
+ * The push path sends data_len bytes; a segment whose data_len disagrees
+ * with pkt_len (the length validated) takes the chain path, which drops it.
+ */
 static inline bool
 vireo_tx_can_push(const struct rte_mbuf *m)
 {
-	return m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
-	       rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
+	return m->nb_segs == 1 && m->data_len == m->pkt_len && RTE_MBUF_DIRECT(m) &&
+	       rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
 }
 
 /* Fill every header field (a reused headroom or slot holds stale bytes). */

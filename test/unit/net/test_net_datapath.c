@@ -444,6 +444,29 @@ test_tx_tso_header(void **state)
 	fx_destroy(&fx);
 }
 
+/* A single segment whose data_len disagrees with pkt_len is malformed: dropped, not sent. */
+static void
+test_tx_push_len_mismatch(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	/* 1800 data bytes (above the 1518-byte frame limit) claiming to be 100. */
+	m = fx_pkt(&fx, 1800, 1, 4);
+	m->pkt_len = 100;
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, &m, 1), 1);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 1, 200), 0);
+	assert_int_equal(fx.model.tx_chains, 0);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.oerrors, 1);
+	assert_int_equal(st.opackets, 0);
+	fx_destroy(&fx);
+}
+
 static void
 test_rx_csum_flags_and_ptype(void **state)
 {
@@ -535,6 +558,7 @@ main(void)
 		cmocka_unit_test(test_tx_drops),
 		cmocka_unit_test(test_tx_csum_offload),
 		cmocka_unit_test(test_tx_tso_header),
+		cmocka_unit_test(test_tx_push_len_mismatch),
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
 	};
