@@ -309,6 +309,15 @@ vireo_tx_can_push(const struct rte_mbuf *m)
 	       rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
 }
 
+/* Section 5.1.6.2: GSO of a family only when its HOST_TSO bit was negotiated. */
+static inline bool
+vireo_tx_tso_ok(const struct vireo_txq *txq, uint64_t fl)
+{
+	if (!(fl & RTE_MBUF_F_TX_TCP_SEG))
+		return false;
+	return (fl & RTE_MBUF_F_TX_IPV6) ? txq->tso6 : txq->tso4;
+}
+
 /* Fill every header field (a reused headroom or slot holds stale bytes). */
 static inline void
 vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const struct rte_mbuf *m)
@@ -328,7 +337,7 @@ vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const stru
 			v.flags = VIO_NET_HDR_F_NEEDS_CSUM;
 			v.csum_offset = offsetof(struct rte_udp_hdr, dgram_cksum);
 		}
-		if ((fl & RTE_MBUF_F_TX_TCP_SEG) && txq->tso) {
+		if (vireo_tx_tso_ok(txq, fl)) {
 			v.gso_type = (fl & RTE_MBUF_F_TX_IPV6) ? VIO_NET_HDR_GSO_TCPV6 :
 								 VIO_NET_HDR_GSO_TCPV4;
 			v.gso_size = m->tso_segsz;
@@ -346,7 +355,7 @@ vireo_tx_pkt_ok(const struct vireo_txq *txq, const struct rte_mbuf *m)
 		return false;
 	if (likely(m->pkt_len <= txq->max_pkt_len))
 		return true;
-	return txq->tso && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	return vireo_tx_tso_ok(txq, m->ol_flags) &&
 	       m->pkt_len <= VIREO_MAX_GSO_LEN + VIREO_ETH_OVERHEAD;
 }
 
