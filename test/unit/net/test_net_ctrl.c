@@ -284,10 +284,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rx_modes),     cmocka_unit_test(test_mac_addresses),
-		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
-		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
-		cmocka_unit_test(test_multi_queue),  cmocka_unit_test(test_dev_reset),
+		cmocka_unit_test(test_rx_modes),
+		cmocka_unit_test(test_mac_addresses),
+		cmocka_unit_test(test_vlan_filter),
+		cmocka_unit_test(test_no_ctrl_queue),
+		cmocka_unit_test(test_setup_errors),
+		cmocka_unit_test(test_device_mtu),
+		cmocka_unit_test(test_multi_queue),
+		cmocka_unit_test(test_dev_reset),
 		cmocka_unit_test(test_ctrl_index_many_pairs),
 	};
 
