@@ -208,8 +208,11 @@ vireo_probe_device(struct vireo_net *net)
 		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;
 
 		net->ctrl_ring_max = vireo_ring_limit(net, cidx);
-		if (net->ctrl_ring_max == 0) {
-			VIREO_LOG(WARNING, net, "control queue %u missing: no ctrl features", cidx);
+		if (net->ctrl_ring_max < VIREO_CTRL_MIN_DESC) {
+			VIREO_LOG(
+				WARNING, net,
+				"control queue %u missing or under %u descriptors: no ctrl features",
+				cidx, VIREO_CTRL_MIN_DESC);
 			net->offered &= ~(VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) |
 					  VIO_BIT(VIO_NET_F_CTRL_VLAN) |
 					  VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ));

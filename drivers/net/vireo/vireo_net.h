@@ -57,6 +57,8 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 #define VIREO_TX_FLUSH_MS 500
 /** Control queue size we ask for (commands are synchronous). */
 #define VIREO_CTRL_QUEUE_SIZE 64
+/* A command is header + up to two data buffers + ack: the queue must hold one. */
+#define VIREO_CTRL_MIN_DESC 4
 /** Smallest ring we accept. */
 #define VIREO_MIN_RING_SIZE 32
 

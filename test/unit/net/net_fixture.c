@@ -251,6 +251,8 @@ fx_create(struct net_fx *fx, const struct net_fx_params *p)
 	sp.config = &cfg;
 	fx->sw = swdev_create(&sp);
 	assert_non_null(fx->sw);
+	if (d.ctrl_qmax != 0)
+		swdev_set_queue_max(fx->sw, (uint16_t)(2 * d.pairs), d.ctrl_qmax);
 	for (uint16_t i = 0; i < d.pairs; i++) {
 		swdev_set_handler(fx->sw, (uint16_t)(2 * i), i == 0 ? model_rx_idle : model_even,
 				  &fx->model);

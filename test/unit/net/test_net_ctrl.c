@@ -260,6 +260,23 @@ test_dev_reset(void **state)
  * Section 5.1.2: the control queue is 2 * max_virtqueue_pairs, the device's
  * value, even when the port can use fewer pairs (RTE_MAX_QUEUES_PER_PORT).
  */
+/* A control queue too small for one command (4 descriptors) is not used. */
+static void
+test_ctrl_queue_too_small(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .ctrl_qmax = 2 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_mac_addrs, 1);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -ENOTSUP);
+	assert_int_equal(ctrl_cmds(&fx), 0);
+	fx_destroy(&fx);
+}
+
 static void
 test_ctrl_index_many_pairs(void **state)
 {
@@ -293,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_multi_queue),
 		cmocka_unit_test(test_dev_reset),
 		cmocka_unit_test(test_ctrl_index_many_pairs),
+		cmocka_unit_test(test_ctrl_queue_too_small),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
