@@ -482,6 +482,10 @@ vireo_tx_pseudo_hdr(struct rte_mbuf *m)
 
 	if (l4off + (tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)) > m->data_len)
 		return -EINVAL;
+	/* The pseudo-header reads a whole IP header at l2_len: l3_len must cover it. */
+	if (m->l3_len <
+	    ((fl & RTE_MBUF_F_TX_IPV4) ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr)))
+		return -EINVAL;
 	if (fl & RTE_MBUF_F_TX_IPV4)
 		phdr = rte_ipv4_phdr_cksum(l3, 0);
 	else if (fl & RTE_MBUF_F_TX_IPV6)

@@ -401,6 +401,12 @@ test_tx_csum_offload(void **state)
 	m->tso_segsz = 100;
 	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
 	assert_int_equal(rte_errno, ENOTSUP);
+	/* An l3_len shorter than the IP header would make the pseudo-header
+	 * sum read past it: rejected. */
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l3_len = 20;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, EINVAL);
 	rte_pktmbuf_free(m);
 	fx_destroy(&fx);
 }
