@@ -125,9 +125,18 @@ vireo_read_device_config(struct vireo_net *net)
 		rc = vio_dev_read_config(vdev, offsetof(struct vio_net_config, mac),
 					 net->cfg_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 		if (rc < 0) {
-			VIREO_LOG(ERR, net, "cannot read MAC from device config: %d", rc);
-			return rc;
+			VIREO_LOG(WARNING, net,
+				  "cannot read MAC from device config (%d): not using it", rc);
+			net->offered &= ~VIO_BIT(VIO_NET_F_MAC);
 		}
+	}
+	/* A STATUS field outside the config area would read as link down forever. */
+	if (vireo_offered(net, VIO_NET_F_STATUS) &&
+	    vdev->ops->config_len(vdev) <
+		    offsetof(struct vio_net_config, status) + sizeof(uint16_t)) {
+		VIREO_LOG(WARNING, net,
+			  "device config too short for the link status: not using it");
+		net->offered &= ~VIO_BIT(VIO_NET_F_STATUS);
 	}
 	if (!vireo_offered(net, VIO_NET_F_MAC) ||
 	    !rte_is_valid_assigned_ether_addr(&net->cfg_mac)) {

@@ -277,6 +277,24 @@ test_ctrl_queue_too_small(void **state)
 	fx_destroy(&fx);
 }
 
+/* A config area too short for MAC and STATUS: probe works without them. */
+static void
+test_short_device_config(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_link link;
+	struct rte_ether_addr mac;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .config_len = 4 });
+	assert_int_equal(rte_eth_macaddr_get(fx.port, &mac), 0);
+	assert_true(rte_is_valid_assigned_ether_addr(&mac));
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_link_get_nowait(fx.port, &link), 0);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
+	fx_destroy(&fx);
+}
+
 static void
 test_ctrl_index_many_pairs(void **state)
 {
@@ -311,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_dev_reset),
 		cmocka_unit_test(test_ctrl_index_many_pairs),
 		cmocka_unit_test(test_ctrl_queue_too_small),
+		cmocka_unit_test(test_short_device_config),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
