@@ -344,7 +344,8 @@ vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const stru
 			v.hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
 		}
 	}
-	*h = v;
+	/* memcpy: after rte_pktmbuf_adj() the headroom header may be unaligned. */
+	memcpy(h, &v, sizeof(v));
 }
 
 static inline bool
