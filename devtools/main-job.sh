@@ -7,6 +7,7 @@
 #
 #   ./devtools/main-job.sh [--bind uio|vfio] [--duration S] [--pkt-size N]
 #                          [--mode io|txonly|...] [--no-upstream]
+# shellcheck disable=SC2016 # $VIREO_* are expanded by the guest's shell, not here
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -18,7 +19,7 @@ MODE=io
 UPSTREAM=1
 
 usage() {
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n "3,9p" "$0" | sed "s/^# \{0,1\}//"
 	exit "${1:-0}"
 }
 

@@ -216,7 +216,10 @@ vio_vq_unpublished(const struct vio_vq *vq, const struct vio_vq_slot *s)
 static int
 vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie, uint32_t *len)
 {
-	uint32_t id = e->id, l = e->len;
+	/* Read each device-written field exactly once: the checks below
+	 * must apply to the values used, even if the device rewrites them. */
+	uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+	uint32_t l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
 	const struct vio_vq_slot *s;
 	char why[96];
 

@@ -14,6 +14,11 @@
  *
  * Free-list links and per-chain state are kept in driver-private memory,
  * never read back from the shared descriptor table.
+ *
+ * Barriers are the SMP ones (release/acquire and a full fence), which on
+ * x86 also order accesses to device memory that UIO/VFIO map cacheable;
+ * VIRTIO_F_ORDER_PLATFORM is not negotiated. A weakly ordered port would
+ * need the rte_io_* variants where a real device observes the ring.
  */
 #ifndef VIO_VQ_H
 #define VIO_VQ_H

@@ -38,7 +38,7 @@ vireo_ctrl_start(struct vireo_net *net)
 	if (!vio_dev_has(vdev, VIO_NET_F_CTRL_VQ))
 		return 0;
 	/* Section 5.1.2: controlq is 2N, N = max_virtqueue_pairs with MQ, else 1. */
-	index = vio_dev_has(vdev, VIO_NET_F_MQ) ? 2 * net->max_pairs : 2;
+	index = vio_dev_has(vdev, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;
 	size = vdev->ops->queue_max_size(vdev, index);
 	if (size == 0) {
 		VIREO_LOG(ERR, net, "control queue %u does not exist", index);

@@ -125,9 +125,18 @@ vireo_read_device_config(struct vireo_net *net)
 		rc = vio_dev_read_config(vdev, offsetof(struct vio_net_config, mac),
 					 net->cfg_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 		if (rc < 0) {
-			VIREO_LOG(ERR, net, "cannot read MAC from device config: %d", rc);
-			return rc;
+			VIREO_LOG(WARNING, net,
+				  "cannot read MAC from device config (%d): not using it", rc);
+			net->offered &= ~VIO_BIT(VIO_NET_F_MAC);
 		}
+	}
+	/* A STATUS field outside the config area would read as link down forever. */
+	if (vireo_offered(net, VIO_NET_F_STATUS) &&
+	    vdev->ops->config_len(vdev) <
+		    offsetof(struct vio_net_config, status) + sizeof(uint16_t)) {
+		VIREO_LOG(WARNING, net,
+			  "device config too short for the link status: not using it");
+		net->offered &= ~VIO_BIT(VIO_NET_F_STATUS);
 	}
 	if (!vireo_offered(net, VIO_NET_F_MAC) ||
 	    !rte_is_valid_assigned_ether_addr(&net->cfg_mac)) {
@@ -156,6 +165,8 @@ vireo_read_device_config(struct vireo_net *net)
 		VIREO_LOG(WARNING, net, "max_virtqueue_pairs %u exceeds %u queues", pairs, nq);
 		pairs = nq / 2;
 	}
+	/* The control queue follows the device's pairs, not the ones we can use. */
+	net->dev_pairs = pairs;
 	if (pairs > RTE_MAX_QUEUES_PER_PORT)
 		pairs = RTE_MAX_QUEUES_PER_PORT;
 	net->max_pairs = pairs;
@@ -203,15 +214,19 @@ vireo_probe_device(struct vireo_net *net)
 	net->offered = vdev->device_features;
 	rc = vireo_read_device_config(net);
 	if (rc == 0 && vireo_offered(net, VIO_NET_F_CTRL_VQ)) {
-		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->max_pairs : 2;
+		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;
 
 		net->ctrl_ring_max = vireo_ring_limit(net, cidx);
-		if (net->ctrl_ring_max == 0) {
-			VIREO_LOG(WARNING, net, "control queue %u missing: no ctrl features", cidx);
+		if (net->ctrl_ring_max < VIREO_CTRL_MIN_DESC) {
+			VIREO_LOG(
+				WARNING, net,
+				"control queue %u missing or under %u descriptors: no ctrl features",
+				cidx, VIREO_CTRL_MIN_DESC);
 			net->offered &= ~(VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) |
 					  VIO_BIT(VIO_NET_F_CTRL_VLAN) |
 					  VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ));
 			net->max_pairs = 1;
+			net->dev_pairs = 1;
 		}
 	}
 	vio_dev_reset(vdev);

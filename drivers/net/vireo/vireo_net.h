@@ -54,9 +54,11 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 /** Control-queue command timeout. */
 #define VIREO_CTRL_TIMEOUT_MS 1000
 /** How long dev_stop waits for the device to send what tx queues hold. */
-#define VIREO_TX_FLUSH_MS 200
+#define VIREO_TX_FLUSH_MS 500
 /** Control queue size we ask for (commands are synchronous). */
 #define VIREO_CTRL_QUEUE_SIZE 64
+/* A command is header + up to two data buffers + ack: the queue must hold one. */
+#define VIREO_CTRL_MIN_DESC 4
 /** Smallest ring we accept. */
 #define VIREO_MIN_RING_SIZE 32
 
@@ -162,6 +164,7 @@ struct vireo_net {
 	uint64_t required; /**< Subset the configuration cannot do without. */
 
 	uint16_t max_pairs;   /**< max_virtqueue_pairs (1 without MQ). */
+	uint16_t dev_pairs;   /**< Same, before the port limit: controlq is 2N with MQ. */
 	uint16_t nr_pairs;    /**< Pairs in use. */
 	uint16_t rx_ring_max; /**< Largest power-of-two rx/tx ring. */
 	uint16_t tx_ring_max;

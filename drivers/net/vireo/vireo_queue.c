@@ -387,9 +387,11 @@ vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 		       vio_vq_num_free(txq->vq) < txq->nb_desc) {
 			if (rte_get_timer_cycles() > deadline) {
 				VIREO_LOG(
-					INFO, net,
-					"tx queue %u: %u descriptors still with the device at stop",
-					i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)));
+					WARNING, net,
+					"tx queue %u: %u descriptors not sent by the device within "
+					"%u ms; the reset discards them",
+					i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)),
+					ms);
 				break;
 			}
 			rte_pause();

@@ -298,11 +298,24 @@ vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
 	return (int)total;
 }
 
+/*
+ * The push path sends data_len bytes; a segment whose data_len disagrees
+ * with pkt_len (the length validated) takes the chain path, which drops it.
+ */
 static inline bool
 vireo_tx_can_push(const struct rte_mbuf *m)
 {
-	return m->nb_segs == 1 && RTE_MBUF_DIRECT(m) && rte_mbuf_refcnt_read(m) == 1 &&
-	       rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
+	return m->nb_segs == 1 && m->data_len == m->pkt_len && RTE_MBUF_DIRECT(m) &&
+	       rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
+}
+
+/* Section 5.1.6.2: GSO of a family only when its HOST_TSO bit was negotiated. */
+static inline bool
+vireo_tx_tso_ok(const struct vireo_txq *txq, uint64_t fl)
+{
+	if (!(fl & RTE_MBUF_F_TX_TCP_SEG))
+		return false;
+	return (fl & RTE_MBUF_F_TX_IPV6) ? txq->tso6 : txq->tso4;
 }
 
 /* Fill every header field (a reused headroom or slot holds stale bytes). */
@@ -324,14 +337,15 @@ vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const stru
 			v.flags = VIO_NET_HDR_F_NEEDS_CSUM;
 			v.csum_offset = offsetof(struct rte_udp_hdr, dgram_cksum);
 		}
-		if ((fl & RTE_MBUF_F_TX_TCP_SEG) && txq->tso) {
+		if (vireo_tx_tso_ok(txq, fl)) {
 			v.gso_type = (fl & RTE_MBUF_F_TX_IPV6) ? VIO_NET_HDR_GSO_TCPV6 :
 								 VIO_NET_HDR_GSO_TCPV4;
 			v.gso_size = m->tso_segsz;
 			v.hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
 		}
 	}
-	*h = v;
+	/* memcpy: after rte_pktmbuf_adj() the headroom header may be unaligned. */
+	memcpy(h, &v, sizeof(v));
 }
 
 static inline bool
@@ -342,7 +356,7 @@ vireo_tx_pkt_ok(const struct vireo_txq *txq, const struct rte_mbuf *m)
 		return false;
 	if (likely(m->pkt_len <= txq->max_pkt_len))
 		return true;
-	return txq->tso && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) &&
+	return vireo_tx_tso_ok(txq, m->ol_flags) &&
 	       m->pkt_len <= VIREO_MAX_GSO_LEN + VIREO_ETH_OVERHEAD;
 }
 
@@ -468,6 +482,10 @@ vireo_tx_pseudo_hdr(struct rte_mbuf *m)
 	uint16_t phdr;
 
 	if (l4off + (tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)) > m->data_len)
+		return -EINVAL;
+	/* The pseudo-header reads a whole IP header at l2_len: l3_len must cover it. */
+	if (m->l3_len <
+	    ((fl & RTE_MBUF_F_TX_IPV4) ? sizeof(struct rte_ipv4_hdr) : sizeof(struct rte_ipv6_hdr)))
 		return -EINVAL;
 	if (fl & RTE_MBUF_F_TX_IPV4)
 		phdr = rte_ipv4_phdr_cksum(l3, 0);

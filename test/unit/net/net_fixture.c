@@ -247,10 +247,12 @@ fx_create(struct net_fx *fx, const struct net_fx_params *p)
 	sp.features = d.features;
 	sp.num_queues = (uint16_t)(2 * d.pairs + 1);
 	sp.queue_max_size = d.qmax;
-	sp.config_len = sizeof(cfg);
+	sp.config_len = d.config_len != 0 ? d.config_len : sizeof(cfg);
 	sp.config = &cfg;
 	fx->sw = swdev_create(&sp);
 	assert_non_null(fx->sw);
+	if (d.ctrl_qmax != 0)
+		swdev_set_queue_max(fx->sw, (uint16_t)(2 * d.pairs), d.ctrl_qmax);
 	for (uint16_t i = 0; i < d.pairs; i++) {
 		swdev_set_handler(fx->sw, (uint16_t)(2 * i), i == 0 ? model_rx_idle : model_even,
 				  &fx->model);

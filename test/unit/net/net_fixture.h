@@ -71,6 +71,8 @@ struct net_fx_params {
 	unsigned int nb_mbufs; /* 0: 1024 */
 	uint16_t data_room;    /* 0: RTE_MBUF_DEFAULT_BUF_SIZE */
 	uint16_t cfg_mtu;      /* with VIO_NET_F_MTU */
+	uint16_t ctrl_qmax;    /* control queue size; 0: qmax */
+	uint16_t config_len;   /* device config bytes; 0: the whole struct */
 	bool no_thread;        /* Drive the device with fx_process() only. */
 };
 

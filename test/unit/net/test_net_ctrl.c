@@ -256,14 +256,80 @@ test_dev_reset(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * Section 5.1.2: the control queue is 2 * max_virtqueue_pairs, the device's
+ * value, even when the port can use fewer pairs (RTE_MAX_QUEUES_PER_PORT).
+ */
+/* A control queue too small for one command (4 descriptors) is not used. */
+static void
+test_ctrl_queue_too_small(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .ctrl_qmax = 2 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_mac_addrs, 1);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -ENOTSUP);
+	assert_int_equal(ctrl_cmds(&fx), 0);
+	fx_destroy(&fx);
+}
+
+/* A config area too short for MAC and STATUS: probe works without them. */
+static void
+test_short_device_config(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_link link;
+	struct rte_ether_addr mac;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .config_len = 4 });
+	assert_int_equal(rte_eth_macaddr_get(fx.port, &mac), 0);
+	assert_true(rte_is_valid_assigned_ether_addr(&mac));
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_link_get_nowait(fx.port, &link), 0);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
+	fx_destroy(&fx);
+}
+
+static void
+test_ctrl_index_many_pairs(void **state)
+{
+	const uint16_t pairs = RTE_MAX_QUEUES_PER_PORT + 8;
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = pairs,
+						.qmax = 64 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_rx_queues, RTE_MAX_QUEUES_PER_PORT);
+	assert_int_equal(fx_start(&fx, 2, 64, 0, 0), 0);
+	assert_int_equal(fx.model.mq_pairs, 2);
+	assert_int_equal(rte_eth_promiscuous_disable(fx.port), 0);
+	assert_int_equal(fx.model.promisc, 0);
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rx_modes),     cmocka_unit_test(test_mac_addresses),
-		cmocka_unit_test(test_vlan_filter),  cmocka_unit_test(test_no_ctrl_queue),
-		cmocka_unit_test(test_setup_errors), cmocka_unit_test(test_device_mtu),
-		cmocka_unit_test(test_multi_queue),  cmocka_unit_test(test_dev_reset),
+		cmocka_unit_test(test_rx_modes),
+		cmocka_unit_test(test_mac_addresses),
+		cmocka_unit_test(test_vlan_filter),
+		cmocka_unit_test(test_no_ctrl_queue),
+		cmocka_unit_test(test_setup_errors),
+		cmocka_unit_test(test_device_mtu),
+		cmocka_unit_test(test_multi_queue),
+		cmocka_unit_test(test_dev_reset),
+		cmocka_unit_test(test_ctrl_index_many_pairs),
+		cmocka_unit_test(test_ctrl_queue_too_small),
+		cmocka_unit_test(test_short_device_config),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);

@@ -401,6 +401,12 @@ test_tx_csum_offload(void **state)
 	m->tso_segsz = 100;
 	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
 	assert_int_equal(rte_errno, ENOTSUP);
+	/* An l3_len shorter than the IP header would make the pseudo-header
+	 * sum read past it: rejected. */
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_CKSUM;
+	m->l3_len = 20;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, EINVAL);
 	rte_pktmbuf_free(m);
 	fx_destroy(&fx);
 }
@@ -441,6 +447,65 @@ test_tx_tso_header(void **state)
 	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
 	assert_int_equal(rte_errno, ENOTSUP);
 	rte_pktmbuf_free(m);
+	fx_destroy(&fx);
+}
+
+/* A single segment whose data_len disagrees with pkt_len is malformed: dropped, not sent. */
+static void
+test_tx_push_len_mismatch(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	/* 1800 data bytes (above the 1518-byte frame limit) claiming to be 100. */
+	m = fx_pkt(&fx, 1800, 1, 4);
+	m->pkt_len = 100;
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, &m, 1), 1);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 1, 200), 0);
+	assert_int_equal(fx.model.tx_chains, 0);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.oerrors, 1);
+	assert_int_equal(st.opackets, 0);
+	fx_destroy(&fx);
+}
+
+/* TSO of an IP family whose HOST_TSO bit was not negotiated never reaches the device as GSO. */
+static void
+test_tx_tso_family_not_negotiated(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	struct rte_mbuf *m, *rx[1];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES |
+							    VIO_BIT(VIO_NET_F_HOST_TSO4) });
+	assert_int_equal(
+		fx_start(&fx, 1, 256, 0, RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_TCP_CKSUM),
+		0);
+	/* Without tx_prepare: a small IPv6 "TSO" frame goes out as one frame. */
+	m = ip_frame(&fx, IPPROTO_TCP, 200);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = 100;
+	assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(fx.model.last_tx_hdr.gso_type, VIO_NET_HDR_GSO_NONE);
+	/* Above the MTU it cannot be segmented by the device: dropped. */
+	m = fx_pkt(&fx, 3000, 2, 1);
+	m->ol_flags = RTE_MBUF_F_TX_IPV6 | RTE_MBUF_F_TX_TCP_SEG;
+	m->l2_len = 14;
+	m->l3_len = 40;
+	m->l4_len = 20;
+	m->tso_segsz = 1000;
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, &m, 1), 1);
+	assert_int_equal(fx_rx_wait(&fx, 0, rx, 1, 200), 0);
+	assert_int_equal(fx.model.tx_chains, 1);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.oerrors, 1);
 	fx_destroy(&fx);
 }
 
@@ -535,6 +600,8 @@ main(void)
 		cmocka_unit_test(test_tx_drops),
 		cmocka_unit_test(test_tx_csum_offload),
 		cmocka_unit_test(test_tx_tso_header),
+		cmocka_unit_test(test_tx_push_len_mismatch),
+		cmocka_unit_test(test_tx_tso_family_not_negotiated),
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
 	};
