@@ -452,6 +452,7 @@ static const struct opt_def opts[] = {
 	UOPT("mbufs", mbufs, 512, 1u << 24),
 	UOPT("mbuf-size", mbuf_size, PERF_MIN_SEG_SIZE + PERF_MBUF_HEADROOM, 65535),
 	UOPT("flows", flows, 1, 65535),
+	UOPT("tx-count", tx_count, 0, 1u << 31),
 	{ "duration", true, opt_seconds, 0, 0, 0 },
 	{ "warmup", true, opt_seconds, 0, 0, 0 },
 	{ "stats-period", true, opt_seconds, 0, 0, 0 },
@@ -565,6 +566,8 @@ perf_args_usage(FILE *f, const char *prog)
 		"  --mbufs N                 mempool size (default: computed)\n"
 		"  --mbuf-size N             mbuf buffer size incl. %d headroom (default %d)\n"
 		"  --flows N                 flowgen: UDP source ports cycled (default 1024)\n"
+		"  --tx-count N              txonly/flowgen: stop sending after N packets per\n"
+		"                            stream (default 0: no limit)\n"
 		"  --duration S              measured seconds (default 0: until Ctrl-C)\n"
 		"  --warmup S                seconds run before measuring (default 0)\n"
 		"  --stats-period S          live stats period (default 1, 0: off)\n"
@@ -616,6 +619,7 @@ perf_args_json(struct perf_json *j, const struct perf_config *cfg)
 	perf_json_u64(j, "mbufs", cfg->mbufs);
 	perf_json_u64(j, "mbuf_size", cfg->mbuf_size);
 	perf_json_u64(j, "flows", cfg->flows);
+	perf_json_u64(j, "tx_count", cfg->tx_count);
 	perf_json_dbl(j, "duration", cfg->duration);
 	perf_json_dbl(j, "warmup", cfg->warmup);
 	perf_json_dbl(j, "stats_period", cfg->stats_period);

@@ -66,6 +66,7 @@ struct perf_config {
 	unsigned int mbufs;      /* 0: computed */
 	unsigned int mbuf_size;  /* data room + headroom */
 	unsigned int flows;      /* flowgen */
+	unsigned int tx_count;   /* txonly/flowgen: packets per stream, 0: no limit */
 	double duration;         /* measured seconds, 0: until signal */
 	double warmup;           /* seconds before the measurement */
 	double stats_period;     /* 0: no live lines */

@@ -117,8 +117,9 @@ sum_bytes(struct rte_mbuf **pkts, unsigned int n)
 	return bytes;
 }
 
-/* Transmit n packets, count what went out, free and count the rest. */
-static inline void
+/* Transmit n packets, count what went out, free and count the rest.
+ * @return packets sent. */
+static inline uint16_t
 send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64_t bytes)
 {
 	uint16_t sent;
@@ -131,6 +132,7 @@ send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64
 	}
 	perf_cnt_add(&s->cnt.tx_pkts, sent);
 	perf_cnt_add(&s->cnt.tx_bytes, bytes);
+	return sent;
 }
 
 static inline uint16_t
@@ -222,11 +224,11 @@ run_generate(struct perf_stream *s)
 			if (n > 0)
 				rte_pktmbuf_free_bulk(pkts, n);
 		}
-		if (!s->do_tx)
+		if (!s->do_tx || s->tx_left == 0)
 			continue;
-		n = (uint16_t)gen_burst(s, pkts, s->burst);
+		n = (uint16_t)gen_burst(s, pkts, (unsigned int)RTE_MIN((uint64_t)s->burst, s->tx_left));
 		if (n > 0)
-			send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
+			s->tx_left -= send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
 	}
 }
 

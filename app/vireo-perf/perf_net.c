@@ -319,6 +319,7 @@ init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx, unsig
 	s->seg_size = (uint16_t)net->seg_size;
 	s->nb_segs = (uint16_t)net->nb_segs;
 	s->flows = (uint16_t)cfg->flows;
+	s->tx_left = cfg->tx_count != 0 ? cfg->tx_count : UINT64_MAX;
 	s->src_mac = tp->mac;
 	s->dst_mac = tp->dst;
 	perf_stream_build_template(s);

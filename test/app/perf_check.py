@@ -177,10 +177,17 @@ def check_warmup(doc, app):
               f"port {p['port']}: window does not exclude warm-up")
 
 
+def check_tx_count(doc, app):
+    want = doc["config"]["tx_count"]
+    for p in doc["ports"]:
+        got = p["lifetime"]["tx_packets"]
+        check(got == want, f"port {p['port']}: sent {got}, --tx-count {want}")
+
+
 CHECKS = {"sane": check_sane, "txonly": check_txonly, "rxonly": check_rxonly,
           "flowing": check_flowing, "conserve": check_conserve,
           "paired": check_paired, "signal": check_signal,
-          "warmup": check_warmup}
+          "warmup": check_warmup, "tx_count": check_tx_count}
 
 
 def main():

@@ -84,7 +84,7 @@ test_full_valid(void **state)
 		"--mbufs 65535 --mbuf-size 4096 --duration 2.5 --warmup=.5 "
 		"--stats-period 0 --json out.json --dst-mac 02:00:00:00:00:0a "
 		"--eth-peer 3,02:00:00:00:00:FF --promisc off --tx-first "
-		"--port-topology loop --flows 7");
+		"--port-topology loop --flows 7 --tx-count 8000");
 	assert_int_equal(cfg.fwd[0], PERF_FWD_MACSWAP);
 	assert_int_equal(cfg.portmask, 0xd);
 	assert_int_equal(cfg.rxq, 2);
@@ -106,6 +106,7 @@ test_full_valid(void **state)
 	assert_true(cfg.tx_first);
 	assert_int_equal(cfg.topology, PERF_TOPO_LOOP);
 	assert_int_equal(cfg.flows, 7);
+	assert_int_equal(cfg.tx_count, 8000);
 	/* 9000 bytes in 3968-byte segments */
 	assert_int_equal(perf_cfg_seg_size(&cfg), 4096 - 128);
 	assert_int_equal(perf_cfg_nb_segs(&cfg), 3);
@@ -238,6 +239,8 @@ test_misc(void **state)
 	rejects("--eth-peer 64,02:00:00:00:00:01", "PORT,MAC");
 	rejects("--eth-peer ,02:00:00:00:00:01", "PORT,MAC");
 	rejects("--flows 0", "--flows");
+	rejects("--tx-count -1", "--tx-count");
+	rejects("--tx-count 3000000000", "--tx-count");
 	rejects("--mbufs 10", "--mbufs");
 	accepts("--help");
 	assert_true(cfg.help);
