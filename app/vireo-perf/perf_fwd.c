@@ -226,7 +226,8 @@ run_generate(struct perf_stream *s)
 		}
 		if (!s->do_tx || s->tx_left == 0)
 			continue;
-		n = (uint16_t)gen_burst(s, pkts, (unsigned int)RTE_MIN((uint64_t)s->burst, s->tx_left));
+		n = (uint16_t)gen_burst(s, pkts,
+					(unsigned int)RTE_MIN((uint64_t)s->burst, s->tx_left));
 		if (n > 0)
 			s->tx_left -= send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
 	}

@@ -55,7 +55,7 @@ struct perf_stream {
 	uint16_t seg_size;
 	uint16_t nb_segs;
 	uint16_t flows;
-	uint16_t flow; /* flowgen cursor, worker-owned */
+	uint16_t flow;    /* flowgen cursor, worker-owned */
 	uint64_t tx_left; /* --tx-count budget, worker-owned; UINT64_MAX: none */
 	unsigned int lcore;
 	struct rte_ether_addr src_mac; /* tx port's own MAC */
