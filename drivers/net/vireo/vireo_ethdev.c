@@ -112,6 +112,42 @@ vireo_ring_limit(struct vireo_net *net, uint16_t index)
 	return (uint16_t)rte_align32prevpow2(max);
 }
 
+/*
+ * Ring limits for dev_infos_get: the smallest maximum over every pair we
+ * may use, so that a queue setup within the advertised limits cannot fail
+ * later at dev_start. A pair whose queues are missing or too small ends the
+ * usable pairs.
+ */
+static int
+vireo_probe_ring_limits(struct vireo_net *net)
+{
+	uint16_t rx_max = UINT16_MAX, tx_max = UINT16_MAX;
+	uint16_t p;
+
+	for (p = 0; p < net->max_pairs; p++) {
+		uint16_t rx = vireo_ring_limit(net, (uint16_t)(2 * p));
+		uint16_t tx = vireo_ring_limit(net, (uint16_t)(2 * p + 1));
+
+		if (rx < VIREO_MIN_RING_SIZE || tx < VIREO_MIN_RING_SIZE) {
+			if (p == 0) {
+				VIREO_LOG(ERR, net, "queue sizes rx %u tx %u below the minimum %u",
+					  rx, tx, VIREO_MIN_RING_SIZE);
+				return -EINVAL;
+			}
+			VIREO_LOG(WARNING, net,
+				  "queue pair %u: sizes rx %u tx %u: using %u pair(s)", p, rx, tx,
+				  p);
+			net->max_pairs = p;
+			break;
+		}
+		rx_max = RTE_MIN(rx_max, rx);
+		tx_max = RTE_MIN(tx_max, tx);
+	}
+	net->rx_ring_max = rx_max;
+	net->tx_ring_max = tx_max;
+	return 0;
+}
+
 static int
 vireo_read_device_config(struct vireo_net *net)
 {
@@ -185,14 +221,7 @@ vireo_read_device_config(struct vireo_net *net)
 		}
 	}
 
-	net->rx_ring_max = vireo_ring_limit(net, 0);
-	net->tx_ring_max = vireo_ring_limit(net, 1);
-	if (net->rx_ring_max < VIREO_MIN_RING_SIZE || net->tx_ring_max < VIREO_MIN_RING_SIZE) {
-		VIREO_LOG(ERR, net, "queue sizes rx %u tx %u below the minimum %u",
-			  net->rx_ring_max, net->tx_ring_max, VIREO_MIN_RING_SIZE);
-		return -EINVAL;
-	}
-	return 0;
+	return vireo_probe_ring_limits(net);
 }
 
 /*

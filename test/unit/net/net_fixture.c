@@ -265,6 +265,15 @@ fx_create(struct net_fx *fx, const struct net_fx_params *p)
 	/* No per-lcore cache: avail_count is exact for the leak checks. */
 	fx->mp = rte_pktmbuf_pool_create(name, d.nb_mbufs, 0, 0, data_room, SOCKET_ID_ANY);
 	assert_non_null(fx->mp);
+	if (!d.no_port)
+		fx_open_port(fx);
+}
+
+void
+fx_open_port(struct net_fx *fx)
+{
+	char name[32];
+
 	snprintf(name, sizeof(name), "net_vireo_fx%u", fx_serial++);
 	assert_int_equal(vireo_net_port_create(name, swdev_vdev(fx->sw), NULL, &fx->port), 0);
 	fx->port_open = true;

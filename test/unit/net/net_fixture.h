@@ -74,6 +74,7 @@ struct net_fx_params {
 	uint16_t ctrl_qmax;    /* control queue size; 0: qmax */
 	uint16_t config_len;   /* device config bytes; 0: the whole struct */
 	bool no_thread;        /* Drive the device with fx_process() only. */
+	bool no_port;          /* Leave the port to fx_open_port() (adjust the device first). */
 };
 
 struct net_fx {
@@ -95,6 +96,8 @@ int fx_group_teardown(void **state);
 
 /* Create the device model, its port and a mempool; start the device thread. */
 void fx_create(struct net_fx *fx, const struct net_fx_params *p);
+/* Probe the port on the device (done by fx_create unless no_port). */
+void fx_open_port(struct net_fx *fx);
 /* Stop and close the port, then check: no mbuf leaked, no driver violation. */
 void fx_destroy(struct net_fx *fx);
 

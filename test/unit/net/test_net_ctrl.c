@@ -295,6 +295,28 @@ test_short_device_config(void **state)
 	fx_destroy(&fx);
 }
 
+/* A later pair with smaller rings lowers the advertised limit; a missing one ends the pairs. */
+static void
+test_ring_limits_all_pairs(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = 3,
+						.no_port = true });
+	swdev_set_queue_max(fx.sw, 3, 64); /* tx of pair 1 */
+	swdev_set_queue_max(fx.sw, 4, 0);  /* rx of pair 2: missing */
+	fx_open_port(&fx);
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_rx_queues, 2);
+	assert_int_equal(info.rx_desc_lim.nb_max, 256);
+	assert_int_equal(info.tx_desc_lim.nb_max, 64);
+	assert_int_equal(fx_start(&fx, 2, 64, 0, 0), 0);
+	fx_destroy(&fx);
+}
+
 static void
 test_ctrl_index_many_pairs(void **state)
 {
@@ -330,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_ctrl_index_many_pairs),
 		cmocka_unit_test(test_ctrl_queue_too_small),
 		cmocka_unit_test(test_short_device_config),
+		cmocka_unit_test(test_ring_limits_all_pairs),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
