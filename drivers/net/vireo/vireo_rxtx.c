@@ -511,11 +511,6 @@ vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		uint64_t l4 = fl & RTE_MBUF_F_TX_L4_MASK;
 		int rc;
 
-		if (m->nb_segs > VIREO_TX_MAX_SEGS || m->nb_segs >= txq->nb_desc ||
-		    m->pkt_len == 0) {
-			rte_errno = EINVAL;
-			return i;
-		}
 		if ((fl & ~VIREO_TX_OL_SUPPORTED) != 0 || l4 == RTE_MBUF_F_TX_SCTP_CKSUM ||
 		    ((l4 != 0 || (fl & RTE_MBUF_F_TX_TCP_SEG)) && !txq->csum)) {
 			rte_errno = ENOTSUP;
@@ -532,7 +527,9 @@ vireo_tx_prepare(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 				rte_errno = EINVAL;
 				return i;
 			}
-		} else if (m->pkt_len > txq->max_pkt_len) {
+		}
+		/* What tx_burst would drop: segments, length (a TSO frame up to 64 KiB). */
+		if (!vireo_tx_pkt_ok(txq, m)) {
 			rte_errno = EINVAL;
 			return i;
 		}

@@ -446,6 +446,12 @@ test_tx_tso_header(void **state)
 	m->tso_segsz = 100;
 	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
 	assert_int_equal(rte_errno, ENOTSUP);
+	/* A TSO frame beyond 64 KiB, which tx_burst would drop: refused here already. */
+	m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_SEG;
+	m->pkt_len = 70000;
+	assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 0);
+	assert_int_equal(rte_errno, EINVAL);
+	m->pkt_len = m->data_len;
 	rte_pktmbuf_free(m);
 	fx_destroy(&fx);
 }
