@@ -135,9 +135,8 @@ struct vireo_txq {
 	uint16_t free_thresh; /**< Reclaim when fewer descriptors are free. */
 	int socket;
 	bool csum; /**< CSUM negotiated: fill checksum requests. */
-	bool tso;  /**< HOST_TSO4 or HOST_TSO6 negotiated. */
-	bool tso4;
-	bool tso6;
+	bool tso4; /**< HOST_TSO4 negotiated: GSO for IPv4 frames. */
+	bool tso6; /**< HOST_TSO6 negotiated: GSO for IPv6 frames. */
 	bool broken_seen;
 	struct vireo_qstats st;
 };

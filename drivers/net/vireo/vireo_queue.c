@@ -310,7 +310,6 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 	txq->csum = vio_dev_has(vdev, VIO_NET_F_CSUM);
 	txq->tso4 = vio_dev_has(vdev, VIO_NET_F_HOST_TSO4);
 	txq->tso6 = vio_dev_has(vdev, VIO_NET_F_HOST_TSO6);
-	txq->tso = txq->tso4 || txq->tso6;
 	txq->max_pkt_len = vireo_net_frame_len(net->eth_dev->data->mtu);
 	txq->broken_seen = false;
 	return 0;
