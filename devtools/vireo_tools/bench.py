@@ -337,24 +337,34 @@ def rng(vs):
 	return '(%.3f-%.3f)' % (min(vs), max(vs)) if len(vs) > 1 else ''
 
 
-def print_net_table(rows, pmds, delivered):
-	say('')
-	say('Mpps, median of rounds (min-max); ours: %s, upstream: %s'
-	    % (pmds['ours'], pmds['upstream']))
-	say('%-5s %-9s %8s %-15s %8s %-15s %6s %6s' % (
-	    'load', 'figure', 'ours', '(min-max)', 'upstream', '(min-max)',
-	    'ratio', 'paired'))
+def print_table(title, keys, rows, note=None):
+	"""keys: [(heading, row key, width)] identify a row; then the medians
+	with their min-max, the ratio and the paired ratio."""
+	def ident(vals):
+		return ' '.join('%-*s' % (w, v) for (_, _, w), v in zip(keys, vals))
+
+	say('\n' + title)
+	say('%s %8s %-15s %8s %-15s %6s %6s' % (ident(k[0] for k in keys), 'ours', '(min-max)',
+						 'upstream', '(min-max)', 'ratio', 'paired'))
 	for r in rows:
-		say('%-5s %-9s %s %-15s %s %-15s %s %s' % (
-		    r['workload'], r['metric'], fmt(r['ours_mpps']),
-		    rng(r['ours_all']), fmt(r['upstream_mpps']),
-		    rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
+		say('%s %s %-15s %s %-15s %s %s' % (
+		    ident(r[k[1]] for k in keys), fmt(r['ours_mpps']), rng(r['ours_all']),
+		    fmt(r['upstream_mpps']), rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
 		    fmt(r.get('paired_ratio'), 6, 2)))
-	if any(v is not None for v in delivered.values()):
-		say('txrx delivered (NIC1 rx / NIC0 tx, median): ours %s, upstream %s'
-		    % (fmt(delivered['ours'], 0, 3), fmt(delivered['upstream'], 0, 3)))
+	if note:
+		say(note)
 	say('ratio = ours/upstream of the medians; paired = median over rounds '
 	    'of ours/upstream within the round')
+
+
+def print_net_table(rows, pmds, delivered):
+	note = None
+	if any(v is not None for v in delivered.values()):
+		note = ('txrx delivered (NIC1 rx / NIC0 tx, median): ours %s, upstream %s'
+			% (fmt(delivered['ours'], 0, 3), fmt(delivered['upstream'], 0, 3)))
+	print_table('Mpps, median of rounds (min-max); ours: %s, upstream: %s'
+		    % (pmds['ours'], pmds['upstream']),
+		    [('load', 'workload', 5), ('figure', 'metric', 9)], rows, note)
 
 
 def cmd_net(a):
@@ -505,30 +515,9 @@ def parse_sizes(s):
 
 
 def print_matrix_table(rows, pmds, rounds):
-	say('')
-	say('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
-	    'ours: %s, upstream: %s' % (rounds, pmds['ours'], pmds['upstream']))
-	if rounds > 1:
-		say('%-8s %6s %8s %-15s %8s %-15s %6s %6s' % (
-		    'mode', 'bytes', 'ours', '(min-max)', 'upstream', '(min-max)',
-		    'ratio', 'paired'))
-	else:
-		say('%-8s %6s %8s %8s %6s' % ('mode', 'bytes', 'ours', 'upstream',
-		                              'ratio'))
-	for r in rows:
-		if rounds > 1:
-			say('%-8s %6d %s %-15s %s %-15s %s %s' % (
-			    r['mode'], r['pkt_size'], fmt(r['ours_mpps']),
-			    rng(r['ours_all']), fmt(r['upstream_mpps']),
-			    rng(r['upstream_all']), fmt(r['ratio'], 6, 2),
-			    fmt(r.get('paired_ratio'), 6, 2)))
-		else:
-			say('%-8s %6d %s %s %s' % (
-			    r['mode'], r['pkt_size'], fmt(r['ours_mpps']),
-			    fmt(r['upstream_mpps']), fmt(r['ratio'], 6, 2)))
-	if rounds > 1:
-		say('ratio = ours/upstream of the medians; paired = median over '
-		    'rounds of ours/upstream within the round')
+	print_table('vireo-perf Mpps (total rx; tx for txonly), median of %d round(s); '
+		    'ours: %s, upstream: %s' % (rounds, pmds['ours'], pmds['upstream']),
+		    [('mode', 'mode', 8), ('bytes', 'pkt_size', 6)], rows)
 
 
 def cmd_matrix(a):

@@ -378,11 +378,14 @@ class _Console:
 		except (QmpError, OSError, ValueError) as e:
 			ack = 'error %s' % e
 		log('host request %s %s: %s' % (seq, ' '.join(words[1:]), ack))
-		self.guest.proc.stdin.write(('@@VIREO-ACK %s %s\n' % (seq, ack)).encode())
-		self.guest.proc.stdin.flush()
+		try:
+			self.guest.proc.stdin.write(('@@VIREO-ACK %s %s\n' % (seq, ack)).encode())
+			self.guest.proc.stdin.flush()
+		except OSError:
+			pass	# QEMU is gone: the console's end says why
 
 	def _line(self, line):
-		if self.guest.verbose:
+		if self.guest.verbose and not line.endswith('is not connected to host network'):
 			print(line, flush=True)
 		if self.block is not None:
 			if line.startswith('@@VIREO-RESULT-END '):
