@@ -634,7 +634,7 @@ def cmd_report(a):
 def cmd_main(a):
 	"""vireo-perf on ours, then on upstream (unless --no-upstream), with live
 	statistics; the two figures and their ratio."""
-	a.ours_args, a.upstream_args = OURS_ARGS, ''
+	a.ours_args = OURS_ARGS
 	build(a)
 	check_ours(a)
 	machine_info(a)
@@ -649,7 +649,8 @@ def cmd_main(a):
 	command = '. /vireo/run/cases/lib.sh; ' + ''.join(
 		'echo; echo "=== vireo-perf on %s ==="; $VIREO_BIN/vireo-perf %s %s -- %s '
 		'--json /tmp/%s.json; vireo_result %s $? /tmp/%s.json; '
-		% (d, eal, drv_args(a, d), perf, d, d, d) for d in drivers) + 'true'
+		% (d, eal, OURS_ARGS if d == 'ours' else '', perf, d, d, d)
+		for d in drivers) + 'true'
 	runs = {}
 
 	def on_result(label, rc, text):
