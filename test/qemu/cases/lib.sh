@@ -36,14 +36,15 @@ need() {
 
 # vireo_result ID RC FILE...: hand the files to the host as one result block
 # (the benchmarks' figures); the host tool gets (ID, RC, text).
+# (Variables of its own: ash has no locals, callers use _id and _rc.)
 vireo_result() {
-	_id=$1
-	_rc=$2
+	_vr_id=$1
+	_vr_rc=$2
 	shift 2
-	echo "@@VIREO-RESULT-BEGIN $_id"
+	echo "@@VIREO-RESULT-BEGIN $_vr_id"
 	cat "$@" 2>/dev/null
 	echo
-	echo "@@VIREO-RESULT-END $_id rc=$_rc"
+	echo "@@VIREO-RESULT-END $_vr_id rc=$_vr_rc"
 }
 
 # host_qmp CMD [KEY=VALUE]...: have the host run QEMU monitor (QMP) command
