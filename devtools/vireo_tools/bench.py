@@ -367,57 +367,61 @@ def print_net_table(rows, pmds, delivered):
 		    [('load', 'workload', 5), ('figure', 'metric', 9)], rows, note)
 
 
+def run(a, bench, name, tool, intro):
+	"""Build, boot once running bench's command; (JSON document with the
+	fields both benchmarks share, guest summary, start time)."""
+	build(a)
+	check_ours(a)
+	os.makedirs(a.out_dir, exist_ok=True)
+	info = machine_info(a)
+	t0 = time.monotonic()
+	say(intro)
+	guest = boot(a, name, bench.command(), bench.timeout(), bench.on_block)
+	info['loadavg_end'] = list(os.getloadavg())
+	doc = {'tool': tool,
+	       'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+	       'machine': info,
+	       'config': {k: getattr(a, k) for k in ('bind', 'duration', 'warmup', 'rounds',
+						     'ours_args', 'upstream_args')},
+	       'guest_secs': round(guest['secs'], 1), 'qemu_cpu_share': guest['qemu_cpu_share']}
+	return doc, guest, t0
+
+
+def finish(doc, guest, t0, files, failures):
+	say('host load %.1f -> %.1f, QEMU CPU share %.2f (2+ = had the host to itself)'
+	    % (doc['machine']['loadavg_start'][0], doc['machine']['loadavg_end'][0],
+	       guest['qemu_cpu_share']))
+	say('\n%s\nguest log: %s   (boot + runs %.0f s, total %.0f s)'
+	    % (files, guest['console'], guest['secs'], time.monotonic() - t0))
+	if guest['failed']:
+		die(guest['failed'])
+	if failures:
+		die(failures)
+	return 0
+
+
 def cmd_net(a):
 	a.workloads = [w.strip() for w in a.workloads.split(',') if w.strip()]
 	for w in a.workloads:
 		if w not in NET_METRICS:
 			die('unknown workload %r (txrx, io)' % w, 2)
-	build(a)
-	check_ours(a)
-	os.makedirs(a.out_dir, exist_ok=True)
-	info = machine_info(a)
 	nb = NetBench(a)
-	t0 = time.monotonic()
-	say('bench-net: %d round(s) x %s x ours/upstream, %d s + %d s warm-up '
-	    'each, %s, one boot' % (a.rounds, '/'.join(a.workloads), a.duration,
-	                            a.warmup, a.bind))
-	guest = boot(a, 'bench-net', nb.command(), nb.timeout(), nb.on_block)
-	info['loadavg_end'] = list(os.getloadavg())
+	doc, guest, t0 = run(a, nb, 'bench-net', 'bench-net', (
+		'bench-net: %d round(s) x %s x ours/upstream, %d s + %d s warm-up each, %s, one '
+		'boot' % (a.rounds, '/'.join(a.workloads), a.duration, a.warmup, a.bind)))
 	rows = nb.summary()
 	pmds = {d: ','.join(sorted({p for r in nb.runs if r['driver'] == d
 	                            for p in r['pmd']})) or '?' for d in DRIVERS}
 	delivered = nb.delivered()
 	print_net_table(rows, pmds, delivered)
-	doc = {'tool': 'bench-net',
-	       'date': datetime.datetime.now().astimezone().isoformat(
-	           timespec='seconds'),
-	       'machine': info,
-	       'config': {'bind': a.bind, 'duration': a.duration,
-	                  'warmup': a.warmup, 'rounds': a.rounds,
-	                  'pkt_size': a.pkt_size, 'workloads': a.workloads,
-	                  'ours_args': a.ours_args,
-	                  'upstream_args': a.upstream_args,
-	                  'testpmd': 'stock dpdk-testpmd, interactive; txrx: '
-	                             'txonly on NIC0 and rxonly on NIC1 in two '
-	                             'processes; io: one process, 2 forwarding '
-	                             'lcores, start tx_first'},
-	       'pmd': pmds, 'txrx_delivered': delivered,
-	       'guest_secs': round(guest['secs'], 1),
-	       'qemu_cpu_share': guest['qemu_cpu_share'],
-	       'summary': rows, 'runs': nb.runs}
+	doc['config'].update(pkt_size=a.pkt_size, workloads=a.workloads, testpmd=(
+		'stock dpdk-testpmd, interactive; txrx: txonly on NIC0 and rxonly on NIC1 in two '
+		'processes; io: one process, 2 forwarding lcores, start tx_first'))
+	doc.update(pmd=pmds, txrx_delivered=delivered, summary=rows, runs=nb.runs)
 	out = os.path.join(a.out_dir, 'bench-net.json')
 	write_json(out, doc)
-	say('host load %.1f -> %.1f, QEMU CPU share %.2f (2+ = had the host '
-	    'to itself)' % (info['loadavg_start'][0], info['loadavg_end'][0],
-	                    guest['qemu_cpu_share']))
-	say('\nJSON: %s   guest log: %s   (boot + runs %.0f s, total %.0f s)'
-	    % (out, guest['console'], guest['secs'], time.monotonic() - t0))
-	if guest['failed']:
-		die(guest['failed'])
-	if nb.failures or not nb.runs:
-		die('%d run(s) produced no figures or ran on the wrong driver'
-		    % nb.failures)
-	return 0
+	return finish(doc, guest, t0, 'JSON: %s' % out, (nb.failures or not nb.runs) and (
+		'%d run(s) produced no figures or ran on the wrong driver' % nb.failures))
 
 
 # --- matrix: vireo-perf ------------------------------------------------------
@@ -528,20 +532,12 @@ def cmd_matrix(a):
 			die('unknown mode %r (%s)' % (m, ', '.join(PERF_MODES)), 2)
 		a.modes.append(m)
 	a.sizes = parse_sizes(a.sizes_arg)
-	build(a)
-	check_ours(a)
-	os.makedirs(a.out_dir, exist_ok=True)
-	info = machine_info(a)
 	mb = MatrixBench(a)
-	npts = len(list(mb.points()))
-	t0 = time.monotonic()
-	say('bench-perf-matrix: %d runs (%s x %s B x ours/upstream x %d round(s)),'
-	    ' %d s + %d s warm-up each, %s, one boot'
-	    % (npts, '/'.join(a.modes), '/'.join(map(str, a.sizes)), a.rounds,
-	       a.duration, a.warmup, a.bind))
-	guest = boot(a, 'perf-matrix', mb.command(), mb.timeout(), mb.on_block)
-	info['loadavg_end'] = list(os.getloadavg())
-	date = datetime.datetime.now().astimezone().isoformat(timespec='seconds')
+	doc, guest, t0 = run(a, mb, 'perf-matrix', 'bench-perf-matrix', (
+		'bench-perf-matrix: %d runs (%s x %s B x ours/upstream x %d round(s)), %d s + %d s '
+		'warm-up each, %s, one boot' % (len(list(mb.points())), '/'.join(a.modes),
+						 '/'.join(map(str, a.sizes)), a.rounds,
+						 a.duration, a.warmup, a.bind)))
 	jsonl = os.path.join(a.out_dir, 'perf-matrix.jsonl')
 	with open(jsonl, 'w') as f:
 		for r in mb.rows:
@@ -556,31 +552,14 @@ def cmd_matrix(a):
 		    f['driver'], f['mode'], f['pkt_size'], f['round'],
 		    f['error'][0]))
 	summary = os.path.join(a.out_dir, 'perf-matrix-summary.json')
-	write_json(summary, {
-	    'tool': 'bench-perf-matrix', 'date': date, 'machine': info,
-	    'config': {'bind': a.bind, 'duration': a.duration,
-	               'warmup': a.warmup, 'rounds': a.rounds, 'modes': a.modes,
-	               'sizes': a.sizes, 'ours_args': a.ours_args,
-	               'upstream_args': a.upstream_args,
-	               'lcores': '0@0,1@1,2@0'},
-	    'pmd': pmds, 'guest_secs': round(guest['secs'], 1),
-	    'qemu_cpu_share': guest['qemu_cpu_share'],
-	    'summary': rows, 'failed': mb.failed})
-	say('host load %.1f -> %.1f, QEMU CPU share %.2f (2+ = had the host '
-	    'to itself)' % (info['loadavg_start'][0], info['loadavg_end'][0],
-	                    guest['qemu_cpu_share']))
-	png = None
-	if mb.rows and not a.no_plot:
-		png = plot_matrix(a, mb.rows, date)
-	say('\nJSON lines: %s   summary: %s%s\nguest log: %s   (boot + runs %.0f s,'
-	    ' total %.0f s)' % (jsonl, summary, ('   plot: %s' % png) if png else '',
-	                        guest['console'], guest['secs'],
-	                        time.monotonic() - t0))
-	if guest['failed']:
-		die(guest['failed'])
-	if mb.failed or not mb.rows:
-		die('%d run(s) failed or ran on the wrong driver' % len(mb.failed))
-	return 0
+	doc['config'].update(modes=a.modes, sizes=a.sizes, lcores='0@0,1@1,2@0')
+	doc.update(pmd=pmds, summary=rows, failed=mb.failed)
+	write_json(summary, doc)
+	png = plot_matrix(a, mb.rows, doc['date']) if mb.rows and not a.no_plot else None
+	return finish(doc, guest, t0, 'JSON lines: %s   summary: %s%s' % (
+		jsonl, summary, ('   plot: %s' % png) if png else ''),
+		(mb.failed or not mb.rows) and (
+			'%d run(s) failed or ran on the wrong driver' % len(mb.failed)))
 
 
 def plot_matrix(a, rows, date):

@@ -205,6 +205,9 @@ class Guest:
 	def _cleanup(self):
 		if self._qmp:
 			self._qmp.close()
+		if self.proc and self.proc.poll() is None:
+			self.proc.kill()	# we are leaving on an exception
+			self.proc.wait()
 		self._qmp = self.proc = None
 		if self.run_dir and not self.keep:
 			shutil.rmtree(self.run_dir, ignore_errors=True)
@@ -321,9 +324,9 @@ class Guest:
 	def boot(self, results_dir, cases=(), command=None, timeout=300, echo=None,
 		 on_result=None, after=None):
 		"""One boot running cases [(name, timeout s)], or the shell command
-		line command as case 'command' (timeout s), then power-off. Case output lines
-		go to echo(line) as they come; result blocks to on_result(id, rc,
-		text). after(summary, disk) runs once QEMU is gone, with the disk
+		line command as case 'command' (timeout s), then power-off. Case
+		output lines go to echo(line) as they come; result blocks to
+		on_result(id, rc, text). after(summary, disk) runs once QEMU is gone, with the disk
 		still there. Returns the summary: error (None or why the boot
 		failed), results {case: {result, rc, secs}}, began, timings; each
 		case's output is in results_dir/<case>.out, the console in
