@@ -33,3 +33,34 @@ need() {
 		[ -n "$val" ] || skip "$v is not set in this boot"
 	done
 }
+
+# vireo_result ID RC FILE...: hand the files to the host as one result block
+# (the benchmarks' figures); the host tool gets (ID, RC, text).
+# (Variables of its own: ash has no locals, callers use _id and _rc.)
+vireo_result() {
+	_vr_id=$1
+	_vr_rc=$2
+	shift 2
+	echo "@@VIREO-RESULT-BEGIN $_vr_id"
+	cat "$@" 2>/dev/null
+	echo
+	echo "@@VIREO-RESULT-END $_vr_id rc=$_vr_rc"
+}
+
+# host_qmp CMD [KEY=VALUE]...: have the host run QEMU monitor (QMP) command
+# CMD now, e.g. "host_qmp set_link name=net0 up=off", and wait for its
+# answer on the console. Values on/off/true/false are booleans, digits
+# numbers. Fails (1) with the reason when QEMU refused it or no answer came.
+host_qmp() {
+	host_seq=$((${host_seq:-0} + 1))
+	echo "@@VIREO-HOST $host_seq $*"
+	# shellcheck disable=SC3045 # busybox ash has read -t
+	while read -r -t 30 _tag _seq _status _why </dev/console; do
+		[ "$_tag $_seq" = "@@VIREO-ACK $host_seq" ] || continue
+		[ "$_status" = ok ] && return 0
+		echo "host_qmp $*: $_why"
+		return 1
+	done
+	echo "host_qmp $*: no answer from the host"
+	return 1
+}
