@@ -44,8 +44,14 @@ vio_dev_needs_reset(struct vio_dev *dev)
 static uint64_t
 vio_dev_transport_features(void)
 {
-	/* A device behind an IOMMU only works when ACCESS_PLATFORM is accepted. */
-	return VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ACCESS_PLATFORM);
+	/*
+	 * A device behind an IOMMU only works when ACCESS_PLATFORM is
+	 * accepted. ORDER_PLATFORM (section 6.1: a driver SHOULD accept it)
+	 * only asks for the platform's I/O barriers, which the queues then
+	 * use (vio_vq_create).
+	 */
+	return VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ACCESS_PLATFORM) |
+	       VIO_BIT(VIO_F_ORDER_PLATFORM);
 }
 
 static int

@@ -68,6 +68,8 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 	vq->mask = (uint16_t)(size - 1);
 	vq->index = index;
 	vq->dev = dev;
+	/* Section 6.1: with ORDER_PLATFORM the driver uses hardware barriers. */
+	vq->io_barriers = vio_dev_has(dev, VIO_F_ORDER_PLATFORM);
 	vio_vq_init_free_list(vq);
 	/* We poll: ask the device not to interrupt (section 2.7.7). */
 	vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
@@ -233,6 +235,19 @@ vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie
 		return -EIO;
 	}
 	s = &vq->slots[id];
+	if (unlikely(l > s->in_len) && s->in_len == 0) {
+		/*
+		 * Nothing of the chain was writable (tx), so the len carries
+		 * no information; real devices leave garbage there (Linux had
+		 * to drop its strict check). Count it, report 0, carry on.
+		 */
+		if (vq->bad_len++ == 0)
+			VIO_LOG(INFO,
+				"%s: queue %u: used len %u on read-only chain %u ignored "
+				"(counted, not logged again)",
+				vq->dev->name, vq->index, l, id);
+		l = 0;
+	}
 	if (unlikely(l > s->in_len)) {
 		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
 			 l, s->in_len, id);
@@ -255,10 +270,16 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 		return -EIO;
 	/*
 	 * Section 2.7.13 (driver side of 2.7.8): the device writes ring
-	 * entries before it advances used->idx. The acquire load keeps our
-	 * reads of those entries after the read of idx.
+	 * entries before it advances used->idx; our reads of those entries
+	 * must stay after the read of idx.
 	 */
-	used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	if (vq->io_barriers) {
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED);
+		rte_io_rmb(); /* used->idx load before the used-entry loads (device) */
+	} else {
+		/* The acquire load orders the used-entry loads after it (CPU). */
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	}
 	pending = (uint16_t)(used_idx - vq->last_used);
 	published = (uint16_t)(vq->avail_published - vq->last_used);
 	if (unlikely(pending > published)) {

@@ -204,6 +204,21 @@ test_access_platform(void **state)
 	assert_int_equal(f->sw->driver_features, V1);
 }
 
+/* Section 6.1: ORDER_PLATFORM is accepted whenever offered, like ACCESS_PLATFORM. */
+static void
+test_order_platform(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_F_ORDER_PLATFORM));
+
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
+	assert_int_equal(f->sw->driver_features, V1 | VIO_BIT(VIO_F_ORDER_PLATFORM));
+	f = make(state, V1);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_ORDER_PLATFORM), 0), 0);
+	assert_false(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
+	assert_int_equal(f->sw->driver_features, V1);
+}
+
 static void
 test_reset_fails(void **state)
 {
@@ -353,6 +368,7 @@ main(void)
 		T(test_version_1_missing),
 		T(test_features_ok_refused),
 		T(test_access_platform),
+		T(test_order_platform),
 		T(test_reset_fails),
 		T(test_reset_and_fail),
 		T(test_driver_ok_device_failed),
