@@ -82,6 +82,7 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 {
 	uint16_t max = dev->ops->queue_max_size(dev, index);
 	struct vio_split_layout layout;
+	struct vio_notify_addr notify = { NULL, 0 };
 	struct vio_queue_cfg cfg;
 	struct vio_vq *vq;
 	int rc;
@@ -105,11 +106,13 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	cfg.desc_iova = vq->ring_iova + layout.desc_off;
 	cfg.avail_iova = vq->ring_iova + layout.avail_off;
 	cfg.used_iova = vq->ring_iova + layout.used_off;
-	rc = dev->ops->queue_setup(dev, index, &cfg, &vq->doorbell);
+	rc = dev->ops->queue_setup(dev, index, &cfg, &notify);
 	if (rc < 0) {
 		vio_vq_destroy(vq);
 		return rc;
 	}
+	vq->doorbell = notify.doorbell;
+	vq->notify_data = notify.data;
 	*out = vq;
 	return 0;
 }

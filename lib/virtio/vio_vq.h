@@ -80,6 +80,7 @@ struct vio_vq {
 	uint64_t bad_len;   /**< Non-zero used len on chains with no writable bytes. */
 
 	volatile void *doorbell; /**< Notify address, NULL: use ops->notify. */
+	uint32_t notify_data;    /**< Transport data for ops->notify. */
 	struct vio_dev *dev;
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_slot *slots;
@@ -257,7 +258,7 @@ vio_vq_notify(struct vio_vq *vq)
 		/* rte_write16 puts an I/O write barrier before the MMIO store. */
 		rte_write16(vq->index, vq->doorbell);
 	else
-		vq->dev->ops->notify(vq->dev, vq->index);
+		vq->dev->ops->notify(vq->dev, vq->index, vq->notify_data);
 }
 
 /**
