@@ -105,8 +105,7 @@ struct vio_pci_dev;
  * uses DPDK's rte_pci_ioport_*; tests plug in a recorder.
  */
 struct vio_pci_port_ops {
-	uint32_t (*read)(struct vio_pci_dev *dev, uint8_t bar, uint32_t offset,
-			 unsigned int width);
+	uint32_t (*read)(struct vio_pci_dev *dev, uint8_t bar, uint32_t offset, unsigned int width);
 	void (*write)(struct vio_pci_dev *dev, uint8_t bar, uint32_t offset, uint32_t val,
 		      unsigned int width);
 };

@@ -115,8 +115,7 @@ vio_pci_store_region(struct vio_pci_walk *w, struct vio_pci_caps *caps,
 
 /* Read notify_off_multiplier: 0, 1 (unusable, w->why set) or -EIO. */
 static int
-vio_pci_read_notify_multiplier(struct vio_pci_walk *w, uint8_t pos, uint8_t cap_len,
-			       uint32_t *mult)
+vio_pci_read_notify_multiplier(struct vio_pci_walk *w, uint8_t pos, uint8_t cap_len, uint32_t *mult)
 {
 	char *why = w->why[VIO_PCI_CAP_NOTIFY_CFG];
 	int rc;
@@ -132,8 +131,7 @@ vio_pci_read_notify_multiplier(struct vio_pci_walk *w, uint8_t pos, uint8_t cap_
 		return rc;
 	/* Section 4.1.4.4: 0 or even, so every doorbell is 2-byte aligned. */
 	if (*mult & 1) {
-		snprintf(why, sizeof(w->why[0]), "notify_off_multiplier %" PRIu32 " is odd",
-			 *mult);
+		snprintf(why, sizeof(w->why[0]), "notify_off_multiplier %" PRIu32 " is odd", *mult);
 		return 1;
 	}
 	return 0;
@@ -249,8 +247,8 @@ vio_pci_report_missing(const struct vio_pci_walk *w, uint8_t type)
 	if (w->candidates[type] == 0)
 		VIO_LOG(ERR, "%s: modern virtio device lacks the %s capability", w->name, what);
 	else
-		VIO_LOG(ERR, "%s: none of the %u %s capabilities is usable (last one: %s)",
-			w->name, w->candidates[type], what, w->why[type]);
+		VIO_LOG(ERR, "%s: none of the %u %s capabilities is usable (last one: %s)", w->name,
+			w->candidates[type], what, w->why[type]);
 	return -EINVAL;
 }
 

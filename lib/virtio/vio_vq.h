@@ -64,8 +64,8 @@ struct vio_vq {
 	struct vio_used *used;
 	uint16_t size;
 	uint16_t mask;
-	uint16_t index; /**< Queue index on the device. */
-	bool broken;    /**< Device misbehaved; queue is dead. */
+	uint16_t index;   /**< Queue index on the device. */
+	bool broken;      /**< Device misbehaved; queue is dead. */
 	bool io_barriers; /**< VIRTIO_F_ORDER_PLATFORM: order with rte_io_* barriers. */
 
 	/* Producer state. */

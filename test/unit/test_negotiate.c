@@ -403,8 +403,8 @@ static void
 test_config_natural_widths_net(void **state)
 {
 	static const struct swdev_cfg_access want[] = {
-		{ 0, 1, false },  { 1, 1, false },  { 2, 1, false }, { 3, 1, false },
-		{ 4, 1, false },  { 5, 1, false },  { 6, 2, false }, { 8, 2, false },
+		{ 0, 1, false },  { 1, 1, false },  { 2, 1, false },  { 3, 1, false },
+		{ 4, 1, false },  { 5, 1, false },  { 6, 2, false },  { 8, 2, false },
 		{ 10, 2, false }, { 12, 4, false }, { 16, 1, false },
 	};
 	struct fixture *f = *state;
@@ -417,9 +417,9 @@ test_config_natural_widths_net(void **state)
 	assert_int_equal(
 		vio_dev_read_config_u16(f->dev, offsetof(struct vio_net_config, status), &c.status),
 		0);
-	assert_int_equal(vio_dev_read_config_u16(f->dev,
-						 offsetof(struct vio_net_config, max_virtqueue_pairs),
-						 &c.max_virtqueue_pairs),
+	assert_int_equal(vio_dev_read_config_u16(
+				 f->dev, offsetof(struct vio_net_config, max_virtqueue_pairs),
+				 &c.max_virtqueue_pairs),
 			 0);
 	assert_int_equal(
 		vio_dev_read_config_u16(f->dev, offsetof(struct vio_net_config, mtu), &c.mtu), 0);

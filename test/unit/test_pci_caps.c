@@ -339,8 +339,8 @@ test_bad_bar_index(void **state)
 
 /* Append a vendor capability at @p pos after the last one of the list. */
 static void
-append_cap(struct fixture *f, uint8_t pos, uint8_t type, uint8_t cap_len, uint8_t bar,
-	   uint32_t off, uint32_t len, uint32_t mult)
+append_cap(struct fixture *f, uint8_t pos, uint8_t type, uint8_t cap_len, uint8_t bar, uint32_t off,
+	   uint32_t len, uint32_t mult)
 {
 	uint8_t *p = &f->cfg[pos];
 	uint8_t last = f->caps[C_PCICFG].pos;
@@ -387,7 +387,7 @@ expect_second(struct fixture *f, unsigned int which, const char *reason)
 	log_capture_stop(&f->log);
 	assert_int_equal(rc, 0);
 	got = which == C_COMMON ? &caps.common :
-	      which == C_ISR	? &caps.isr :
+	      which == C_ISR    ? &caps.isr :
 	      which == C_DEVICE ? &caps.device :
 				  &caps.notify;
 	assert_int_equal(got->bar, 0);

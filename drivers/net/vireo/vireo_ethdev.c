@@ -569,8 +569,8 @@ vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused
 
 	if (net->started) {
 		if (vio_dev_has(vdev, VIO_NET_F_STATUS) &&
-		    vio_dev_read_config_u16(vdev, offsetof(struct vio_net_config, status), &status) <
-			    0)
+		    vio_dev_read_config_u16(vdev, offsetof(struct vio_net_config, status),
+					    &status) < 0)
 			status = 0;
 		if (vio_dev_needs_reset(vdev)) {
 			if (!net->needs_reset_logged)
