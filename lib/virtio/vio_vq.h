@@ -124,7 +124,9 @@ int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
  * Harvest up to @p max used chains in completion order.
  *
  * @param cookies Receives each chain's cookie.
- * @param lens    Receives the bytes the device wrote (may be NULL).
+ * @param lens    Receives the bytes the device wrote (may be NULL); always 0
+ *                for a chain without writable bytes, whatever the device
+ *                wrote there (counted by vio_vq_bad_len_count()).
  * @return number harvested (0..max), or -EIO when the queue is (or is now)
  *         broken because the device wrote an invalid id, len or idx. Chains
  *         validated before a bad entry are still returned (count > 0); the
