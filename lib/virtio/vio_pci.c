@@ -320,7 +320,7 @@ static const struct vio_transport_ops vio_pci_ops = {
 
 static int
 vio_pci_bind_region(struct vio_pci_dev *p, const struct vio_pci_region *r,
-		    volatile uint8_t *const bar_va[VIO_PCI_NUM_BARS], struct vio_pci_io *io)
+		    volatile uint8_t *const *bar_va, struct vio_pci_io *io)
 {
 	io->bar = r->bar;
 	io->base = r->offset;
@@ -340,8 +340,8 @@ vio_pci_bind_region(struct vio_pci_dev *p, const struct vio_pci_region *r,
 
 int
 vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_pci_caps *caps,
-		   volatile uint8_t *const bar_va[VIO_PCI_NUM_BARS],
-		   const struct vio_pci_port_ops *port_ops, void *port_ctx)
+		   volatile uint8_t *const *bar_va, const struct vio_pci_port_ops *port_ops,
+		   void *port_ctx)
 {
 	int rc;
 

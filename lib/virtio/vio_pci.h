@@ -74,7 +74,8 @@ typedef int (*vio_pci_cfg_read_t)(void *ctx, void *buf, size_t len, size_t offse
  *
  * @param read  Config-space reader.
  * @param ctx   Passed to @p read.
- * @param bars  What is known of each BAR (length and kind).
+ * @param bars  What is known of each BAR (length and kind), VIO_PCI_NUM_BARS
+ *              entries.
  * @param name  Device name for messages.
  * @param caps  Filled on success.
  * @return 0; -ENODEV when there is no common-config capability at all (a
@@ -83,9 +84,8 @@ typedef int (*vio_pci_cfg_read_t)(void *ctx, void *buf, size_t len, size_t offse
  *         why the last candidate was unusable) or the list is malformed;
  *         -ELOOP for a looping list; -EIO when config space cannot be read.
  */
-int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx,
-		       const struct vio_pci_bar_info bars[VIO_PCI_NUM_BARS], const char *name,
-		       struct vio_pci_caps *caps);
+int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const struct vio_pci_bar_info *bars,
+		       const char *name, struct vio_pci_caps *caps);
 
 /**
  * Compute a queue's doorbell offset inside the notify region:
@@ -151,16 +151,16 @@ struct vio_pci_dev {
 int vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci);
 
 /**
- * Bind the transport to already-parsed capabilities: @p bar_va[i] is the
- * mapped base of memory BAR i (NULL for I/O BARs, which go through
- * @p port_ops with @p port_ctx). vio_pci_dev_init() ends here; tests call
- * it directly on synthetic BARs.
+ * Bind the transport to already-parsed capabilities: @p bar_va (of
+ * VIO_PCI_NUM_BARS entries) holds the mapped base of each memory BAR (NULL
+ * for I/O BARs, which go through @p port_ops with @p port_ctx).
+ * vio_pci_dev_init() ends here; tests call it directly on synthetic BARs.
  *
  * @return 0, or -EINVAL when a region's BAR is not reachable.
  */
 int vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_pci_caps *caps,
-		       volatile uint8_t *const bar_va[VIO_PCI_NUM_BARS],
-		       const struct vio_pci_port_ops *port_ops, void *port_ctx);
+		       volatile uint8_t *const *bar_va, const struct vio_pci_port_ops *port_ops,
+		       void *port_ctx);
 
 /** True when @p pci is a virtio device (vendor 0x1af4) of type @p virtio_id. */
 bool vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id);

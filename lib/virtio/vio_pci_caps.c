@@ -253,9 +253,8 @@ vio_pci_report_missing(const struct vio_pci_walk *w, uint8_t type)
 }
 
 int
-vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx,
-		   const struct vio_pci_bar_info bars[VIO_PCI_NUM_BARS], const char *name,
-		   struct vio_pci_caps *caps)
+vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const struct vio_pci_bar_info *bars,
+		   const char *name, struct vio_pci_caps *caps)
 {
 	static const uint8_t needed[] = { VIO_PCI_CAP_COMMON_CFG, VIO_PCI_CAP_NOTIFY_CFG,
 					  VIO_PCI_CAP_ISR_CFG, VIO_PCI_CAP_DEVICE_CFG };
