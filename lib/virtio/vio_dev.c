@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "vio_dev.h"
 #include "vio_log.h"
@@ -44,8 +45,14 @@ vio_dev_needs_reset(struct vio_dev *dev)
 static uint64_t
 vio_dev_transport_features(void)
 {
-	/* A device behind an IOMMU only works when ACCESS_PLATFORM is accepted. */
-	return VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ACCESS_PLATFORM);
+	/*
+	 * A device behind an IOMMU only works when ACCESS_PLATFORM is
+	 * accepted. ORDER_PLATFORM (section 6.1: a driver SHOULD accept it)
+	 * only asks for the platform's I/O barriers, which the queues then
+	 * use (vio_vq_create).
+	 */
+	return VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ACCESS_PLATFORM) |
+	       VIO_BIT(VIO_F_ORDER_PLATFORM);
 }
 
 static int
@@ -120,8 +127,9 @@ vio_dev_driver_ok(struct vio_dev *dev)
 	return 0;
 }
 
+/* Bounds and alignment of a config access of @p len bytes, @p align aligned. */
 static int
-vio_dev_check_config_range(struct vio_dev *dev, size_t offset, size_t len)
+vio_dev_check_config(struct vio_dev *dev, size_t offset, size_t len, size_t align)
 {
 	size_t cfg_len = dev->ops->config_len(dev);
 
@@ -130,38 +138,160 @@ vio_dev_check_config_range(struct vio_dev *dev, size_t offset, size_t len)
 			dev->name, offset, len, cfg_len);
 		return -ERANGE;
 	}
+	/* Section 4.1.3.1: 16- and 32-bit fields take aligned accesses. */
+	if (offset % align != 0) {
+		VIO_LOG(ERR, "%s: config field at %zu is not %zu-byte aligned", dev->name, offset,
+			align);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One access of a field of @p width bytes, without generation retry: a
+ * single access of at most 32 bits is atomic (section 2.5.1). */
+static int
+vio_dev_read_single(struct vio_dev *dev, size_t offset, unsigned int width, uint32_t *val)
+{
+	int rc = vio_dev_check_config(dev, offset, width, width);
+
+	if (rc < 0)
+		return rc;
+	*val = dev->ops->read_config(dev, offset, width);
 	return 0;
 }
 
 int
-vio_dev_read_config(struct vio_dev *dev, size_t offset, void *buf, size_t len)
+vio_dev_read_config_u8(struct vio_dev *dev, size_t offset, uint8_t *val)
+{
+	uint32_t v;
+	int rc = vio_dev_read_single(dev, offset, 1, &v);
+
+	if (rc == 0)
+		*val = (uint8_t)v;
+	return rc;
+}
+
+int
+vio_dev_read_config_u16(struct vio_dev *dev, size_t offset, uint16_t *val)
+{
+	uint32_t v;
+	int rc = vio_dev_read_single(dev, offset, 2, &v);
+
+	if (rc == 0)
+		*val = (uint16_t)v;
+	return rc;
+}
+
+int
+vio_dev_read_config_u32(struct vio_dev *dev, size_t offset, uint32_t *val)
+{
+	return vio_dev_read_single(dev, offset, 4, val);
+}
+
+/* The accesses of one multi-access read, repeated by the generation loop. */
+struct vio_dev_multi_read {
+	size_t offset;
+	void *buf;
+	size_t len;
+	bool u64; /* two 32-bit halves; else bytewise */
+};
+
+static void
+vio_dev_read_accesses(struct vio_dev *dev, const struct vio_dev_multi_read *r)
+{
+	uint8_t *out = r->buf;
+	uint64_t v;
+	size_t i;
+
+	if (r->u64) {
+		/* Section 4.1.3: low 32 bits, then high 32 bits. */
+		v = dev->ops->read_config(dev, r->offset, 4);
+		v |= (uint64_t)dev->ops->read_config(dev, r->offset + 4, 4) << 32;
+		memcpy(r->buf, &v, sizeof(v));
+		return;
+	}
+	for (i = 0; i < r->len; i++)
+		out[i] = (uint8_t)dev->ops->read_config(dev, r->offset + i, 1);
+}
+
+static int
+vio_dev_read_multi(struct vio_dev *dev, const struct vio_dev_multi_read *r)
 {
 	uint8_t before, after;
 	int tries, rc;
 
-	rc = vio_dev_check_config_range(dev, offset, len);
+	rc = vio_dev_check_config(dev, r->offset, r->len, r->u64 ? 4 : 1);
 	if (rc < 0)
 		return rc;
-	/* Section 2.5.1: a multi-byte read is consistent only when the
-	 * generation is the same before and after it. */
+	/* Section 2.5.1: a read of several accesses is consistent only when
+	 * the generation is the same before and after it. */
 	for (tries = 0; tries < VIO_CONFIG_READ_TRIES; tries++) {
 		before = dev->ops->config_generation(dev);
-		dev->ops->read_config(dev, offset, buf, len);
+		vio_dev_read_accesses(dev, r);
 		after = dev->ops->config_generation(dev);
 		if (before == after)
 			return 0;
 	}
-	VIO_LOG(ERR, "%s: config generation kept changing during a %zu-byte read", dev->name, len);
+	VIO_LOG(ERR, "%s: config generation kept changing during a %zu-byte read", dev->name,
+		r->len);
 	return -EAGAIN;
 }
 
 int
-vio_dev_write_config(struct vio_dev *dev, size_t offset, const void *buf, size_t len)
+vio_dev_read_config_u64(struct vio_dev *dev, size_t offset, uint64_t *val)
 {
-	int rc = vio_dev_check_config_range(dev, offset, len);
+	const struct vio_dev_multi_read r = { offset, val, sizeof(*val), true };
+
+	return vio_dev_read_multi(dev, &r);
+}
+
+int
+vio_dev_read_config_bytes(struct vio_dev *dev, size_t offset, void *buf, size_t len)
+{
+	const struct vio_dev_multi_read r = { offset, buf, len, false };
+
+	return vio_dev_read_multi(dev, &r);
+}
+
+static int
+vio_dev_write_single(struct vio_dev *dev, size_t offset, unsigned int width, uint32_t val)
+{
+	int rc = vio_dev_check_config(dev, offset, width, width);
 
 	if (rc < 0)
 		return rc;
-	dev->ops->write_config(dev, offset, buf, len);
+	dev->ops->write_config(dev, offset, val, width);
+	return 0;
+}
+
+int
+vio_dev_write_config_u8(struct vio_dev *dev, size_t offset, uint8_t val)
+{
+	return vio_dev_write_single(dev, offset, 1, val);
+}
+
+int
+vio_dev_write_config_u16(struct vio_dev *dev, size_t offset, uint16_t val)
+{
+	return vio_dev_write_single(dev, offset, 2, val);
+}
+
+int
+vio_dev_write_config_u32(struct vio_dev *dev, size_t offset, uint32_t val)
+{
+	return vio_dev_write_single(dev, offset, 4, val);
+}
+
+int
+vio_dev_write_config_bytes(struct vio_dev *dev, size_t offset, const void *buf, size_t len)
+{
+	const uint8_t *in = buf;
+	size_t i;
+	int rc = vio_dev_check_config(dev, offset, len, 1);
+
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < len; i++)
+		dev->ops->write_config(dev, offset + i, in[i], 1);
 	return 0;
 }

@@ -31,6 +31,16 @@ struct vio_queue_cfg {
 };
 
 /**
+ * Where the driver notifies a queue; queue_setup fills it.
+ */
+struct vio_notify_addr {
+	/** 16-bit MMIO doorbell the queue index is written to, or NULL: call ops->notify(). */
+	volatile void *doorbell;
+	/** Transport's own data, handed back to ops->notify() (e.g. a port offset). */
+	uint32_t data;
+};
+
+/**
  * Transport operations. Every op is mandatory unless marked optional.
  * Ops returning int return 0 or a negative errno.
  */
@@ -44,9 +54,14 @@ struct vio_transport_ops {
 	/** Write all 64 driver feature bits (both select words). */
 	void (*set_features)(struct vio_dev *dev, uint64_t features);
 	uint8_t (*config_generation)(struct vio_dev *dev);
-	/** Raw device-config access; bounds were checked by the caller. */
-	void (*read_config)(struct vio_dev *dev, size_t offset, void *buf, size_t len);
-	void (*write_config)(struct vio_dev *dev, size_t offset, const void *buf, size_t len);
+	/**
+	 * One device-config access of exactly @p width bytes (1, 2 or 4) at
+	 * @p offset, which is a multiple of @p width; the caller checked the
+	 * bounds. Values are in CPU byte order: the transport converts from
+	 * the little-endian layout of virtio 1.x config.
+	 */
+	uint32_t (*read_config)(struct vio_dev *dev, size_t offset, unsigned int width);
+	void (*write_config)(struct vio_dev *dev, size_t offset, uint32_t val, unsigned int width);
 	/** Size of the device-specific config area in bytes. */
 	size_t (*config_len)(struct vio_dev *dev);
 	uint16_t (*num_queues)(struct vio_dev *dev);
@@ -54,15 +69,14 @@ struct vio_transport_ops {
 	uint16_t (*queue_max_size)(struct vio_dev *dev, uint16_t index);
 	/**
 	 * Program size and addresses and enable the queue. On success
-	 * *doorbell is the address to write the queue index to, or NULL when
-	 * the transport wants notify() called instead.
+	 * @p notify (when not NULL) says how to notify the queue.
 	 */
 	int (*queue_setup)(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-			   volatile void **doorbell);
+			   struct vio_notify_addr *notify);
 	/** Forget a queue's addresses (device must be reset first). Optional. */
 	void (*queue_release)(struct vio_dev *dev, uint16_t index);
-	/** Notify the device about a queue (used when doorbell is NULL). */
-	void (*notify)(struct vio_dev *dev, uint16_t index);
+	/** Notify the device about a queue (used when there is no doorbell). */
+	void (*notify)(struct vio_dev *dev, uint16_t index, uint32_t data);
 	/** Read (and thereby acknowledge) the ISR status byte. Optional. */
 	uint8_t (*isr_read)(struct vio_dev *dev);
 };
@@ -87,8 +101,9 @@ vio_dev_has(const struct vio_dev *dev, unsigned int bit)
  * DRIVER, read device features, write offered & @p wanted, set FEATURES_OK
  * and read it back.
  *
- * VERSION_1 is mandatory and always requested; ACCESS_PLATFORM is
- * accepted whenever offered (a device behind an IOMMU needs it).
+ * VERSION_1 is mandatory and always requested; ACCESS_PLATFORM (a device
+ * behind an IOMMU needs it) and ORDER_PLATFORM (the queues then use I/O
+ * barriers) are accepted whenever offered.
  *
  * @param dev       Device with ops set.
  * @param wanted    Features the driver can use.
@@ -113,16 +128,32 @@ int vio_dev_reset(struct vio_dev *dev);
 bool vio_dev_needs_reset(struct vio_dev *dev);
 
 /**
- * Read device-specific config with the generation-counter retry
- * (section 2.5.1): the read repeats until config_generation is the same
- * before and after.
+ * @name Device-specific config access (sections 2.5 and 4.1.3.1)
  *
- * @return 0; -ERANGE when [offset, offset+len) is outside the config
- *         area; -EAGAIN when the generation never settled.
+ * Every field is accessed with its natural width: 8-, 16- and 32-bit fields
+ * with one aligned access of that width, 64-bit fields as two aligned 32-bit
+ * accesses (low half first), byte arrays (a MAC address) one byte at a
+ * time. Values are converted from little-endian to CPU order.
+ *
+ * Reads that take more than one access (u64, bytes) repeat until
+ * config_generation is the same before and after (section 2.5.1).
+ *
+ * All return 0; -ERANGE when the field lies outside the device-config area
+ * (nothing is accessed); -EINVAL when @p offset is not aligned to the
+ * field's width; -EAGAIN when the generation never settled.
+ * @{
  */
-int vio_dev_read_config(struct vio_dev *dev, size_t offset, void *buf, size_t len);
-
-/** Write device-specific config. @return 0 or -ERANGE. */
-int vio_dev_write_config(struct vio_dev *dev, size_t offset, const void *buf, size_t len);
+int vio_dev_read_config_u8(struct vio_dev *dev, size_t offset, uint8_t *val);
+int vio_dev_read_config_u16(struct vio_dev *dev, size_t offset, uint16_t *val);
+int vio_dev_read_config_u32(struct vio_dev *dev, size_t offset, uint32_t *val);
+int vio_dev_read_config_u64(struct vio_dev *dev, size_t offset, uint64_t *val);
+/** A byte array (e.g. the MAC address), read byte by byte. */
+int vio_dev_read_config_bytes(struct vio_dev *dev, size_t offset, void *buf, size_t len);
+int vio_dev_write_config_u8(struct vio_dev *dev, size_t offset, uint8_t val);
+int vio_dev_write_config_u16(struct vio_dev *dev, size_t offset, uint16_t val);
+int vio_dev_write_config_u32(struct vio_dev *dev, size_t offset, uint32_t val);
+/** A byte array, written byte by byte. */
+int vio_dev_write_config_bytes(struct vio_dev *dev, size_t offset, const void *buf, size_t len);
+/** @} */
 
 #endif /* VIO_DEV_H */

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Modern virtio PCI transport (virtio 1.2 section 4.1) on BARs mapped by
- * DPDK's PCI bus through UIO or VFIO. Only this file touches registers.
+ * DPDK's PCI bus through UIO or VFIO. Only this file touches registers, and
+ * only through the accessors below: MMIO for memory BARs, port I/O for
+ * I/O-space BARs (section 4.1.4 allows either), always one access of the
+ * field's natural width (section 4.1.3.1).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <bus_pci_driver.h>
 #include <rte_bus_pci.h>
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_io.h>
 
@@ -19,22 +25,118 @@
 #define VIO_PCI_RESET_POLL_US 100
 #define VIO_PCI_RESET_TIMEOUT_US (1000 * 1000)
 
+/* PCI config header: BAR registers and the I/O-space bit of each. */
+#define PCI_BAR0 0x10
+#define PCI_BAR_IO 0x1
+#define PCI_BAR_MEM_TYPE_MASK 0x6
+#define PCI_BAR_MEM_TYPE_64 0x4
+
+static_assert(sizeof(struct rte_pci_ioport) <= sizeof(((struct vio_pci_port *)0)->opaque),
+	      "struct vio_pci_port too small for struct rte_pci_ioport");
+
+/* Common-config register offsets. */
+#define CC(field) offsetof(struct vio_pci_common_cfg, field)
+
 static struct vio_pci_dev *
 vio_pci_of(struct vio_dev *dev)
 {
 	return container_of(dev, struct vio_pci_dev, vdev);
 }
 
+/* ---- Accessors: one access of the given width, MMIO or port I/O. ---- */
+
+static uint32_t
+vio_pci_read(struct vio_pci_dev *p, const struct vio_pci_io *io, uint32_t off, unsigned int width)
+{
+	if (io->va == NULL)
+		return p->port_ops->read(p, io->bar, io->base + off, width);
+	switch (width) {
+	case 1:
+		return rte_read8(io->va + off);
+	case 2:
+		return rte_le_to_cpu_16(rte_read16(io->va + off));
+	default:
+		return rte_le_to_cpu_32(rte_read32(io->va + off));
+	}
+}
+
+static void
+vio_pci_write(struct vio_pci_dev *p, const struct vio_pci_io *io, uint32_t off, uint32_t val,
+	      unsigned int width)
+{
+	if (io->va == NULL) {
+		p->port_ops->write(p, io->bar, io->base + off, val, width);
+		return;
+	}
+	switch (width) {
+	case 1:
+		rte_write8((uint8_t)val, io->va + off);
+		break;
+	case 2:
+		rte_write16(rte_cpu_to_le_16((uint16_t)val), io->va + off);
+		break;
+	default:
+		rte_write32(rte_cpu_to_le_32(val), io->va + off);
+		break;
+	}
+}
+
+static uint8_t
+cc_read8(struct vio_pci_dev *p, uint32_t off)
+{
+	return (uint8_t)vio_pci_read(p, &p->common, off, 1);
+}
+
+static uint16_t
+cc_read16(struct vio_pci_dev *p, uint32_t off)
+{
+	return (uint16_t)vio_pci_read(p, &p->common, off, 2);
+}
+
+static uint32_t
+cc_read32(struct vio_pci_dev *p, uint32_t off)
+{
+	return vio_pci_read(p, &p->common, off, 4);
+}
+
+static void
+cc_write8(struct vio_pci_dev *p, uint32_t off, uint8_t val)
+{
+	vio_pci_write(p, &p->common, off, val, 1);
+}
+
+static void
+cc_write16(struct vio_pci_dev *p, uint32_t off, uint16_t val)
+{
+	vio_pci_write(p, &p->common, off, val, 2);
+}
+
+static void
+cc_write32(struct vio_pci_dev *p, uint32_t off, uint32_t val)
+{
+	vio_pci_write(p, &p->common, off, val, 4);
+}
+
+/* Section 4.1.3: a 64-bit field is written as two 32-bit halves, low first. */
+static void
+cc_write64(struct vio_pci_dev *p, uint32_t off, uint64_t val)
+{
+	cc_write32(p, off, (uint32_t)val);
+	cc_write32(p, off + 4, (uint32_t)(val >> 32));
+}
+
+/* ---- Transport ops. ---- */
+
 static uint8_t
 vio_pci_get_status(struct vio_dev *dev)
 {
-	return rte_read8(&vio_pci_of(dev)->common->device_status);
+	return cc_read8(vio_pci_of(dev), CC(device_status));
 }
 
 static void
 vio_pci_set_status(struct vio_dev *dev, uint8_t status)
 {
-	rte_write8(status, &vio_pci_of(dev)->common->device_status);
+	cc_write8(vio_pci_of(dev), CC(device_status), status);
 }
 
 static int
@@ -54,31 +156,31 @@ vio_pci_reset(struct vio_dev *dev)
 static uint64_t
 vio_pci_get_features(struct vio_dev *dev)
 {
-	volatile struct vio_pci_common_cfg *c = vio_pci_of(dev)->common;
+	struct vio_pci_dev *p = vio_pci_of(dev);
 	uint32_t lo, hi;
 
-	rte_write32(0, &c->device_feature_select);
-	lo = rte_read32(&c->device_feature);
-	rte_write32(1, &c->device_feature_select);
-	hi = rte_read32(&c->device_feature);
+	cc_write32(p, CC(device_feature_select), 0);
+	lo = cc_read32(p, CC(device_feature));
+	cc_write32(p, CC(device_feature_select), 1);
+	hi = cc_read32(p, CC(device_feature));
 	return ((uint64_t)hi << 32) | lo;
 }
 
 static void
 vio_pci_set_features(struct vio_dev *dev, uint64_t features)
 {
-	volatile struct vio_pci_common_cfg *c = vio_pci_of(dev)->common;
+	struct vio_pci_dev *p = vio_pci_of(dev);
 
-	rte_write32(0, &c->driver_feature_select);
-	rte_write32((uint32_t)features, &c->driver_feature);
-	rte_write32(1, &c->driver_feature_select);
-	rte_write32((uint32_t)(features >> 32), &c->driver_feature);
+	cc_write32(p, CC(driver_feature_select), 0);
+	cc_write32(p, CC(driver_feature), (uint32_t)features);
+	cc_write32(p, CC(driver_feature_select), 1);
+	cc_write32(p, CC(driver_feature), (uint32_t)(features >> 32));
 }
 
 static uint8_t
 vio_pci_config_generation(struct vio_dev *dev)
 {
-	return rte_read8(&vio_pci_of(dev)->common->config_generation);
+	return cc_read8(vio_pci_of(dev), CC(config_generation));
 }
 
 static size_t
@@ -87,72 +189,49 @@ vio_pci_config_len(struct vio_dev *dev)
 	return vio_pci_of(dev)->caps.device.length;
 }
 
-/* Device-config fields are read with their natural width (section 4.1.3.1). */
-static void
-vio_pci_read_config(struct vio_dev *dev, size_t offset, void *buf, size_t len)
+/* One access of the field's width; vio_dev.c checked bounds and alignment. */
+static uint32_t
+vio_pci_read_config(struct vio_dev *dev, size_t offset, unsigned int width)
 {
-	volatile uint8_t *src = vio_pci_of(dev)->device_cfg + offset;
-	uint8_t *dst = buf;
-	uint32_t v32;
-	uint16_t v16;
+	struct vio_pci_dev *p = vio_pci_of(dev);
 
-	while (len > 0) {
-		if (((uintptr_t)src & 3) == 0 && len >= 4) {
-			v32 = rte_read32(src);
-			memcpy(dst, &v32, 4);
-			src += 4, dst += 4, len -= 4;
-		} else if (((uintptr_t)src & 1) == 0 && len >= 2) {
-			v16 = rte_read16(src);
-			memcpy(dst, &v16, 2);
-			src += 2, dst += 2, len -= 2;
-		} else {
-			*dst++ = rte_read8(src++);
-			len--;
-		}
-	}
+	return vio_pci_read(p, &p->device, (uint32_t)offset, width);
 }
 
 static void
-vio_pci_write_config(struct vio_dev *dev, size_t offset, const void *buf, size_t len)
+vio_pci_write_config(struct vio_dev *dev, size_t offset, uint32_t val, unsigned int width)
 {
-	volatile uint8_t *dst = vio_pci_of(dev)->device_cfg + offset;
-	const uint8_t *src = buf;
+	struct vio_pci_dev *p = vio_pci_of(dev);
 
-	while (len-- > 0)
-		rte_write8(*src++, dst++);
+	vio_pci_write(p, &p->device, (uint32_t)offset, val, width);
 }
 
 static uint16_t
 vio_pci_num_queues(struct vio_dev *dev)
 {
-	return rte_read16(&vio_pci_of(dev)->common->num_queues);
+	return cc_read16(vio_pci_of(dev), CC(num_queues));
 }
 
 static uint16_t
 vio_pci_queue_max_size(struct vio_dev *dev, uint16_t index)
 {
-	volatile struct vio_pci_common_cfg *c = vio_pci_of(dev)->common;
+	struct vio_pci_dev *p = vio_pci_of(dev);
 
 	if (index >= vio_pci_num_queues(dev))
 		return 0;
-	rte_write16(index, &c->queue_select);
-	return rte_read16(&c->queue_size);
+	cc_write16(p, CC(queue_select), index);
+	return cc_read16(p, CC(queue_size));
 }
 
-static void
-vio_pci_write64(uint64_t val, volatile uint64_t *reg)
-{
-	/* Section 4.1.3.1: 64-bit fields may be written as two 32-bit halves. */
-	volatile uint32_t *half = (volatile uint32_t *)reg;
-
-	rte_write32((uint32_t)val, &half[0]);
-	rte_write32((uint32_t)(val >> 32), &half[1]);
-}
-
+/*
+ * Where to notify the queue selected in common config: a doorbell address
+ * in a memory BAR (the data path stores to it directly), or, in an I/O
+ * BAR, its offset in the notify region, handed back to vio_pci_notify().
+ */
 static int
-vio_pci_queue_doorbell(struct vio_pci_dev *p, uint16_t index, volatile void **doorbell)
+vio_pci_queue_doorbell(struct vio_pci_dev *p, uint16_t index, struct vio_notify_addr *notify)
 {
-	uint16_t notify_off = rte_read16(&p->common->queue_notify_off);
+	uint16_t notify_off = cc_read16(p, CC(queue_notify_off));
 	uint32_t offset;
 
 	if (vio_pci_doorbell_offset(&p->caps, notify_off, &offset) < 0) {
@@ -163,16 +242,18 @@ vio_pci_queue_doorbell(struct vio_pci_dev *p, uint16_t index, volatile void **do
 			p->caps.notify.length);
 		return -ERANGE;
 	}
-	*doorbell = p->notify_base + offset;
+	if (notify == NULL)
+		return 0;
+	notify->doorbell = p->notify.va != NULL ? p->notify.va + offset : NULL;
+	notify->data = offset;
 	return 0;
 }
 
 static int
 vio_pci_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-		    volatile void **doorbell)
+		    struct vio_notify_addr *notify)
 {
 	struct vio_pci_dev *p = vio_pci_of(dev);
-	volatile struct vio_pci_common_cfg *c = p->common;
 	uint16_t max = vio_pci_queue_max_size(dev, index);
 	int rc;
 
@@ -186,30 +267,36 @@ vio_pci_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_
 		return -EINVAL;
 	}
 	/* queue_select was written by vio_pci_queue_max_size(). */
-	rc = vio_pci_queue_doorbell(p, index, doorbell);
+	rc = vio_pci_queue_doorbell(p, index, notify);
 	if (rc < 0)
 		return rc;
-	rte_write16(cfg->size, &c->queue_size);
-	rte_write16(VIO_MSI_NO_VECTOR, &c->queue_msix_vector);
-	vio_pci_write64(cfg->desc_iova, &c->queue_desc);
-	vio_pci_write64(cfg->avail_iova, &c->queue_driver);
-	vio_pci_write64(cfg->used_iova, &c->queue_device);
-	rte_write16(1, &c->queue_enable);
+	cc_write16(p, CC(queue_size), cfg->size);
+	cc_write16(p, CC(queue_msix_vector), VIO_MSI_NO_VECTOR);
+	cc_write64(p, CC(queue_desc), cfg->desc_iova);
+	cc_write64(p, CC(queue_driver), cfg->avail_iova);
+	cc_write64(p, CC(queue_device), cfg->used_iova);
+	cc_write16(p, CC(queue_enable), 1);
 	return 0;
 }
 
+/* Reached only for a notify region in an I/O BAR: a 16-bit port write. */
 static void
-vio_pci_notify(struct vio_dev *dev, uint16_t index)
+vio_pci_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 {
-	/* Only reached when queue_setup gave no doorbell, which PCI always does. */
-	VIO_LOG(ERR, "%s: notify for queue %u without a doorbell", dev->name, index);
+	struct vio_pci_dev *p = vio_pci_of(dev);
+
+	/* The I/O write barrier orders the ring updates before the port write. */
+	rte_io_wmb();
+	vio_pci_write(p, &p->notify, data, index, 2);
 }
 
 static uint8_t
 vio_pci_isr_read(struct vio_dev *dev)
 {
+	struct vio_pci_dev *p = vio_pci_of(dev);
+
 	/* Section 4.1.4.5: reading the ISR status also acknowledges it. */
-	return rte_read8(vio_pci_of(dev)->isr);
+	return (uint8_t)vio_pci_read(p, &p->isr, 0, 1);
 }
 
 static const struct vio_transport_ops vio_pci_ops = {
@@ -229,16 +316,176 @@ static const struct vio_transport_ops vio_pci_ops = {
 	.isr_read = vio_pci_isr_read,
 };
 
+/* ---- Binding. ---- */
+
+static int
+vio_pci_bind_region(struct vio_pci_dev *p, const struct vio_pci_region *r,
+		    volatile uint8_t *const *bar_va, struct vio_pci_io *io)
+{
+	io->bar = r->bar;
+	io->base = r->offset;
+	io->va = NULL;
+	if (!r->is_io) {
+		if (bar_va[r->bar] == NULL) {
+			VIO_LOG(ERR, "%s: memory BAR %u is not mapped", p->vdev.name, r->bar);
+			return -EINVAL;
+		}
+		io->va = bar_va[r->bar] + r->offset;
+	} else if (p->port_ops == NULL) {
+		VIO_LOG(ERR, "%s: I/O BAR %u has no port access", p->vdev.name, r->bar);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_pci_caps *caps,
+		   volatile uint8_t *const *bar_va, const struct vio_pci_port_ops *port_ops,
+		   void *port_ctx)
+{
+	int rc;
+
+	dev->vdev.ops = &vio_pci_ops;
+	snprintf(dev->vdev.name, sizeof(dev->vdev.name), "%s", name);
+	dev->caps = *caps;
+	dev->port_ops = port_ops;
+	dev->port_ctx = port_ctx;
+	rc = vio_pci_bind_region(dev, &caps->common, bar_va, &dev->common);
+	if (rc == 0)
+		rc = vio_pci_bind_region(dev, &caps->notify, bar_va, &dev->notify);
+	if (rc == 0)
+		rc = vio_pci_bind_region(dev, &caps->isr, bar_va, &dev->isr);
+	if (rc == 0)
+		rc = vio_pci_bind_region(dev, &caps->device, bar_va, &dev->device);
+	if (rc < 0)
+		return rc;
+	VIO_LOG(DEBUG, "%s: modern virtio device, %u queues, notify in %s BAR %u", name,
+		vio_pci_num_queues(&dev->vdev), caps->notify.is_io ? "I/O" : "memory",
+		caps->notify.bar);
+	return 0;
+}
+
+/* ---- DPDK's PCI bus: config space, BAR discovery, port I/O. ---- */
+
 static int
 vio_pci_read_cfg_space(void *ctx, void *buf, size_t len, size_t offset)
 {
 	return rte_pci_read_config(ctx, buf, len, offset);
 }
 
-static volatile uint8_t *
-vio_pci_region_va(const struct rte_pci_device *pci, const struct vio_pci_region *r)
+static struct rte_pci_ioport *
+vio_pci_ioport(struct vio_pci_dev *p, uint8_t bar)
 {
-	return (volatile uint8_t *)pci->mem_resource[r->bar].addr + r->offset;
+	return (struct rte_pci_ioport *)p->ports[bar].opaque;
+}
+
+static uint32_t
+vio_pci_port_read(struct vio_pci_dev *p, uint8_t bar, uint32_t offset, unsigned int width)
+{
+	uint32_t v32 = 0;
+	uint16_t v16 = 0;
+	uint8_t v8 = 0;
+
+	/* One rte_pci_ioport_read of 1, 2 or 4 bytes is one in/pread access. */
+	switch (width) {
+	case 1:
+		rte_pci_ioport_read(vio_pci_ioport(p, bar), &v8, 1, offset);
+		return v8;
+	case 2:
+		rte_pci_ioport_read(vio_pci_ioport(p, bar), &v16, 2, offset);
+		return rte_le_to_cpu_16(v16);
+	default:
+		rte_pci_ioport_read(vio_pci_ioport(p, bar), &v32, 4, offset);
+		return rte_le_to_cpu_32(v32);
+	}
+}
+
+static void
+vio_pci_port_write(struct vio_pci_dev *p, uint8_t bar, uint32_t offset, uint32_t val,
+		   unsigned int width)
+{
+	uint32_t v32 = rte_cpu_to_le_32(val);
+	uint16_t v16 = rte_cpu_to_le_16((uint16_t)val);
+	uint8_t v8 = (uint8_t)val;
+
+	switch (width) {
+	case 1:
+		rte_pci_ioport_write(vio_pci_ioport(p, bar), &v8, 1, offset);
+		break;
+	case 2:
+		rte_pci_ioport_write(vio_pci_ioport(p, bar), &v16, 2, offset);
+		break;
+	default:
+		rte_pci_ioport_write(vio_pci_ioport(p, bar), &v32, 4, offset);
+		break;
+	}
+}
+
+static const struct vio_pci_port_ops vio_pci_dpdk_ports = {
+	.read = vio_pci_port_read,
+	.write = vio_pci_port_write,
+};
+
+/*
+ * Size of I/O BAR @p bar from sysfs (Linux), where EAL also learns its
+ * BARs: "start end flags" per line. 0 when unknown, which makes the BAR
+ * unusable: the device's offsets cannot be bounded without it.
+ */
+static uint64_t
+vio_pci_io_bar_len(const struct rte_pci_device *pci, unsigned int bar)
+{
+	char path[PATH_MAX], line[128];
+	uint64_t start = 0, end = 0, flags = 0;
+	unsigned int i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s/resource", rte_pci_get_sysfs_path(), pci->name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	for (i = 0; i <= bar; i++)
+		if (fgets(line, sizeof(line), f) == NULL)
+			break;
+	fclose(f);
+	if (i <= bar ||
+	    sscanf(line, "%" SCNx64 " %" SCNx64 " %" SCNx64, &start, &end, &flags) != 3 ||
+	    end < start || start == 0)
+		return 0;
+	return end - start + 1;
+}
+
+/* Learn each BAR's kind from its register and its reachable length. */
+static void
+vio_pci_probe_bars(struct vio_pci_dev *dev, struct rte_pci_device *pci,
+		   struct vio_pci_bar_info bars[VIO_PCI_NUM_BARS])
+{
+	uint32_t reg;
+	unsigned int i;
+
+	memset(bars, 0, sizeof(bars[0]) * VIO_PCI_NUM_BARS);
+	for (i = 0; i < VIO_PCI_NUM_BARS; i++) {
+		if (rte_pci_read_config(pci, &reg, sizeof(reg), PCI_BAR0 + 4 * i) != sizeof(reg))
+			continue;
+		reg = rte_le_to_cpu_32(reg);
+		if (!(reg & PCI_BAR_IO)) {
+			/* Memory: what EAL mapped; a 64-bit BAR spans i and i+1. */
+			if (pci->mem_resource[i].addr != NULL)
+				bars[i].len = pci->mem_resource[i].len;
+			if ((reg & PCI_BAR_MEM_TYPE_MASK) == PCI_BAR_MEM_TYPE_64)
+				i++;
+			continue;
+		}
+		bars[i].is_io = true;
+		bars[i].len = vio_pci_io_bar_len(pci, i);
+		if (bars[i].len == 0)
+			continue;
+		if (rte_pci_ioport_map(pci, (int)i, vio_pci_ioport(dev, (uint8_t)i)) < 0) {
+			VIO_LOG(DEBUG, "%s: cannot map I/O BAR %u", pci->name, i);
+			bars[i].len = 0;
+			continue;
+		}
+		dev->ports[i].mapped = true;
+	}
 }
 
 bool
@@ -260,26 +507,19 @@ vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id)
 int
 vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci)
 {
-	uint64_t bar_len[VIO_PCI_NUM_BARS];
+	struct vio_pci_bar_info bars[VIO_PCI_NUM_BARS];
+	volatile uint8_t *bar_va[VIO_PCI_NUM_BARS];
+	struct vio_pci_caps caps;
 	unsigned int i;
 	int rc;
 
 	memset(dev, 0, sizeof(*dev));
 	dev->pci = pci;
-	dev->vdev.ops = &vio_pci_ops;
-	snprintf(dev->vdev.name, sizeof(dev->vdev.name), "%s", pci->name);
-	for (i = 0; i < VIO_PCI_NUM_BARS; i++)
-		bar_len[i] = pci->mem_resource[i].addr != NULL ? pci->mem_resource[i].len : 0;
-
-	rc = vio_pci_parse_caps(vio_pci_read_cfg_space, pci, bar_len, dev->vdev.name, &dev->caps);
+	vio_pci_probe_bars(dev, pci, bars);
+	rc = vio_pci_parse_caps(vio_pci_read_cfg_space, pci, bars, pci->name, &caps);
 	if (rc < 0)
 		return rc;
-	dev->common = (volatile struct vio_pci_common_cfg *)vio_pci_region_va(pci,
-									      &dev->caps.common);
-	dev->notify_base = vio_pci_region_va(pci, &dev->caps.notify);
-	dev->isr = vio_pci_region_va(pci, &dev->caps.isr);
-	dev->device_cfg = vio_pci_region_va(pci, &dev->caps.device);
-	VIO_LOG(DEBUG, "%s: modern virtio device, %u queues", dev->vdev.name,
-		vio_pci_num_queues(&dev->vdev));
-	return 0;
+	for (i = 0; i < VIO_PCI_NUM_BARS; i++)
+		bar_va[i] = bars[i].is_io ? NULL : pci->mem_resource[i].addr;
+	return vio_pci_dev_attach(dev, pci->name, &caps, bar_va, &vio_pci_dpdk_ports, NULL);
 }

@@ -3,12 +3,15 @@
  * @file
  * Modern virtio PCI transport (virtio 1.2 section 4.1) over DPDK's PCI bus.
  *
- * EAL maps the device's BARs (through UIO or VFIO) when the driver sets
- * RTE_PCI_DRV_NEED_MAPPING. The transport walks the vendor capabilities
- * through rte_pci_read_config(), validates every one of them against the
- * mapped BARs, and implements struct vio_transport_ops on the result.
- * Queue doorbells are precomputed at queue setup, so steady-state I/O only
- * stores to the doorbell.
+ * EAL maps the device's memory BARs (through UIO or VFIO) when the driver
+ * sets RTE_PCI_DRV_NEED_MAPPING; I/O-space BARs are reached through DPDK's
+ * ioport API. The transport walks the vendor capabilities through
+ * rte_pci_read_config(), picks the first usable capability of each type
+ * (section 4.1.4.1), and implements struct vio_transport_ops on the result.
+ * Every register access goes through one accessor layer that does MMIO
+ * (rte_read / rte_write) or port I/O at (BAR, offset) with the natural
+ * width of the field. Queue doorbells in memory BARs are precomputed at
+ * queue setup, so steady-state I/O only stores to the doorbell.
  */
 #ifndef VIO_PCI_H
 #define VIO_PCI_H
@@ -24,9 +27,18 @@ struct rte_pci_device;
 /** Number of standard BARs. */
 #define VIO_PCI_NUM_BARS 6
 
+/** What the capability walk knows of one BAR. */
+struct vio_pci_bar_info {
+	/** Length the transport can reach; 0: absent, unmapped or of unknown size. */
+	uint64_t len;
+	/** I/O-space BAR (port I/O); false: memory BAR (MMIO). */
+	bool is_io;
+};
+
 /** Where one capability's structure lives. */
 struct vio_pci_region {
 	uint8_t bar;
+	bool is_io; /**< In an I/O-space BAR. */
 	uint32_t offset;
 	uint32_t length;
 };
@@ -47,25 +59,32 @@ struct vio_pci_caps {
 typedef int (*vio_pci_cfg_read_t)(void *ctx, void *buf, size_t len, size_t offset);
 
 /**
- * Walk the capability list and validate the virtio capabilities.
+ * Walk the capability list and pick, for each structure type, the first
+ * capability the transport can use (section 4.1.4.1).
  *
- * Checks, for each capability used: BAR index <= 5 and the BAR present
- * (bar_len != 0); offset alignment (common 4, notify 2, ISR 1, device 4);
- * length at least the structure's minimum (common 56, notify 2, ISR 1);
- * offset + minimum within the BAR without overflow; a list that loops or
- * points outside the config space.
+ * Ignored: vendor capabilities of a reserved type or naming a reserved BAR
+ * (> 5). Skipped, with an INFO line saying why: capabilities whose BAR is
+ * absent (len 0), whose offset is misaligned (common 4, notify 2, ISR 1,
+ * device 4), whose length is below the structure's minimum (common 56,
+ * notify 2, ISR 1, device 1) or whose region runs past the BAR; notify
+ * capabilities too short for notify_off_multiplier or with an odd one.
+ * Fatal: a list that loops or points outside the config space, a vendor
+ * capability shorter than 16 bytes or running past it, an unreadable
+ * config space.
  *
- * @param read     Config-space reader.
- * @param ctx      Passed to @p read.
- * @param bar_len  Length of each mapped BAR (0: absent or not mapped).
- * @param name     Device name for messages.
- * @param caps     Filled on success.
- * @return 0; -ENODEV when there is no common-config capability (a
+ * @param read  Config-space reader.
+ * @param ctx   Passed to @p read.
+ * @param bars  What is known of each BAR (length and kind), VIO_PCI_NUM_BARS
+ *              entries.
+ * @param name  Device name for messages.
+ * @param caps  Filled on success.
+ * @return 0; -ENODEV when there is no common-config capability at all (a
  *         legacy-only device: the driver should decline it); -EINVAL when
- *         a capability is missing or malformed; -ELOOP for a looping
- *         list; -EIO when config space cannot be read.
+ *         no usable capability of a needed type exists (the message names
+ *         why the last candidate was unusable) or the list is malformed;
+ *         -ELOOP for a looping list; -EIO when config space cannot be read.
  */
-int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const uint64_t bar_len[VIO_PCI_NUM_BARS],
+int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const struct vio_pci_bar_info *bars,
 		       const char *name, struct vio_pci_caps *caps);
 
 /**
@@ -78,26 +97,70 @@ int vio_pci_parse_caps(vio_pci_cfg_read_t read, void *ctx, const uint64_t bar_le
 int vio_pci_doorbell_offset(const struct vio_pci_caps *caps, uint16_t queue_notify_off,
 			    uint32_t *offset);
 
+struct vio_pci_dev;
+
+/**
+ * Port-I/O backend: one access of exactly @p width bytes (1, 2 or 4) at
+ * @p offset of I/O BAR @p bar, values in CPU byte order. The PCI transport
+ * uses DPDK's rte_pci_ioport_*; tests plug in a recorder.
+ */
+struct vio_pci_port_ops {
+	uint32_t (*read)(struct vio_pci_dev *dev, uint8_t bar, uint32_t offset, unsigned int width);
+	void (*write)(struct vio_pci_dev *dev, uint8_t bar, uint32_t offset, uint32_t val,
+		      unsigned int width);
+};
+
+/** How the accessors reach one structure. */
+struct vio_pci_io {
+	volatile uint8_t *va; /**< MMIO base of the structure; NULL: port I/O. */
+	uint8_t bar;          /**< Its BAR (port I/O). */
+	uint32_t base;        /**< Its offset in the BAR (port I/O). */
+};
+
+/** Port-I/O handle storage (a struct rte_pci_ioport, checked in vio_pci.c). */
+struct vio_pci_port {
+	uint64_t opaque[4];
+	bool mapped;
+};
+
 /** A modern virtio PCI device. Embed or allocate; vdev comes first. */
 struct vio_pci_dev {
 	struct vio_dev vdev;
-	struct rte_pci_device *pci;
+	struct rte_pci_device *pci; /**< NULL when attached by vio_pci_dev_attach(). */
 	struct vio_pci_caps caps;
-	volatile struct vio_pci_common_cfg *common;
-	volatile uint8_t *notify_base;
-	volatile uint8_t *isr;
-	volatile uint8_t *device_cfg;
+	struct vio_pci_io common;
+	struct vio_pci_io notify;
+	struct vio_pci_io isr;
+	struct vio_pci_io device;
+	const struct vio_pci_port_ops *port_ops; /**< For structures in I/O BARs. */
+	void *port_ctx;                          /**< For a test's port_ops. */
+	struct vio_pci_port ports[VIO_PCI_NUM_BARS];
 };
 
 /**
- * Bind the transport to an EAL-probed PCI device whose BARs are mapped.
- * Does not touch device status; call vio_dev_negotiate() next.
+ * Bind the transport to an EAL-probed PCI device whose memory BARs are
+ * mapped; I/O BARs holding a virtio structure are mapped with
+ * rte_pci_ioport_map(). Does not touch device status; call
+ * vio_dev_negotiate() next.
  *
  * @return 0; -ENODEV for a legacy-only device (message logged; a probe
- *         function should decline it by returning > 0); -EINVAL for
- *         malformed capabilities; -EIO when config space is unreadable.
+ *         function should decline it by returning > 0); -EINVAL when no
+ *         usable capability of a needed type exists; -EIO when config
+ *         space is unreadable.
  */
 int vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci);
+
+/**
+ * Bind the transport to already-parsed capabilities: @p bar_va (of
+ * VIO_PCI_NUM_BARS entries) holds the mapped base of each memory BAR (NULL
+ * for I/O BARs, which go through @p port_ops with @p port_ctx).
+ * vio_pci_dev_init() ends here; tests call it directly on synthetic BARs.
+ *
+ * @return 0, or -EINVAL when a region's BAR is not reachable.
+ */
+int vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_pci_caps *caps,
+		       volatile uint8_t *const *bar_va, const struct vio_pci_port_ops *port_ops,
+		       void *port_ctx);
 
 /** True when @p pci is a virtio device (vendor 0x1af4) of type @p virtio_id. */
 bool vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id);

@@ -68,6 +68,8 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 	vq->mask = (uint16_t)(size - 1);
 	vq->index = index;
 	vq->dev = dev;
+	/* Section 6.1: with ORDER_PLATFORM the driver uses hardware barriers. */
+	vq->io_barriers = vio_dev_has(dev, VIO_F_ORDER_PLATFORM);
 	vio_vq_init_free_list(vq);
 	/* We poll: ask the device not to interrupt (section 2.7.7). */
 	vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
@@ -80,6 +82,7 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 {
 	uint16_t max = dev->ops->queue_max_size(dev, index);
 	struct vio_split_layout layout;
+	struct vio_notify_addr notify = { NULL, 0 };
 	struct vio_queue_cfg cfg;
 	struct vio_vq *vq;
 	int rc;
@@ -103,11 +106,13 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	cfg.desc_iova = vq->ring_iova + layout.desc_off;
 	cfg.avail_iova = vq->ring_iova + layout.avail_off;
 	cfg.used_iova = vq->ring_iova + layout.used_off;
-	rc = dev->ops->queue_setup(dev, index, &cfg, &vq->doorbell);
+	rc = dev->ops->queue_setup(dev, index, &cfg, &notify);
 	if (rc < 0) {
 		vio_vq_destroy(vq);
 		return rc;
 	}
+	vq->doorbell = notify.doorbell;
+	vq->notify_data = notify.data;
 	*out = vq;
 	return 0;
 }
@@ -233,6 +238,19 @@ vio_vq_take_used(struct vio_vq *vq, const struct vio_used_elem *e, void **cookie
 		return -EIO;
 	}
 	s = &vq->slots[id];
+	if (unlikely(l > s->in_len) && s->in_len == 0) {
+		/*
+		 * Nothing of the chain was writable (tx), so the len carries
+		 * no information; real devices leave garbage there (Linux had
+		 * to drop its strict check). Count it, report 0, carry on.
+		 */
+		if (vq->bad_len++ == 0)
+			VIO_LOG(INFO,
+				"%s: queue %u: used len %u on read-only chain %u ignored "
+				"(counted, not logged again)",
+				vq->dev->name, vq->index, l, id);
+		l = 0;
+	}
 	if (unlikely(l > s->in_len)) {
 		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
 			 l, s->in_len, id);
@@ -255,10 +273,16 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 		return -EIO;
 	/*
 	 * Section 2.7.13 (driver side of 2.7.8): the device writes ring
-	 * entries before it advances used->idx. The acquire load keeps our
-	 * reads of those entries after the read of idx.
+	 * entries before it advances used->idx; our reads of those entries
+	 * must stay after the read of idx.
 	 */
-	used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	if (vq->io_barriers) {
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED);
+		rte_io_rmb(); /* used->idx load before the used-entry loads (device) */
+	} else {
+		/* The acquire load orders the used-entry loads after it (CPU). */
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	}
 	pending = (uint16_t)(used_idx - vq->last_used);
 	published = (uint16_t)(vq->avail_published - vq->last_used);
 	if (unlikely(pending > published)) {

@@ -15,10 +15,14 @@
  * Free-list links and per-chain state are kept in driver-private memory,
  * never read back from the shared descriptor table.
  *
- * Barriers are the SMP ones (release/acquire and a full fence), which on
- * x86 also order accesses to device memory that UIO/VFIO map cacheable;
- * VIRTIO_F_ORDER_PLATFORM is not negotiated. A weakly ordered port would
- * need the rte_io_* variants where a real device observes the ring.
+ * Barriers: the orderings section 2.7.13 needs (descriptors and avail
+ * entries before avail->idx; avail->idx before reading used->flags; used->idx
+ * before the used entries) use the SMP barriers (release/acquire, a full
+ * fence) when both sides are software, and the I/O barriers (rte_io_wmb,
+ * rte_io_mb, rte_io_rmb) when VIRTIO_F_ORDER_PLATFORM was negotiated
+ * (section 6.1: a real device behind the platform's interconnect). The
+ * choice is a per-queue flag set at creation; on x86 both variants compile
+ * to the same code except the full fence.
  */
 #ifndef VIO_VQ_H
 #define VIO_VQ_H
@@ -60,8 +64,9 @@ struct vio_vq {
 	struct vio_used *used;
 	uint16_t size;
 	uint16_t mask;
-	uint16_t index; /**< Queue index on the device. */
-	bool broken;    /**< Device misbehaved; queue is dead. */
+	uint16_t index;   /**< Queue index on the device. */
+	bool broken;      /**< Device misbehaved; queue is dead. */
+	bool io_barriers; /**< VIRTIO_F_ORDER_PLATFORM: order with rte_io_* barriers. */
 
 	/* Producer state. */
 	uint16_t free_head;       /**< First free descriptor. */
@@ -72,8 +77,10 @@ struct vio_vq {
 
 	/* Consumer state. */
 	uint16_t last_used; /**< Next used entry to harvest. */
+	uint64_t bad_len;   /**< Non-zero used len on chains with no writable bytes. */
 
 	volatile void *doorbell; /**< Notify address, NULL: use ops->notify. */
+	uint32_t notify_data;    /**< Transport data for ops->notify. */
 	struct vio_dev *dev;
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_slot *slots;
@@ -117,7 +124,9 @@ int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
  * Harvest up to @p max used chains in completion order.
  *
  * @param cookies Receives each chain's cookie.
- * @param lens    Receives the bytes the device wrote (may be NULL).
+ * @param lens    Receives the bytes the device wrote (may be NULL); always 0
+ *                for a chain without writable bytes, whatever the device
+ *                wrote there (counted by vio_vq_bad_len_count()).
  * @return number harvested (0..max), or -EIO when the queue is (or is now)
  *         broken because the device wrote an invalid id, len or idx. Chains
  *         validated before a bad entry are still returned (count > 0); the
@@ -155,6 +164,29 @@ static inline bool
 vio_vq_is_broken(const struct vio_vq *vq)
 {
 	return vq->broken;
+}
+
+/**
+ * Completions of chains without device-writable bytes (tx) that carried a
+ * non-zero used len. Such a len is meaningless (nothing was to be written,
+ * and real devices leave garbage there), so it is reported as 0 and counted
+ * here instead of breaking the queue.
+ */
+static inline uint64_t
+vio_vq_bad_len_count(const struct vio_vq *vq)
+{
+	return vq->bad_len;
+}
+
+/**
+ * True when the queue orders its ring accesses with the I/O barriers
+ * (rte_io_*), chosen at creation because VIRTIO_F_ORDER_PLATFORM was
+ * negotiated; false: the SMP barriers (rte_smp_*, acquire/release).
+ */
+static inline bool
+vio_vq_uses_io_barriers(const struct vio_vq *vq)
+{
+	return vq->io_barriers;
 }
 
 /** Mark the queue broken (with a log line saying why). */
@@ -207,11 +239,16 @@ vio_vq_publish(struct vio_vq *vq)
 		return;
 	/*
 	 * Section 2.7.13.2: descriptor-table and avail-ring writes must be
-	 * visible to the device before the idx that exposes them. The
-	 * release store orders all earlier stores before it (a compiler
-	 * barrier on x86, where stores are not reordered with stores).
+	 * visible to the device before the idx that exposes them.
 	 */
-	__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELEASE);
+	if (vq->io_barriers) {
+		/* Ring stores before the idx store, as a platform device sees them. */
+		rte_io_wmb();
+		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELAXED);
+	} else {
+		/* The release store orders all earlier stores before it. */
+		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELEASE);
+	}
 	vq->avail_published = vq->avail_shadow;
 }
 
@@ -223,7 +260,7 @@ vio_vq_notify(struct vio_vq *vq)
 		/* rte_write16 puts an I/O write barrier before the MMIO store. */
 		rte_write16(vq->index, vq->doorbell);
 	else
-		vq->dev->ops->notify(vq->dev, vq->index);
+		vq->dev->ops->notify(vq->dev, vq->index, vq->notify_data);
 }
 
 /**
@@ -247,7 +284,10 @@ vio_vq_kick(struct vio_vq *vq)
 	 * NO_NOTIFY and then checks avail->idx could miss our update and we
 	 * would both sleep. Store->load ordering needs a full barrier.
 	 */
-	rte_smp_mb();
+	if (vq->io_barriers)
+		rte_io_mb(); /* avail->idx store before the used->flags load (device) */
+	else
+		rte_smp_mb(); /* avail->idx store before the used->flags load (CPU) */
 	flags = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
 	if (flags & VIO_USED_F_NO_NOTIFY)
 		return false;

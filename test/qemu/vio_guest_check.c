@@ -217,14 +217,14 @@ gc_probe_one(struct gc_dev *d, bool want_access_platform)
 		GC_FAIL("%s: DRIVER_OK not set in device status", vdev->name);
 
 	if (is_net) {
-		if (vio_dev_read_config(vdev, offsetof(struct vio_net_config, mac), mac,
-					sizeof(mac)) < 0)
+		if (vio_dev_read_config_bytes(vdev, offsetof(struct vio_net_config, mac), mac,
+					      sizeof(mac)) < 0)
 			GC_FAIL("%s: cannot read the MAC", vdev->name);
 		snprintf(what, sizeof(what), "net mac=" RTE_ETHER_ADDR_PRT_FMT,
 			 RTE_ETHER_ADDR_BYTES((struct rte_ether_addr *)mac));
 	} else {
-		if (vio_dev_read_config(vdev, offsetof(struct vio_blk_config, capacity), &capacity,
-					sizeof(capacity)) < 0 ||
+		if (vio_dev_read_config_u64(vdev, offsetof(struct vio_blk_config, capacity),
+					    &capacity) < 0 ||
 		    capacity == 0)
 			GC_FAIL("%s: bad capacity", vdev->name);
 		snprintf(what, sizeof(what), "blk capacity=%" PRIu64, capacity);
@@ -409,8 +409,8 @@ gc_cmd_blk(int argc, char **argv)
 		GC_FAIL("blk: no DMA memory");
 		goto out;
 	}
-	vio_dev_read_config(&b.dev->vpd.vdev, offsetof(struct vio_blk_config, capacity), &capacity,
-			    sizeof(capacity));
+	vio_dev_read_config_u64(&b.dev->vpd.vdev, offsetof(struct vio_blk_config, capacity),
+				&capacity);
 	printf("vio_guest_check: blk %s capacity %" PRIu64 " sectors, FLUSH %s\n",
 	       b.dev->vpd.vdev.name, capacity,
 	       vio_dev_has(&b.dev->vpd.vdev, VIO_BLK_F_FLUSH) ? "yes" : "no");
@@ -486,8 +486,8 @@ gc_nic_start(struct gc_nic *n, struct gc_dev *d)
 	n->dev = d;
 	if (gc_start(d, VIO_BIT(VIO_NET_F_MAC), 2, n->vq) < 0)
 		return -1;
-	if (vio_dev_read_config(&d->vpd.vdev, offsetof(struct vio_net_config, mac), n->mac,
-				sizeof(n->mac)) < 0) {
+	if (vio_dev_read_config_bytes(&d->vpd.vdev, offsetof(struct vio_net_config, mac), n->mac,
+				      sizeof(n->mac)) < 0) {
 		GC_FAIL("%s: cannot read the MAC", d->vpd.vdev.name);
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_eal.h>
 #include <rte_memory.h>
 
@@ -183,39 +184,74 @@ config_in_range(struct swdev *sw, size_t off, size_t len, const char *what)
 	return true;
 }
 
+/* Remember one config access for swdev_config_log(). */
 static void
-op_read_config(struct vio_dev *dev, size_t off, void *buf, size_t len)
+config_log(struct swdev *sw, size_t off, unsigned int width, bool write)
+{
+	struct swdev_cfg_access *a;
+
+	if (sw->cfg_log_len >= SWDEV_CFG_LOG_MAX)
+		return;
+	a = &sw->cfg_log[sw->cfg_log_len++];
+	a->offset = (uint16_t)off;
+	a->width = (uint8_t)width;
+	a->write = write;
+}
+
+/*
+ * Section 4.1.3.1: one access of 1, 2 or 4 bytes, aligned to its width.
+ * Accesses outside the config area or of another shape are violations.
+ */
+static bool
+config_access_ok(struct swdev *sw, size_t off, unsigned int width, const char *what)
+{
+	if (width != 1 && width != 2 && width != 4) {
+		swdev_violation(sw, SWDEV_V_CONFIG, "%s of width %u at %zu", what, width, off);
+		return false;
+	}
+	if (off % width != 0) {
+		swdev_violation(sw, SWDEV_V_CONFIG, "%s of width %u at unaligned %zu", what, width,
+				off);
+		return false;
+	}
+	return config_in_range(sw, off, width, what);
+}
+
+static uint32_t
+op_read_config(struct vio_dev *dev, size_t off, unsigned int width)
 {
 	struct swdev *sw = to_sw(dev);
-	uint8_t *out = buf;
-	size_t i;
+	uint32_t v = 0;
 
 	sw->config_reads++;
-	if (!config_in_range(sw, off, len, "config read")) {
-		memset(buf, 0xee, len);
-		return;
-	}
-	memcpy(buf, &sw->config[off], len);
+	config_log(sw, off, width, false);
+	if (!config_access_ok(sw, off, width, "config read"))
+		return 0xeeeeeeee;
+	/* The config area is little-endian, as on every virtio 1.x transport. */
+	memcpy(&v, &sw->config[off], width);
+	v = rte_le_to_cpu_32(v);
 	if (sw->config_flaps == 0)
-		return;
+		return v;
 	/*
-	 * The device changes its config while the driver reads: the bytes
-	 * returned are torn, and the generation moves on.
+	 * The device changes its config while the driver reads: the value
+	 * returned is torn, and the generation moves on.
 	 */
-	for (i = 0; i < len; i++)
-		out[i] ^= 0xa5;
+	v ^= 0xa5a5a5a5u >> (32 - 8 * width);
 	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
 	if (sw->config_flaps > 0)
 		sw->config_flaps--;
+	return v;
 }
 
 static void
-op_write_config(struct vio_dev *dev, size_t off, const void *buf, size_t len)
+op_write_config(struct vio_dev *dev, size_t off, uint32_t val, unsigned int width)
 {
 	struct swdev *sw = to_sw(dev);
+	uint32_t le = rte_cpu_to_le_32(val);
 
-	if (config_in_range(sw, off, len, "config write"))
-		memcpy(&sw->config[off], buf, len);
+	config_log(sw, off, width, true);
+	if (config_access_ok(sw, off, width, "config write"))
+		memcpy(&sw->config[off], &le, width);
 }
 
 static size_t
@@ -240,7 +276,7 @@ op_queue_max_size(struct vio_dev *dev, uint16_t index)
 
 static int
 op_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-	       volatile void **doorbell)
+	       struct vio_notify_addr *notify)
 {
 	struct swdev *sw = to_sw(dev);
 	int rc;
@@ -248,9 +284,13 @@ op_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *
 	pthread_mutex_lock(&sw->lock);
 	rc = swdev_queue_setup(sw, index, cfg);
 	pthread_mutex_unlock(&sw->lock);
-	if (rc == 0 && doorbell != NULL)
-		*doorbell = sw->q[index].use_doorbell ? (volatile void *)&sw->q[index].doorbell :
-							NULL;
+	if (rc == 0 && notify != NULL) {
+		notify->doorbell = sw->q[index].use_doorbell ?
+					   (volatile void *)&sw->q[index].doorbell :
+					   NULL;
+		/* Handed back by the driver on every notify: checked there. */
+		notify->data = SWDEV_NOTIFY_DATA(index);
+	}
 	return rc;
 }
 
@@ -273,12 +313,17 @@ op_queue_release(struct vio_dev *dev, uint16_t index)
 }
 
 static void
-op_notify(struct vio_dev *dev, uint16_t index)
+op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 {
 	struct swdev *sw = to_sw(dev);
 
 	if (index >= sw->num_queues || !__atomic_load_n(&sw->q[index].enabled, __ATOMIC_ACQUIRE)) {
 		swdev_violation(sw, SWDEV_V_NOTIFY, "notify of queue %u, not enabled", index);
+		return;
+	}
+	if (data != SWDEV_NOTIFY_DATA(index)) {
+		swdev_violation(sw, SWDEV_V_NOTIFY, "notify of queue %u with data 0x%x, not 0x%x",
+				index, data, SWDEV_NOTIFY_DATA(index));
 		return;
 	}
 	__atomic_fetch_add(&sw->q[index].notifies, 1, __ATOMIC_RELAXED);
@@ -437,6 +482,21 @@ swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len)
 		return;
 	memcpy(&sw->config[off], buf, len);
 	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
+}
+
+unsigned int
+swdev_config_log(const struct swdev *sw, struct swdev_cfg_access *out, unsigned int max)
+{
+	unsigned int n = RTE_MIN(sw->cfg_log_len, max);
+
+	memcpy(out, sw->cfg_log, n * sizeof(*out));
+	return n;
+}
+
+void
+swdev_config_log_clear(struct swdev *sw)
+{
+	sw->cfg_log_len = 0;
 }
 
 uint8_t

@@ -11,7 +11,8 @@
  * thread (swdev_thread_start()), through a per-queue handler.
  *
  * The model is a strict observer of the driver: it validates every value
- * the driver writes (status transitions, feature subset, ring addresses,
+ * the driver writes (status transitions, feature subset, config access
+ * widths and alignment, ring addresses,
  * avail idx, descriptor chains) and counts violations, so a test can end
  * with assert(swdev_violations(sw) == 0). It is also a liar on demand:
  * fault knobs make it write bogus used ids, lens and idx values, complete
@@ -44,6 +45,18 @@
 #define SWDEV_HISTORY_MAX 64
 /** Completions buffered per swdev_process() batch. */
 #define SWDEV_BATCH_MAX 256
+
+/** Config accesses remembered by swdev_config_log(). */
+#define SWDEV_CFG_LOG_MAX 128
+/** The notify data swdev hands out at queue setup and checks on notify. */
+#define SWDEV_NOTIFY_DATA(q) (0x5d000000u | (q))
+
+/** One device-config access the driver made. */
+struct swdev_cfg_access {
+	uint16_t offset;
+	uint8_t width; /**< Bytes: 1, 2 or 4 (anything else is a violation). */
+	bool write;
+};
 
 /** Handler return: leave this chain (and the rest of the queue) for later. */
 #define SWDEV_DEFER (-1)
@@ -171,6 +184,8 @@ struct swdev {
 	int config_flaps; /**< Reads that tear (-1: forever). */
 	unsigned int config_reads;
 	unsigned int generation_reads;
+	struct swdev_cfg_access cfg_log[SWDEV_CFG_LOG_MAX];
+	unsigned int cfg_log_len; /**< Entries used (stops at the maximum). */
 
 	uint8_t history[SWDEV_HISTORY_MAX];
 	unsigned int history_len;
@@ -228,6 +243,15 @@ void swdev_set_config_flaps(struct swdev *sw, int n);
 void swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len);
 
 /* ---- Observation. ---- */
+
+/**
+ * Copy the device-config accesses (offset, width, read or write) the
+ * driver made since creation or the last swdev_config_log_clear(), oldest
+ * first. @return entries copied.
+ */
+unsigned int swdev_config_log(const struct swdev *sw, struct swdev_cfg_access *out,
+			      unsigned int max);
+void swdev_config_log_clear(struct swdev *sw);
 
 uint8_t swdev_status(const struct swdev *sw);
 /** Copy the status writes seen since creation (reset writes 0). */

@@ -204,6 +204,21 @@ test_access_platform(void **state)
 	assert_int_equal(f->sw->driver_features, V1);
 }
 
+/* Section 6.1: ORDER_PLATFORM is accepted whenever offered, like ACCESS_PLATFORM. */
+static void
+test_order_platform(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_F_ORDER_PLATFORM));
+
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
+	assert_int_equal(f->sw->driver_features, V1 | VIO_BIT(VIO_F_ORDER_PLATFORM));
+	f = make(state, V1);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_ORDER_PLATFORM), 0), 0);
+	assert_false(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
+	assert_int_equal(f->sw->driver_features, V1);
+}
+
 static void
 test_reset_fails(void **state)
 {
@@ -250,20 +265,42 @@ test_driver_ok_device_failed(void **state)
 	log_capture_stop(&f->log);
 }
 
+/* Little-endian value of config bytes [off, off + n) of the fixture. */
+static uint64_t
+le_at(const struct fixture *f, size_t off, unsigned int n)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)f->config[off + i] << (8 * i);
+	return v;
+}
+
 static void
 test_read_config(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t buf[CFG_LEN + 8];
+	uint8_t buf[CFG_LEN + 8], u8 = 0;
+	uint16_t u16 = 0;
+	uint32_t u32 = 0;
+	uint64_t u64 = 0;
 
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, CFG_LEN), 0);
 	assert_memory_equal(buf, f->config, CFG_LEN);
-	assert_int_equal(vio_dev_read_config(f->dev, 6, buf, 4), 0);
-	assert_memory_equal(buf, &f->config[6], 4);
-	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN - 1, buf, 1), 0);
-	assert_int_equal(buf[0], f->config[CFG_LEN - 1]);
-	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN, buf, 0), 0);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 5, buf, 3), 0);
+	assert_memory_equal(buf, &f->config[5], 3);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, CFG_LEN, buf, 0), 0);
+	/* Fields come back in CPU order from the little-endian layout. */
+	assert_int_equal(vio_dev_read_config_u8(f->dev, CFG_LEN - 1, &u8), 0);
+	assert_int_equal(u8, f->config[CFG_LEN - 1]);
+	assert_int_equal(vio_dev_read_config_u16(f->dev, 6, &u16), 0);
+	assert_int_equal(u16, le_at(f, 6, 2));
+	assert_int_equal(vio_dev_read_config_u32(f->dev, 12, &u32), 0);
+	assert_int_equal(u32, le_at(f, 12, 4));
+	assert_int_equal(vio_dev_read_config_u64(f->dev, 16, &u64), 0);
+	assert_int_equal(u64, le_at(f, 16, 8));
 }
 
 static void
@@ -271,21 +308,37 @@ test_read_config_range(void **state)
 {
 	struct fixture *f = *state;
 	unsigned int reads0 = f->sw->config_reads;
-	uint8_t buf[64];
+	uint8_t buf[64], u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
 
 	log_capture_start(&f->log);
-	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN - 2, buf, 4), -ERANGE);
-	assert_int_equal(vio_dev_read_config(f->dev, CFG_LEN, buf, 1), -ERANGE);
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN + 1), -ERANGE);
-	assert_int_equal(vio_dev_read_config(f->dev, 1000, buf, 1), -ERANGE);
-	assert_int_equal(vio_dev_read_config(f->dev, SIZE_MAX, buf, 2), -ERANGE);
-	assert_int_equal(vio_dev_read_config(f->dev, 2, buf, SIZE_MAX), -ERANGE);
-	assert_int_equal(vio_dev_write_config(f->dev, CFG_LEN - 1, buf, 2), -ERANGE);
-	assert_int_equal(vio_dev_write_config(f->dev, SIZE_MAX, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, CFG_LEN - 2, buf, 4), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, CFG_LEN, buf, 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, CFG_LEN + 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 1000, buf, 1), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, SIZE_MAX, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 2, buf, SIZE_MAX), -ERANGE);
+	assert_int_equal(vio_dev_read_config_u8(f->dev, CFG_LEN, &u8), -ERANGE);
+	assert_int_equal(vio_dev_read_config_u16(f->dev, CFG_LEN - 1, &u16), -ERANGE);
+	assert_int_equal(vio_dev_read_config_u32(f->dev, CFG_LEN - 2, &u32), -ERANGE);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, CFG_LEN - 4, &u64), -ERANGE);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, SIZE_MAX - 3, &u64), -ERANGE);
+	assert_int_equal(vio_dev_write_config_bytes(f->dev, CFG_LEN - 1, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_write_config_bytes(f->dev, SIZE_MAX, buf, 2), -ERANGE);
+	assert_int_equal(vio_dev_write_config_u32(f->dev, CFG_LEN, 0), -ERANGE);
+	/* Section 4.1.3.1: multi-byte fields are aligned. */
+	assert_int_equal(vio_dev_read_config_u16(f->dev, 7, &u16), -EINVAL);
+	assert_int_equal(vio_dev_read_config_u32(f->dev, 6, &u32), -EINVAL);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, 2, &u64), -EINVAL);
+	assert_int_equal(vio_dev_write_config_u16(f->dev, 1, 0), -EINVAL);
+	assert_int_equal(vio_dev_write_config_u32(f->dev, 2, 0), -EINVAL);
 	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
 	log_capture_stop(&f->log);
 	/* Rejected before reaching the device. */
 	assert_int_equal(f->sw->config_reads, reads0);
+	assert_int_equal(f->sw->cfg_log_len, 0);
 }
 
 static void
@@ -293,11 +346,110 @@ test_write_config(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t v[3] = { 0xaa, 0xbb, 0xcc }, buf[3];
+	static const uint8_t le[8] = { 0x34, 0x12, 0, 0, 0xd4, 0xc3, 0xb2, 0xa1 };
+	struct swdev_cfg_access log[16];
+	uint32_t u32 = 0;
 
-	assert_int_equal(vio_dev_write_config(f->dev, 4, v, sizeof(v)), 0);
-	assert_memory_equal(&f->sw->config[4], v, sizeof(v));
-	assert_int_equal(vio_dev_read_config(f->dev, 4, buf, sizeof(buf)), 0);
+	assert_int_equal(vio_dev_write_config_bytes(f->dev, 1, v, sizeof(v)), 0);
+	assert_memory_equal(&f->sw->config[1], v, sizeof(v));
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 1, buf, sizeof(buf)), 0);
 	assert_memory_equal(buf, v, sizeof(v));
+	assert_int_equal(vio_dev_write_config_u16(f->dev, 8, 0x1234), 0);
+	assert_int_equal(vio_dev_write_config_u16(f->dev, 10, 0), 0);
+	assert_int_equal(vio_dev_write_config_u32(f->dev, 12, 0xa1b2c3d4), 0);
+	assert_memory_equal(&f->sw->config[8], le, sizeof(le));
+	assert_int_equal(vio_dev_write_config_u8(f->dev, 0, 0x5a), 0);
+	assert_int_equal(f->sw->config[0], 0x5a);
+	assert_int_equal(vio_dev_read_config_u32(f->dev, 12, &u32), 0);
+	assert_int_equal(u32, 0xa1b2c3d4);
+	/* Each write took one access of the field's width. */
+	swdev_clear_history(f->sw);
+	swdev_config_log_clear(f->sw);
+	assert_int_equal(vio_dev_write_config_bytes(f->dev, 4, v, 2), 0);
+	assert_int_equal(vio_dev_write_config_u16(f->dev, 6, 1), 0);
+	assert_int_equal(vio_dev_write_config_u32(f->dev, 20, 1), 0);
+	assert_int_equal(swdev_config_log(f->sw, log, RTE_DIM(log)), 4);
+	assert_true(log[0].write && log[0].offset == 4 && log[0].width == 1);
+	assert_true(log[1].write && log[1].offset == 5 && log[1].width == 1);
+	assert_true(log[2].write && log[2].offset == 6 && log[2].width == 2);
+	assert_true(log[3].write && log[3].offset == 20 && log[3].width == 4);
+}
+
+/* Compare the logged accesses with the expected (offset, width) reads. */
+static void
+expect_reads(const struct fixture *f, const struct swdev_cfg_access *want, unsigned int n)
+{
+	struct swdev_cfg_access log[SWDEV_CFG_LOG_MAX];
+	unsigned int got = swdev_config_log(f->sw, log, RTE_DIM(log)), i;
+
+	for (i = 0; i < got; i++)
+		fprintf(stderr, "config %s at %u, width %u\n", log[i].write ? "write" : "read",
+			log[i].offset, log[i].width);
+	assert_int_equal(got, n);
+	for (i = 0; i < n; i++) {
+		assert_false(log[i].write);
+		assert_int_equal(log[i].offset, want[i].offset);
+		assert_int_equal(log[i].width, want[i].width);
+	}
+}
+
+/*
+ * Section 4.1.3.1: every virtio-net config field read with its natural
+ * width: the MAC (a byte array) byte by byte, status, max_virtqueue_pairs
+ * and mtu as one 16-bit access, speed as one 32-bit access, duplex as one
+ * byte. (The PCI transport used to read the MAC as 4 + 2 bytes.)
+ */
+static void
+test_config_natural_widths_net(void **state)
+{
+	static const struct swdev_cfg_access want[] = {
+		{ 0, 1, false },  { 1, 1, false },  { 2, 1, false },  { 3, 1, false },
+		{ 4, 1, false },  { 5, 1, false },  { 6, 2, false },  { 8, 2, false },
+		{ 10, 2, false }, { 12, 4, false }, { 16, 1, false },
+	};
+	struct fixture *f = *state;
+	struct vio_net_config c;
+
+	swdev_config_log_clear(f->sw);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, offsetof(struct vio_net_config, mac),
+						   c.mac, sizeof(c.mac)),
+			 0);
+	assert_int_equal(
+		vio_dev_read_config_u16(f->dev, offsetof(struct vio_net_config, status), &c.status),
+		0);
+	assert_int_equal(vio_dev_read_config_u16(
+				 f->dev, offsetof(struct vio_net_config, max_virtqueue_pairs),
+				 &c.max_virtqueue_pairs),
+			 0);
+	assert_int_equal(
+		vio_dev_read_config_u16(f->dev, offsetof(struct vio_net_config, mtu), &c.mtu), 0);
+	assert_int_equal(
+		vio_dev_read_config_u32(f->dev, offsetof(struct vio_net_config, speed), &c.speed),
+		0);
+	assert_int_equal(
+		vio_dev_read_config_u8(f->dev, offsetof(struct vio_net_config, duplex), &c.duplex),
+		0);
+	expect_reads(f, want, RTE_DIM(want));
+	assert_memory_equal(c.mac, f->config, 6);
+	assert_int_equal(c.status, le_at(f, 6, 2));
+	assert_int_equal(c.max_virtqueue_pairs, le_at(f, 8, 2));
+	assert_int_equal(c.mtu, le_at(f, 10, 2));
+	assert_int_equal(c.speed, le_at(f, 12, 4));
+	assert_int_equal(c.duplex, f->config[16]);
+}
+
+/* A 64-bit field (blk capacity) is two 32-bit reads, low half first. */
+static void
+test_config_u64_halves(void **state)
+{
+	static const struct swdev_cfg_access want[] = { { 16, 4, false }, { 20, 4, false } };
+	struct fixture *f = *state;
+	uint64_t v = 0;
+
+	swdev_config_log_clear(f->sw);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, 16, &v), 0);
+	expect_reads(f, want, RTE_DIM(want));
+	assert_int_equal(v, le_at(f, 16, 8));
 }
 
 /* The generation moves during the first reads: the result is still whole. */
@@ -307,17 +459,23 @@ test_generation_retry(void **state)
 	struct fixture *f = *state;
 	uint8_t buf[CFG_LEN];
 	unsigned int reads0 = f->sw->config_reads;
+	uint64_t u64 = 0;
 
 	swdev_set_config_flaps(f->sw, 3);
 	memset(buf, 0, sizeof(buf));
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, CFG_LEN), 0);
 	assert_memory_equal(buf, f->config, CFG_LEN);
 	assert_true(f->sw->config_reads - reads0 >= 4);
+	assert_int_equal(f->sw->config_flaps, 0);
+	/* The two halves of a 64-bit field are re-read together. */
+	swdev_set_config_flaps(f->sw, 1);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, 8, &u64), 0);
+	assert_int_equal(u64, le_at(f, 8, 8));
 	assert_int_equal(f->sw->config_flaps, 0);
 	/* A real update between two reads is seen by the second. */
 	f->config[0] = 0x99;
 	swdev_config_update(f->sw, 0, f->config, 1);
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, 1), 0);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, 1), 0);
 	assert_int_equal(buf[0], 0x99);
 }
 
@@ -327,17 +485,19 @@ test_generation_never_settles(void **state)
 	struct fixture *f = *state;
 	uint8_t buf[CFG_LEN];
 	unsigned int reads0 = f->sw->config_reads;
+	uint64_t u64;
 
 	swdev_set_config_flaps(f->sw, -1);
 	log_capture_start(&f->log);
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), -EAGAIN);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, CFG_LEN), -EAGAIN);
+	assert_int_equal(vio_dev_read_config_u64(f->dev, 0, &u64), -EAGAIN);
 	assert_non_null(strstr(log_capture_text(&f->log), "swdev-negotiate"));
 	log_capture_stop(&f->log);
 	/* It gave up after a bounded number of tries. */
 	assert_true(f->sw->config_reads - reads0 >= 2);
-	assert_true(f->sw->config_reads - reads0 <= 10000);
+	assert_true(f->sw->config_reads - reads0 <= 100000);
 	swdev_set_config_flaps(f->sw, 0);
-	assert_int_equal(vio_dev_read_config(f->dev, 0, buf, CFG_LEN), 0);
+	assert_int_equal(vio_dev_read_config_bytes(f->dev, 0, buf, CFG_LEN), 0);
 	assert_memory_equal(buf, f->config, CFG_LEN);
 }
 
@@ -353,12 +513,15 @@ main(void)
 		T(test_version_1_missing),
 		T(test_features_ok_refused),
 		T(test_access_platform),
+		T(test_order_platform),
 		T(test_reset_fails),
 		T(test_reset_and_fail),
 		T(test_driver_ok_device_failed),
 		T(test_read_config),
 		T(test_read_config_range),
 		T(test_write_config),
+		T(test_config_natural_widths_net),
+		T(test_config_u64_halves),
 		T(test_generation_retry),
 		T(test_generation_never_settles),
 	};

@@ -10,6 +10,7 @@
 
 #include "unit_common.h"
 
+#include "vio_dev.h"
 #include "vio_pci.h"
 #include "vio_spec.h"
 
@@ -43,7 +44,7 @@ enum {
 struct fixture {
 	uint8_t cfg[CFG_SIZE];
 	struct capdef caps[C_N];
-	uint64_t bar_len[VIO_PCI_NUM_BARS];
+	struct vio_pci_bar_info bars[VIO_PCI_NUM_BARS];
 	bool cap_list; /* status bit 4 */
 	int fail_from; /* reads touching [fail_from, ...) fail; -1: none */
 	bool short_reads;
@@ -128,7 +129,7 @@ setup(void **state)
 
 	assert_non_null(f);
 	memcpy(f->caps, good_caps, sizeof(good_caps));
-	f->bar_len[BAR] = BAR_LEN;
+	f->bars[BAR].len = BAR_LEN;
 	f->cap_list = true;
 	f->fail_from = -1;
 	build(f);
@@ -156,7 +157,7 @@ parse(struct fixture *f, struct vio_pci_caps *caps)
 	int rc;
 
 	log_capture_start(&f->log);
-	rc = vio_pci_parse_caps(cfg_read, f, f->bar_len, DEV_NAME, caps);
+	rc = vio_pci_parse_caps(cfg_read, f, f->bars, DEV_NAME, caps);
 	if (rc != 0)
 		/* Each rejection is explained, naming the device. */
 		assert_non_null(strstr(log_capture_text(&f->log), DEV_NAME));
@@ -168,7 +169,9 @@ parse(struct fixture *f, struct vio_pci_caps *caps)
 		r[3] = &caps->device;
 		for (i = 0; i < 4; i++) {
 			assert_true(r[i]->bar < VIO_PCI_NUM_BARS);
-			assert_true((uint64_t)r[i]->offset + r[i]->length <= f->bar_len[r[i]->bar]);
+			assert_true((uint64_t)r[i]->offset + r[i]->length <=
+				    f->bars[r[i]->bar].len);
+			assert_int_equal(r[i]->is_io, f->bars[r[i]->bar].is_io);
 		}
 	}
 	return rc;
@@ -224,7 +227,7 @@ test_good_edges(void **state)
 	assert_int_equal(caps.common.length, 56);
 	assert_int_equal(caps.device.offset + caps.device.length, BAR_LEN);
 	/* Capabilities in different BARs. */
-	f->bar_len[0] = 0x100;
+	f->bars[0].len = 0x100;
 	f->caps[C_ISR].bar = 0;
 	f->caps[C_ISR].off = 0;
 	f->caps[C_ISR].len = 0x100;
@@ -315,6 +318,7 @@ test_legacy_only(void **state)
 	}
 }
 
+/* Section 4.1.4.1: a capability naming a reserved BAR is ignored. */
 static void
 test_bad_bar_index(void **state)
 {
@@ -323,13 +327,168 @@ test_bad_bar_index(void **state)
 	unsigned int i;
 
 	for (i = 0; i < RTE_DIM(bars); i++) {
+		/* The only common config ignored: as if there were none. */
 		memcpy(f->caps, good_caps, sizeof(good_caps));
 		f->caps[C_COMMON].bar = bars[i];
-		expect(f, -EINVAL);
+		expect(f, -ENODEV);
 		memcpy(f->caps, good_caps, sizeof(good_caps));
 		f->caps[C_NOTIFY].bar = bars[i];
 		expect(f, -EINVAL);
 	}
+}
+
+/* Append a vendor capability at @p pos after the last one of the list. */
+static void
+append_cap(struct fixture *f, uint8_t pos, uint8_t type, uint8_t cap_len, uint8_t bar, uint32_t off,
+	   uint32_t len, uint32_t mult)
+{
+	uint8_t *p = &f->cfg[pos];
+	uint8_t last = f->caps[C_PCICFG].pos;
+
+	while (f->cfg[last + 1] != 0)
+		last = f->cfg[last + 1];
+	f->cfg[last + 1] = pos;
+	memset(p, 0, cap_len);
+	p[0] = VIO_PCI_CAP_VNDR;
+	p[2] = cap_len;
+	p[3] = type;
+	p[4] = bar;
+	put32(&p[8], off);
+	put32(&p[12], len);
+	if (type == VIO_PCI_CAP_NOTIFY_CFG && cap_len >= 20)
+		put32(&p[16], mult);
+}
+
+/*
+ * A first capability the driver cannot use, then a usable one of the same
+ * type: the usable one is taken (section 4.1.4.1), and the skip is logged
+ * with the reason.
+ */
+static void
+expect_second(struct fixture *f, unsigned int which, const char *reason)
+{
+	static const uint8_t types[C_N] = {
+		[C_COMMON] = VIO_PCI_CAP_COMMON_CFG,
+		[C_ISR] = VIO_PCI_CAP_ISR_CFG,
+		[C_DEVICE] = VIO_PCI_CAP_DEVICE_CFG,
+		[C_NOTIFY] = VIO_PCI_CAP_NOTIFY_CFG,
+	};
+	const struct vio_pci_region *got;
+	struct vio_pci_caps caps;
+	int rc;
+
+	build(f);
+	append_cap(f, 0xc0, types[which], 20, 0, 0x40, 0x80, 2);
+	f->bars[0].len = 0x100;
+	log_capture_start(&f->log);
+	rc = vio_pci_parse_caps(cfg_read, f, f->bars, DEV_NAME, &caps);
+	if (strstr(log_capture_text(&f->log), reason) == NULL)
+		fail_msg("no log line with \"%s\"", reason);
+	log_capture_stop(&f->log);
+	assert_int_equal(rc, 0);
+	got = which == C_COMMON ? &caps.common :
+	      which == C_ISR    ? &caps.isr :
+	      which == C_DEVICE ? &caps.device :
+				  &caps.notify;
+	assert_int_equal(got->bar, 0);
+	assert_int_equal(got->offset, 0x40);
+	assert_int_equal(got->length, 0x80);
+	if (which == C_NOTIFY)
+		assert_int_equal(caps.notify_off_multiplier, 2);
+	memcpy(f->caps, good_caps, sizeof(good_caps));
+	f->bars[0].len = 0;
+}
+
+static void
+test_skips_unusable_first(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned int types[] = { C_COMMON, C_ISR, C_DEVICE, C_NOTIFY };
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(types); i++) {
+		f->caps[types[i]].bar = 2; /* absent */
+		expect_second(f, types[i], "BAR 2 is absent");
+		f->caps[types[i]].off = BAR_LEN; /* past the BAR */
+		f->caps[types[i]].len = 0x1000;
+		expect_second(f, types[i], "exceeds memory BAR 4");
+		f->caps[types[i]].len = 0; /* too small */
+		expect_second(f, types[i], "below the");
+	}
+	f->caps[C_COMMON].off = 2;
+	expect_second(f, C_COMMON, "not 4-byte aligned");
+	f->caps[C_DEVICE].off = 0x2001;
+	expect_second(f, C_DEVICE, "not 4-byte aligned");
+	f->caps[C_NOTIFY].off = 0x3001;
+	expect_second(f, C_NOTIFY, "not 2-byte aligned");
+	f->caps[C_NOTIFY].mult = 5;
+	expect_second(f, C_NOTIFY, "is odd");
+	f->caps[C_NOTIFY].cap_len = 16;
+	expect_second(f, C_NOTIFY, "16 bytes, 20 needed");
+	/* A capability naming a reserved BAR is passed over the same way. */
+	f->caps[C_COMMON].bar = 6;
+	build(f);
+	append_cap(f, 0xc0, VIO_PCI_CAP_COMMON_CFG, 16, BAR, 0x800, 0x38, 0);
+	{
+		struct vio_pci_caps caps;
+
+		assert_int_equal(parse(f, &caps), 0);
+		assert_int_equal(caps.common.offset, 0x800);
+	}
+}
+
+/* None usable: -EINVAL (not -ENODEV), and the message says why. */
+static void
+test_none_usable(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_pci_caps caps;
+	const char *log;
+
+	f->caps[C_COMMON].bar = 2;
+	build(f);
+	append_cap(f, 0xc0, VIO_PCI_CAP_COMMON_CFG, 16, BAR, 0x802, 0x38, 0);
+	log_capture_start(&f->log);
+	assert_int_equal(vio_pci_parse_caps(cfg_read, f, f->bars, DEV_NAME, &caps), -EINVAL);
+	log = log_capture_text(&f->log);
+	assert_non_null(strstr(log, DEV_NAME ": none of the 2 common config capabilities"));
+	assert_non_null(strstr(log, "offset 0x802 is not 4-byte aligned"));
+	log_capture_stop(&f->log);
+}
+
+/* Section 4.1.4: structures may live in I/O-space BARs. */
+static void
+test_io_bar(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_pci_caps caps;
+
+	f->bars[2].len = 0x40;
+	f->bars[2].is_io = true;
+	f->caps[C_NOTIFY].bar = 2;
+	f->caps[C_NOTIFY].off = 0;
+	f->caps[C_NOTIFY].len = 0x40;
+	f->caps[C_ISR].bar = 2;
+	f->caps[C_ISR].off = 0x3f;
+	f->caps[C_ISR].len = 1;
+	build(f);
+	assert_int_equal(parse(f, &caps), 0);
+	assert_true(caps.notify.is_io);
+	assert_int_equal(caps.notify.bar, 2);
+	assert_true(caps.isr.is_io);
+	assert_false(caps.common.is_io);
+	/* An I/O region is bounded by its BAR like a memory one... */
+	f->caps[C_NOTIFY].len = 0x41;
+	expect(f, -EINVAL);
+	/* ... and an I/O BAR of unknown size is not used (a later MMIO one is). */
+	memcpy(f->caps, good_caps, sizeof(good_caps));
+	f->caps[C_NOTIFY].bar = 2;
+	f->bars[2].len = 0;
+	build(f);
+	append_cap(f, 0xc0, VIO_PCI_CAP_NOTIFY_CFG, 20, BAR, 0x3000, 0x100, 4);
+	assert_int_equal(parse(f, &caps), 0);
+	assert_int_equal(caps.notify.bar, BAR);
+	assert_false(caps.notify.is_io);
 }
 
 static void
@@ -340,7 +499,7 @@ test_bar_absent(void **state)
 	f->caps[C_DEVICE].bar = 2; /* bar_len[2] == 0 */
 	expect(f, -EINVAL);
 	memcpy(f->caps, good_caps, sizeof(good_caps));
-	f->bar_len[BAR] = 0;
+	f->bars[BAR].len = 0;
 	expect(f, -EINVAL);
 }
 
@@ -554,6 +713,257 @@ test_doorbell_offset(void **state)
 	assert_int_equal(vio_pci_doorbell_offset(&caps, 0, &off), -ERANGE);
 }
 
+/* ---- The transport over synthetic BARs (vio_pci_dev_attach). ---- */
+
+#define IO_BAR 2
+#define REGS_LEN 0x100
+#define LOG_MAX 256
+
+/* A device whose registers are plain bytes, reached through port I/O. */
+struct port_dev {
+	uint8_t regs[REGS_LEN];
+	struct access {
+		uint32_t off;
+		uint8_t width;
+		bool write;
+		uint32_t val;
+	} log[LOG_MAX];
+	unsigned int n;
+	bool bad; /* access outside the BAR, to another BAR or of a bad width */
+};
+
+static void
+port_log(struct port_dev *d, uint8_t bar, uint32_t off, unsigned int width, bool write,
+	 uint32_t val)
+{
+	if (bar != IO_BAR || (width != 1 && width != 2 && width != 4) || off % width != 0 ||
+	    off + width > REGS_LEN) {
+		d->bad = true;
+		return;
+	}
+	if (d->n < LOG_MAX)
+		d->log[d->n++] = (struct access){ off, (uint8_t)width, write, val };
+}
+
+static uint32_t
+port_read(struct vio_pci_dev *dev, uint8_t bar, uint32_t off, unsigned int width)
+{
+	struct port_dev *d = dev->port_ctx;
+	uint32_t v = 0;
+
+	port_log(d, bar, off, width, false, 0);
+	if (!d->bad)
+		memcpy(&v, &d->regs[off], width); /* little-endian host */
+	return v;
+}
+
+static void
+port_write(struct vio_pci_dev *dev, uint8_t bar, uint32_t off, uint32_t val, unsigned int width)
+{
+	struct port_dev *d = dev->port_ctx;
+
+	port_log(d, bar, off, width, true, val);
+	if (!d->bad)
+		memcpy(&d->regs[off], &val, width);
+}
+
+static const struct vio_pci_port_ops port_ops = { port_read, port_write };
+
+/* Layout in the I/O BAR: common 0x00, ISR 0x38, device 0x40, notify 0x80. */
+#define P_ISR 0x38
+#define P_DEV 0x40
+#define P_NOTIFY 0x80
+
+static void
+port_caps(struct vio_pci_caps *caps, bool io)
+{
+	memset(caps, 0, sizeof(*caps));
+	caps->common = (struct vio_pci_region){ IO_BAR, io, 0, 0x38 };
+	caps->isr = (struct vio_pci_region){ IO_BAR, io, P_ISR, 1 };
+	caps->device = (struct vio_pci_region){ IO_BAR, io, P_DEV, 0x20 };
+	caps->notify = (struct vio_pci_region){ IO_BAR, io, P_NOTIFY, 0x10 };
+	caps->notify_off_multiplier = 2;
+}
+
+/* The next logged access is exactly this one. */
+static void
+expect_access(struct port_dev *d, unsigned int *i, uint32_t off, unsigned int width, bool write)
+{
+	assert_true(*i < d->n);
+	if (d->log[*i].off != off || d->log[*i].width != width || d->log[*i].write != write)
+		fail_msg("access %u: %s 0x%x width %u, expected %s 0x%x width %u", *i,
+			 d->log[*i].write ? "write" : "read", d->log[*i].off, d->log[*i].width,
+			 write ? "write" : "read", off, width);
+	(*i)++;
+}
+
+/*
+ * Device config through the PCI transport: each field with its natural
+ * width (section 4.1.3.1), the MAC byte by byte (it used to be 4 + 2).
+ */
+static void
+test_transport_config_widths(void **state)
+{
+	struct port_dev *d = calloc(1, sizeof(*d));
+	volatile uint8_t *const no_va[VIO_PCI_NUM_BARS] = { NULL };
+	struct vio_pci_dev dev;
+	struct vio_pci_caps caps;
+	uint8_t mac[6], duplex;
+	uint16_t status, mtu;
+	uint32_t speed;
+	uint64_t cap64;
+	unsigned int i = 0, k;
+
+	(void)state;
+	assert_non_null(d);
+	for (k = 0; k < 0x20; k++)
+		d->regs[P_DEV + k] = (uint8_t)(0x10 + k);
+	port_caps(&caps, true);
+	memset(&dev, 0, sizeof(dev));
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, no_va, &port_ops, d), 0);
+	d->n = 0;
+	assert_int_equal(vio_dev_read_config_bytes(&dev.vdev, 0, mac, sizeof(mac)), 0);
+	assert_int_equal(vio_dev_read_config_u16(&dev.vdev, 6, &status), 0);
+	assert_int_equal(vio_dev_read_config_u16(&dev.vdev, 10, &mtu), 0);
+	assert_int_equal(vio_dev_read_config_u32(&dev.vdev, 12, &speed), 0);
+	assert_int_equal(vio_dev_read_config_u8(&dev.vdev, 16, &duplex), 0);
+	assert_int_equal(vio_dev_read_config_u64(&dev.vdev, 24, &cap64), 0);
+	assert_int_equal(vio_dev_write_config_u16(&dev.vdev, 2, 0xbeef), 0);
+	expect_access(d, &i, 21, 1, false); /* config_generation */
+	for (k = 0; k < 6; k++)
+		expect_access(d, &i, P_DEV + k, 1, false);
+	expect_access(d, &i, 21, 1, false);
+	expect_access(d, &i, P_DEV + 6, 2, false);
+	expect_access(d, &i, P_DEV + 10, 2, false);
+	expect_access(d, &i, P_DEV + 12, 4, false);
+	expect_access(d, &i, P_DEV + 16, 1, false);
+	expect_access(d, &i, 21, 1, false);
+	expect_access(d, &i, P_DEV + 24, 4, false); /* low half first */
+	expect_access(d, &i, P_DEV + 28, 4, false);
+	expect_access(d, &i, 21, 1, false);
+	expect_access(d, &i, P_DEV + 2, 2, true);
+	assert_int_equal(i, d->n);
+	assert_false(d->bad);
+	for (k = 0; k < 6; k++)
+		assert_int_equal(mac[k], 0x10 + k);
+	assert_int_equal(status, 0x1716);
+	assert_int_equal(mtu, 0x1b1a);
+	assert_int_equal(speed, 0x1f1e1d1c);
+	assert_int_equal(duplex, 0x20);
+	assert_int_equal(cap64, 0x2f2e2d2c2b2a2928ull);
+	assert_int_equal(d->regs[P_DEV + 2], 0xef);
+	assert_int_equal(d->regs[P_DEV + 3], 0xbe);
+	free(d);
+}
+
+/* Common config, queue setup and the doorbell, all in an I/O BAR. */
+static void
+test_transport_port_io(void **state)
+{
+	struct port_dev *d = calloc(1, sizeof(*d));
+	volatile uint8_t *const no_va[VIO_PCI_NUM_BARS] = { NULL };
+	struct vio_queue_cfg qc = { 64, 0x1122334455667788ull, 0x99aabbccddeeff00ull, 0x1000 };
+	struct vio_notify_addr na = { (volatile void *)1, 0 };
+	const struct vio_transport_ops *ops;
+	struct vio_pci_dev dev;
+	struct vio_pci_caps caps;
+	unsigned int i = 0;
+
+	(void)state;
+	assert_non_null(d);
+	d->regs[18] = 2; /* num_queues */
+	d->regs[24] = 0; /* queue_size 256 */
+	d->regs[25] = 1;
+	d->regs[30] = 3; /* queue_notify_off */
+	d->regs[P_ISR] = 0x3;
+	port_caps(&caps, true);
+	memset(&dev, 0, sizeof(dev));
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, no_va, &port_ops, d), 0);
+	ops = dev.vdev.ops;
+	d->n = 0;
+	ops->set_status(&dev.vdev, VIO_STATUS_ACKNOWLEDGE);
+	assert_int_equal(ops->get_status(&dev.vdev), VIO_STATUS_ACKNOWLEDGE);
+	ops->set_features(&dev.vdev, 0x100000020ull);
+	assert_int_equal(ops->queue_setup(&dev.vdev, 1, &qc, &na), 0);
+	/* No MMIO doorbell: notify goes through ops->notify with the offset. */
+	assert_null(na.doorbell);
+	assert_int_equal(na.data, 6);
+	ops->notify(&dev.vdev, 1, na.data);
+	assert_int_equal(ops->isr_read(&dev.vdev), 0x3);
+	expect_access(d, &i, 20, 1, true);
+	expect_access(d, &i, 20, 1, false);
+	expect_access(d, &i, 8, 4, true);
+	expect_access(d, &i, 12, 4, true);
+	expect_access(d, &i, 8, 4, true);
+	expect_access(d, &i, 12, 4, true);
+	expect_access(d, &i, 18, 2, false); /* num_queues */
+	expect_access(d, &i, 22, 2, true);  /* queue_select */
+	expect_access(d, &i, 24, 2, false); /* queue_size */
+	expect_access(d, &i, 30, 2, false); /* queue_notify_off */
+	expect_access(d, &i, 24, 2, true);
+	expect_access(d, &i, 26, 2, true); /* queue_msix_vector */
+	expect_access(d, &i, 32, 4, true); /* queue_desc, low then high */
+	expect_access(d, &i, 36, 4, true);
+	expect_access(d, &i, 40, 4, true);
+	expect_access(d, &i, 44, 4, true);
+	expect_access(d, &i, 48, 4, true);
+	expect_access(d, &i, 52, 4, true);
+	expect_access(d, &i, 28, 2, true); /* queue_enable */
+	expect_access(d, &i, P_NOTIFY + 6, 2, true);
+	assert_int_equal(d->log[i - 1].val, 1); /* the queue index */
+	expect_access(d, &i, P_ISR, 1, false);
+	assert_int_equal(i, d->n);
+	assert_false(d->bad);
+	assert_int_equal(d->regs[32], 0x88);
+	assert_int_equal(d->regs[39], 0x11);
+	assert_int_equal(d->regs[12], 1); /* high feature word written last */
+	/* A doorbell past the notify region is refused at setup. */
+	d->regs[30] = 8; /* 8 * 2 + 2 > 0x10 */
+	assert_int_equal(ops->queue_setup(&dev.vdev, 1, &qc, &na), -ERANGE);
+	free(d);
+}
+
+/* Memory BARs: little-endian registers; the doorbell is an MMIO address. */
+static void
+test_transport_mmio(void **state)
+{
+	uint8_t *bar = calloc(1, REGS_LEN);
+	volatile uint8_t *va[VIO_PCI_NUM_BARS] = { NULL };
+	struct vio_queue_cfg qc = { 64, 0x1000, 0x2000, 0x3000 };
+	struct vio_notify_addr na = { NULL, 0 };
+	const struct vio_transport_ops *ops;
+	struct vio_pci_dev dev;
+	struct vio_pci_caps caps;
+	uint16_t mtu = 0;
+
+	(void)state;
+	assert_non_null(bar);
+	va[IO_BAR] = bar;
+	bar[4] = 0x01; /* device_feature, low word (select 0 and 1 alike here) */
+	bar[7] = 0x80;
+	bar[18] = 1;
+	bar[25] = 1;
+	bar[30] = 2;
+	bar[P_DEV + 10] = 0xdc;
+	bar[P_DEV + 11] = 0x05;
+	port_caps(&caps, false);
+	memset(&dev, 0, sizeof(dev));
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, va, NULL, NULL), 0);
+	ops = dev.vdev.ops;
+	assert_int_equal(ops->get_features(&dev.vdev), 0x8000000180000001ull);
+	assert_int_equal(vio_dev_read_config_u16(&dev.vdev, 10, &mtu), 0);
+	assert_int_equal(mtu, 1500);
+	assert_int_equal(ops->queue_setup(&dev.vdev, 0, &qc, &na), 0);
+	assert_ptr_equal(na.doorbell, bar + P_NOTIFY + 4);
+	assert_int_equal(bar[28], 1);
+	/* A region in an I/O BAR without port access cannot be bound. */
+	port_caps(&caps, true);
+	log_capture_start(&((struct fixture *)*state)->log);
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, va, NULL, NULL), -EINVAL);
+	log_capture_stop(&((struct fixture *)*state)->log);
+	free(bar);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -570,6 +980,9 @@ main(void)
 		T(test_legacy_only),
 		T(test_bad_bar_index),
 		T(test_bar_absent),
+		T(test_skips_unusable_first),
+		T(test_none_usable),
+		T(test_io_bar),
 		T(test_overflow),
 		T(test_misaligned),
 		T(test_too_short),
@@ -579,6 +992,9 @@ main(void)
 		T(test_read_fails),
 		T(test_notify_multiplier),
 		T(test_doorbell_offset),
+		T(test_transport_config_widths),
+		T(test_transport_port_io),
+		T(test_transport_mmio),
 	};
 
 	/* No EAL: the walker is pure; rte_log works before rte_eal_init(). */

@@ -12,6 +12,8 @@
 
 #include "unit_common.h"
 
+#include <rte_byteorder.h>
+
 #include "swdev.h"
 
 #define QSIZE 8
@@ -340,7 +342,7 @@ test_detect_status_and_setup(void **state)
 	assert_int_equal(ops->queue_setup(dev, 2, &cfg, NULL), -ENOENT);
 	/* Notify of a queue that is not enabled. */
 	ops->set_status(dev, 0);
-	ops->notify(dev, 1);
+	ops->notify(dev, 1, SWDEV_NOTIFY_DATA(1));
 	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_NOTIFY), 1);
 	/* Clearing a status bit. */
 	ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE);
@@ -454,15 +456,22 @@ test_no_notify_and_doorbell(void **state)
 	struct fixture *f = *state;
 	struct vio_dev *dev = swdev_vdev(f->sw);
 	struct vio_queue_cfg cfg = ring_cfg(&f->r[1]);
-	volatile void *db = NULL;
+	struct vio_notify_addr na = { NULL, 0 };
 
 	swdev_set_no_notify(f->sw, 0, true);
 	assert_int_equal(f->r[0].used->flags, VIO_USED_F_NO_NOTIFY);
 	swdev_set_no_notify(f->sw, 0, false);
 	assert_int_equal(f->r[0].used->flags, 0);
-	dev->ops->notify(dev, 0);
-	dev->ops->notify(dev, 0);
+	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
+	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
 	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
+	/* Notify data other than what queue setup handed out. */
+	f->sw->quiet = true;
+	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(1));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
+	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_NOTIFY), 1);
+	swdev_clear_violations(f->sw);
+	f->sw->quiet = false;
 	assert_int_equal(swdev_notify_count(f->sw, 1), 0);
 	/* NO_NOTIFY and the doorbell survive a queue setup. */
 	dev->ops->set_status(dev, 0);
@@ -472,8 +481,9 @@ test_no_notify_and_doorbell(void **state)
 	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
 	dev->ops->set_status(dev,
 			     VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
-	assert_int_equal(dev->ops->queue_setup(dev, 1, &cfg, &db), 0);
-	assert_ptr_equal(db, &f->sw->q[1].doorbell);
+	assert_int_equal(dev->ops->queue_setup(dev, 1, &cfg, &na), 0);
+	assert_ptr_equal(na.doorbell, &f->sw->q[1].doorbell);
+	assert_int_equal(na.data, SWDEV_NOTIFY_DATA(1));
 	assert_int_equal(f->r[1].used->flags, VIO_USED_F_NO_NOTIFY);
 	assert_int_equal(swdev_violations(f->sw), 0);
 }
@@ -575,20 +585,40 @@ test_config_flaps(void **state)
 {
 	struct fixture *f = *state;
 	struct vio_dev *dev = swdev_vdev(f->sw);
-	uint8_t v = 0x11, out = 0, two[2];
+	struct swdev_cfg_access log[8];
+	uint8_t v = 0x11;
+	uint16_t le16 = rte_cpu_to_le_16(0x1234);
 	uint8_t g;
 
 	swdev_config_update(f->sw, 3, &v, 1);
+	swdev_config_update(f->sw, 4, &le16, 2);
 	g = dev->ops->config_generation(dev);
 	swdev_set_config_flaps(f->sw, 1);
-	dev->ops->read_config(dev, 3, &out, 1);
-	assert_int_not_equal(out, 0x11);
+	assert_int_not_equal(dev->ops->read_config(dev, 3, 1), 0x11);
 	assert_int_not_equal(dev->ops->config_generation(dev), g);
-	dev->ops->read_config(dev, 3, &out, 1);
-	assert_int_equal(out, 0x11);
+	assert_int_equal(dev->ops->read_config(dev, 3, 1), 0x11);
+	/* Little-endian layout, CPU-order value. */
+	assert_int_equal(dev->ops->read_config(dev, 4, 2), 0x1234);
+	dev->ops->write_config(dev, 8, 0xa1b2c3d4, 4);
+	assert_int_equal(f->sw->config[8], 0xd4);
+	assert_int_equal(f->sw->config[11], 0xa1);
+	/* Every access is logged with its width. */
+	assert_int_equal(swdev_config_log(f->sw, log, RTE_DIM(log)), 4);
+	assert_int_equal(log[2].offset, 4);
+	assert_int_equal(log[2].width, 2);
+	assert_false(log[2].write);
+	assert_int_equal(log[3].width, 4);
+	assert_true(log[3].write);
+	swdev_config_log_clear(f->sw);
+	assert_int_equal(swdev_config_log(f->sw, log, RTE_DIM(log)), 0);
+	/* Outside the area, unaligned, or of a width no field has. */
 	f->sw->quiet = true;
-	dev->ops->read_config(dev, 15, two, sizeof(two));
+	dev->ops->read_config(dev, 15, 2);
 	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_CONFIG), 1);
+	dev->ops->read_config(dev, 2, 4);
+	dev->ops->write_config(dev, 1, 0, 2);
+	dev->ops->read_config(dev, 0, 3);
+	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_CONFIG), 4);
 	swdev_clear_violations(f->sw);
 }
 

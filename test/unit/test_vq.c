@@ -73,6 +73,36 @@ test_create_errors(void **state)
 	go(f);
 }
 
+/*
+ * VIRTIO_F_ORDER_PLATFORM (section 6): when negotiated the queue orders its
+ * ring accesses with the I/O barriers a hardware device needs; otherwise
+ * with the SMP ones. The choice is made once, at creation; traffic flows
+ * either way.
+ */
+static void
+test_order_platform_barriers(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+
+	vq = open_q(f, 0, 16);
+	assert_false(vio_vq_uses_io_barriers(vq));
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	vio_vq_destroy(vq);
+	f->vq[0] = NULL;
+	f->sw->device_features |= VIO_BIT(VIO_F_ORDER_PLATFORM);
+	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
+	vq = open_q(f, 0, 16);
+	assert_true(vio_vq_uses_io_barriers(vq));
+	go(f);
+	assert_int_equal(add_echo(f, vq, 0, 32), 0);
+	assert_int_equal(add_echo(f, vq, 1, 32), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_process(f->sw, 0, 8), 2);
+	assert_int_equal(drain(f, vq), 2);
+}
+
 /* ---- honest traffic ---- */
 
 struct seen {
@@ -686,6 +716,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_create),
 		T(test_create_errors),
+		T(test_order_platform_barriers),
 		T(test_chain),
 		T(test_add_errors),
 		T(test_full_ring),
@@ -706,6 +737,7 @@ main(void)
 		T(test_bogus_id_chain_member),
 		T(test_oversized_len),
 		T(test_len_on_readonly_chain),
+		T(test_len_over_by_one_on_writable_chain),
 		T(test_idx_jump),
 		T(test_idx_small_jump),
 		T(test_idx_backwards),

@@ -78,6 +78,7 @@ void test_bogus_id_not_in_flight(void **state);
 void test_bogus_id_chain_member(void **state);
 void test_oversized_len(void **state);
 void test_len_on_readonly_chain(void **state);
+void test_len_over_by_one_on_writable_chain(void **state);
 void test_idx_jump(void **state);
 void test_idx_small_jump(void **state);
 void test_idx_backwards(void **state);

@@ -158,8 +158,8 @@ vireo_read_device_config(struct vireo_net *net)
 	int rc;
 
 	if (vireo_offered(net, VIO_NET_F_MAC)) {
-		rc = vio_dev_read_config(vdev, offsetof(struct vio_net_config, mac),
-					 net->cfg_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
+		rc = vio_dev_read_config_bytes(vdev, offsetof(struct vio_net_config, mac),
+					       net->cfg_mac.addr_bytes, RTE_ETHER_ADDR_LEN);
 		if (rc < 0) {
 			VIREO_LOG(WARNING, net,
 				  "cannot read MAC from device config (%d): not using it", rc);
@@ -181,8 +181,8 @@ vireo_read_device_config(struct vireo_net *net)
 	}
 
 	if (vireo_offered(net, VIO_NET_F_MQ)) {
-		rc = vio_dev_read_config(vdev, offsetof(struct vio_net_config, max_virtqueue_pairs),
-					 &pairs, sizeof(pairs));
+		rc = vio_dev_read_config_u16(
+			vdev, offsetof(struct vio_net_config, max_virtqueue_pairs), &pairs);
 		/* Section 5.1.4: 1 <= max_virtqueue_pairs <= 0x8000. */
 		if (rc < 0 || pairs < 1 || pairs > 0x8000) {
 			VIREO_LOG(WARNING, net, "bad max_virtqueue_pairs %u (rc %d): using 1 pair",
@@ -210,8 +210,7 @@ vireo_read_device_config(struct vireo_net *net)
 	net->cfg_mtu = 0;
 	net->max_mtu = VIREO_DEFAULT_MAX_MTU;
 	if (vireo_offered(net, VIO_NET_F_MTU)) {
-		rc = vio_dev_read_config(vdev, offsetof(struct vio_net_config, mtu), &mtu,
-					 sizeof(mtu));
+		rc = vio_dev_read_config_u16(vdev, offsetof(struct vio_net_config, mtu), &mtu);
 		if (rc < 0 || mtu < RTE_ETHER_MIN_MTU) {
 			VIREO_LOG(WARNING, net, "ignoring device MTU %u (rc %d)", mtu, rc);
 			net->offered &= ~VIO_BIT(VIO_NET_F_MTU);
@@ -570,8 +569,8 @@ vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused
 
 	if (net->started) {
 		if (vio_dev_has(vdev, VIO_NET_F_STATUS) &&
-		    vio_dev_read_config(vdev, offsetof(struct vio_net_config, status), &status,
-					sizeof(status)) < 0)
+		    vio_dev_read_config_u16(vdev, offsetof(struct vio_net_config, status),
+					    &status) < 0)
 			status = 0;
 		if (vio_dev_needs_reset(vdev)) {
 			if (!net->needs_reset_logged)
@@ -586,10 +585,8 @@ vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete __rte_unused
 		uint32_t speed = 0;
 		uint8_t duplex = 0xff;
 
-		vio_dev_read_config(vdev, offsetof(struct vio_net_config, speed), &speed,
-				    sizeof(speed));
-		vio_dev_read_config(vdev, offsetof(struct vio_net_config, duplex), &duplex,
-				    sizeof(duplex));
+		vio_dev_read_config_u32(vdev, offsetof(struct vio_net_config, speed), &speed);
+		vio_dev_read_config_u8(vdev, offsetof(struct vio_net_config, duplex), &duplex);
 		/* Section 5.1.4: speed in Mbit/s, 0xffffffff (or > INT32_MAX) unknown. */
 		if (speed != 0 && speed <= INT32_MAX)
 			link.link_speed = speed;
