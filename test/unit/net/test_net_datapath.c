@@ -750,12 +750,12 @@ test_nb_desc_not_pow2(void **state)
 	fx_thread(&fx, false);
 	assert_int_equal(fx.sw->q[0].cfg.size, 128);
 	assert_int_equal(fx.sw->q[1].cfg.size, 128);
+	assert_int_equal(swdev_avail_pending(fx.sw, 0), 100);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), 512 - 100);
 	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &rqi), 0);
 	assert_int_equal(rqi.nb_desc, 100);
 	assert_int_equal(rte_eth_tx_queue_info_get(fx.port, 0, &tqi), 0);
 	assert_int_equal(tqi.nb_desc, 100);
-	assert_int_equal(swdev_avail_pending(fx.sw, 0), 100);
-	assert_int_equal(rte_mempool_avail_count(fx.mp), 512 - 100);
 
 	/* The device holds every tx chain: 100 are taken, not 128. */
 	__atomic_store_n(&fx.model.rx_hold, true, __ATOMIC_RELEASE);

@@ -273,13 +273,13 @@ test_reset_never_completes(void **state)
 	swdev_set_reset_fail(fx.sw, true, 0);
 	log_capture_start(&lc);
 	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(memzones(), zones);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), pool);
 	/* rx, tx and control rings (8 KiB each), tx headers and the command buffer. */
 	assert_non_null(strstr(log_capture_text(&lc),
 			       "3 virtqueue(s) and 26433 bytes of rings and headers, 64 posted rx "
 			       "mbufs and 0 tx descriptors in flight are quarantined"));
 	log_capture_stop(&lc);
-	assert_int_equal(memzones(), zones);
-	assert_int_equal(rte_mempool_avail_count(fx.mp), pool);
 	expect_dead_port(&fx, zones, pool, true);
 	fx_destroy(&fx);
 }
