@@ -149,9 +149,9 @@ struct swdev_queue {
 	uint32_t fault_value;
 
 	uint16_t notified_avail; /**< avail idx at the last notification (atomic). */
-	uint64_t notifies;  /**< ops->notify calls (atomic). */
-	uint64_t popped;    /**< Chains popped. */
-	uint64_t completed; /**< Used entries written. */
+	uint64_t notifies;       /**< ops->notify calls (atomic). */
+	uint64_t popped;         /**< Chains popped. */
+	uint64_t completed;      /**< Used entries written. */
 };
 
 /** Creation parameters. */
@@ -169,12 +169,12 @@ struct swdev {
 	struct vio_dev vdev; /**< ops point at swdev_transport_ops. */
 	uint64_t device_features;
 	uint64_t driver_features;
-	uint8_t status;          /**< Atomic. */
-	bool features_ok_accept; /**< FEATURES_OK policy (default true). */
-	bool reset_fail;         /**< reset op reports -EIO (the device keeps running). */
+	uint8_t status;               /**< Atomic. */
+	bool features_ok_accept;      /**< FEATURES_OK policy (default true). */
+	bool reset_fail;              /**< reset op reports -EIO (the device keeps running). */
 	unsigned int reset_fail_skip; /**< Resets that still complete before reset_fail bites. */
-	bool notify_only;        /**< Device sees avail entries only once notified. */
-	bool strict_dma;         /**< Buffers must be EAL memory. */
+	bool notify_only;             /**< Device sees avail entries only once notified. */
+	bool strict_dma;              /**< Buffers must be EAL memory. */
 
 	uint8_t config[SWDEV_CONFIG_MAX];
 	size_t config_len;

@@ -250,7 +250,8 @@ visible_avail(struct swdev *sw, struct swdev_queue *q)
 	if (q->use_doorbell && q->doorbell != 0xffff) {
 		q->doorbell = 0xffff;
 		__atomic_store_n(&q->notified_avail,
-				 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+				 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
 	}
 	return __atomic_load_n(&q->notified_avail, __ATOMIC_ACQUIRE);
 }

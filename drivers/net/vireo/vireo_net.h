@@ -91,11 +91,11 @@ enum vireo_size_bin {
 struct vireo_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors; /**< rx: malformed or dropped packets; tx: dropped packets. */
-	uint64_t nombuf; /**< rx only: mbuf allocation failures. */
-	uint64_t runts;  /**< rx only: frames shorter than an Ethernet header. */
+	uint64_t errors;   /**< rx: malformed or dropped packets; tx: dropped packets. */
+	uint64_t nombuf;   /**< rx only: mbuf allocation failures. */
+	uint64_t runts;    /**< rx only: frames shorter than an Ethernet header. */
 	uint64_t oversize; /**< rx only: over one mbuf without SCATTER (dropped). */
-	uint64_t broken; /**< The device broke the queue. */
+	uint64_t broken;   /**< The device broke the queue. */
 	uint64_t bins[VIREO_NB_BINS];
 };
 
@@ -287,9 +287,9 @@ void vireo_queues_release_all(struct vireo_net *net);
 
 /** What a quarantine leaves allocated (for the log line). */
 struct vireo_quarantine {
-	unsigned int vqs;     /**< Virtqueues (rings) left to the device. */
-	size_t bytes;         /**< Ring and header DMA memory left allocated. */
-	unsigned int rx_bufs; /**< Posted rx mbufs left to the device. */
+	unsigned int vqs;      /**< Virtqueues (rings) left to the device. */
+	size_t bytes;          /**< Ring and header DMA memory left allocated. */
+	unsigned int rx_bufs;  /**< Posted rx mbufs left to the device. */
 	unsigned int tx_descs; /**< Tx descriptors (mbuf segments, headers) in flight. */
 };
 void vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q);

@@ -155,7 +155,8 @@ vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	thresh = (conf != NULL && conf->tx_free_thresh != 0) ? conf->tx_free_thresh :
 							       RTE_MIN(nb_desc / 4, 32);
 	if (thresh >= nb_desc) {
-		VIREO_LOG(ERR, net, "tx queue %u: tx_free_thresh %u must be below the descriptor count %u",
+		VIREO_LOG(ERR, net,
+			  "tx queue %u: tx_free_thresh %u must be below the descriptor count %u",
 			  qid, thresh, nb_desc);
 		return -EINVAL;
 	}
@@ -535,7 +536,8 @@ vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 					WARNING, net,
 					"tx queue %u: %u descriptors not sent by the device within "
 					"%u ms; the reset discards them",
-					i, (unsigned int)(txq->ring_size - vio_vq_num_free(txq->vq)),
+					i,
+					(unsigned int)(txq->ring_size - vio_vq_num_free(txq->vq)),
 					ms);
 				break;
 			}

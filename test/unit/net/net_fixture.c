@@ -117,7 +117,7 @@ model_tx(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg
 	if (sw->q[rxq].enabled && swdev_avail_pending(sw, rxq) < model_rx_bufs(sw, m, len)) {
 		if (m->rr_rx && m->mq_pairs > 1)
 			m->rr_next--; /* the same queue next time */
-		return SWDEV_DEFER; /* a NIC waits for rx buffers */
+		return SWDEV_DEFER;   /* a NIC waits for rx buffers */
 	}
 	m->tx_chains++;
 	m->tx_nseg[RTE_MIN(c->nseg, (uint16_t)7)]++;

@@ -656,8 +656,8 @@ test_device_mtu_default_config(void **state)
 static void
 test_device_mtu_without_mrg_rxbuf(void **state)
 {
-	const uint64_t features =
-		(FX_FEATURES & ~VIO_BIT(VIO_NET_F_MRG_RXBUF)) | VIO_BIT(VIO_NET_F_MTU);
+	const uint64_t features = (FX_FEATURES & ~VIO_BIT(VIO_NET_F_MRG_RXBUF)) |
+				  VIO_BIT(VIO_NET_F_MTU);
 	struct net_fx fx;
 	struct rte_mbuf *rx[2];
 

@@ -313,9 +313,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rx_used_len_over), cmocka_unit_test(test_rx_used_idx_jump),
-		cmocka_unit_test(test_rx_short_frame),   cmocka_unit_test(test_rx_num_buffers_lie),
-		cmocka_unit_test(test_tx_used_id_free),  cmocka_unit_test(test_ctrl_timeout),
+		cmocka_unit_test(test_rx_used_len_over),
+		cmocka_unit_test(test_rx_used_idx_jump),
+		cmocka_unit_test(test_rx_short_frame),
+		cmocka_unit_test(test_rx_num_buffers_lie),
+		cmocka_unit_test(test_tx_used_id_free),
+		cmocka_unit_test(test_ctrl_timeout),
 		cmocka_unit_test(test_features_refused),
 		cmocka_unit_test(test_reset_never_completes),
 		cmocka_unit_test(test_reset_fails_after_failed_start),
