@@ -90,8 +90,11 @@ op_reset(struct vio_dev *dev)
 	struct swdev *sw = to_sw(dev);
 
 	history_add(sw, 0);
-	if (sw->reset_fail)
-		return -EIO; /* A device that never reads back 0. */
+	if (sw->reset_fail) {
+		if (sw->reset_fail_skip == 0)
+			return -EIO; /* A device that never reads back 0. */
+		sw->reset_fail_skip--;
+	}
 	device_reset(sw);
 	return 0;
 }
@@ -316,6 +319,7 @@ static void
 op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 {
 	struct swdev *sw = to_sw(dev);
+	struct swdev_queue *q;
 
 	if (index >= sw->num_queues || !__atomic_load_n(&sw->q[index].enabled, __ATOMIC_ACQUIRE)) {
 		swdev_violation(sw, SWDEV_V_NOTIFY, "notify of queue %u, not enabled", index);
@@ -326,7 +330,15 @@ op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 				index, data, SWDEV_NOTIFY_DATA(index));
 		return;
 	}
-	__atomic_fetch_add(&sw->q[index].notifies, 1, __ATOMIC_RELAXED);
+	q = &sw->q[index];
+	/*
+	 * What the notification covers: the driver published before notifying.
+	 * Release: the device side's acquire load of notified_avail then sees
+	 * the ring entries written before that avail idx.
+	 */
+	__atomic_store_n(&q->notified_avail, __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
+			 __ATOMIC_RELEASE);
+	__atomic_fetch_add(&q->notifies, 1, __ATOMIC_RELAXED);
 }
 
 static uint8_t
@@ -444,9 +456,33 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	q = &sw->q[qidx];
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
-	if (q->used != NULL)
+	if (q->used != NULL) {
 		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
+		/*
+		 * Section 2.7.10: a device that re-enables notifications checks
+		 * the avail ring again (the driver may have skipped a kick).
+		 */
+		if (!on)
+			__atomic_store_n(&q->notified_avail,
+					 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
+					 __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_notify_only(struct swdev *sw, bool on)
+{
+	pthread_mutex_lock(&sw->lock);
+	sw->notify_only = on;
+	pthread_mutex_unlock(&sw->lock);
+}
+
+void
+swdev_set_reset_fail(struct swdev *sw, bool on, unsigned int after)
+{
+	sw->reset_fail = on;
+	sw->reset_fail_skip = after;
 }
 
 void

@@ -22,6 +22,14 @@
  * --no-huge IOVA-as-VA mode, or no EAL at all). swdev_queue_setup refuses
  * to run when EAL is up in IOVA-as-PA mode.
  *
+ * Notifications: by default the device side sees every avail entry the
+ * driver published, as a device that polls its rings would. In notify-only
+ * mode (swdev_set_notify_only()) it sees only the entries published before
+ * the driver's last notification of that queue (or before the device set
+ * VIO_USED_F_NO_NOTIFY, after which it polls that queue): a driver that
+ * forgets a kick then stalls, as it would on a device that sleeps until
+ * notified.
+ *
  * Threading: the driver side (ops) may run on one thread while the device
  * side (swdev_process or the swdev thread) runs on another. Device-side
  * calls for one swdev are serialised by an internal lock; knobs are meant
@@ -153,9 +161,10 @@ struct swdev_queue {
 	enum swdev_fault fault;
 	uint32_t fault_value;
 
-	uint64_t notifies;  /**< ops->notify calls (atomic). */
-	uint64_t popped;    /**< Chains popped. */
-	uint64_t completed; /**< Used entries written. */
+	uint16_t notified_avail; /**< avail idx at the last notification (atomic). */
+	uint64_t notifies;       /**< ops->notify calls (atomic). */
+	uint64_t popped;         /**< Chains popped. */
+	uint64_t completed;      /**< Used entries written. */
 };
 
 /** Creation parameters. */
@@ -173,10 +182,12 @@ struct swdev {
 	struct vio_dev vdev; /**< ops point at swdev_transport_ops. */
 	uint64_t device_features;
 	uint64_t driver_features;
-	uint8_t status;          /**< Atomic. */
-	bool features_ok_accept; /**< FEATURES_OK policy (default true). */
-	bool reset_fail;         /**< reset op reports -EIO. */
-	bool strict_dma;         /**< Buffers must be EAL memory. */
+	uint8_t status;               /**< Atomic. */
+	bool features_ok_accept;      /**< FEATURES_OK policy (default true). */
+	bool reset_fail;              /**< reset op reports -EIO (the device keeps running). */
+	unsigned int reset_fail_skip; /**< Resets that still complete before reset_fail bites. */
+	bool notify_only;             /**< Device sees avail entries only once notified. */
+	bool strict_dma;              /**< Buffers must be EAL memory. */
 
 	uint8_t config[SWDEV_CONFIG_MAX];
 	size_t config_len;
@@ -233,6 +244,17 @@ void swdev_set_handler(struct swdev *sw, uint16_t qidx, swdev_handler_t h, void 
 void swdev_set_order(struct swdev *sw, uint16_t qidx, enum swdev_order order, uint64_t seed);
 /** Set or clear VIO_USED_F_NO_NOTIFY (kept across queue setup). */
 void swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on);
+/**
+ * Notify-only mode (see the file comment): the device sees avail entries
+ * only once the driver notified the queue (unless it set NO_NOTIFY).
+ */
+void swdev_set_notify_only(struct swdev *sw, bool on);
+/**
+ * A device whose reset never completes (status never reads back 0): after
+ * @p after more resets that complete, every reset fails with -EIO and the
+ * device keeps its queues, rings and buffers, still processing them.
+ */
+void swdev_set_reset_fail(struct swdev *sw, bool on, unsigned int after);
 /** Hand out a doorbell address (a plain uint16 in memory) at queue setup. */
 void swdev_set_doorbell(struct swdev *sw, uint16_t qidx, bool on);
 /** Arm a one-shot fault on a queue. */
@@ -290,6 +312,8 @@ int swdev_process(struct swdev *sw, uint16_t qidx, unsigned int budget);
 int swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain);
 void swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len);
 void swdev_publish(struct swdev *sw, uint16_t qidx);
+/** Avail entries the device can pop now (notify-only mode honoured). Device side. */
+uint16_t swdev_avail_pending(struct swdev *sw, uint16_t qidx);
 
 /** Copy readable bytes [off, off+len) of a chain into @p buf. @return bytes copied. */
 size_t swdev_chain_read(const struct swdev_chain *c, size_t off, void *buf, size_t len);

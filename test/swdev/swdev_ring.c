@@ -44,6 +44,7 @@ swdev_queue_clear(struct swdev *sw, uint16_t index)
 	q->used = NULL;
 	q->last_avail = 0;
 	q->used_idx = 0;
+	q->notified_avail = 0;
 	q->inflight = 0;
 	free(q->owner);
 	free(q->dnext);
@@ -234,6 +235,40 @@ walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c
 	return 0;
 }
 
+/*
+ * The avail idx the device acts on. In notify-only mode a queue that does
+ * not suppress notifications sees what its last notification covered; a
+ * doorbell write (a store the model cannot count) counts as one when seen.
+ * Acquire: pairs with the driver's release store of avail->idx (directly or
+ * through op_notify's release of notified_avail).
+ */
+static uint16_t
+visible_avail(struct swdev *sw, struct swdev_queue *q)
+{
+	if (!sw->notify_only || q->no_notify)
+		return __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+	if (q->use_doorbell && q->doorbell != 0xffff) {
+		q->doorbell = 0xffff;
+		__atomic_store_n(&q->notified_avail,
+				 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
+				 __ATOMIC_RELEASE);
+	}
+	return __atomic_load_n(&q->notified_avail, __ATOMIC_ACQUIRE);
+}
+
+uint16_t
+swdev_avail_pending(struct swdev *sw, uint16_t qidx)
+{
+	struct swdev_queue *q;
+
+	if (qidx >= sw->num_queues)
+		return 0;
+	q = &sw->q[qidx];
+	if (!q->enabled)
+		return 0;
+	return (uint16_t)(visible_avail(sw, q) - q->last_avail);
+}
+
 int
 swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 {
@@ -248,8 +283,7 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 		return -ENODEV;
 	if (q->error)
 		return -EPROTO;
-	/* Acquire: pairs with the driver's release store of avail->idx. */
-	avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+	avail_idx = visible_avail(sw, q);
 	pending = (uint16_t)(avail_idx - q->last_avail);
 	if (pending == 0)
 		return -EAGAIN;

@@ -450,6 +450,59 @@ test_order(void **state)
 	assert_int_equal(swdev_violations(f->sw), 0);
 }
 
+/* Notify-only: the device sees what a notification covered, or polls under NO_NOTIFY. */
+static void
+test_notify_only(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_dev *dev = swdev_vdev(f->sw);
+	struct ring *r = &f->r[0];
+
+	swdev_set_notify_only(f->sw, true);
+	set_desc(r, 0, f->buf[0], 8, 0, 0);
+	set_desc(r, 1, f->buf[1], 8, 0, 0);
+	set_desc(r, 2, f->buf[2], 8, 0, 0);
+	post(r, 0);
+	post(r, 1);
+	/* Published, not notified: the device does not see them. */
+	assert_int_equal(swdev_avail_pending(f->sw, 0), 0);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 0);
+	dev->ops->notify(dev, 0);
+	post(r, 2); /* after the notification: not covered */
+	assert_int_equal(swdev_avail_pending(f->sw, 0), 2);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 2);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 0);
+	/* With NO_NOTIFY the device polls: it sees everything. */
+	swdev_set_no_notify(f->sw, 0, true);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 1);
+	set_desc(r, 3, f->buf[3], 8, 0, 0);
+	post(r, 3);
+	swdev_set_no_notify(f->sw, 0, false); /* re-enabling re-checks the ring */
+	assert_int_equal(swdev_process(f->sw, 0, 64), 1);
+	assert_int_equal(swdev_violations(f->sw), 0);
+}
+
+/* A reset that never completes, after some that do; the queues stay live. */
+static void
+test_reset_fail_after(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_dev *dev = swdev_vdev(f->sw);
+
+	swdev_set_reset_fail(f->sw, true, 1);
+	bring_up(f, true); /* its reset completes */
+	assert_int_equal(dev->ops->reset(dev), -EIO);
+	assert_int_equal(dev->ops->reset(dev), -EIO);
+	assert_true(f->sw->q[0].enabled);
+	assert_true(swdev_status(f->sw) & VIO_STATUS_DRIVER_OK);
+	set_desc(&f->r[0], 0, f->buf[0], 8, 0, 0);
+	post(&f->r[0], 0);
+	assert_int_equal(swdev_process(f->sw, 0, 64), 1);
+	swdev_set_reset_fail(f->sw, false, 0);
+	assert_int_equal(dev->ops->reset(dev), 0);
+	assert_false(f->sw->q[0].enabled);
+}
+
 static void
 test_no_notify_and_doorbell(void **state)
 {
@@ -679,6 +732,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_notify_and_doorbell, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_fail_after, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loopback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_config_flaps, setup, teardown),

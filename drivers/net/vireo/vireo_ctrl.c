@@ -22,6 +22,7 @@
 #include <rte_pause.h>
 
 #include "vio_dma.h"
+#include "vio_split.h"
 #include "vireo_net.h"
 
 /* ---- Queue lifecycle ---- */
@@ -76,6 +77,27 @@ vireo_ctrl_stop(struct vireo_net *net)
 		net->cvq = NULL;
 	}
 	vio_dma_free(net->cbuf_mem);
+	net->cbuf_mem = NULL;
+	net->cbuf = NULL;
+}
+
+/*
+ * The device did not complete a reset: it may still read the command
+ * buffer and write its ack byte. Leave the queue and the buffer allocated.
+ */
+void
+vireo_ctrl_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
+{
+	struct vio_split_layout layout;
+
+	if (net->cvq != NULL) {
+		q->vqs++;
+		if (vio_split_layout_calc(net->cvq->size, &layout) == 0)
+			q->bytes += layout.total_len;
+	}
+	if (net->cbuf_mem != NULL)
+		q->bytes += vio_dma_len(net->cbuf_mem);
+	net->cvq = NULL; /* deliberately leaked */
 	net->cbuf_mem = NULL;
 	net->cbuf = NULL;
 }

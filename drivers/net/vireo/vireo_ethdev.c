@@ -35,11 +35,17 @@ RTE_LOG_REGISTER(vireo_net_logtype, pmd.net.vireo, NOTICE);
 	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ) |                               \
 	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX))
 
-/* Negotiated whenever offered: they change nothing until used. */
+/*
+ * Negotiated whenever offered. MRG_RXBUF too: it lets the device deliver a
+ * packet of its MTU (VIRTIO_NET_F_MTU) into our mbufs whatever their size,
+ * instead of dropping it unseen (section 5.1.6.3.1); whether the
+ * application gets multi-segment mbufs depends on its SCATTER offload.
+ */
 #define VIREO_FEATURES_BASE                                                            \
 	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) | \
 	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR))
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |               \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF))
 
 #define VIREO_RX_CKSUM (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 #define VIREO_TX_CKSUM (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
@@ -353,6 +359,10 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 	uint16_t pairs = RTE_MAX(data->nb_rx_queues, data->nb_tx_queues);
 	int rc;
 
+	if (net->dead) {
+		VIREO_LOG(ERR, net, "port is dead (the device did not complete a reset): close it");
+		return -EIO;
+	}
 	if (conf->rxmode.mq_mode != RTE_ETH_MQ_RX_NONE &&
 	    conf->rxmode.mq_mode != RTE_ETH_MQ_RX_RSS) {
 		VIREO_LOG(ERR, net, "rx mq_mode %d unsupported (NONE or RSS only)",
@@ -445,15 +455,77 @@ vireo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 
 /* ---- Start / stop / close / reset ---- */
 
+/*
+ * Reset the device before its rings and buffers are freed. A device that
+ * does not complete the reset may still use them: quarantine everything it
+ * was given (never freed, never reused), and mark the port dead.
+ */
+static int
+vireo_reset_or_quarantine(struct vireo_net *net)
+{
+	struct vireo_quarantine q = { 0 };
+	int rc;
+
+	rc = vio_dev_reset(net->vdev);
+	if (rc == 0)
+		return 0;
+	vireo_queues_quarantine(net, &q);
+	vireo_ctrl_quarantine(net, &q);
+	net->dead = true;
+	VIREO_LOG(ERR, net,
+		  "device did not complete the reset (%d): it may still use its memory, so %u "
+		  "virtqueue(s) and %zu bytes of rings and headers, %u posted rx mbufs and %u tx "
+		  "descriptors in flight are quarantined (leaked for the life of the process); "
+		  "the port is dead: close it",
+		  rc, q.vqs, q.bytes, q.rx_bufs, q.tx_descs);
+	return rc;
+}
+
+/*
+ * Features for this start. Without MRG_RXBUF a packet of the device's MTU
+ * must fit one rx buffer once F_MTU is accepted (section 5.1.6.3.1): when
+ * the application's mbufs are smaller, leave F_MTU out rather than have the
+ * device drop such packets unseen.
+ */
+static uint64_t
+vireo_start_features(struct vireo_net *net)
+{
+	struct rte_eth_dev_data *data = net->eth_dev->data;
+	uint64_t want = net->wanted;
+	uint32_t need = VIREO_NET_HDR_LEN + vireo_net_frame_len(net->cfg_mtu);
+
+	if (!(want & VIO_BIT(VIO_NET_F_MTU)) || (want & VIO_BIT(VIO_NET_F_MRG_RXBUF)))
+		return want;
+	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
+		const struct vireo_rxq *rxq = data->rx_queues[i];
+
+		if (rxq != NULL && rxq->buf_len < need) {
+			VIREO_LOG(NOTICE, net,
+				  "rx queue %u: %u-byte buffers cannot take the device MTU %u and "
+				  "the device lacks MRG_RXBUF: not accepting VIRTIO_NET_F_MTU",
+				  i, rxq->buf_len, net->cfg_mtu);
+			return want & ~VIO_BIT(VIO_NET_F_MTU);
+		}
+	}
+	return want;
+}
+
 static int
 vireo_dev_start(struct rte_eth_dev *dev)
 {
 	struct vireo_net *net = vireo_net_of(dev);
 	int rc;
 
-	rc = vio_dev_negotiate(net->vdev, net->wanted, net->required);
+	if (net->dead) {
+		VIREO_LOG(ERR, net,
+			  "port is dead: the device did not complete a reset and its memory is "
+			  "quarantined; close the port");
+		return -EIO;
+	}
+	rc = vio_dev_negotiate(net->vdev, vireo_start_features(net), net->required);
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "feature negotiation at start failed: %d", rc);
+		vio_dev_reset(net->vdev); /* nothing of ours is with the device yet */
 		return rc;
 	}
 	rc = vireo_queues_start(net);
@@ -461,11 +533,11 @@ vireo_dev_start(struct rte_eth_dev *dev)
 		goto fail;
 	rc = vireo_ctrl_start(net);
 	if (rc < 0)
-		goto fail_queues;
+		goto fail;
 	rc = vio_dev_driver_ok(net->vdev);
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "device failed at DRIVER_OK: %d", rc);
-		goto fail_ctrl;
+		goto fail;
 	}
 	net->started = true;
 	net->needs_reset_logged = false;
@@ -477,7 +549,7 @@ vireo_dev_start(struct rte_eth_dev *dev)
 	}
 	rc = vireo_ctrl_replay(net);
 	if (rc < 0)
-		goto fail_started;
+		goto fail;
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
 		dev->data->rx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++)
@@ -485,17 +557,12 @@ vireo_dev_start(struct rte_eth_dev *dev)
 	vireo_net_link_update(dev, 0);
 	return 0;
 
-fail_started:
-	net->started = false;
-fail_ctrl:
-	vio_dev_reset(net->vdev);
-	vireo_ctrl_stop(net);
-fail_queues:
-	vio_dev_reset(net->vdev);
-	vireo_queues_stop(net);
-	return rc;
 fail:
-	vio_dev_reset(net->vdev);
+	/* Whatever was created was programmed into the device: reset first. */
+	net->started = false;
+	vireo_reset_or_quarantine(net);
+	vireo_ctrl_stop(net);
+	vireo_queues_stop(net);
 	return rc;
 }
 
@@ -510,8 +577,11 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 	if (!vio_dev_needs_reset(net->vdev))
 		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);
 	net->started = false;
-	/* After the reset the device no longer touches any ring or buffer. */
-	vio_dev_reset(net->vdev);
+	/*
+	 * After a completed reset the device no longer touches any ring or
+	 * buffer; after a failed one they were quarantined (stop frees nothing).
+	 */
+	vireo_reset_or_quarantine(net);
 	vireo_ctrl_stop(net);
 	vireo_queues_stop(net);
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
@@ -545,6 +615,16 @@ vireo_dev_reset(struct rte_eth_dev *dev)
 	/* ethdev stopped the port; forget the queues and rediscover the device. */
 	vireo_queues_release_all(net);
 	net->cvq_dead = false;
+	if (net->dead) {
+		/* A reset that completes now revives the port; what was quarantined stays so. */
+		rc = vio_dev_reset(net->vdev);
+		if (rc < 0) {
+			VIREO_LOG(ERR, net, "port is dead: the device still does not reset");
+			return -EIO;
+		}
+		VIREO_LOG(NOTICE, net, "device reset completed: port usable again");
+		net->dead = false;
+	}
 	rc = vireo_probe_device(net);
 	if (rc < 0)
 		return rc;

@@ -55,6 +55,8 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 #define VIREO_CTRL_TIMEOUT_MS 1000
 /** How long dev_stop waits for the device to send what tx queues hold. */
 #define VIREO_TX_FLUSH_MS 500
+/** Smallest frame handed to the application: an Ethernet header. */
+#define VIREO_MIN_FRAME_LEN RTE_ETHER_HDR_LEN
 /** Control queue size we ask for (commands are synchronous). */
 #define VIREO_CTRL_QUEUE_SIZE 64
 /* A command is header + up to two data buffers + ack: the queue must hold one. */
@@ -89,9 +91,11 @@ enum vireo_size_bin {
 struct vireo_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors; /**< rx: malformed packets; tx: dropped packets. */
-	uint64_t nombuf; /**< rx only: mbuf allocation failures. */
-	uint64_t broken; /**< The device broke the queue. */
+	uint64_t errors;   /**< rx: malformed or dropped packets; tx: dropped packets. */
+	uint64_t nombuf;   /**< rx only: mbuf allocation failures. */
+	uint64_t runts;    /**< rx only: frames shorter than an Ethernet header. */
+	uint64_t oversize; /**< rx only: over one mbuf without SCATTER (dropped). */
+	uint64_t broken;   /**< The device broke the queue. */
 	uint64_t bins[VIREO_NB_BINS];
 };
 
@@ -106,8 +110,10 @@ struct vireo_rxq {
 	uint32_t buf_len; /**< Device-writable bytes per buffer (hdr + data). */
 	uint16_t queue_id;
 	uint16_t port_id;
-	uint16_t nb_desc;
+	uint16_t nb_desc;   /**< Most buffers posted at once (the application's count). */
+	uint16_t ring_size; /**< Virtqueue size: nb_desc rounded up to a power of two. */
 	int socket;
+	bool scatter;     /**< The application takes multi-segment mbufs (SCATTER/LRO). */
 	bool mrg;         /**< MRG_RXBUF negotiated: num_buffers is valid. */
 	bool csum;        /**< GUEST_CSUM negotiated: hdr flags are valid. */
 	bool lro;         /**< GUEST_TSO negotiated: gso_type may be set. */
@@ -131,7 +137,8 @@ struct vireo_txq {
 	uint32_t max_pkt_len; /**< Longest non-TSO frame (MTU + overhead). */
 	uint16_t queue_id;
 	uint16_t port_id;
-	uint16_t nb_desc;
+	uint16_t nb_desc;     /**< Most descriptors in flight (the application's count). */
+	uint16_t ring_size;   /**< Virtqueue size: nb_desc rounded up to a power of two. */
 	uint16_t free_thresh; /**< Reclaim when fewer descriptors are free. */
 	int socket;
 	bool csum; /**< CSUM negotiated: fill checksum requests. */
@@ -174,6 +181,12 @@ struct vireo_net {
 
 	bool started;
 	bool closed;
+	/**
+	 * A reset did not complete: the device may still use every ring and
+	 * buffer it was given, so they were quarantined (leaked on purpose)
+	 * and the port refuses to configure or start again.
+	 */
+	bool dead;
 	bool needs_reset_logged;
 	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
 
@@ -185,9 +198,34 @@ struct vireo_net {
 	bool cvq_dead; /**< A command timed out: stop using it. */
 	rte_spinlock_t ctrl_lock;
 
+	/*
+	 * Transmit queues of pairs in use that the application did not set up
+	 * (more rx than tx queues): created at start so that every virtqueue
+	 * of every pair exists before VQ_PAIRS_SET (section 5.1.6.5.6.1),
+	 * never used for sending.
+	 */
+	struct vio_vq **spare_txvq;
+	uint16_t nb_spare_txvq;
+
 	struct rte_ether_addr mc_addrs[VIREO_MAX_MC_ADDRS];
 	uint32_t nb_mc_addrs;
 };
+
+/*
+ * Descriptors a queue may still use: the ring is a power of two, but no more
+ * than nb_desc are ever handed to the device at once.
+ */
+static inline uint16_t
+vireo_rxq_room(const struct vireo_rxq *rxq)
+{
+	return (uint16_t)(vio_vq_num_free(rxq->vq) - (rxq->ring_size - rxq->nb_desc));
+}
+
+static inline uint16_t
+vireo_txq_room(const struct vireo_txq *txq)
+{
+	return (uint16_t)(vio_vq_num_free(txq->vq) - (txq->ring_size - txq->nb_desc));
+}
 
 static inline struct vireo_net *
 vireo_net_of(const struct rte_eth_dev *dev)
@@ -247,6 +285,15 @@ void vireo_queues_stop(struct vireo_net *net);
 void vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms);
 void vireo_queues_release_all(struct vireo_net *net);
 
+/** What a quarantine leaves allocated (for the log line). */
+struct vireo_quarantine {
+	unsigned int vqs;      /**< Virtqueues (rings) left to the device. */
+	size_t bytes;          /**< Ring and header DMA memory left allocated. */
+	unsigned int rx_bufs;  /**< Posted rx mbufs left to the device. */
+	unsigned int tx_descs; /**< Tx descriptors (mbuf segments, headers) in flight. */
+};
+void vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q);
+
 /* vireo_rxtx.c */
 uint16_t vireo_rx_burst(void *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts);
 uint16_t vireo_tx_burst(void *txq, struct rte_mbuf **pkts, uint16_t nb_pkts);
@@ -259,6 +306,7 @@ int vireo_ptypes_set(struct rte_eth_dev *dev, uint32_t ptype_mask);
 /* vireo_ctrl.c */
 int vireo_ctrl_start(struct vireo_net *net);
 void vireo_ctrl_stop(struct vireo_net *net);
+void vireo_ctrl_quarantine(struct vireo_net *net, struct vireo_quarantine *q);
 int vireo_ctrl_replay(struct vireo_net *net);
 int vireo_promiscuous_enable(struct rte_eth_dev *dev);
 int vireo_promiscuous_disable(struct rte_eth_dev *dev);

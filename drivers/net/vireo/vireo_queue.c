@@ -18,9 +18,16 @@
 #include <rte_pause.h>
 
 #include "vio_dma.h"
+#include "vio_split.h"
 #include "vireo_net.h"
 
-/* Pick a power-of-two ring size for @p nb_desc within the device limit. */
+/*
+ * The virtqueue for @p nb_desc descriptors: split rings are powers of two
+ * (section 2.7), so the ring is nb_desc rounded up; the queue never hands
+ * the device more than nb_desc of them (the application's count bounds the
+ * mbufs it ties up). The device limit is a power of two, so the rounded
+ * size fits whenever nb_desc does.
+ */
 static int
 vireo_ring_size(struct vireo_net *net, const char *what, uint16_t qid, uint16_t nb_desc,
 		uint16_t max, uint16_t *size)
@@ -37,13 +44,15 @@ vireo_ring_size(struct vireo_net *net, const char *what, uint16_t qid, uint16_t 
 			  qid, nb_desc, VIREO_MIN_RING_SIZE);
 		return -EINVAL;
 	}
-	/* Split rings are powers of two: round up when it fits, else down. */
 	s = rte_align32pow2(nb_desc);
-	if (s > max)
-		s = rte_align32prevpow2(nb_desc);
+	if (s > max) {
+		VIREO_LOG(ERR, net, "%s queue %u: ring of %u for %u descriptors above maximum %u",
+			  what, qid, s, nb_desc, max);
+		return -EINVAL;
+	}
 	if (s != nb_desc)
-		VIREO_LOG(INFO, net, "%s queue %u: ring of %u rounded to %u descriptors", what, qid,
-			  nb_desc, s);
+		VIREO_LOG(INFO, net, "%s queue %u: ring of %u descriptors, at most %u in use", what,
+			  qid, s, nb_desc);
 	*size = (uint16_t)s;
 	return 0;
 }
@@ -108,11 +117,14 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	rxq->mp = mp;
 	rxq->queue_id = qid;
 	rxq->port_id = dev->data->port_id;
-	rxq->nb_desc = size;
+	rxq->nb_desc = nb_desc;
+	rxq->ring_size = size;
 	rxq->socket = (int)socket;
 	/* The header lands in the headroom, the frame at the usual data_off. */
 	rxq->buf_len = room + VIREO_NET_HDR_LEN;
 	rxq->offloads = dev->data->dev_conf.rxmode.offloads | (conf ? conf->offloads : 0);
+	rxq->scatter = (rxq->offloads &
+			(RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO)) != 0;
 	rxq->ptype = !net->no_ptype;
 	rc = vireo_rxq_check_mtu(rxq, dev->data->mtu);
 	if (rc < 0) {
@@ -141,10 +153,11 @@ vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	if (rc < 0)
 		return rc;
 	thresh = (conf != NULL && conf->tx_free_thresh != 0) ? conf->tx_free_thresh :
-							       RTE_MIN(size / 4, 32);
-	if (thresh >= size) {
-		VIREO_LOG(ERR, net, "tx queue %u: tx_free_thresh %u must be below ring size %u",
-			  qid, thresh, size);
+							       RTE_MIN(nb_desc / 4, 32);
+	if (thresh >= nb_desc) {
+		VIREO_LOG(ERR, net,
+			  "tx queue %u: tx_free_thresh %u must be below the descriptor count %u",
+			  qid, thresh, nb_desc);
 		return -EINVAL;
 	}
 
@@ -166,7 +179,8 @@ vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	txq->net = net;
 	txq->queue_id = qid;
 	txq->port_id = dev->data->port_id;
-	txq->nb_desc = size;
+	txq->nb_desc = nb_desc;
+	txq->ring_size = size;
 	txq->free_thresh = thresh;
 	txq->socket = (int)socket;
 	txq->offloads = dev->data->dev_conf.txmode.offloads | (conf ? conf->offloads : 0);
@@ -265,13 +279,41 @@ vireo_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_txq_inf
 	qinfo->conf.tx_free_thresh = txq->free_thresh;
 }
 
+/*
+ * Section 5.1.6.3.1: having accepted VIRTIO_NET_F_MTU, the driver must post
+ * buffers that take one packet of the device's mtu: one buffer without
+ * MRG_RXBUF (dev_start leaves F_MTU out when they cannot), the buffers of
+ * the ring together with it.
+ */
+static int
+vireo_rxq_check_device_mtu(struct vireo_net *net, const struct vireo_rxq *rxq)
+{
+	uint32_t need = VIREO_NET_HDR_LEN + vireo_net_frame_len(net->cfg_mtu);
+	uint32_t have = rxq->buf_len;
+
+	if (!vio_dev_has(net->vdev, VIO_NET_F_MTU))
+		return 0;
+	if (vio_dev_has(net->vdev, VIO_NET_F_MRG_RXBUF))
+		have *= rxq->nb_desc;
+	if (have >= need)
+		return 0;
+	VIREO_LOG(ERR, net,
+		  "rx queue %u: %u descriptors of %u bytes cannot take one %u-byte packet of the "
+		  "device MTU %u: use more descriptors or larger mbufs",
+		  rxq->queue_id, rxq->nb_desc, rxq->buf_len, need, net->cfg_mtu);
+	return -EINVAL;
+}
+
 static int
 vireo_rxq_start(struct vireo_net *net, struct vireo_rxq *rxq)
 {
 	struct vio_dev *vdev = net->vdev;
 	int rc;
 
-	rc = vio_vq_create(vdev, (uint16_t)(2 * rxq->queue_id), rxq->nb_desc, rxq->socket,
+	rc = vireo_rxq_check_device_mtu(net, rxq);
+	if (rc < 0)
+		return rc;
+	rc = vio_vq_create(vdev, (uint16_t)(2 * rxq->queue_id), rxq->ring_size, rxq->socket,
 			   &rxq->vq);
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "rx queue %u: virtqueue setup failed: %d", rxq->queue_id, rc);
@@ -300,7 +342,7 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 	struct vio_dev *vdev = net->vdev;
 	int rc;
 
-	rc = vio_vq_create(vdev, (uint16_t)(2 * txq->queue_id + 1), txq->nb_desc, txq->socket,
+	rc = vio_vq_create(vdev, (uint16_t)(2 * txq->queue_id + 1), txq->ring_size, txq->socket,
 			   &txq->vq);
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "tx queue %u: virtqueue setup failed: %d", txq->queue_id, rc);
@@ -315,6 +357,54 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 	return 0;
 }
 
+/* A transmit virtqueue for each pair in use without an application tx queue. */
+static int
+vireo_spare_txvqs_start(struct vireo_net *net)
+{
+	struct rte_eth_dev_data *data = net->eth_dev->data;
+	uint16_t first = data->nb_tx_queues;
+	int rc;
+
+	if (net->nr_pairs <= first)
+		return 0;
+	net->spare_txvq = rte_zmalloc_socket("vireo_spare_txvq",
+					     sizeof(*net->spare_txvq) * (net->nr_pairs - first), 0,
+					     data->numa_node);
+	if (net->spare_txvq == NULL)
+		return -ENOMEM;
+	net->nb_spare_txvq = (uint16_t)(net->nr_pairs - first);
+	for (uint16_t i = 0; i < net->nb_spare_txvq; i++) {
+		uint16_t index = (uint16_t)(2 * (first + i) + 1);
+
+		rc = vio_vq_create(net->vdev, index, VIREO_MIN_RING_SIZE, data->numa_node,
+				   &net->spare_txvq[i]);
+		if (rc < 0) {
+			VIREO_LOG(ERR, net, "spare transmit virtqueue %u: setup failed: %d", index,
+				  rc);
+			net->spare_txvq[i] = NULL;
+			return rc;
+		}
+	}
+	VIREO_LOG(DEBUG, net, "%u spare transmit virtqueue(s) for %u pairs, %u tx queues",
+		  net->nb_spare_txvq, net->nr_pairs, first);
+	return 0;
+}
+
+static void
+vireo_spare_txvqs_stop(struct vireo_net *net)
+{
+	for (uint16_t i = 0; i < net->nb_spare_txvq; i++)
+		vio_vq_destroy(net->spare_txvq[i]); /* never used: nothing to detach */
+	rte_free(net->spare_txvq);
+	net->spare_txvq = NULL;
+	net->nb_spare_txvq = 0;
+}
+
+/*
+ * Create every virtqueue of the pairs in use. On failure the caller resets
+ * the device, then calls vireo_queues_stop(): what was created was already
+ * programmed into the device.
+ */
 int
 vireo_queues_start(struct vireo_net *net)
 {
@@ -339,17 +429,14 @@ vireo_queues_start(struct vireo_net *net)
 	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
 		rc = vireo_rxq_start(net, data->rx_queues[i]);
 		if (rc < 0)
-			goto fail;
+			return rc;
 	}
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {
 		rc = vireo_txq_start(net, data->tx_queues[i]);
 		if (rc < 0)
-			goto fail;
+			return rc;
 	}
-	return 0;
-fail:
-	vireo_queues_stop(net);
-	return rc;
+	return vireo_spare_txvqs_start(net);
 }
 
 void
@@ -363,6 +450,66 @@ vireo_queues_stop(struct vireo_net *net)
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++)
 		if (data->tx_queues[i] != NULL)
 			vireo_txq_drain(data->tx_queues[i]);
+	vireo_spare_txvqs_stop(net);
+}
+
+/* Leave @p vq and everything posted on it to the device. @return its in-flight descriptors. */
+static unsigned int
+vireo_vq_quarantine(struct vio_vq **vqp, struct vireo_quarantine *q)
+{
+	struct vio_vq *vq = *vqp;
+	struct vio_split_layout layout;
+	unsigned int inflight;
+
+	if (vq == NULL)
+		return 0;
+	inflight = (unsigned int)(vq->size - vio_vq_num_free(vq));
+	q->vqs++;
+	if (vio_split_layout_calc(vq->size, &layout) == 0)
+		q->bytes += layout.total_len;
+	*vqp = NULL; /* deliberately leaked, with its ring and cookies */
+	return inflight;
+}
+
+/*
+ * The device did not complete a reset: it may still write into every rx
+ * buffer and read every ring, tx buffer and header it was given. None of
+ * that memory may be freed or reused, ever: forget it (a deliberate leak).
+ * What the device already completed (a partial mergeable packet) is ours
+ * and is freed.
+ */
+void
+vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
+{
+	struct rte_eth_dev_data *data = net->eth_dev->data;
+
+	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
+		struct vireo_rxq *rxq = data->rx_queues[i];
+
+		if (rxq == NULL)
+			continue;
+		q->rx_bufs += vireo_vq_quarantine(&rxq->vq, q);
+		rte_pktmbuf_free(rxq->mrg_head);
+		rxq->mrg_head = NULL;
+		rxq->mrg_tail = NULL;
+		rxq->mrg_left = 0;
+	}
+	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {
+		struct vireo_txq *txq = data->tx_queues[i];
+
+		if (txq == NULL)
+			continue;
+		q->tx_descs += vireo_vq_quarantine(&txq->vq, q);
+		if (txq->hdr_mem != NULL)
+			q->bytes += vio_dma_len(txq->hdr_mem);
+		txq->hdr_mem = NULL; /* headers the device may still read */
+		txq->hdrs = NULL;
+	}
+	for (uint16_t i = 0; i < net->nb_spare_txvq; i++)
+		vireo_vq_quarantine(&net->spare_txvq[i], q);
+	rte_free(net->spare_txvq); /* driver-private array of pointers */
+	net->spare_txvq = NULL;
+	net->nb_spare_txvq = 0;
 }
 
 /*
@@ -383,13 +530,14 @@ vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 		if (txq == NULL || txq->vq == NULL)
 			continue;
 		while (vireo_tx_done_cleanup(txq, 0) >= 0 &&
-		       vio_vq_num_free(txq->vq) < txq->nb_desc) {
+		       vio_vq_num_free(txq->vq) < txq->ring_size) {
 			if (rte_get_timer_cycles() > deadline) {
 				VIREO_LOG(
 					WARNING, net,
 					"tx queue %u: %u descriptors not sent by the device within "
 					"%u ms; the reset discards them",
-					i, (unsigned int)(txq->nb_desc - vio_vq_num_free(txq->vq)),
+					i,
+					(unsigned int)(txq->ring_size - vio_vq_num_free(txq->vq)),
 					ms);
 				break;
 			}

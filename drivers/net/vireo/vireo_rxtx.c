@@ -75,9 +75,10 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 }
 
 /*
- * Post mbufs to every free descriptor (in bulk batches). Does not publish.
- * A short pool is counted and retried on the next burst, so the ring never
- * stalls for good and no mbuf is lost.
+ * Post mbufs until nb_desc are posted (in bulk batches; the ring may be
+ * larger, a power of two). Does not publish. A short pool is counted and
+ * retried on the next burst, so the ring never stalls for good and no mbuf
+ * is lost.
  */
 unsigned int
 vireo_rx_refill(struct vireo_rxq *rxq)
@@ -88,11 +89,11 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 	unsigned int added = 0;
 	uint16_t want;
 
-	while ((want = RTE_MIN(vio_vq_num_free(vq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
+	while ((want = RTE_MIN(vireo_rxq_room(rxq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
 		uint16_t got = vireo_rx_alloc(rxq, mbufs, want);
 
 		if (unlikely(got == 0)) {
-			rxq->st.nombuf += vio_vq_num_free(vq);
+			rxq->st.nombuf += vireo_rxq_room(rxq);
 			break;
 		}
 		for (uint16_t i = 0; i < got; i++) {
@@ -131,13 +132,37 @@ vireo_rx_offload(struct vireo_rxq *rxq, struct rte_mbuf *m, const struct vio_net
 	}
 }
 
-/* A complete packet: offloads, ptype, counters. */
-static inline void
+/*
+ * Frames the application must not see: shorter than an Ethernet header
+ * (a device bug or lie), or spread over several mbufs for an application
+ * that did not enable RTE_ETH_RX_OFFLOAD_SCATTER (with MRG_RXBUF, always
+ * negotiated, the device may send up to its own MTU whatever the port
+ * MTU). Dropped and counted. @return true when dropped.
+ */
+static inline bool
+vireo_rx_drop(struct vireo_rxq *rxq, struct rte_mbuf *m)
+{
+	if (unlikely(m->pkt_len < VIREO_MIN_FRAME_LEN)) {
+		rxq->st.runts++;
+	} else if (unlikely(m->nb_segs > 1 && !rxq->scatter)) {
+		rxq->st.oversize++;
+	} else {
+		return false;
+	}
+	rxq->st.errors++;
+	rte_pktmbuf_free(m);
+	return true;
+}
+
+/* A complete packet: offloads, ptype, counters. @return false when dropped. */
+static inline bool
 vireo_rx_finish(struct vireo_rxq *rxq, struct rte_mbuf *m)
 {
 	const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *,
 								-VIREO_NET_HDR_LEN);
 
+	if (vireo_rx_drop(rxq, m))
+		return false;
 	if (rxq->ptype)
 		m->packet_type = rte_net_get_ptype(m, NULL, VIREO_PTYPE_MASK);
 	if (rxq->csum)
@@ -145,6 +170,7 @@ vireo_rx_finish(struct vireo_rxq *rxq, struct rte_mbuf *m)
 	rxq->st.packets++;
 	rxq->st.bytes += m->pkt_len;
 	rxq->st.bins[vireo_size_bin(m->pkt_len)]++;
+	return true;
 }
 
 /* Add a continuation buffer to the pending mergeable packet. @return true when complete. */
@@ -188,8 +214,8 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 
 		if (rxq->mrg_left > 0) {
 			if (vireo_rx_append(rxq, m, len)) {
-				vireo_rx_finish(rxq, rxq->mrg_head);
-				out[nout++] = rxq->mrg_head;
+				if (vireo_rx_finish(rxq, rxq->mrg_head))
+					out[nout++] = rxq->mrg_head;
 				rxq->mrg_head = NULL;
 				rxq->mrg_tail = NULL;
 			}
@@ -205,15 +231,15 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 		m->pkt_len = len - VIREO_NET_HDR_LEN;
 		m->port = rxq->port_id;
 		if (!rxq->mrg) {
-			vireo_rx_finish(rxq, m);
-			out[nout++] = m;
+			if (vireo_rx_finish(rxq, m))
+				out[nout++] = m;
 			continue;
 		}
 		hdr = rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 		nbuf = hdr->num_buffers;
 		if (likely(nbuf == 1)) {
-			vireo_rx_finish(rxq, m);
-			out[nout++] = m;
+			if (vireo_rx_finish(rxq, m))
+				out[nout++] = m;
 			continue;
 		}
 		/*
@@ -223,7 +249,7 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 		 */
 		if (unlikely(nbuf == 0 ||
 			     (uint32_t)nbuf - 1 >
-				     (uint32_t)(rxq->nb_desc - vio_vq_num_free(rxq->vq)) +
+				     (uint32_t)(rxq->ring_size - vio_vq_num_free(rxq->vq)) +
 					     (uint32_t)(n - i - 1))) {
 			vio_vq_mark_broken(rxq->vq, "rx num_buffers beyond the posted buffers");
 			vireo_rxq_broken(rxq);
@@ -415,8 +441,8 @@ vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		return 0;
 	}
 	/* Lazy reclaim: only when descriptors run low. */
-	if (vio_vq_num_free(vq) < txq->free_thresh)
-		vireo_tx_reclaim(txq, txq->nb_desc);
+	if (vireo_txq_room(txq) < txq->free_thresh)
+		vireo_tx_reclaim(txq, txq->ring_size);
 
 	for (i = 0; i < nb_pkts; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -431,9 +457,9 @@ vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		push = vireo_tx_can_push(m);
 		need = push ? 1 : m->nb_segs + 1;
-		if (unlikely(vio_vq_num_free(vq) < need)) {
-			vireo_tx_reclaim(txq, txq->nb_desc);
-			if (vio_vq_num_free(vq) < need)
+		if (unlikely(vireo_txq_room(txq) < need)) {
+			vireo_tx_reclaim(txq, txq->ring_size);
+			if (vireo_txq_room(txq) < need)
 				break;
 		}
 		rc = push ? vireo_tx_push(txq, m) : vireo_tx_chain(txq, m);

@@ -24,6 +24,8 @@ static const struct vireo_xstat_desc vireo_rx_xstats[] = {
 	VIREO_QSTAT("bytes", bytes),
 	VIREO_QSTAT("errors", errors),
 	VIREO_QSTAT("mbuf_alloc_failures", nombuf),
+	VIREO_QSTAT("undersize_errors", runts),
+	VIREO_QSTAT("oversize_errors", oversize),
 	VIREO_QSTAT("size_64_packets", bins[VIREO_BIN_64]),
 	VIREO_QSTAT("size_65_to_127_packets", bins[VIREO_BIN_65_127]),
 	VIREO_QSTAT("size_128_to_255_packets", bins[VIREO_BIN_128_255]),

@@ -26,41 +26,40 @@ model_rx_idle(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void
 	return SWDEV_DEFER;
 }
 
-/*
- * Tx chain on queue 2i+1: strip the 12-byte header and deliver the frame
- * into rx queue 2i, over several buffers when MRG_RXBUF was negotiated
- * (num_buffers in the first buffer's header), like a NIC on a wire loop.
- */
-static int64_t
-model_tx(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg)
+/* Rx buffers a frame of @p len bytes takes (0: it fits none, the device drops it). */
+static uint32_t
+model_rx_bufs(const struct swdev *sw, const struct net_model *m, uint32_t len)
 {
-	static uint8_t frame[70000];
-	struct net_model *m = arg;
-	uint16_t rxq = (uint16_t)(qidx - 1);
-	struct swdev_queue *rq = &sw->q[rxq];
-	bool mrg = (sw->driver_features & VIO_BIT(VIO_NET_F_MRG_RXBUF)) != 0;
-	struct vio_net_hdr h = { 0 };
-	uint32_t len, need, off = 0;
-	uint16_t avail;
+	uint32_t total = len + (uint32_t)sizeof(struct vio_net_hdr);
 
-	if (m->rx_hold)
-		return SWDEV_DEFER;
-	if (c->out_len < sizeof(h) || c->out_len - sizeof(h) > sizeof(frame))
+	if (sw->driver_features & VIO_BIT(VIO_NET_F_MRG_RXBUF))
+		return (total + m->rx_buf_len - 1) / m->rx_buf_len;
+	/* Without MRG_RXBUF one buffer or nothing: QEMU drops what does not fit. */
+	return total <= m->rx_buf_len ? 1 : 0;
+}
+
+/*
+ * Deliver a frame into rx queue @p rxq like a NIC, over several buffers
+ * when MRG_RXBUF was negotiated (num_buffers in the first buffer's header).
+ * @return 1 delivered, 0 dropped by the device, SWDEV_DEFER when the queue
+ * lacks buffers (a NIC waits for them).
+ */
+static int
+model_deliver(struct swdev *sw, struct net_model *m, uint16_t rxq, const uint8_t *frame,
+	      uint32_t len)
+{
+	struct vio_net_hdr h = { 0 };
+	uint32_t need = model_rx_bufs(sw, m, len);
+	uint32_t off = 0;
+
+	if (!sw->q[rxq].enabled)
 		return 0;
-	len = c->out_len - (uint32_t)sizeof(h);
-	need = mrg ? (len + (uint32_t)sizeof(h) + m->rx_buf_len - 1) / m->rx_buf_len : 1;
-	if (rq->enabled) {
-		avail = (uint16_t)(__atomic_load_n(&rq->avail->idx, __ATOMIC_ACQUIRE) -
-				   rq->last_avail);
-		if (avail < need)
-			return SWDEV_DEFER; /* a NIC waits for rx buffers */
+	if (need == 0) {
+		m->dev_dropped++;
+		return 0;
 	}
-	m->tx_chains++;
-	m->tx_nseg[RTE_MIN(c->nseg, (uint16_t)7)]++;
-	swdev_chain_read(c, 0, &m->last_tx_hdr, sizeof(h));
-	swdev_chain_read(c, sizeof(h), frame, len);
-	if (!rq->enabled)
-		return 0;
+	if (swdev_avail_pending(sw, rxq) < need)
+		return SWDEV_DEFER;
 	h.flags = m->rx_flags;
 	h.csum_start = m->rx_csum_start;
 	h.csum_offset = m->rx_csum_offset;
@@ -83,6 +82,48 @@ model_tx(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg
 		m->truncated++;
 	m->rx_packets++;
 	swdev_publish(sw, rxq);
+	return 1;
+}
+
+/* The rx queue a frame sent on tx queue @p qidx arrives on. */
+static uint16_t
+model_rx_queue(struct net_model *m, uint16_t qidx)
+{
+	if (m->rr_rx && m->mq_pairs > 1)
+		return (uint16_t)(2 * (m->rr_next++ % m->mq_pairs));
+	return (uint16_t)(qidx - 1);
+}
+
+/*
+ * Tx chain on queue 2i+1: strip the 12-byte header and deliver the frame
+ * into rx queue 2i (or round robin over the pairs in use with rr_rx), like
+ * a NIC on a wire loop.
+ */
+static int64_t
+model_tx(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg)
+{
+	static uint8_t frame[70000];
+	struct net_model *m = arg;
+	struct vio_net_hdr h;
+	uint16_t rxq;
+	uint32_t len;
+
+	if (__atomic_load_n(&m->rx_hold, __ATOMIC_ACQUIRE))
+		return SWDEV_DEFER;
+	if (c->out_len < sizeof(h) || c->out_len - sizeof(h) > sizeof(frame))
+		return 0;
+	len = c->out_len - (uint32_t)sizeof(h);
+	rxq = model_rx_queue(m, qidx);
+	if (sw->q[rxq].enabled && swdev_avail_pending(sw, rxq) < model_rx_bufs(sw, m, len)) {
+		if (m->rr_rx && m->mq_pairs > 1)
+			m->rr_next--; /* the same queue next time */
+		return SWDEV_DEFER;   /* a NIC waits for rx buffers */
+	}
+	m->tx_chains++;
+	m->tx_nseg[RTE_MIN(c->nseg, (uint16_t)7)]++;
+	swdev_chain_read(c, 0, &m->last_tx_hdr, sizeof(h));
+	swdev_chain_read(c, sizeof(h), frame, len);
+	model_deliver(sw, m, rxq, frame, len);
 	return 0;
 }
 
@@ -139,7 +180,6 @@ model_ctrl(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *a
 	uint16_t v16;
 	const uint8_t *d = buf + 2;
 
-	RTE_SET_USED(sw);
 	RTE_SET_USED(qidx);
 	if (m->ctrl_defer)
 		return SWDEV_DEFER;
@@ -175,6 +215,11 @@ model_ctrl(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *a
 	case VIO_NET_CTRL_MQ << 8 | VIO_NET_CTRL_MQ_VQ_PAIRS_SET:
 		memcpy(&v16, d, 2);
 		m->mq_pairs = v16;
+		/* Section 5.1.6.5.6.1: every queue of those pairs must be set up by now. */
+		m->mq_enabled = 0;
+		for (uint16_t i = 0; i < 2 * v16 && i < 64 && i < sw->num_queues; i++)
+			if (__atomic_load_n(&sw->q[i].enabled, __ATOMIC_ACQUIRE))
+				m->mq_enabled |= UINT64_C(1) << i;
 		break;
 	default:
 		ack = VIO_NET_ERR;
@@ -251,6 +296,8 @@ fx_create(struct net_fx *fx, const struct net_fx_params *p)
 	sp.config = &cfg;
 	fx->sw = swdev_create(&sp);
 	assert_non_null(fx->sw);
+	/* The device sees only what the driver notified: a missing kick stalls the test. */
+	swdev_set_notify_only(fx->sw, true);
 	if (d.ctrl_qmax != 0)
 		swdev_set_queue_max(fx->sw, (uint16_t)(2 * d.pairs), d.ctrl_qmax);
 	for (uint16_t i = 0; i < d.pairs; i++) {
@@ -291,7 +338,7 @@ fx_destroy(struct net_fx *fx)
 	if (!fx->violations_expected && swdev_violations(fx->sw) != 0)
 		fail_msg("driver violated the protocol: %s", fx->sw->last_violation);
 	/* Every mbuf is back: none leaked in rings, chains or error paths. */
-	assert_int_equal(rte_mempool_avail_count(fx->mp), fx->nb_mbufs);
+	assert_int_equal(rte_mempool_avail_count(fx->mp), fx->nb_mbufs - fx->quarantined_mbufs);
 	rte_mempool_free(fx->mp);
 	swdev_destroy(fx->sw);
 }
@@ -317,6 +364,18 @@ fx_start(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, uint64_t rx_offloads,
 			return rc;
 	}
 	return rte_eth_dev_start(fx->port);
+}
+
+int
+fx_inject_rx(struct net_fx *fx, uint16_t q, uint32_t len, uint8_t seed)
+{
+	static uint8_t frame[70000];
+
+	assert_false(fx_threaded);
+	assert_true(len <= sizeof(frame));
+	for (uint32_t i = 0; i < len; i++)
+		frame[i] = (uint8_t)(seed + 7 * i);
+	return model_deliver(fx->sw, &fx->model, (uint16_t)(2 * q), frame, len);
 }
 
 void

@@ -39,7 +39,9 @@ struct net_model {
 	uint16_t rx_csum_offset;
 	bool lie; /* Write lie_num_buffers as num_buffers. */
 	uint16_t lie_num_buffers;
-	bool rx_hold; /* Defer tx chains (keep the tx ring full). */
+	bool rx_hold; /* Defer tx chains (keep the tx ring full); atomic. */
+	bool rr_rx;   /* Spread tx frames round robin over the rx queues in use. */
+	uint64_t rr_next;
 
 	/* Observations. */
 	uint64_t tx_chains;
@@ -47,6 +49,7 @@ struct net_model {
 	uint64_t rx_packets;
 	uint64_t rx_buffers;
 	uint64_t truncated;
+	uint64_t dev_dropped; /* Frames that fit no rx buffer (no MRG_RXBUF): dropped unseen. */
 	struct vio_net_hdr last_tx_hdr;
 
 	/* Control queue. */
@@ -62,6 +65,7 @@ struct net_model {
 	uint8_t mc[FX_MAX_TABLE][6];
 	uint64_t vlans[64];
 	uint16_t mq_pairs;
+	uint64_t mq_enabled; /* Queues enabled when VQ_PAIRS_SET arrived (bit = queue). */
 };
 
 struct net_fx_params {
@@ -86,6 +90,7 @@ struct net_fx {
 	unsigned int nb_mbufs;
 	uint16_t pairs;
 	bool violations_expected;
+	unsigned int quarantined_mbufs; /* Left to a device that did not reset. */
 };
 
 extern const uint8_t fx_mac[6];
@@ -104,6 +109,13 @@ void fx_destroy(struct net_fx *fx);
 /* configure(nq, nq) + queue setup + start. @return the first failing rc. */
 int fx_start(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, uint64_t rx_offloads,
 	     uint64_t tx_offloads);
+
+/*
+ * Device side (thread off): a frame of @p len bytes (pattern as fx_pkt)
+ * arrives on rx queue @p q. @return 1 delivered, 0 dropped by the device
+ * (fits no buffer), SWDEV_DEFER (no buffers).
+ */
+int fx_inject_rx(struct net_fx *fx, uint16_t q, uint32_t len, uint8_t seed);
 
 /* Run the device side by hand (without the thread): all queues, once. */
 void fx_process(struct net_fx *fx);

@@ -147,12 +147,12 @@ test_setup_errors(void **state)
 	/* One queue pair without MQ. */
 	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 2, &conf), -EINVAL);
 	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
-	/* Ring above the device maximum; non-power-of-two rounds up. */
+	/* Ring above the device maximum; non-power-of-two: a 128 ring, 100 in use. */
 	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 256, 0, NULL, fx.mp), -EINVAL);
 	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 200, 0, NULL), -EINVAL);
 	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 100, 0, NULL, fx.mp), 0);
 	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &qi), 0);
-	assert_int_equal(qi.nb_desc, 128);
+	assert_int_equal(qi.nb_desc, 100);
 	/* Mbufs too small for a 1500-byte MTU frame without scatter. */
 	small = rte_pktmbuf_pool_create("fx_small", 64, 0, 0, 1024 + RTE_PKTMBUF_HEADROOM,
 					SOCKET_ID_ANY);
@@ -232,6 +232,50 @@ test_multi_queue(void **state)
 	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 2, &conf), -EINVAL);
 	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 1, &conf), 0);
 	assert_int_equal(rte_eth_dev_configure(fx.port, 3, 3, &conf), -EINVAL);
+	fx_destroy(&fx);
+}
+
+/*
+ * Section 5.1.6.5.6.1: every virtqueue of every pair in use is set up
+ * before VQ_PAIRS_SET enables them, also the transmit queue of a pair the
+ * application has no tx queue for (2 rx queues, 1 tx queue).
+ */
+static void
+test_more_rx_than_tx_queues(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_mbuf *tx[16], *rx[16];
+	unsigned int got0 = 0, got1 = 0;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = 2 });
+	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 64, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 1, 64, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 64, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_int_equal(fx.model.mq_pairs, 2);
+	assert_int_equal(fx.model.mq_enabled, 0xf);
+	/* The device spreads what tx queue 0 sends over both rx queues. */
+	fx.model.rr_rx = true;
+	for (unsigned int i = 0; i < 16; i++)
+		tx[i] = fx_pkt(&fx, 100 + i, 1, (uint8_t)i);
+	assert_int_equal(fx_tx_all(&fx, 0, tx, 16, 2000), 16);
+	for (uint64_t end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	     got0 + got1 < 16 && rte_get_timer_cycles() < end;) {
+		got0 += rte_eth_rx_burst(fx.port, 0, rx + got0 + got1, 16);
+		got1 += rte_eth_rx_burst(fx.port, 1, rx + got0 + got1, 16);
+	}
+	assert_int_equal(got0, 8);
+	assert_int_equal(got1, 8);
+	rte_pktmbuf_free_bulk(rx, 16);
+	/* Restart: the spare transmit queue is created again. */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	fx.model.mq_enabled = 0;
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_int_equal(fx.model.mq_enabled, 0xf);
 	fx_destroy(&fx);
 }
 
@@ -348,6 +392,7 @@ main(void)
 		cmocka_unit_test(test_setup_errors),
 		cmocka_unit_test(test_device_mtu),
 		cmocka_unit_test(test_multi_queue),
+		cmocka_unit_test(test_more_rx_than_tx_queues),
 		cmocka_unit_test(test_dev_reset),
 		cmocka_unit_test(test_ctrl_index_many_pairs),
 		cmocka_unit_test(test_ctrl_queue_too_small),

@@ -7,6 +7,9 @@
  */
 #include "net_fixture.h"
 
+#include <pthread.h>
+
+#include <rte_cycles.h>
 #include <rte_ip.h>
 #include <rte_net.h>
 #include <rte_tcp.h>
@@ -592,6 +595,297 @@ test_restart_and_resetup(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * Section 5.1.6.3.1: with the device's MTU (VIRTIO_NET_F_MTU 9000) accepted
+ * and the application's defaults (MTU 1500, 2 KiB mbufs, no SCATTER), a
+ * 9000-byte frame must still find room: MRG_RXBUF is negotiated, the device
+ * delivers it, the driver drops it (the application cannot take multi-
+ * segment mbufs) and counts it. With SCATTER it arrives whole.
+ */
+static void
+test_device_mtu_default_config(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_stats st;
+	struct rte_mbuf *rx[4];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MTU),
+						.cfg_mtu = 9000 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_true(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MTU));
+	assert_true(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	fx_thread(&fx, false);
+	assert_int_equal(fx_inject_rx(&fx, 0, 9000, 1), 1);
+	assert_int_equal(fx_inject_rx(&fx, 0, 1000, 2), 1);
+	assert_int_equal(fx.model.dev_dropped, 0);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 4), 1);
+	fx_check_pkt(rx[0], 1000, 2);
+	assert_int_equal(rx[0]->nb_segs, 1);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_oversize_errors"), 1);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.ierrors, 1);
+	assert_int_equal(st.ipackets, 1);
+
+	/* An application that takes multi-segment mbufs gets the frame. */
+	fx_thread(&fx, true);
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	conf.rxmode.offloads = RTE_ETH_RX_OFFLOAD_SCATTER;
+	conf.rxmode.mtu = 9000;
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 256, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 256, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	fx_thread(&fx, false);
+	assert_int_equal(fx_inject_rx(&fx, 0, 9000, 3), 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 4), 1);
+	fx_check_pkt(rx[0], 9000, 3);
+	assert_int_equal(rx[0]->nb_segs, 5);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_oversize_errors"), 0);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/*
+ * A device with VIRTIO_NET_F_MTU but no MRG_RXBUF: buffers too small for
+ * its MTU mean F_MTU is not accepted; buffers large enough take its frames.
+ */
+static void
+test_device_mtu_without_mrg_rxbuf(void **state)
+{
+	const uint64_t features = (FX_FEATURES & ~VIO_BIT(VIO_NET_F_MRG_RXBUF)) |
+				  VIO_BIT(VIO_NET_F_MTU);
+	struct net_fx fx;
+	struct rte_mbuf *rx[2];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = features, .cfg_mtu = 9000 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	assert_false(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MTU));
+	fx_destroy(&fx);
+
+	/* 9018-byte frames fit one buffer: F_MTU accepted, jumbo frames arrive. */
+	fx_create(&fx, &(struct net_fx_params){ .features = features,
+						.cfg_mtu = 9000,
+						.nb_mbufs = 256,
+						.data_room = 9018 + RTE_PKTMBUF_HEADROOM });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	assert_true(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MTU));
+	fx_thread(&fx, false);
+	assert_int_equal(fx_inject_rx(&fx, 0, 9018, 4), 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 2), 1);
+	fx_check_pkt(rx[0], 9018, 4);
+	rte_pktmbuf_free(rx[0]);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/* Frames shorter than an Ethernet header never reach the application. */
+static void
+rx_runts(uint64_t features)
+{
+	struct net_fx fx;
+	struct rte_eth_stats st;
+	struct rte_mbuf *rx[32];
+
+	fx_create(&fx, &(struct net_fx_params){ .features = features });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	fx_thread(&fx, false);
+	for (uint32_t len = 0; len < RTE_ETHER_HDR_LEN; len++)
+		assert_int_equal(fx_inject_rx(&fx, 0, len, 0), 1);
+	assert_int_equal(fx_inject_rx(&fx, 0, RTE_ETHER_HDR_LEN, 5), 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 32), 1);
+	fx_check_pkt(rx[0], RTE_ETHER_HDR_LEN, 5);
+	rte_pktmbuf_free(rx[0]);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_undersize_errors"), RTE_ETHER_HDR_LEN);
+	if (features & VIO_BIT(VIO_NET_F_MRG_RXBUF)) {
+		/* Two buffers (num_buffers 2) holding 12 bytes in all: a runt too. */
+		fx.model.lie = true;
+		fx.model.lie_num_buffers = 2;
+		assert_int_equal(fx_inject_rx(&fx, 0, 0, 0), 1);
+		assert_int_equal(fx_inject_rx(&fx, 0, 0, 0), 1);
+		fx.model.lie = false;
+		assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 32), 0);
+		assert_int_equal(fx_xstat(&fx, "rx_q0_undersize_errors"), RTE_ETHER_HDR_LEN + 1);
+	}
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.ierrors, fx_xstat(&fx, "rx_q0_undersize_errors"));
+	assert_int_equal(st.ipackets, 1);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_broken_events"), 0);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+static void
+test_rx_runts(void **state)
+{
+	RTE_SET_USED(state);
+	rx_runts(FX_FEATURES); /* mergeable path */
+	rx_runts(FX_FEATURES & ~VIO_BIT(VIO_NET_F_MRG_RXBUF));
+}
+
+/*
+ * nb_desc need not be a power of two: the ring is (128 for 100), but no
+ * more than nb_desc rx buffers are posted, nor tx descriptors in flight.
+ */
+static void
+test_nb_desc_not_pow2(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev_info info;
+	struct rte_eth_rxq_info rqi;
+	struct rte_eth_txq_info tqi;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 512 });
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.rx_desc_lim.nb_align, 1);
+	assert_int_equal(info.tx_desc_lim.nb_align, 1);
+	assert_int_equal(info.rx_desc_lim.nb_min, 32);
+	assert_int_equal(info.rx_desc_lim.nb_max, 256);
+	assert_int_equal(fx_start(&fx, 1, 100, 0, 0), 0);
+	fx_thread(&fx, false);
+	assert_int_equal(fx.sw->q[0].cfg.size, 128);
+	assert_int_equal(fx.sw->q[1].cfg.size, 128);
+	assert_int_equal(swdev_avail_pending(fx.sw, 0), 100);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), 512 - 100);
+	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &rqi), 0);
+	assert_int_equal(rqi.nb_desc, 100);
+	assert_int_equal(rte_eth_tx_queue_info_get(fx.port, 0, &tqi), 0);
+	assert_int_equal(tqi.nb_desc, 100);
+
+	/* The device holds every tx chain: 100 are taken, not 128. */
+	__atomic_store_n(&fx.model.rx_hold, true, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < 128; i++)
+		tx_pkts[i] = fx_pkt(&fx, 100, 1, (uint8_t)i);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 128), 100);
+	fx_process(&fx);
+	assert_int_equal(swdev_avail_pending(fx.sw, 1), 100);
+	__atomic_store_n(&fx.model.rx_hold, false, __ATOMIC_RELEASE);
+	fx_process(&fx);
+	/* Received and refilled: still 100 posted, never more. */
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 128), 100);
+	assert_int_equal(swdev_avail_pending(fx.sw, 0), 100);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts + 100, 28), 28);
+	fx_process(&fx);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts + 100, 28), 28);
+	assert_int_equal(swdev_avail_pending(fx.sw, 0), 100);
+	for (unsigned int i = 0; i < 128; i++)
+		fx_check_pkt(rx_pkts[i], 100, (uint8_t)i);
+	free_all(rx_pkts, 128);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/*
+ * Doorbells on a device that only sees what it was notified about: exactly
+ * one per burst that added buffers, none for a burst that added nothing,
+ * none while the device sets VIRTQ_USED_F_NO_NOTIFY (it polls then).
+ */
+static void
+test_doorbells(void **state)
+{
+	struct net_fx fx;
+	uint64_t rx0, tx0;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 2048 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	fx_thread(&fx, false);
+	for (unsigned int round = 0; round < 12; round++) {
+		bool quiet = round >= 4 && round < 8;
+
+		swdev_set_no_notify(fx.sw, 0, quiet);
+		swdev_set_no_notify(fx.sw, 1, quiet);
+		for (unsigned int i = 0; i < 32; i++)
+			tx_pkts[i] = fx_pkt(&fx, frame_len(i), 1, (uint8_t)(round + i));
+		tx0 = swdev_notify_count(fx.sw, 1);
+		assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 32), 32);
+		assert_int_equal(swdev_notify_count(fx.sw, 1) - tx0, quiet ? 0 : 1);
+		fx_process(&fx);
+		rx0 = swdev_notify_count(fx.sw, 0);
+		assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 64), 32);
+		assert_int_equal(swdev_notify_count(fx.sw, 0) - rx0, quiet ? 0 : 1);
+		for (unsigned int i = 0; i < 32; i++)
+			fx_check_pkt(rx_pkts[i], frame_len(i), (uint8_t)(round + i));
+		free_all(rx_pkts, 32);
+		/* Bursts that add nothing ring nothing. */
+		rx0 = swdev_notify_count(fx.sw, 0);
+		tx0 = swdev_notify_count(fx.sw, 1);
+		assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 64), 0);
+		assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 0), 0);
+		assert_int_equal(swdev_notify_count(fx.sw, 0), rx0);
+		assert_int_equal(swdev_notify_count(fx.sw, 1), tx0);
+	}
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+static void *
+release_hold_later(void *arg)
+{
+	struct net_fx *fx = arg;
+
+	rte_delay_ms(100);
+	__atomic_store_n(&fx->model.rx_hold, false, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * dev_stop gives the device up to VIREO_TX_FLUSH_MS (500 ms) to send what
+ * the tx ring holds before the reset: a slow device gets to send all of
+ * it; one that keeps the descriptors gets a WARNING, and the mbufs come
+ * back either way.
+ */
+static void
+test_stop_flushes_tx(void **state)
+{
+	struct net_fx fx;
+	struct log_capture lc;
+	pthread_t thr;
+	uint64_t t0, ms, hz = rte_get_timer_hz();
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	/* The device sends only after 100 ms: stop waits for it. */
+	__atomic_store_n(&fx.model.rx_hold, true, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < 10; i++)
+		tx_pkts[i] = fx_pkt(&fx, 100, 1, (uint8_t)i);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 10), 10);
+	assert_int_equal(pthread_create(&thr, NULL, release_hold_later, &fx), 0);
+	log_capture_start(&lc);
+	t0 = rte_get_timer_cycles();
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	ms = (rte_get_timer_cycles() - t0) * 1000 / hz;
+	assert_null(strstr(log_capture_text(&lc), "not sent by the device"));
+	log_capture_stop(&lc);
+	pthread_join(thr, NULL);
+	assert_int_equal(fx.model.tx_chains, 10);
+	assert_true(ms >= 80 && ms < 450);
+
+	/* A device that keeps them: stop gives up after 500 ms and says so. */
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	__atomic_store_n(&fx.model.rx_hold, true, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < 10; i++)
+		tx_pkts[i] = fx_pkt(&fx, 100, 1, (uint8_t)i);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 10), 10);
+	log_capture_start(&lc);
+	t0 = rte_get_timer_cycles();
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	ms = (rte_get_timer_cycles() - t0) * 1000 / hz;
+	assert_non_null(strstr(log_capture_text(&lc),
+			       "tx queue 0: 10 descriptors not sent by the device within 500 ms"));
+	log_capture_stop(&lc);
+	assert_true(ms >= 490 && ms < 2000);
+	assert_int_equal(fx.model.tx_chains, 10);
+	__atomic_store_n(&fx.model.rx_hold, false, __ATOMIC_RELEASE);
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -610,6 +904,12 @@ main(void)
 		cmocka_unit_test(test_tx_tso_family_not_negotiated),
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
+		cmocka_unit_test(test_device_mtu_default_config),
+		cmocka_unit_test(test_device_mtu_without_mrg_rxbuf),
+		cmocka_unit_test(test_rx_runts),
+		cmocka_unit_test(test_nb_desc_not_pow2),
+		cmocka_unit_test(test_doorbells),
+		cmocka_unit_test(test_stop_flushes_tx),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);

@@ -8,6 +8,8 @@
  */
 #include "net_fixture.h"
 
+#include <rte_memzone.h>
+
 static struct rte_mbuf *tx_pkts[64];
 static struct rte_mbuf *rx_pkts[64];
 
@@ -209,14 +211,117 @@ test_features_refused(void **state)
 	fx_destroy(&fx);
 }
 
+static void
+count_zone(const struct rte_memzone *mz, void *arg)
+{
+	RTE_SET_USED(mz);
+	(*(unsigned int *)arg)++;
+}
+
+static unsigned int
+memzones(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(count_zone, &n);
+	return n;
+}
+
+/* A dead port refuses to start or configure; close works and frees nothing the device holds. */
+static void
+expect_dead_port(struct net_fx *fx, unsigned int zones, unsigned int pool_left, bool running)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct log_capture lc;
+
+	log_capture_start(&lc);
+	assert_int_equal(rte_eth_dev_start(fx->port), -EIO);
+	assert_non_null(strstr(log_capture_text(&lc), "port is dead"));
+	assert_int_equal(rte_eth_dev_configure(fx->port, 1, 1, &conf), -EIO);
+	log_capture_stop(&lc);
+	if (running) {
+		/* The device still writes into the buffers it was given (and we leaked). */
+		fx_thread(fx, false);
+		assert_int_equal(fx_inject_rx(fx, 0, 100, 1), 1);
+		fx_thread(fx, true);
+	}
+	assert_int_equal(rte_eth_dev_close(fx->port), 0);
+	fx->port_open = false;
+	assert_int_equal(memzones(), zones);
+	assert_int_equal(rte_mempool_avail_count(fx->mp), pool_left);
+	fx->quarantined_mbufs = fx->nb_mbufs - pool_left;
+}
+
+/*
+ * A device whose reset never completes may still use every ring and buffer
+ * it was given: dev_stop quarantines them (no ring freed, no posted mbuf
+ * back in the pool), says so, and the port is dead.
+ */
+static void
+test_reset_never_completes(void **state)
+{
+	struct net_fx fx;
+	struct log_capture lc;
+	unsigned int zones, pool;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	zones = memzones();
+	pool = rte_mempool_avail_count(fx.mp);
+	assert_int_equal(pool, fx.nb_mbufs - 64);
+	swdev_set_reset_fail(fx.sw, true, 0);
+	log_capture_start(&lc);
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(memzones(), zones);
+	assert_int_equal(rte_mempool_avail_count(fx.mp), pool);
+	/* rx, tx and control rings (8 KiB each), tx headers and the command buffer. */
+	assert_non_null(strstr(log_capture_text(&lc),
+			       "3 virtqueue(s) and 26433 bytes of rings and headers, 64 posted rx "
+			       "mbufs and 0 tx descriptors in flight are quarantined"));
+	log_capture_stop(&lc);
+	expect_dead_port(&fx, zones, pool, true);
+	fx_destroy(&fx);
+}
+
+/* The same when start fails after the queues were created and the reset then fails. */
+static void
+test_reset_fails_after_failed_start(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	unsigned int zones;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 64, 0, NULL, fx.mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 64, 0, NULL), 0);
+	zones = memzones();
+	/* The control queue cannot be set up; the reset after it never completes. */
+	fx.sw->q[2].setup_error = -EIO;
+	swdev_set_reset_fail(fx.sw, true, 1);
+	fx.violations_expected = true;
+	assert_int_equal(rte_eth_dev_start(fx.port), -EIO);
+	/* The rx and tx rings created by the start: still allocated. */
+	assert_int_equal(memzones(), zones + 2);
+	expect_dead_port(&fx, zones + 2, fx.nb_mbufs - 64, false);
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rx_used_len_over), cmocka_unit_test(test_rx_used_idx_jump),
-		cmocka_unit_test(test_rx_short_frame),   cmocka_unit_test(test_rx_num_buffers_lie),
-		cmocka_unit_test(test_tx_used_id_free),  cmocka_unit_test(test_ctrl_timeout),
+		cmocka_unit_test(test_rx_used_len_over),
+		cmocka_unit_test(test_rx_used_idx_jump),
+		cmocka_unit_test(test_rx_short_frame),
+		cmocka_unit_test(test_rx_num_buffers_lie),
+		cmocka_unit_test(test_tx_used_id_free),
+		cmocka_unit_test(test_ctrl_timeout),
 		cmocka_unit_test(test_features_refused),
+		cmocka_unit_test(test_reset_never_completes),
+		cmocka_unit_test(test_reset_fails_after_failed_start),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
