@@ -467,7 +467,7 @@ test_notify_only(void **state)
 	/* Published, not notified: the device does not see them. */
 	assert_int_equal(swdev_avail_pending(f->sw, 0), 0);
 	assert_int_equal(swdev_process(f->sw, 0, 64), 0);
-	dev->ops->notify(dev, 0);
+	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
 	post(r, 2); /* after the notification: not covered */
 	assert_int_equal(swdev_avail_pending(f->sw, 0), 2);
 	assert_int_equal(swdev_process(f->sw, 0, 64), 2);
