@@ -52,7 +52,7 @@ fuzz_eal_init(const char *target)
 		(char *)"--no-pci",
 		(char *)"-m",
 		(char *)"256",
-		(char *)"--in-memory",
+		(char *)"--no-shconf",
 		(char *)"--no-telemetry",
 		(char *)"-l0",
 		prefix,

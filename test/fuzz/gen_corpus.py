@@ -137,9 +137,98 @@ def vq_harvest_seeds():
     yield 'full-ring-scribble-no-notify', full
 
 
+# ---- fuzz_net_rx: port byte, then operations ----
+
+RX_COMPLETE, RX_BURST, RX_FLAGS, RX_SCRIBBLE = range(4)
+PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN = range(3)
+HDR_F_NEEDS_CSUM, GSO_TCPV4 = 1, 1
+
+
+def net_hdr(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0,
+            num_buffers=1):
+    return struct.pack('<BBHHHHH', flags, gso_type, hdr_len, gso_size, csum_start,
+                       csum_offset, num_buffers)
+
+
+# Ethernet + IPv4 + UDP headers, then payload: a frame the ptype parser follows.
+FRAME = bytes.fromhex('525400123456' '525400abcdef' '0800'
+                      '4500002e00004000401100000a0000010a000002'
+                      '303930390016' '0000') + bytes(range(18))
+
+
+def rx_buf(wlen, hdr=None, frame=b'', len_mode=0):
+    """One honest completion of the next posted buffer."""
+    sel = (2 if hdr is not None else 0) | len_mode << 2
+    out = u8(sel) + u16(wlen)
+    if hdr is not None:
+        out += hdr[:min(wlen, 12)]
+    n = min(max(wlen - (12 if hdr is not None else 0), 0), 64)
+    return out + (frame + bytes(64))[:n]
+
+
+def rx_complete(bufs, idx_mode=0):
+    return u8(RX_COMPLETE, len(bufs) - 1) + b''.join(bufs) + u8(idx_mode)
+
+
+def rx_burst(n, hold=False):
+    return u8(RX_BURST, ((n - 1) % 64) | (0x80 if hold else 0))
+
+
+def net_rx_seeds():
+    yield 'plain-one', u8(PORT_PLAIN) + rx_complete([rx_buf(12 + 60, net_hdr(), FRAME)]) + \
+        rx_burst(32)
+    three = [rx_buf(268, net_hdr(num_buffers=3), FRAME), rx_buf(268, None, FRAME),
+             rx_buf(100, None, FRAME)]
+    yield 'mrg-three-buffers', u8(PORT_MRG_OFFLOADS) + rx_complete(three) + rx_burst(32)
+    split = u8(PORT_MRG) + rx_complete([rx_buf(2000, net_hdr(num_buffers=2), FRAME)])
+    split += rx_burst(4) + rx_complete([rx_buf(500, None, FRAME)]) + rx_burst(4)
+    yield 'mrg-across-bursts', split
+    csum = net_hdr(flags=HDR_F_NEEDS_CSUM, gso_type=GSO_TCPV4, gso_size=1448, csum_start=34,
+                   csum_offset=16)
+    yield 'csum-lro', u8(PORT_MRG_OFFLOADS) + rx_complete([rx_buf(12 + 64, csum, FRAME)]) + \
+        rx_burst(1)
+    starve = u8(PORT_PLAIN)
+    for _ in range(6):
+        starve += rx_complete([rx_buf(60 + 12, net_hdr(), FRAME)] * 8) + rx_burst(64, hold=True)
+    yield 'hold-starves-pool', starve
+    lie = u8(PORT_MRG) + rx_complete([rx_buf(300, net_hdr(num_buffers=200), FRAME)]) + \
+        rx_burst(8) + rx_burst(8)
+    yield 'lie-num-buffers', lie
+    runt = u8(PORT_PLAIN) + rx_complete([rx_buf(8, net_hdr(), FRAME, len_mode=0)]) + rx_burst(8)
+    runt += u8(RX_FLAGS, 1) + u8(RX_SCRIBBLE, 0) + u16(0xffff) + u16(0xffff) + rx_burst(8)
+    yield 'runt-scribble', runt
+
+
+# ---- fuzz_net_ctrl: operations (op, arg, data), then per command: reply ----
+# A reply is 4 bytes (id, ack, len, idx selectors); zeroes are an honest OK,
+# and so is every reply past the end of the input.
+
+CT_PROMISC, CT_ALLMULTI, CT_MAC_SET, CT_MAC_ADD, CT_MAC_DEL, CT_MC_LIST, CT_VLAN, \
+    CT_RESTART = range(8)
+OK_REPLY = bytes(4)
+NACK_REPLY = u8(0, 0x80, 0, 0)
+MAC = bytes.fromhex('0a1122334455')
+
+
+def net_ctrl_seeds():
+    yield 'promisc-ok', u8(CT_PROMISC, 1) + OK_REPLY + u8(CT_PROMISC, 0) + OK_REPLY
+    yield 'allmulti-nack', u8(CT_ALLMULTI, 1) + NACK_REPLY + u8(CT_ALLMULTI, 1) + OK_REPLY
+    yield 'mac-set-add-del', u8(CT_MAC_SET, 0) + MAC + OK_REPLY + u8(CT_MAC_ADD, 0) + MAC + \
+        OK_REPLY + u8(CT_MAC_DEL, 0) + MAC + OK_REPLY
+    yield 'mc-list', u8(CT_MC_LIST, 3) + MAC * 4 + OK_REPLY
+    yield 'vlan-restart', u8(CT_VLAN, 1) + u16(100) + OK_REPLY + u8(CT_VLAN, 1) + u16(4095) + \
+        OK_REPLY + u8(CT_MC_LIST, 1) + MAC * 4 + OK_REPLY + u8(CT_RESTART, 0)
+    yield 'lie-id-len', u8(CT_PROMISC, 1) + u8(0xe0, 0, 0, 0, 9) + u8(CT_PROMISC, 0) + \
+        u8(0, 0, 0xe0) + u32(7) + u8(0)
+    yield 'zero-len-idx-jump', u8(CT_VLAN, 1) + u16(7) + u8(0, 0, 0xc0, 0) + \
+        u8(CT_ALLMULTI, 1) + u8(0, 0, 0, 0xf8) + u16(5)
+
+
 TARGETS = {
     'pci_caps': pci_caps_seeds,
     'vq_harvest': vq_harvest_seeds,
+    'net_rx': net_rx_seeds,
+    'net_ctrl': net_ctrl_seeds,
 }
 
 
