@@ -124,10 +124,11 @@ print("\n".join(sorted(names)))
 }
 
 # Tally meson-logs/testlog.json of DIR: prints one "suite pass fail skip"
-# line per suite. meson 1.0 names each result "project:suite[+suite] / test".
+# line per suite. meson 1.0 names each result "project:suite[+suite] / test",
+# but leaves out the suite when the build has only one: DEFAULT names it.
 tally()
 {
-	python3 - "$1/meson-logs/testlog.json" <<'EOF'
+	python3 - "$1/meson-logs/testlog.json" "${2:-(none)}" <<'EOF'
 import json, sys
 counts = {}
 with open(sys.argv[1]) as f:
@@ -137,7 +138,7 @@ with open(sys.argv[1]) as f:
             continue
         r = json.loads(line)
         head = r["name"].split(" / ", 1)[0]
-        suite = head.split(":", 1)[1] if ":" in head else "(none)"
+        suite = head.split(":", 1)[1] if ":" in head else sys.argv[2]
         c = counts.setdefault(suite, [0, 0, 0])
         res = r["result"]
         if res in ("OK", "EXPECTEDFAIL"):
@@ -213,7 +214,9 @@ run_build()
 		return
 	fi
 	local lines suite pass fail skip any_fail=0
-	lines=$(tally "$dir") || { record "$dir" 0 1 0 "(unreadable testlog)"; return; }
+	local default="(none)"
+	[[ "$suites" == "*" || "$suites" == *,* ]] || default=$suites
+	lines=$(tally "$dir" "$default") || { record "$dir" 0 1 0 "(unreadable testlog)"; return; }
 	if [ -z "$lines" ]; then
 		record "$dir" 0 0 0 "(no tests)"
 	fi
