@@ -35,6 +35,9 @@ PACKAGES=(
 	fio gnuplot-nox
 	# checks
 	cppcheck clang-format
+	# fuzzing (devtools/fuzz.sh, suite 'fuzz'): clang's -fsanitize=fuzzer needs
+	# compiler-rt's libFuzzer; llvm gives llvm-symbolizer for readable reports
+	clang libclang-rt-14-dev llvm
 	# SDK header fetch (apt-get source), hugepage mount
 	dpkg-dev ca-certificates mount
 )

@@ -2,17 +2,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Vireo test run: builds and runs every meson test suite in build/, then the
-# unit and app suites again under AddressSanitizer + UBSan in build-asan/.
+# unit and app suites again under AddressSanitizer + UBSan in build-asan/,
+# then the fuzz suite (libFuzzer targets, clang) in build-fuzz/.
 # Prints a summary per build and suite; the last line is always
 #   N passed, N failed
 # (skipped tests count as neither; a failed configure or build counts as one
 # failure). Exits non-zero when anything failed.
 #
-#   devtools/test.sh [--suite NAME]... [--no-asan] [-j N]
+#   devtools/test.sh [--suite NAME]... [--no-asan] [--no-fuzz] [-j N]
 #
 #   --suite NAME   run only this suite (repeatable); the ASan build runs the
-#                  requested suites among 'unit' and 'app', or is skipped
+#                  requested suites among 'unit' and 'app', or is skipped;
+#                  the fuzz build runs when 'fuzz' is requested
 #   --no-asan      skip the ASan/UBSan build
+#   --no-fuzz      skip the fuzz build (it needs clang with libFuzzer)
 #   -j N           parallel build jobs and test processes (default 2)
 #
 # Environment: VIREO_TIMEOUT_MULTIPLIER (meson test timeouts in build/,
@@ -26,6 +29,7 @@ cd "$REPO"
 
 SUITES=()
 ASAN=1
+FUZZ=1
 JOBS=${VIREO_JOBS:-2}
 TIMEOUT_MULT=${VIREO_TIMEOUT_MULTIPLIER:-1}
 ASAN_SUITES=(unit app)
@@ -36,7 +40,7 @@ SUMMARY=()
 
 usage()
 {
-	sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -52,6 +56,10 @@ while [ $# -gt 0 ]; do
 		;;
 	--no-asan)
 		ASAN=0
+		shift
+		;;
+	--no-fuzz)
+		FUZZ=0
 		shift
 		;;
 	-j)
@@ -116,10 +124,11 @@ print("\n".join(sorted(names)))
 }
 
 # Tally meson-logs/testlog.json of DIR: prints one "suite pass fail skip"
-# line per suite. meson 1.0 names each result "project:suite[+suite] / test".
+# line per suite. meson 1.0 names each result "project:suite[+suite] / test",
+# but leaves out the suite when the build has only one: DEFAULT names it.
 tally()
 {
-	python3 - "$1/meson-logs/testlog.json" <<'EOF'
+	python3 - "$1/meson-logs/testlog.json" "${2:-(none)}" <<'EOF'
 import json, sys
 counts = {}
 with open(sys.argv[1]) as f:
@@ -129,7 +138,7 @@ with open(sys.argv[1]) as f:
             continue
         r = json.loads(line)
         head = r["name"].split(" / ", 1)[0]
-        suite = head.split(":", 1)[1] if ":" in head else "(none)"
+        suite = head.split(":", 1)[1] if ":" in head else sys.argv[2]
         c = counts.setdefault(suite, [0, 0, 0])
         res = r["result"]
         if res in ("OK", "EXPECTEDFAIL"):
@@ -205,7 +214,9 @@ run_build()
 		return
 	fi
 	local lines suite pass fail skip any_fail=0
-	lines=$(tally "$dir") || { record "$dir" 0 1 0 "(unreadable testlog)"; return; }
+	local default="(none)"
+	[[ "$suites" == "*" || "$suites" == *,* ]] || default=$suites
+	lines=$(tally "$dir" "$default") || { record "$dir" 0 1 0 "(unreadable testlog)"; return; }
 	if [ -z "$lines" ]; then
 		record "$dir" 0 0 0 "(no tests)"
 	fi
@@ -222,9 +233,12 @@ run_build()
 
 main_suites="*"
 if [ ${#SUITES[@]} -gt 0 ]; then
-	main_suites=$(IFS=,; echo "${SUITES[*]}")
+	# The fuzz suite lives in build-fuzz/ only.
+	main_suites=$(printf '%s\n' "${SUITES[@]}" | grep -vxF fuzz | paste -sd, -) || true
 fi
-run_build main build "$TIMEOUT_MULT" "$main_suites"
+if [ -n "$main_suites" ]; then
+	run_build main build "$TIMEOUT_MULT" "$main_suites"
+fi
 
 if [ $ASAN -eq 1 ]; then
 	asan_suites=()
@@ -242,6 +256,26 @@ if [ $ASAN -eq 1 ]; then
 		run_build asan build-asan "$(awk -v m="$TIMEOUT_MULT" 'BEGIN { print m * 3 }')" \
 			"$(IFS=,; echo "${asan_suites[*]}")" \
 			-Db_sanitize=address,undefined -Db_lundef=false -Dguest_tests=disabled
+	fi
+fi
+
+# Fuzz suite: each libFuzzer target over its seed corpus, then fuzzing for a
+# few seconds (test/fuzz/meson.build). A clang build of its own; the main
+# build's suites never include it.
+want_fuzz=0
+if [ $FUZZ -eq 1 ]; then
+	if [ ${#SUITES[@]} -eq 0 ] || printf '%s\n' "${SUITES[@]}" | grep -qxF fuzz; then
+		want_fuzz=1
+	fi
+fi
+if [ $want_fuzz -eq 1 ]; then
+	if command -v clang >/dev/null; then
+		CC=clang run_build fuzz build-fuzz "$TIMEOUT_MULT" fuzz \
+			-Dfuzz=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dguest_tests=disabled
+	else
+		echo "test: clang not installed: fuzz suite skipped (run devtools/setup.sh)"
+		record build-fuzz 0 0 1 "(no clang)"
 	fi
 fi
 

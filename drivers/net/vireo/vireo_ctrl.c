@@ -336,7 +336,9 @@ vireo_set_mc_addr_list(struct rte_eth_dev *dev, struct rte_ether_addr *list, uin
 			return -EINVAL;
 		}
 	}
-	memcpy(net->mc_addrs, list, nb * sizeof(*list));
+	/* (NULL, 0) flushes the list: memcpy from NULL is undefined even for 0 bytes. */
+	if (nb != 0)
+		memcpy(net->mc_addrs, list, nb * sizeof(*list));
 	net->nb_mc_addrs = nb;
 	if (!net->started)
 		return 0;

@@ -79,6 +79,9 @@ test_mac_addresses(void **state)
 	assert_int_equal(rte_eth_dev_start(fx.port), 0);
 	assert_memory_equal(fx.model.mac, mac_a.addr_bytes, 6);
 	assert_int_equal(fx.model.mc_count, 2);
+	/* ethdev's way to flush the list is (NULL, 0); found by fuzz_net_ctrl (UBSan). */
+	assert_int_equal(rte_eth_dev_set_mc_addr_list(fx.port, NULL, 0), 0);
+	assert_int_equal(fx.model.mc_count, 0);
 	fx_destroy(&fx);
 }
 

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write the seed corpora of the fuzz targets (test/fuzz/corpus/<target>/).
+
+Each seed drives one valid path of its target, so fuzzing starts from
+inputs that get past the first checks. The input formats are described at
+the top of each fuzz_<target>.c. Run from anywhere:
+
+    test/fuzz/gen_corpus.py            # rewrite the seeds
+    test/fuzz/gen_corpus.py --check    # exit 1 when a seed file differs
+
+Seeds are small and committed; reproducers of fixed bugs are committed next
+to them by hand (named after the bug) and are never rewritten here.
+"""
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def u8(*v):
+    return bytes(v)
+
+
+def u16(v):
+    return struct.pack('<H', v & 0xffff)
+
+
+def u32(v):
+    return struct.pack('<I', v & 0xffffffff)
+
+
+# ---- fuzz_pci_caps: 6 BAR bytes, fault byte, 256 bytes of config space ----
+
+def pci_cfg(caps, status=0x10, first=0x40):
+    """caps: (pos, id, type, cap_len, bar, off, length, mult, next)"""
+    cfg = bytearray(256)
+    cfg[0x06:0x08] = u16(status)
+    cfg[0x34] = first
+    for pos, cid, ctype, clen, bar, off, length, mult, nxt in caps:
+        cfg[pos] = cid
+        cfg[pos + 1] = nxt
+        if cid == 0x09:
+            cfg[pos + 2] = clen
+            cfg[pos + 3] = ctype
+            cfg[pos + 4] = bar
+            cfg[pos + 8:pos + 12] = u32(off)
+            cfg[pos + 12:pos + 16] = u32(length)
+            if ctype == 2:
+                cfg[pos + 16:pos + 20] = u32(mult)
+    return bytes(cfg)
+
+
+def bars(**sizes):
+    """BAR bytes: log2 of the size, 0 for absent."""
+    return bytes(sizes.get('b%d' % i, 0) for i in range(6))
+
+
+def pci_caps_seeds():
+    good = [
+        (0x40, 0x09, 1, 16, 4, 0x0000, 0x1000, 0, 0x50),
+        (0x50, 0x09, 3, 16, 4, 0x1000, 0x1000, 0, 0x60),
+        (0x60, 0x09, 4, 16, 4, 0x2000, 0x1000, 0, 0x70),
+        (0x70, 0x09, 2, 20, 4, 0x3000, 0x1000, 4, 0x84),
+        (0x84, 0x09, 5, 20, 0, 0, 0, 0, 0xa0),
+        (0xa0, 0x11, 0, 12, 0, 0, 0, 0, 0x00),
+    ]
+    qnos = b''.join(u16(q) for q in (0, 1, 3, 0x3ff, 0x400))
+    yield 'qemu-like', bars(b4=14) + u8(0) + pci_cfg(good) + qnos
+    # Regions in three BARs, multiplier 0 (one doorbell for all queues).
+    spread = [
+        (0x40, 0x09, 1, 16, 0, 0x0000, 0x38, 0, 0x50),
+        (0x50, 0x09, 2, 20, 2, 0x0000, 0x2, 0, 0x64),
+        (0x64, 0x09, 3, 16, 5, 0x0001, 0x1, 0, 0x74),
+        (0x74, 0x09, 4, 16, 5, 0x0004, 0x4, 0, 0x00),
+    ]
+    yield 'three-bars', bars(b0=6, b2=1, b5=3) + u8(0) + pci_cfg(spread) + u16(0)
+    # Duplicates: the first capability of each type counts.
+    dup = good[:4] + [(0x84, 0x09, 1, 16, 4, 0x0004, 0x100, 0, 0x00)]
+    dup[3] = (0x70, 0x09, 2, 20, 4, 0x3000, 0x1000, 4, 0x84)
+    yield 'duplicate-common', bars(b4=14) + u8(0) + pci_cfg(dup)
+    yield 'legacy-no-caps', bars(b0=5) + u8(0) + pci_cfg([], status=0)
+    loop = [(0x40, 0x09, 1, 16, 4, 0, 0x1000, 0, 0x40)]
+    yield 'loop', bars(b4=14) + u8(0) + pci_cfg(loop)
+    yield 'read-fault', bars(b4=14) + u8(0x40 | 0x1c) + pci_cfg(good)
+
+
+# ---- fuzz_vq_harvest: config byte, then operations ----
+
+OP_ADD_CHAIN, OP_ADD_BUF, OP_PUBLISH, OP_KICK, OP_COMPLETE, OP_HARVEST, \
+    OP_SCRIBBLE, OP_FLAGS = range(8)
+
+
+def add_chain(n_out, n_in, lens):
+    """lens: (byte, shift) per buffer: len = byte << shift."""
+    out = u8(OP_ADD_CHAIN, n_out | n_in << 3)
+    for b, sh in lens:
+        out += u8(b, sh)
+    return out
+
+
+def complete(entries, idx_mode=0):
+    """entries: ('pick', k, mode[, len32]) or ('lie', id, len)."""
+    out = u8(OP_COMPLETE, len(entries) - 1)
+    for e in entries:
+        if e[0] == 'pick':
+            out += u8(0, e[1], e[2])
+            if e[2] >= 2:
+                out += u32(e[3])
+        else:
+            out += u8(0xc1) + u32(e[1]) + u32(e[2])
+    return out + u8(idx_mode)
+
+
+def harvest(mx, lens=True):
+    return u8(OP_HARVEST, (mx % 33) | (0 if lens else 0x80))
+
+
+def vq_harvest_seeds():
+    size256, size8 = 8, 3
+    yield 'echo-one', u8(size256) + add_chain(1, 1, [(16, 4), (16, 4)]) + u8(OP_KICK) + \
+        complete([('pick', 0, 0)]) + harvest(32)
+    rx = u8(size8 | 0x80) + b''.join(u8(OP_ADD_BUF, 2 * i + 1) for i in range(8))
+    rx += u8(OP_KICK) + complete([('pick', 3, 2, 1000)] * 6) + harvest(4) + harvest(32)
+    rx += b''.join(u8(OP_ADD_BUF, 7) for _ in range(6)) + u8(OP_PUBLISH)
+    yield 'rx-bufs-out-of-order', rx
+    tx = u8(size8) + b''.join(u8(OP_ADD_BUF, 2 * i) for i in range(4)) + u8(OP_KICK)
+    tx += complete([('pick', 0, 1)] * 4) + harvest(32, lens=False)
+    yield 'tx-zero-len', tx
+    lie = u8(size8) + add_chain(2, 1, [(1, 8), (2, 0), (64, 0)]) + u8(OP_PUBLISH)
+    lie += complete([('lie', 7, 0)]) + harvest(8) + add_chain(1, 0, [(1, 0)]) + harvest(8)
+    yield 'lie-id-breaks', lie
+    full = u8(2) + add_chain(2, 2, [(1, 0)] * 4) + add_chain(1, 0, [(1, 0)])
+    full += u8(OP_SCRIBBLE, 0) + u16(0xffff) + u16(0x7) + u32(0) + u8(OP_FLAGS, 1)
+    full += u8(OP_KICK) + u8(OP_FLAGS, 0) + complete([('pick', 0, 0)], idx_mode=0) + harvest(1)
+    yield 'full-ring-scribble-no-notify', full
+
+
+# ---- fuzz_net_rx: port byte, then operations ----
+
+RX_COMPLETE, RX_BURST, RX_FLAGS, RX_SCRIBBLE = range(4)
+PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN = range(3)
+HDR_F_NEEDS_CSUM, GSO_TCPV4 = 1, 1
+
+
+def net_hdr(flags=0, gso_type=0, hdr_len=0, gso_size=0, csum_start=0, csum_offset=0,
+            num_buffers=1):
+    return struct.pack('<BBHHHHH', flags, gso_type, hdr_len, gso_size, csum_start,
+                       csum_offset, num_buffers)
+
+
+# Ethernet + IPv4 + UDP headers, then payload: a frame the ptype parser follows.
+FRAME = bytes.fromhex('525400123456' '525400abcdef' '0800'
+                      '4500002e00004000401100000a0000010a000002'
+                      '303930390016' '0000') + bytes(range(18))
+
+
+def rx_buf(wlen, hdr=None, frame=b'', len_mode=0):
+    """One honest completion of the next posted buffer."""
+    sel = (2 if hdr is not None else 0) | len_mode << 2
+    out = u8(sel) + u16(wlen)
+    if hdr is not None:
+        out += hdr[:min(wlen, 12)]
+    n = min(max(wlen - (12 if hdr is not None else 0), 0), 64)
+    return out + (frame + bytes(64))[:n]
+
+
+def rx_complete(bufs, idx_mode=0):
+    return u8(RX_COMPLETE, len(bufs) - 1) + b''.join(bufs) + u8(idx_mode)
+
+
+def rx_burst(n, hold=False):
+    return u8(RX_BURST, ((n - 1) % 64) | (0x80 if hold else 0))
+
+
+def net_rx_seeds():
+    yield 'plain-one', u8(PORT_PLAIN) + rx_complete([rx_buf(12 + 60, net_hdr(), FRAME)]) + \
+        rx_burst(32)
+    three = [rx_buf(268, net_hdr(num_buffers=3), FRAME), rx_buf(268, None, FRAME),
+             rx_buf(100, None, FRAME)]
+    yield 'mrg-three-buffers', u8(PORT_MRG_OFFLOADS) + rx_complete(three) + rx_burst(32)
+    split = u8(PORT_MRG) + rx_complete([rx_buf(2000, net_hdr(num_buffers=2), FRAME)])
+    split += rx_burst(4) + rx_complete([rx_buf(500, None, FRAME)]) + rx_burst(4)
+    yield 'mrg-across-bursts', split
+    csum = net_hdr(flags=HDR_F_NEEDS_CSUM, gso_type=GSO_TCPV4, gso_size=1448, csum_start=34,
+                   csum_offset=16)
+    yield 'csum-lro', u8(PORT_MRG_OFFLOADS) + rx_complete([rx_buf(12 + 64, csum, FRAME)]) + \
+        rx_burst(1)
+    starve = u8(PORT_PLAIN)
+    for _ in range(6):
+        starve += rx_complete([rx_buf(60 + 12, net_hdr(), FRAME)] * 8) + rx_burst(64, hold=True)
+    yield 'hold-starves-pool', starve
+    lie = u8(PORT_MRG) + rx_complete([rx_buf(300, net_hdr(num_buffers=200), FRAME)]) + \
+        rx_burst(8) + rx_burst(8)
+    yield 'lie-num-buffers', lie
+    runt = u8(PORT_PLAIN) + rx_complete([rx_buf(8, net_hdr(), FRAME, len_mode=0)]) + rx_burst(8)
+    runt += u8(RX_FLAGS, 1) + u8(RX_SCRIBBLE, 0) + u16(0xffff) + u16(0xffff) + rx_burst(8)
+    yield 'runt-scribble', runt
+
+
+# ---- fuzz_net_ctrl: operations (op, arg, data), then per command: reply ----
+# A reply is 4 bytes (id, ack, len, idx selectors); zeroes are an honest OK,
+# and so is every reply past the end of the input.
+
+CT_PROMISC, CT_ALLMULTI, CT_MAC_SET, CT_MAC_ADD, CT_MAC_DEL, CT_MC_LIST, CT_VLAN, \
+    CT_RESTART = range(8)
+OK_REPLY = bytes(4)
+NACK_REPLY = u8(0, 0x80, 0, 0)
+MAC = bytes.fromhex('0a1122334455')
+
+
+def net_ctrl_seeds():
+    yield 'promisc-ok', u8(CT_PROMISC, 1) + OK_REPLY + u8(CT_PROMISC, 0) + OK_REPLY
+    yield 'allmulti-nack', u8(CT_ALLMULTI, 1) + NACK_REPLY + u8(CT_ALLMULTI, 1) + OK_REPLY
+    yield 'mac-set-add-del', u8(CT_MAC_SET, 0) + MAC + OK_REPLY + u8(CT_MAC_ADD, 0) + MAC + \
+        OK_REPLY + u8(CT_MAC_DEL, 0) + MAC + OK_REPLY
+    yield 'mc-list', u8(CT_MC_LIST, 3) + MAC * 4 + OK_REPLY
+    yield 'vlan-restart', u8(CT_VLAN, 1) + u16(100) + OK_REPLY + u8(CT_VLAN, 1) + u16(4095) + \
+        OK_REPLY + u8(CT_MC_LIST, 1) + MAC * 4 + OK_REPLY + u8(CT_RESTART, 0)
+    yield 'lie-id-len', u8(CT_PROMISC, 1) + u8(0xe0, 0, 0, 0, 9) + u8(CT_PROMISC, 0) + \
+        u8(0, 0, 0xe0) + u32(7) + u8(0)
+    yield 'zero-len-idx-jump', u8(CT_VLAN, 1) + u16(7) + u8(0, 0, 0xc0, 0) + \
+        u8(CT_ALLMULTI, 1) + u8(0, 0, 0, 0xf8) + u16(5)
+
+
+TARGETS = {
+    'pci_caps': pci_caps_seeds,
+    'vq_harvest': vq_harvest_seeds,
+    'net_rx': net_rx_seeds,
+    'net_ctrl': net_ctrl_seeds,
+}
+
+
+def main():
+    check = '--check' in sys.argv[1:]
+    bad = 0
+    for target, gen in TARGETS.items():
+        d = os.path.join(HERE, 'corpus', target)
+        os.makedirs(d, exist_ok=True)
+        for name, data in gen():
+            path = os.path.join(d, 'seed-' + name)
+            if check:
+                try:
+                    with open(path, 'rb') as f:
+                        same = f.read() == data
+                except FileNotFoundError:
+                    same = False
+                if not same:
+                    print('gen_corpus: %s is missing or stale' % path)
+                    bad = 1
+                continue
+            with open(path, 'wb') as f:
+                f.write(data)
+    return bad
+
+
+if __name__ == '__main__':
+    sys.exit(main())
