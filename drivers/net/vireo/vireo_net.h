@@ -267,6 +267,7 @@ vireo_size_bin(uint32_t len)
 /* vireo_ethdev.c */
 int vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev);
 int vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete);
+int vireo_dev_close(struct rte_eth_dev *dev);
 uint32_t vireo_net_frame_len(uint16_t mtu);
 
 /* vireo_queue.c */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo: the PCI driver. Matches modern virtio-net devices (and
+ * transitional ones that carry the virtio 1.x capabilities), honours the
+ * devarg vireo=0 (leave the device to another driver), binds the modern PCI
+ * transport of lib/virtio and hands the port to vireo_net_init(). Everything
+ * that is not PCI-specific lives in vireo_ethdev.c.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <bus_pci_driver.h>
+#include <ethdev_driver.h>
+#include <ethdev_pci.h>
+#include <rte_kvargs.h>
+
+#include "vireo_net.h"
+
+static int
+vireo_devarg_bool(const char *key __rte_unused, const char *value, void *opaque)
+{
+	int *out = opaque;
+
+	if (strcmp(value, "0") == 0)
+		*out = 0;
+	else if (strcmp(value, "1") == 0)
+		*out = 1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* @return 1 when devargs ask us to leave the device alone ("vireo=0"). */
+static int
+vireo_pci_declined_by_devargs(const struct rte_pci_device *pci)
+{
+	struct rte_devargs *da = pci->device.devargs;
+	struct rte_kvargs *kv;
+	int enable = 1;
+
+	if (da == NULL || da->args == NULL || da->args[0] == '\0')
+		return 0;
+	/* No key list: other drivers' keys (vdpa=, speed=) pass through. */
+	kv = rte_kvargs_parse(da->args, NULL);
+	if (kv == NULL)
+		return 0;
+	if (rte_kvargs_process(kv, "vireo", vireo_devarg_bool, &enable) < 0)
+		VIREO_LOG_NODEV(WARNING, "%s: devarg vireo= takes 0 or 1", pci->device.name);
+	rte_kvargs_free(kv);
+	return enable == 0;
+}
+
+static int
+vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
+{
+	struct vireo_net *net = vireo_net_of(eth_dev);
+	struct rte_pci_device *pci = RTE_ETH_DEV_TO_PCI(eth_dev);
+	int rc;
+
+	rc = vio_pci_dev_init(&net->pci, pci);
+	if (rc < 0)
+		return rc;
+	return vireo_net_init(eth_dev, &net->pci.vdev);
+}
+
+static int
+vireo_pci_eth_uninit(struct rte_eth_dev *eth_dev)
+{
+	return vireo_dev_close(eth_dev);
+}
+
+static int
+vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *pci)
+{
+	int rc;
+
+	if (vireo_pci_declined_by_devargs(pci)) {
+		VIREO_LOG_NODEV(INFO, "%s: declined (devarg vireo=0)", pci->device.name);
+		return 1;
+	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		VIREO_LOG_NODEV(ERR, "%s: secondary processes are not supported", pci->device.name);
+		return -ENOTSUP;
+	}
+	rc = rte_eth_dev_pci_generic_probe(pci, sizeof(struct vireo_net), vireo_pci_eth_init);
+	if (rc == -ENODEV) {
+		/* Legacy-only (no modern capabilities): let another driver have it. */
+		VIREO_LOG_NODEV(NOTICE, "%s: no virtio 1.x capabilities, declining",
+				pci->device.name);
+		return 1;
+	}
+	return rc;
+}
+
+static int
+vireo_pci_remove(struct rte_pci_device *pci)
+{
+	return rte_eth_dev_pci_generic_remove(pci, vireo_pci_eth_uninit);
+}
+
+static const struct rte_pci_id vireo_pci_ids[] = {
+	{ RTE_PCI_DEVICE(VIO_PCI_VENDOR_ID, VIO_PCI_MODERN_DEVICE_BASE + VIO_ID_NET) },
+	{ RTE_PCI_DEVICE(VIO_PCI_VENDOR_ID, VIO_PCI_TRANSITIONAL_NET) },
+	{ .vendor_id = 0 },
+};
+
+static struct rte_pci_driver vireo_pci_driver = {
+	.id_table = vireo_pci_ids,
+	.drv_flags = RTE_PCI_DRV_NEED_MAPPING,
+	.probe = vireo_pci_probe,
+	.remove = vireo_pci_remove,
+};
+
+RTE_PMD_REGISTER_PCI(net_vireo, vireo_pci_driver);
+RTE_PMD_REGISTER_PCI_TABLE(net_vireo, vireo_pci_ids);
+RTE_PMD_REGISTER_KMOD_DEP(net_vireo, "* igb_uio | uio_pci_generic | vfio-pci");
+RTE_PMD_REGISTER_PARAM_STRING(net_vireo, "vireo=<0|1>");
