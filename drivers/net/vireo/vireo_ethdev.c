@@ -431,10 +431,15 @@ vireo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO)
 		info->max_lro_pkt_size = VIREO_MAX_GSO_LEN;
 
-	info->rx_desc_lim.nb_max = net->rx_ring_max;
+	/*
+	 * Any count is accepted, as upstream net_virtio does: queue setup lowers
+	 * one above the device's ring to the ring (NOTICE). The ring itself is
+	 * the preferred size below, and rxq/txq_info report what a queue got.
+	 */
+	info->rx_desc_lim.nb_max = UINT16_MAX;
 	info->rx_desc_lim.nb_min = VIREO_MIN_RING_SIZE;
 	info->rx_desc_lim.nb_align = 1;
-	info->tx_desc_lim.nb_max = net->tx_ring_max;
+	info->tx_desc_lim.nb_max = UINT16_MAX;
 	info->tx_desc_lim.nb_min = VIREO_MIN_RING_SIZE;
 	info->tx_desc_lim.nb_align = 1;
 	tx_segs = RTE_MIN((uint16_t)VIREO_TX_MAX_SEGS, (uint16_t)(net->tx_ring_max - 1));

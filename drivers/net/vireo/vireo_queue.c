@@ -25,35 +25,32 @@
  * The virtqueue for @p nb_desc descriptors: split rings are powers of two
  * (section 2.7), so the ring is nb_desc rounded up; the queue never hands
  * the device more than nb_desc of them (the application's count bounds the
- * mbufs it ties up). The device limit is a power of two, so the rounded
- * size fits whenever nb_desc does.
+ * mbufs it ties up). Applications ask for their own defaults (Open vSwitch:
+ * 2048) whatever the device's ring holds (QEMU: 256), and upstream
+ * net_virtio accepts them: a count above the device's ring is lowered to
+ * the ring, with a NOTICE, and *nb_desc tells the caller what it got.
  */
 static int
-vireo_ring_size(struct vireo_net *net, const char *what, uint16_t qid, uint16_t nb_desc,
+vireo_ring_size(struct vireo_net *net, const char *what, uint16_t qid, uint16_t *nb_desc,
 		uint16_t max, uint16_t *size)
 {
-	uint32_t s;
-
-	if (nb_desc > max) {
-		VIREO_LOG(ERR, net, "%s queue %u: %u descriptors requested, device maximum is %u",
-			  what, qid, nb_desc, max);
-		return -EINVAL;
-	}
-	if (nb_desc < VIREO_MIN_RING_SIZE) {
+	if (*nb_desc < VIREO_MIN_RING_SIZE) {
 		VIREO_LOG(ERR, net, "%s queue %u: %u descriptors requested, minimum is %u", what,
-			  qid, nb_desc, VIREO_MIN_RING_SIZE);
+			  qid, *nb_desc, VIREO_MIN_RING_SIZE);
 		return -EINVAL;
 	}
-	s = rte_align32pow2(nb_desc);
-	if (s > max) {
-		VIREO_LOG(ERR, net, "%s queue %u: ring of %u for %u descriptors above maximum %u",
-			  what, qid, s, nb_desc, max);
-		return -EINVAL;
+	if (*nb_desc > max) {
+		VIREO_LOG(NOTICE, net,
+			  "%s queue %u: %u descriptors requested, the device's ring holds %u: "
+			  "using %u",
+			  what, qid, *nb_desc, max, max);
+		*nb_desc = max;
 	}
-	if (s != nb_desc)
+	/* The device maximum is a power of two, so the rounded size fits. */
+	*size = (uint16_t)rte_align32pow2(*nb_desc);
+	if (*size != *nb_desc)
 		VIREO_LOG(INFO, net, "%s queue %u: ring of %u descriptors, at most %u in use", what,
-			  qid, s, nb_desc);
-	*size = (uint16_t)s;
+			  qid, *size, *nb_desc);
 	return 0;
 }
 
@@ -99,7 +96,7 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 		VIREO_LOG(ERR, net, "rx queue %u: a mempool is required", qid);
 		return -EINVAL;
 	}
-	rc = vireo_ring_size(net, "rx", qid, nb_desc, net->rx_ring_max, &size);
+	rc = vireo_ring_size(net, "rx", qid, &nb_desc, net->rx_ring_max, &size);
 	if (rc < 0)
 		return rc;
 	room = vireo_rx_data_room(mp);
@@ -149,7 +146,7 @@ vireo_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 		VIREO_LOG(ERR, net, "tx queue %u: stop the port before setting up queues", qid);
 		return -EBUSY;
 	}
-	rc = vireo_ring_size(net, "tx", qid, nb_desc, net->tx_ring_max, &size);
+	rc = vireo_ring_size(net, "tx", qid, &nb_desc, net->tx_ring_max, &size);
 	if (rc < 0)
 		return rc;
 	thresh = (conf != NULL && conf->tx_free_thresh != 0) ? conf->tx_free_thresh :

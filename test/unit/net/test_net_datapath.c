@@ -65,7 +65,8 @@ test_info_and_link(void **state)
 	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
 	assert_string_equal(info.driver_name, "net_vireo");
 	assert_int_equal(info.max_rx_queues, 1);
-	assert_int_equal(info.rx_desc_lim.nb_max, 256);
+	assert_int_equal(info.rx_desc_lim.nb_max, UINT16_MAX);
+	assert_int_equal(info.default_rxportconf.ring_size, 256);
 	assert_true(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER);
 	assert_true(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	assert_false(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO);
@@ -745,7 +746,6 @@ test_nb_desc_not_pow2(void **state)
 	assert_int_equal(info.rx_desc_lim.nb_align, 1);
 	assert_int_equal(info.tx_desc_lim.nb_align, 1);
 	assert_int_equal(info.rx_desc_lim.nb_min, 32);
-	assert_int_equal(info.rx_desc_lim.nb_max, 256);
 	assert_int_equal(fx_start(&fx, 1, 100, 0, 0), 0);
 	fx_thread(&fx, false);
 	assert_int_equal(fx.sw->q[0].cfg.size, 128);
