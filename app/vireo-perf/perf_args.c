@@ -444,6 +444,7 @@ static const struct opt_def opts[] = {
 	{ "ports", true, opt_ports, 0, 0, 0 },
 	UOPT("rxq", rxq, 1, PERF_MAX_QUEUES),
 	UOPT("txq", txq, 1, PERF_MAX_QUEUES),
+	UOPT("nb-cores", nb_cores, 1, PERF_MAX_CORES),
 	UOPT("burst", burst, 1, PERF_MAX_BURST),
 	UOPT("rxd", rxd, 0, PERF_MAX_DESC),
 	UOPT("txd", txd, 0, PERF_MAX_DESC),
@@ -557,7 +558,10 @@ perf_args_usage(FILE *f, const char *prog)
 		"                            a list gives one mode per port, in port order\n"
 		"  --portmask HEX | --ports LIST   ports to use (default: all)\n"
 		"  --port-topology paired|loop     forwarding peer (default paired: 0<->1)\n"
-		"  --rxq N / --txq N         queues per port, one worker lcore each (default 1)\n"
+		"  --rxq N / --txq N         queues per port (default 1); a stream per queue\n"
+		"  --nb-cores N              forwarding lcores; streams are dealt to them\n"
+		"                            round-robin (default: one per stream, at most\n"
+		"                            the worker lcores EAL gave)\n"
 		"  --burst N                 packets per burst, 1..%d (default 32)\n"
 		"  --rxd N / --txd N         descriptors per queue (default: driver's)\n"
 		"  --pkt-size N              frame bytes without FCS, %d..%d (default 64)\n"
@@ -611,6 +615,7 @@ perf_args_json(struct perf_json *j, const struct perf_config *cfg)
 	perf_json_str(j, "port_topology", perf_topology_name(cfg->topology));
 	perf_json_u64(j, "rxq", cfg->rxq);
 	perf_json_u64(j, "txq", cfg->txq);
+	perf_json_u64(j, "nb_cores", cfg->nb_cores);
 	perf_json_u64(j, "burst", cfg->burst);
 	perf_json_u64(j, "rxd", cfg->rxd);
 	perf_json_u64(j, "txd", cfg->txd);

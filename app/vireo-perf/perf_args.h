@@ -16,6 +16,7 @@
 
 #define PERF_MAX_PORTS 64    /* bits in the port mask */
 #define PERF_MAX_QUEUES 1024 /* RTE_MAX_QUEUES_PER_PORT */
+#define PERF_MAX_CORES 1024  /* --nb-cores bound; EAL's lcore count decides */
 #define PERF_MAX_BURST 512
 #define PERF_MIN_PKT_SIZE 64
 #define PERF_MAX_PKT_SIZE 9000
@@ -58,6 +59,7 @@ struct perf_config {
 	uint64_t portmask; /* 0: every available port */
 	unsigned int rxq;
 	unsigned int txq;
+	unsigned int nb_cores; /* forwarding lcores; 0: one per stream, up to the workers */
 	unsigned int burst;
 	unsigned int rxd; /* 0: driver default */
 	unsigned int txd;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Net engine: selects and configures ethdev ports within their reported
- * capabilities, builds one stream per (port, queue) and runs each on its own
- * worker lcore. Only the public ethdev API is used, so any PMD works.
+ * capabilities, builds one stream per (port, queue) and deals the streams to
+ * the forwarding lcores round-robin (several streams may share an lcore, as
+ * with testpmd's --nb-cores). Only the public ethdev API is used, so any PMD
+ * works.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -305,7 +307,6 @@ init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx, unsig
 	struct perf_port *tp = &net->ports[tx_idx];
 
 	s->pool = net->pool;
-	s->stop = &net->stop;
 	s->fwd = p->fwd;
 	s->rx_port = p->id;
 	s->rx_queue = (uint16_t)q;
@@ -325,7 +326,9 @@ init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx, unsig
 	perf_stream_build_template(s);
 }
 
-/* Two streams transmitting on one tx queue would race inside the PMD. */
+/* Two streams transmitting on one tx queue would race inside the PMD when
+ * they run on different lcores; refused always, so that the result does not
+ * depend on how streams happen to be dealt to lcores. */
 static int
 check_tx_owners(const struct perf_net *net)
 {
@@ -339,7 +342,7 @@ check_tx_owners(const struct perf_net *net)
 
 			if (b->do_tx && a->tx_port == b->tx_port && a->tx_queue == b->tx_queue) {
 				ERR("port %u tx queue %u would be used by two "
-				    "lcores (%s from port %u and %s from "
+				    "streams (%s from port %u and %s from "
 				    "port %u): pick other modes or "
 				    "--port-topology loop\n",
 				    a->tx_port, a->tx_queue, perf_fwd_name(a->fwd), a->rx_port,
@@ -361,7 +364,11 @@ build_streams(struct perf_net *net)
 		n += port_streams(cfg, net->ports[idx].fwd);
 	net->streams = rte_zmalloc("vireo_perf_streams", sizeof(*net->streams) * n,
 				   RTE_CACHE_LINE_SIZE);
-	if (net->streams == NULL)
+	net->stream_base = rte_zmalloc("vireo_perf_snap", sizeof(*net->stream_base) * n, 0);
+	net->stream_end = rte_zmalloc("vireo_perf_snap", sizeof(*net->stream_end) * n, 0);
+	net->stream_now = rte_zmalloc("vireo_perf_snap", sizeof(*net->stream_now) * n, 0);
+	if (net->streams == NULL || net->stream_base == NULL || net->stream_end == NULL ||
+	    net->stream_now == NULL)
 		return -ENOMEM;
 	net->nb_streams = n;
 	n = 0;
@@ -371,23 +378,74 @@ build_streams(struct perf_net *net)
 	return check_tx_owners(net);
 }
 
+/* How many lcores forward: --nb-cores, else one per stream; never more than
+ * the worker lcores (the main lcore only times and prints) or the streams. */
+static int
+count_fwd_lcores(const struct perf_net *net, unsigned int *n)
+{
+	unsigned int workers = rte_lcore_count() - 1;
+	unsigned int want = net->cfg->nb_cores;
+
+	if (workers == 0) {
+		ERR("no worker lcore: EAL gave only the main lcore %u, which "
+		    "times the run and prints; pass e.g. -l 0,1 (or --lcores "
+		    "'0@0,1@0' to put both on one CPU)\n",
+		    rte_get_main_lcore());
+		return -EINVAL;
+	}
+	if (want > workers) {
+		ERR("--nb-cores %u: EAL gave %u worker lcore(s) besides the "
+		    "main lcore %u; pass -l 0-%u (or --lcores to map several "
+		    "lcores onto fewer CPUs), or lower --nb-cores\n",
+		    want, workers, rte_get_main_lcore(), want);
+		return -EINVAL;
+	}
+	if (want == 0)
+		want = workers;
+	if (want > net->nb_streams) {
+		if (net->cfg->nb_cores != 0)
+			printf("note: --nb-cores %u but only %u stream(s): %u "
+			       "lcore(s) forward\n",
+			       want, net->nb_streams, net->nb_streams);
+		want = net->nb_streams;
+	}
+	*n = want;
+	return 0;
+}
+
+/* Deal the streams to the first n worker lcores round-robin: stream i runs
+ * on forwarding lcore i % n. */
 static int
 assign_lcores(struct perf_net *net)
 {
-	unsigned int workers = rte_lcore_count() - 1;
-	unsigned int lcore, i = 0;
+	unsigned int n, lcore, k = 0, i, next = 0;
+	int ret;
 
-	if (workers < net->nb_streams) {
-		ERR("%u streams (ports x queues) need %u worker lcores, EAL "
-		    "gave %u (plus the main lcore): pass e.g. -l 0-%u, or "
-		    "--lcores to map several lcores onto fewer CPUs\n",
-		    net->nb_streams, net->nb_streams, workers, net->nb_streams);
-		return -EINVAL;
-	}
+	ret = count_fwd_lcores(net, &n);
+	if (ret)
+		return ret;
+	net->fwd_lcores = rte_zmalloc("vireo_perf_lcores", sizeof(*net->fwd_lcores) * n,
+				      RTE_CACHE_LINE_SIZE);
+	net->lcore_streams = rte_zmalloc("vireo_perf_lcore_streams",
+					 sizeof(*net->lcore_streams) * net->nb_streams, 0);
+	if (net->fwd_lcores == NULL || net->lcore_streams == NULL)
+		return -ENOMEM;
+	net->nb_fwd_lcores = n;
 	RTE_LCORE_FOREACH_WORKER (lcore) {
-		if (i == net->nb_streams)
+		struct perf_fwd_lcore *lc;
+
+		if (k == n)
 			break;
-		net->streams[i++].lcore = lcore;
+		lc = &net->fwd_lcores[k];
+		lc->lcore = lcore;
+		lc->stop = &net->stop;
+		lc->streams = &net->lcore_streams[next];
+		for (i = k; i < net->nb_streams; i += n) {
+			net->streams[i].lcore = lcore;
+			lc->streams[lc->nb_streams++] = &net->streams[i];
+		}
+		next += lc->nb_streams;
+		k++;
 	}
 	return 0;
 }
@@ -428,6 +486,9 @@ print_plan(const struct perf_net *net)
 		       p->driver, mac, p->rxd, p->txd, perf_fwd_name(p->fwd),
 		       link.link_status ? "up" : "down");
 	}
+	printf("forwarding: %u stream(s) on %u lcore(s), round-robin; main lcore "
+	       "%u times and prints\n",
+	       net->nb_streams, net->nb_fwd_lcores, rte_get_main_lcore());
 	for (i = 0; i < net->nb_streams; i++) {
 		const struct perf_stream *s = &net->streams[i];
 
@@ -534,18 +595,19 @@ net_start(void *ctx)
 	/* count from zero: drivers may have received during start */
 	for (i = 0; i < net->nb_ports; i++)
 		rte_eth_stats_reset(net->ports[i].id);
+	perf_net_stream_snapshot(net, net->stream_base);
 	for (i = 0; i < net->nb_ports; i++) {
-		perf_net_snapshot(net, i, &net->ports[i].base, tsc);
+		perf_net_port_snapshot(net, i, net->stream_base, &net->ports[i].base, tsc);
 		net->ports[i].last = net->ports[i].base;
 	}
 	net->start_tsc = tsc;
 	net->launched = true;
-	for (i = 0; i < net->nb_streams; i++) {
-		ret = rte_eal_remote_launch(perf_stream_run, &net->streams[i],
-					    net->streams[i].lcore);
+	for (i = 0; i < net->nb_fwd_lcores; i++) {
+		struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+
+		ret = rte_eal_remote_launch(perf_fwd_lcore_run, lc, lc->lcore);
 		if (ret != 0) {
-			ERR("cannot launch lcore %u: %s\n", net->streams[i].lcore,
-			    rte_strerror(-ret));
+			ERR("cannot launch lcore %u: %s\n", lc->lcore, rte_strerror(-ret));
 			return ret;
 		}
 	}
@@ -558,8 +620,9 @@ net_mark(void *ctx, uint64_t tsc)
 	struct perf_net *net = ctx;
 	unsigned int i;
 
+	perf_net_stream_snapshot(net, net->stream_base);
 	for (i = 0; i < net->nb_ports; i++)
-		perf_net_snapshot(net, i, &net->ports[i].base, tsc);
+		perf_net_port_snapshot(net, i, net->stream_base, &net->ports[i].base, tsc);
 	net->marked = true;
 }
 
@@ -603,16 +666,18 @@ net_stop(void *ctx, uint64_t tsc)
 		net->interrupted_warmup = true;
 		net->marked = true;
 	}
+	perf_net_stream_snapshot(net, net->stream_end);
 	for (i = 0; i < net->nb_ports; i++)
-		perf_net_snapshot(net, i, &net->ports[i].end, tsc);
+		perf_net_port_snapshot(net, i, net->stream_end, &net->ports[i].end, tsc);
 	__atomic_store_n(&net->stop, 1, __ATOMIC_RELAXED);
 	/* waits for every worker to return; orders their last counter
 	 * stores before our reads below */
 	rte_eal_mp_wait_lcore();
 	net->launched = false;
 	drain(net);
+	perf_net_stream_snapshot(net, net->stream_now);
 	for (i = 0; i < net->nb_ports; i++)
-		perf_net_snapshot(net, i, &net->ports[i].life, rte_rdtsc());
+		perf_net_port_snapshot(net, i, net->stream_now, &net->ports[i].life, rte_rdtsc());
 }
 
 static void
@@ -635,6 +700,11 @@ net_teardown(void *ctx)
 	for (i = 0; i < net->nb_streams; i++)
 		rte_free(net->streams[i].scratch);
 	rte_free(net->streams);
+	rte_free(net->stream_base);
+	rte_free(net->stream_end);
+	rte_free(net->stream_now);
+	rte_free(net->fwd_lcores);
+	rte_free(net->lcore_streams);
 	rte_mempool_free(net->pool);
 	rte_free(net);
 }

@@ -24,7 +24,8 @@
 /* Bytes on an Ethernet wire around each frame: FCS 4, preamble+SFD 8, IFG 12 */
 #define PERF_WIRE_OVERHEAD 24u
 
-/* Written only by the stream's worker, read by the main lcore. */
+/* Written only by the forwarding lcore that runs the stream, read by the
+ * main lcore. */
 struct perf_counters {
 	uint64_t rx_pkts;
 	uint64_t rx_bytes;
@@ -34,14 +35,19 @@ struct perf_counters {
 	uint64_t alloc_fail; /* generated packets lost to mbuf shortage */
 };
 
+/*
+ * A stream is one (rx port, rx queue) -> (tx port, tx queue) flow of work,
+ * testpmd's "forwarding stream". Each runs on exactly one forwarding lcore,
+ * so its queues, counters and cursors have a single user; one lcore may run
+ * several streams, one burst of each in turn.
+ */
 struct perf_stream {
-	/* Worker-private counters on their own cache line(s). */
+	/* Counters of the lcore running the stream, on their own cache line(s). */
 	struct perf_counters cnt __rte_cache_aligned;
 
 	/* Read-only while running. */
 	struct rte_mempool *pool __rte_cache_aligned;
 	struct rte_mbuf **scratch; /* burst * nb_segs, multi-seg generation */
-	const int *stop;
 	uint16_t rx_port;
 	uint16_t rx_queue;
 	uint16_t tx_port;
@@ -55,12 +61,20 @@ struct perf_stream {
 	uint16_t seg_size;
 	uint16_t nb_segs;
 	uint16_t flows;
-	uint16_t flow;    /* flowgen cursor, worker-owned */
-	uint64_t tx_left; /* --tx-count budget, worker-owned; UINT64_MAX: none */
-	unsigned int lcore;
+	uint16_t flow;                 /* flowgen cursor, owned by the running lcore */
+	uint64_t tx_left;              /* --tx-count budget, ditto; UINT64_MAX: none */
+	unsigned int lcore;            /* forwarding lcore that runs it */
 	struct rte_ether_addr src_mac; /* tx port's own MAC */
 	struct rte_ether_addr dst_mac; /* where the tx port sends to */
 	uint8_t tmpl[PERF_HDR_LEN];    /* headers of generated packets */
+} __rte_cache_aligned;
+
+/* A forwarding lcore and the streams it polls, one burst each in turn. */
+struct perf_fwd_lcore {
+	struct perf_stream **streams;
+	unsigned int nb_streams;
+	unsigned int lcore;
+	const int *stop;
 } __rte_cache_aligned;
 
 /* Counters of one port at one instant (app counters + ethdev stats). */
@@ -94,6 +108,13 @@ struct perf_net {
 	struct perf_port ports[RTE_MAX_ETHPORTS];
 	struct perf_stream *streams;
 	unsigned int nb_streams;
+	struct perf_fwd_lcore *fwd_lcores;
+	unsigned int nb_fwd_lcores;
+	struct perf_stream **lcore_streams; /* nb_streams, grouped by lcore */
+	/* per-stream counters at measurement start / end (index as streams) */
+	struct perf_counters *stream_base;
+	struct perf_counters *stream_end;
+	struct perf_counters *stream_now; /* scratch: live lines, lifetime */
 	struct rte_mempool *pool;
 	unsigned int nb_mbufs;
 	unsigned int seg_size;
@@ -107,16 +128,19 @@ struct perf_net {
 
 /* perf_fwd.c */
 void perf_stream_build_template(struct perf_stream *s);
-int perf_stream_run(void *arg);
+/* lcore_function_t for rte_eal_remote_launch(); arg: struct perf_fwd_lcore */
+int perf_fwd_lcore_run(void *arg);
 
 /* perf_net_stats.c */
-void perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap,
-		       uint64_t tsc);
+void perf_net_stream_snapshot(const struct perf_net *net, struct perf_counters *out);
+void perf_net_port_snapshot(const struct perf_net *net, unsigned int idx,
+			    const struct perf_counters *cnt, struct perf_port_snap *snap,
+			    uint64_t tsc);
 void perf_net_period(void *ctx, uint64_t tsc, int warming_up);
 void perf_net_summary(void *ctx, FILE *f);
 void perf_net_json(void *ctx, struct perf_json *j);
 
-/* Relaxed access: the writer is one worker lcore, the reader the main lcore;
+/* Relaxed access: the writer is one forwarding lcore, the reader the main lcore;
  * on x86-64 both are plain 64-bit moves, no lock prefix. */
 static inline void
 perf_cnt_add(uint64_t *c, uint64_t v)

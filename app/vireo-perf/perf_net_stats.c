@@ -34,25 +34,46 @@ struct perf_figs {
 	double tx_wire_bps;
 };
 
+/* Every stream's counters, index as net->streams, read once. */
 void
-perf_net_snapshot(struct perf_net *net, unsigned int idx, struct perf_port_snap *snap, uint64_t tsc)
+perf_net_stream_snapshot(const struct perf_net *net, struct perf_counters *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < net->nb_streams; i++) {
+		const struct perf_counters *c = &net->streams[i].cnt;
+
+		out[i].rx_pkts = perf_cnt_read(&c->rx_pkts);
+		out[i].rx_bytes = perf_cnt_read(&c->rx_bytes);
+		out[i].tx_pkts = perf_cnt_read(&c->tx_pkts);
+		out[i].tx_bytes = perf_cnt_read(&c->tx_bytes);
+		out[i].tx_unsent = perf_cnt_read(&c->tx_unsent);
+		out[i].alloc_fail = perf_cnt_read(&c->alloc_fail);
+	}
+}
+
+/* Port idx from a stream snapshot (so that the streams of a port add up to
+ * it exactly) plus the port's ethdev stats. */
+void
+perf_net_port_snapshot(const struct perf_net *net, unsigned int idx,
+		       const struct perf_counters *cnt, struct perf_port_snap *snap, uint64_t tsc)
 {
 	uint16_t id = net->ports[idx].id;
 	unsigned int i;
 
 	memset(snap, 0, sizeof(*snap));
 	for (i = 0; i < net->nb_streams; i++) {
-		const struct perf_counters *c = &net->streams[i].cnt;
+		const struct perf_counters *c = &cnt[i];
 
 		if (net->streams[i].rx_port == id) {
-			snap->app.rx_pkts += perf_cnt_read(&c->rx_pkts);
-			snap->app.rx_bytes += perf_cnt_read(&c->rx_bytes);
+			snap->app.rx_pkts += c->rx_pkts;
+			snap->app.rx_bytes += c->rx_bytes;
 		}
 		if (net->streams[i].tx_port == id) {
-			snap->app.tx_pkts += perf_cnt_read(&c->tx_pkts);
-			snap->app.tx_bytes += perf_cnt_read(&c->tx_bytes);
-			snap->app.tx_unsent += perf_cnt_read(&c->tx_unsent);
-			snap->app.alloc_fail += perf_cnt_read(&c->alloc_fail);
+			snap->app.tx_pkts += c->tx_pkts;
+			snap->app.tx_bytes += c->tx_bytes;
+			snap->app.tx_unsent += c->tx_unsent;
+			snap->app.alloc_fail += c->alloc_fail;
 		}
 	}
 	if (rte_eth_stats_get(id, &snap->eth) != 0)
@@ -132,12 +153,13 @@ perf_net_period(void *ctx, uint64_t tsc, int warming_up)
 	double t = (double)(tsc - net->start_tsc) / (double)rte_get_tsc_hz();
 	unsigned int i;
 
+	perf_net_stream_snapshot(net, net->stream_now);
 	for (i = 0; i < net->nb_ports; i++) {
 		struct perf_port *p = &net->ports[i];
 		struct perf_port_snap now;
 		struct perf_figs f;
 
-		perf_net_snapshot(net, i, &now, tsc);
+		perf_net_port_snapshot(net, i, net->stream_now, &now, tsc);
 		figs_compute(&p->last, &now, &f);
 		p->last = now;
 		printf("[%7.1fs]%s port %u rx %8.3f Mpps %7.3f Gb/s "
@@ -161,23 +183,72 @@ summary_row(FILE *f, const char *label, const char *mode, const struct perf_figs
 		g->rx_nombuf + g->alloc_fail);
 }
 
+/* "io" when every port runs io, else the per-port list ("txonly,rxonly"). */
+static void
+modes_text(const struct perf_net *net, char *buf, size_t len)
+{
+	bool same = true;
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 1; i < net->nb_ports; i++)
+		same = same && net->ports[i].fwd == net->ports[0].fwd;
+	for (i = 0; i < (same ? RTE_MIN(net->nb_ports, 1u) : net->nb_ports); i++) {
+		int w = snprintf(buf + off, len - off, "%s%s", i ? "," : "",
+				 perf_fwd_name(net->ports[i].fwd));
+
+		if (w < 0 || (size_t)w >= len - off)
+			return; /* truncated: still a string */
+		off += (size_t)w;
+	}
+}
+
+static const char *
+plural(unsigned int n)
+{
+	return n == 1 ? "" : "s";
+}
+
+/* The line a person reads first: what ran, for how long, and the result. */
+static void
+summary_headline(const struct perf_net *net, FILE *f, const struct perf_figs *t)
+{
+	char modes[128];
+
+	modes_text(net, modes, sizeof(modes));
+	fprintf(f,
+		"summary: %s forwarding, %u port%s, %u stream%s on %u lcore%s, %.1f s: "
+		"%.3f Mpps rx / %.3f Mpps tx, %" PRIu64 " dropped, %" PRIu64 " errors",
+		modes, net->nb_ports, plural(net->nb_ports), net->nb_streams,
+		plural(net->nb_streams), net->nb_fwd_lcores, plural(net->nb_fwd_lcores), t->secs,
+		t->rx_pps / 1e6, t->tx_pps / 1e6, figs_drops(t), figs_errors(t));
+	if (t->rx_nombuf + t->alloc_fail != 0)
+		fprintf(f, ", %" PRIu64 " nombuf", t->rx_nombuf + t->alloc_fail);
+	fprintf(f, "\n");
+}
+
 void
 perf_net_summary(void *ctx, FILE *f)
 {
 	struct perf_net *net = ctx;
-	struct perf_figs total;
+	struct perf_figs total, g;
 	unsigned int i;
 
 	memset(&total, 0, sizeof(total));
-	fprintf(f, "\n%-8s %-8s %9s %9s %8s %8s %8s %8s %10s %8s %8s\n", "port", "mode", "rx Mpps",
+	for (i = 0; i < net->nb_ports; i++) {
+		figs_compute(&net->ports[i].base, &net->ports[i].end, &g);
+		figs_add(&total, &g);
+	}
+	fprintf(f, "\n");
+	summary_headline(net, f, &total);
+	fprintf(f, "%-8s %-8s %9s %9s %8s %8s %8s %8s %10s %8s %8s\n", "port", "mode", "rx Mpps",
 		"tx Mpps", "rx Gb/s", "tx Gb/s", "rx wire", "tx wire", "drops", "errors", "nombuf");
 	for (i = 0; i < net->nb_ports; i++) {
 		struct perf_port *p = &net->ports[i];
-		struct perf_figs g;
 		char label[16];
 
 		figs_compute(&p->base, &p->end, &g);
-		figs_add(&total, &g);
 		snprintf(label, sizeof(label), "%u", p->id);
 		summary_row(f, label, perf_fwd_name(p->fwd), &g);
 	}
@@ -237,6 +308,49 @@ json_lifetime(struct perf_json *j, const struct perf_port *p)
 	perf_json_obj_end(j);
 }
 
+/* Per-stream figures of the measured window: which lcore ran what, and how
+ * much each (port, queue) moved. */
+static void
+json_streams(struct perf_json *j, const struct perf_net *net)
+{
+	double secs = 0;
+	unsigned int i;
+
+	if (net->nb_ports > 0)
+		secs = (double)(net->ports[0].end.tsc - net->ports[0].base.tsc) /
+		       (double)rte_get_tsc_hz();
+	perf_json_arr_begin(j, "streams");
+	for (i = 0; i < net->nb_streams; i++) {
+		const struct perf_stream *s = &net->streams[i];
+		const struct perf_counters *a = &net->stream_base[i];
+		const struct perf_counters *b = &net->stream_end[i];
+
+		perf_json_obj_begin(j, NULL);
+		perf_json_u64(j, "stream", i);
+		perf_json_u64(j, "lcore", s->lcore);
+		perf_json_str(j, "forward_mode", perf_fwd_name(s->fwd));
+		if (s->do_rx) {
+			perf_json_u64(j, "rx_port", s->rx_port);
+			perf_json_u64(j, "rx_queue", s->rx_queue);
+		}
+		if (s->do_tx) {
+			perf_json_u64(j, "tx_port", s->tx_port);
+			perf_json_u64(j, "tx_queue", s->tx_queue);
+		}
+		perf_json_dbl(j, "duration", secs);
+		perf_json_u64(j, "rx_packets", b->rx_pkts - a->rx_pkts);
+		perf_json_u64(j, "tx_packets", b->tx_pkts - a->tx_pkts);
+		perf_json_u64(j, "rx_bytes", b->rx_bytes - a->rx_bytes);
+		perf_json_u64(j, "tx_bytes", b->tx_bytes - a->tx_bytes);
+		perf_json_dbl(j, "rx_pps", rate(b->rx_pkts - a->rx_pkts, secs));
+		perf_json_dbl(j, "tx_pps", rate(b->tx_pkts - a->tx_pkts, secs));
+		perf_json_u64(j, "tx_unsent", b->tx_unsent - a->tx_unsent);
+		perf_json_u64(j, "tx_alloc_fail", b->alloc_fail - a->alloc_fail);
+		perf_json_obj_end(j);
+	}
+	perf_json_arr_end(j);
+}
+
 void
 perf_net_json(void *ctx, struct perf_json *j)
 {
@@ -253,6 +367,7 @@ perf_net_json(void *ctx, struct perf_json *j)
 	perf_json_u64(j, "segs", net->nb_segs);
 	perf_json_u64(j, "seg_size", net->seg_size);
 	perf_json_u64(j, "streams", net->nb_streams);
+	perf_json_u64(j, "fwd_lcores", net->nb_fwd_lcores);
 	perf_json_u64(j, "wire_overhead", PERF_WIRE_OVERHEAD);
 	perf_json_obj_end(j);
 	perf_json_arr_begin(j, "ports");
@@ -280,6 +395,7 @@ perf_net_json(void *ctx, struct perf_json *j)
 		perf_json_obj_end(j);
 	}
 	perf_json_arr_end(j);
+	json_streams(j, net);
 	perf_json_obj_begin(j, "total");
 	json_figs(j, &total);
 	perf_json_obj_end(j);

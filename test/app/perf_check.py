@@ -3,10 +3,12 @@
 """Run vireo-perf once and check what it reports.
 
     perf_check.py --exe VIREO_PERF [--check NAME ...] [--expect-fail RE]
+                  [--expect-output RE ...] [--fwd-lcores N]
                   [--signal-after S] -- EAL_ARGS -- APP_ARGS
 
 --json is added to APP_ARGS. Checks (repeatable):
-  sane      figures are consistent with each other and with the config
+  sane      figures are consistent with each other and with the config;
+            the per-stream figures add up to the per-port ones
   txonly    only tx counted; tx_bytes == tx_packets * pkt_size
   rxonly    only rx counted
   flowing   every port received and transmitted
@@ -14,10 +16,16 @@
             sent equals what was received plus what the final drain found;
             the app's counts equal the driver's (ethdev) counts
   paired    io between two ports with --tx-first: what port B sent equals
-            what port A received plus the tx-first burst (and vice versa)
+            what port A received plus the tx-first bursts (one per queue),
+            and vice versa
+  streams   every stream moved packets (each rx stream received, each tx
+            stream sent): several streams on one lcore are all polled
   signal    the run was stopped by the signal and still reported figures
   warmup    the measured window excludes the warm-up
 --expect-fail RE: the run must exit non-zero and print RE (a regex).
+--expect-output RE: a successful run must print RE (repeatable).
+--fwd-lcores N: N forwarding lcores ran the streams, dealt round-robin
+  (stream i on the (i mod N)-th of them).
 """
 
 import argparse
@@ -105,11 +113,52 @@ def check_sane(doc, app):
             check(k in p, f"port field {k} missing")
         check_figs(f"port {p.get('port')}", p,
                    0 if doc.get("stopped_by_signal") else dur)
+    check_stream_sums(doc)
     tot = doc.get("total", {})
     check_figs("total", tot, 0 if doc.get("stopped_by_signal") else dur)
     for k in COUNTERS:
         check(tot.get(k) == sum(p.get(k, 0) for p in ports),
               f"total {k} != sum of ports")
+
+
+def check_stream_sums(doc):
+    """Port figures are sums over the streams (same snapshots)."""
+    streams = doc.get("streams")
+    check(isinstance(streams, list) and streams, "no streams in JSON")
+    if not streams:
+        return
+    check(len(streams) == doc["net"]["streams"], "streams count")
+    check(len({s["lcore"] for s in streams}) == doc["net"]["fwd_lcores"],
+          "fwd_lcores != distinct stream lcores")
+    for p in doc["ports"]:
+        n = p["port"]
+        for d in ("rx", "tx"):
+            for k in (d + "_packets", d + "_bytes"):
+                got = sum(s[k] for s in streams if s.get(d + "_port") == n)
+                check(got == p[k], f"port {n}: {k} {p[k]} != streams' {got}")
+
+
+def check_streams(doc, app):
+    for s in doc["streams"]:
+        where = f"stream {s['stream']} (lcore {s['lcore']})"
+        if "rx_port" in s:
+            check(s["rx_packets"] > 0, f"{where}: nothing received")
+        if "tx_port" in s:
+            check(s["tx_packets"] > 0, f"{where}: nothing sent")
+
+
+def check_fwd_lcores(doc, n):
+    streams = doc["streams"]
+    check(doc["net"]["fwd_lcores"] == n,
+          f"fwd_lcores {doc['net']['fwd_lcores']}, expected {n}")
+    order = []
+    for s in streams:  # lcores in order of first use = dealing order
+        if s["lcore"] not in order:
+            order.append(s["lcore"])
+    for i, s in enumerate(streams):
+        check(s["lcore"] == order[i % len(order)],
+              f"stream {i} on lcore {s['lcore']}, round-robin wants "
+              f"{order[i % len(order)]}")
 
 
 def check_txonly(doc, app):
@@ -152,7 +201,7 @@ def check_conserve(doc, app):
 
 
 def check_paired(doc, app):
-    burst = doc["config"]["burst"]
+    burst = doc["config"]["burst"] * doc["config"]["rxq"]
     ports = doc["ports"]
     check(len(ports) == 2, "paired check needs two ports")
     if len(ports) != 2:
@@ -187,7 +236,8 @@ def check_tx_count(doc, app):
 CHECKS = {"sane": check_sane, "txonly": check_txonly, "rxonly": check_rxonly,
           "flowing": check_flowing, "conserve": check_conserve,
           "paired": check_paired, "signal": check_signal,
-          "warmup": check_warmup, "tx_count": check_tx_count}
+          "warmup": check_warmup, "tx_count": check_tx_count,
+          "streams": check_streams}
 
 
 def main():
@@ -196,6 +246,8 @@ def main():
     ap.add_argument("--check", action="append", default=[],
                     choices=sorted(CHECKS))
     ap.add_argument("--expect-fail")
+    ap.add_argument("--expect-output", action="append", default=[])
+    ap.add_argument("--fwd-lcores", type=int)
     ap.add_argument("--signal-after", type=float)
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("rest", nargs=argparse.REMAINDER)
@@ -241,14 +293,21 @@ def main():
             return 1
         with open(out) as f:
             doc = json.load(f)
+    for r in a.expect_output:
+        check(re.search(r, text), f"output lacks /{r}/")
     for name in ["sane"] + a.check:
         CHECKS[name](doc, app)
         if failures:
             break
+    if a.fwd_lcores is not None and not failures:
+        check_fwd_lcores(doc, a.fwd_lcores)
     for m in failures:
         print("FAIL:", m)
     if not failures:
-        print("ok:", ", ".join(["sane"] + a.check))
+        print("ok:", ", ".join(["sane"] + a.check +
+                               ["output /%s/" % r for r in a.expect_output] +
+                               (["fwd_lcores %d" % a.fwd_lcores]
+                                if a.fwd_lcores is not None else [])))
     return 1 if failures else 0
 
 

@@ -66,6 +66,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.pkt_size, 64);
 	assert_int_equal(cfg.rxq, 1);
 	assert_int_equal(cfg.txq, 1);
+	assert_int_equal(cfg.nb_cores, 0); /* one per stream, up to the workers */
 	assert_int_equal(cfg.portmask, 0);
 	assert_true(cfg.promisc);
 	assert_false(cfg.tx_first);
@@ -84,7 +85,7 @@ test_full_valid(void **state)
 		"--mbufs 65535 --mbuf-size 4096 --duration 2.5 --warmup=.5 "
 		"--stats-period 0 --json out.json --dst-mac 02:00:00:00:00:0a "
 		"--eth-peer 3,02:00:00:00:00:FF --promisc off --tx-first "
-		"--port-topology loop --flows 7 --tx-count 8000");
+		"--port-topology loop --flows 7 --tx-count 8000 --nb-cores 3");
 	assert_int_equal(cfg.fwd[0], PERF_FWD_MACSWAP);
 	assert_int_equal(cfg.portmask, 0xd);
 	assert_int_equal(cfg.rxq, 2);
@@ -107,6 +108,7 @@ test_full_valid(void **state)
 	assert_int_equal(cfg.topology, PERF_TOPO_LOOP);
 	assert_int_equal(cfg.flows, 7);
 	assert_int_equal(cfg.tx_count, 8000);
+	assert_int_equal(cfg.nb_cores, 3);
 	/* 9000 bytes in 3968-byte segments */
 	assert_int_equal(perf_cfg_seg_size(&cfg), 4096 - 128);
 	assert_int_equal(perf_cfg_nb_segs(&cfg), 3);
@@ -173,6 +175,22 @@ test_modes(void **state)
 	accepts("--forward-mode rxonly --rxq 4 --txq 1");
 	rejects("--rxq 0", "--rxq");
 	rejects("--txq 1025", "--txq");
+}
+
+/* --nb-cores: the parser bounds it; the engine checks it against EAL's
+ * lcores (test/app/meson.build: perf-fail-nb-cores). */
+static void
+test_nb_cores(void **state)
+{
+	(void)state;
+	accepts("--nb-cores 1");
+	assert_int_equal(cfg.nb_cores, 1);
+	accepts("--nb-cores=1024");
+	assert_int_equal(cfg.nb_cores, 1024);
+	rejects("--nb-cores 0", "--nb-cores: '0' is not an integer in 1..1024");
+	rejects("--nb-cores 1025", "--nb-cores");
+	rejects("--nb-cores two", "'two'");
+	rejects("--nb-cores", "needs a value");
 }
 
 static void
@@ -335,6 +353,7 @@ test_json(void **state)
 	assert_non_null(strstr(out, "\"ports\": [\n      0,\n      1\n    ]"));
 	assert_non_null(strstr(out, "\"1\": \"02:00:00:00:00:01\""));
 	assert_non_null(strstr(out, "\"pkt_size\": 64"));
+	assert_non_null(strstr(out, "\"nb_cores\": 0"));
 	free(out);
 }
 
@@ -346,7 +365,7 @@ main(void)
 		cmocka_unit_test(test_burst),    cmocka_unit_test(test_pkt_size),
 		cmocka_unit_test(test_modes),    cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_seconds),  cmocka_unit_test(test_misc),
-		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json),     cmocka_unit_test(test_nb_cores),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

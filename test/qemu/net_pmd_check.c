@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Guest check of net_vireo's offloads on two tap-backed NICs bridged on the
- * host (test/qemu/net-tap-run.sh): port 0 sends, port 1 receives.
+ * host (devtools/vireo --net tap; case test/qemu/cases/net-pmd-offload.sh):
+ * port 0 sends, port 1 receives.
  *
  *   net_pmd_check EAL-ARGS -- csum   UDP and TCP checksums offloaded on tx;
  *                                    the receiver (no GUEST_CSUM) gets them

@@ -40,7 +40,8 @@
 #define GC_WAIT_MS 10000
 #define GC_SKIP 77
 
-/* One 32-byte unit of the host's disk pattern, see devtools/guest-run. */
+/* One 32-byte unit of the host's disk pattern, see sector_pattern() in
+ * devtools/vireo_tools/guest.py. */
 #define GC_PATTERN_UNIT 32
 
 struct gc_dev {
@@ -312,7 +313,8 @@ gc_fill(uint8_t *p, const char *tag, uint64_t lba)
 	char unit[GC_PATTERN_UNIT + 1];
 	unsigned int i;
 
-	/* Same layout as guest-run's sector_pattern(): 32-byte lines. */
+	/* Same layout as sector_pattern() in devtools/vireo_tools/guest.py:
+	 * 32-byte lines. */
 	snprintf(unit, sizeof(unit), "%s%0*" PRIu64 "\n", tag,
 		 (int)(GC_PATTERN_UNIT - 1 - strlen(tag)), lba);
 	for (i = 0; i < VIO_BLK_SECTOR_SIZE; i += GC_PATTERN_UNIT)
@@ -419,7 +421,8 @@ gc_cmd_blk(int argc, char **argv)
 		goto out;
 	}
 
-	/* The host filled every sector with its number (guest-run). */
+	/* The host filled every sector with its number (devtools/vireo_tools/guest.py,
+	 * Guest._disk()). */
 	if (gc_blk_read_check(&b, 0, "VIREO-BLK-SECTOR-") < 0 ||
 	    gc_blk_read_check(&b, capacity - 1, "VIREO-BLK-SECTOR-") < 0)
 		goto out;
