@@ -238,7 +238,7 @@ vio_vq_publish(struct vio_vq *vq)
 	if (vq->avail_shadow == vq->avail_published)
 		return;
 	/*
-	 * Section 2.7.13.2: descriptor-table and avail-ring writes must be
+	 * Section 2.7.13.3: descriptor-table and avail-ring writes must be
 	 * visible to the device before the idx that exposes them.
 	 */
 	if (vq->io_barriers) {
