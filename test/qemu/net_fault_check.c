@@ -38,20 +38,20 @@
 #include "vireo_net.h" /* needs-reset: the control queue of port 0 */
 
 #define NB_DESC 256
-#define POOL_SIZE 4095
+#define POOL_SIZE 4095u
 
 static struct rte_mempool *pool[2];
 static unsigned int fails;
 /* UDP destination port marking the frames of the current phase. */
 static uint16_t mark = 40000;
 
-#define CHECK(cond, ...)                                    \
-	do {                                                \
-		if (!(cond)) {                              \
-			printf("FAIL: " __VA_ARGS__);       \
-			printf("\n");                       \
-			fails++;                            \
-		}                                           \
+#define CHECK(cond, ...)                              \
+	do {                                          \
+		if (!(cond)) {                        \
+			printf("FAIL: " __VA_ARGS__); \
+			printf("\n");                 \
+			fails++;                      \
+		}                                     \
 	} while (0)
 
 struct events {
@@ -156,8 +156,7 @@ is_ours(const struct rte_mbuf *m)
 	if (m->data_len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + sizeof(*udp) ||
 	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
 		return false;
-	udp = (const struct rte_udp_hdr *)((const uint8_t *)(eh + 1) +
-					   sizeof(struct rte_ipv4_hdr));
+	udp = (const struct rte_udp_hdr *)((const uint8_t *)(eh + 1) + sizeof(struct rte_ipv4_hdr));
 	return udp->dst_port == rte_cpu_to_be_16(mark);
 }
 
@@ -351,7 +350,8 @@ check_rx2_tx1(void)
 		CHECK(per_q[0] > 0 && per_q[1] > 0, "port %u: an rx queue stayed idle", to);
 		/* The taps and bridge may drop a little under a burst; most must arrive. */
 		CHECK(got >= 1900, "port %u: only %" PRIu64 " of 2000 frames", to, got);
-		CHECK(xstat(to, "rx_q0_broken_events") == 0 && xstat(to, "rx_q1_broken_events") == 0,
+		CHECK(xstat(to, "rx_q0_broken_events") == 0 &&
+			      xstat(to, "rx_q1_broken_events") == 0,
 		      "port %u: a queue broke", to);
 	}
 }
@@ -377,8 +377,8 @@ main(int argc, char **argv)
 
 		snprintf(name, sizeof(name), "nfc%u", p);
 		/* No per-lcore cache: avail_count is exact. */
-		pool[p] = rte_pktmbuf_pool_create(name, POOL_SIZE, 0, 0,
-						  RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+		pool[p] = rte_pktmbuf_pool_create(name, POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+						  rte_socket_id());
 		if (pool[p] == NULL)
 			return 1;
 		rte_eth_dev_callback_register(p, RTE_ETH_EVENT_INTR_RESET, on_event, &events[p]);

@@ -193,9 +193,9 @@ struct vireo_net {
 	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
 
 	/* Device watch (vireo_watch.c): an EAL alarm while started. */
-	bool watching;         /**< Alarm may re-arm (atomic). */
-	uint32_t watch_epoch;  /**< Bumped at every start (atomic). */
-	bool reset_reported;   /**< DEVICE_NEEDS_RESET event sent this start. */
+	bool watching;        /**< Alarm may re-arm (atomic). */
+	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
+	bool reset_reported;  /**< DEVICE_NEEDS_RESET event sent this start. */
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;

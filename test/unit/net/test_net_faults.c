@@ -444,8 +444,7 @@ test_config_natural_width(void **state)
 	unsigned int n, seen = 0;
 
 	RTE_SET_USED(state);
-	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES |
-							    VIO_BIT(VIO_NET_F_MQ) |
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ) |
 							    VIO_BIT(VIO_NET_F_MTU) |
 							    VIO_BIT(VIO_NET_F_SPEED_DUPLEX),
 						.pairs = 2,
