@@ -192,10 +192,17 @@ static void
 config_log(struct swdev *sw, size_t off, unsigned int width, bool write)
 {
 	struct swdev_cfg_access *a;
+	/*
+	 * Claim a slot atomically: a driver may read config from two threads
+	 * (net_vireo's link watch runs on the EAL interrupt thread).
+	 */
+	unsigned int slot = __atomic_fetch_add(&sw->cfg_log_len, 1, __ATOMIC_RELAXED);
 
-	if (sw->cfg_log_len >= SWDEV_CFG_LOG_MAX)
+	if (slot >= SWDEV_CFG_LOG_MAX) {
+		__atomic_store_n(&sw->cfg_log_len, SWDEV_CFG_LOG_MAX, __ATOMIC_RELAXED);
 		return;
-	a = &sw->cfg_log[sw->cfg_log_len++];
+	}
+	a = &sw->cfg_log[slot];
 	a->offset = (uint16_t)off;
 	a->width = (uint8_t)width;
 	a->write = write;
@@ -226,7 +233,7 @@ op_read_config(struct vio_dev *dev, size_t off, unsigned int width)
 	struct swdev *sw = to_sw(dev);
 	uint32_t v = 0;
 
-	sw->config_reads++;
+	__atomic_fetch_add(&sw->config_reads, 1, __ATOMIC_RELAXED);
 	config_log(sw, off, width, false);
 	if (!config_access_ok(sw, off, width, "config read"))
 		return 0xeeeeeeee;
@@ -520,11 +527,27 @@ swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len)
 	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
 }
 
+void
+swdev_set_needs_reset(struct swdev *sw)
+{
+	/*
+	 * Section 2.1.2: the device sets DEVICE_NEEDS_RESET and, with
+	 * DRIVER_OK set, sends a configuration change notification (the
+	 * generation moves). Like QEMU's virtio_error(), it then stops
+	 * processing its queues until the driver resets it.
+	 */
+	pthread_mutex_lock(&sw->lock);
+	__atomic_fetch_or(&sw->status, VIO_STATUS_DEVICE_NEEDS_RESET, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&sw->generation, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&sw->lock);
+}
+
 unsigned int
 swdev_config_log(const struct swdev *sw, struct swdev_cfg_access *out, unsigned int max)
 {
-	unsigned int n = RTE_MIN(sw->cfg_log_len, max);
+	unsigned int n = RTE_MIN(__atomic_load_n(&sw->cfg_log_len, __ATOMIC_RELAXED), max);
 
+	n = RTE_MIN(n, (unsigned int)SWDEV_CFG_LOG_MAX);
 	memcpy(out, sw->cfg_log, n * sizeof(*out));
 	return n;
 }

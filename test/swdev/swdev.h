@@ -264,6 +264,13 @@ void swdev_set_config_flaps(struct swdev *sw, int n);
 /** Device-side config update: writes bytes and bumps the generation. */
 void swdev_config_update(struct swdev *sw, size_t off, const void *buf, size_t len);
 
+/**
+ * Device error (like QEMU's virtio_error()): set DEVICE_NEEDS_RESET, bump
+ * the config generation, and stop processing every queue (swdev_pop and
+ * swdev_process return -ENODEV) until the driver resets the device.
+ */
+void swdev_set_needs_reset(struct swdev *sw);
+
 /* ---- Observation. ---- */
 
 /**

@@ -279,7 +279,10 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 	if (qidx >= sw->num_queues)
 		return -ENODEV;
 	q = &sw->q[qidx];
-	if (!q->enabled || !(swdev_status(sw) & VIO_STATUS_DRIVER_OK))
+	/* A device that needs a reset processes nothing (swdev_set_needs_reset). */
+	if (!q->enabled ||
+	    (swdev_status(sw) & (VIO_STATUS_DRIVER_OK | VIO_STATUS_DEVICE_NEEDS_RESET)) !=
+		    VIO_STATUS_DRIVER_OK)
 		return -ENODEV;
 	if (q->error)
 		return -EPROTO;

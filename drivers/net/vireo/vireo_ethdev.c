@@ -299,6 +299,8 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	}
 	rte_ether_addr_copy(&net->cfg_mac, &data->mac_addrs[0]);
 	data->mtu = RTE_MIN((uint16_t)RTE_ETHER_MTU, net->max_mtu);
+	/* Link state change events come from the device watch (vireo_watch.c). */
+	data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
 	return 0;
 }
 
@@ -388,8 +390,9 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 	}
 	if (conf->rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && pairs > 1)
 		VIREO_LOG(INFO, net, "RSS requested: the device's own steering is used");
-	if (conf->intr_conf.lsc || conf->intr_conf.rxq) {
-		VIREO_LOG(ERR, net, "interrupts are not supported (poll mode only)");
+	/* intr_conf.lsc is served by the device watch (vireo_watch.c). */
+	if (conf->intr_conf.rxq) {
+		VIREO_LOG(ERR, net, "rx queue interrupts are not supported (poll mode only)");
 		return -ENOTSUP;
 	}
 
@@ -558,6 +561,7 @@ vireo_dev_start(struct rte_eth_dev *dev)
 	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	vireo_net_link_update(dev, 0);
+	vireo_watch_start(net);
 	return 0;
 
 fail:
@@ -577,6 +581,7 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 
 	if (!net->started)
 		return 0;
+	vireo_watch_stop(net);
 	if (!vio_dev_needs_reset(net->vdev))
 		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);
 	net->started = false;

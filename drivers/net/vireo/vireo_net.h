@@ -96,6 +96,7 @@ struct vireo_qstats {
 	uint64_t runts;    /**< rx only: frames shorter than an Ethernet header. */
 	uint64_t oversize; /**< rx only: over one mbuf without SCATTER (dropped). */
 	uint64_t broken;   /**< The device broke the queue. */
+	uint64_t bad_len;  /**< tx only: non-zero used len on a completion (ignored). */
 	uint64_t bins[VIREO_NB_BINS];
 };
 
@@ -145,6 +146,7 @@ struct vireo_txq {
 	bool tso4; /**< HOST_TSO4 negotiated: GSO for IPv4 frames. */
 	bool tso6; /**< HOST_TSO6 negotiated: GSO for IPv6 frames. */
 	bool broken_seen;
+	uint64_t bad_len_seen; /**< vio_vq_bad_len_count() already in st.bad_len. */
 	struct vireo_qstats st;
 };
 
@@ -189,6 +191,11 @@ struct vireo_net {
 	bool dead;
 	bool needs_reset_logged;
 	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
+
+	/* Device watch (vireo_watch.c): an EAL alarm while started. */
+	bool watching;        /**< Alarm may re-arm (atomic). */
+	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
+	bool reset_reported;  /**< DEVICE_NEEDS_RESET event sent this start. */
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;
@@ -269,6 +276,10 @@ int vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev);
 int vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete);
 int vireo_dev_close(struct rte_eth_dev *dev);
 uint32_t vireo_net_frame_len(uint16_t mtu);
+
+/* vireo_watch.c */
+void vireo_watch_start(struct vireo_net *net);
+void vireo_watch_stop(struct vireo_net *net);
 
 /* vireo_queue.c */
 int vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,

@@ -351,6 +351,7 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 	txq->tso6 = vio_dev_has(vdev, VIO_NET_F_HOST_TSO6);
 	txq->max_pkt_len = vireo_net_frame_len(net->eth_dev->data->mtu);
 	txq->broken_seen = false;
+	txq->bad_len_seen = 0; /* the new virtqueue counts from 0 */
 	return 0;
 }
 

@@ -299,6 +299,22 @@ vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 
 /* ---- Tx ---- */
 
+/*
+ * A device that writes a used len on a tx completion (nothing was to be
+ * written) is tolerated by lib/virtio, which counts it: fold that count
+ * into the queue's stats (tx_qN_used_len_errors).
+ */
+static inline void
+vireo_txq_count_bad_len(struct vireo_txq *txq)
+{
+	uint64_t n = vio_vq_bad_len_count(txq->vq);
+
+	if (unlikely(n != txq->bad_len_seen)) {
+		txq->st.bad_len += n - txq->bad_len_seen;
+		txq->bad_len_seen = n;
+	}
+}
+
 /* Free up to @p max completed packets. @return packets freed, or -EIO. */
 static int
 vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
@@ -316,6 +332,7 @@ vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
 		}
 		if (n == 0)
 			break;
+		vireo_txq_count_bad_len(txq);
 		rte_pktmbuf_free_bulk((struct rte_mbuf **)done, (unsigned int)n);
 		total += (uint32_t)n;
 		if (n < want)

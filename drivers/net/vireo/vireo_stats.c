@@ -48,6 +48,7 @@ static const struct vireo_xstat_desc vireo_tx_xstats[] = {
 	VIREO_QSTAT("size_1024_to_1518_packets", bins[VIREO_BIN_1024_1518]),
 	VIREO_QSTAT("size_1519_to_max_packets", bins[VIREO_BIN_1519_MAX]),
 	VIREO_QSTAT("broken_events", broken),
+	VIREO_QSTAT("used_len_errors", bad_len),
 };
 
 #define VIREO_NB_RX_XSTATS RTE_DIM(vireo_rx_xstats)

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_vireo: the device watch. While a port is started, a periodic EAL
+ * alarm (every VIREO_WATCH_PERIOD_MS, on the EAL interrupt thread) reads
+ * the device status and the STATUS field of the device config:
+ *
+ * - link up/down (VIRTIO_NET_S_LINK_UP changed): dev_link is updated and,
+ *   when the application asked for it (dev_conf.intr_conf.lsc), an
+ *   RTE_ETH_EVENT_INTR_LSC event is delivered;
+ * - DEVICE_NEEDS_RESET (section 2.1.2: the device hit an error it can only
+ *   leave through a reset): logged, link reported down, and one
+ *   RTE_ETH_EVENT_INTR_RESET event is delivered; the application recovers
+ *   with rte_eth_dev_reset() and reconfigures the port.
+ *
+ * Why an alarm and not the config-change interrupt: the transport does not
+ * wire interrupts (every MSI-X vector is VIRTIO_MSI_NO_VECTOR; no
+ * rte_intr_* plumbing for VFIO/UIO yet). An alarm works the same on every
+ * transport (PCI under vfio-pci or uio, software devices in tests), costs
+ * two config reads per period on the control thread and nothing on the
+ * data path, and bounds the event latency by the period. A link that goes
+ * down and up again within one period is not seen; DPDK's own
+ * rte_eth_link_get() polling has the same limit.
+ */
+#include <rte_alarm.h>
+
+#include "vireo_net.h"
+
+/** Watch period: the worst-case delay of a link or reset event. */
+#define VIREO_WATCH_PERIOD_MS 100
+
+static void vireo_watch_alarm(void *arg);
+
+static void
+vireo_watch_arm(struct vireo_net *net)
+{
+	int rc = rte_eal_alarm_set(VIREO_WATCH_PERIOD_MS * 1000, vireo_watch_alarm, net);
+
+	if (rc < 0)
+		VIREO_LOG(ERR, net, "cannot arm the link watch (%d): no link/reset events", rc);
+}
+
+/* DEVICE_NEEDS_RESET: report it once per start. @return true when set. */
+static bool
+vireo_watch_needs_reset(struct vireo_net *net)
+{
+	struct rte_eth_dev *dev = net->eth_dev;
+	struct rte_eth_link link;
+
+	if (!vio_dev_needs_reset(net->vdev))
+		return false;
+	if (net->reset_reported)
+		return true;
+	net->reset_reported = true;
+	VIREO_LOG(ERR, net,
+		  "device set DEVICE_NEEDS_RESET: queues stopped, link down; recover with "
+		  "rte_eth_dev_reset() and reconfigure the port");
+	rte_eth_linkstatus_get(dev, &link);
+	link.link_status = RTE_ETH_LINK_DOWN;
+	if (rte_eth_linkstatus_set(dev, &link) == 0 && dev->data->dev_conf.intr_conf.lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RESET, NULL);
+	return true;
+}
+
+static void
+vireo_watch_alarm(void *arg)
+{
+	struct vireo_net *net = arg;
+	struct rte_eth_dev *dev = net->eth_dev;
+	uint32_t epoch = __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE);
+
+	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))
+		return;
+	/* rte_eth_linkstatus_set() (in link_update) returns 0 on a change. */
+	if (!vireo_watch_needs_reset(net) && vireo_net_link_update(dev, 0) == 0 &&
+	    dev->data->dev_conf.intr_conf.lsc) {
+		VIREO_LOG(INFO, net, "link %s", dev->data->dev_link.link_status ? "up" : "down");
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	}
+	/*
+	 * An event callback may have stopped the port (watching is false) or
+	 * stopped and restarted it (a new epoch armed its own alarm).
+	 */
+	if (__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE) &&
+	    __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE) == epoch)
+		vireo_watch_arm(net);
+}
+
+void
+vireo_watch_start(struct vireo_net *net)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return;
+	net->reset_reported = false;
+	__atomic_fetch_add(&net->watch_epoch, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&net->watching, true, __ATOMIC_RELEASE);
+	vireo_watch_arm(net);
+}
+
+void
+vireo_watch_stop(struct vireo_net *net)
+{
+	__atomic_store_n(&net->watching, false, __ATOMIC_RELEASE);
+	/*
+	 * Waits for a callback running on the interrupt thread; from inside
+	 * the callback itself (an event handler stopping the port) it cannot,
+	 * and watching == false keeps that callback from re-arming.
+	 */
+	rte_eal_alarm_cancel(vireo_watch_alarm, net);
+}
