@@ -165,7 +165,8 @@ def vq_harvest_seeds():
 # ---- fuzz_net_rx: port byte, then operations ----
 
 RX_COMPLETE, RX_BURST, RX_FLAGS, RX_SCRIBBLE = range(4)
-PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN = range(3)
+PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN, PORT_MRG_NOSCATTER = range(4)
+NOTIFY_ONLY = 0x80
 HDR_F_NEEDS_CSUM, GSO_TCPV4 = 1, 1
 
 
@@ -222,6 +223,13 @@ def net_rx_seeds():
     runt = u8(PORT_PLAIN) + rx_complete([rx_buf(8, net_hdr(), FRAME, len_mode=0)]) + rx_burst(8)
     runt += u8(RX_FLAGS, 1) + u8(RX_SCRIBBLE, 0) + u16(0xffff) + u16(0xffff) + rx_burst(8)
     yield 'runt-scribble', runt
+    # MRG_RXBUF without SCATTER: a frame over two buffers is dropped, the
+    # next one-buffer frame delivered; the device clears NO_NOTIFY midway.
+    over = u8(PORT_MRG_NOSCATTER | NOTIFY_ONLY) + u8(RX_FLAGS, 1)
+    over += rx_complete([rx_buf(1000, net_hdr(num_buffers=2), FRAME), rx_buf(600, None, FRAME),
+                         rx_buf(12 + 60, net_hdr(), FRAME)]) + rx_burst(8)
+    over += u8(RX_FLAGS, 0) + rx_complete([rx_buf(12 + 60, net_hdr(), FRAME)] * 4) + rx_burst(8)
+    yield 'mrg-noscatter-oversize-notify-only', over
 
 
 # ---- fuzz_net_ctrl: operations (op, arg, data), then per command: reply ----
