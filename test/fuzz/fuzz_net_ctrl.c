@@ -240,8 +240,8 @@ reset_settings(void)
 	for (unsigned int w = 0; w < RTE_DIM(dev.vlans); w++)
 		for (unsigned int b = 0; b < 64; b++)
 			if (dev.vlans[w] & (UINT64_C(1) << b))
-				ok &= rte_eth_dev_vlan_filter(port.port, (uint16_t)(w * 64 + b), 0) ==
-				      0;
+				ok &= rte_eth_dev_vlan_filter(port.port, (uint16_t)(w * 64 + b),
+							      0) == 0;
 	memset(dev.vlans, 0, sizeof(dev.vlans));
 	return ok;
 }
@@ -303,10 +303,9 @@ reset_port(void)
 	FUZZ_CHECK(memcmp(&now, &initial, sizeof(now)) == 0,
 		   "port not back to its initial state after the %s reset (pool %u/%u, cvq free "
 		   "%u/%u head %u/%u, %d/%d MACs, promisc %d, allmulti %d, %u mc)",
-		   cheap ? "cheap" : "full", now.pool_avail,
-		   initial.pool_avail, now.cvq_free, initial.cvq_free, now.cvq_free_head,
-		   initial.cvq_free_head, now.nb_macs, initial.nb_macs, now.promisc, now.allmulti,
-		   now.nb_mc_addrs);
+		   cheap ? "cheap" : "full", now.pool_avail, initial.pool_avail, now.cvq_free,
+		   initial.cvq_free, now.cvq_free_head, initial.cvq_free_head, now.nb_macs,
+		   initial.nb_macs, now.promisc, now.allmulti, now.nb_mc_addrs);
 	FUZZ_CHECK(swdev_violations(port.sw) == 0, "driver violated the protocol: %s",
 		   port.sw->last_violation);
 }

@@ -194,8 +194,8 @@ op_rx_burst(struct rx_run *r, struct fuzz_in *in)
 		fuzz_check_mbuf(r->p, pkts[i]);
 		FUZZ_CHECK(pkts[i]->pkt_len >= RTE_ETHER_HDR_LEN, "runt of %u bytes delivered",
 			   pkts[i]->pkt_len);
-		FUZZ_CHECK(pkts[i]->nb_segs == 1 || r->scatter,
-			   "%u-segment packet without SCATTER", pkts[i]->nb_segs);
+		FUZZ_CHECK(pkts[i]->nb_segs == 1 || r->scatter, "%u-segment packet without SCATTER",
+			   pkts[i]->nb_segs);
 		if ((b & 0x80) && r->nheld < MAX_HELD)
 			r->held[r->nheld++] = pkts[i];
 		else

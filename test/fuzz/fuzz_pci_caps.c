@@ -205,8 +205,8 @@ check_same_region(const struct vio_pci_region *got, const struct vio_pci_region 
 {
 	FUZZ_CHECK(got->bar == want->bar && got->is_io == want->is_io &&
 			   got->offset == want->offset && got->length == want->length,
-		   "%s: chose BAR %u%s [0x%x, +0x%x), first usable is BAR %u%s [0x%x, +0x%x)",
-		   what, got->bar, got->is_io ? " (I/O)" : "", got->offset, got->length, want->bar,
+		   "%s: chose BAR %u%s [0x%x, +0x%x), first usable is BAR %u%s [0x%x, +0x%x)", what,
+		   got->bar, got->is_io ? " (I/O)" : "", got->offset, got->length, want->bar,
 		   want->is_io ? " (I/O)" : "", want->offset, want->length);
 }
 

@@ -87,8 +87,7 @@ static void
 fake_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 {
 	FUZZ_CHECK(index == 0, "notify of queue %u", index);
-	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x, not queue setup's",
-		   data);
+	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x, not queue setup's", data);
 	fake_of(dev)->notifies++;
 }
 
