@@ -9,12 +9,13 @@
 #include "vireo_net_port.h"
 
 static void
-fuzz_port_notify(struct vio_dev *dev, uint16_t qidx)
+fuzz_port_notify(struct vio_dev *dev, uint16_t qidx, uint32_t data)
 {
 	struct swdev *sw = swdev_from_vdev(dev);
 	struct fuzz_port *p = container_of(sw->vdev.ops, struct fuzz_port, ops);
 
-	swdev_transport_ops.notify(dev, qidx); /* counts it, checks the queue is enabled */
+	/* Counts it, checks the queue is enabled and the data is queue setup's. */
+	swdev_transport_ops.notify(dev, qidx, data);
 	if (p->on_notify != NULL)
 		p->on_notify(p, qidx);
 }

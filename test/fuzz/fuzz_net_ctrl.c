@@ -5,12 +5,22 @@
  * used idx all come from the input.
  *
  * One port (2 queue pairs with MQ, VLAN filter, rx mode and MAC commands)
- * is made once. Each input starts it (honest replies), runs a program of
- * ethdev calls that send commands (promiscuous, allmulticast, default MAC,
- * MAC add/remove, multicast list, VLAN filter, and a restart whose replay
- * also gets fuzzed replies), then stops it and undoes its settings so the
- * next input starts alike. The device answers each command synchronously,
- * from the doorbell (fuzz_net.c), so no input waits out the timeout.
+ * is made and started once. Each input runs a program of ethdev calls that
+ * send commands (promiscuous, allmulticast, default MAC, MAC add/remove,
+ * multicast list, VLAN filter, and a restart whose replay also gets fuzzed
+ * replies). The device answers each command synchronously, from the
+ * doorbell (fuzz_net.c), so no input waits out the timeout.
+ *
+ * Between inputs the port goes back to its initial state, the cheap way
+ * when the control queue survived the input (the port stays started; the
+ * input's settings are undone with honestly answered commands) and by a
+ * stop and start otherwise (a broken or dead control queue, a failed
+ * restart). Either way the next input meets the same settings, control
+ * queue health, free descriptors and pool count (checked against a
+ * snapshot taken after the first start); only the control queue's ring
+ * position differs, and the device's used idx lies are relative to it, so
+ * an input does the same whatever ran before it. A stop and start costs
+ * ten times more than the program (queue setup, rx ring fill).
  *
  * Invariants: a call whose command got a reply returns 0 exactly when the
  * reply was honest (right id, len 1, idx + 1) with ack VIO_NET_OK, and
@@ -22,6 +32,7 @@
 
 #include "fuzz_common.h"
 #include "fuzz_net.h"
+#include "vireo_net.h" /* the control queue's health, for the cheap reset */
 
 #define NB_DESC 32
 #define NB_MBUFS 160
@@ -30,6 +41,24 @@
 
 static struct fuzz_port port;
 static struct rte_ether_addr port_mac;
+static struct vireo_net *net;
+
+/* The state every input starts from (see the file comment). */
+struct port_state {
+	struct rte_ether_addr macs[64];
+	int nb_macs;
+	int promisc;
+	int allmulti;
+	uint32_t nb_mc_addrs;
+	struct rte_vlan_filter_conf vlans;
+	uint16_t cvq_free;
+	uint16_t cvq_free_head;
+	unsigned int pool_avail;
+};
+static struct port_state initial;
+
+/* Counters of the run, for doc/fuzzing.md's figures (FUZZ_VERBOSE). */
+static uint64_t cheap_resets, full_resets;
 
 /* What the device does with the next command, and what it said. */
 static struct {
@@ -97,7 +126,8 @@ ctrl_reply(struct fuzz_port *p, uint16_t qidx)
 		*(volatile uint8_t *)(uintptr_t)ad->addr = ack;
 	q->used->ring[dev.dev_used++ & mask] = e;
 	if (in != NULL && fuzz_u8(in) >= 0xf8) {
-		dev.dev_used = fuzz_u16(in);
+		/* Relative to the ring position, which differs between inputs. */
+		dev.dev_used = (uint16_t)(old_used + fuzz_u16(in));
 		if (dev.dev_used == old_used)
 			dev.dev_used++; /* never leave the driver waiting */
 	}
@@ -187,26 +217,105 @@ run_op(struct fuzz_in *in)
 	}
 }
 
-/* Port stopped: undo this input's settings without sending anything. */
-static void
+/*
+ * Undo this input's settings. Stopped, nothing is sent; started, each
+ * change is a command the device answers honestly. @return false when one
+ * failed (the control queue is dead).
+ */
+static bool
 reset_settings(void)
 {
 	struct rte_ether_addr addrs[64];
+	bool ok = true;
 	int n;
 
-	rte_eth_promiscuous_disable(port.port);
-	rte_eth_allmulticast_disable(port.port);
-	rte_eth_dev_default_mac_addr_set(port.port, &port_mac);
+	ok &= rte_eth_promiscuous_disable(port.port) == 0;
+	ok &= rte_eth_allmulticast_disable(port.port) == 0;
+	ok &= rte_eth_dev_default_mac_addr_set(port.port, &port_mac) == 0;
 	n = rte_eth_macaddrs_get(port.port, addrs, RTE_DIM(addrs));
 	for (int i = 1; i < n; i++)
 		if (!rte_is_zero_ether_addr(&addrs[i]))
 			rte_eth_dev_mac_addr_remove(port.port, &addrs[i]);
-	rte_eth_dev_set_mc_addr_list(port.port, NULL, 0);
+	ok &= rte_eth_dev_set_mc_addr_list(port.port, NULL, 0) == 0;
 	for (unsigned int w = 0; w < RTE_DIM(dev.vlans); w++)
 		for (unsigned int b = 0; b < 64; b++)
 			if (dev.vlans[w] & (UINT64_C(1) << b))
-				rte_eth_dev_vlan_filter(port.port, (uint16_t)(w * 64 + b), 0);
+				ok &= rte_eth_dev_vlan_filter(port.port, (uint16_t)(w * 64 + b),
+							      0) == 0;
 	memset(dev.vlans, 0, sizeof(dev.vlans));
+	return ok;
+}
+
+static bool
+cvq_alive(void)
+{
+	return net->started && net->cvq != NULL && !net->cvq_dead && !vio_vq_is_broken(net->cvq);
+}
+
+static void
+snapshot(struct port_state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->nb_macs = rte_eth_macaddrs_get(port.port, st->macs, RTE_DIM(st->macs));
+	st->promisc = rte_eth_promiscuous_get(port.port);
+	st->allmulti = rte_eth_allmulticast_get(port.port);
+	st->nb_mc_addrs = net->nb_mc_addrs;
+	st->vlans = rte_eth_devices[port.port].data->vlan_filter_conf;
+	st->cvq_free = vio_vq_num_free(net->cvq);
+	st->cvq_free_head = net->cvq->free_head;
+	st->pool_avail = rte_mempool_avail_count(port.mp);
+}
+
+/* Honest replies from a fresh ring: start, or stop and start. */
+static void
+full_reset(void)
+{
+	int rc;
+
+	dev.in = NULL;
+	if (net->started) {
+		rc = rte_eth_dev_stop(port.port);
+		FUZZ_CHECK(rc == 0, "stop: %d", rc);
+	}
+	reset_settings(); /* stopped: nothing is sent */
+	fuzz_port_check(&port);
+	dev.dev_avail = 0;
+	dev.dev_used = 0;
+	rc = rte_eth_dev_start(port.port);
+	FUZZ_CHECK(rc == 0, "start: %d", rc);
+	full_resets++;
+}
+
+/* Back to the initial state; see the file comment. */
+static void
+reset_port(void)
+{
+	struct port_state now;
+	bool cheap;
+
+	dev.in = NULL;
+	cheap = cvq_alive() && reset_settings() && cvq_alive();
+	if (cheap)
+		cheap_resets++;
+	else
+		full_reset();
+	snapshot(&now);
+	FUZZ_CHECK(memcmp(&now, &initial, sizeof(now)) == 0,
+		   "port not back to its initial state after the %s reset (pool %u/%u, cvq free "
+		   "%u/%u head %u/%u, %d/%d MACs, promisc %d, allmulti %d, %u mc)",
+		   cheap ? "cheap" : "full", now.pool_avail, initial.pool_avail, now.cvq_free,
+		   initial.cvq_free, now.cvq_free_head, initial.cvq_free_head, now.nb_macs,
+		   initial.nb_macs, now.promisc, now.allmulti, now.nb_mc_addrs);
+	FUZZ_CHECK(swdev_violations(port.sw) == 0, "driver violated the protocol: %s",
+		   port.sw->last_violation);
+}
+
+static void
+report_resets(void)
+{
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "fuzz_net_ctrl: %llu cheap resets, %llu stop/start resets\n",
+			(unsigned long long)cheap_resets, (unsigned long long)full_resets);
 }
 
 int
@@ -223,13 +332,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		.nb_desc = NB_DESC,
 		.nb_mbufs = NB_MBUFS,
 	};
+	int rc;
 
 	RTE_SET_USED(argc);
 	RTE_SET_USED(argv);
 	fuzz_eal_init("net_ctrl");
 	fuzz_port_create(&port, &pp);
 	port.on_notify = ctrl_reply;
+	net = rte_eth_devices[port.port].data->dev_private;
 	FUZZ_CHECK(rte_eth_macaddr_get(port.port, &port_mac) == 0, "no MAC");
+	rc = rte_eth_dev_start(port.port);
+	FUZZ_CHECK(rc == 0, "start: %d", rc);
+	FUZZ_CHECK(cvq_alive(), "no control queue after start");
+	snapshot(&initial);
+	atexit(report_resets);
 	return 0;
 }
 
@@ -237,20 +353,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = fuzz_in_make(data, size);
-	int rc;
 
-	dev.in = NULL;
-	dev.dev_avail = 0;
-	dev.dev_used = 0;
-	rc = rte_eth_dev_start(port.port);
-	FUZZ_CHECK(rc == 0, "start: %d", rc);
 	dev.in = &in;
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++)
 		run_op(&in);
-	dev.in = NULL;
-	rc = rte_eth_dev_stop(port.port);
-	FUZZ_CHECK(rc == 0, "stop: %d", rc);
-	reset_settings();
-	fuzz_port_check(&port);
+	reset_port();
 	return 0;
 }

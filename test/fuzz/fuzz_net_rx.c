@@ -3,10 +3,14 @@
  * fuzz_net_rx: net_vireo's receive path (vireo_rx_burst) against a device
  * that writes arbitrary virtio-net headers, num_buffers, lengths and ids.
  *
- * Three ports are made once (fuzz_net.c): mergeable buffers with checksum
+ * Four ports are made once (fuzz_net.c): mergeable buffers with checksum
  * and LRO offloads and small mbufs (packets span buffers), mergeable
- * without offloads, and one buffer per packet. Each input picks a port,
- * starts it, and runs a program of operations: the device completes rx
+ * without offloads, one buffer per packet, and MRG_RXBUF offered to an
+ * application without SCATTER (the driver negotiates it anyway and drops
+ * what spans buffers) with nb_desc below the ring size. Each input picks a
+ * port (bit 7 of that byte: a device that sees rx buffers only once
+ * notified, unless it set NO_NOTIFY, as swdev's notify-only mode), starts
+ * it, and runs a program of operations: the device completes rx
  * buffers (mostly the next posted buffer, with header and frame bytes and
  * a length from the input; sometimes any id and len), moves used idx,
  * sets used flags, scribbles over the descriptor table; the application
@@ -14,7 +18,11 @@
  * pool, so refill runs short). Then the port is stopped.
  *
  * Invariants: every packet returned is a sane mbuf chain (lengths add up,
- * data inside each buffer, refcnt 1, from our pool and port); after the
+ * data inside each buffer, refcnt 1, from our pool and port), at least an
+ * Ethernet header long (runts are dropped), in one segment unless the
+ * application enabled SCATTER or LRO; MRG_RXBUF is negotiated whenever
+ * offered; no more than nb_desc buffers are ever posted; after a burst
+ * every posted buffer was notified (or the device polls); after the
  * stop every mbuf is back in the pool exactly once; the driver never
  * violates the ring protocol as swdev sees it; nothing crashes, whatever
  * the device wrote.
@@ -23,6 +31,7 @@
 
 #include "fuzz_common.h"
 #include "fuzz_net.h"
+#include "vireo_net.h" /* the rx queue's counts, for the nb_desc invariant */
 
 #define NB_DESC 32
 #define NB_MBUFS 96
@@ -34,14 +43,22 @@ enum {
 	PORT_MRG_OFFLOADS,
 	PORT_MRG,
 	PORT_PLAIN,
+	PORT_MRG_NOSCATTER,
 	NB_PORTS
 };
 
+#define NOSCATTER_NB_DESC 48 /* ring of 64 */
+
 static struct fuzz_port ports[NB_PORTS];
+static bool port_scatter[NB_PORTS];
 
 struct rx_run {
 	struct fuzz_port *p;
 	struct swdev_queue *q;
+	struct vireo_rxq *rxq;
+	bool scatter;       /* the application takes multi-segment packets */
+	bool notify_only;   /* the device sees buffers only once notified */
+	uint16_t visible;   /* notify-only: avail idx the device knows of */
 	uint16_t dev_avail; /* next avail entry the device takes */
 	uint16_t dev_used;  /* next used entry the device writes */
 	struct rte_mbuf *held[MAX_HELD];
@@ -73,6 +90,70 @@ device_fill(struct rx_run *r, struct fuzz_in *in, uint16_t head, uint8_t sel)
 	}
 }
 
+static bool
+device_polls(const struct rx_run *r)
+{
+	return !r->notify_only || (r->q->used->flags & VIO_USED_F_NO_NOTIFY);
+}
+
+/* The avail idx the device acts on. */
+static uint16_t
+device_avail_idx(const struct rx_run *r)
+{
+	uint16_t idx = __atomic_load_n(&r->q->avail->idx, __ATOMIC_ACQUIRE);
+
+	return device_polls(r) ? idx : r->visible;
+}
+
+/* Of two avail idx values the driver published, the later one. */
+static uint16_t
+later_avail(const struct rx_run *r, uint16_t a, uint16_t b)
+{
+	uint16_t idx = r->q->avail->idx;
+
+	return (uint16_t)(idx - a) <= (uint16_t)(idx - b) ? a : b;
+}
+
+/* Posted buffers never exceed nb_desc, whatever the ring size. */
+static void
+check_posted(const struct rx_run *r)
+{
+	uint16_t posted;
+
+	if (r->rxq->vq == NULL)
+		return;
+	posted = (uint16_t)(r->rxq->ring_size - vio_vq_num_free(r->rxq->vq));
+	FUZZ_CHECK(posted <= r->rxq->nb_desc, "%u rx buffers posted, nb_desc %u", posted,
+		   r->rxq->nb_desc);
+}
+
+/* After a burst: what the driver published, the device knows of. */
+static void
+check_notified(struct rx_run *r)
+{
+	if (device_polls(r)) {
+		r->visible = r->q->avail->idx;
+		return;
+	}
+	r->visible = later_avail(r, r->visible,
+				 __atomic_load_n(&r->q->notified_avail, __ATOMIC_ACQUIRE));
+	if (r->rxq->vq != NULL && !vio_vq_is_broken(r->rxq->vq))
+		FUZZ_CHECK(r->visible == r->q->avail->idx,
+			   "rx buffers published up to %u, notified only up to %u",
+			   r->q->avail->idx, r->visible);
+}
+
+static void
+op_used_flags(struct rx_run *r, struct fuzz_in *in)
+{
+	bool was_polling = device_polls(r);
+
+	r->q->used->flags = fuzz_u8(in) & VIO_USED_F_NO_NOTIFY;
+	/* A device that asks for notifications again re-checks the ring first. */
+	if (was_polling && !device_polls(r))
+		r->visible = r->q->avail->idx;
+}
+
 static void
 op_device_complete(struct rx_run *r, struct fuzz_in *in)
 {
@@ -81,7 +162,7 @@ op_device_complete(struct rx_run *r, struct fuzz_in *in)
 
 	for (unsigned int i = 0; i < k; i++) {
 		uint8_t sel = fuzz_u8(in);
-		bool have = r->dev_avail != __atomic_load_n(&r->q->avail->idx, __ATOMIC_ACQUIRE);
+		bool have = r->dev_avail != device_avail_idx(r);
 		struct vio_used_elem e;
 
 		if (sel < 0xd0 && have) {
@@ -107,8 +188,14 @@ op_rx_burst(struct rx_run *r, struct fuzz_in *in)
 	struct rte_mbuf *pkts[64];
 	uint16_t n = rte_eth_rx_burst(r->p->port, 0, pkts, (uint16_t)(1 + b % 64));
 
+	check_notified(r);
+	check_posted(r);
 	for (uint16_t i = 0; i < n; i++) {
 		fuzz_check_mbuf(r->p, pkts[i]);
+		FUZZ_CHECK(pkts[i]->pkt_len >= RTE_ETHER_HDR_LEN, "runt of %u bytes delivered",
+			   pkts[i]->pkt_len);
+		FUZZ_CHECK(pkts[i]->nb_segs == 1 || r->scatter, "%u-segment packet without SCATTER",
+			   pkts[i]->nb_segs);
 		if ((b & 0x80) && r->nheld < MAX_HELD)
 			r->held[r->nheld++] = pkts[i];
 		else
@@ -152,6 +239,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			.features = base | VIO_BIT(VIO_NET_F_GUEST_CSUM),
 			.rx_offloads = RTE_ETH_RX_OFFLOAD_TCP_CKSUM,
 		},
+		[PORT_MRG_NOSCATTER] = {
+			.name = "fz_rx_mrg_nosc",
+			.features = base | VIO_BIT(VIO_NET_F_MRG_RXBUF),
+			/* Default mbufs (MTU 1500 fits): a frame over two buffers is oversize. */
+			.nb_desc = NOSCATTER_NB_DESC,
+		},
 	};
 
 	RTE_SET_USED(argc);
@@ -160,9 +253,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (unsigned int i = 0; i < NB_PORTS; i++) {
 		struct fuzz_port_params pp = params[i];
 
-		pp.nb_desc = NB_DESC;
+		if (pp.nb_desc == 0)
+			pp.nb_desc = NB_DESC;
 		pp.nb_mbufs = NB_MBUFS;
 		fuzz_port_create(&ports[i], &pp);
+		port_scatter[i] = (pp.rx_offloads &
+				   (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO)) != 0;
+		/* Negotiated whenever offered, SCATTER or not. */
+		FUZZ_CHECK(!(pp.features & VIO_BIT(VIO_NET_F_MRG_RXBUF)) ||
+				   vio_dev_has(&ports[i].sw->vdev, VIO_NET_F_MRG_RXBUF),
+			   "%s: MRG_RXBUF offered, not negotiated", pp.name);
 	}
 	return 0;
 }
@@ -171,12 +271,22 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = fuzz_in_make(data, size);
-	struct rx_run r = { .p = &ports[fuzz_u8(&in) % NB_PORTS] };
+	uint8_t port_sel = fuzz_u8(&in);
+	unsigned int pi = (port_sel & 0x7f) % NB_PORTS;
+	struct rx_run r = { .p = &ports[pi], .scatter = port_scatter[pi] };
 	int rc;
 
+	r.notify_only = (port_sel & 0x80) != 0;
 	rc = rte_eth_dev_start(r.p->port);
 	FUZZ_CHECK(rc == 0, "start: %d", rc);
 	r.q = fuzz_port_q(r.p, RX_Q);
+	r.rxq = rte_eth_devices[r.p->port].data->rx_queues[0];
+	/* Start posts the ring and, after DRIVER_OK, notifies it. */
+	r.visible = r.q->avail->idx;
+	FUZZ_CHECK(!r.notify_only || r.q->notified_avail == r.visible,
+		   "rx ring published up to %u at start, notified up to %u", r.visible,
+		   r.q->notified_avail);
+	check_posted(&r);
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
 		switch (fuzz_u8(&in) % 4) {
 		case 0:
@@ -186,7 +296,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_rx_burst(&r, &in);
 			break;
 		case 2:
-			r.q->used->flags = fuzz_u8(&in) & VIO_USED_F_NO_NOTIFY;
+			op_used_flags(&r, &in);
 			break;
 		default:
 			op_device_scribble(&r, &in);

@@ -3,7 +3,8 @@
  * fuzz_vq_harvest: the split virtqueue engine (vio_vq.c) against a device
  * that writes whatever the input says into the used ring.
  *
- * A real queue is created on a minimal transport; the input is a program
+ * A real queue is created on a minimal transport (doorbell or notify op,
+ * SMP or ORDER_PLATFORM barriers, from the first byte); the input is a program
  * of operations: add chains (readable and writable parts, or the one-buffer
  * fast path), publish, kick, write used entries (mostly for chains in
  * flight, sometimes any id and len), move used idx, set used flags,
@@ -13,6 +14,8 @@
  * broken flag against it:
  *   - every cookie comes back exactly once (harvest or detach), with the
  *     length the device wrote, never above the chain's writable bytes;
+ *   - a non-zero len on a chain without writable bytes (tx) is tolerated:
+ *     reported as 0 and counted by vio_vq_bad_len_count();
  *   - a bad id, len or idx breaks the queue: -EIO from then on, for adds
  *     and harvests alike, after returning the chains validated before it;
  *   - the chains added are well formed in the descriptor table;
@@ -44,6 +47,9 @@ struct fake_dev {
 	uint64_t notifies;
 };
 
+/* What fake_queue_setup hands out for ops->notify, and checks it gets back. */
+#define FAKE_NOTIFY_DATA 0x5eed0000u
+
 static struct fake_dev *
 fake_of(struct vio_dev *dev)
 {
@@ -58,13 +64,15 @@ fake_queue_max_size(struct vio_dev *dev, uint16_t index)
 
 static int
 fake_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-		 volatile void **doorbell)
+		 struct vio_notify_addr *notify)
 {
 	struct fake_dev *fd = fake_of(dev);
 
 	FUZZ_CHECK(index == 0 && cfg->size <= fd->max_size, "setup of queue %u size %u", index,
 		   cfg->size);
-	*doorbell = fd->use_doorbell ? (volatile void *)&fd->doorbell : NULL;
+	FUZZ_CHECK(notify != NULL, "queue setup without a notify address to fill");
+	notify->doorbell = fd->use_doorbell ? (volatile void *)&fd->doorbell : NULL;
+	notify->data = FAKE_NOTIFY_DATA | index;
 	return 0;
 }
 
@@ -76,9 +84,10 @@ fake_queue_release(struct vio_dev *dev, uint16_t index)
 }
 
 static void
-fake_notify(struct vio_dev *dev, uint16_t index)
+fake_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 {
 	FUZZ_CHECK(index == 0, "notify of queue %u", index);
+	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x, not queue setup's", data);
 	fake_of(dev)->notifies++;
 }
 
@@ -116,6 +125,7 @@ struct model {
 	uint16_t avail_kicked;
 	uint16_t last_used;    /* entries harvested */
 	uint16_t dev_used_idx; /* next used entry the device writes */
+	uint64_t bad_len;      /* tolerated lens on read-only chains */
 	bool broken;
 };
 
@@ -127,13 +137,21 @@ chain_published(const struct model *m, const struct chain *c)
 }
 
 /*
- * Whether the engine must accept a used length for a chain. The one place
- * to adapt when the rule changes (e.g. a length on a read-only chain being
- * tolerated and counted rather than breaking the queue).
+ * Whether the engine must accept a used length for a chain, and the length
+ * it reports: the one place to adapt when the rule changes. A chain without
+ * writable bytes (tx) takes any len, reported as 0 and counted as bad when
+ * non-zero (devices leave garbage there); otherwise len may not exceed the
+ * writable bytes.
  */
 static bool
-used_len_valid(const struct chain *c, uint32_t len)
+used_len_valid(struct model *m, const struct chain *c, uint32_t len, uint32_t *reported)
 {
+	if (c->in_len == 0) {
+		m->bad_len += len != 0;
+		*reported = 0;
+		return true;
+	}
+	*reported = len;
 	return len <= c->in_len;
 }
 
@@ -400,12 +418,12 @@ op_harvest(struct model *m, struct fuzz_in *in)
 						  &m->chains[m->owner[e->id]] :
 						  NULL;
 
-			if (c == NULL || !chain_published(m, c) || !used_len_valid(c, e->len)) {
+			if (c == NULL || !chain_published(m, c) ||
+			    !used_len_valid(m, c, e->len, &want_l[want])) {
 				m->broken = true;
 				break;
 			}
 			want_c[want] = c;
-			want_l[want] = e->len;
 			model_release(m, c);
 			want++;
 		}
@@ -428,6 +446,8 @@ op_harvest(struct model *m, struct fuzz_in *in)
 		   vio_vq_is_broken(m->vq), m->broken);
 	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
 		   vio_vq_num_free(m->vq), m->num_free);
+	FUZZ_CHECK(vio_vq_bad_len_count(m->vq) == m->bad_len, "bad len count %llu, want %llu",
+		   (unsigned long long)vio_vq_bad_len_count(m->vq), (unsigned long long)m->bad_len);
 }
 
 /* Take back every chain the device kept; then all descriptors are free. */
@@ -467,13 +487,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(m.fd.vdev.name, sizeof(m.fd.vdev.name), "fuzz-vq");
 	m.fd.max_size = MAX_SIZE;
 	m.fd.use_doorbell = (cfg & 0x80) != 0;
-	m.size = (uint16_t)(1u << (cfg % 9)); /* 1 .. 256 */
+	/* ORDER_PLATFORM: the engine then uses the I/O barriers. */
+	if (cfg & 0x40)
+		m.fd.vdev.features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM);
+	m.size = (uint16_t)(1u << ((cfg & 15) % 9)); /* 1 .. 256 */
 	for (unsigned int i = 0; i < MAX_SIZE; i++) {
 		m.owner[i] = -1;
 		m.downer[i] = -1;
 	}
 	rc = vio_vq_create(&m.fd.vdev, 0, m.size, SOCKET_ID_ANY, &m.vq);
 	FUZZ_CHECK(rc == 0, "vio_vq_create(size %u): %d", m.size, rc);
+	FUZZ_CHECK(vio_vq_uses_io_barriers(m.vq) == ((cfg & 0x40) != 0), "io barriers %d, cfg 0x%x",
+		   vio_vq_uses_io_barriers(m.vq), cfg);
 	m.num_free = m.size;
 
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {

@@ -52,8 +52,11 @@ def pci_cfg(caps, status=0x10, first=0x40):
     return bytes(cfg)
 
 
+IO_BAR, UNKNOWN_LEN = 0x80, 0x40
+
+
 def bars(**sizes):
-    """BAR bytes: log2 of the size, 0 for absent."""
+    """BAR bytes: log2 of the size (0: absent), | IO_BAR, | UNKNOWN_LEN."""
     return bytes(sizes.get('b%d' % i, 0) for i in range(6))
 
 
@@ -84,6 +87,28 @@ def pci_caps_seeds():
     loop = [(0x40, 0x09, 1, 16, 4, 0, 0x1000, 0, 0x40)]
     yield 'loop', bars(b4=14) + u8(0) + pci_cfg(loop)
     yield 'read-fault', bars(b4=14) + u8(0x40 | 0x1c) + pci_cfg(good)
+    # All four structures in an I/O BAR of 256 bytes (legacy-style port I/O).
+    io = [
+        (0x40, 0x09, 1, 16, 0, 0x00, 0x38, 0, 0x50),
+        (0x50, 0x09, 2, 20, 0, 0x40, 0x2, 0, 0x64),
+        (0x64, 0x09, 3, 16, 0, 0x44, 0x1, 0, 0x74),
+        (0x74, 0x09, 4, 16, 0, 0x48, 0x8, 0, 0x00),
+    ]
+    yield 'io-bar', bars(b0=8 | IO_BAR) + u8(0) + pci_cfg(io) + u16(0) + u16(1)
+    # Unusable first candidates: a reserved BAR (ignored), an I/O BAR of
+    # unknown length, a region past its BAR; the next ones are chosen.
+    skip = [
+        (0x40, 0x09, 1, 16, 7, 0x0000, 0x1000, 0, 0x50),
+        (0x50, 0x09, 1, 16, 1, 0x0000, 0x38, 0, 0x60),
+        (0x60, 0x09, 2, 20, 4, 0x3ffe, 0x4, 2, 0x74),
+        (0x74, 0x09, 1, 16, 4, 0x0000, 0x1000, 0, 0x84),
+        (0x84, 0x09, 2, 20, 4, 0x3000, 0x1000, 4, 0x98),
+        (0x98, 0x09, 3, 16, 4, 0x1000, 0x1000, 0, 0xa8),
+        (0xa8, 0x09, 4, 16, 4, 0x2000, 0x1000, 0, 0x00),
+    ]
+    yield 'first-usable', bars(b1=IO_BAR | UNKNOWN_LEN, b4=14) + u8(0) + pci_cfg(skip)
+    # Only a common config naming a reserved BAR: legacy-only (-ENODEV).
+    yield 'reserved-bar-only', bars(b4=14) + u8(0) + pci_cfg([skip[0][:8] + (0,)])
 
 
 # ---- fuzz_vq_harvest: config byte, then operations ----
@@ -140,7 +165,8 @@ def vq_harvest_seeds():
 # ---- fuzz_net_rx: port byte, then operations ----
 
 RX_COMPLETE, RX_BURST, RX_FLAGS, RX_SCRIBBLE = range(4)
-PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN = range(3)
+PORT_MRG_OFFLOADS, PORT_MRG, PORT_PLAIN, PORT_MRG_NOSCATTER = range(4)
+NOTIFY_ONLY = 0x80
 HDR_F_NEEDS_CSUM, GSO_TCPV4 = 1, 1
 
 
@@ -197,6 +223,13 @@ def net_rx_seeds():
     runt = u8(PORT_PLAIN) + rx_complete([rx_buf(8, net_hdr(), FRAME, len_mode=0)]) + rx_burst(8)
     runt += u8(RX_FLAGS, 1) + u8(RX_SCRIBBLE, 0) + u16(0xffff) + u16(0xffff) + rx_burst(8)
     yield 'runt-scribble', runt
+    # MRG_RXBUF without SCATTER: a frame over two buffers is dropped, the
+    # next one-buffer frame delivered; the device clears NO_NOTIFY midway.
+    over = u8(PORT_MRG_NOSCATTER | NOTIFY_ONLY) + u8(RX_FLAGS, 1)
+    over += rx_complete([rx_buf(1000, net_hdr(num_buffers=2), FRAME), rx_buf(600, None, FRAME),
+                         rx_buf(12 + 60, net_hdr(), FRAME)]) + rx_burst(8)
+    over += u8(RX_FLAGS, 0) + rx_complete([rx_buf(12 + 60, net_hdr(), FRAME)] * 4) + rx_burst(8)
+    yield 'mrg-noscatter-oversize-notify-only', over
 
 
 # ---- fuzz_net_ctrl: operations (op, arg, data), then per command: reply ----
