@@ -31,6 +31,9 @@ PACKAGES=(
 	# QEMU guest tests and the guest image builder
 	qemu-system-x86 qemu-system-common qemu-utils busybox-static cpio
 	xz-utils kmod iproute2
+	# the libraries of Open vSwitch's DPDK build, copied into the guest image
+	# (OVS itself is only downloaded and unpacked, never installed here)
+	libbpf1 libcap-ng0 libnuma1 libssl3 libunbound8 libxdp1
 	# benchmarks
 	fio gnuplot-nox
 	# checks

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The guest image in BUILD/guest: vmlinux (Debian's kernel, booted through
 its PVH entry) and base.cpio (busybox-static, dpdk-testpmd with every DPDK
-library and plugin, uio/vfio/virtio modules, /init). Rebuilt only when
-image.key changes: a hash of this file, guest/init and the versions of the
-packages copied in. Our own build outputs are not in it: each boot appends
+library and plugin, Open vSwitch's DPDK build and tools, uio/vfio/virtio
+modules, /init). Rebuilt only when image.key changes: a hash of this file,
+guest/init and the versions of the packages copied in. Our own build outputs are not in it: each boot appends
 them as a second cpio (guest.py). See doc/guest-harness.md.
 """
 
@@ -24,9 +24,26 @@ MULTIARCH = '/usr/lib/x86_64-linux-gnu'
 MODULE_SETS = {'uio': ['uio', 'uio_pci_generic'],
 	       'vfio': ['vfio', 'vfio_iommu_type1', 'vfio-pci'],
 	       # The kernel's own drivers, for side-by-side comparisons (--bind kernel).
-	       'kernel': ['virtio_pci', 'virtio_net', 'virtio_blk']}
+	       'kernel': ['virtio_pci', 'virtio_net', 'virtio_blk'],
+	       # Not a binding: loaded by case ovs-dpdk (a netdev datapath bridge's
+	       # own port is a tap, /dev/net/tun).
+	       'ovs': ['tun']}
 STDBUF = '/usr/libexec/coreutils/libstdbuf.so'
 KEY_PACKAGES = ['busybox-static', 'coreutils', 'dpdk', 'dpdk-dev', 'libc6', 'libgcc-s1', 'librte-*']
+# Open vSwitch with DPDK, unpacked from Debian's packages (apt-get download +
+# dpkg-deb -x like the kernel: never installed on the host, whose services it
+# would start). Only what a guest case needs: the daemons, the tools that
+# drive them and the schema. Guest path <- path in the packages.
+OVS_PACKAGES = ['openvswitch-switch-dpdk', 'openvswitch-switch', 'openvswitch-common']
+OVS_FILES = {
+	'usr/sbin/ovs-vswitchd': 'usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk',
+	'usr/sbin/ovsdb-server': 'usr/sbin/ovsdb-server',
+	'usr/bin/ovsdb-tool': 'usr/bin/ovsdb-tool',
+	'usr/bin/ovs-vsctl': 'usr/bin/ovs-vsctl',
+	'usr/bin/ovs-ofctl': 'usr/bin/ovs-ofctl',
+	'usr/bin/ovs-appctl': 'usr/bin/ovs-appctl',
+	'usr/share/openvswitch/vswitch.ovsschema': 'usr/share/openvswitch/vswitch.ovsschema',
+}
 PROFILE = 'export PATH=/usr/sbin:/usr/bin\n. /run/vireo.env\nPS1=\'vireo-guest:$PWD# \'\n'
 D755, F755, F644 = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFREG | 0o644
 
@@ -208,42 +225,60 @@ class Tree:
 
 # --- the image -------------------------------------------------------------------
 
-def _kernel_package():
-	"""The package linux-image-amd64 points at, and its version."""
-	show = _out(['apt-cache', 'show', '--no-all-versions', 'linux-image-amd64'])
-	m = re.search(r'^Depends: (linux-image-[0-9][^ ,]*)(?: \(= ([^)]*)\))?', show, re.M)
+def _apt_packages():
+	"""[(package, version)] of what is downloaded: the kernel package
+	linux-image-amd64 points at first, then OVS_PACKAGES. One apt-cache
+	call (about 1 s) when the kernel dependency names its version."""
+	show = _out(['apt-cache', 'show', '--no-all-versions', 'linux-image-amd64'] + OVS_PACKAGES)
+	stanzas = {}
+	for text in show.split('\n\n'):
+		m = re.search(r'^Package: (\S+)', text, re.M)
+		if m:
+			stanzas[m.group(1)] = text
+	missing = [p for p in ['linux-image-amd64'] + OVS_PACKAGES if p not in stanzas]
+	if missing:
+		raise RuntimeError('apt knows no %s (apt-get update?)' % ', '.join(missing))
+	m = re.search(r'^Depends: (linux-image-[0-9][^ ,]*)(?: \(= ([^)]*)\))?',
+		      stanzas['linux-image-amd64'], re.M)
 	if not m:
 		raise RuntimeError('cannot resolve linux-image-amd64 (apt-get update?)')
 	ver = m.group(2) or re.search(r'^Version: (\S+)', _out(
 		['apt-cache', 'show', '--no-all-versions', m.group(1)]), re.M).group(1)
-	return m.group(1), ver
+	return [(m.group(1), ver)] + [(p, re.search(r'^Version: (\S+)', stanzas[p], re.M).group(1))
+				      for p in OVS_PACKAGES]
 
 
-def _key(kpkg, kver):
+def _key(pkgs):
 	h = hashlib.sha256()
 	for f in (__file__, os.path.join(PKG, 'guest', 'init')):
 		with open(f, 'rb') as fh:
 			h.update(fh.read())
-	h.update(('kernel %s %s\n' % (kpkg, kver)).encode())
+	h.update(''.join('download %s %s\n' % p for p in pkgs).encode())
 	h.update(_out(['dpkg-query', '-W', '-f=${Package} ${Version}\n'] + KEY_PACKAGES).encode())
 	return h.hexdigest()[:16]
 
 
-def _download(dl, kpkg, kver):
-	for name in os.listdir(dl):
-		if name.startswith(kpkg + '_') and name.endswith('.deb'):
-			return os.path.join(dl, name)
-	log('downloading %s %s' % (kpkg, kver))
-	res = subprocess.run(['apt-get', '-q', '-o', 'APT::Sandbox::User=root', 'download',
-			      '%s=%s' % (kpkg, kver)], cwd=dl, stdout=subprocess.DEVNULL, check=False)
-	debs = [n for n in os.listdir(dl) if n.startswith(kpkg + '_') and n.endswith('.deb')]
-	if res.returncode != 0 or not debs:
-		raise RuntimeError('apt-get download %s failed (network? apt sources?); or put '
-				   'the .deb into %s' % (kpkg, dl))
+def _deb_name(pkg, ver):
+	# apt's file name: the epoch's colon is written %3a.
+	return '%s_%s_amd64.deb' % (pkg, ver.replace(':', '%3a'))
+
+
+def _download(dl, pkg, ver, stale):
+	"""dl/<pkg>_<ver>_amd64.deb, downloaded unless there; other .debs whose
+	name starts with stale (older versions) are removed."""
+	deb = _deb_name(pkg, ver)
+	if not os.path.exists(os.path.join(dl, deb)):
+		log('downloading %s %s' % (pkg, ver))
+		res = subprocess.run(['apt-get', '-q', '-o', 'APT::Sandbox::User=root', 'download',
+				      '%s=%s' % (pkg, ver)], cwd=dl, stdout=subprocess.DEVNULL,
+				     check=False)
+		if res.returncode != 0 or not os.path.exists(os.path.join(dl, deb)):
+			raise RuntimeError('apt-get download %s=%s failed (network? apt sources?); '
+					   'or put %s into %s' % (pkg, ver, deb, dl))
 	for old in os.listdir(dl):
-		if old.startswith('linux-image-') and old not in debs:
+		if old.startswith(stale) and old.endswith('.deb') and old != deb:
 			os.remove(os.path.join(dl, old))
-	return os.path.join(dl, debs[0])
+	return os.path.join(dl, deb)
 
 
 def _shared_libs(binaries):
@@ -251,6 +286,8 @@ def _shared_libs(binaries):
 	libs = set()
 	for line in _out(['ldd'] + binaries).splitlines():
 		f = line.split()
+		if 'not found' in line:
+			raise RuntimeError('ldd: %s (run devtools/setup.sh)' % line.strip())
 		if len(f) >= 3 and f[1] == '=>' and f[2].startswith('/'):
 			libs.add(f[2])
 		elif len(f) == 2 and f[0].startswith('/') and f[1].startswith('('):
@@ -261,7 +298,19 @@ def _shared_libs(binaries):
 	return sorted({x for x in libs if '/librte_' not in x} | {MULTIARCH + '/libgcc_s.so.1'})
 
 
-def _root(kernel, kdir, key, kpkg_info):
+def _ovs(t, ovs):
+	"""Open vSwitch from the unpacked packages in ovs; returns its binaries
+	(for ldd). /usr/sbin/ovs-vswitchd is the DPDK build itself (Debian
+	points it there through an alternative)."""
+	binaries = []
+	for dst, src in OVS_FILES.items():
+		t.copy(os.path.join(ovs, src), dst)
+		if not dst.startswith('usr/share/'):
+			binaries.append(os.path.join(ovs, src))
+	return binaries
+
+
+def _root(kernel, kdir, key, kpkg_info, ovs):
 	"""The base initramfs entries: merged-/usr layout like the host, so that
 	ldd's paths fit."""
 	t = Tree()
@@ -298,10 +347,12 @@ def _root(kernel, kdir, key, kpkg_info):
 		if n.startswith('librte_') and '.so' in n)
 	for f in dpdk:
 		t.copy(f, follow=False)
-	for lib in _shared_libs([testpmd] + [f for f in dpdk if re.search(r'\.so\.\d+\.\d+$', f)
-					     and not os.path.islink(f)]):
+	ovs_bins = _ovs(t, ovs)
+	for lib in _shared_libs([testpmd] + ovs_bins +
+				[f for f in dpdk if re.search(r'\.so\.\d+\.\d+$', f)
+				 and not os.path.islink(f)]):
 		t.copy(os.path.realpath(lib), re.sub('^/(lib|lib64)/', r'/usr/\1/', lib))
-	t.add('etc/vireo/image-info', F644, 'kernel %s (%s)\n%skey %s\n' % (
+	t.add('etc/vireo/image-info', F644, '%s (%s)\n%skey %s\n' % (
 		kpkg_info, kdir, _out(['dpkg-query', '-W', '-f=${Package} ${Version}\n',
 				       'busybox-static', 'dpdk-dev']), key))
 	return t.entries
@@ -319,8 +370,8 @@ def ensure(out, force=False):
 		if 'not a dynamic' not in ldd.stdout + ldd.stderr:
 			raise RuntimeError('/bin/busybox missing or not static: '
 					   'apt-get install busybox-static')
-		kpkg, kver = _kernel_package()
-		key = _key(kpkg, kver)
+		pkgs = _apt_packages()
+		key = _key(pkgs)
 		keyfile = os.path.join(out, 'image.key')
 		if not force and all(os.path.exists(os.path.join(out, f))
 				     for f in ('vmlinux', 'base.cpio', 'image.key')):
@@ -331,19 +382,26 @@ def ensure(out, force=False):
 			os.remove(keyfile)
 		dl = os.environ.get('VIREO_GUEST_DL') or os.path.join(out, 'dl')
 		os.makedirs(dl, exist_ok=True)
-		deb = _download(dl, kpkg, kver)
+		debs = [_download(dl, p, v, 'linux-image-' if i == 0 else p + '_')
+			for i, (p, v) in enumerate(pkgs)]
 		work = os.path.join(out, 'work')
-		shutil.rmtree(work, ignore_errors=True)
+		ovs = os.path.join(out, 'work-ovs')
+		for d in (work, ovs):
+			shutil.rmtree(d, ignore_errors=True)
 		try:
-			log('building the guest image from %s' % os.path.basename(deb))
-			subprocess.run(['dpkg-deb', '-x', deb, work], check=True)
+			log('building the guest image from %s' % os.path.basename(debs[0]))
+			subprocess.run(['dpkg-deb', '-x', debs[0], work], check=True)
+			for deb in debs[1:]:
+				subprocess.run(['dpkg-deb', '-x', deb, ovs], check=True)
 			kdir = os.listdir(os.path.join(work, 'lib', 'modules'))[0]
 			extract_vmlinux(os.path.join(work, 'boot', 'vmlinuz-' + kdir),
 					os.path.join(out, 'vmlinux'))
-			write_cpio(_root(work, kdir, key, '%s %s' % (kpkg, kver)),
+			info = ''.join('%s %s\n' % p for p in pkgs[1:])
+			write_cpio(_root(work, kdir, key, info + 'kernel %s %s' % pkgs[0], ovs),
 				   os.path.join(out, 'base.cpio'))
 		finally:
-			shutil.rmtree(work, ignore_errors=True)
+			for d in (work, ovs):
+				shutil.rmtree(d, ignore_errors=True)
 		with open(os.path.join(out, 'kernel-version'), 'w') as f:
 			f.write(kdir + '\n')
 		with open(keyfile, 'w') as f:
