@@ -7,7 +7,8 @@
 # function; under vfio-pci it first asks DPDK to release it (VFIO request
 # notifier -> RTE_DEV_EVENT_REMOVE), under uio_pci_generic DPDK hears the
 # kernel's remove uevent and remaps the BARs (hotplug failure handling).
-# testpmd's callback stops, closes and detaches the port. Checks: testpmd
+# net_vireo raises RTE_ETH_EVENT_INTR_RMV for the port; testpmd's callbacks
+# stop, close and detach it. Checks: testpmd
 # survives and still answers, says "Device is detached", port 1 is gone from
 # `show port summary all`, port 0 still forwards, the kernel removed the
 # function, and testpmd quits cleanly.
@@ -41,12 +42,23 @@ tp_open hp 3 $VIREO_EAL $PMD -a "$VIREO_NET0" -a "$VIREO_NET1" -- -i --hot-plug 
 	--total-num-mbufs=8192
 tp_sync hp || { cat /tmp/hp.log; fail "testpmd did not start"; }
 check_probed /tmp/hp.log
-tp_ask hp set fwd io || fail "testpmd stopped answering"
-tp_ask hp start tx_first 32 || fail "testpmd stopped answering"
+# Traffic: vfio, io forwarding both ways; uio, port 1 alone sends (txonly).
+# Under uio the kernel disables NIC 1 while testpmd still sends to it: QEMU
+# then holds NIC 0's next frame for a hub peer that can no longer receive,
+# and once NIC 1 is deleted nothing flushes that queue: NIC 0's tx stops
+# for good (a QEMU hub artefact, measured; vfio releases the port first).
+if [ "$VIREO_BIND" = vfio ]; then
+	tp_ask hp set fwd io || fail "testpmd stopped answering"
+	tp_ask hp start tx_first 32 || fail "testpmd stopped answering"
+else
+	tp_ask hp set portlist 1 || fail "testpmd stopped answering"
+	tp_ask hp set fwd txonly || fail "testpmd stopped answering"
+	tp_ask hp start || fail "testpmd stopped answering"
+fi
 sleep 1
-rx1=$(port_stat RX-packets 1)
-[ "${rx1:-0}" -gt 0 ] || fail "port 1 received nothing before the unplug"
-echo "hot-unplug: port 1 received $rx1 packets; unplugging NIC 1"
+tx1=$(port_stat TX-packets 1)
+[ "${tx1:-0}" -gt 0 ] || fail "port 1 sent nothing before the unplug"
+echo "hot-unplug: port 1 sent $tx1 packets; unplugging NIC 1"
 
 t0=$(date +%s)
 host_qmp device_del id=net1 || fail "the host could not unplug NIC 1"
@@ -60,6 +72,11 @@ while ! grep -q "^Device is detached" /tmp/hp.log; do
 	sleep 0.1
 done
 echo "hot-unplug: testpmd detached the device $(($(date +%s) - t0)) s after device_del"
+# net_vireo turns the EAL device event into the ethdev removal event
+# (RTE_ETH_EVENT_INTR_RMV, testpmd enables intr_conf.rmv on RTE_ETH_DEV_INTR_RMV).
+grep -q "^Port 1: device removal event" /tmp/hp.log ||
+	fail "no RTE_ETH_EVENT_INTR_RMV for port 1"
+! grep -q "^Port 0: device removal event" /tmp/hp.log || fail "port 0 got a removal event"
 i=0
 while [ -e "/sys/bus/pci/devices/$VIREO_NET1" ]; do
 	i=$((i + 1))
@@ -77,6 +94,8 @@ grep -q "^Number of available ports: 1" /tmp/hp.last || fail "port count is not 
 # with NIC 1 gone nothing comes back; a fresh tx burst on port 0 must leave.
 tp_ask hp stop || fail "testpmd stopped answering"
 tx0=$(port_stat TX-packets 0)
+tp_ask hp set portlist 0 || fail "testpmd stopped answering"
+tp_ask hp set fwd io || fail "testpmd stopped answering"
 tp_ask hp start tx_first 8 || fail "testpmd stopped answering"
 sleep 1
 tp_ask hp stop || fail "testpmd stopped answering"
@@ -85,7 +104,7 @@ echo "hot-unplug: port 0 TX-packets $tx0 -> $tx0b (tx_first 8 after the unplug)"
 [ "${tx0b:-0}" -gt "${tx0:-0}" ] || fail "port 0 transmits nothing after the unplug"
 tp_close hp
 rc=$?
-sed -n '/Removing a device/,/^Now total ports/p' /tmp/hp.log
+grep -E "removal|removed|Removing|detached|total ports|Invalid port" /tmp/hp.log
 [ "$rc" = 0 ] || { cat /tmp/hp.log; fail "testpmd exited with status $rc"; }
 ! grep -qi "segmentation\|panic\|bus error" /tmp/hp.log || fail "testpmd crashed"
 echo "hot-unplug: testpmd quit cleanly"
