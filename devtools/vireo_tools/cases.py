@@ -105,7 +105,7 @@ def _meson_run_id():
 def _cached_batch(guest, cases, case, batch):
 	"""The summary of this meson run's boot of the batch, booting it first
 	when no earlier test of the run did (under a lock)."""
-	key = hashlib.sha256(repr((guest.bind, guest.mq, guest.net, guest.host_mtu,
+	key = hashlib.sha256(repr((guest.bind, guest.mq, guest.net, guest.host_mtu, guest.hotplug,
 				   cases)).encode()).hexdigest()[:12]
 	top = os.path.join(guest.gdir, 'results')
 	results_dir = os.path.join(top, '%s-%s' % (batch, key))

@@ -25,7 +25,12 @@ DISK_MB = 64
 # QMP commands (set_link, device_del) name them by id.
 NICS = (('net0', 3), ('net1', 4))
 BLK_ADDR, LEGACY_ADDR = 5, 6
-DEFAULTS = {'bind': 'uio', 'mq': 1, 'net': 'hub', 'host_mtu': 0, 'cpus': 2, 'mem': 2048,
+# hotplug=True: net1 moves behind a PCIe root port (id rp1) in its slot
+# (addr 4): the root bus of q35 (pcie.0) refuses device_del, a root port's
+# slot takes it. The guest numbers the port's bus 1: net1 is 0000:01:00.0.
+HOTPLUG_NIC, HOTPLUG_PORT = 'net1', 'rp1'
+DEFAULTS = {'bind': 'uio', 'mq': 1, 'net': 'hub', 'host_mtu': 0, 'hotplug': False,
+	    'cpus': 2, 'mem': 2048,
 	    'hugepages': 512, 'accel': 'auto', 'add': [], 'qemu_arg': [], 'keep': False,
 	    'boot_timeout': 120, 'verbose': False,
 	    'qemu': os.environ.get('QEMU', 'qemu-system-x86_64')}
@@ -261,9 +266,14 @@ class Guest:
 				netdev += ',queues=%d' % self.mq if self.mq > 1 else ''
 			else:
 				netdev = 'hubport,id=n%d,hubid=0' % i
+			where = 'addr=%#x' % addr
+			if self.hotplug and dev == HOTPLUG_NIC:
+				cmd += ['-device', 'pcie-root-port,id=%s,bus=pcie.0,chassis=1,slot=1,'
+					'addr=%#x' % (HOTPLUG_PORT, addr)]
+				where = 'bus=' + HOTPLUG_PORT
 			cmd += ['-netdev', netdev, '-device', 'virtio-net-pci,id=%s,netdev=n%d,'
-				'disable-legacy=on,romfile=,addr=%#x,mac=52:54:00:12:34:%02x%s'
-				% (dev, i, addr, i + 1, nic)]
+				'disable-legacy=on,romfile=,%s,mac=52:54:00:12:34:%02x%s'
+				% (dev, i, where, i + 1, nic)]
 		nq = ',num-queues=%d' % self.mq if self.mq > 1 else ''
 		cmd += ['-drive', 'file=%s,if=none,id=d0,format=raw' % disk.replace(',', ',,'),
 			'-device', 'virtio-blk-pci,id=blk0,drive=d0,disable-legacy=on,addr=%#x%s%s'

@@ -5,6 +5,15 @@
  * devarg vireo=0 (leave the device to another driver), binds the modern PCI
  * transport of lib/virtio and hands the port to vireo_net_init(). Everything
  * that is not PCI-specific lives in vireo_ethdev.c.
+ *
+ * Hot-unplug: virtio has no removal signal of its own. The PCI bus tells
+ * EAL's device event callbacks (RTE_DEV_EVENT_REMOVE): under vfio-pci on
+ * the kernel's request to release the device (VFIO request notifier, always
+ * armed), under uio when the application started the device event monitor.
+ * Each port listens for its device and turns that into the ethdev event
+ * RTE_ETH_EVENT_INTR_RMV (when dev_conf.intr_conf.rmv asks for it, as
+ * RTE_PCI_DRV_INTR_RMV lets it), so applications that only watch ethdev
+ * events can stop, close and detach the port.
  */
 #include <errno.h>
 #include <string.h>
@@ -69,6 +78,32 @@ vireo_pci_eth_uninit(struct rte_eth_dev *eth_dev)
 	return vireo_dev_close(eth_dev);
 }
 
+/* EAL device event callback (interrupt thread): removal -> INTR_RMV. */
+static void
+vireo_pci_dev_event(const char *name, enum rte_dev_event_type type, void *arg __rte_unused)
+{
+	uint16_t port_id;
+
+	/* By name, not by pointer: the port may be gone already. */
+	if (type != RTE_DEV_EVENT_REMOVE || rte_eth_dev_get_port_by_name(name, &port_id) != 0)
+		return;
+	VIREO_LOG_NODEV(NOTICE, "%s: device being removed (port %u)", name, port_id);
+	if (rte_eth_devices[port_id].data->dev_conf.intr_conf.rmv)
+		rte_eth_dev_callback_process(&rte_eth_devices[port_id], RTE_ETH_EVENT_INTR_RMV,
+					     NULL);
+}
+
+static void
+vireo_pci_watch_removal(const struct rte_pci_device *pci)
+{
+	int rc = rte_dev_event_callback_register(pci->device.name, vireo_pci_dev_event, NULL);
+
+	/* -EEXIST: left registered by an earlier probe of this device (see remove). */
+	if (rc < 0 && rc != -EEXIST)
+		VIREO_LOG_NODEV(WARNING, "%s: no device event callback (%d): no removal events",
+				pci->device.name, rc);
+}
+
 static int
 vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *pci)
 {
@@ -89,12 +124,20 @@ vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *
 				pci->device.name);
 		return 1;
 	}
+	if (rc == 0)
+		vireo_pci_watch_removal(pci);
 	return rc;
 }
 
 static int
 vireo_pci_remove(struct rte_pci_device *pci)
 {
+	/*
+	 * -EAGAIN when the removal runs inside our own callback (an INTR_RMV
+	 * handler detaching at once): the entry then stays, harmless, since
+	 * the callback finds ports by name.
+	 */
+	rte_dev_event_callback_unregister(pci->device.name, vireo_pci_dev_event, NULL);
 	return rte_eth_dev_pci_generic_remove(pci, vireo_pci_eth_uninit);
 }
 
@@ -106,7 +149,7 @@ static const struct rte_pci_id vireo_pci_ids[] = {
 
 static struct rte_pci_driver vireo_pci_driver = {
 	.id_table = vireo_pci_ids,
-	.drv_flags = RTE_PCI_DRV_NEED_MAPPING,
+	.drv_flags = RTE_PCI_DRV_NEED_MAPPING | RTE_PCI_DRV_INTR_RMV,
 	.probe = vireo_pci_probe,
 	.remove = vireo_pci_remove,
 };
