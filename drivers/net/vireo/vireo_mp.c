@@ -205,6 +205,6 @@ vireo_net_attach_secondary(struct rte_eth_dev *eth_dev, bool datapath)
 		eth_dev->tx_pkt_burst = rte_eth_pkt_burst_dummy;
 		eth_dev->tx_pkt_prepare = NULL;
 	}
-	VIREO_LOG(INFO, net, "attached in a secondary process (port %u)", eth_dev->data->port_id);
+	VIREO_LOG(NOTICE, net, "attached in a secondary process (port %u)", eth_dev->data->port_id);
 	return 0;
 }
