@@ -50,8 +50,9 @@ vio_transport_unregister(unsigned int id)
 const struct vio_transport_ops *
 vio_transport_lookup(unsigned int id)
 {
-	return id < VIO_TRANSPORT_MAX ? __atomic_load_n(&vio_transport_table[id], __ATOMIC_ACQUIRE) :
-					NULL;
+	return id < VIO_TRANSPORT_MAX ?
+		       __atomic_load_n(&vio_transport_table[id], __ATOMIC_ACQUIRE) :
+		       NULL;
 }
 
 int

@@ -121,11 +121,14 @@ pcapng(const char *path)
 			goto fail;
 		}
 		if (type == PCAPNG_EPB && blen >= 32) {
-			uint32_t cap = rd32(data + pos + 20, swap), orig = rd32(data + pos + 24, swap);
+			uint32_t cap = rd32(data + pos + 20, swap),
+				 orig = rd32(data + pos + 24, swap);
 
 			if (cap > blen - 32) {
-				fprintf(stderr, "pcapng: packet of %" PRIu32 " bytes in a %" PRIu32
-						"-byte block\n", cap, blen);
+				fprintf(stderr,
+					"pcapng: packet of %" PRIu32 " bytes in a %" PRIu32
+					"-byte block\n",
+					cap, blen);
 				goto fail;
 			}
 			if (packets == 0 && cap >= 6)

@@ -532,8 +532,8 @@ test_no_notify_and_doorbell(void **state)
 	swdev_set_doorbell(f->sw, 1, true);
 	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE);
 	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
-	vio_dev_ops(dev)->set_status(dev,
-			     VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
+	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER |
+						  VIO_STATUS_FEATURES_OK);
 	assert_int_equal(vio_dev_ops(dev)->queue_setup(dev, 1, &cfg, &na), 0);
 	assert_ptr_equal(na.doorbell, &f->sw->q[1].doorbell);
 	assert_int_equal(na.data, SWDEV_NOTIFY_DATA(1));

@@ -200,7 +200,8 @@ vireo_net_attach_secondary(struct rte_eth_dev *eth_dev, bool datapath)
 		eth_dev->tx_pkt_prepare = vireo_tx_prepare;
 	} else {
 		/* Queues that cannot be notified from here: no data path, the rest works. */
-		VIREO_LOG(NOTICE, net, "no data path in this secondary process (stats and info only)");
+		VIREO_LOG(NOTICE, net,
+			  "no data path in this secondary process (stats and info only)");
 		eth_dev->rx_pkt_burst = rte_eth_pkt_burst_dummy;
 		eth_dev->tx_pkt_burst = rte_eth_pkt_burst_dummy;
 		eth_dev->tx_pkt_prepare = NULL;

@@ -194,10 +194,10 @@ static_assert(sizeof(((struct vireo_ctrl_buf *)0)->data) >=
  * soft_device (ports made by vireo_net_port_create(), primary only).
  */
 struct vireo_net {
-	uint64_t magic;         /**< VIREO_NET_MAGIC once initialised. */
-	struct vio_dev *vdev;   /**< Transport device (PCI or other). */
-	struct vio_pci_dev pci; /**< Storage when the port is PCI-backed. */
-	uint16_t port_id;       /**< Its ethdev port: vireo_eth_dev() in this process. */
+	uint64_t magic;                /**< VIREO_NET_MAGIC once initialised. */
+	struct vio_dev *vdev;          /**< Transport device (PCI or other). */
+	struct vio_pci_dev pci;        /**< Storage when the port is PCI-backed. */
+	uint16_t port_id;              /**< Its ethdev port: vireo_eth_dev() in this process. */
 	struct rte_device soft_device; /**< rte_device of a non-bus port (primary only). */
 	char soft_name[RTE_ETH_NAME_MAX_LEN];
 

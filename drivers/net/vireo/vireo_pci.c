@@ -76,7 +76,8 @@ vireo_pci_eth_init_secondary(struct rte_eth_dev *eth_dev)
 
 	/* The primary may drive it with another driver: let that one attach here too. */
 	if (net == NULL || net->magic != VIREO_NET_MAGIC) {
-		VIREO_LOG_NODEV(NOTICE, "%s: not a net_vireo port in the primary process: declining",
+		VIREO_LOG_NODEV(NOTICE,
+				"%s: not a net_vireo port in the primary process: declining",
 				eth_dev->data->name);
 		return 1;
 	}

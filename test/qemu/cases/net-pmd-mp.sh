@@ -80,12 +80,16 @@ dcpid=$!
 i=0
 until grep -q "Capturing on" /tmp/dumpcap.log; do
 	i=$((i + 1))
-	alive $dcpid && [ $i -lt 600 ] || { cat /tmp/dumpcap.log; fail "dumpcap did not start"; }
+	if ! alive $dcpid || [ $i -ge 600 ]; then
+		cat /tmp/dumpcap.log
+		fail "dumpcap did not start"
+	fi
 	sleep 0.1
 done
 
 tp_ask mp "start tx_first $bursts" || fail "start"
 sleep 3
+# shellcheck disable=SC2154 # set by tp_open through eval
 alive "$tp_mp_pid" || { cat /tmp/mp.log; fail "testpmd died"; }
 # The receivers poll until every frame has arrived (the hub holds them all).
 want=$((bursts * 32))
@@ -138,8 +142,9 @@ for p in 0 1; do
 	for f in RX-packets RX-bytes TX-packets TX-bytes; do
 		mine=$(nic_stat /tmp/mp.log $p $f)
 		theirs=$(nic_stat /tmp/pi2.log $p $f)
-		[ -n "$mine" ] && [ "$mine" = "$theirs" ] ||
+		if [ -z "$mine" ] || [ "$mine" != "$theirs" ]; then
 			fail "port $p $f: testpmd $mine, proc-info $theirs"
+		fi
 	done
 	fwd_rx=$(fwd_stat /tmp/mp.log RX-packets $((p + 1)))
 	[ "$fwd_rx" = "$(nic_stat /tmp/pi2.log $p RX-packets)" ] ||
@@ -159,5 +164,5 @@ echo "$tel" | grep -q "\"name\":\"$VIREO_NET0\"" || fail "telemetry /ethdev/info
 for p in 0 1; do
 	rx=$(nic_stat /tmp/pi2.log $p RX-packets)
 	echo "$tel" | grep "^{\"/ethdev/xstats\"" | sed -n "$((p + 1))p" |
-		grep -q "\"rx_q0_packets\":$rx[,}]" || fail "telemetry /ethdev/xstats,$p: rx_q0_packets"
+		grep -q "\"rx_q0_packets\":${rx}[,}]" || fail "telemetry /ethdev/xstats,$p: rx_q0_packets"
 done
