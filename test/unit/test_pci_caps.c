@@ -1016,7 +1016,8 @@ test_transport_secondary(void **state)
 	/* Structures in an I/O BAR: the port handles are the primary's. */
 	port_caps(&caps, true);
 	memset(&io_dev, 0, sizeof(io_dev));
-	assert_int_equal(vio_pci_dev_attach(&io_dev, DEV_NAME, &caps, va, &port_ops, calloc(1, 1)),
+	assert_int_equal(vio_pci_dev_attach(&io_dev, DEV_NAME, &caps, va, &port_ops,
+					    calloc(1, sizeof(struct port_dev))),
 			 0);
 	free(io_dev.port_ctx);
 	log_capture_start(&f->log);
