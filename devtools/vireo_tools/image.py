@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The guest image in BUILD/guest: vmlinux (Debian's kernel, booted through
-its PVH entry) and base.cpio (busybox-static, dpdk-testpmd with every DPDK
-library and plugin, Open vSwitch's DPDK build and tools, uio/vfio/virtio
-modules, /init). Rebuilt only when image.key changes: a hash of this file,
-guest/init and the versions of the packages copied in. Our own build outputs are not in it: each boot appends
+its PVH entry) and base.cpio (busybox-static, dpdk-testpmd and the secondary
+tools dpdk-proc-info, dpdk-dumpcap, dpdk-pdump with every DPDK library and
+plugin, Open vSwitch's DPDK build and tools, uio/vfio/virtio modules, /init).
+Rebuilt only when image.key changes: a hash of this file, guest/init and the
+versions of the packages copied in. Our own build outputs are not in it: each boot appends
 them as a second cpio (guest.py). See doc/guest-harness.md.
 """
 
@@ -29,6 +30,8 @@ MODULE_SETS = {'uio': ['uio', 'uio_pci_generic'],
 	       # own port is a tap, /dev/net/tun).
 	       'ovs': ['tun']}
 STDBUF = '/usr/libexec/coreutils/libstdbuf.so'
+# DPDK secondary processes the guest runs next to a primary (dpdk-dev).
+SECONDARY_TOOLS = ['dpdk-proc-info', 'dpdk-dumpcap', 'dpdk-pdump']
 KEY_PACKAGES = ['busybox-static', 'coreutils', 'dpdk', 'dpdk-dev', 'libc6', 'libgcc-s1', 'librte-*']
 # Open vSwitch with DPDK, unpacked from Debian's packages (apt-get download +
 # dpkg-deb -x like the kernel: never installed on the host, whose services it
@@ -340,6 +343,10 @@ def _root(kernel, kdir, key, kpkg_info, ovs):
 	# of it) and the other libraries all of these need.
 	testpmd = shutil.which('dpdk-testpmd')
 	t.copy(testpmd, 'usr/bin/dpdk-testpmd')
+	# Secondary-process tools (dpdk-dev, like testpmd): net-pmd-mp.
+	tools = [shutil.which(n) for n in SECONDARY_TOOLS]
+	for tool in tools:
+		t.copy(tool, 'usr/bin/' + os.path.basename(tool))
 	pmddir = [os.path.join(MULTIARCH, 'dpdk', d) for d in os.listdir(MULTIARCH + '/dpdk')
 		  if d.startswith('pmds-')][0]
 	dpdk = sorted(os.path.join(pmddir, n) for n in os.listdir(pmddir)) + sorted(
@@ -348,7 +355,7 @@ def _root(kernel, kdir, key, kpkg_info, ovs):
 	for f in dpdk:
 		t.copy(f, follow=False)
 	ovs_bins = _ovs(t, ovs)
-	for lib in _shared_libs([testpmd] + ovs_bins +
+	for lib in _shared_libs([testpmd] + tools + ovs_bins +
 				[f for f in dpdk if re.search(r'\.so\.\d+\.\d+$', f)
 				 and not os.path.islink(f)]):
 		t.copy(os.path.realpath(lib), re.sub('^/(lib|lib64)/', r'/usr/\1/', lib))
@@ -363,7 +370,8 @@ def ensure(out, force=False):
 	os.makedirs(out, exist_ok=True)
 	with open(os.path.join(out, '.lock'), 'w') as lock:
 		fcntl.flock(lock, fcntl.LOCK_EX)
-		for tool in ('apt-cache', 'apt-get', 'dpkg-deb', 'dpkg-query', 'ldd', 'dpdk-testpmd'):
+		for tool in ('apt-cache', 'apt-get', 'dpkg-deb', 'dpkg-query', 'ldd',
+			     'dpdk-testpmd') + tuple(SECONDARY_TOOLS):
 			if shutil.which(tool) is None:
 				raise RuntimeError('%s not found (run devtools/setup.sh)' % tool)
 		ldd = subprocess.run(['ldd', '/bin/busybox'], capture_output=True, text=True)

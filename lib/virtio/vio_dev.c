@@ -13,10 +13,63 @@
 /* A config read racing a device update retries; give up after this many. */
 #define VIO_CONFIG_READ_TRIES 64
 
+/*
+ * This process's transport tables. Process-local on purpose: a vio_dev in
+ * shared memory holds only the id (see vio_dev.h).
+ */
+const struct vio_transport_ops *vio_transport_table[VIO_TRANSPORT_MAX];
+
+int
+vio_transport_register(unsigned int id, const struct vio_transport_ops *ops)
+{
+	const struct vio_transport_ops *cur;
+
+	if (id == VIO_TRANSPORT_NONE || id >= VIO_TRANSPORT_MAX) {
+		VIO_LOG(ERR, "transport id %u out of range", id);
+		return -EINVAL;
+	}
+	if (ops == NULL)
+		return 0;
+	cur = NULL;
+	/* Two threads binding devices of one transport may race here. */
+	if (__atomic_compare_exchange_n(&vio_transport_table[id], &cur, ops, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+	    cur == ops)
+		return 0;
+	VIO_LOG(ERR, "transport id %u already has another ops table in this process", id);
+	return -EEXIST;
+}
+
+void
+vio_transport_unregister(unsigned int id)
+{
+	if (id != VIO_TRANSPORT_NONE && id < VIO_TRANSPORT_MAX)
+		__atomic_store_n(&vio_transport_table[id], NULL, __ATOMIC_RELEASE);
+}
+
+const struct vio_transport_ops *
+vio_transport_lookup(unsigned int id)
+{
+	return id < VIO_TRANSPORT_MAX ?
+		       __atomic_load_n(&vio_transport_table[id], __ATOMIC_ACQUIRE) :
+		       NULL;
+}
+
+int
+vio_dev_bind(struct vio_dev *dev, unsigned int id, const struct vio_transport_ops *ops)
+{
+	int rc = vio_transport_register(id, ops);
+
+	if (rc < 0)
+		return rc;
+	dev->transport = (uint8_t)id;
+	return 0;
+}
+
 int
 vio_dev_reset(struct vio_dev *dev)
 {
-	int rc = dev->ops->reset(dev);
+	int rc = vio_dev_ops(dev)->reset(dev);
 
 	if (rc < 0)
 		VIO_LOG(ERR, "%s: device did not complete reset", dev->name);
@@ -26,7 +79,7 @@ vio_dev_reset(struct vio_dev *dev)
 static void
 vio_dev_add_status(struct vio_dev *dev, uint8_t bits)
 {
-	dev->ops->set_status(dev, dev->ops->get_status(dev) | bits);
+	vio_dev_ops(dev)->set_status(dev, vio_dev_ops(dev)->get_status(dev) | bits);
 }
 
 void
@@ -38,7 +91,7 @@ vio_dev_fail(struct vio_dev *dev)
 bool
 vio_dev_needs_reset(struct vio_dev *dev)
 {
-	return (dev->ops->get_status(dev) & VIO_STATUS_DEVICE_NEEDS_RESET) != 0;
+	return (vio_dev_ops(dev)->get_status(dev) & VIO_STATUS_DEVICE_NEEDS_RESET) != 0;
 }
 
 /* Features the driver always wants when the device offers them. */
@@ -85,17 +138,17 @@ vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required)
 	vio_dev_add_status(dev, VIO_STATUS_ACKNOWLEDGE);
 	vio_dev_add_status(dev, VIO_STATUS_DRIVER);
 
-	dev->device_features = dev->ops->get_features(dev);
+	dev->device_features = vio_dev_ops(dev)->get_features(dev);
 	required |= VIO_BIT(VIO_F_VERSION_1);
 	rc = vio_dev_check_offer(dev, required);
 	if (rc < 0)
 		goto failed;
 
 	driver_features = dev->device_features & (wanted | required | vio_dev_transport_features());
-	dev->ops->set_features(dev, driver_features);
+	vio_dev_ops(dev)->set_features(dev, driver_features);
 	vio_dev_add_status(dev, VIO_STATUS_FEATURES_OK);
 	/* Section 3.1.1 step 6: the device may refuse the subset we chose. */
-	if (!(dev->ops->get_status(dev) & VIO_STATUS_FEATURES_OK)) {
+	if (!(vio_dev_ops(dev)->get_status(dev) & VIO_STATUS_FEATURES_OK)) {
 		VIO_LOG(ERR, "%s: device refused features 0x%" PRIx64 " (FEATURES_OK not set)",
 			dev->name, driver_features);
 		rc = -ENOTSUP;
@@ -117,7 +170,7 @@ vio_dev_driver_ok(struct vio_dev *dev)
 	uint8_t status;
 
 	vio_dev_add_status(dev, VIO_STATUS_DRIVER_OK);
-	status = dev->ops->get_status(dev);
+	status = vio_dev_ops(dev)->get_status(dev);
 	if (status & (VIO_STATUS_FAILED | VIO_STATUS_DEVICE_NEEDS_RESET) ||
 	    !(status & VIO_STATUS_DRIVER_OK)) {
 		VIO_LOG(ERR, "%s: device did not accept DRIVER_OK (status 0x%02x)", dev->name,
@@ -131,7 +184,7 @@ vio_dev_driver_ok(struct vio_dev *dev)
 static int
 vio_dev_check_config(struct vio_dev *dev, size_t offset, size_t len, size_t align)
 {
-	size_t cfg_len = dev->ops->config_len(dev);
+	size_t cfg_len = vio_dev_ops(dev)->config_len(dev);
 
 	if (offset > cfg_len || len > cfg_len - offset) {
 		VIO_LOG(ERR, "%s: config access [%zu, +%zu) outside %zu-byte device config",
@@ -156,7 +209,7 @@ vio_dev_read_single(struct vio_dev *dev, size_t offset, unsigned int width, uint
 
 	if (rc < 0)
 		return rc;
-	*val = dev->ops->read_config(dev, offset, width);
+	*val = vio_dev_ops(dev)->read_config(dev, offset, width);
 	return 0;
 }
 
@@ -205,13 +258,13 @@ vio_dev_read_accesses(struct vio_dev *dev, const struct vio_dev_multi_read *r)
 
 	if (r->u64) {
 		/* Section 4.1.3: low 32 bits, then high 32 bits. */
-		v = dev->ops->read_config(dev, r->offset, 4);
-		v |= (uint64_t)dev->ops->read_config(dev, r->offset + 4, 4) << 32;
+		v = vio_dev_ops(dev)->read_config(dev, r->offset, 4);
+		v |= (uint64_t)vio_dev_ops(dev)->read_config(dev, r->offset + 4, 4) << 32;
 		memcpy(r->buf, &v, sizeof(v));
 		return;
 	}
 	for (i = 0; i < r->len; i++)
-		out[i] = (uint8_t)dev->ops->read_config(dev, r->offset + i, 1);
+		out[i] = (uint8_t)vio_dev_ops(dev)->read_config(dev, r->offset + i, 1);
 }
 
 static int
@@ -226,9 +279,9 @@ vio_dev_read_multi(struct vio_dev *dev, const struct vio_dev_multi_read *r)
 	/* Section 2.5.1: a read of several accesses is consistent only when
 	 * the generation is the same before and after it. */
 	for (tries = 0; tries < VIO_CONFIG_READ_TRIES; tries++) {
-		before = dev->ops->config_generation(dev);
+		before = vio_dev_ops(dev)->config_generation(dev);
 		vio_dev_read_accesses(dev, r);
-		after = dev->ops->config_generation(dev);
+		after = vio_dev_ops(dev)->config_generation(dev);
 		if (before == after)
 			return 0;
 	}
@@ -260,7 +313,7 @@ vio_dev_write_single(struct vio_dev *dev, size_t offset, unsigned int width, uin
 
 	if (rc < 0)
 		return rc;
-	dev->ops->write_config(dev, offset, val, width);
+	vio_dev_ops(dev)->write_config(dev, offset, val, width);
 	return 0;
 }
 
@@ -292,6 +345,6 @@ vio_dev_write_config_bytes(struct vio_dev *dev, size_t offset, const void *buf, 
 	if (rc < 0)
 		return rc;
 	for (i = 0; i < len; i++)
-		dev->ops->write_config(dev, offset + i, in[i], 1);
+		vio_dev_ops(dev)->write_config(dev, offset + i, in[i], 1);
 	return 0;
 }

@@ -81,13 +81,76 @@ struct vio_transport_ops {
 	uint8_t (*isr_read)(struct vio_dev *dev);
 };
 
+/**
+ * @name Transports, looked up per process
+ *
+ * A struct vio_dev may live in memory shared by several DPDK processes (an
+ * ethdev's dev_private in hugepages, mapped at the same address in every
+ * process). A transport's ops table is not: it is static data of whichever
+ * binary or plugin holds the transport, mapped wherever that process loaded
+ * it. So a vio_dev stores a stable transport id, and each process resolves
+ * it in its own table, which its transports fill (vio_transport_register)
+ * before any device of theirs is used in that process.
+ * @{
+ */
+enum vio_transport_id {
+	VIO_TRANSPORT_NONE = 0, /**< Not bound: no ops. */
+	VIO_TRANSPORT_PCI = 1,  /**< lib/virtio's modern PCI transport (vio_pci.h). */
+	/** First id for other transports (test models, ...), up to VIO_TRANSPORT_MAX - 1. */
+	VIO_TRANSPORT_OTHER = 8,
+	VIO_TRANSPORT_MAX = 16,
+};
+
+/**
+ * Make @p ops this process's table for transport @p id. Registering the same
+ * table again is a no-op; so is NULL for an id with no table.
+ *
+ * @return 0; -EINVAL for an id out of range (or NONE); -EEXIST when @p id
+ *         already has another table in this process.
+ */
+int vio_transport_register(unsigned int id, const struct vio_transport_ops *ops);
+
+/** Forget transport @p id's table in this process (tests). */
+void vio_transport_unregister(unsigned int id);
+
+/** This process's table for transport @p id, or NULL. */
+const struct vio_transport_ops *vio_transport_lookup(unsigned int id);
+
+/** @} */
+
 /** A virtio device as seen by a driver. Embed it in the driver's state. */
 struct vio_dev {
-	const struct vio_transport_ops *ops;
+	/**
+	 * Transport id (enum vio_transport_id), resolved through this
+	 * process's table by vio_dev_ops(): never a pointer, so the struct can
+	 * be shared between processes.
+	 */
+	uint8_t transport;
 	uint64_t device_features; /**< Offered, read during negotiation. */
 	uint64_t features;        /**< Negotiated. */
 	char name[64];            /**< For log messages (PCI address, ...). */
 };
+
+/** @internal Per-process ops tables (vio_dev.c); use vio_dev_ops(). */
+extern const struct vio_transport_ops *vio_transport_table[VIO_TRANSPORT_MAX];
+
+/**
+ * The transport ops of @p dev in this process. Never NULL for a device
+ * whose transport registered itself here (vio_dev_bind()).
+ */
+static inline const struct vio_transport_ops *
+vio_dev_ops(const struct vio_dev *dev)
+{
+	return vio_transport_table[dev->transport & (VIO_TRANSPORT_MAX - 1)];
+}
+
+/**
+ * Bind @p dev to transport @p id and register @p ops for that id in this
+ * process (vio_transport_register()).
+ *
+ * @return 0, or the error of vio_transport_register().
+ */
+int vio_dev_bind(struct vio_dev *dev, unsigned int id, const struct vio_transport_ops *ops);
 
 /** True when the negotiated feature set contains bit @p bit. */
 static inline bool
@@ -105,7 +168,7 @@ vio_dev_has(const struct vio_dev *dev, unsigned int bit)
  * behind an IOMMU needs it) and ORDER_PLATFORM (the queues then use I/O
  * barriers) are accepted whenever offered.
  *
- * @param dev       Device with ops set.
+ * @param dev       Device bound to a transport (vio_dev_bind()).
  * @param wanted    Features the driver can use.
  * @param required  Features without which the driver cannot work
  *                  (subset of @p wanted).

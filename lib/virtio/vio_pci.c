@@ -345,7 +345,9 @@ vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_p
 {
 	int rc;
 
-	dev->vdev.ops = &vio_pci_ops;
+	rc = vio_dev_bind(&dev->vdev, VIO_TRANSPORT_PCI, &vio_pci_ops);
+	if (rc < 0)
+		return rc;
 	snprintf(dev->vdev.name, sizeof(dev->vdev.name), "%s", name);
 	dev->caps = *caps;
 	dev->port_ops = port_ops;
@@ -514,7 +516,6 @@ vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci)
 	int rc;
 
 	memset(dev, 0, sizeof(*dev));
-	dev->pci = pci;
 	vio_pci_probe_bars(dev, pci, bars);
 	rc = vio_pci_parse_caps(vio_pci_read_cfg_space, pci, bars, pci->name, &caps);
 	if (rc < 0)
@@ -522,4 +523,59 @@ vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci)
 	for (i = 0; i < VIO_PCI_NUM_BARS; i++)
 		bar_va[i] = bars[i].is_io ? NULL : pci->mem_resource[i].addr;
 	return vio_pci_dev_attach(dev, pci->name, &caps, bar_va, &vio_pci_dpdk_ports, NULL);
+}
+
+/* One structure as the primary bound it: reachable here at the same address? */
+static int
+vio_pci_check_region(const struct vio_pci_dev *dev, const struct rte_pci_device *pci,
+		     const char *what, const struct vio_pci_region *r, const struct vio_pci_io *io)
+{
+	const uint8_t *base;
+
+	if (r->is_io) {
+		VIO_LOG(NOTICE, "%s: %s structure in I/O BAR %u: not reachable from a secondary",
+			dev->vdev.name, what, r->bar);
+		return -ENOTSUP;
+	}
+	base = r->bar < VIO_PCI_NUM_BARS ? pci->mem_resource[r->bar].addr : NULL;
+	if (base == NULL || (const volatile uint8_t *)base + r->offset != io->va) {
+		VIO_LOG(ERR, "%s: %s structure: BAR %u mapped at %p here, the primary uses %p",
+			dev->vdev.name, what, r->bar, (const void *)base,
+			(const volatile void *)(io->va - r->offset));
+		return -EFAULT;
+	}
+	return 0;
+}
+
+int
+vio_pci_dev_attach_secondary(struct vio_pci_dev *dev, const struct rte_pci_device *pci)
+{
+	const struct {
+		const char *what;
+		const struct vio_pci_region *r;
+		const struct vio_pci_io *io;
+	} regions[] = {
+		{ "common", &dev->caps.common, &dev->common },
+		{ "notify", &dev->caps.notify, &dev->notify },
+		{ "ISR", &dev->caps.isr, &dev->isr },
+		{ "device", &dev->caps.device, &dev->device },
+	};
+	int rc = vio_transport_register(VIO_TRANSPORT_PCI, &vio_pci_ops);
+
+	if (rc < 0)
+		return rc;
+	if (dev->vdev.transport != VIO_TRANSPORT_PCI) {
+		VIO_LOG(ERR, "%s: not bound to the PCI transport (id %u)", dev->vdev.name,
+			dev->vdev.transport);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(regions); i++) {
+		int r = vio_pci_check_region(dev, pci, regions[i].what, regions[i].r,
+					     regions[i].io);
+
+		/* A mapping mismatch outranks an I/O BAR: report the worse. */
+		if (r == -EFAULT || (r < 0 && rc == 0))
+			rc = r;
+	}
+	return rc;
 }

@@ -123,18 +123,28 @@ struct vio_pci_port {
 	bool mapped;
 };
 
-/** A modern virtio PCI device. Embed or allocate; vdev comes first. */
+/**
+ * A modern virtio PCI device. Embed or allocate; vdev comes first.
+ *
+ * It may live in memory shared with DPDK secondary processes (an ethdev's
+ * dev_private): the ops are found through vdev.transport, and the MMIO
+ * addresses are valid in every process because EAL maps a device's memory
+ * BARs at the same address in secondaries (vio_pci_dev_attach_secondary()
+ * checks it). The port-I/O members below are the exception: they belong to
+ * the process that bound the device, and a secondary never uses them.
+ */
 struct vio_pci_dev {
 	struct vio_dev vdev;
-	struct rte_pci_device *pci; /**< NULL when attached by vio_pci_dev_attach(). */
 	struct vio_pci_caps caps;
 	struct vio_pci_io common;
 	struct vio_pci_io notify;
 	struct vio_pci_io isr;
 	struct vio_pci_io device;
-	const struct vio_pci_port_ops *port_ops; /**< For structures in I/O BARs. */
-	void *port_ctx;                          /**< For a test's port_ops. */
+	/** @name Process-local: only for structures in I/O BARs, binding process only. @{ */
+	const struct vio_pci_port_ops *port_ops;
+	void *port_ctx; /**< For a test's port_ops. */
 	struct vio_pci_port ports[VIO_PCI_NUM_BARS];
+	/** @} */
 };
 
 /**
@@ -161,6 +171,25 @@ int vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci);
 int vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct vio_pci_caps *caps,
 		       volatile uint8_t *const *bar_va, const struct vio_pci_port_ops *port_ops,
 		       void *port_ctx);
+
+/**
+ * In a DPDK secondary process: make a device that the primary bound (with
+ * vio_pci_dev_init(), @p dev in shared memory) usable from this process as
+ * far as it can be. Registers the PCI transport's ops in this process, and
+ * checks that every structure in a memory BAR is at the address the primary
+ * recorded (EAL maps BARs at the same address in secondaries). Changes
+ * nothing in @p dev and never touches the device.
+ *
+ * A secondary should still leave the device's registers to the primary
+ * (common config is a select-then-access protocol that two processes would
+ * interleave); what it may use is the queue doorbells, from the data path.
+ *
+ * @return 0 when every structure is reachable from this process as in the
+ *         primary; -ENOTSUP when one is in an I/O BAR (port handles are the
+ *         primary's); -EFAULT when a memory BAR is not mapped here or mapped
+ *         elsewhere (message logged).
+ */
+int vio_pci_dev_attach_secondary(struct vio_pci_dev *dev, const struct rte_pci_device *pci);
 
 /** True when @p pci is a virtio device (vendor 0x1af4) of type @p virtio_id. */
 bool vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id);

@@ -216,6 +216,12 @@ struct vio_net_hdr {
 	uint16_t csum_offset;
 	uint16_t num_buffers;
 };
+static_assert(offsetof(struct vio_net_hdr, gso_type) == 1, "net hdr gso_type");
+static_assert(offsetof(struct vio_net_hdr, hdr_len) == 2, "net hdr hdr_len");
+static_assert(offsetof(struct vio_net_hdr, gso_size) == 4, "net hdr gso_size");
+static_assert(offsetof(struct vio_net_hdr, csum_start) == 6, "net hdr csum_start");
+static_assert(offsetof(struct vio_net_hdr, csum_offset) == 8, "net hdr csum_offset");
+static_assert(offsetof(struct vio_net_hdr, num_buffers) == 10, "net hdr num_buffers");
 static_assert(sizeof(struct vio_net_hdr) == 12, "net hdr (VERSION_1) is 12 bytes");
 
 #define VIO_NET_HDR_F_NEEDS_CSUM 1

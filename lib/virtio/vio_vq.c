@@ -80,7 +80,7 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 int
 vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, struct vio_vq **out)
 {
-	uint16_t max = dev->ops->queue_max_size(dev, index);
+	uint16_t max = vio_dev_ops(dev)->queue_max_size(dev, index);
 	struct vio_split_layout layout;
 	struct vio_notify_addr notify = { NULL, 0 };
 	struct vio_queue_cfg cfg;
@@ -106,7 +106,7 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	cfg.desc_iova = vq->ring_iova + layout.desc_off;
 	cfg.avail_iova = vq->ring_iova + layout.avail_off;
 	cfg.used_iova = vq->ring_iova + layout.used_off;
-	rc = dev->ops->queue_setup(dev, index, &cfg, &notify);
+	rc = vio_dev_ops(dev)->queue_setup(dev, index, &cfg, &notify);
 	if (rc < 0) {
 		vio_vq_destroy(vq);
 		return rc;
@@ -122,8 +122,8 @@ vio_vq_destroy(struct vio_vq *vq)
 {
 	if (vq == NULL)
 		return;
-	if (vq->dev != NULL && vq->dev->ops->queue_release != NULL)
-		vq->dev->ops->queue_release(vq->dev, vq->index);
+	if (vq->dev != NULL && vio_dev_ops(vq->dev)->queue_release != NULL)
+		vio_dev_ops(vq->dev)->queue_release(vq->dev, vq->index);
 	vio_dma_free(vq->ring);
 	rte_free(vq->slots);
 	rte_free(vq->next_free);

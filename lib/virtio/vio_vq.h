@@ -260,7 +260,7 @@ vio_vq_notify(struct vio_vq *vq)
 		/* rte_write16 puts an I/O write barrier before the MMIO store. */
 		rte_write16(vq->index, vq->doorbell);
 	else
-		vq->dev->ops->notify(vq->dev, vq->index, vq->notify_data);
+		vio_dev_ops(vq->dev)->notify(vq->dev, vq->index, vq->notify_data);
 }
 
 /**

@@ -12,7 +12,7 @@ static void
 fuzz_port_notify(struct vio_dev *dev, uint16_t qidx, uint32_t data)
 {
 	struct swdev *sw = swdev_from_vdev(dev);
-	struct fuzz_port *p = container_of(sw->vdev.ops, struct fuzz_port, ops);
+	struct fuzz_port *p = container_of(vio_dev_ops(&sw->vdev), struct fuzz_port, ops);
 
 	/* Counts it, checks the queue is enabled and the data is queue setup's. */
 	swdev_transport_ops.notify(dev, qidx, data);
@@ -46,7 +46,10 @@ fuzz_port_create(struct fuzz_port *p, const struct fuzz_port_params *params)
 	/* swdev's transport, with our hook on notify. */
 	p->ops = swdev_transport_ops;
 	p->ops.notify = fuzz_port_notify;
-	p->sw->vdev.ops = &p->ops;
+	/* Its own transport id: the table is per port (re-registered each time). */
+	vio_transport_unregister(VIO_TRANSPORT_OTHER + 1);
+	rc = vio_dev_bind(&p->sw->vdev, VIO_TRANSPORT_OTHER + 1, &p->ops);
+	FUZZ_CHECK(rc == 0, "vio_dev_bind: %d", rc);
 	p->ctrl_q = (uint16_t)(2 * pairs);
 
 	snprintf(name, sizeof(name), "mp_%s", params->name);

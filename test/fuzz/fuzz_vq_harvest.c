@@ -483,7 +483,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	memset(&m, 0, sizeof(m));
-	m.fd.vdev.ops = &fake_ops;
+	rc = vio_dev_bind(&m.fd.vdev, VIO_TRANSPORT_OTHER + 2, &fake_ops);
+	FUZZ_CHECK(rc == 0, "vio_dev_bind: %d", rc);
 	snprintf(m.fd.vdev.name, sizeof(m.fd.vdev.name), "fuzz-vq");
 	m.fd.max_size = MAX_SIZE;
 	m.fd.use_doorbell = (cfg & 0x80) != 0;

@@ -214,7 +214,7 @@ gc_probe_one(struct gc_dev *d, bool want_access_platform)
 		GC_FAIL("%s: ACCESS_PLATFORM offered but not negotiated", vdev->name);
 	if (want_access_platform && !vio_dev_has(vdev, VIO_F_ACCESS_PLATFORM))
 		GC_FAIL("%s: expected ACCESS_PLATFORM (device behind an IOMMU)", vdev->name);
-	if (!(vdev->ops->get_status(vdev) & VIO_STATUS_DRIVER_OK))
+	if (!(vio_dev_ops(vdev)->get_status(vdev) & VIO_STATUS_DRIVER_OK))
 		GC_FAIL("%s: DRIVER_OK not set in device status", vdev->name);
 
 	if (is_net) {
@@ -232,8 +232,8 @@ gc_probe_one(struct gc_dev *d, bool want_access_platform)
 	}
 	printf("vio_guest_check: probe %s %s queues=%u q0size=%u features=0x%" PRIx64
 	       " offered=0x%" PRIx64 " status=0x%02x DRIVER_OK\n",
-	       vdev->name, what, vdev->ops->num_queues(vdev), vq->size, vdev->features,
-	       vdev->device_features, vdev->ops->get_status(vdev));
+	       vdev->name, what, vio_dev_ops(vdev)->num_queues(vdev), vq->size, vdev->features,
+	       vdev->device_features, vio_dev_ops(vdev)->get_status(vdev));
 	gc_stop(d, 1, &vq);
 }
 

@@ -389,7 +389,11 @@ swdev_create(const struct swdev_params *p)
 		free(sw);
 		return NULL;
 	}
-	sw->vdev.ops = &swdev_transport_ops;
+	if (vio_dev_bind(&sw->vdev, SWDEV_TRANSPORT_ID, &swdev_transport_ops) < 0) {
+		free(sw->q);
+		free(sw);
+		return NULL;
+	}
 	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s", p->name != NULL ? p->name : "swdev");
 	sw->device_features = p->features;
 	sw->features_ok_accept = true;

@@ -179,7 +179,7 @@ struct swdev_params {
 
 /** The software device. Fields are for inspection; prefer the helpers. */
 struct swdev {
-	struct vio_dev vdev; /**< ops point at swdev_transport_ops. */
+	struct vio_dev vdev; /**< Bound to SWDEV_TRANSPORT_ID (swdev_transport_ops). */
 	uint64_t device_features;
 	uint64_t driver_features;
 	uint8_t status;               /**< Atomic. */
@@ -218,6 +218,9 @@ struct swdev {
 };
 
 extern const struct vio_transport_ops swdev_transport_ops;
+
+/** swdev's transport id (vio_dev.h): the first one left to other transports. */
+#define SWDEV_TRANSPORT_ID VIO_TRANSPORT_OTHER
 
 /** Create a device. @return NULL on bad parameters or no memory. */
 struct swdev *swdev_create(const struct swdev_params *p);

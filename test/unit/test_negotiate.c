@@ -501,6 +501,60 @@ test_generation_never_settles(void **state)
 	assert_memory_equal(buf, f->config, CFG_LEN);
 }
 
+/* ---- Transport ops looked up per process (vio_dev.h) ---- */
+
+static uint8_t
+other_get_status(struct vio_dev *dev)
+{
+	RTE_SET_USED(dev);
+	return 0x42;
+}
+
+/* Another process's table for the same transport: same id, other address. */
+static const struct vio_transport_ops other_ops = { .get_status = other_get_status };
+
+static void
+test_transport_registry(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned int id = VIO_TRANSPORT_OTHER + 5;
+	struct vio_dev shared;
+
+	assert_int_equal(f->dev->transport, SWDEV_TRANSPORT_ID);
+	assert_ptr_equal(vio_dev_ops(f->dev), &swdev_transport_ops);
+	assert_ptr_equal(vio_transport_lookup(SWDEV_TRANSPORT_ID), &swdev_transport_ops);
+	/* The same table again is fine; another one for a taken id is not. */
+	assert_int_equal(vio_transport_register(SWDEV_TRANSPORT_ID, &swdev_transport_ops), 0);
+	log_capture_start(&f->log);
+	assert_int_equal(vio_transport_register(SWDEV_TRANSPORT_ID, &other_ops), -EEXIST);
+	assert_int_equal(vio_transport_register(VIO_TRANSPORT_NONE, &other_ops), -EINVAL);
+	assert_int_equal(vio_transport_register(VIO_TRANSPORT_MAX, &other_ops), -EINVAL);
+	assert_non_null(strstr(log_capture_text(&f->log), "already has another ops table"));
+	log_capture_stop(&f->log);
+	assert_null(vio_transport_lookup(VIO_TRANSPORT_NONE));
+	assert_null(vio_transport_lookup(VIO_TRANSPORT_MAX));
+
+	/*
+	 * A vio_dev in shared memory, as a second process sees it: the same
+	 * bytes resolve through that process's table, wherever it has the
+	 * transport's ops. Nothing in the struct points at them.
+	 */
+	assert_int_equal(vio_dev_bind(f->dev, SWDEV_TRANSPORT_ID, &swdev_transport_ops), 0);
+	memcpy(&shared, f->dev, sizeof(shared));
+	shared.transport = (uint8_t)id;
+	assert_null(vio_dev_ops(&shared)); /* not registered in "this process" yet */
+	assert_int_equal(vio_transport_register(id, &other_ops), 0);
+	assert_ptr_equal(vio_dev_ops(&shared), &other_ops);
+	assert_int_equal(vio_dev_ops(&shared)->get_status(&shared), 0x42);
+	vio_transport_unregister(id);
+	assert_null(vio_transport_lookup(id));
+	/* Binding records the id and registers the table. */
+	assert_int_equal(vio_dev_bind(&shared, id, &other_ops), 0);
+	assert_int_equal(shared.transport, id);
+	assert_ptr_equal(vio_dev_ops(&shared), &other_ops);
+	vio_transport_unregister(id);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -524,6 +578,7 @@ main(void)
 		T(test_config_u64_halves),
 		T(test_generation_retry),
 		T(test_generation_never_settles),
+		T(test_transport_registry),
 	};
 
 	/* No EAL: negotiation touches only the ops; rte_log works without it. */

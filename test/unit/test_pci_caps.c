@@ -10,6 +10,8 @@
 
 #include "unit_common.h"
 
+#include <bus_pci_driver.h>
+
 #include "vio_dev.h"
 #include "vio_pci.h"
 #include "vio_spec.h"
@@ -879,7 +881,7 @@ test_transport_port_io(void **state)
 	port_caps(&caps, true);
 	memset(&dev, 0, sizeof(dev));
 	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, no_va, &port_ops, d), 0);
-	ops = dev.vdev.ops;
+	ops = vio_dev_ops(&dev.vdev);
 	d->n = 0;
 	ops->set_status(&dev.vdev, VIO_STATUS_ACKNOWLEDGE);
 	assert_int_equal(ops->get_status(&dev.vdev), VIO_STATUS_ACKNOWLEDGE);
@@ -949,7 +951,7 @@ test_transport_mmio(void **state)
 	port_caps(&caps, false);
 	memset(&dev, 0, sizeof(dev));
 	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, va, NULL, NULL), 0);
-	ops = dev.vdev.ops;
+	ops = vio_dev_ops(&dev.vdev);
 	assert_int_equal(ops->get_features(&dev.vdev), 0x8000000180000001ull);
 	assert_int_equal(vio_dev_read_config_u16(&dev.vdev, 10, &mtu), 0);
 	assert_int_equal(mtu, 1500);
@@ -962,6 +964,74 @@ test_transport_mmio(void **state)
 	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, va, NULL, NULL), -EINVAL);
 	log_capture_stop(&((struct fixture *)*state)->log);
 	free(bar);
+}
+
+/*
+ * A secondary process takes a device the primary bound (vio_pci_dev in
+ * shared memory): the PCI transport registers itself in this process, and
+ * every structure must be at the address the primary recorded.
+ */
+static void
+test_transport_secondary(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t *bar = calloc(1, REGS_LEN);
+	uint8_t *elsewhere = calloc(1, REGS_LEN);
+	volatile uint8_t *va[VIO_PCI_NUM_BARS] = { NULL };
+	const struct vio_transport_ops *pci_ops;
+	struct rte_pci_device pci;
+	struct vio_pci_dev dev, io_dev;
+	struct vio_pci_caps caps;
+
+	assert_non_null(bar);
+	assert_non_null(elsewhere);
+	va[IO_BAR] = bar;
+	bar[18] = 2; /* num_queues */
+	port_caps(&caps, false);
+	memset(&dev, 0, sizeof(dev));
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, va, NULL, NULL), 0);
+	assert_int_equal(dev.vdev.transport, VIO_TRANSPORT_PCI);
+	pci_ops = vio_dev_ops(&dev.vdev);
+	assert_non_null(pci_ops);
+
+	/* A fresh process has no table until the secondary attach registers it. */
+	vio_transport_unregister(VIO_TRANSPORT_PCI);
+	assert_null(vio_dev_ops(&dev.vdev));
+	memset(&pci, 0, sizeof(pci));
+	pci.mem_resource[IO_BAR].addr = bar;
+	pci.mem_resource[IO_BAR].len = REGS_LEN;
+	assert_int_equal(vio_pci_dev_attach_secondary(&dev, &pci), 0);
+	assert_ptr_equal(vio_dev_ops(&dev.vdev), pci_ops);
+	assert_int_equal(pci_ops->num_queues(&dev.vdev), 2);
+
+	/* The BAR mapped elsewhere in this process, or not at all. */
+	log_capture_start(&f->log);
+	pci.mem_resource[IO_BAR].addr = elsewhere;
+	assert_int_equal(vio_pci_dev_attach_secondary(&dev, &pci), -EFAULT);
+	pci.mem_resource[IO_BAR].addr = NULL;
+	assert_int_equal(vio_pci_dev_attach_secondary(&dev, &pci), -EFAULT);
+	assert_non_null(strstr(log_capture_text(&f->log), DEV_NAME));
+	log_capture_stop(&f->log);
+
+	/* Structures in an I/O BAR: the port handles are the primary's. */
+	port_caps(&caps, true);
+	memset(&io_dev, 0, sizeof(io_dev));
+	assert_int_equal(vio_pci_dev_attach(&io_dev, DEV_NAME, &caps, va, &port_ops,
+					    calloc(1, sizeof(struct port_dev))),
+			 0);
+	free(io_dev.port_ctx);
+	log_capture_start(&f->log);
+	assert_int_equal(vio_pci_dev_attach_secondary(&io_dev, &pci), -ENOTSUP);
+	assert_non_null(strstr(log_capture_text(&f->log), "I/O BAR"));
+	log_capture_stop(&f->log);
+
+	/* A device of another transport is refused. */
+	io_dev.vdev.transport = VIO_TRANSPORT_OTHER;
+	log_capture_start(&f->log);
+	assert_int_equal(vio_pci_dev_attach_secondary(&io_dev, &pci), -EINVAL);
+	log_capture_stop(&f->log);
+	free(bar);
+	free(elsewhere);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -995,6 +1065,7 @@ main(void)
 		T(test_transport_config_widths),
 		T(test_transport_port_io),
 		T(test_transport_mmio),
+		T(test_transport_secondary),
 	};
 
 	/* No EAL: the walker is pure; rte_log works before rte_eal_init(). */

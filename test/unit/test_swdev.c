@@ -67,7 +67,7 @@ ring_cfg(const struct ring *r)
 static void
 bring_up(struct fixture *f, bool driver_ok)
 {
-	const struct vio_transport_ops *ops = swdev_vdev(f->sw)->ops;
+	const struct vio_transport_ops *ops = vio_dev_ops(swdev_vdev(f->sw));
 	struct vio_dev *dev = swdev_vdev(f->sw);
 	struct vio_queue_cfg cfg;
 	int i;
@@ -310,7 +310,7 @@ test_detect_status_and_setup(void **state)
 {
 	struct fixture *f = *state;
 	struct vio_dev *dev = swdev_vdev(f->sw);
-	const struct vio_transport_ops *ops = dev->ops;
+	const struct vio_transport_ops *ops = vio_dev_ops(dev);
 	struct vio_queue_cfg cfg = ring_cfg(&f->r[0]);
 	uint8_t ad = VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER;
 
@@ -365,13 +365,13 @@ test_status_reset(void **state)
 	assert_int_equal(h[0], 0);
 	assert_int_equal(h[4], 0x0f);
 	assert_true(f->sw->q[0].enabled);
-	dev->ops->set_status(dev, 0);
-	assert_int_equal(dev->ops->get_status(dev), 0);
+	vio_dev_ops(dev)->set_status(dev, 0);
+	assert_int_equal(vio_dev_ops(dev)->get_status(dev), 0);
 	assert_false(f->sw->q[0].enabled);
 	assert_int_equal(f->sw->driver_features, 0);
 	f->sw->reset_fail = true;
-	dev->ops->set_status(dev, 1);
-	assert_int_equal(dev->ops->reset(dev), -EIO);
+	vio_dev_ops(dev)->set_status(dev, 1);
+	assert_int_equal(vio_dev_ops(dev)->reset(dev), -EIO);
 	assert_int_equal(swdev_violations(f->sw), 0);
 }
 
@@ -467,7 +467,7 @@ test_notify_only(void **state)
 	/* Published, not notified: the device does not see them. */
 	assert_int_equal(swdev_avail_pending(f->sw, 0), 0);
 	assert_int_equal(swdev_process(f->sw, 0, 64), 0);
-	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
+	vio_dev_ops(dev)->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
 	post(r, 2); /* after the notification: not covered */
 	assert_int_equal(swdev_avail_pending(f->sw, 0), 2);
 	assert_int_equal(swdev_process(f->sw, 0, 64), 2);
@@ -491,15 +491,15 @@ test_reset_fail_after(void **state)
 
 	swdev_set_reset_fail(f->sw, true, 1);
 	bring_up(f, true); /* its reset completes */
-	assert_int_equal(dev->ops->reset(dev), -EIO);
-	assert_int_equal(dev->ops->reset(dev), -EIO);
+	assert_int_equal(vio_dev_ops(dev)->reset(dev), -EIO);
+	assert_int_equal(vio_dev_ops(dev)->reset(dev), -EIO);
 	assert_true(f->sw->q[0].enabled);
 	assert_true(swdev_status(f->sw) & VIO_STATUS_DRIVER_OK);
 	set_desc(&f->r[0], 0, f->buf[0], 8, 0, 0);
 	post(&f->r[0], 0);
 	assert_int_equal(swdev_process(f->sw, 0, 64), 1);
 	swdev_set_reset_fail(f->sw, false, 0);
-	assert_int_equal(dev->ops->reset(dev), 0);
+	assert_int_equal(vio_dev_ops(dev)->reset(dev), 0);
 	assert_false(f->sw->q[0].enabled);
 }
 
@@ -515,26 +515,26 @@ test_no_notify_and_doorbell(void **state)
 	assert_int_equal(f->r[0].used->flags, VIO_USED_F_NO_NOTIFY);
 	swdev_set_no_notify(f->sw, 0, false);
 	assert_int_equal(f->r[0].used->flags, 0);
-	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
-	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
+	vio_dev_ops(dev)->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
+	vio_dev_ops(dev)->notify(dev, 0, SWDEV_NOTIFY_DATA(0));
 	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
 	/* Notify data other than what queue setup handed out. */
 	f->sw->quiet = true;
-	dev->ops->notify(dev, 0, SWDEV_NOTIFY_DATA(1));
+	vio_dev_ops(dev)->notify(dev, 0, SWDEV_NOTIFY_DATA(1));
 	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
 	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_NOTIFY), 1);
 	swdev_clear_violations(f->sw);
 	f->sw->quiet = false;
 	assert_int_equal(swdev_notify_count(f->sw, 1), 0);
 	/* NO_NOTIFY and the doorbell survive a queue setup. */
-	dev->ops->set_status(dev, 0);
+	vio_dev_ops(dev)->set_status(dev, 0);
 	swdev_set_no_notify(f->sw, 1, true);
 	swdev_set_doorbell(f->sw, 1, true);
-	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE);
-	dev->ops->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
-	dev->ops->set_status(dev,
-			     VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER | VIO_STATUS_FEATURES_OK);
-	assert_int_equal(dev->ops->queue_setup(dev, 1, &cfg, &na), 0);
+	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE);
+	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER);
+	vio_dev_ops(dev)->set_status(dev, VIO_STATUS_ACKNOWLEDGE | VIO_STATUS_DRIVER |
+						  VIO_STATUS_FEATURES_OK);
+	assert_int_equal(vio_dev_ops(dev)->queue_setup(dev, 1, &cfg, &na), 0);
 	assert_ptr_equal(na.doorbell, &f->sw->q[1].doorbell);
 	assert_int_equal(na.data, SWDEV_NOTIFY_DATA(1));
 	assert_int_equal(f->r[1].used->flags, VIO_USED_F_NO_NOTIFY);
@@ -645,14 +645,14 @@ test_config_flaps(void **state)
 
 	swdev_config_update(f->sw, 3, &v, 1);
 	swdev_config_update(f->sw, 4, &le16, 2);
-	g = dev->ops->config_generation(dev);
+	g = vio_dev_ops(dev)->config_generation(dev);
 	swdev_set_config_flaps(f->sw, 1);
-	assert_int_not_equal(dev->ops->read_config(dev, 3, 1), 0x11);
-	assert_int_not_equal(dev->ops->config_generation(dev), g);
-	assert_int_equal(dev->ops->read_config(dev, 3, 1), 0x11);
+	assert_int_not_equal(vio_dev_ops(dev)->read_config(dev, 3, 1), 0x11);
+	assert_int_not_equal(vio_dev_ops(dev)->config_generation(dev), g);
+	assert_int_equal(vio_dev_ops(dev)->read_config(dev, 3, 1), 0x11);
 	/* Little-endian layout, CPU-order value. */
-	assert_int_equal(dev->ops->read_config(dev, 4, 2), 0x1234);
-	dev->ops->write_config(dev, 8, 0xa1b2c3d4, 4);
+	assert_int_equal(vio_dev_ops(dev)->read_config(dev, 4, 2), 0x1234);
+	vio_dev_ops(dev)->write_config(dev, 8, 0xa1b2c3d4, 4);
 	assert_int_equal(f->sw->config[8], 0xd4);
 	assert_int_equal(f->sw->config[11], 0xa1);
 	/* Every access is logged with its width. */
@@ -666,11 +666,11 @@ test_config_flaps(void **state)
 	assert_int_equal(swdev_config_log(f->sw, log, RTE_DIM(log)), 0);
 	/* Outside the area, unaligned, or of a width no field has. */
 	f->sw->quiet = true;
-	dev->ops->read_config(dev, 15, 2);
+	vio_dev_ops(dev)->read_config(dev, 15, 2);
 	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_CONFIG), 1);
-	dev->ops->read_config(dev, 2, 4);
-	dev->ops->write_config(dev, 1, 0, 2);
-	dev->ops->read_config(dev, 0, 3);
+	vio_dev_ops(dev)->read_config(dev, 2, 4);
+	vio_dev_ops(dev)->write_config(dev, 1, 0, 2);
+	vio_dev_ops(dev)->read_config(dev, 0, 3);
 	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_CONFIG), 4);
 	swdev_clear_violations(f->sw);
 }

@@ -40,21 +40,21 @@ vireo_ctrl_start(struct vireo_net *net)
 		return 0;
 	/* Section 5.1.2: controlq is 2N, N = max_virtqueue_pairs with MQ, else 1. */
 	index = vio_dev_has(vdev, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;
-	size = vdev->ops->queue_max_size(vdev, index);
+	size = vio_dev_ops(vdev)->queue_max_size(vdev, index);
 	if (size == 0) {
 		VIREO_LOG(ERR, net, "control queue %u does not exist", index);
 		return -ENOENT;
 	}
 	size = (uint16_t)RTE_MIN(rte_align32prevpow2(size), (uint32_t)VIREO_CTRL_QUEUE_SIZE);
 	net->cbuf_mem = vio_dma_alloc("vireo_ctrl", sizeof(struct vireo_ctrl_buf), 0,
-				      net->eth_dev->data->numa_node);
+				      vireo_eth_dev(net)->data->numa_node);
 	if (net->cbuf_mem == NULL) {
 		VIREO_LOG(ERR, net, "cannot allocate control buffer");
 		return -ENOMEM;
 	}
 	net->cbuf = vio_dma_va(net->cbuf_mem);
 	net->cbuf_iova = vio_dma_iova(net->cbuf_mem);
-	rc = vio_vq_create(vdev, index, size, net->eth_dev->data->numa_node, &net->cvq);
+	rc = vio_vq_create(vdev, index, size, vireo_eth_dev(net)->data->numa_node, &net->cvq);
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "control queue %u setup failed: %d", index, rc);
 		net->cvq = NULL;
@@ -270,7 +270,7 @@ static int
 vireo_mac_table_send(struct vireo_net *net, const struct rte_ether_addr *add, uint32_t add_index,
 		     uint32_t skip_index)
 {
-	const struct rte_ether_addr *addrs = net->eth_dev->data->mac_addrs;
+	const struct rte_ether_addr *addrs = vireo_eth_dev(net)->data->mac_addrs;
 	struct vireo_mac_table uc = { 0 };
 	struct vireo_mac_table mc = { 0 };
 	uint32_t nuc, nmc;
@@ -376,7 +376,7 @@ vireo_vlan_filter_set(struct rte_eth_dev *dev, uint16_t vlan_id, int on)
 int
 vireo_ctrl_replay(struct vireo_net *net)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 	struct vio_dev *vdev = net->vdev;
 	int rc;
 

@@ -106,7 +106,7 @@ vireo_max_queue_pairs(const struct vireo_net *net)
 static uint16_t
 vireo_ring_limit(struct vireo_net *net, uint16_t index)
 {
-	uint16_t max = net->vdev->ops->queue_max_size(net->vdev, index);
+	uint16_t max = vio_dev_ops(net->vdev)->queue_max_size(net->vdev, index);
 
 	if (max == 0)
 		return 0;
@@ -172,7 +172,7 @@ vireo_read_device_config(struct vireo_net *net)
 	}
 	/* A STATUS field outside the config area would read as link down forever. */
 	if (vireo_offered(net, VIO_NET_F_STATUS) &&
-	    vdev->ops->config_len(vdev) <
+	    vio_dev_ops(vdev)->config_len(vdev) <
 		    offsetof(struct vio_net_config, status) + sizeof(uint16_t)) {
 		VIREO_LOG(WARNING, net,
 			  "device config too short for the link status: not using it");
@@ -196,7 +196,7 @@ vireo_read_device_config(struct vireo_net *net)
 		}
 	}
 	/* Do not trust max_virtqueue_pairs beyond the queues that exist. */
-	nq = vdev->ops->num_queues(vdev);
+	nq = vio_dev_ops(vdev)->num_queues(vdev);
 	if (nq < 2) {
 		VIREO_LOG(ERR, net, "device has %u virtqueues, need at least 2", nq);
 		return -EINVAL;
@@ -279,7 +279,7 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	int rc;
 
 	net->vdev = vdev;
-	net->eth_dev = eth_dev;
+	net->port_id = eth_dev->data->port_id;
 	rte_spinlock_init(&net->ctrl_lock);
 	eth_dev->dev_ops = &vireo_eth_dev_ops;
 	eth_dev->rx_pkt_burst = vireo_rx_burst;
@@ -301,6 +301,8 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	data->mtu = RTE_MIN((uint16_t)RTE_ETHER_MTU, net->max_mtu);
 	/* Link state change events come from the device watch (vireo_watch.c). */
 	data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	/* Last: a secondary attaching from now on finds a complete port. */
+	net->magic = VIREO_NET_MAGIC;
 	return 0;
 }
 
@@ -413,7 +415,7 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 
 /* ---- Info ---- */
 
-static int
+int
 vireo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct vireo_net *net = vireo_net_of(dev);
@@ -496,7 +498,7 @@ vireo_reset_or_quarantine(struct vireo_net *net)
 static uint64_t
 vireo_start_features(struct vireo_net *net)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 	uint64_t want = net->wanted;
 	uint32_t need = VIREO_NET_HDR_LEN + vireo_net_frame_len(net->cfg_mtu);
 
@@ -757,7 +759,7 @@ vireo_net_port_create(const char *name, struct vio_dev *vdev, struct rte_device 
 	struct vireo_net *net;
 	int rc;
 
-	if (name == NULL || vdev == NULL || vdev->ops == NULL || port_id == NULL)
+	if (name == NULL || vdev == NULL || vio_dev_ops(vdev) == NULL || port_id == NULL)
 		return -EINVAL;
 	eth_dev = rte_eth_dev_allocate(name);
 	if (eth_dev == NULL)

@@ -127,6 +127,14 @@ struct vireo_rxq {
 	struct vireo_qstats st;
 };
 
+/*
+ * Tx header region: the device reads entry i (the chain whose head is
+ * descriptor i) at hdrs_iova + i * 12, so the array stride must be the
+ * header size of section 5.1.6 exactly.
+ */
+static_assert(sizeof(struct vio_net_hdr[2]) == 2 * VIREO_NET_HDR_LEN,
+	      "tx header region entries are 12 bytes apart");
+
 /** A tx queue. Headers for the chain path live in a DMA region. */
 struct vireo_txq {
 	struct vio_vq *vq;
@@ -150,7 +158,12 @@ struct vireo_txq {
 	struct vireo_qstats st;
 };
 
-/** Control-queue command buffer (one per port, in a DMA region). */
+/**
+ * Control-queue command buffer (one per port, in a DMA region). The device
+ * sees three parts (section 5.1.6.5): the 2-byte header (class, command)
+ * as one device-readable buffer, the command data, and the ack byte as a
+ * device-writable buffer of its own.
+ */
 struct vireo_ctrl_buf {
 	uint8_t cls;
 	uint8_t cmd;
@@ -158,13 +171,36 @@ struct vireo_ctrl_buf {
 	uint8_t data[1024];
 	uint8_t ack;
 };
+static_assert(offsetof(struct vireo_ctrl_buf, cls) == 0, "ctrl header at the start");
+static_assert(offsetof(struct vireo_ctrl_buf, cmd) == 1, "ctrl header is {class, command}");
+static_assert(offsetof(struct vireo_ctrl_buf, data) == 64, "ctrl data after the header");
+static_assert(offsetof(struct vireo_ctrl_buf, ack) == 64 + 1024,
+	      "ctrl ack after the data, in no other part");
+/* The largest command: MAC_TABLE_SET with both tables full. */
+static_assert(sizeof(((struct vireo_ctrl_buf *)0)->data) >=
+		      2 * sizeof(uint32_t) +
+			      (VIREO_MAX_MAC_ADDRS + VIREO_MAX_MC_ADDRS) * RTE_ETHER_ADDR_LEN,
+	      "ctrl data holds a full MAC table");
 
-/** Per-port state (ethdev dev_private). */
+/** vireo_net::magic: dev_private is a vireo_net (checked by secondaries). */
+#define VIREO_NET_MAGIC 0x5649524e45543031ull /* "VIRNET01" */
+
+/**
+ * Per-port state (ethdev dev_private): in shared memory, seen by secondary
+ * processes at the same address. So it holds no pointer to anything
+ * process-local (a function, a static table, an rte_eth_devices entry, a
+ * bus device): pointers go only to other shared memory (dev_private itself,
+ * rte_malloc'ed queues, memzones, mempools) and to device BARs, which EAL
+ * maps at the same address in every process. Exceptions, never reached
+ * from a secondary: the port-I/O handles in pci (vio_pci.h) and
+ * soft_device (ports made by vireo_net_port_create(), primary only).
+ */
 struct vireo_net {
-	struct vio_dev *vdev;   /**< Transport device (PCI or other). */
-	struct vio_pci_dev pci; /**< Storage when the port is PCI-backed. */
-	struct rte_eth_dev *eth_dev;
-	struct rte_device soft_device; /**< rte_device of a non-bus port. */
+	uint64_t magic;                /**< VIREO_NET_MAGIC once initialised. */
+	struct vio_dev *vdev;          /**< Transport device (PCI or other). */
+	struct vio_pci_dev pci;        /**< Storage when the port is PCI-backed. */
+	uint16_t port_id;              /**< Its ethdev port: vireo_eth_dev() in this process. */
+	struct rte_device soft_device; /**< rte_device of a non-bus port (primary only). */
 	char soft_name[RTE_ETH_NAME_MAX_LEN];
 
 	uint64_t offered;  /**< Device features seen at probe. */
@@ -240,6 +276,13 @@ vireo_net_of(const struct rte_eth_dev *dev)
 	return dev->data->dev_private;
 }
 
+/** The port's rte_eth_dev in this process (rte_eth_devices is per process). */
+static inline struct rte_eth_dev *
+vireo_eth_dev(const struct vireo_net *net)
+{
+	return &rte_eth_devices[net->port_id];
+}
+
 /** True when the device offered @p bit (probe time). */
 static inline bool
 vireo_offered(const struct vireo_net *net, unsigned int bit)
@@ -275,6 +318,10 @@ vireo_size_bin(uint32_t len)
 int vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev);
 int vireo_net_link_update(struct rte_eth_dev *dev, int wait_to_complete);
 int vireo_dev_close(struct rte_eth_dev *dev);
+int vireo_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info);
+
+/* vireo_mp.c: secondary processes */
+int vireo_net_attach_secondary(struct rte_eth_dev *eth_dev, bool datapath);
 uint32_t vireo_net_frame_len(uint16_t mtu);
 
 /* vireo_watch.c */

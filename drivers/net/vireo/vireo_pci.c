@@ -4,7 +4,8 @@
  * transitional ones that carry the virtio 1.x capabilities), honours the
  * devarg vireo=0 (leave the device to another driver), binds the modern PCI
  * transport of lib/virtio and hands the port to vireo_net_init(). Everything
- * that is not PCI-specific lives in vireo_ethdev.c.
+ * that is not PCI-specific lives in vireo_ethdev.c. In a secondary process
+ * the probe attaches to the port the primary made (vireo_mp.c).
  *
  * Hot-unplug: virtio has no removal signal of its own. The PCI bus tells
  * EAL's device event callbacks (RTE_DEV_EVENT_REMOVE): under vfio-pci on
@@ -72,9 +73,36 @@ vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
 	return vireo_net_init(eth_dev, &net->pci.vdev);
 }
 
+/*
+ * Secondary process: ethdev found the primary's port by name; dev_private
+ * is the primary's state. Set up what is per process.
+ */
+static int
+vireo_pci_eth_init_secondary(struct rte_eth_dev *eth_dev)
+{
+	struct vireo_net *net = vireo_net_of(eth_dev);
+	int rc;
+
+	/* The primary may drive it with another driver: let that one attach here too. */
+	if (net == NULL || net->magic != VIREO_NET_MAGIC) {
+		VIREO_LOG_NODEV(NOTICE,
+				"%s: not a net_vireo port in the primary process: declining",
+				eth_dev->data->name);
+		return 1;
+	}
+	rc = vio_pci_dev_attach_secondary(&net->pci, RTE_ETH_DEV_TO_PCI(eth_dev));
+	if (rc < 0 && rc != -ENOTSUP && rc != -EFAULT)
+		return rc;
+	/* Doorbells the primary recorded are valid here only when rc is 0. */
+	return vireo_net_attach_secondary(eth_dev, rc == 0);
+}
+
 static int
 vireo_pci_eth_uninit(struct rte_eth_dev *eth_dev)
 {
+	/* A secondary leaves the device alone; ethdev releases its own view. */
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
 	return vireo_dev_close(eth_dev);
 }
 
@@ -113,10 +141,8 @@ vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *
 		VIREO_LOG_NODEV(INFO, "%s: declined (devarg vireo=0)", pci->device.name);
 		return 1;
 	}
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
-		VIREO_LOG_NODEV(ERR, "%s: secondary processes are not supported", pci->device.name);
-		return -ENOTSUP;
-	}
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return rte_eth_dev_pci_generic_probe(pci, 0, vireo_pci_eth_init_secondary);
 	rc = rte_eth_dev_pci_generic_probe(pci, sizeof(struct vireo_net), vireo_pci_eth_init);
 	if (rc == -ENODEV) {
 		/* Legacy-only (no modern capabilities): let another driver have it. */

@@ -245,7 +245,7 @@ vireo_tx_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 void
 vireo_queues_release_all(struct vireo_net *net)
 {
-	struct rte_eth_dev *dev = net->eth_dev;
+	struct rte_eth_dev *dev = vireo_eth_dev(net);
 
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
 		vireo_rx_queue_release(dev, i);
@@ -349,7 +349,7 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 	txq->csum = vio_dev_has(vdev, VIO_NET_F_CSUM);
 	txq->tso4 = vio_dev_has(vdev, VIO_NET_F_HOST_TSO4);
 	txq->tso6 = vio_dev_has(vdev, VIO_NET_F_HOST_TSO6);
-	txq->max_pkt_len = vireo_net_frame_len(net->eth_dev->data->mtu);
+	txq->max_pkt_len = vireo_net_frame_len(vireo_eth_dev(net)->data->mtu);
 	txq->broken_seen = false;
 	txq->bad_len_seen = 0; /* the new virtqueue counts from 0 */
 	return 0;
@@ -359,7 +359,7 @@ vireo_txq_start(struct vireo_net *net, struct vireo_txq *txq)
 static int
 vireo_spare_txvqs_start(struct vireo_net *net)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 	uint16_t first = data->nb_tx_queues;
 	int rc;
 
@@ -406,7 +406,7 @@ vireo_spare_txvqs_stop(struct vireo_net *net)
 int
 vireo_queues_start(struct vireo_net *net)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 	int rc;
 
 	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
@@ -440,7 +440,7 @@ vireo_queues_start(struct vireo_net *net)
 void
 vireo_queues_stop(struct vireo_net *net)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 
 	for (uint16_t i = 0; i < data->nb_rx_queues; i++)
 		if (data->rx_queues[i] != NULL)
@@ -479,7 +479,7 @@ vireo_vq_quarantine(struct vio_vq **vqp, struct vireo_quarantine *q)
 void
 vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 
 	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
 		struct vireo_rxq *rxq = data->rx_queues[i];
@@ -519,7 +519,7 @@ vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
 void
 vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 {
-	struct rte_eth_dev_data *data = net->eth_dev->data;
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * ms / 1000;
 
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {

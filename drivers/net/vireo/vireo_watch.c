@@ -43,7 +43,7 @@ vireo_watch_arm(struct vireo_net *net)
 static bool
 vireo_watch_needs_reset(struct vireo_net *net)
 {
-	struct rte_eth_dev *dev = net->eth_dev;
+	struct rte_eth_dev *dev = vireo_eth_dev(net);
 	struct rte_eth_link link;
 
 	if (!vio_dev_needs_reset(net->vdev))
@@ -66,7 +66,7 @@ static void
 vireo_watch_alarm(void *arg)
 {
 	struct vireo_net *net = arg;
-	struct rte_eth_dev *dev = net->eth_dev;
+	struct rte_eth_dev *dev = vireo_eth_dev(net);
 	uint32_t epoch = __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE);
 
 	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))

@@ -5,7 +5,10 @@
  * table, multicast list, VLAN filter, multi-queue, MTU, and what happens
  * without a control queue.
  */
+#include <rte_errno.h>
+
 #include "net_fixture.h"
+#include "vireo_net.h"
 
 static const struct rte_ether_addr mac_a = { { 0x02, 0, 0, 0, 0, 0xa } };
 static const struct rte_ether_addr mac_b = { { 0x02, 0, 0, 0, 0, 0xb } };
@@ -416,6 +419,89 @@ test_ctrl_index_many_pairs(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * The ops a secondary process gets (vireo_mp.c), on a port the "primary"
+ * started: reads work, every change is refused with -E_RTE_SECONDARY, and
+ * nothing reaches the device (no reset, no control command).
+ */
+static void
+test_secondary_ops(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_dev *dev;
+	const struct eth_dev_ops *primary_ops;
+	eth_rx_burst_t rx;
+	eth_tx_burst_t tx;
+	eth_tx_prep_t prep;
+	struct rte_eth_dev_info info;
+	struct rte_eth_stats stats;
+	struct rte_eth_link link;
+	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 9 } };
+	unsigned int cmds;
+	uint64_t magic;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	dev = &rte_eth_devices[fx.port];
+	primary_ops = dev->dev_ops;
+	rx = dev->rx_pkt_burst;
+	tx = dev->tx_pkt_burst;
+	prep = dev->tx_pkt_prepare;
+	cmds = ctrl_cmds(&fx);
+
+	/* A port another driver made (no magic) is not taken. */
+	magic = ((struct vireo_net *)dev->data->dev_private)->magic;
+	((struct vireo_net *)dev->data->dev_private)->magic = 0;
+	assert_int_equal(vireo_net_attach_secondary(dev, true), -EINVAL);
+	((struct vireo_net *)dev->data->dev_private)->magic = magic;
+	assert_ptr_equal(dev->dev_ops, primary_ops);
+
+	assert_int_equal(vireo_net_attach_secondary(dev, false), 0);
+	assert_ptr_equal(dev->rx_pkt_burst, rte_eth_pkt_burst_dummy);
+	assert_int_equal(vireo_net_attach_secondary(dev, true), 0);
+	assert_ptr_equal(dev->rx_pkt_burst, rx);
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_int_equal(info.max_rx_queues, 1);
+	assert_int_equal(rte_eth_stats_get(fx.port, &stats), 0);
+	assert_int_equal(rte_eth_xstats_get(fx.port, NULL, 0) > 0, true);
+	assert_int_equal(rte_eth_link_get_nowait(fx.port, &link), 0);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_UP); /* as the primary recorded it */
+
+	assert_int_equal(rte_eth_dev_stop(fx.port), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_dev_set_mtu(fx.port, 1400), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_promiscuous_enable(fx.port), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_allmulticast_enable(fx.port), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_dev_default_mac_addr_set(fx.port, &mac), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_dev_mac_addr_add(fx.port, &mac, 0), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_dev_vlan_filter(fx.port, 5, 1), -ENOSYS); /* offload off */
+	assert_int_equal(rte_eth_dev_set_mc_addr_list(fx.port, &mac, 1), -E_RTE_SECONDARY);
+	assert_int_equal(rte_eth_dev_set_ptypes(fx.port, RTE_PTYPE_UNKNOWN, NULL, 0),
+			 -E_RTE_SECONDARY);
+	/* Still running, untouched: no reset, no control command. */
+	assert_true(rte_eth_devices[fx.port].data->dev_started);
+	assert_true(fx.sw->status & VIO_STATUS_DRIVER_OK);
+	assert_int_equal(ctrl_cmds(&fx), cmds);
+	/* A secondary's close releases nothing of the device. */
+	assert_int_equal(dev->dev_ops->dev_close(dev), 0);
+	assert_true(fx.sw->status & VIO_STATUS_DRIVER_OK);
+	/*
+	 * Start and configure of a stopped port are refused too (configure
+	 * through the op: a failed rte_eth_dev_configure() would unconfigure
+	 * the primary's port).
+	 */
+	dev->data->dev_started = 0;
+	assert_int_equal(rte_eth_dev_start(fx.port), -E_RTE_SECONDARY);
+	dev->data->dev_started = 1;
+	assert_int_equal(dev->dev_ops->dev_configure(dev), -E_RTE_SECONDARY);
+
+	dev->dev_ops = primary_ops;
+	dev->rx_pkt_burst = rx;
+	dev->tx_pkt_burst = tx;
+	dev->tx_pkt_prepare = prep;
+	fx_destroy(&fx);
+}
+
 int
 main(void)
 {
@@ -434,6 +520,7 @@ main(void)
 		cmocka_unit_test(test_short_device_config),
 		cmocka_unit_test(test_ring_limits_all_pairs),
 		cmocka_unit_test(test_nb_desc_above_ring),
+		cmocka_unit_test(test_secondary_ops),
 	};
 
 	return cmocka_run_group_tests(tests, fx_group_setup, fx_group_teardown);
