@@ -348,11 +348,18 @@ fx_start(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, uint64_t rx_offloads,
 	 uint64_t tx_offloads)
 {
 	struct rte_eth_conf conf = { 0 };
-	int rc;
 
 	conf.rxmode.offloads = rx_offloads;
 	conf.txmode.offloads = tx_offloads;
-	rc = rte_eth_dev_configure(fx->port, nq, nq, &conf);
+	return fx_start_conf(fx, nq, nb_desc, &conf);
+}
+
+int
+fx_start_conf(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, const struct rte_eth_conf *conf)
+{
+	int rc;
+
+	rc = rte_eth_dev_configure(fx->port, nq, nq, conf);
 	if (rc != 0)
 		return rc;
 	for (uint16_t q = 0; q < nq; q++) {

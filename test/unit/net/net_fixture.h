@@ -109,6 +109,9 @@ void fx_destroy(struct net_fx *fx);
 /* configure(nq, nq) + queue setup + start. @return the first failing rc. */
 int fx_start(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, uint64_t rx_offloads,
 	     uint64_t tx_offloads);
+/* The same with the caller's whole port configuration. */
+int fx_start_conf(struct net_fx *fx, uint16_t nq, uint16_t nb_desc,
+		  const struct rte_eth_conf *conf);
 
 /*
  * Device side (thread off): a frame of @p len bytes (pattern as fx_pkt)

@@ -83,21 +83,9 @@ static int
 start_port(struct net_fx *fx, uint16_t nq, uint16_t nb_desc, bool lsc)
 {
 	struct rte_eth_conf conf = { 0 };
-	int rc;
 
 	conf.intr_conf.lsc = lsc;
-	rc = rte_eth_dev_configure(fx->port, nq, nq, &conf);
-	if (rc != 0)
-		return rc;
-	for (uint16_t q = 0; q < nq; q++) {
-		rc = rte_eth_rx_queue_setup(fx->port, q, nb_desc, SOCKET_ID_ANY, NULL, fx->mp);
-		if (rc != 0)
-			return rc;
-		rc = rte_eth_tx_queue_setup(fx->port, q, nb_desc, SOCKET_ID_ANY, NULL);
-		if (rc != 0)
-			return rc;
-	}
-	return rte_eth_dev_start(fx->port);
+	return fx_start_conf(fx, nq, nb_desc, &conf);
 }
 
 /* Send @p n frames of 100 bytes (seeds from @p seed) and receive them all. */
