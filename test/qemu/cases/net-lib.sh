@@ -1,4 +1,4 @@
-# shellcheck shell=sh disable=SC2034 # VIREO_EAL and PMD are for the cases sourcing this
+# shellcheck shell=sh disable=SC2034,SC2086 # VIREO_EAL and PMD are for the cases sourcing this; argument lists are split on purpose
 # SPDX-License-Identifier: BSD-3-Clause
 # Helpers for the net_vireo guest cases (busybox ash), on top of lib.sh.
 # Stock dpdk-testpmd loads our PMD as a plugin: `-d librte_net_vireo.so`
@@ -37,4 +37,36 @@ fwd_stat() {
 # xstat LOG NAME: last value printed for xstat NAME ("name: value").
 xstat() {
 	awk -v k="$2:" '$1 == k { v = $2 } END { print v }' "$1"
+}
+
+# bounded_burst NAME RX_EAL RX_APP TX_APP: rxonly testpmd on NIC 1, then a
+# bounded burst from NIC 0 to NIC 1's own MAC; leaves the logs in $rxlog and
+# $txlog and the sender's exit status in $txrc, and prints both logs.
+# QEMU's hub queues up to 10000 frames for a receiver whose ring is full
+# and drops beyond (the sender is not stalled): a sender that outruns the
+# receiving vCPU loses frames in QEMU, not in the driver. So the sender
+# sends `start tx_first 250` (250 bursts of 32 = 8000 frames, the txonly
+# engine's frames, --txpkts applies) in io mode on a port that receives
+# nothing: whatever the scheduling, the hub never holds more than 8000 and
+# every frame must arrive. Frames go to NIC 1's own MAC: accepted whether or
+# not promiscuous mode is on yet (testpmd enables it only after the port
+# started; QEMU drops frames for other MACs in that window).
+bounded_burst() {
+	rxlog=/tmp/$1-rx.log
+	txlog=/tmp/$1-tx.log
+	# Receiver: interactive so it can print its xstats after stopping.
+	(sleep 22; echo stop; echo "show port xstats 0"; echo quit) |
+		timeout 40 dpdk-testpmd $VIREO_EAL -m 256 $PMD -a "$VIREO_NET1" $2 -- -i -a \
+		--port-topology=loop --forward-mode=rxonly --total-num-mbufs=4096 $3 \
+		> "$rxlog" 2>&1 &
+	bb_rxpid=$!
+	sleep 6
+	(sleep 3; echo "start tx_first 250"; sleep 5; echo stop; echo quit) |
+		timeout 20 dpdk-testpmd -l 0-1 --main-lcore 1 -n 1 --in-memory -m 256 $PMD \
+		-a "$VIREO_NET0" -- -i --port-topology=loop --forward-mode=io \
+		--eth-peer=0,52:54:00:12:34:02 --total-num-mbufs=4096 $4 > "$txlog" 2>&1
+	txrc=$?
+	wait $bb_rxpid
+	echo "---- tx side"; cat "$txlog"
+	echo "---- rx side"; cat "$rxlog"
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=sh disable=SC2086 # argument lists are split on purpose
+# shellcheck shell=sh disable=SC2086,SC2154 # argument lists split on purpose; rxlog, txlog, txrc come from bounded_burst
 # SPDX-License-Identifier: BSD-3-Clause
 # NICs with host_mtu=9000 (VIRTIO_NET_F_MTU; configuration uio-mtu9000) and
 # a receiver with testpmd's defaults (MTU 1500, 2 KiB mbufs, no scatter).
@@ -13,26 +13,9 @@
 . /vireo/run/cases/net-lib.sh
 
 name=net-pmd-mtu9000
-rxlog=/tmp/$name-rx.log
-txlog=/tmp/$name-tx.log
-(sleep 22; echo stop; echo "show port xstats 0"; echo quit) |
-	timeout 40 dpdk-testpmd $VIREO_EAL -m 256 $PMD -a "$VIREO_NET1" \
-	--log-level=pmd.net.vireo:debug -- -i -a \
-	--port-topology=loop --forward-mode=rxonly --total-num-mbufs=4096 \
-	> "$rxlog" 2>&1 &
-rxpid=$!
-sleep 6
-# A bounded burst of 9000-byte frames (see net-pmd-txrx.sh) to NIC 1's MAC.
-(sleep 3; echo "start tx_first 250"; sleep 5; echo stop; echo quit) |
-	timeout 20 dpdk-testpmd -l 0-1 --main-lcore 1 -n 1 --in-memory -m 256 $PMD \
-	-a "$VIREO_NET0" -- -i --port-topology=loop --forward-mode=io \
-	--eth-peer=0,52:54:00:12:34:02 --total-num-mbufs=4096 \
-	--max-pkt-len=9018 --enable-scatter --txpkts=2048,2048,2048,2048,808 \
-	--tx-offloads=0x8000 > "$txlog" 2>&1
-txrc=$?
-wait $rxpid
-echo "---- tx side"; cat "$txlog"
-echo "---- rx side"; cat "$rxlog"
+# A bounded burst of 9000-byte frames (see bounded_burst in net-lib.sh).
+bounded_burst "$name" --log-level=pmd.net.vireo:debug "" \
+	"--max-pkt-len=9018 --enable-scatter --txpkts=2048,2048,2048,2048,808 --tx-offloads=0x8000"
 [ "$txrc" = 0 ] || fail "tx testpmd exited with $txrc"
 check_probed "$txlog"
 check_probed "$rxlog"
