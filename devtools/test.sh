@@ -152,6 +152,31 @@ for suite in sorted(counts):
 EOF
 }
 
+# Failures of DIR's last meson test run, for the end of the output (where a
+# CI log that keeps only the tail still shows them): name, result, duration
+# and the last lines of each failed test's output.
+FAIL_REPORT=$(mktemp)
+trap 'rm -f "$FAIL_REPORT"' EXIT
+report_failures()
+{
+	python3 - "$1/meson-logs/testlog.json" "$1" >>"$FAIL_REPORT" <<'EOF'
+import json, sys
+with open(sys.argv[1]) as f:
+    for line in f:
+        line = line.strip()
+        if not line:
+            continue
+        r = json.loads(line)
+        if r["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+            continue
+        print("---- %s: %s %s after %.0f s (rc %s)" % (sys.argv[2], r["name"],
+              r["result"], r.get("duration") or 0, r.get("returncode")))
+        out = (r.get("stdout") or "") + (r.get("stderr") or "")
+        for l in out.rstrip().splitlines()[-40:]:
+            print("  | " + l)
+EOF
+}
+
 record()
 {
 	local label=$1 pass=$2 fail=$3 skip=${4:-0}
@@ -225,6 +250,7 @@ run_build()
 		record "$dir" "$pass" "$fail" "$skip" "$suite"
 		[ "$fail" -eq 0 ] || any_fail=1
 	done <<<"$lines"
+	[ $any_fail -eq 0 ] || report_failures "$dir" || true
 	# A non-zero exit without a failed test (meson itself broke) still fails.
 	if [ $rc -ne 0 ] && [ $any_fail -eq 0 ]; then
 		record "$dir" 0 1 0 "(meson test exit $rc)"
@@ -279,6 +305,10 @@ if [ $want_fuzz -eq 1 ]; then
 	fi
 fi
 
+if [ -s "$FAIL_REPORT" ]; then
+	banner "failed tests (last lines of each)"
+	cat "$FAIL_REPORT"
+fi
 banner "summary"
 for line in "${SUMMARY[@]}"; do
 	echo "$line"
