@@ -30,7 +30,7 @@ fuzz_port_create(struct fuzz_port *p, const struct fuzz_port_params *params)
 		.name = params->name,
 		.features = params->features,
 		.num_queues = (uint16_t)(2 * pairs + 1),
-		.queue_max_size = 256,
+		.queue_max_size = params->queue_size != 0 ? params->queue_size : 256,
 		.config_len = sizeof(cfg),
 		.config = &cfg,
 	};

@@ -33,7 +33,8 @@ struct fuzz_port_params {
 	uint64_t features;    /**< Offered by the device. */
 	uint16_t pairs;       /**< Device max_virtqueue_pairs, and pairs configured. */
 	uint64_t rx_offloads; /**< Port configuration. */
-	uint16_t nb_desc;     /**< Ring size of every rx/tx queue. */
+	uint16_t nb_desc;     /**< Descriptors of every rx/tx queue (the app's). */
+	uint16_t queue_size;  /**< The device's virtqueue size (0: 256). */
 	uint16_t data_room;   /**< Mbuf data room (0: RTE_MBUF_DEFAULT_BUF_SIZE). */
 	unsigned int nb_mbufs;
 };
