@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vblk: device registry, configuration and statistics. The data path is
+ * inline in vblk_core.h. Control calls are for one thread (the application's
+ * main lcore) and never run concurrently with the data path of the device
+ * they change.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "vblk_driver.h"
+
+RTE_LOG_REGISTER(vblk_logtype, lib.vireo.vblk, NOTICE);
+
+#define VBLK_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, vblk_logtype, "vblk: " fmt "\n", ##__VA_ARGS__)
+
+struct vblk_dev {
+	bool used;
+	uint16_t id;
+	char name[VBLK_NAME_LEN];
+	const struct vblk_dev_ops *ops;
+	vblk_enqueue_fn enqueue;
+	vblk_dequeue_fn dequeue;
+	void *priv;
+	int socket_id;
+	uint16_t nb_queues; /**< Configured. */
+	uint16_t depth;
+	struct vblk_queue **queues;
+};
+
+struct vblk_fp vblk_fp_table[VBLK_MAX_DEVS];
+static struct vblk_dev vblk_devs[VBLK_MAX_DEVS];
+
+static const char *const vblk_op_names[VBLK_OP_COUNT] = {
+	[VBLK_OP_READ] = "read",
+	[VBLK_OP_WRITE] = "write",
+	[VBLK_OP_FLUSH] = "flush",
+	[VBLK_OP_DISCARD] = "discard",
+	[VBLK_OP_WRITE_ZEROES] = "write_zeroes",
+	[VBLK_OP_GET_ID] = "get_id",
+};
+
+const char *
+vblk_op_name(unsigned int op)
+{
+	return op < VBLK_OP_COUNT ? vblk_op_names[op] : "unknown";
+}
+
+static struct vblk_dev *
+vblk_dev_get(uint16_t dev_id)
+{
+	if (dev_id >= VBLK_MAX_DEVS || !vblk_devs[dev_id].used)
+		return NULL;
+	return &vblk_devs[dev_id];
+}
+
+bool
+vblk_dev_is_valid(uint16_t dev_id)
+{
+	return vblk_dev_get(dev_id) != NULL;
+}
+
+uint16_t
+vblk_dev_count(void)
+{
+	uint16_t i, n = 0;
+
+	for (i = 0; i < VBLK_MAX_DEVS; i++)
+		n += vblk_devs[i].used;
+	return n;
+}
+
+int
+vblk_dev_get_by_name(const char *name, uint16_t *dev_id)
+{
+	uint16_t i;
+
+	if (name == NULL || dev_id == NULL)
+		return -EINVAL;
+	for (i = 0; i < VBLK_MAX_DEVS; i++) {
+		if (vblk_devs[i].used && strcmp(vblk_devs[i].name, name) == 0) {
+			*dev_id = i;
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+const char *
+vblk_dev_name(uint16_t dev_id)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	return dev != NULL ? dev->name : NULL;
+}
+
+struct vblk_dev *
+vblk_dev_register(const struct vblk_dev_params *p)
+{
+	struct vblk_dev *dev = NULL;
+	uint16_t id, i;
+
+	if (p == NULL || p->name == NULL || p->name[0] == '\0' ||
+	    strlen(p->name) >= VBLK_NAME_LEN || p->ops == NULL || p->enqueue == NULL ||
+	    p->dequeue == NULL) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (vblk_dev_get_by_name(p->name, &id) == 0) {
+		VBLK_LOG(ERR, "%s: a device of that name exists", p->name);
+		rte_errno = EEXIST;
+		return NULL;
+	}
+	for (i = 0; i < VBLK_MAX_DEVS && dev == NULL; i++)
+		if (!vblk_devs[i].used)
+			dev = &vblk_devs[i];
+	if (dev == NULL) {
+		VBLK_LOG(ERR, "%s: all %d device slots in use", p->name, VBLK_MAX_DEVS);
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	memset(dev, 0, sizeof(*dev));
+	dev->used = true;
+	dev->id = (uint16_t)(dev - vblk_devs);
+	snprintf(dev->name, sizeof(dev->name), "%s", p->name);
+	dev->ops = p->ops;
+	dev->enqueue = p->enqueue;
+	dev->dequeue = p->dequeue;
+	dev->priv = p->priv;
+	dev->socket_id = p->socket_id;
+	return dev;
+}
+
+void *
+vblk_dev_priv(const struct vblk_dev *dev)
+{
+	return dev->priv;
+}
+
+uint16_t
+vblk_dev_id_of(const struct vblk_dev *dev)
+{
+	return dev->id;
+}
+
+void
+vblk_dev_set_queue(struct vblk_dev *dev, uint16_t qid, void *qpriv)
+{
+	if (qid < dev->nb_queues)
+		dev->queues[qid]->qpriv = qpriv;
+}
+
+int
+vblk_dev_info_get(uint16_t dev_id, struct vblk_dev_info *info)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (info == NULL)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->socket_id = dev->socket_id;
+	dev->ops->info_get(dev, info);
+	info->nb_queues = dev->nb_queues;
+	info->queue_depth = dev->depth;
+	return 0;
+}
+
+/* The limits requests are checked against, from the driver's info. */
+static int
+vblk_limits_from_info(const struct vblk_dev *dev, const struct vblk_dev_info *info,
+		      struct vblk_limits *lim)
+{
+	if (info->block_size < 512 || !rte_is_power_of_2(info->block_size) ||
+	    (info->seg_align != 0 && !rte_is_power_of_2(info->seg_align))) {
+		VBLK_LOG(ERR, "%s: driver reports block size %u, segment alignment %u", dev->name,
+			 info->block_size, info->seg_align);
+		return -EINVAL;
+	}
+	memset(lim, 0, sizeof(*lim));
+	lim->capacity = info->capacity;
+	lim->ops = info->ops;
+	lim->block_shift = (uint8_t)rte_log2_u32(info->block_size);
+	lim->read_only = info->read_only;
+	lim->fua = info->fua;
+	lim->wz_unmap = info->write_zeroes_may_unmap;
+	lim->max_segments = info->max_segments;
+	lim->max_segment_size = info->max_segment_size;
+	lim->align_mask = info->seg_align != 0 ? info->seg_align - 1 : 0;
+	lim->max_transfer_blocks = info->max_transfer_blocks;
+	lim->max_discard_blocks = info->max_discard_blocks;
+	lim->max_write_zeroes_blocks = info->max_write_zeroes_blocks;
+	return 0;
+}
+
+static void
+vblk_queues_free(struct vblk_dev *dev)
+{
+	uint16_t i;
+
+	vblk_fp_table[dev->id].nb_queues = 0;
+	vblk_fp_table[dev->id].queues = NULL;
+	if (dev->queues != NULL) {
+		for (i = 0; i < dev->nb_queues; i++) {
+			if (dev->queues[i] != NULL)
+				rte_free(dev->queues[i]->reject);
+			rte_free(dev->queues[i]);
+		}
+	}
+	rte_free(dev->queues);
+	dev->queues = NULL;
+	dev->nb_queues = 0;
+	dev->depth = 0;
+}
+
+static int
+vblk_queues_alloc(struct vblk_dev *dev, uint16_t nb, uint16_t depth, int socket,
+		  const struct vblk_limits *lim)
+{
+	uint32_t ring = rte_align32pow2(depth);
+	uint16_t i;
+
+	dev->queues = rte_zmalloc_socket("vblk_queues", sizeof(*dev->queues) * nb, 0, socket);
+	if (dev->queues == NULL)
+		return -ENOMEM;
+	dev->nb_queues = nb;
+	dev->depth = depth;
+	for (i = 0; i < nb; i++) {
+		struct vblk_queue *q = rte_zmalloc_socket("vblk_queue", sizeof(*q),
+							  RTE_CACHE_LINE_SIZE, socket);
+
+		dev->queues[i] = q;
+		if (q == NULL)
+			return -ENOMEM;
+		q->reject = rte_zmalloc_socket("vblk_reject", sizeof(*q->reject) * ring, 0, socket);
+		if (q->reject == NULL)
+			return -ENOMEM;
+		q->reject_mask = ring - 1;
+		q->lim = *lim;
+		q->enqueue = dev->enqueue;
+		q->dequeue = dev->dequeue;
+	}
+	return 0;
+}
+
+int
+vblk_dev_configure(uint16_t dev_id, const struct vblk_dev_conf *conf)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	struct vblk_dev_info info;
+	struct vblk_limits lim;
+	int socket, rc;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (vblk_fp_table[dev_id].started)
+		return -EBUSY;
+	if (conf == NULL)
+		return -EINVAL;
+	vblk_dev_info_get(dev_id, &info);
+	if (conf->nb_queues == 0 || conf->nb_queues > info.max_queues || conf->queue_depth == 0 ||
+	    conf->queue_depth > info.max_queue_depth) {
+		VBLK_LOG(ERR, "%s: %u queues of depth %u asked; the device has 1..%u of 1..%u",
+			 dev->name, conf->nb_queues, conf->queue_depth, info.max_queues,
+			 info.max_queue_depth);
+		return -EINVAL;
+	}
+	rc = vblk_limits_from_info(dev, &info, &lim);
+	if (rc < 0)
+		return rc;
+	socket = conf->socket_id == SOCKET_ID_ANY ? dev->socket_id : conf->socket_id;
+	if (dev->nb_queues != 0)
+		dev->ops->close(dev);
+	vblk_queues_free(dev);
+	rc = vblk_queues_alloc(dev, conf->nb_queues, conf->queue_depth, socket, &lim);
+	if (rc == 0)
+		rc = dev->ops->configure(dev, conf->nb_queues, conf->queue_depth, socket);
+	if (rc < 0) {
+		VBLK_LOG(ERR, "%s: configure failed: %s", dev->name, rte_strerror(-rc));
+		vblk_queues_free(dev);
+		return rc;
+	}
+	vblk_fp_table[dev_id].queues = dev->queues;
+	vblk_fp_table[dev_id].nb_queues = dev->nb_queues;
+	return 0;
+}
+
+int
+vblk_dev_start(uint16_t dev_id)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	int rc;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (dev->nb_queues == 0)
+		return -EINVAL;
+	if (vblk_fp_table[dev_id].started)
+		return 0;
+	rc = dev->ops->start(dev);
+	if (rc < 0)
+		return rc;
+	vblk_fp_table[dev_id].started = true;
+	return 0;
+}
+
+int
+vblk_dev_stop(uint16_t dev_id)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (!vblk_fp_table[dev_id].started)
+		return 0;
+	vblk_fp_table[dev_id].started = false;
+	dev->ops->stop(dev);
+	return 0;
+}
+
+int
+vblk_dev_close(uint16_t dev_id)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	vblk_dev_stop(dev_id);
+	dev->ops->close(dev);
+	vblk_queues_free(dev);
+	memset(dev, 0, sizeof(*dev));
+	return 0;
+}
+
+int
+vblk_stats_get(uint16_t dev_id, uint16_t qid, struct vblk_queue_stats *stats)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (qid >= dev->nb_queues || stats == NULL)
+		return -EINVAL;
+	*stats = dev->queues[qid]->stats;
+	return 0;
+}
+
+int
+vblk_stats_reset(uint16_t dev_id)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	uint16_t i;
+
+	if (dev == NULL)
+		return -ENODEV;
+	for (i = 0; i < dev->nb_queues; i++)
+		memset(&dev->queues[i]->stats, 0, sizeof(dev->queues[i]->stats));
+	return 0;
+}
+
+/* One xstat: its name suffix and where it lives in struct vblk_queue_stats. */
+struct vblk_xstat_def {
+	const char *name;
+	size_t off;
+};
+
+#define VBLK_XS(n, f) { n, offsetof(struct vblk_queue_stats, f) }
+static const struct vblk_xstat_def vblk_xstat_defs[] = {
+	VBLK_XS("submitted", submitted),
+	VBLK_XS("read_ok", completed[VBLK_OP_READ]),
+	VBLK_XS("write_ok", completed[VBLK_OP_WRITE]),
+	VBLK_XS("flush_ok", completed[VBLK_OP_FLUSH]),
+	VBLK_XS("discard_ok", completed[VBLK_OP_DISCARD]),
+	VBLK_XS("write_zeroes_ok", completed[VBLK_OP_WRITE_ZEROES]),
+	VBLK_XS("get_id_ok", completed[VBLK_OP_GET_ID]),
+	VBLK_XS("read_bytes", read_bytes),
+	VBLK_XS("write_bytes", write_bytes),
+	VBLK_XS("rejected", rejected),
+	VBLK_XS("err_inval", err_inval),
+	VBLK_XS("err_range", err_range),
+	VBLK_XS("err_too_big", err_too_big),
+	VBLK_XS("err_rofs", err_rofs),
+	VBLK_XS("err_notsup", err_notsup),
+	VBLK_XS("err_io", err_io),
+	VBLK_XS("err_other", err_other),
+};
+#undef VBLK_XS
+
+int
+vblk_xstats_names_get(uint16_t dev_id, struct vblk_xstat_name *names, unsigned int n)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	unsigned int per = RTE_DIM(vblk_xstat_defs), total, q, i;
+
+	if (dev == NULL)
+		return -ENODEV;
+	total = per * dev->nb_queues;
+	if (names == NULL || n < total)
+		return (int)total;
+	for (q = 0; q < dev->nb_queues; q++)
+		for (i = 0; i < per; i++)
+			snprintf(names[q * per + i].name, sizeof(names[0].name), "q%u_%s", q,
+				 vblk_xstat_defs[i].name);
+	return (int)total;
+}
+
+int
+vblk_xstats_get(uint16_t dev_id, uint64_t *values, unsigned int n)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	unsigned int per = RTE_DIM(vblk_xstat_defs), total, q, i;
+
+	if (dev == NULL)
+		return -ENODEV;
+	total = per * dev->nb_queues;
+	if (values == NULL || n < total)
+		return (int)total;
+	for (q = 0; q < dev->nb_queues; q++) {
+		const uint8_t *st = (const uint8_t *)&dev->queues[q]->stats;
+
+		for (i = 0; i < per; i++)
+			memcpy(&values[q * per + i], st + vblk_xstat_defs[i].off, sizeof(uint64_t));
+	}
+	return (int)total;
+}
