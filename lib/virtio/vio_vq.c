@@ -195,6 +195,64 @@ vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uin
 	return 0;
 }
 
+int
+vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+		    struct vio_desc *table, uint64_t table_iova, void *cookie)
+{
+	uint32_t n = (uint32_t)n_out + n_in;
+	uint32_t in_len = 0;
+	uint16_t head, i;
+
+	if (unlikely(vq->broken))
+		return -EIO;
+	/* Section 2.7.5.3.1: INDIRECT only once VIRTIO_F_INDIRECT_DESC is negotiated. */
+	if (unlikely(!vio_dev_has(vq->dev, VIO_F_INDIRECT_DESC)))
+		return -ENOTSUP;
+	/* ... and no chain longer than the queue size, indirect or not. */
+	if (unlikely(n == 0 || n > vq->size || cookie == NULL || table == NULL ||
+		     (table_iova & 15) != 0))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (unlikely(sg[i].len == 0))
+			return -EINVAL;
+	if (unlikely(vq->num_free == 0))
+		return -ENOSPC;
+	/* The table is a chain of its own, linked by index within it. */
+	for (i = 0; i < n; i++) {
+		table[i].addr = sg[i].iova;
+		table[i].len = sg[i].len;
+		table[i].flags = i < n_out ? 0 : VIO_DESC_F_WRITE;
+		if (i >= n_out)
+			in_len += sg[i].len;
+		if (i + 1u < n) {
+			table[i].flags |= VIO_DESC_F_NEXT;
+			table[i].next = (uint16_t)(i + 1);
+		} else {
+			table[i].next = 0;
+		}
+	}
+	head = vq->free_head;
+	/* Section 2.7.5.3.1: INDIRECT and NEXT are never set together. */
+	vq->desc[head] = (struct vio_desc){
+		.addr = table_iova,
+		.len = (uint32_t)(n * sizeof(struct vio_desc)),
+		.flags = VIO_DESC_F_INDIRECT,
+		.next = 0,
+	};
+	vq->slots[head] = (struct vio_vq_slot){
+		.cookie = cookie,
+		.in_len = in_len,
+		.ndesc = 1,
+		.last = head,
+		.avail_pos = vq->avail_shadow,
+	};
+	vq->free_head = vq->next_free[head];
+	vq->num_free--;
+	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
+	vq->avail_shadow++;
+	return 0;
+}
+
 /* Return a completed chain's descriptors to the free list. */
 static void *
 vio_vq_free_chain(struct vio_vq *vq, uint16_t head)

@@ -121,6 +121,26 @@ int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
 		     void *cookie);
 
 /**
+ * Add a chain as one indirect descriptor (section 2.7.5.3): the @p n_out
+ * readable then @p n_in writable buffers are written into @p table, and the
+ * ring takes a single descriptor pointing at it, so a queue of size N holds
+ * N chains whatever their length.
+ *
+ * @p table is driver-owned DMA memory of at least n_out + n_in descriptors,
+ * 16-byte aligned, at device address @p table_iova; the device reads it
+ * until the chain is harvested (or the queue reset), so the caller must not
+ * reuse it before then. One table per in-flight chain.
+ *
+ * @return 0; -ENOTSUP when VIRTIO_F_INDIRECT_DESC was not negotiated;
+ *         -EINVAL for an empty chain, one longer than the queue size (the
+ *         spec's limit on a chain), a zero-length buffer, a NULL cookie or
+ *         table, or a misaligned table; -ENOSPC when the ring is full;
+ *         -EIO when the queue is broken.
+ */
+int vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+			struct vio_desc *table, uint64_t table_iova, void *cookie);
+
+/**
  * Harvest up to @p max used chains in completion order.
  *
  * @param cookies Receives each chain's cookie.

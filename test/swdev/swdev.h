@@ -86,6 +86,7 @@ struct swdev_chain {
 	uint16_t n_in;    /**< Trailing writable segments. */
 	uint32_t out_len; /**< Readable bytes. */
 	uint32_t in_len;  /**< Writable bytes. */
+	bool indirect;    /**< The chain is one INDIRECT ring descriptor's table. */
 	struct swdev_seg *seg;
 };
 
@@ -128,7 +129,7 @@ enum swdev_violation {
 	SWDEV_V_HEAD,        /**< avail entry >= size or a head in flight. */
 	SWDEV_V_CHAIN,       /**< next >= size, loop, shared descriptor. */
 	SWDEV_V_ORDER,       /**< Readable descriptor after a writable one. */
-	SWDEV_V_DESC,        /**< Zero length, INDIRECT, bad address. */
+	SWDEV_V_DESC,        /**< Zero length, bad address, INDIRECT not negotiated or malformed. */
 	SWDEV_V_NOTIFY,      /**< Notify of a queue that is not enabled. */
 	SWDEV_V_COUNT
 };

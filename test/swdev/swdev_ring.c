@@ -159,6 +159,101 @@ proto_error(struct swdev_queue *q, uint16_t nseg)
 	return -EPROTO;
 }
 
+/* Add one validated buffer to the chain being walked. */
+static void
+add_seg(struct swdev_chain *c, struct swdev_seg *s, uint64_t addr, uint32_t len, bool writable,
+	uint16_t desc)
+{
+	s->va = (void *)(uintptr_t)addr;
+	s->iova = addr;
+	s->len = len;
+	s->writable = writable;
+	s->desc = desc;
+	if (writable) {
+		c->n_in++;
+		c->in_len += len;
+	} else {
+		c->n_out++;
+		c->out_len += len;
+	}
+}
+
+/*
+ * The chain is the indirect table at ring descriptor @p idx (section
+ * 2.7.5.3): check the driver's side of 2.7.5.3.1 and walk the table into
+ * q->segs (entry 0 of which holds the ring descriptor, dropped here).
+ */
+static int
+walk_indirect(struct swdev *sw, uint16_t qidx, uint16_t head, uint16_t idx, struct swdev_chain *c)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	uint64_t addr = q->desc[idx].addr;
+	uint32_t len = q->desc[idx].len;
+	uint16_t flags = q->desc[idx].flags;
+	const struct vio_desc *table;
+	uint32_t count, i, steps = 0;
+	bool writable_seen = false;
+
+	if (!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) || idx != head ||
+	    (flags & VIO_DESC_F_NEXT)) {
+		swdev_violation(sw, SWDEV_V_DESC,
+				"queue %u: desc %u INDIRECT (%s)", qidx, idx,
+				!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) ?
+					"not negotiated" :
+				idx != head ? "not the chain head" :
+					      "with NEXT");
+		return -EPROTO;
+	}
+	count = len / sizeof(struct vio_desc);
+	if (len == 0 || len % sizeof(struct vio_desc) != 0 || count > q->cfg.size ||
+	    (addr & 15) != 0 || !swdev_dma_ok(sw, addr, len)) {
+		swdev_violation(sw, SWDEV_V_DESC,
+				"queue %u: indirect table 0x%llx len %u (queue size %u)", qidx,
+				(unsigned long long)addr, len, q->cfg.size);
+		return -EPROTO;
+	}
+	table = (const struct vio_desc *)(uintptr_t)addr;
+	c->nseg = 0;
+	for (i = 0;;) {
+		uint64_t a = table[i].addr;
+		uint32_t l = table[i].len;
+		uint16_t f = table[i].flags;
+		uint16_t next = table[i].next;
+
+		if (++steps > count || (f & VIO_DESC_F_INDIRECT) || l == 0 ||
+		    !swdev_dma_ok(sw, a, l)) {
+			swdev_violation(sw, SWDEV_V_DESC,
+					"queue %u: indirect entry %u of chain %u: %s", qidx, i, head,
+					steps > count ? "loop" :
+					(f & VIO_DESC_F_INDIRECT) ? "nested INDIRECT" :
+								   "bad address or length");
+			return -EPROTO;
+		}
+		if (f & VIO_DESC_F_WRITE) {
+			writable_seen = true;
+		} else if (writable_seen) {
+			swdev_violation(sw, SWDEV_V_ORDER,
+					"queue %u: chain %u readable indirect entry %u after writable",
+					qidx, head, i);
+			return -EPROTO;
+		}
+		add_seg(c, &q->segs[c->nseg++], a, l, (f & VIO_DESC_F_WRITE) != 0, head);
+		if (!(f & VIO_DESC_F_NEXT))
+			break;
+		if (next >= count) {
+			swdev_violation(sw, SWDEV_V_CHAIN,
+					"queue %u: indirect entry %u next %u >= %u", qidx, i, next,
+					count);
+			return -EPROTO;
+		}
+		i = next;
+	}
+	q->chain_len[head] = 1;
+	q->chain_in[head] = c->in_len;
+	c->indirect = true;
+	return 0;
+}
+
 /* Walk one chain from @p head into q->segs, validating every descriptor. */
 static int
 walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c)
@@ -188,8 +283,11 @@ walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c
 			return proto_error(q, n);
 		}
 		if (flags & VIO_DESC_F_INDIRECT) {
-			swdev_violation(sw, SWDEV_V_DESC, "queue %u: desc %u INDIRECT", qidx, idx);
-			return proto_error(q, n);
+			q->owner[idx] = head;
+			q->segs[n++].desc = idx;
+			if (walk_indirect(sw, qidx, head, idx, c) != 0)
+				return proto_error(q, n);
+			break;
 		}
 		if (len == 0 || !swdev_dma_ok(sw, addr, len)) {
 			swdev_violation(sw, SWDEV_V_DESC, "queue %u: desc %u addr 0x%llx len %u",
@@ -229,6 +327,8 @@ walk_chain(struct swdev *sw, uint16_t qidx, uint16_t head, struct swdev_chain *c
 		q->dnext[idx] = next;
 		idx = next;
 	}
+	if (c->indirect)
+		return 0; /* walk_indirect() filled the chain. */
 	c->nseg = n;
 	q->chain_len[head] = n;
 	q->chain_in[head] = c->in_len;
