@@ -281,9 +281,42 @@ struct vio_blk_config {
 	uint8_t writeback;
 	uint8_t unused0;
 	uint16_t num_queues;
+	uint32_t max_discard_sectors;
+	uint32_t max_discard_seg;
+	uint32_t discard_sector_alignment;
+	uint32_t max_write_zeroes_sectors;
+	uint32_t max_write_zeroes_seg;
+	uint8_t write_zeroes_may_unmap;
+	uint8_t unused1[3];
 };
+static_assert(offsetof(struct vio_blk_config, size_max) == 8, "blk size_max");
+static_assert(offsetof(struct vio_blk_config, seg_max) == 12, "blk seg_max");
+static_assert(offsetof(struct vio_blk_config, cylinders) == 16, "blk geometry");
 static_assert(offsetof(struct vio_blk_config, blk_size) == 20, "blk_size");
+static_assert(offsetof(struct vio_blk_config, physical_block_exp) == 24, "blk topology");
+static_assert(offsetof(struct vio_blk_config, min_io_size) == 26, "blk min_io_size");
+static_assert(offsetof(struct vio_blk_config, opt_io_size) == 28, "blk opt_io_size");
+static_assert(offsetof(struct vio_blk_config, writeback) == 32, "blk writeback");
 static_assert(offsetof(struct vio_blk_config, num_queues) == 34, "blk num_queues");
+static_assert(offsetof(struct vio_blk_config, max_discard_sectors) == 36, "blk discard");
+static_assert(offsetof(struct vio_blk_config, max_write_zeroes_sectors) == 48, "blk wz");
+static_assert(offsetof(struct vio_blk_config, write_zeroes_may_unmap) == 56, "blk wz unmap");
+/** Bytes of the config fields above (the struct is padded to 64 by capacity's alignment). */
+#define VIO_BLK_CONFIG_LEN 60
+static_assert(offsetof(struct vio_blk_config, unused1) + 3 == VIO_BLK_CONFIG_LEN, "blk cfg len");
+
+/** Range of a DISCARD or WRITE_ZEROES request, section 5.2.6. */
+struct vio_blk_discard_wz {
+	uint64_t sector;
+	uint32_t num_sectors;
+	uint32_t flags;
+};
+static_assert(sizeof(struct vio_blk_discard_wz) == 16, "blk discard range is 16 bytes");
+
+/** WRITE_ZEROES flag: the device may deallocate (section 5.2.6). */
+#define VIO_BLK_WZ_F_UNMAP 1
+/** Bytes of a GET_ID answer. */
+#define VIO_BLK_ID_BYTES 20
 
 /** virtio-blk request header, section 5.2.6. */
 struct vio_blk_req_hdr {
@@ -297,6 +330,8 @@ static_assert(sizeof(struct vio_blk_req_hdr) == 16, "blk req hdr is 16 bytes");
 #define VIO_BLK_T_OUT 1
 #define VIO_BLK_T_FLUSH 4
 #define VIO_BLK_T_GET_ID 8
+#define VIO_BLK_T_DISCARD 11
+#define VIO_BLK_T_WRITE_ZEROES 13
 #define VIO_BLK_S_OK 0
 #define VIO_BLK_S_IOERR 1
 #define VIO_BLK_S_UNSUPP 2

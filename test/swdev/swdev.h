@@ -131,6 +131,7 @@ enum swdev_violation {
 	SWDEV_V_ORDER,       /**< Readable descriptor after a writable one. */
 	SWDEV_V_DESC,        /**< Zero length, bad address, INDIRECT not negotiated or malformed. */
 	SWDEV_V_NOTIFY,      /**< Notify of a queue that is not enabled. */
+	SWDEV_V_BLK,         /**< virtio-blk request the spec forbids (swdev_handler_blk). */
 	SWDEV_V_COUNT
 };
 
@@ -363,17 +364,79 @@ int64_t swdev_handler_loopback(struct swdev *sw, uint16_t qidx, const struct swd
 			       void *arg);
 
 /**
- * virtio-blk-like: readable struct vio_blk_req_hdr, data segments, one
- * writable status byte last. T_IN, T_OUT, FLUSH, GET_ID on a RAM disk.
- * @p arg is a struct swdev_blk.
+ * virtio-blk device model (section 5.2): a readable struct vio_blk_req_hdr,
+ * data, one writable status byte last. IN, OUT, FLUSH, GET_ID, DISCARD and
+ * WRITE_ZEROES on a RAM disk; anything else is answered UNSUPP. @p arg is a
+ * struct swdev_blk.
+ *
+ * It checks the driver's side of section 5.2.6.1 and records a violation
+ * (SWDEV_V_BLK) for a request beyond capacity, data not a multiple of 512,
+ * FLUSH with a sector, GET_ID not 20 bytes, too many or too big segments
+ * (seg_max / size_max when set), too many discard / write-zeroes ranges or
+ * sectors, an op whose feature was not negotiated, or a write while RO was
+ * negotiated. Such requests are still answered (IOERR or UNSUPP), as a
+ * real device would.
+ *
+ * Zero-initialised fields keep the old behaviour: no limits enforced.
  */
 struct swdev_blk {
 	uint8_t *disk;
 	uint64_t capacity; /**< Sectors of VIO_BLK_SECTOR_SIZE. */
 	bool read_only;
+	uint32_t seg_max;  /**< Data segments per request (0: no limit). */
+	uint32_t size_max; /**< Bytes per data segment (0: no limit). */
+	uint32_t max_discard_sectors, max_discard_seg;
+	uint32_t max_write_zeroes_sectors, max_write_zeroes_seg;
+	char id[VIO_BLK_ID_BYTES]; /**< GET_ID answer ("" : "swdev-blk"). */
+
+	/* Faults (device side idle when set). */
+	bool hold;                   /**< Defer every request: the ring fills up. */
+	unsigned int no_status;      /**< The next N requests complete without a status byte. */
+	uint8_t force_status;        /**< Answer this status ... */
+	unsigned int force_count;    /**< ... to the next N requests (no data moved). */
+	unsigned int lie_len;        /**< The next N completions report used len 0. */
+
+	/* Observations. */
 	uint64_t requests;
-	uint64_t errors; /**< Malformed requests (status IOERR / UNSUPP). */
+	uint64_t errors;        /**< Requests answered IOERR / UNSUPP. */
+	uint64_t by_type[16];   /**< Requests by type (>= 15 counted at 15). */
+	uint64_t unmap_zeroes;  /**< WRITE_ZEROES with the UNMAP flag. */
+	uint32_t max_data_segs; /**< Most data segments seen in one request. */
+	bool last_indirect;     /**< The last request came as an indirect table. */
+	struct vio_blk_req_hdr last_hdr;
+	struct vio_blk_discard_wz last_range;
 };
 int64_t swdev_handler_blk(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg);
+
+/** Parameters of swdev_blk_create(): the device's config and features. */
+struct swdev_blk_params {
+	const char *name;         /**< NULL: "swdev-blk". */
+	uint64_t features;        /**< Offered; 0: SWDEV_BLK_FEATURES. */
+	uint64_t capacity;        /**< 512-byte sectors (0: 2048, 1 MiB). */
+	uint16_t num_queues;      /**< Config num_queues and queues made (0: 1). */
+	uint16_t queue_max_size;  /**< 0: 256. */
+	size_t config_len;        /**< 0: VIO_BLK_CONFIG_LEN (every field up to write-zeroes). */
+	struct vio_blk_config cfg; /**< Fields other than capacity/num_queues; zero: defaults. */
+	bool read_only;           /**< Offer VIO_BLK_F_RO and refuse writes. */
+};
+
+/** Features swdev_blk_create() offers by default. */
+#define SWDEV_BLK_FEATURES                                                                       \
+	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_BLK_F_SIZE_MAX) |  \
+	 VIO_BIT(VIO_BLK_F_SEG_MAX) | VIO_BIT(VIO_BLK_F_GEOMETRY) | VIO_BIT(VIO_BLK_F_BLK_SIZE) | \
+	 VIO_BIT(VIO_BLK_F_FLUSH) | VIO_BIT(VIO_BLK_F_TOPOLOGY) | VIO_BIT(VIO_BLK_F_CONFIG_WCE) | \
+	 VIO_BIT(VIO_BLK_F_MQ) | VIO_BIT(VIO_BLK_F_DISCARD) | VIO_BIT(VIO_BLK_F_WRITE_ZEROES))
+
+/**
+ * Make a virtio-blk device: config from @p p (defaults: blk_size 512,
+ * seg_max 126, size_max 1 MiB, discard and write-zeroes 32768 sectors in
+ * 1 range, writeback 1), a zeroed RAM disk, the blk handler on every queue
+ * with @p blk as its argument (filled here; the caller owns the struct).
+ * @return the device, or NULL.
+ */
+struct swdev *swdev_blk_create(const struct swdev_blk_params *p, struct swdev_blk *blk);
+
+/** Destroy the device and free the RAM disk. */
+void swdev_blk_destroy(struct swdev *sw, struct swdev_blk *blk);
 
 #endif /* SWDEV_H */
