@@ -335,6 +335,8 @@ vblk_dev_close(uint16_t dev_id)
 	vblk_dev_stop(dev_id);
 	dev->ops->close(dev);
 	vblk_queues_free(dev);
+	if (dev->ops->release != NULL)
+		dev->ops->release(dev);
 	memset(dev, 0, sizeof(*dev));
 	return 0;
 }

@@ -14,8 +14,8 @@
  *    queue pointers it was given, from one lcore per queue;
  *  - stop(): the device stops; requests in flight must come back from the
  *    driver's dequeue with -EIO (the library keeps calling it);
- *  - close(): free everything (the library has stopped the device); the
- *    library then forgets the device (vblk_dev_close()).
+ *  - close(): free what configure() made (the library has stopped the
+ *    device); at vblk_dev_close() then release(), and the id is free.
  *
  * The driver's enqueue only ever sees requests that passed validation
  * against the limits its info_get() reported.
@@ -29,7 +29,7 @@
 
 struct vblk_dev;
 
-/** Driver ops. All mandatory. */
+/** Driver ops. All mandatory unless marked optional. */
 struct vblk_dev_ops {
 	/** Fill the device fields of @p info (the library fills the configured ones). */
 	void (*info_get)(struct vblk_dev *dev, struct vblk_dev_info *info);
@@ -39,6 +39,8 @@ struct vblk_dev_ops {
 	void (*stop)(struct vblk_dev *dev);
 	/** Free what configure() made (before a reconfigure, and at close). */
 	void (*close)(struct vblk_dev *dev);
+	/** Optional: the device is being forgotten (vblk_dev_close()); free the driver's state. */
+	void (*release)(struct vblk_dev *dev);
 };
 
 /** Registration parameters. */

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * blk_vireo internals: a virtio-blk device (virtio 1.2 section 5.2) driven
+ * through lib/virtio's transport and virtqueue engine, registered as a vblk
+ * device. vireo_blk_dev.c: negotiation, config, vblk control ops;
+ * vireo_blk_io.c: queues and the data path; vireo_blk_pci.c: the PCI driver.
+ */
+#ifndef VIREO_BLK_H
+#define VIREO_BLK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_log.h>
+
+#include "vblk_driver.h"
+#include "vio_dev.h"
+#include "vio_pci.h"
+#include "vio_spec.h"
+#include "vio_vq.h"
+
+#define VIREO_BLK_DRIVER "blk_vireo"
+/** Data segments per request we ever use (indirect table size bound). */
+#define VIREO_BLK_MAX_SEGS 256
+/** Largest transfer: keeps every chain's byte count well inside 32 bits. */
+#define VIREO_BLK_MAX_TRANSFER (1u << 30)
+/** Required alignment of a segment's IOVA (the block layer's usual 512). */
+#define VIREO_BLK_SEG_ALIGN 512
+/** Status byte value the driver writes before submitting: never a device answer. */
+#define VIREO_BLK_STATUS_UNSET 0xff
+
+extern int vireo_blk_logtype;
+#define VIREO_BLK_LOG(level, blk, fmt, ...) \
+	rte_log(RTE_LOG_##level, vireo_blk_logtype, "blk_vireo: %s: " fmt "\n", (blk)->name, \
+		##__VA_ARGS__)
+
+/** What the config space says, checked (fallbacks applied). */
+struct vireo_blk_geom {
+	uint64_t capacity_sectors;
+	uint64_t capacity_blocks;
+	uint32_t blk_size;
+	uint8_t sector_shift; /**< log2(blk_size / 512). */
+	uint32_t physical_block_size;
+	uint32_t min_io_blocks;
+	uint32_t opt_io_blocks;
+	uint16_t max_segments; /**< Data segments per request. */
+	uint32_t max_segment_size;
+	uint32_t max_transfer_blocks;
+	uint32_t max_discard_blocks; /**< 0: no discard. */
+	uint32_t max_discard_seg;
+	uint32_t discard_align_blocks;
+	uint32_t max_wz_blocks; /**< 0: no write-zeroes. */
+	uint32_t max_wz_seg;
+	bool wz_may_unmap;
+	bool read_only;
+	bool writeback;
+	uint16_t num_queues;
+	uint16_t queue_size; /**< Ring size each queue gets (the device maximum). */
+	uint16_t max_depth;
+	uint32_t ops; /**< VBLK_OP_BIT mask. */
+};
+
+/** Per-request driver memory shared with the device (one per slot, in a vio_dma region). */
+struct vireo_blk_cmd {
+	struct vio_blk_req_hdr hdr;
+	struct vio_blk_discard_wz range;
+	uint8_t status;
+} __rte_aligned(64);
+
+struct vireo_blk;
+
+/** One request queue. */
+struct vireo_blkq {
+	struct vireo_blk *blk;
+	struct vio_vq *vq;   /**< NULL while stopped. */
+	uint16_t qid;
+	uint16_t depth;      /**< Requests accepted and not yet dequeued, at most. */
+	uint16_t outstanding; /**< In flight on the device plus failed awaiting dequeue. */
+	bool indirect;
+	uint8_t sector_shift;
+	uint16_t nfree;
+	uint16_t *free_slots;
+	struct vblk_req **slot_req;
+	struct vio_dma_region *dma; /**< cmds, then indirect tables. */
+	struct vireo_blk_cmd *cmds;
+	uint64_t cmds_iova;
+	struct vio_desc *tables;
+	uint64_t tables_iova;
+	uint32_t table_len;  /**< Descriptors per table. */
+	/* Requests the driver completed itself (-EIO), FIFO of failed_mask + 1. */
+	struct vblk_req **failed;
+	uint32_t failed_mask;
+	uint32_t failed_head, failed_tail;
+	struct vio_sg *sg; /**< Scratch: max_segments + 3. */
+	uint64_t broken; /**< Times this queue broke. */
+};
+
+struct vireo_blk {
+	char name[64];
+	struct vio_dev *vdev;
+	struct vio_pci_dev pci; /**< The PCI transport when probed over PCI. */
+	struct vblk_dev *bdev;
+	uint64_t features; /**< Negotiated at creation; every start must get the same. */
+	struct vireo_blk_geom geom;
+	int socket;
+	uint16_t nb_queues;
+	uint16_t depth;
+	struct vireo_blkq **q;
+	bool running;
+	bool dead; /**< A reset did not complete: memory quarantined, no more I/O. */
+	bool owned; /**< Allocated by vireo_blk_create*(): freed at release. */
+};
+
+/* vireo_blk_dev.c */
+int vireo_blk_attach(struct vireo_blk *blk, struct vio_dev *vdev, const char *name, int socket);
+uint64_t vireo_blk_wanted_features(void);
+
+/* vireo_blk_io.c */
+int vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket,
+		     struct vireo_blkq **out);
+void vireo_blkq_free(struct vireo_blkq *q);
+int vireo_blkq_start(struct vireo_blkq *q);
+/** Device reset completed: take every request back (-EIO) and free the ring. */
+void vireo_blkq_stop(struct vireo_blkq *q);
+/** Reset failed: fail the requests, quarantine ring and commands (never freed). */
+void vireo_blkq_quarantine(struct vireo_blkq *q);
+uint16_t vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n);
+uint16_t vireo_blk_dequeue(void *qpriv, struct vblk_req **done, uint16_t n);
+
+#endif /* VIREO_BLK_H */
