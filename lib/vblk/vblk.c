@@ -373,7 +373,10 @@ struct vblk_xstat_def {
 	size_t off;
 };
 
-#define VBLK_XS(n, f) { n, offsetof(struct vblk_queue_stats, f) }
+#define VBLK_XS(n, f)                                   \
+	{                                               \
+		n, offsetof(struct vblk_queue_stats, f) \
+	}
 static const struct vblk_xstat_def vblk_xstat_defs[] = {
 	VBLK_XS("submitted", submitted),
 	VBLK_XS("read_ok", completed[VBLK_OP_READ]),

@@ -74,13 +74,13 @@ struct vblk_seg {
  * segments' memory untouched) until then.
  */
 struct vblk_req {
-	uint8_t op;      /**< enum vblk_op. */
-	uint8_t flags;   /**< VBLK_REQ_F_*. */
-	uint16_t nseg;   /**< Entries in segs (0 for FLUSH, DISCARD, WRITE_ZEROES). */
-	uint32_t nblocks; /**< Logical blocks (0 for FLUSH and GET_ID). */
-	uint64_t lba;    /**< First logical block (0 for FLUSH and GET_ID). */
+	uint8_t op;                  /**< enum vblk_op. */
+	uint8_t flags;               /**< VBLK_REQ_F_*. */
+	uint16_t nseg;               /**< Entries in segs (0 for FLUSH, DISCARD, WRITE_ZEROES). */
+	uint32_t nblocks;            /**< Logical blocks (0 for FLUSH and GET_ID). */
+	uint64_t lba;                /**< First logical block (0 for FLUSH and GET_ID). */
 	const struct vblk_seg *segs; /**< Data segments. */
-	void *ctx;       /**< The caller's, untouched. */
+	void *ctx;                   /**< The caller's, untouched. */
 	/**
 	 * Set on completion: 0; -EIO (device error or a broken queue);
 	 * -ENOTSUP (op or flag the device does not support, or the device
@@ -94,31 +94,31 @@ struct vblk_req {
 
 /** What a device can do, and how it is configured. */
 struct vblk_dev_info {
-	const char *driver_name;      /**< e.g. "blk_vireo". */
-	uint64_t capacity;            /**< Logical blocks. */
-	uint32_t block_size;          /**< Logical block size in bytes (power of two, >= 512). */
-	uint32_t physical_block_size; /**< Bytes. */
-	uint32_t min_io_blocks;       /**< Minimum I/O size in logical blocks (1 if unknown). */
-	uint32_t opt_io_blocks;       /**< Optimal I/O size in logical blocks (0 if unknown). */
-	uint16_t max_segments;        /**< Data segments per request. */
-	uint32_t max_segment_size;    /**< Bytes per segment. */
-	uint32_t seg_align;           /**< Every segment's iova is a multiple of it. */
-	uint32_t max_transfer_blocks; /**< Logical blocks per READ or WRITE. */
-	uint32_t max_discard_blocks;  /**< Per DISCARD (0: no discard). */
-	uint32_t max_discard_ranges;  /**< The device's limit; the library sends one range. */
+	const char *driver_name;       /**< e.g. "blk_vireo". */
+	uint64_t capacity;             /**< Logical blocks. */
+	uint32_t block_size;           /**< Logical block size in bytes (power of two, >= 512). */
+	uint32_t physical_block_size;  /**< Bytes. */
+	uint32_t min_io_blocks;        /**< Minimum I/O size in logical blocks (1 if unknown). */
+	uint32_t opt_io_blocks;        /**< Optimal I/O size in logical blocks (0 if unknown). */
+	uint16_t max_segments;         /**< Data segments per request. */
+	uint32_t max_segment_size;     /**< Bytes per segment. */
+	uint32_t seg_align;            /**< Every segment's iova is a multiple of it. */
+	uint32_t max_transfer_blocks;  /**< Logical blocks per READ or WRITE. */
+	uint32_t max_discard_blocks;   /**< Per DISCARD (0: no discard). */
+	uint32_t max_discard_ranges;   /**< The device's limit; the library sends one range. */
 	uint32_t discard_align_blocks; /**< Discard granularity hint (blocks). */
 	uint32_t max_write_zeroes_blocks; /**< Per WRITE_ZEROES (0: none). */
 	uint32_t max_write_zeroes_ranges; /**< The device's limit; the library sends one. */
-	bool write_zeroes_may_unmap;  /**< The device may honour VBLK_REQ_F_UNMAP. */
-	bool read_only;               /**< Writes, discards and write-zeroes are refused. */
-	bool write_cache;             /**< Volatile write cache: FLUSH to commit. */
-	bool fua;                     /**< VBLK_REQ_F_FUA is honoured. */
-	uint32_t ops;                 /**< Supported ops: VBLK_OP_BIT() mask. */
-	uint16_t max_queues;          /**< Queues the device offers. */
-	uint16_t max_queue_depth;     /**< Requests in flight per queue, at most. */
-	uint16_t nb_queues;           /**< Configured (0 before vblk_dev_configure()). */
-	uint16_t queue_depth;         /**< Configured. */
-	int socket_id;                /**< NUMA socket of the device. */
+	bool write_zeroes_may_unmap;      /**< The device may honour VBLK_REQ_F_UNMAP. */
+	bool read_only;                   /**< Writes, discards and write-zeroes are refused. */
+	bool write_cache;                 /**< Volatile write cache: FLUSH to commit. */
+	bool fua;                         /**< VBLK_REQ_F_FUA is honoured. */
+	uint32_t ops;                     /**< Supported ops: VBLK_OP_BIT() mask. */
+	uint16_t max_queues;              /**< Queues the device offers. */
+	uint16_t max_queue_depth;         /**< Requests in flight per queue, at most. */
+	uint16_t nb_queues;               /**< Configured (0 before vblk_dev_configure()). */
+	uint16_t queue_depth;             /**< Configured. */
+	int socket_id;                    /**< NUMA socket of the device. */
 };
 
 /** Configuration for vblk_dev_configure(). */
@@ -130,18 +130,18 @@ struct vblk_dev_conf {
 
 /** Per-queue statistics, counted when requests complete. */
 struct vblk_queue_stats {
-	uint64_t submitted;            /**< Requests handed to the driver. */
+	uint64_t submitted;                /**< Requests handed to the driver. */
 	uint64_t completed[VBLK_OP_COUNT]; /**< Completed with status 0, by op. */
-	uint64_t read_bytes;           /**< By successful reads. */
-	uint64_t write_bytes;          /**< By successful writes. */
-	uint64_t rejected;             /**< Refused by validation (never submitted). */
-	uint64_t err_inval;            /**< -EINVAL completions. */
-	uint64_t err_range;            /**< -ERANGE. */
-	uint64_t err_too_big;          /**< -E2BIG. */
-	uint64_t err_rofs;             /**< -EROFS. */
-	uint64_t err_notsup;           /**< -ENOTSUP (validation or the device). */
-	uint64_t err_io;               /**< -EIO (device error, broken queue, reset). */
-	uint64_t err_other;            /**< Any other negative status. */
+	uint64_t read_bytes;               /**< By successful reads. */
+	uint64_t write_bytes;              /**< By successful writes. */
+	uint64_t rejected;                 /**< Refused by validation (never submitted). */
+	uint64_t err_inval;                /**< -EINVAL completions. */
+	uint64_t err_range;                /**< -ERANGE. */
+	uint64_t err_too_big;              /**< -E2BIG. */
+	uint64_t err_rofs;                 /**< -EROFS. */
+	uint64_t err_notsup;               /**< -ENOTSUP (validation or the device). */
+	uint64_t err_io;                   /**< -EIO (device error, broken queue, reset). */
+	uint64_t err_other;                /**< Any other negative status. */
 };
 
 /** Name of one extended statistic. */

@@ -45,11 +45,11 @@ struct vblk_dev_ops {
 
 /** Registration parameters. */
 struct vblk_dev_params {
-	const char *name;               /**< Unique. */
+	const char *name; /**< Unique. */
 	const struct vblk_dev_ops *ops;
-	vblk_enqueue_fn enqueue;        /**< Fast path: submit valid requests. */
-	vblk_dequeue_fn dequeue;        /**< Fast path: completions. */
-	void *priv;                     /**< The driver's device. */
+	vblk_enqueue_fn enqueue; /**< Fast path: submit valid requests. */
+	vblk_dequeue_fn dequeue; /**< Fast path: completions. */
+	void *priv;              /**< The driver's device. */
 	int socket_id;
 };
 

@@ -17,11 +17,16 @@
 #include "swdev_internal.h"
 
 static const char *const violation_names[SWDEV_V_COUNT] = {
-	[SWDEV_V_STATUS] = "status",       [SWDEV_V_FEATURES] = "features",
-	[SWDEV_V_CONFIG] = "config",       [SWDEV_V_QUEUE_SETUP] = "queue-setup",
-	[SWDEV_V_AVAIL_IDX] = "avail-idx", [SWDEV_V_HEAD] = "head",
-	[SWDEV_V_CHAIN] = "chain",         [SWDEV_V_ORDER] = "order",
-	[SWDEV_V_DESC] = "desc",           [SWDEV_V_NOTIFY] = "notify",
+	[SWDEV_V_STATUS] = "status",
+	[SWDEV_V_FEATURES] = "features",
+	[SWDEV_V_CONFIG] = "config",
+	[SWDEV_V_QUEUE_SETUP] = "queue-setup",
+	[SWDEV_V_AVAIL_IDX] = "avail-idx",
+	[SWDEV_V_HEAD] = "head",
+	[SWDEV_V_CHAIN] = "chain",
+	[SWDEV_V_ORDER] = "order",
+	[SWDEV_V_DESC] = "desc",
+	[SWDEV_V_NOTIFY] = "notify",
 	[SWDEV_V_BLK] = "blk",
 };
 

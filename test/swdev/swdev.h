@@ -390,11 +390,11 @@ struct swdev_blk {
 	char id[VIO_BLK_ID_BYTES]; /**< GET_ID answer ("" : "swdev-blk"). */
 
 	/* Faults (device side idle when set). */
-	bool hold;                   /**< Defer every request: the ring fills up. */
-	unsigned int no_status;      /**< The next N requests complete without a status byte. */
-	uint8_t force_status;        /**< Answer this status ... */
-	unsigned int force_count;    /**< ... to the next N requests (no data moved). */
-	unsigned int lie_len;        /**< The next N completions report used len 0. */
+	bool hold;                /**< Defer every request: the ring fills up. */
+	unsigned int no_status;   /**< The next N requests complete without a status byte. */
+	uint8_t force_status;     /**< Answer this status ... */
+	unsigned int force_count; /**< ... to the next N requests (no data moved). */
+	unsigned int lie_len;     /**< The next N completions report used len 0. */
 
 	/* Observations. */
 	uint64_t requests;
@@ -410,18 +410,18 @@ int64_t swdev_handler_blk(struct swdev *sw, uint16_t qidx, const struct swdev_ch
 
 /** Parameters of swdev_blk_create(): the device's config and features. */
 struct swdev_blk_params {
-	const char *name;         /**< NULL: "swdev-blk". */
-	uint64_t features;        /**< Offered; 0: SWDEV_BLK_FEATURES. */
-	uint64_t capacity;        /**< 512-byte sectors (0: 2048, 1 MiB). */
-	uint16_t num_queues;      /**< Config num_queues and queues made (0: 1). */
-	uint16_t queue_max_size;  /**< 0: 256. */
-	size_t config_len;        /**< 0: VIO_BLK_CONFIG_LEN (every field up to write-zeroes). */
+	const char *name;          /**< NULL: "swdev-blk". */
+	uint64_t features;         /**< Offered; 0: SWDEV_BLK_FEATURES. */
+	uint64_t capacity;         /**< 512-byte sectors (0: 2048, 1 MiB). */
+	uint16_t num_queues;       /**< Config num_queues and queues made (0: 1). */
+	uint16_t queue_max_size;   /**< 0: 256. */
+	size_t config_len;         /**< 0: VIO_BLK_CONFIG_LEN (every field up to write-zeroes). */
 	struct vio_blk_config cfg; /**< Fields other than capacity/num_queues; zero: defaults. */
-	bool read_only;           /**< Offer VIO_BLK_F_RO and refuse writes. */
+	bool read_only;            /**< Offer VIO_BLK_F_RO and refuse writes. */
 };
 
 /** Features swdev_blk_create() offers by default. */
-#define SWDEV_BLK_FEATURES                                                                       \
+#define SWDEV_BLK_FEATURES                                                                        \
 	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_BLK_F_SIZE_MAX) |  \
 	 VIO_BIT(VIO_BLK_F_SEG_MAX) | VIO_BIT(VIO_BLK_F_GEOMETRY) | VIO_BIT(VIO_BLK_F_BLK_SIZE) | \
 	 VIO_BIT(VIO_BLK_F_FLUSH) | VIO_BIT(VIO_BLK_F_TOPOLOGY) | VIO_BIT(VIO_BLK_F_CONFIG_WCE) | \

@@ -196,8 +196,7 @@ walk_indirect(struct swdev *sw, uint16_t qidx, uint16_t head, uint16_t idx, stru
 
 	if (!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) || idx != head ||
 	    (flags & VIO_DESC_F_NEXT)) {
-		swdev_violation(sw, SWDEV_V_DESC,
-				"queue %u: desc %u INDIRECT (%s)", qidx, idx,
+		swdev_violation(sw, SWDEV_V_DESC, "queue %u: desc %u INDIRECT (%s)", qidx, idx,
 				!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) ?
 					"not negotiated" :
 				idx != head ? "not the chain head" :
@@ -223,18 +222,20 @@ walk_indirect(struct swdev *sw, uint16_t qidx, uint16_t head, uint16_t idx, stru
 		if (++steps > count || (f & VIO_DESC_F_INDIRECT) || l == 0 ||
 		    !swdev_dma_ok(sw, a, l)) {
 			swdev_violation(sw, SWDEV_V_DESC,
-					"queue %u: indirect entry %u of chain %u: %s", qidx, i, head,
-					steps > count ? "loop" :
+					"queue %u: indirect entry %u of chain %u: %s", qidx, i,
+					head,
+					steps > count             ? "loop" :
 					(f & VIO_DESC_F_INDIRECT) ? "nested INDIRECT" :
-								   "bad address or length");
+								    "bad address or length");
 			return -EPROTO;
 		}
 		if (f & VIO_DESC_F_WRITE) {
 			writable_seen = true;
 		} else if (writable_seen) {
-			swdev_violation(sw, SWDEV_V_ORDER,
-					"queue %u: chain %u readable indirect entry %u after writable",
-					qidx, head, i);
+			swdev_violation(
+				sw, SWDEV_V_ORDER,
+				"queue %u: chain %u readable indirect entry %u after writable",
+				qidx, head, i);
 			return -EPROTO;
 		}
 		add_seg(c, &q->segs[c->nseg++], a, l, (f & VIO_DESC_F_WRITE) != 0, head);

@@ -30,7 +30,7 @@
 #define VIREO_BLK_STATUS_UNSET 0xff
 
 extern int vireo_blk_logtype;
-#define VIREO_BLK_LOG(level, blk, fmt, ...) \
+#define VIREO_BLK_LOG(level, blk, fmt, ...)                                                  \
 	rte_log(RTE_LOG_##level, vireo_blk_logtype, "blk_vireo: %s: " fmt "\n", (blk)->name, \
 		##__VA_ARGS__)
 
@@ -72,9 +72,9 @@ struct vireo_blk;
 /** One request queue. */
 struct vireo_blkq {
 	struct vireo_blk *blk;
-	struct vio_vq *vq;   /**< NULL while stopped. */
+	struct vio_vq *vq; /**< NULL while stopped. */
 	uint16_t qid;
-	uint16_t depth;      /**< Requests accepted and not yet dequeued, at most. */
+	uint16_t depth;       /**< Requests accepted and not yet dequeued, at most. */
 	uint16_t outstanding; /**< In flight on the device plus failed awaiting dequeue. */
 	bool indirect;
 	uint8_t sector_shift;
@@ -86,13 +86,13 @@ struct vireo_blkq {
 	uint64_t cmds_iova;
 	struct vio_desc *tables;
 	uint64_t tables_iova;
-	uint32_t table_len;  /**< Descriptors per table. */
+	uint32_t table_len; /**< Descriptors per table. */
 	/* Requests the driver completed itself (-EIO), FIFO of failed_mask + 1. */
 	struct vblk_req **failed;
 	uint32_t failed_mask;
 	uint32_t failed_head, failed_tail;
 	struct vio_sg *sg; /**< Scratch: max_segments + 3. */
-	uint64_t broken; /**< Times this queue broke. */
+	uint64_t broken;   /**< Times this queue broke. */
 };
 
 struct vireo_blk {
@@ -107,7 +107,7 @@ struct vireo_blk {
 	uint16_t depth;
 	struct vireo_blkq **q;
 	bool running;
-	bool dead; /**< A reset did not complete: memory quarantined, no more I/O. */
+	bool dead;  /**< A reset did not complete: memory quarantined, no more I/O. */
 	bool owned; /**< Allocated by vireo_blk_create*(): freed at release. */
 };
 

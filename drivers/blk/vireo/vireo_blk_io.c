@@ -61,8 +61,8 @@ vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket
 	q->free_slots = rte_malloc_socket("blk_vireo_free", sizeof(uint16_t) * depth, 0, socket);
 	q->slot_req = rte_zmalloc_socket("blk_vireo_req", sizeof(void *) * depth, 0, socket);
 	q->failed = rte_zmalloc_socket("blk_vireo_failed", sizeof(void *) * ring, 0, socket);
-	q->sg = rte_malloc_socket("blk_vireo_sg", sizeof(struct vio_sg) * (g->max_segments + 3u),
-				  0, socket);
+	q->sg = rte_malloc_socket("blk_vireo_sg", sizeof(struct vio_sg) * (g->max_segments + 3u), 0,
+				  socket);
 	cmds_len = sizeof(struct vireo_blk_cmd) * depth;
 	tables_len = q->indirect ? (size_t)depth * q->table_len * sizeof(struct vio_desc) : 0;
 	q->dma = vio_dma_alloc("blkcmd", cmds_len + tables_len, 64, socket);

@@ -76,8 +76,7 @@ vireo_blk_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devi
 	if (rc == -ENODEV) {
 		/* Legacy-only (no modern capabilities): let another driver have it. */
 		rte_log(RTE_LOG_NOTICE, vireo_blk_logtype,
-			"blk_vireo: %s: no virtio 1.x capabilities, declining\n",
-			pci->device.name);
+			"blk_vireo: %s: no virtio 1.x capabilities, declining\n", pci->device.name);
 		rte_free(blk);
 		return 1;
 	}

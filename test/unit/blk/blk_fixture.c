@@ -51,7 +51,8 @@ bfx_create(struct blk_fx *fx, const struct swdev_blk_params *p)
 void
 bfx_start(struct blk_fx *fx, uint16_t nq, uint16_t depth)
 {
-	struct vblk_dev_conf conf = { .nb_queues = nq, .queue_depth = depth,
+	struct vblk_dev_conf conf = { .nb_queues = nq,
+				      .queue_depth = depth,
 				      .socket_id = SOCKET_ID_ANY };
 
 	assert_int_equal(vblk_dev_configure(fx->dev_id, &conf), 0);

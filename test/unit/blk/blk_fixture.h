@@ -45,8 +45,8 @@ void bfx_start(struct blk_fx *fx, uint16_t nq, uint16_t depth);
 void bfx_destroy(struct blk_fx *fx);
 
 /* A request of one op over data at buffer offset @p off: nseg (<= nblocks) segments of whole blocks. */
-void bfx_req(struct blk_fx *fx, struct vblk_req *r, struct vblk_seg *segs, uint8_t op,
-	     uint64_t lba, uint32_t nblocks, size_t off, uint16_t nseg);
+void bfx_req(struct blk_fx *fx, struct vblk_req *r, struct vblk_seg *segs, uint8_t op, uint64_t lba,
+	     uint32_t nblocks, size_t off, uint16_t nseg);
 /* Submit one request on @p q, run the device, return its status. */
 int bfx_run(struct blk_fx *fx, uint16_t q, struct vblk_req *r);
 /* Run the device side of queue @p q until idle. */

@@ -251,8 +251,7 @@ test_config_refusals(void **state)
 static void
 test_config_fallbacks(void **state)
 {
-	struct swdev_blk_params p = { .num_queues = 2, .capacity = 9,
-				      .cfg = { .blk_size = 4096 } };
+	struct swdev_blk_params p = { .num_queues = 2, .capacity = 9, .cfg = { .blk_size = 4096 } };
 	uint32_t zero32 = 0;
 	uint16_t zero16 = 0, four = 4;
 	uint8_t exp = 30, wb0 = 0;
@@ -286,8 +285,8 @@ test_config_fallbacks(void **state)
 	model_with(&fx, NULL, CFG(max_discard_sectors), &zero32, 4);
 	swdev_config_update(fx.sw, CFG(max_write_zeroes_sectors), &zero32, 4);
 	assert_int_equal(try_create(&fx), 0);
-	assert_int_equal(fx.info.ops & (VBLK_OP_BIT(VBLK_OP_DISCARD) |
-					VBLK_OP_BIT(VBLK_OP_WRITE_ZEROES)),
+	assert_int_equal(fx.info.ops &
+				 (VBLK_OP_BIT(VBLK_OP_DISCARD) | VBLK_OP_BIT(VBLK_OP_WRITE_ZEROES)),
 			 0);
 	bfx_destroy(&fx);
 	/* An absurd physical_block_exp: the logical size. CONFIG_WCE writeback 0: no cache. */
@@ -304,7 +303,8 @@ static void
 test_features_changed(void **state)
 {
 	struct blk_fx fx;
-	struct vblk_dev_conf conf = { .nb_queues = 1, .queue_depth = 4,
+	struct vblk_dev_conf conf = { .nb_queues = 1,
+				      .queue_depth = 4,
 				      .socket_id = SOCKET_ID_ANY };
 
 	(void)state;
@@ -321,8 +321,7 @@ test_features_changed(void **state)
 static void
 test_no_version_1(void **state)
 {
-	struct swdev_blk_params p = { .features = SWDEV_BLK_FEATURES &
-						  ~VIO_BIT(VIO_F_VERSION_1) };
+	struct swdev_blk_params p = { .features = SWDEV_BLK_FEATURES & ~VIO_BIT(VIO_F_VERSION_1) };
 	struct blk_fx fx;
 
 	(void)state;
@@ -339,16 +338,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_lie_used_id),
-		T(test_lie_used_len),
-		T(test_lie_used_idx),
-		T(test_lie_status_never_written),
-		T(test_used_len_zero),
-		T(test_queue_full),
-		T(test_reset_never_completes),
-		T(test_config_refusals),
-		T(test_config_fallbacks),
-		T(test_features_changed),
+		T(test_lie_used_id),           T(test_lie_used_len),
+		T(test_lie_used_idx),          T(test_lie_status_never_written),
+		T(test_used_len_zero),         T(test_queue_full),
+		T(test_reset_never_completes), T(test_config_refusals),
+		T(test_config_fallbacks),      T(test_features_changed),
 		T(test_no_version_1),
 	};
 

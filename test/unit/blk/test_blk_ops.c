@@ -18,11 +18,18 @@ test_info(void **state)
 		.capacity = 8192,
 		.num_queues = 3,
 		.queue_max_size = 128,
-		.cfg = { .blk_size = 4096, .physical_block_exp = 1, .min_io_size = 2,
-			 .opt_io_size = 16, .seg_max = 60, .size_max = 65536,
-			 .max_discard_sectors = 2048, .max_discard_seg = 4,
-			 .discard_sector_alignment = 64, .max_write_zeroes_sectors = 1024,
-			 .max_write_zeroes_seg = 1, .write_zeroes_may_unmap = 1 },
+		.cfg = { .blk_size = 4096,
+			 .physical_block_exp = 1,
+			 .min_io_size = 2,
+			 .opt_io_size = 16,
+			 .seg_max = 60,
+			 .size_max = 65536,
+			 .max_discard_sectors = 2048,
+			 .max_discard_seg = 4,
+			 .discard_sector_alignment = 64,
+			 .max_write_zeroes_sectors = 1024,
+			 .max_write_zeroes_seg = 1,
+			 .write_zeroes_may_unmap = 1 },
 	};
 	struct blk_fx fx;
 	const struct vblk_dev_info *i = &fx.info;
@@ -291,9 +298,9 @@ test_depth_direct(void **state)
 static void
 test_direct_ring_full(void **state)
 {
-	struct swdev_blk_params p = { .queue_max_size = 16,
-				      .features = SWDEV_BLK_FEATURES &
-						  ~VIO_BIT(VIO_F_INDIRECT_DESC) };
+	struct swdev_blk_params p = {
+		.queue_max_size = 16, .features = SWDEV_BLK_FEATURES & ~VIO_BIT(VIO_F_INDIRECT_DESC)
+	};
 	struct vblk_seg segs[4][14];
 	struct vblk_req r[4], *pr[4], *done[4];
 	struct blk_fx fx;

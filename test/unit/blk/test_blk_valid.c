@@ -217,7 +217,7 @@ test_read_only(void **state)
 	start_default(&fx, &p);
 	assert_true(fx.info.read_only);
 	assert_int_equal(fx.info.ops & (VBLK_OP_BIT(VBLK_OP_WRITE) | VBLK_OP_BIT(VBLK_OP_DISCARD) |
-					 VBLK_OP_BIT(VBLK_OP_WRITE_ZEROES)),
+					VBLK_OP_BIT(VBLK_OP_WRITE_ZEROES)),
 			 0);
 	bfx_req(&fx, &r, segs, VBLK_OP_WRITE, 0, 1, 0, 1);
 	refused(&fx, &r, -EROFS);
@@ -368,6 +368,5 @@ main(void)
 		T(test_bad_ids),
 	};
 
-	return cmocka_run_group_tests_name("blk_valid", tests, bfx_group_setup,
-					   bfx_group_teardown);
+	return cmocka_run_group_tests_name("blk_valid", tests, bfx_group_setup, bfx_group_teardown);
 }
