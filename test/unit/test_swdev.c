@@ -269,6 +269,72 @@ test_detect_zero_len_and_indirect(void **state)
 	expect_violation(f, SWDEV_V_DESC);
 }
 
+/* Indirect tables (section 2.7.5.3): one honest, then each driver mistake the model flags. */
+static void
+test_indirect(void **state)
+{
+	static struct vio_desc table[4] __rte_aligned(16);
+	struct fixture *f = *state;
+	struct ring *r = &f->r[0];
+	const uint64_t ind = VIO_BIT(VIO_F_INDIRECT_DESC);
+
+	table[0] = (struct vio_desc){ (uintptr_t)f->buf[0], 8, VIO_DESC_F_NEXT, 1 };
+	table[1] = (struct vio_desc){ (uintptr_t)f->buf[1], 8, VIO_DESC_F_WRITE, 0 };
+	/* INDIRECT together with NEXT. */
+	f->sw->driver_features |= ind;
+	set_desc(r, 1, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT | VIO_DESC_F_NEXT, 2);
+	set_desc(r, 2, f->buf[2], 8, 0, 0);
+	post(r, 1);
+	expect_violation(f, SWDEV_V_DESC);
+	/* A table whose length is not a whole number of descriptors. */
+	swdev_clear_violations(f->sw);
+	f->sw->driver_features |= ind;
+	set_desc(&f->r[0], 0, table, 20, VIO_DESC_F_INDIRECT, 0);
+	post(&f->r[0], 0);
+	expect_violation(f, SWDEV_V_DESC);
+	/* A nested table. */
+	swdev_clear_violations(f->sw);
+	f->sw->driver_features |= ind;
+	table[1].flags = VIO_DESC_F_INDIRECT;
+	set_desc(&f->r[0], 0, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT, 0);
+	post(&f->r[0], 0);
+	expect_violation(f, SWDEV_V_DESC);
+	/* A loop inside the table. */
+	swdev_clear_violations(f->sw);
+	f->sw->driver_features |= ind;
+	table[1] = (struct vio_desc){ (uintptr_t)f->buf[1], 8, VIO_DESC_F_NEXT, 0 };
+	set_desc(&f->r[0], 0, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT, 0);
+	post(&f->r[0], 0);
+	expect_violation(f, SWDEV_V_DESC);
+	/* next beyond the table. */
+	swdev_clear_violations(f->sw);
+	f->sw->driver_features |= ind;
+	table[1] = (struct vio_desc){ (uintptr_t)f->buf[1], 8, VIO_DESC_F_NEXT, 2 };
+	set_desc(&f->r[0], 0, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT, 0);
+	post(&f->r[0], 0);
+	expect_violation(f, SWDEV_V_CHAIN);
+	/* Honest: a readable and a writable buffer through one ring descriptor. */
+	swdev_clear_violations(f->sw);
+	f->sw->driver_features |= ind;
+	table[0] = (struct vio_desc){ (uintptr_t)f->buf[0], 8, VIO_DESC_F_NEXT, 1 };
+	table[1] = (struct vio_desc){ (uintptr_t)f->buf[1], 8, VIO_DESC_F_WRITE, 0 };
+	memset(f->buf[0], 0x77, 8);
+	set_desc(r, 0, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT, 0);
+	post(r, 0);
+	assert_int_equal(swdev_process(f->sw, 0, 8), 1);
+	assert_int_equal(r->used->ring[0].len, 8);
+	assert_int_equal(f->buf[1][7], 0x77);
+	assert_int_equal(swdev_violations(f->sw), 0);
+	/* Not negotiated: the old rule, a violation. */
+	f->sw->driver_features &= ~ind;
+	set_desc(r, 0, table, 2 * sizeof(table[0]), VIO_DESC_F_INDIRECT, 0);
+	post(r, 0);
+	f->sw->quiet = true;
+	assert_int_equal(swdev_process(f->sw, 0, 8), -EPROTO);
+	assert_int_equal(swdev_violations_of(f->sw, SWDEV_V_DESC), 1);
+	swdev_clear_violations(f->sw);
+}
+
 /* A descriptor still in flight in one chain shows up in another. */
 static void
 test_detect_shared_desc(void **state)
@@ -729,6 +795,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_detect_head_oob, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_avail_jump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_zero_len_and_indirect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_indirect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_shared_desc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_head_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_detect_status_and_setup, setup, teardown),

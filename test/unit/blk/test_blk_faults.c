@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include <rte_memory.h>
+#include <rte_memzone.h>
 
 #include "vireo_blk_port.h"
 
@@ -157,10 +158,27 @@ test_queue_full(void **state)
 	bfx_destroy(&fx);
 }
 
+static void
+count_mz(const struct rte_memzone *mz, void *arg)
+{
+	(void)mz;
+	(*(unsigned int *)arg)++;
+}
+
+static unsigned int
+mz_count(void)
+{
+	unsigned int n = 0;
+
+	rte_memzone_walk(count_mz, &n);
+	return n;
+}
+
 /* A reset that never completes: requests -EIO once, memory quarantined, device dead. */
 static void
 test_reset_never_completes(void **state)
 {
+	unsigned int mz0 = mz_count();
 	struct log_capture lc;
 	struct vblk_dev_info info;
 	struct burst b;
@@ -188,6 +206,8 @@ test_reset_never_completes(void **state)
 	bfx_process(&fx, 0);
 	swdev_set_reset_fail(fx.sw, false, 0);
 	bfx_destroy(&fx);
+	/* The queue's ring and its command memory were never freed (the device may use them). */
+	assert_int_equal(mz_count(), mz0 + 2);
 }
 
 /* A model whose config field at @p off is then overwritten with @p val (@p len bytes). */
