@@ -273,13 +273,16 @@ read_queues(struct vireo_blk *blk, struct vireo_blk_geom *g)
 {
 	const struct vio_transport_ops *ops = vio_dev_ops(blk->vdev);
 	uint16_t have = ops->num_queues(blk->vdev);
-	uint16_t qmax = ops->queue_max_size(blk->vdev, 0);
+	uint16_t qmax = UINT16_MAX, i;
 
 	if (g->num_queues > have) {
 		VIREO_BLK_LOG(WARNING, blk, "num_queues %u but the transport has %u: using %u",
 			      g->num_queues, have, have);
 		g->num_queues = have;
 	}
+	/* Every queue gets the same size: the smallest maximum among them. */
+	for (i = 0; i < g->num_queues; i++)
+		qmax = RTE_MIN(qmax, ops->queue_max_size(blk->vdev, i));
 	if (g->num_queues == 0 || qmax < 4) {
 		VIREO_BLK_LOG(ERR, blk, "%u queues of at most %u entries: refusing the device",
 			      g->num_queues, qmax);

@@ -318,6 +318,26 @@ test_config_fallbacks(void **state)
 	bfx_destroy(&fx);
 }
 
+/* Queues with different maxima: all get the smallest, and both start. */
+static void
+test_queue_sizes_differ(void **state)
+{
+	struct swdev_blk_params p = { .num_queues = 2 };
+	struct vblk_seg segs[1];
+	struct vblk_req r;
+	struct blk_fx fx;
+
+	(void)state;
+	bfx_create_model(&fx, &p);
+	swdev_set_queue_max(fx.sw, 1, 64);
+	assert_int_equal(try_create(&fx), 0);
+	assert_int_equal(fx.info.max_queue_depth, 64);
+	bfx_start(&fx, 2, 64);
+	bfx_req(&fx, &r, segs, VBLK_OP_READ, 0, 1, 0, 1);
+	assert_int_equal(bfx_run(&fx, 1, &r), 0);
+	bfx_destroy(&fx);
+}
+
 /* The device offers other features at start than at probe: start refuses. */
 static void
 test_features_changed(void **state)
