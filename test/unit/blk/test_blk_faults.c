@@ -383,7 +383,7 @@ main(void)
 		T(test_used_len_zero),         T(test_queue_full),
 		T(test_reset_never_completes), T(test_config_refusals),
 		T(test_config_fallbacks),      T(test_features_changed),
-		T(test_no_version_1),
+		T(test_no_version_1),          T(test_queue_sizes_differ),
 	};
 
 	return cmocka_run_group_tests_name("blk_faults", tests, bfx_group_setup,
