@@ -169,7 +169,12 @@ queue_broke(struct vireo_blkq *q)
 	fail_inflight(q);
 }
 
-/* Fill the chain of @p r into q->sg. @return readable count; *n_in the writable count. */
+/*
+ * Fill the chain of @p r into q->sg. @return readable count; *n_in the writable count.
+ * The header, range and status stores need no barrier of their own: the
+ * burst's vio_vq_publish() (release store of avail->idx, or rte_io_wmb())
+ * makes them visible before the device can see the chain.
+ */
 static inline uint16_t
 build_chain(struct vireo_blkq *q, const struct vblk_req *r, uint16_t slot, uint16_t *n_in)
 {
@@ -263,7 +268,11 @@ vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n)
 	return i;
 }
 
-/* Status byte of a completed request, read once (the device could rewrite it). */
+/*
+ * Status byte of a completed request, read once (the device could rewrite it).
+ * No barrier here: vio_vq_harvest() read used->idx with acquire (or
+ * rte_io_rmb() after it), which orders this load after the device's write.
+ */
 static inline int
 status_of(struct vireo_blkq *q, uint16_t slot, bool *lie)
 {
