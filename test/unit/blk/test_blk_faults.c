@@ -80,6 +80,11 @@ lie(enum swdev_fault f, uint32_t value, bool no_status)
 	/* The other queue is untouched. */
 	burst_submit(&fx, &b, 1);
 	assert_int_equal(burst_collect(&fx, &b, 1), 0);
+	/* A stop (device reset) and start bring the broken queue back. */
+	assert_int_equal(vblk_dev_stop(fx.dev_id), 0);
+	assert_int_equal(vblk_dev_start(fx.dev_id), 0);
+	burst_submit(&fx, &b, 0);
+	assert_int_equal(burst_collect(&fx, &b, 0), 0);
 	bfx_destroy(&fx);
 }
 
