@@ -299,8 +299,12 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	}
 	rte_ether_addr_copy(&net->cfg_mac, &data->mac_addrs[0]);
 	data->mtu = RTE_MIN((uint16_t)RTE_ETHER_MTU, net->max_mtu);
-	/* Link state change events come from the device watch (vireo_watch.c). */
-	data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	/*
+	 * Link state change events come from the device watch (vireo_watch.c),
+	 * and so do removal events for a device that stops responding, on any
+	 * transport (the PCI driver adds the bus's own removal notices).
+	 */
+	data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	/* Last: a secondary attaching from now on finds a complete port. */
 	net->magic = VIREO_NET_MAGIC;
 	return 0;
@@ -588,6 +592,7 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 	if (!net->started)
 		return 0;
 	vireo_watch_stop(net);
+	/* A device that needs a reset, or is gone, sends nothing more. */
 	if (!vio_dev_needs_reset(net->vdev))
 		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);
 	net->started = false;

@@ -252,7 +252,7 @@ struct vireo_net {
 	/* Device watch (vireo_watch.c): an EAL alarm while started. */
 	bool watching;        /**< Alarm may re-arm (atomic). */
 	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
-	bool reset_reported;  /**< DEVICE_NEEDS_RESET event sent this start. */
+	bool reset_reported;  /**< NEEDS_RESET or removal reported this start. */
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;
