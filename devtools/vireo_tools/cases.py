@@ -87,6 +87,49 @@ def report_error(summary):
 			log('--- console tail ---\n%s' % '\n'.join(tail))
 
 
+def retry_failed(guest, cases, results_dir, summary):
+	"""Cases of a batch that failed (or never ran: the boot broke) run once
+	more in a fresh boot, unless VIREO_GUEST_RETRY=0. Guests run under
+	TCG, whose timing a busy host can stretch a lot: a case that then
+	passes counts as passed, but says loudly that it needed a retry, and
+	keeps its first output (NAME.first.out) for the record."""
+	if os.environ.get('VIREO_GUEST_RETRY', '1') == '0':
+		return
+	failed = [c for c in cases if verdict(summary, c[0])[0] == 1]
+	if not failed:
+		return
+	names = [c[0] for c in failed]
+	log('RETRY: %s failed in the first boot; booting again for them' % ' '.join(names))
+	retry_dir = os.path.join(results_dir, 'retry')
+	shutil.rmtree(retry_dir, ignore_errors=True)
+	again = run_batch(guest, failed, retry_dir)
+	summary['retried'] = {}
+	for name in names:
+		first = os.path.join(results_dir, name + '.out')
+		if os.path.exists(first):
+			os.replace(first, os.path.join(results_dir, name + '.first.out'))
+		out = os.path.join(retry_dir, name + '.out')
+		if os.path.exists(out):
+			shutil.copy(out, first)
+		summary['retried'][name] = {
+			'first': verdict(summary, name)[1],
+			'retry': verdict(again, name)[1],
+		}
+		if name in again['results']:
+			summary['results'][name] = again['results'][name]
+		else:
+			summary['results'].pop(name, None)
+		if name in again['host_checks']:
+			summary['host_checks'][name] = again['host_checks'][name]
+		else:
+			summary['host_checks'].pop(name, None)
+		if again.get('error') and name not in again['results']:
+			summary['error'] = again['error']
+	if not again.get('error') and all(n in again['results'] for n in names):
+		summary['error'] = None	# the first boot's error no longer explains a result
+	summary['console_retry'] = again['console']
+
+
 def _meson_run_id():
 	"""Identity of the `meson test` process running us: its pid and start
 	time. Tests of one meson run share a batch boot; a new run boots again."""
@@ -130,6 +173,7 @@ def _cached_batch(guest, cases, case, batch):
 				if re.fullmatch(re.escape(batch) + '-[0-9a-f]{12}', name):
 					shutil.rmtree(os.path.join(top, name), ignore_errors=True)
 			summary = run_batch(guest, cases, results_dir)
+			retry_failed(guest, cases, results_dir, summary)
 			with open(rid_file, 'w') as f:
 				f.write(rid + '\n')
 			log('boot done in %s s' % summary.get('boot_secs', '?'))
@@ -164,6 +208,14 @@ def cmd_cases(guest, spec, case=None, batch=None):
 			with open(out) as f:
 				sys.stdout.write(f.read())
 		sys.stdout.write(summary['host_checks'].get(name, {}).get('output', ''))
+		retried = summary.get('retried', {}).get(name)
+		if retried is not None:
+			first = os.path.join(results_dir, name + '.first.out')
+			if case is not None and os.path.exists(first):
+				with open(first) as f:
+					sys.stdout.write('---- first boot\n' + f.read())
+			log('RETRIED: first boot: %s; second boot: %s' % (retried['first'],
+									     retried['retry']))
 		status, msg = verdict(summary, name)
 		log(msg)
 		worst = status if case is not None else max(worst, status if status != SKIP_RC else 0)

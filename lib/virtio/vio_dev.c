@@ -94,6 +94,12 @@ vio_dev_needs_reset(struct vio_dev *dev)
 	return (vio_dev_ops(dev)->get_status(dev) & VIO_STATUS_DEVICE_NEEDS_RESET) != 0;
 }
 
+bool
+vio_dev_is_gone(struct vio_dev *dev)
+{
+	return vio_dev_ops(dev)->get_status(dev) == 0xff;
+}
+
 /* Features the driver always wants when the device offers them. */
 static uint64_t
 vio_dev_transport_features(void)

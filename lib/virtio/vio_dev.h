@@ -187,8 +187,15 @@ void vio_dev_fail(struct vio_dev *dev);
 /** Reset the device (stops all queues). @return 0 or -EIO. */
 int vio_dev_reset(struct vio_dev *dev);
 
-/** True when the device has set DEVICE_NEEDS_RESET. */
+/** True when the device has set DEVICE_NEEDS_RESET (also when it is gone). */
 bool vio_dev_needs_reset(struct vio_dev *dev);
+
+/**
+ * True when the device status reads 0xff: reserved bits set, which no
+ * device does, but what a PCI function that was removed (surprise
+ * hot-unplug, no notification) returns for every read.
+ */
+bool vio_dev_is_gone(struct vio_dev *dev);
 
 /**
  * @name Device-specific config access (sections 2.5 and 4.1.3.1)

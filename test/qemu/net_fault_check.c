@@ -20,6 +20,9 @@
  *       Both ports configured with 2 rx queues and 1 tx queue (tap NICs
  *       with 2 pairs): many UDP flows each way; the host spreads them over
  *       the tap queues, so both rx queues of each port receive.
+ *   net_fault_check EAL-ARGS -- rx1-tx2
+ *       The other way round: 1 rx queue, 2 tx queues; both pairs in use,
+ *       rx queue 0 receives what the host steers to either receive queue.
  *
  * Exit 0 when every expectation holds; the reason otherwise.
  */
@@ -179,8 +182,12 @@ drain(uint16_t port, uint16_t nb_rxq, uint64_t *per_q, uint64_t *runts)
 	}
 }
 
+/* Tx queues send_recv() takes turns on, a burst each. */
+static uint16_t nb_send_txq = 1;
+
 /*
- * Send @p n frames from @p from (tx queue 0) to @p to in bursts of 32,
+ * Send @p n frames from @p from (tx queue 0, or each of nb_send_txq in
+ * turn) to @p to in bursts of 32,
  * polling @p to in between; then poll for up to 2 s more.
  * @return our frames received (per queue in per_q).
  */
@@ -200,7 +207,8 @@ send_recv(uint16_t from, uint16_t to, uint16_t to_rxq, unsigned int n, uint16_t 
 			pkts[i] = make_frame(from, len, sent + i, (uint16_t)(sent + i));
 		deadline = rte_get_timer_cycles() + rte_get_timer_hz();
 		while (done < k && rte_get_timer_cycles() < deadline) {
-			done += rte_eth_tx_burst(from, 0, pkts + done, k - done);
+			done += rte_eth_tx_burst(from, (uint16_t)(sent / 32 % nb_send_txq),
+						 pkts + done, k - done);
 			drain(to, to_rxq, per_q, &runts);
 		}
 		rte_pktmbuf_free_bulk(pkts + done, k - done);
@@ -356,15 +364,42 @@ check_rx2_tx1(void)
 	}
 }
 
+/*
+ * Fewer rx than tx queues (1 and 2, Open vSwitch's default on a 2-queue
+ * NIC): both pairs are in use, the host spreads the flows over both
+ * receive queues, and rx queue 0 gets them all (net_vireo's fan-in).
+ */
+static void
+check_rx1_tx2(void)
+{
+	uint64_t per_q[1];
+
+	nb_send_txq = 2;
+	for (uint16_t from = 0; from < 2; from++) {
+		uint16_t to = (uint16_t)(1 - from);
+		uint64_t got = send_recv(from, to, 1, 2000, 128, per_q);
+
+		printf("rx1-tx2: port %u rx queue 0: %" PRIu64 "; port %u sent on tx queues 0 "
+		       "and 1: %" PRIu64 ", %" PRIu64 "\n",
+		       to, per_q[0], from, xstat(from, "tx_q0_packets"),
+		       xstat(from, "tx_q1_packets"));
+		/* Without fan-in about half would be lost, in the unpolled queue. */
+		CHECK(got >= 1900, "port %u: only %" PRIu64 " of 2000 frames", to, got);
+		CHECK(xstat(from, "tx_q1_packets") > 0, "port %u: tx queue 1 unused", from);
+		CHECK(xstat(to, "rx_q0_broken_events") == 0, "port %u: a queue broke", to);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	int n = rte_eal_init(argc, argv);
 	const char *mode;
-	uint16_t nb_rxq = 1;
+	uint16_t nb_rxq = 1, nb_txq = 1;
 
 	if (n < 0 || n + 1 >= argc) {
-		fprintf(stderr, "usage: net_fault_check EAL-ARGS -- needs-reset|runt|rx2-tx1\n");
+		fprintf(stderr,
+			"usage: net_fault_check EAL-ARGS -- needs-reset|runt|rx2-tx1|rx1-tx2\n");
 		return 2;
 	}
 	mode = argv[n + 1];
@@ -386,8 +421,10 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "rx2-tx1") == 0)
 		nb_rxq = 2;
+	if (strcmp(mode, "rx1-tx2") == 0)
+		nb_txq = 2;
 	for (uint16_t p = 0; p < 2; p++)
-		if (port_start(p, nb_rxq, 1) != 0)
+		if (port_start(p, nb_rxq, nb_txq) != 0)
 			return 1;
 	for (uint16_t p = 0; p < 2; p++)
 		CHECK(wait_link(p, RTE_ETH_LINK_UP, 5000), "port %u link not up", p);
@@ -398,6 +435,8 @@ main(int argc, char **argv)
 		check_runt();
 	else if (strcmp(mode, "rx2-tx1") == 0)
 		check_rx2_tx1();
+	else if (strcmp(mode, "rx1-tx2") == 0)
+		check_rx1_tx2();
 	else
 		CHECK(false, "unknown mode %s", mode);
 

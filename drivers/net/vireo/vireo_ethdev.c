@@ -299,8 +299,12 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	}
 	rte_ether_addr_copy(&net->cfg_mac, &data->mac_addrs[0]);
 	data->mtu = RTE_MIN((uint16_t)RTE_ETHER_MTU, net->max_mtu);
-	/* Link state change events come from the device watch (vireo_watch.c). */
-	data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	/*
+	 * Link state change events come from the device watch (vireo_watch.c),
+	 * and so do removal events for a device that stops responding, on any
+	 * transport (the PCI driver adds the bus's own removal notices).
+	 */
+	data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;
 	/* Last: a secondary attaching from now on finds a complete port. */
 	net->magic = VIREO_NET_MAGIC;
 	return 0;
@@ -382,14 +386,22 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 		return -EINVAL;
 	}
 	/*
-	 * With several pairs the device steers received packets to any rx
-	 * queue of the pairs in use: each of them must exist and be polled.
+	 * With several pairs the device steers received packets to the
+	 * receive queue of any pair in use: with fewer rx than tx queues, rx
+	 * queue i also polls the receive queues of pairs i + nb_rx, i + 2 *
+	 * nb_rx... (fan-in, vireo_queue.c). Without an rx queue nothing would.
 	 */
-	if (pairs > 1 && data->nb_rx_queues < pairs) {
-		VIREO_LOG(ERR, net, "with multi-queue, rx queues (%u) must be >= tx queues (%u)",
-			  data->nb_rx_queues, data->nb_tx_queues);
+	if (pairs > 1 && data->nb_rx_queues == 0) {
+		VIREO_LOG(ERR, net, "multi-queue (%u tx queues) needs at least one rx queue",
+			  data->nb_tx_queues);
 		return -EINVAL;
 	}
+	if (pairs > 1 && data->nb_rx_queues < pairs)
+		VIREO_LOG(NOTICE, net,
+			  "%u rx / %u tx queues: %u queue pairs in use, the receive queues of "
+			  "pairs %u..%u are polled by rx queues 0..%u in turn",
+			  data->nb_rx_queues, data->nb_tx_queues, pairs, data->nb_rx_queues,
+			  pairs - 1, data->nb_rx_queues - 1);
 	if (conf->rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && pairs > 1)
 		VIREO_LOG(INFO, net, "RSS requested: the device's own steering is used");
 	/* intr_conf.lsc is served by the device watch (vireo_watch.c). */
@@ -550,11 +562,7 @@ vireo_dev_start(struct rte_eth_dev *dev)
 	net->started = true;
 	net->needs_reset_logged = false;
 	/* Buffers were published before DRIVER_OK; now they may be kicked. */
-	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++) {
-		struct vireo_rxq *rxq = dev->data->rx_queues[i];
-
-		vio_vq_kick(rxq->vq);
-	}
+	vireo_queues_kick_rx(net);
 	rc = vireo_ctrl_replay(net);
 	if (rc < 0)
 		goto fail;
@@ -584,6 +592,7 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 	if (!net->started)
 		return 0;
 	vireo_watch_stop(net);
+	/* A device that needs a reset, or is gone, sends nothing more. */
 	if (!vio_dev_needs_reset(net->vdev))
 		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);
 	net->started = false;

@@ -100,6 +100,18 @@ struct vireo_qstats {
 	uint64_t bins[VIREO_NB_BINS];
 };
 
+/** Add @p src's counters to @p dst's (a fan-in queue's into its owner's). */
+static inline void
+vireo_qstats_add(struct vireo_qstats *dst, const struct vireo_qstats *src)
+{
+	uint64_t *d = (uint64_t *)dst;
+	const uint64_t *s = (const uint64_t *)src;
+
+	for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+		d[i] += s[i];
+}
+static_assert(sizeof(struct vireo_qstats) % sizeof(uint64_t) == 0, "counters only");
+
 struct vireo_net;
 
 /** An rx queue. The virtqueue exists only while the port is started. */
@@ -124,6 +136,15 @@ struct vireo_rxq {
 	struct rte_mbuf *mrg_head;
 	struct rte_mbuf *mrg_tail;
 	uint16_t mrg_left;
+	/*
+	 * Fan-in (more tx than rx queues with MQ): receive virtqueues of the
+	 * pairs beyond the rx queues, each behind an rx queue of its own that
+	 * the application never sees, polled by this queue's rx_burst in
+	 * turns (fanin_turn). NULL in the usual case. Fan-in queues count into
+	 * their own st; the stats calls add it to this queue's.
+	 */
+	struct vireo_rxq *fanin;
+	uint16_t fanin_turn;
 	struct vireo_qstats st;
 };
 
@@ -231,7 +252,7 @@ struct vireo_net {
 	/* Device watch (vireo_watch.c): an EAL alarm while started. */
 	bool watching;        /**< Alarm may re-arm (atomic). */
 	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
-	bool reset_reported;  /**< DEVICE_NEEDS_RESET event sent this start. */
+	bool reset_reported;  /**< NEEDS_RESET or removal reported this start. */
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;
@@ -249,6 +270,14 @@ struct vireo_net {
 	 */
 	struct vio_vq **spare_txvq;
 	uint16_t nb_spare_txvq;
+
+	/*
+	 * The other way round (more tx than rx queues): the receive queue of
+	 * pair p >= nb_rx_queues is a fan-in queue of rx queue p % nb_rx_queues
+	 * (vireo_rxq::fanin), so whatever the device steers there is received.
+	 */
+	struct vireo_rxq *fanin_rxqs;
+	uint16_t nb_fanin_rxqs;
 
 	struct rte_ether_addr mc_addrs[VIREO_MAX_MC_ADDRS];
 	uint32_t nb_mc_addrs;
@@ -341,6 +370,8 @@ void vireo_txq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_tx
 int vireo_rxq_check_mtu(const struct vireo_rxq *rxq, uint16_t mtu);
 int vireo_queues_start(struct vireo_net *net);
 void vireo_queues_stop(struct vireo_net *net);
+/** Tell the device about the buffers of every receive virtqueue (after DRIVER_OK). */
+void vireo_queues_kick_rx(struct vireo_net *net);
 void vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms);
 void vireo_queues_release_all(struct vireo_net *net);
 

@@ -399,6 +399,86 @@ vireo_spare_txvqs_stop(struct vireo_net *net)
 }
 
 /*
+ * A fan-in rx queue for each pair in use beyond the rx queues (more tx than
+ * rx queues with MQ): a copy of its owner's settings (pool, descriptor
+ * count, offloads) on the pair's receive virtqueue, linked to the owner.
+ * The device steers received packets to any pair in use (section 5.1.6.5.5)
+ * and every one of them is polled.
+ */
+static int
+vireo_fanin_rxqs_start(struct vireo_net *net)
+{
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
+	uint16_t nb_rx = data->nb_rx_queues;
+	int rc;
+
+	if (nb_rx == 0 || net->nr_pairs <= nb_rx)
+		return 0;
+	net->fanin_rxqs = rte_zmalloc_socket("vireo_fanin_rxq",
+					     sizeof(*net->fanin_rxqs) * (net->nr_pairs - nb_rx),
+					     RTE_CACHE_LINE_SIZE, data->numa_node);
+	if (net->fanin_rxqs == NULL)
+		return -ENOMEM;
+	net->nb_fanin_rxqs = (uint16_t)(net->nr_pairs - nb_rx);
+	for (uint16_t i = 0; i < net->nb_fanin_rxqs; i++) {
+		struct vireo_rxq *owner = data->rx_queues[(nb_rx + i) % nb_rx];
+		struct vireo_rxq *f = &net->fanin_rxqs[i];
+
+		*f = *owner;
+		f->queue_id = (uint16_t)(nb_rx + i); /* its pair: receiveq 2 * queue_id */
+		f->vq = NULL;
+		f->fanin = NULL;
+		memset(&f->st, 0, sizeof(f->st));
+		rc = vireo_rxq_start(net, f);
+		if (rc < 0)
+			return rc;
+		f->fanin = owner->fanin;
+		owner->fanin = f;
+	}
+	VIREO_LOG(DEBUG, net, "%u fan-in receive virtqueue(s) for %u pairs, %u rx queues",
+		  net->nb_fanin_rxqs, net->nr_pairs, nb_rx);
+	return 0;
+}
+
+static void
+vireo_fanin_rxqs_unlink(struct vireo_net *net)
+{
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
+
+	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
+		struct vireo_rxq *rxq = data->rx_queues[i];
+
+		/* The fan-in queues go away: their counters stay, in the owner's. */
+		for (struct vireo_rxq *f = rxq != NULL ? rxq->fanin : NULL; f != NULL; f = f->fanin)
+			vireo_qstats_add(&rxq->st, &f->st);
+		if (rxq != NULL)
+			rxq->fanin = NULL;
+	}
+	rte_free(net->fanin_rxqs);
+	net->fanin_rxqs = NULL;
+	net->nb_fanin_rxqs = 0;
+}
+
+static void
+vireo_fanin_rxqs_stop(struct vireo_net *net)
+{
+	for (uint16_t i = 0; i < net->nb_fanin_rxqs; i++)
+		vireo_rxq_drain(&net->fanin_rxqs[i]);
+	vireo_fanin_rxqs_unlink(net);
+}
+
+void
+vireo_queues_kick_rx(struct vireo_net *net)
+{
+	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
+
+	for (uint16_t i = 0; i < data->nb_rx_queues; i++)
+		vio_vq_kick(((struct vireo_rxq *)data->rx_queues[i])->vq);
+	for (uint16_t i = 0; i < net->nb_fanin_rxqs; i++)
+		vio_vq_kick(net->fanin_rxqs[i].vq);
+}
+
+/*
  * Create every virtqueue of the pairs in use. On failure the caller resets
  * the device, then calls vireo_queues_stop(): what was created was already
  * programmed into the device.
@@ -429,6 +509,9 @@ vireo_queues_start(struct vireo_net *net)
 		if (rc < 0)
 			return rc;
 	}
+	rc = vireo_fanin_rxqs_start(net);
+	if (rc < 0)
+		return rc;
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {
 		rc = vireo_txq_start(net, data->tx_queues[i]);
 		if (rc < 0)
@@ -448,6 +531,7 @@ vireo_queues_stop(struct vireo_net *net)
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++)
 		if (data->tx_queues[i] != NULL)
 			vireo_txq_drain(data->tx_queues[i]);
+	vireo_fanin_rxqs_stop(net);
 	vireo_spare_txvqs_stop(net);
 }
 
@@ -469,6 +553,16 @@ vireo_vq_quarantine(struct vio_vq **vqp, struct vireo_quarantine *q)
 	return inflight;
 }
 
+static void
+vireo_rxq_quarantine(struct vireo_rxq *rxq, struct vireo_quarantine *q)
+{
+	q->rx_bufs += vireo_vq_quarantine(&rxq->vq, q);
+	rte_pktmbuf_free(rxq->mrg_head);
+	rxq->mrg_head = NULL;
+	rxq->mrg_tail = NULL;
+	rxq->mrg_left = 0;
+}
+
 /*
  * The device did not complete a reset: it may still write into every rx
  * buffer and read every ring, tx buffer and header it was given. None of
@@ -481,17 +575,12 @@ vireo_queues_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
 {
 	struct rte_eth_dev_data *data = vireo_eth_dev(net)->data;
 
-	for (uint16_t i = 0; i < data->nb_rx_queues; i++) {
-		struct vireo_rxq *rxq = data->rx_queues[i];
-
-		if (rxq == NULL)
-			continue;
-		q->rx_bufs += vireo_vq_quarantine(&rxq->vq, q);
-		rte_pktmbuf_free(rxq->mrg_head);
-		rxq->mrg_head = NULL;
-		rxq->mrg_tail = NULL;
-		rxq->mrg_left = 0;
-	}
+	for (uint16_t i = 0; i < data->nb_rx_queues; i++)
+		if (data->rx_queues[i] != NULL)
+			vireo_rxq_quarantine(data->rx_queues[i], q);
+	for (uint16_t i = 0; i < net->nb_fanin_rxqs; i++)
+		vireo_rxq_quarantine(&net->fanin_rxqs[i], q);
+	vireo_fanin_rxqs_unlink(net); /* the array holds no device memory */
 	for (uint16_t i = 0; i < data->nb_tx_queues; i++) {
 		struct vireo_txq *txq = data->tx_queues[i];
 

@@ -263,10 +263,10 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 	return nout;
 }
 
-uint16_t
-vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+/* Receive from one virtqueue: harvest, build packets, refill, kick. */
+static inline uint16_t
+vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
-	struct vireo_rxq *rxq = queue;
 	struct vio_vq *vq = rxq->vq;
 	void *cookies[VIREO_RX_BATCH];
 	uint32_t lens[VIREO_RX_BATCH];
@@ -295,6 +295,40 @@ vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	if (likely(!vio_vq_is_broken(vq)) && vireo_rx_refill(rxq) > 0)
 		vio_vq_kick(vq);
 	return nrx;
+}
+
+/*
+ * An rx queue with fan-in queues (more tx than rx queues): its own
+ * virtqueue and each fan-in one, a different one first at every call, so
+ * that none starves while another always fills the burst. All of them are
+ * polled by this lcore only: no lock.
+ */
+static uint16_t __rte_noinline
+vireo_rx_fanin_burst(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vireo_rxq *q = rxq;
+	uint16_t nrx = 0, nq = 1, turn;
+
+	for (const struct vireo_rxq *f = rxq->fanin; f != NULL; f = f->fanin)
+		nq++;
+	turn = (uint16_t)(rxq->fanin_turn++ % nq);
+	for (uint16_t i = 0; i < turn; i++)
+		q = q->fanin;
+	for (uint16_t i = 0; i < nq && nrx < nb_pkts; i++) {
+		nrx += vireo_rx_vq(q, pkts + nrx, (uint16_t)(nb_pkts - nrx));
+		q = q->fanin != NULL ? q->fanin : rxq;
+	}
+	return nrx;
+}
+
+uint16_t
+vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
+{
+	struct vireo_rxq *rxq = queue;
+
+	if (likely(rxq->fanin == NULL))
+		return vireo_rx_vq(rxq, pkts, nb_pkts);
+	return vireo_rx_fanin_burst(rxq, pkts, nb_pkts);
 }
 
 /* ---- Tx ---- */

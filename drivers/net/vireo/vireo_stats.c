@@ -56,12 +56,20 @@ static const struct vireo_xstat_desc vireo_tx_xstats[] = {
 
 static const struct vireo_qstats vireo_zero_stats;
 
+/* Rx queue @p i's counters: its own and its fan-in queues' (into @p sum). */
 static const struct vireo_qstats *
-vireo_rxq_stats(const struct rte_eth_dev *dev, uint16_t i)
+vireo_rxq_stats(const struct rte_eth_dev *dev, uint16_t i, struct vireo_qstats *sum)
 {
 	const struct vireo_rxq *rxq = dev->data->rx_queues[i];
 
-	return rxq != NULL ? &rxq->st : &vireo_zero_stats;
+	if (rxq == NULL)
+		return &vireo_zero_stats;
+	if (rxq->fanin == NULL)
+		return &rxq->st;
+	*sum = rxq->st;
+	for (const struct vireo_rxq *f = rxq->fanin; f != NULL; f = f->fanin)
+		vireo_qstats_add(sum, &f->st);
+	return sum;
 }
 
 static const struct vireo_qstats *
@@ -91,7 +99,8 @@ vireo_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *stats)
 	uint64_t nombuf = 0;
 
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++) {
-		const struct vireo_qstats *st = vireo_rxq_stats(dev, i);
+		struct vireo_qstats sum;
+		const struct vireo_qstats *st = vireo_rxq_stats(dev, i, &sum);
 
 		stats->ipackets += st->packets;
 		stats->ibytes += st->bytes;
@@ -125,8 +134,8 @@ vireo_stats_reset(struct rte_eth_dev *dev)
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++) {
 		struct vireo_rxq *rxq = dev->data->rx_queues[i];
 
-		if (rxq != NULL)
-			memset(&rxq->st, 0, sizeof(rxq->st));
+		for (struct vireo_rxq *q = rxq; q != NULL; q = q->fanin)
+			memset(&q->st, 0, sizeof(q->st));
 	}
 	for (uint16_t i = 0; i < dev->data->nb_tx_queues; i++) {
 		struct vireo_txq *txq = dev->data->tx_queues[i];
@@ -146,7 +155,8 @@ vireo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned
 	if (xstats == NULL || n < count)
 		return (int)count;
 	for (uint16_t q = 0; q < dev->data->nb_rx_queues; q++) {
-		const struct vireo_qstats *st = vireo_rxq_stats(dev, q);
+		struct vireo_qstats sum;
+		const struct vireo_qstats *st = vireo_rxq_stats(dev, q, &sum);
 
 		for (unsigned int j = 0; j < VIREO_NB_RX_XSTATS; j++, k++) {
 			xstats[k].id = k;

@@ -10,7 +10,13 @@
  * - DEVICE_NEEDS_RESET (section 2.1.2: the device hit an error it can only
  *   leave through a reset): logged, link reported down, and one
  *   RTE_ETH_EVENT_INTR_RESET event is delivered; the application recovers
- *   with rte_eth_dev_reset() and reconfigures the port.
+ *   with rte_eth_dev_reset() and reconfigures the port;
+ * - a device that is gone (status reads 0xff: a PCI function removed
+ *   without a notification, e.g. under uio without the device event
+ *   monitor): logged, link down, and one RTE_ETH_EVENT_INTR_RMV event
+ *   when the application asked for it (dev_conf.intr_conf.rmv), so it
+ *   stops and detaches the port rather than resetting a device that
+ *   no longer exists.
  *
  * Why an alarm and not the config-change interrupt: the transport does not
  * wire interrupts (every MSI-X vector is VIRTIO_MSI_NO_VECTOR; no
@@ -39,12 +45,23 @@ vireo_watch_arm(struct vireo_net *net)
 		VIREO_LOG(ERR, net, "cannot arm the link watch (%d): no link/reset events", rc);
 }
 
+/* Link down, with an LSC event when the application asked for one. */
+static void
+vireo_watch_link_down(struct rte_eth_dev *dev)
+{
+	struct rte_eth_link link;
+
+	rte_eth_linkstatus_get(dev, &link);
+	link.link_status = RTE_ETH_LINK_DOWN;
+	if (rte_eth_linkstatus_set(dev, &link) == 0 && dev->data->dev_conf.intr_conf.lsc)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
 /* DEVICE_NEEDS_RESET: report it once per start. @return true when set. */
 static bool
 vireo_watch_needs_reset(struct vireo_net *net)
 {
 	struct rte_eth_dev *dev = vireo_eth_dev(net);
-	struct rte_eth_link link;
 
 	if (!vio_dev_needs_reset(net->vdev))
 		return false;
@@ -54,11 +71,28 @@ vireo_watch_needs_reset(struct vireo_net *net)
 	VIREO_LOG(ERR, net,
 		  "device set DEVICE_NEEDS_RESET: queues stopped, link down; recover with "
 		  "rte_eth_dev_reset() and reconfigure the port");
-	rte_eth_linkstatus_get(dev, &link);
-	link.link_status = RTE_ETH_LINK_DOWN;
-	if (rte_eth_linkstatus_set(dev, &link) == 0 && dev->data->dev_conf.intr_conf.lsc)
-		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	vireo_watch_link_down(dev);
 	rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RESET, NULL);
+	return true;
+}
+
+/* A device that is gone: report it once per start. @return true when gone. */
+static bool
+vireo_watch_gone(struct vireo_net *net)
+{
+	struct rte_eth_dev *dev = vireo_eth_dev(net);
+
+	if (!vio_dev_is_gone(net->vdev))
+		return false;
+	if (net->reset_reported)
+		return true;
+	net->reset_reported = true;
+	VIREO_LOG(ERR, net,
+		  "device does not respond (status reads 0xff): removed? link down; stop and "
+		  "detach the port");
+	vireo_watch_link_down(dev);
+	if (dev->data->dev_conf.intr_conf.rmv)
+		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_RMV, NULL);
 	return true;
 }
 
@@ -72,7 +106,8 @@ vireo_watch_alarm(void *arg)
 	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))
 		return;
 	/* rte_eth_linkstatus_set() (in link_update) returns 0 on a change. */
-	if (!vireo_watch_needs_reset(net) && vireo_net_link_update(dev, 0) == 0 &&
+	if (!vireo_watch_gone(net) && !vireo_watch_needs_reset(net) &&
+	    vireo_net_link_update(dev, 0) == 0 &&
 	    dev->data->dev_conf.intr_conf.lsc) {
 		VIREO_LOG(INFO, net, "link %s", dev->data->dev_link.link_status ? "up" : "down");
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);

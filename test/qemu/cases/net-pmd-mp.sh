@@ -13,8 +13,8 @@
 #    attaches, runs through the traffic without disturbing it, and stops
 #    cleanly on SIGINT (after testpmd stopped forwarding: DPDK 22.11's
 #    pdump removes its callbacks without waiting for a polling lcore to
-#    leave them). Its capture is summarised but not checked: in this guest
-#    it stays empty (0 packets, no drops); see doc/net-pmd.md.
+#    leave them). Its pcapng file must hold exactly what port 0 received
+#    and sent: 2 x BURSTS x 32 frames of PKT bytes.
 #  - telemetry (/ethdev/list, /ethdev/info,N, /ethdev/xstats,N) through the
 #    primary's socket, read with mp_check (no python3 in the guest).
 # shellcheck disable=SC1091 # the guest paths of the libraries
@@ -73,16 +73,19 @@ proc_info pi0 --stats
 [ "$(grep -c "attached in a secondary process" /tmp/pi0.log)" = 2 ] ||
 	fail "net_vireo did not attach both ports in proc-info"
 
-# dumpcap takes no EAL options: preload the plugin so it probes first.
-LD_PRELOAD=$VIREO_LIB/librte_net_vireo.so timeout 90 dpdk-dumpcap --file-prefix $prefix \
-	-i "$VIREO_NET0" -w /tmp/mp.pcapng >/tmp/dumpcap.log 2>&1 &
+# dumpcap takes no EAL options: preload the plugin so it probes first. Its
+# stdout goes to a file, line-buffered (libstdbuf) so the log is live;
+# "Packets captured:" (stderr) comes once pdump is enabled in the primary.
+LD_PRELOAD=/usr/libexec/coreutils/libstdbuf.so:$VIREO_LIB/librte_net_vireo.so _STDBUF_O=L \
+	timeout 120 dpdk-dumpcap --file-prefix $prefix -i "$VIREO_NET0" -w /tmp/mp.pcapng \
+	>/tmp/dumpcap.log 2>&1 &
 dcpid=$!
 i=0
-until grep -q "Capturing on" /tmp/dumpcap.log; do
+until grep -q "Packets captured:" /tmp/dumpcap.log; do
 	i=$((i + 1))
-	if ! alive $dcpid || [ $i -ge 600 ]; then
+	if ! alive $dcpid || [ $i -ge 300 ]; then
 		cat /tmp/dumpcap.log
-		fail "dumpcap did not start"
+		fail "dumpcap did not start capturing"
 	fi
 	sleep 0.1
 done
@@ -123,8 +126,9 @@ cat /tmp/dumpcap.log
 sum=$("$VIREO_BIN/mp_check" pcapng /tmp/mp.pcapng) || fail "unreadable capture"
 echo "capture: $sum"
 set -- $sum
-# Once captures work here: expect 2 * want packets of $pkt bytes.
-[ "$2" = 0 ] || [ "$4 $5 $7 $8" = "$pkt $pkt $pkt $pkt" ] ||
+# Port 0 received want frames and sent want: all of them, whole.
+[ "$2" = $((2 * want)) ] || fail "captured $2 packets, expected $((2 * want))"
+[ "$4 $5 $7 $8" = "$pkt $pkt $pkt $pkt" ] ||
 	fail "captured lengths $4-$5 (caplen $7-$8), expected $pkt"
 proc_info pi2 --stats
 proc_info pi3 --xstats # one at a time: proc-info shows only the first of the two

@@ -235,11 +235,12 @@ test_multi_queue(void **state)
 	fx.model.mq_pairs = 0;
 	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
 	assert_int_equal(fx.model.mq_pairs, 0);
-	/* More rx than tx queues is fine; fewer is not (unpolled rx queues). */
+	/* More rx or more tx queues are fine, more pairs than the device's are not. */
 	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
 	struct rte_eth_conf conf = { 0 };
-	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 2, &conf), -EINVAL);
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 2, &conf), 0);
 	assert_int_equal(rte_eth_dev_configure(fx.port, 2, 1, &conf), 0);
+	assert_int_equal(rte_eth_dev_configure(fx.port, 0, 2, &conf), -EINVAL);
 	assert_int_equal(rte_eth_dev_configure(fx.port, 3, 3, &conf), -EINVAL);
 	fx_destroy(&fx);
 }
@@ -285,6 +286,75 @@ test_more_rx_than_tx_queues(void **state)
 	fx.model.mq_enabled = 0;
 	assert_int_equal(rte_eth_dev_start(fx.port), 0);
 	assert_int_equal(fx.model.mq_enabled, 0xf);
+	fx_destroy(&fx);
+}
+
+/* Receive every one of @p want frames on rx queue 0, within 2 s. */
+static unsigned int
+rx_all_q0(struct net_fx *fx, struct rte_mbuf **rx, unsigned int want)
+{
+	unsigned int got = 0;
+
+	for (uint64_t end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	     got < want && rte_get_timer_cycles() < end;)
+		got += rte_eth_rx_burst(fx->port, 0, rx + got, (uint16_t)(want - got));
+	return got;
+}
+
+/*
+ * More tx than rx queues (Open vSwitch's default on a multi-queue NIC: one
+ * rx queue, a tx queue per thread): every pair is in use, so the device
+ * steers received frames to the receive queues of all of them; rx queue 0
+ * polls them all (fan-in) and loses none. Its counters include them, also
+ * after a stop.
+ */
+static void
+test_more_tx_than_rx_queues(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_stats stats;
+	struct rte_mbuf *tx[16], *rx[16];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .features = FX_FEATURES | VIO_BIT(VIO_NET_F_MQ),
+						.pairs = 3 });
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 3, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 64, 0, NULL, fx.mp), 0);
+	for (uint16_t q = 0; q < 3; q++)
+		assert_int_equal(rte_eth_tx_queue_setup(fx.port, q, 64, 0, NULL), 0);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_int_equal(fx.model.mq_pairs, 3);
+	assert_int_equal(fx.model.mq_enabled, 0x3f);
+	/* Round robin over the three receive queues: one in three to each. */
+	fx.model.rr_rx = true;
+	for (unsigned int i = 0; i < 15; i++)
+		tx[i] = fx_pkt(&fx, 100 + i, 1, (uint8_t)i);
+	assert_int_equal(fx_tx_all(&fx, 0, tx, 5, 2000), 5);
+	assert_int_equal(fx_tx_all(&fx, 1, tx + 5, 5, 2000), 5);
+	assert_int_equal(fx_tx_all(&fx, 2, tx + 10, 5, 2000), 5);
+	assert_int_equal(rx_all_q0(&fx, rx, 15), 15);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx + 15, 1), 0);
+	rte_pktmbuf_free_bulk(rx, 15);
+	assert_int_equal(rte_eth_stats_get(fx.port, &stats), 0);
+	assert_int_equal(stats.ipackets, 15);
+	assert_int_equal(stats.q_ipackets[0], 15);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_packets"), 15);
+	/* Restart: the fan-in queues come back, the counters stay. */
+	assert_int_equal(rte_eth_dev_stop(fx.port), 0);
+	assert_int_equal(rte_eth_stats_get(fx.port, &stats), 0);
+	assert_int_equal(stats.q_ipackets[0], 15);
+	fx.model.mq_enabled = 0;
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
+	assert_int_equal(fx.model.mq_enabled, 0x3f);
+	for (unsigned int i = 0; i < 6; i++)
+		tx[i] = fx_pkt(&fx, 200 + i, 1, (uint8_t)i);
+	assert_int_equal(fx_tx_all(&fx, 1, tx, 6, 2000), 6);
+	assert_int_equal(rx_all_q0(&fx, rx, 6), 6);
+	rte_pktmbuf_free_bulk(rx, 6);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_packets"), 21);
+	assert_int_equal(rte_eth_stats_reset(fx.port), 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_packets"), 0);
 	fx_destroy(&fx);
 }
 
@@ -514,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_device_mtu),
 		cmocka_unit_test(test_multi_queue),
 		cmocka_unit_test(test_more_rx_than_tx_queues),
+		cmocka_unit_test(test_more_tx_than_rx_queues),
 		cmocka_unit_test(test_dev_reset),
 		cmocka_unit_test(test_ctrl_index_many_pairs),
 		cmocka_unit_test(test_ctrl_queue_too_small),

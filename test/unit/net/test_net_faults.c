@@ -18,6 +18,7 @@ static struct rte_mbuf *rx_pkts[512];
 struct events {
 	unsigned int lsc;
 	unsigned int reset;
+	unsigned int rmv;
 	uint8_t last_lsc_link; /* link status read inside the LSC callback */
 };
 
@@ -35,6 +36,8 @@ on_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param
 		__atomic_fetch_add(&ev->lsc, 1, __ATOMIC_RELEASE);
 	} else if (type == RTE_ETH_EVENT_INTR_RESET) {
 		__atomic_fetch_add(&ev->reset, 1, __ATOMIC_RELEASE);
+	} else if (type == RTE_ETH_EVENT_INTR_RMV) {
+		__atomic_fetch_add(&ev->rmv, 1, __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -47,6 +50,8 @@ register_events(struct net_fx *fx, struct events *ev)
 		rte_eth_dev_callback_register(fx->port, RTE_ETH_EVENT_INTR_LSC, on_event, ev), 0);
 	assert_int_equal(
 		rte_eth_dev_callback_register(fx->port, RTE_ETH_EVENT_INTR_RESET, on_event, ev), 0);
+	assert_int_equal(
+		rte_eth_dev_callback_register(fx->port, RTE_ETH_EVENT_INTR_RMV, on_event, ev), 0);
 }
 
 static void
@@ -54,6 +59,7 @@ unregister_events(struct net_fx *fx, struct events *ev)
 {
 	rte_eth_dev_callback_unregister(fx->port, RTE_ETH_EVENT_INTR_LSC, on_event, ev);
 	rte_eth_dev_callback_unregister(fx->port, RTE_ETH_EVENT_INTR_RESET, on_event, ev);
+	rte_eth_dev_callback_unregister(fx->port, RTE_ETH_EVENT_INTR_RMV, on_event, ev);
 }
 
 /* Wait up to @p ms for *counter to reach @p want. */
@@ -244,6 +250,44 @@ test_needs_reset_recovery(void **state)
 	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
 	traffic_flows(&fx, 64, 9);
 	assert_int_equal(__atomic_load_n(&ev.reset, __ATOMIC_ACQUIRE), 1);
+	unregister_events(&fx, &ev);
+	fx_destroy(&fx);
+}
+
+/*
+ * A device that stops responding (its status reads 0xff, as a PCI function
+ * removed without notice does): one RMV event (the application asked for
+ * it), the link goes down, and no RESET event: a reset cannot bring back a
+ * device that is gone.
+ */
+static void
+test_device_gone(void **state)
+{
+	struct net_fx fx;
+	struct events ev;
+	struct log_capture lc;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_link link;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	register_events(&fx, &ev);
+	conf.intr_conf.lsc = 1;
+	conf.intr_conf.rmv = 1;
+	assert_int_equal(fx_start_conf(&fx, 1, 64, &conf), 0);
+	traffic_flows(&fx, 8, 1);
+
+	log_capture_start(&lc);
+	__atomic_store_n(&fx.sw->status, 0xff, __ATOMIC_RELEASE);
+	assert_true(wait_count(&ev.rmv, 1, 2000));
+	assert_true(wait_count(&ev.lsc, 1, 2000));
+	rte_eth_link_get_nowait(fx.port, &link);
+	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
+	rte_delay_us_sleep(300 * 1000);
+	assert_int_equal(__atomic_load_n(&ev.rmv, __ATOMIC_ACQUIRE), 1);
+	assert_int_equal(__atomic_load_n(&ev.reset, __ATOMIC_ACQUIRE), 0);
+	assert_non_null(strstr(log_capture_text(&lc), "status reads 0xff"));
+	log_capture_stop(&lc);
 	unregister_events(&fx, &ev);
 	fx_destroy(&fx);
 }
@@ -469,6 +513,7 @@ main(void)
 		cmocka_unit_test(test_lsc_not_requested),
 		cmocka_unit_test(test_rxq_intr_refused),
 		cmocka_unit_test(test_needs_reset_recovery),
+		cmocka_unit_test(test_device_gone),
 		cmocka_unit_test(test_rx_pool_exhausted_then_refilled),
 		cmocka_unit_test(test_tx_ring_full_for_seconds),
 		cmocka_unit_test(test_tx_used_len_xstat),
