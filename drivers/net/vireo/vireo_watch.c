@@ -107,8 +107,7 @@ vireo_watch_alarm(void *arg)
 		return;
 	/* rte_eth_linkstatus_set() (in link_update) returns 0 on a change. */
 	if (!vireo_watch_gone(net) && !vireo_watch_needs_reset(net) &&
-	    vireo_net_link_update(dev, 0) == 0 &&
-	    dev->data->dev_conf.intr_conf.lsc) {
+	    vireo_net_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc) {
 		VIREO_LOG(INFO, net, "link %s", dev->data->dev_link.link_status ? "up" : "down");
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 	}
