@@ -12,7 +12,8 @@
 #   --time S     fuzz each target for S seconds (default 60)
 #   --runs N     fuzz each target for N executions instead
 #   --no-build   use build-fuzz/ as it is
-#   TARGET       pci_caps, vq_harvest, net_rx, net_ctrl (default: all)
+#   TARGET       pci_caps, vq_harvest, net_rx, net_ctrl, blk_completion
+#                (default: all)
 #
 # Inputs found to add coverage accumulate in build-fuzz/fuzz-work/TARGET/
 # corpus/ (reused by the next run); findings go to .../artifacts/, named
@@ -26,7 +27,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
 BUILD=build-fuzz
-ALL_TARGETS=(pci_caps vq_harvest net_rx net_ctrl)
+ALL_TARGETS=(pci_caps vq_harvest net_rx net_ctrl blk_completion)
 JOBS=${VIREO_JOBS:-2}
 LIMIT=(-max_total_time=60)
 DO_BUILD=1
@@ -34,7 +35,7 @@ TARGETS=()
 
 usage()
 {
-	sed -n '4,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() { printf 'fuzz: %s\n' "$*" >&2; exit 2; }

@@ -257,11 +257,54 @@ def net_ctrl_seeds():
         u8(CT_ALLMULTI, 1) + u8(0, 0, 0, 0xf8) + u16(5)
 
 
+# ---- fuzz_blk_completion: operations (what % 4: 0 enqueue, 1 device
+# completes, 2 dequeue, 3 dequeue or, at >= 0xf0, stop and start) ----
+# enqueue: count, then per request: slot, op, size, flags, lba (u16).
+# device: count, then per chain: status selector, how (< 0xe0 honest; low
+# nibble 0xf: an id lie follows, 0xe: a len lie follows); then the idx byte.
+
+BK_ENQ, BK_DEV, BK_DEQ, BK_RESTART = 0, 1, 2, 0xf3
+BK_READ, BK_WRITE, BK_FLUSH, BK_DISCARD, BK_WZ, BK_GETID = range(6)
+
+
+def bk_req(slot, op, size=0, flags=0, lba=0):
+    return u8(slot, op, size, flags) + u16(lba)
+
+
+def bk_enq(*reqs):
+    return u8(BK_ENQ, len(reqs) - 1) + b''.join(reqs)
+
+
+def bk_dev(*chains, idx=0):
+    return u8(BK_DEV, len(chains) - 1) + b''.join(chains) + u8(idx)
+
+
+def blk_completion_seeds():
+    yield 'every-op-ok', bk_enq(bk_req(0, BK_WRITE, 3), bk_req(1, BK_READ, 3),
+                                bk_req(2, BK_FLUSH), bk_req(3, BK_DISCARD, 1, 0, 8),
+                                bk_req(4, BK_WZ, 1, 2, 16), bk_req(5, BK_GETID)) + \
+        bk_dev(*[u8(0, 0)] * 6) + u8(BK_DEQ)
+    yield 'ioerr-unsupp', bk_enq(bk_req(0, BK_READ | 0x80, 0x37), bk_req(1, BK_WRITE)) + \
+        bk_dev(u8(1, 0), u8(2, 0)) + u8(BK_DEQ)
+    yield 'status-garbage', bk_enq(bk_req(0, BK_READ)) + bk_dev(u8(0x77, 0xe5)) + u8(BK_DEQ)
+    yield 'status-unwritten', bk_enq(bk_req(0, BK_READ), bk_req(1, BK_READ)) + \
+        bk_dev(u8(0, 0xf5)) + u8(BK_DEQ)
+    yield 'lie-id-len', bk_enq(bk_req(0, BK_WRITE), bk_req(1, BK_WRITE)) + \
+        bk_dev(u8(0, 0x0f, 1) + u32(900), u8(0, 0x0e) + u32(1 << 20)) + u8(BK_DEQ)
+    yield 'idx-jump-restart', bk_enq(bk_req(0, BK_READ)) + \
+        u8(BK_DEV, 0, 0, 0, 0xf8) + u16(40) + u8(BK_RESTART) + \
+        bk_enq(bk_req(0, BK_READ)) + bk_dev(u8(0, 0)) + u8(BK_DEQ)
+    yield 'invalid-requests', bk_enq(bk_req(0, BK_READ, 0, 0, 2100), bk_req(1, 6),
+                                     bk_req(2, BK_WRITE, 0, 4), bk_req(3, BK_FLUSH, 0, 1)) + \
+        u8(BK_DEQ)
+
+
 TARGETS = {
     'pci_caps': pci_caps_seeds,
     'vq_harvest': vq_harvest_seeds,
     'net_rx': net_rx_seeds,
     'net_ctrl': net_ctrl_seeds,
+    'blk_completion': blk_completion_seeds,
 }
 
 

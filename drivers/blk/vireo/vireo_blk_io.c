@@ -137,11 +137,33 @@ fail_inflight(struct vireo_blkq *q)
 	}
 }
 
+static uint16_t harvest(struct vireo_blkq *q, struct vblk_req **done, uint16_t n);
+
+/*
+ * After a completed reset: what the device completed before it keeps its
+ * status (a write that was done is not reported failed); dequeue returns
+ * those requests with the ones fail_inflight() fails.
+ */
+static void
+reap_completed(struct vireo_blkq *q)
+{
+	struct vblk_req *done[64];
+	uint16_t n;
+
+	while (q->outstanding > 0 && !vio_vq_is_broken(q->vq) &&
+	       (n = harvest(q, done, RTE_DIM(done))) > 0) {
+		for (uint16_t i = 0; i < n; i++)
+			q->failed[q->failed_tail++ & q->failed_mask] = done[i];
+		q->outstanding += n; /* dequeue counts them out again */
+	}
+}
+
 void
 vireo_blkq_stop(struct vireo_blkq *q)
 {
 	if (q->vq == NULL)
 		return;
+	reap_completed(q);
 	fail_inflight(q);
 	vio_vq_destroy(q->vq);
 	q->vq = NULL;

@@ -430,6 +430,20 @@ test_stop_start(void **state)
 	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, done, 4), 0);
 	assert_int_equal(vblk_dev_start(fx.dev_id), 0);
 	assert_int_equal(bfx_run(&fx, 0, &r[0]), 0);
+	/*
+	 * What the device completed before the stop keeps its status: two
+	 * writes done (not dequeued yet), two reads still with the device.
+	 */
+	r[0].op = VBLK_OP_WRITE;
+	r[1].op = VBLK_OP_WRITE;
+	assert_int_equal(vblk_enqueue_burst(fx.dev_id, 0, pr, 2), 2);
+	bfx_process(&fx, 0);
+	assert_int_equal(vblk_enqueue_burst(fx.dev_id, 0, pr + 2, 2), 2);
+	assert_int_equal(vblk_dev_stop(fx.dev_id), 0);
+	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, done, 4), 4);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(done[i]->status, done[i]->op == VBLK_OP_WRITE ? 0 : -EIO);
+	assert_int_equal(vblk_dev_start(fx.dev_id), 0);
 	/* Reconfigure while stopped. */
 	assert_int_equal(vblk_dev_stop(fx.dev_id), 0);
 	bfx_start(&fx, 1, 2);
