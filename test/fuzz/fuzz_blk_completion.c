@@ -49,7 +49,7 @@ static uint64_t buf_iova;
 static struct fz_req {
 	struct vblk_req req;
 	struct vblk_seg segs[MAX_SEGS];
-	bool in_flight;   /* accepted by enqueue, not yet dequeued */
+	bool in_flight;  /* accepted by enqueue, not yet dequeued */
 	int want_status; /* after an honest completion; 1: unknown */
 } rq[NREQ];
 
@@ -128,7 +128,7 @@ enqueue_burst(struct fuzz_in *in)
 		req->op = (uint8_t)(op % (VBLK_OP_COUNT + 1)); /* one bad op */
 		req->nblocks = 1u + sz % 16;
 		req->lba = fuzz_u16(in) % (CAPACITY + 8); /* some beyond capacity */
-		req->flags = fl & 0x7;                     /* FUA, UNMAP, a bad one */
+		req->flags = fl & 0x7;                    /* FUA, UNMAP, a bad one */
 		req->ctx = &rq[r];
 		nseg = (uint16_t)(op & 0x80 ? 1 + (sz >> 4) % MAX_SEGS : 1);
 		off = (uint32_t)r * 4096u;
@@ -290,7 +290,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		.capacity = CAPACITY,
 		.queue_max_size = QSIZE,
 	};
-	struct vblk_dev_conf conf = { .nb_queues = 1, .queue_depth = QSIZE,
+	struct vblk_dev_conf conf = { .nb_queues = 1,
+				      .queue_depth = QSIZE,
 				      .socket_id = SOCKET_ID_ANY };
 
 	RTE_SET_USED(argc);
