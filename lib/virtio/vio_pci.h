@@ -194,4 +194,11 @@ int vio_pci_dev_attach_secondary(struct vio_pci_dev *dev, const struct rte_pci_d
 /** True when @p pci is a virtio device (vendor 0x1af4) of type @p virtio_id. */
 bool vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id);
 
+/**
+ * True when the device's devargs ask Vireo's drivers to leave it to another
+ * driver ("vireo=0", e.g. `-a 0000:00:03.0,vireo=0`); other keys are not
+ * ours and pass. A value other than 0 or 1 is logged and ignored.
+ */
+bool vio_pci_declined_by_devargs(const struct rte_pci_device *pci);
+
 #endif /* VIO_PCI_H */

@@ -267,7 +267,14 @@ def main():
         print("+", " ".join(cmd), flush=True)
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
+        head = ""
         if a.signal_after:
+            # From the start of forwarding, not of the process: EAL init
+            # alone can take seconds on a loaded machine.
+            for line in proc.stdout:
+                head += line
+                if line.startswith("forwarding:"):
+                    break
             time.sleep(a.signal_after)
             proc.send_signal(signal.SIGINT)
         try:
@@ -275,9 +282,10 @@ def main():
         except subprocess.TimeoutExpired:
             proc.kill()
             text, _ = proc.communicate()
-            print(text)
+            print(head + text)
             print("FAIL: vireo-perf did not finish")
             return 1
+        text = head + text
         print(text)
         if a.expect_fail:
             if proc.returncode == 0:

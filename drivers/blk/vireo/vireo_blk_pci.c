@@ -7,48 +7,12 @@
  * registers a vblk device named after the PCI address.
  */
 #include <errno.h>
-#include <string.h>
 
 #include <bus_pci_driver.h>
 #include <rte_devargs.h>
-#include <rte_kvargs.h>
 #include <rte_malloc.h>
 
 #include "vireo_blk.h"
-
-static int
-devarg_bool(const char *key __rte_unused, const char *value, void *opaque)
-{
-	int *out = opaque;
-
-	if (strcmp(value, "0") == 0)
-		*out = 0;
-	else if (strcmp(value, "1") == 0)
-		*out = 1;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* @return true when devargs ask us to leave the device alone ("vireo=0"). */
-static bool
-declined_by_devargs(const struct rte_pci_device *pci)
-{
-	struct rte_devargs *da = pci->device.devargs;
-	struct rte_kvargs *kv;
-	int enable = 1;
-
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return false;
-	kv = rte_kvargs_parse(da->args, NULL);
-	if (kv == NULL)
-		return false;
-	if (rte_kvargs_process(kv, "vireo", devarg_bool, &enable) < 0)
-		rte_log(RTE_LOG_WARNING, vireo_blk_logtype,
-			"blk_vireo: %s: devarg vireo= takes 0 or 1\n", pci->device.name);
-	rte_kvargs_free(kv);
-	return enable == 0;
-}
 
 static int
 vireo_blk_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *pci)
@@ -57,7 +21,7 @@ vireo_blk_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devi
 	struct vireo_blk *blk;
 	int rc;
 
-	if (declined_by_devargs(pci)) {
+	if (vio_pci_declined_by_devargs(pci)) {
 		rte_log(RTE_LOG_INFO, vireo_blk_logtype, "blk_vireo: %s: declined (vireo=0)\n",
 			pci->device.name);
 		return 1;

@@ -17,48 +17,12 @@
  * events can stop, close and detach the port.
  */
 #include <errno.h>
-#include <string.h>
 
 #include <bus_pci_driver.h>
 #include <ethdev_driver.h>
 #include <ethdev_pci.h>
-#include <rte_kvargs.h>
 
 #include "vireo_net.h"
-
-static int
-vireo_devarg_bool(const char *key __rte_unused, const char *value, void *opaque)
-{
-	int *out = opaque;
-
-	if (strcmp(value, "0") == 0)
-		*out = 0;
-	else if (strcmp(value, "1") == 0)
-		*out = 1;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* @return 1 when devargs ask us to leave the device alone ("vireo=0"). */
-static int
-vireo_pci_declined_by_devargs(const struct rte_pci_device *pci)
-{
-	struct rte_devargs *da = pci->device.devargs;
-	struct rte_kvargs *kv;
-	int enable = 1;
-
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return 0;
-	/* No key list: other drivers' keys (vdpa=, speed=) pass through. */
-	kv = rte_kvargs_parse(da->args, NULL);
-	if (kv == NULL)
-		return 0;
-	if (rte_kvargs_process(kv, "vireo", vireo_devarg_bool, &enable) < 0)
-		VIREO_LOG_NODEV(WARNING, "%s: devarg vireo= takes 0 or 1", pci->device.name);
-	rte_kvargs_free(kv);
-	return enable == 0;
-}
 
 static int
 vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
@@ -137,7 +101,7 @@ vireo_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_device *
 {
 	int rc;
 
-	if (vireo_pci_declined_by_devargs(pci)) {
+	if (vio_pci_declined_by_devargs(pci)) {
 		VIREO_LOG_NODEV(INFO, "%s: declined (devarg vireo=0)", pci->device.name);
 		return 1;
 	}
