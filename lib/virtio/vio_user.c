@@ -509,9 +509,9 @@ vu_send_mem_table(struct vio_user_dev *u)
 
 	if (n == -ENOTSUP) {
 		VIO_LOG(ERR,
-			"%s: EAL memory is not file-backed, the vhost-user backend cannot map it: "
-			"run with hugepages (not --no-huge), e.g. --in-memory "
-			"--single-file-segments",
+			"%s: EAL memory has no file descriptor the vhost-user backend could map "
+			"(external memory?): use EAL's own memory, hugepages (--in-memory "
+			"--single-file-segments) or --no-huge (memfd)",
 			u->vdev.name);
 		return n;
 	}

@@ -4,8 +4,8 @@
  * unix socket (a thread of this test): the handshake and negotiation as
  * sent on the wire, and every kind of bad reply (wrong request id, wrong
  * size, missing reply flag, wrong version, a NACK, a closed socket), a
- * missing socket, memory that cannot be shared (--no-huge), and a backend
- * that goes away and comes back.
+ * missing socket, queue setup and reset on the wire, and a backend that goes
+ * away and comes back.
  */
 #include <pthread.h>
 #include <sys/socket.h>
@@ -18,6 +18,13 @@
 #define REQ_GET_FEATURES 1
 #define REQ_SET_FEATURES 2
 #define REQ_SET_OWNER 3
+#define REQ_SET_MEM_TABLE 5
+#define REQ_SET_VRING_NUM 8
+#define REQ_SET_VRING_ADDR 9
+#define REQ_SET_VRING_BASE 10
+#define REQ_GET_VRING_BASE 11
+#define REQ_SET_VRING_KICK 12
+#define REQ_SET_VRING_CALL 13
 #define REQ_GET_PROTOCOL_FEATURES 15
 #define REQ_SET_PROTOCOL_FEATURES 16
 #define REQ_GET_QUEUE_NUM 17
@@ -32,6 +39,7 @@ enum lie {
 	LIE_BAD_VERSION, /* version 2 */
 	LIE_CLOSE,       /* close the socket instead of replying */
 	LIE_NACK,        /* REPLY_ACK verdict 1 */
+	LIE_BAD_INDEX,   /* GET_VRING_BASE answers for another ring */
 };
 
 struct fake {
@@ -47,6 +55,7 @@ struct fake {
 	unsigned int nseen;
 	uint64_t set_features;
 	uint64_t set_protocol;
+	uint32_t mem_regions; /* last SET_MEM_TABLE */
 };
 
 struct hdr {
@@ -152,6 +161,18 @@ fake_serve(struct fake *f, int fd)
 			v = 4;
 			fake_reply(f, fd, h.request, &v, 8);
 			continue;
+		case REQ_GET_VRING_BASE: {
+			uint32_t st[2];
+
+			memcpy(st, p, sizeof(st));
+			if (f->lie_req == h.request && f->lie == LIE_BAD_INDEX)
+				st[0]++;
+			fake_reply(f, fd, h.request, st, sizeof(st));
+			continue;
+		}
+		case REQ_SET_MEM_TABLE:
+			memcpy(&f->mem_regions, p, 4);
+			break;
 		case REQ_SET_FEATURES:
 			memcpy(&f->set_features, p, 8);
 			break;
@@ -339,31 +360,56 @@ test_missing_socket(void **state)
 	free(u);
 }
 
-/* --no-huge memory has no fd: queue setup refuses, naming the fix. */
+/*
+ * Queue setup on the wire: memory table (--no-huge memory is a memfd in
+ * DPDK 22.11: one region with its fd), ring messages in order; reset stops
+ * the ring with GET_VRING_BASE. A GET_VRING_BASE answered for another ring
+ * drops the connection.
+ */
 static void
-test_memory_not_shareable(void **state)
+queue_setup_and_reset(enum lie lie)
 {
-	struct vio_user_dev *u = new_dev();
-	struct vio_queue_cfg cfg = { .size = 256 };
+	static const uint32_t want[] = { REQ_SET_MEM_TABLE, REQ_SET_VRING_NUM,
+					 REQ_SET_VRING_BASE, REQ_SET_VRING_ADDR,
+					 REQ_SET_VRING_CALL, REQ_SET_VRING_KICK };
 	struct vio_user_region r[VIO_USER_MAX_REGIONS];
-	struct log_capture lc;
+	struct vio_queue_cfg cfg = { .size = 256 };
+	struct vio_user_dev *u = new_dev();
+	struct vio_notify_addr na;
 	struct vio_user_params p;
 	struct fake f;
-	int rc;
+	unsigned int first;
 
-	(void)state;
-	assert_int_equal(vio_user_memory_regions(r, VIO_USER_MAX_REGIONS), -ENOTSUP);
-	fake_start(&f, 0, LIE_NONE, 1);
+	assert_int_equal(vio_user_memory_regions(r, VIO_USER_MAX_REGIONS), 1);
+	assert_true(r[0].fd >= 0 && r[0].gpa == r[0].uva);
+	fake_start(&f, REQ_GET_VRING_BASE, lie, 1);
 	p = params(f.path);
 	assert_int_equal(vio_user_dev_init(u, &p), 0);
-	log_capture_start(&lc);
-	rc = vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, NULL);
-	assert_non_null(strstr(log_capture_text(&lc), "--in-memory"));
-	log_capture_stop(&lc);
-	assert_int_equal(rc, -ENOTSUP);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	first = f.nseen;
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 1, &cfg, &na), 0);
+	assert_null(na.doorbell);
+	assert_int_equal(f.nseen - first, RTE_DIM(want));
+	for (unsigned int i = 0; i < RTE_DIM(want); i++)
+		assert_int_equal(f.seen[first + i], want[i]);
+	assert_int_equal(f.mem_regions, 1);
+	/* A second queue: the memory table is unchanged, not sent again. */
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, &na), 0);
+	assert_int_equal(f.nseen - first, 2 * RTE_DIM(want) - 1);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	assert_int_equal(f.seen[f.nseen - 1], REQ_GET_VRING_BASE);
+	assert_int_equal(vio_user_connected(u), lie == LIE_NONE);
 	vio_user_dev_fini(u);
 	fake_stop(&f);
 	free(u);
+}
+
+static void
+test_queue_setup(void **state)
+{
+	(void)state;
+	queue_setup_and_reset(LIE_NONE);
+	queue_setup_and_reset(LIE_BAD_INDEX);
 }
 
 /* Backend closes after DRIVER_OK: NEEDS_RESET; reset, reconnect. */
@@ -408,7 +454,7 @@ main(void)
 		cmocka_unit_test(test_bad_replies),
 		cmocka_unit_test(test_features_nack),
 		cmocka_unit_test(test_missing_socket),
-		cmocka_unit_test(test_memory_not_shareable),
+		cmocka_unit_test(test_queue_setup),
 		cmocka_unit_test(test_backend_gone_and_back),
 	};
 	int rc;

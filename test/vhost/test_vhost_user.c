@@ -11,11 +11,13 @@
  *   nor crashes; backend restarted -> stop/start works again with exact
  *   counts; killed again -> rte_eth_dev_reset + reconfigure works too.
  *
- * Needs root-free hugepages for our memory (the backend maps it): run
- * devtools/setup.sh (it reserves them). Bounded bursts and generous
- * timeouts, no timing assertions: the machine has 2 loaded CPUs.
+ * Our memory, which the backend maps: "hugepages" (--in-memory
+ * --single-file-segments: 64 free 2 MiB pages, which devtools/setup.sh
+ * reserves as root) or "nohuge" (--no-huge: DPDK 22.11 backs it with a
+ * memfd, shareable too). Bounded bursts and generous timeouts, no timing
+ * assertions: the machine has 2 loaded CPUs.
  *
- *   test_vhost_user TESTPMD
+ *   test_vhost_user TESTPMD hugepages|nohuge
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -290,23 +292,29 @@ int
 main(int argc, char **argv)
 {
 	char vdev_args[200];
-	char *eal[] = { argv[0], "--no-pci", "--in-memory", "--single-file-segments", "-m",
-			"128", "--iova-mode=va", "--lcores", "0@1", "--no-telemetry", "--log-level", "*:notice",
-			NULL };
+	/* Our memory: hugepages (memfd, one file per list) or --no-huge (a memfd too). */
+	char *mem_huge[] = { "--in-memory", "--single-file-segments" };
+	char *mem_nohuge[] = { "--no-huge", "--no-shconf" };
+	char *eal[] = { argv[0], "--no-pci", NULL, NULL, "-m", "128", "--iova-mode=va",
+			"--lcores", "0@1", "--no-telemetry", "--log-level", "*:notice", NULL };
 	struct rte_ether_addr mac, want_mac;
 	int rc;
 
-	CHECK(argc == 2, "usage: %s TESTPMD", argv[0]);
+	CHECK(argc == 3 && (strcmp(argv[2], "hugepages") == 0 || strcmp(argv[2], "nohuge") == 0),
+	      "usage: %s TESTPMD hugepages|nohuge", argv[0]);
 	testpmd = argv[1];
+	memcpy(&eal[2], strcmp(argv[2], "hugepages") == 0 ? mem_huge : mem_nohuge,
+	       sizeof(mem_huge));
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
 	snprintf(log_path, sizeof(log_path), "%s/backend.log", tmp_dir);
 
-	step("EAL: in-memory hugepages, one lcore on CPU 1");
+	printf("---- EAL: %s %s, one lcore on CPU 1\n", eal[2], eal[3]);
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0, "rte_eal_init failed (%s): needs free 2 MiB hugepages: run "
-	      "devtools/setup.sh as root", rte_strerror(rte_errno));
+	CHECK(rc >= 0, "rte_eal_init failed (%s)%s", rte_strerror(rte_errno),
+	      eal[2] == mem_huge[0] ? ": needs 64 free 2 MiB hugepages: run devtools/setup.sh "
+				      "as root" : "");
 	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       0);
 	CHECK(pool != NULL, "mempool");
