@@ -62,8 +62,8 @@ enum {
 #define VU_PROTOCOL_F_MQ 0
 #define VU_PROTOCOL_F_REPLY_ACK 3
 #define VU_PROTOCOL_F_CONFIG 9
-#define VU_PROTOCOL_WANTED                                                       \
-	(VIO_BIT(VU_PROTOCOL_F_MQ) | VIO_BIT(VU_PROTOCOL_F_REPLY_ACK) |          \
+#define VU_PROTOCOL_WANTED                                              \
+	(VIO_BIT(VU_PROTOCOL_F_MQ) | VIO_BIT(VU_PROTOCOL_F_REPLY_ACK) | \
 	 VIO_BIT(VU_PROTOCOL_F_CONFIG))
 
 /* Virtio feature bit 30 on the vhost-user socket: protocol features exist. */
@@ -175,8 +175,8 @@ vu_disconnect(struct vio_user_dev *u, const char *why)
 }
 
 static int
-vu_send(struct vio_user_dev *u, uint32_t req, uint32_t flags, const void *payload,
-	uint32_t size, const int *fds, unsigned int nfds)
+vu_send(struct vio_user_dev *u, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
+	const int *fds, unsigned int nfds)
 {
 	struct {
 		struct vu_hdr hdr;
@@ -265,15 +265,14 @@ vu_recv(struct vio_user_dev *u, uint32_t req, void *payload, uint32_t size)
 		return -ENOTCONN;
 	rc = vu_read_full(u, &hdr, sizeof(hdr));
 	if (rc < 0) {
-		snprintf(why, sizeof(why), "no reply to %s (%s)", vu_req_name(req),
-			 strerror(-rc));
+		snprintf(why, sizeof(why), "no reply to %s (%s)", vu_req_name(req), strerror(-rc));
 		goto broken;
 	}
 	if (hdr.request != req || (hdr.flags & VU_FLAG_VERSION_MASK) != VU_VERSION ||
 	    !(hdr.flags & VU_FLAG_REPLY) || hdr.size != size) {
 		snprintf(why, sizeof(why),
-			 "bad reply to %s: request %" PRIu32 " flags 0x%" PRIx32
-			 " size %" PRIu32 " (want %" PRIu32 ")",
+			 "bad reply to %s: request %" PRIu32 " flags 0x%" PRIx32 " size %" PRIu32
+			 " (want %" PRIu32 ")",
 			 vu_req_name(req), hdr.request, hdr.flags, hdr.size, size);
 		rc = -EPROTO;
 		goto broken;
@@ -296,8 +295,8 @@ vu_has_protocol(const struct vio_user_dev *u, unsigned int bit)
 
 /* A message without a reply; with REPLY_ACK wait for the backend's verdict. */
 static int
-vu_set(struct vio_user_dev *u, uint32_t req, const void *payload, uint32_t size,
-       const int *fds, unsigned int nfds)
+vu_set(struct vio_user_dev *u, uint32_t req, const void *payload, uint32_t size, const int *fds,
+       unsigned int nfds)
 {
 	bool ack = vu_has_protocol(u, VU_PROTOCOL_F_REPLY_ACK);
 	uint64_t verdict;
@@ -872,8 +871,8 @@ vio_user_check_params(const struct vio_user_params *p)
 	if (p->num_queues < 1 || p->num_queues > VIO_USER_MAX_QUEUES ||
 	    p->config_len > VIO_USER_CONFIG_MAX ||
 	    (p->emu_queue >= 0 && (p->emu_queue >= p->num_queues || p->emu_notify == NULL))) {
-		VIO_LOG(ERR, "vhost-user: bad queue count %u or config length %zu",
-			p->num_queues, p->config_len);
+		VIO_LOG(ERR, "vhost-user: bad queue count %u or config length %zu", p->num_queues,
+			p->config_len);
 		return -EINVAL;
 	}
 	if (p->queue_size < 1 || p->queue_size > VIO_SPLIT_MAX_SIZE ||

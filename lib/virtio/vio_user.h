@@ -43,9 +43,9 @@ typedef void (*vio_user_emu_notify_t)(struct vio_user_dev *u, uint16_t index, vo
 
 /** Parameters of vio_user_dev_init(). */
 struct vio_user_params {
-	const char *path;            /**< Backend's unix socket. */
-	uint16_t num_queues;         /**< Queues the device exposes (incl. emulated). */
-	uint16_t queue_size;         /**< Largest queue size offered to the driver. */
+	const char *path;    /**< Backend's unix socket. */
+	uint16_t num_queues; /**< Queues the device exposes (incl. emulated). */
+	uint16_t queue_size; /**< Largest queue size offered to the driver. */
 	/** Feature bits the frontend implements itself, offered with the backend's. */
 	uint64_t frontend_features;
 	/**
@@ -55,8 +55,8 @@ struct vio_user_params {
 	uint64_t backend_features_hidden;
 	/** Initial device config (used where the backend has no GET_CONFIG). */
 	const void *config;
-	size_t config_len;          /**< At most VIO_USER_CONFIG_MAX. */
-	int emu_queue;              /**< Queue emulated in the frontend, or -1. */
+	size_t config_len; /**< At most VIO_USER_CONFIG_MAX. */
+	int emu_queue;     /**< Queue emulated in the frontend, or -1. */
 	vio_user_emu_notify_t emu_notify;
 	void *emu_arg;
 };
@@ -72,9 +72,9 @@ struct vio_user_region {
 
 /** Per-queue frontend state. */
 struct vio_user_vq {
-	int kickfd;              /**< eventfd, -1 when the queue is not set up. */
-	bool enabled;            /**< SET_VRING_ENABLE 1 sent. */
-	uint16_t emu_last_avail; /**< Emulated queue: next avail slot to serve. */
+	int kickfd;               /**< eventfd, -1 when the queue is not set up. */
+	bool enabled;             /**< SET_VRING_ENABLE 1 sent. */
+	uint16_t emu_last_avail;  /**< Emulated queue: next avail slot to serve. */
 	struct vio_queue_cfg cfg; /**< As set up (addresses are virtual). */
 };
 

@@ -48,8 +48,8 @@ struct fake {
 	pthread_t thread;
 	uint32_t lie_req; /* request to lie about */
 	enum lie lie;
-	int connections;  /* accepted so far */
-	int conn_fd;      /* the connection being served */
+	int connections; /* accepted so far */
+	int conn_fd;     /* the connection being served */
 	int max_connections;
 	uint32_t seen[64]; /* requests, in order */
 	unsigned int nseen;
@@ -83,7 +83,9 @@ fake_read(int fd, struct hdr *h, uint8_t *payload)
 {
 	char control[CMSG_SPACE(sizeof(int) * 8)];
 	struct iovec iov = { h, sizeof(*h) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
 			     .msg_controllen = sizeof(control) };
 	ssize_t n = recvmsg(fd, &mh, MSG_WAITALL);
 
@@ -369,9 +371,10 @@ test_missing_socket(void **state)
 static void
 queue_setup_and_reset(enum lie lie)
 {
-	static const uint32_t want[] = { REQ_SET_MEM_TABLE, REQ_SET_VRING_NUM,
-					 REQ_SET_VRING_BASE, REQ_SET_VRING_ADDR,
-					 REQ_SET_VRING_CALL, REQ_SET_VRING_KICK };
+	static const uint32_t want[] = {
+		REQ_SET_MEM_TABLE,  REQ_SET_VRING_NUM,  REQ_SET_VRING_BASE,
+		REQ_SET_VRING_ADDR, REQ_SET_VRING_CALL, REQ_SET_VRING_KICK
+	};
 	struct vio_user_region r[VIO_USER_MAX_REGIONS];
 	struct vio_queue_cfg cfg = { .size = 256 };
 	struct vio_user_dev *u = new_dev();

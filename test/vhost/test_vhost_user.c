@@ -91,10 +91,27 @@ backend_start(void)
 	char vdev[200];
 	char prefix[32];
 	/* Backend: main lcore and its forwarding lcore on CPU 0, we run on CPU 1. */
-	char *argv[] = { (char *)testpmd, "--lcores", "0@0,1@0", "--no-pci", "--no-huge", "-m",
-			 "512", "--file-prefix", prefix, "--vdev", vdev, "--log-level", "user1:debug",
-			 "--", "--forward-mode=io", "--rxq=2", "--txq=2", "--nb-cores=1",
-			 "--total-num-mbufs=16384", "--stats-period=1", NULL };
+	char *argv[] = { (char *)testpmd,
+			 "--lcores",
+			 "0@0,1@0",
+			 "--no-pci",
+			 "--no-huge",
+			 "-m",
+			 "512",
+			 "--file-prefix",
+			 prefix,
+			 "--vdev",
+			 vdev,
+			 "--log-level",
+			 "user1:debug",
+			 "--",
+			 "--forward-mode=io",
+			 "--rxq=2",
+			 "--txq=2",
+			 "--nb-cores=1",
+			 "--total-num-mbufs=16384",
+			 "--stats-period=1",
+			 NULL };
 	posix_spawn_file_actions_t fa;
 	int rc;
 
@@ -140,8 +157,8 @@ port_configure(void)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-	CHECK(info.max_rx_queues >= PAIRS, "port offers %u rx queues, want %d",
-	      info.max_rx_queues, PAIRS);
+	CHECK(info.max_rx_queues >= PAIRS, "port offers %u rx queues, want %d", info.max_rx_queues,
+	      PAIRS);
 	CHECK(rte_eth_dev_configure(port, PAIRS, PAIRS, &conf) == 0, "configure");
 	CHECK(rte_eth_dev_set_mtu(port, JUMBO_LEN) == 0, "MTU %d", JUMBO_LEN);
 	for (uint16_t q = 0; q < PAIRS; q++) {
@@ -211,8 +228,8 @@ echo(uint16_t q, uint32_t count, uint32_t len)
 		uint16_t n;
 
 		if (sent < count && sent - got < IN_FLIGHT) {
-			uint16_t want = (uint16_t)RTE_MIN(32u, RTE_MIN(count - sent,
-								   IN_FLIGHT - (sent - got)));
+			uint16_t want = (uint16_t)RTE_MIN(
+				32u, RTE_MIN(count - sent, IN_FLIGHT - (sent - got)));
 			uint16_t done;
 
 			for (uint16_t i = 0; i < want; i++)
@@ -254,12 +271,13 @@ traffic(const char *when)
 	CHECK(echo(0, JUMBO_FRAMES, JUMBO_LEN) == JUMBO_FRAMES, "%s: jumbo frames lost", when);
 	want += JUMBO_FRAMES;
 	CHECK(rte_eth_stats_get(port, &st) == 0, "stats");
-	printf("%s: sent %" PRIu64 " received %" PRIu64 " (q0 %" PRIu64 "/%" PRIu64
-	       ", q1 %" PRIu64 "/%" PRIu64 ")\n",
-	       when, st.opackets, st.ipackets, st.q_opackets[0], st.q_ipackets[0],
-	       st.q_opackets[1], st.q_ipackets[1]);
-	CHECK(st.opackets == want && st.ipackets == want, "%s: stats %" PRIu64 "/%" PRIu64
-	      ", want %" PRIu64, when, st.opackets, st.ipackets, want);
+	printf("%s: sent %" PRIu64 " received %" PRIu64 " (q0 %" PRIu64 "/%" PRIu64 ", q1 %" PRIu64
+	       "/%" PRIu64 ")\n",
+	       when, st.opackets, st.ipackets, st.q_opackets[0], st.q_ipackets[0], st.q_opackets[1],
+	       st.q_ipackets[1]);
+	CHECK(st.opackets == want && st.ipackets == want,
+	      "%s: stats %" PRIu64 "/%" PRIu64 ", want %" PRIu64, when, st.opackets, st.ipackets,
+	      want);
 	CHECK(st.q_ipackets[1] == ECHO_FRAMES, "%s: queue 1 received %" PRIu64, when,
 	      st.q_ipackets[1]);
 }
@@ -295,8 +313,9 @@ main(int argc, char **argv)
 	/* Our memory: hugepages (memfd, one file per list) or --no-huge (a memfd too). */
 	char *mem_huge[] = { "--in-memory", "--single-file-segments" };
 	char *mem_nohuge[] = { "--no-huge", "--no-shconf" };
-	char *eal[] = { argv[0], "--no-pci", NULL, NULL, "-m", "128", "--iova-mode=va",
-			"--lcores", "0@1", "--no-telemetry", "--log-level", "*:notice", NULL };
+	char *eal[] = { argv[0],       "--no-pci",       NULL,       NULL,  "-m",
+			"128",         "--iova-mode=va", "--lcores", "0@1", "--no-telemetry",
+			"--log-level", "*:notice",       NULL };
 	struct rte_ether_addr mac, want_mac;
 	int rc;
 
@@ -314,9 +333,9 @@ main(int argc, char **argv)
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
 	CHECK(rc >= 0, "rte_eal_init failed (%s)%s", rte_strerror(rte_errno),
 	      eal[2] == mem_huge[0] ? ": needs 64 free 2 MiB hugepages: run devtools/setup.sh "
-				      "as root" : "");
-	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				       0);
+				      "as root" :
+				      "");
+	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
 	step("probe without a backend: clear error");
@@ -327,8 +346,7 @@ main(int argc, char **argv)
 
 	step("backend up: probe, link, MAC");
 	backend_start();
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS,
-		 MAC);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS, MAC);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
 	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
 	port_configure();

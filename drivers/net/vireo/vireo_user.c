@@ -43,13 +43,13 @@
  * control queue and what needs it, and config fields we do not serve (MTU,
  * speed). A frontend that passed them on would promise what nobody does.
  */
-#define VIREO_USER_FRONTEND_SIDE                                                          \
-	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) |  \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) |                        \
-	 VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) | VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) |              \
-	 VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                          \
-	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                   \
-	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_RSS) |                          \
+#define VIREO_USER_FRONTEND_SIDE                                                           \
+	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_CTRL_VQ) | \
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) |                       \
+	 VIO_BIT(VIO_NET_F_CTRL_RX_EXTRA) | VIO_BIT(VIO_NET_F_GUEST_ANNOUNCE) |            \
+	 VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                        \
+	 VIO_BIT(VIO_NET_F_CTRL_GUEST_OFFLOADS) | VIO_BIT(VIO_NET_F_MTU) |                 \
+	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_RSS) |                        \
 	 VIO_BIT(VIO_NET_F_HASH_REPORT))
 
 /* The net config we serve: mac, status, max_virtqueue_pairs. */
@@ -73,7 +73,8 @@ struct vireo_user {
 	uint16_t queues;
 };
 
-static TAILQ_HEAD(, vireo_user) vireo_users = TAILQ_HEAD_INITIALIZER(vireo_users);
+TAILQ_HEAD(vireo_user_list, vireo_user);
+static struct vireo_user_list vireo_users = TAILQ_HEAD_INITIALIZER(vireo_users);
 
 /* ---- Devargs ---- */
 
@@ -120,11 +121,12 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 	struct rte_kvargs *kv = rte_kvargs_parse(args != NULL ? args : "", vireo_user_keys);
 	int rc = 0;
 
-	*a = (struct vireo_user_args){ .queues = 1,
-				       .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE };
+	*a = (struct vireo_user_args){ .queues = 1, .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE };
 	if (kv == NULL) {
-		VIREO_LOG_NODEV(ERR, "%s: cannot parse devargs '%s' (keys: path, queues, "
-				"queue_size, mac)", name, args);
+		VIREO_LOG_NODEV(ERR,
+				"%s: cannot parse devargs '%s' (keys: path, queues, "
+				"queue_size, mac)",
+				name, args);
 		return -EINVAL;
 	}
 	if (rte_kvargs_process(kv, "path", vireo_user_arg_path, a) < 0 || a->path[0] == '\0') {
@@ -132,14 +134,11 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 		rc = -EINVAL;
 	} else if (rte_kvargs_process(kv, "queues", vireo_user_arg_u16, &a->queues) < 0 ||
 		   a->queues < 1 || a->queues > VIREO_USER_MAX_PAIRS) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg queues= takes 1..%u", name,
-				VIREO_USER_MAX_PAIRS);
+		VIREO_LOG_NODEV(ERR, "%s: devarg queues= takes 1..%u", name, VIREO_USER_MAX_PAIRS);
 		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "queue_size", vireo_user_arg_u16, &a->queue_size) <
-			   0 ||
+	} else if (rte_kvargs_process(kv, "queue_size", vireo_user_arg_u16, &a->queue_size) < 0 ||
 		   a->queue_size < 64 || !rte_is_power_of_2(a->queue_size)) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg queue_size= takes a power of two 64..32768",
-				name);
+		VIREO_LOG_NODEV(ERR, "%s: devarg queue_size= takes a power of two 64..32768", name);
 		rc = -EINVAL;
 	} else if (rte_kvargs_process(kv, "mac", vireo_user_arg_mac, a) < 0) {
 		VIREO_LOG_NODEV(ERR, "%s: devarg mac= takes a unicast address xx:xx:xx:xx:xx:xx",
@@ -239,7 +238,7 @@ vireo_user_find(const struct rte_vdev_device *vdev)
 {
 	struct vireo_user *vu;
 
-	TAILQ_FOREACH(vu, &vireo_users, next)
+	TAILQ_FOREACH (vu, &vireo_users, next)
 		if (vu->vdev == vdev)
 			return vu;
 	return NULL;
