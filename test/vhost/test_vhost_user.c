@@ -5,7 +5,8 @@
  * forwarding: every frame we send comes back on the same queue) as a child,
  * then drives a net_vireo_user port in this process:
  *
- *   missing socket -> clear probe error; link up, devargs MAC; exact echo
+ *   missing socket -> clear probe error; a bad queue_size -> refused; link
+ *   up, devargs MAC; exact echo
  *   counts on both queue pairs with a bounded sender; 9000-byte frames as
  *   mbuf chains (MTU 9000); backend killed -> link down, tx neither blocks
  *   nor crashes; backend restarted -> stop/start works again with exact
@@ -346,6 +347,14 @@ main(int argc, char **argv)
 
 	step("backend up: probe, link, MAC");
 	backend_start();
+	/*
+	 * A bad devarg: refused, nothing left behind. (More queues than the
+	 * backend's pairs cannot be caught with net_vhost: its GET_QUEUE_NUM
+	 * answers the library's maximum, 128, whatever queues= says.)
+	 */
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queue_size=100", sock_path);
+	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with queue_size=100");
+	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS, MAC);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
 	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
