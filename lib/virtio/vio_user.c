@@ -695,7 +695,11 @@ vio_user_set_status(struct vio_dev *dev, uint8_t status)
 			status &= ~VIO_STATUS_FEATURES_OK; /* the read-back shows the refusal */
 	}
 	if (rc == 0 && (added & VIO_STATUS_DRIVER_OK)) {
-		rc = vu_apply_enables(u);
+		/* Memory EAL added since the last queue setup (rx refill) is mapped too. */
+		rc = vu_send_mem_table(u);
+		if (rc == 0)
+			rc = vu_apply_enables(u);
+		u->mem_added_logged = false;
 		if (rc < 0)
 			status = (uint8_t)((status & ~VIO_STATUS_DRIVER_OK) | VIO_STATUS_FAILED);
 	}
@@ -857,6 +861,26 @@ static const struct vio_transport_ops vio_user_ops = {
 
 /* ---- Public API ---- */
 
+/*
+ * EAL memory event (under EAL's memory lock, so no walk and no message
+ * here): memory added while the device runs is not in the backend's table.
+ * Say so once; the next start sends the new table.
+ */
+static void
+vu_mem_event(enum rte_mem_event type, const void *addr, size_t len, void *arg)
+{
+	struct vio_user_dev *u = arg;
+
+	if (type != RTE_MEM_EVENT_ALLOC || !(u->status & VIO_STATUS_DRIVER_OK) ||
+	    __atomic_exchange_n(&u->mem_added_logged, true, __ATOMIC_RELAXED))
+		return;
+	VIO_LOG(WARNING,
+		"%s: EAL added %zu bytes at %p after start: the vhost-user backend cannot see "
+		"buffers there until the port restarts (preallocate with -m / --socket-mem, "
+		"create mempools before starting)",
+		u->vdev.name, len, addr);
+}
+
 static int
 vio_user_check_params(const struct vio_user_params *p)
 {
@@ -922,14 +946,22 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 		return rc;
 	}
 	rc = vio_dev_bind(&u->vdev, VIO_TRANSPORT_USER, &vio_user_ops);
-	if (rc < 0)
+	if (rc < 0) {
 		vio_user_dev_fini(u);
-	return rc;
+		return rc;
+	}
+	/* Fails with --legacy-mem / --no-huge, where memory never grows. */
+	u->mem_event_registered = rte_mem_event_callback_register(u->vdev.name, vu_mem_event, u) ==
+				  0;
+	return 0;
 }
 
 void
 vio_user_dev_fini(struct vio_user_dev *u)
 {
+	if (u->mem_event_registered)
+		rte_mem_event_callback_unregister(u->vdev.name, u);
+	u->mem_event_registered = false;
 	pthread_mutex_lock(&u->lock);
 	vu_stop_queues(u);
 	if (u->sock >= 0) {

@@ -85,6 +85,8 @@ struct vio_user_dev {
 	pthread_mutex_t lock; /**< Serialises message exchanges. */
 	int sock;             /**< Connected socket or -1. */
 	bool dead_logged;
+	bool mem_added_logged;      /**< Memory added after start was reported. */
+	bool mem_event_registered;  /**< EAL memory event callback in place. */
 	uint8_t status;             /**< Emulated device status. */
 	uint64_t backend_features;  /**< GET_FEATURES, incl. PROTOCOL_FEATURES. */
 	uint64_t protocol_features; /**< Negotiated. */
