@@ -5,9 +5,13 @@
 # DPDK driver-SDK headers that Debian's libdpdk-dev lacks. Idempotent: a run
 # that finds nothing missing changes nothing and takes about a second.
 #
-#   devtools/setup.sh                 packages + SDK headers
-#   devtools/setup.sh --hugepages N   also reserve N 2 MiB hugepages and mount
-#                                     hugetlbfs at /dev/hugepages
+#   devtools/setup.sh                 packages + SDK headers; as root also at
+#                                     least 256 2 MiB hugepages (the vhost
+#                                     suite's frontend memory), a warning
+#                                     where the kernel refuses
+#   devtools/setup.sh --hugepages N   reserve N 2 MiB hugepages (an error if
+#                                     refused) and mount hugetlbfs at
+#                                     /dev/hugepages
 #
 # Environment:
 #   VIREO_DEPS_DIR   where the SDK headers go (default: <repo>/.deps)
@@ -57,13 +61,18 @@ SDK_HEADERS=(
 )
 
 HUGEPAGES=""
+# Default reservation (root only): test/vhost's frontend maps 128 MiB of
+# in-memory hugepages that the vhost-user backend shares; twice that leaves
+# room for a leftover run.
+DEFAULT_HUGEPAGES=256
 
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
+warn() { printf 'setup: WARNING: %s\n' "$*" >&2; }
 
 usage()
 {
-	sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 parse_args()
@@ -434,24 +443,34 @@ warn_debian_patches()
 
 # ---------------------------------------------------------------- hugepages
 
+# setup_hugepages N [soft]: at least N pages (never fewer than already
+# reserved) and hugetlbfs mounted. "soft" (the default reservation) turns a
+# refusal into a warning: only the vhost suite needs them.
 setup_hugepages()
 {
-	local want=$1 nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages have
+	local want=$1 soft=${2:-} nr=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages have
+	local fail=die
 
-	need_root "reserve hugepages"
+	[ -z "$soft" ] || fail=warn
+	if [ "$(id -u)" -ne 0 ]; then
+		[ -n "$soft" ] || need_root "reserve hugepages"
+		log "hugepages: not root, none reserved (the vhost suite needs $want free; run as root)"
+		return 0
+	fi
 	[ -e "$nr" ] || nr=/proc/sys/vm/nr_hugepages
-	[ -e "$nr" ] || die "this kernel exposes no 2 MiB hugepage pool"
+	[ -e "$nr" ] || { $fail "this kernel exposes no 2 MiB hugepage pool"; return 0; }
 	have=$(cat "$nr")
 	if [ "$have" -lt "$want" ]; then
-		echo "$want" >"$nr" 2>/dev/null || die "cannot write $nr (read-only /sys or /proc, e.g. in a container)"
+		echo "$want" >"$nr" 2>/dev/null ||
+			{ $fail "cannot write $nr (read-only /sys or /proc, e.g. in a container)"; return 0; }
 		have=$(cat "$nr")
 		[ "$have" -ge "$want" ] ||
-			die "asked for $want hugepages of 2 MiB, the kernel gave $have (memory too fragmented or too small)"
+			{ $fail "asked for $want hugepages of 2 MiB, the kernel gave $have (memory too fragmented or too small)"; return 0; }
 	fi
 	if ! awk '$2 == "/dev/hugepages" && $3 == "hugetlbfs" { found = 1 } END { exit !found }' /proc/mounts; then
 		mkdir -p /dev/hugepages
 		mount -t hugetlbfs -o pagesize=2M nodev /dev/hugepages ||
-			die "cannot mount hugetlbfs at /dev/hugepages"
+			{ $fail "cannot mount hugetlbfs at /dev/hugepages"; return 0; }
 	fi
 	log "hugepages: $have x 2 MiB reserved, hugetlbfs mounted at /dev/hugepages"
 }
@@ -464,6 +483,8 @@ main()
 	install_sdk_headers
 	if [ -n "$HUGEPAGES" ]; then
 		setup_hugepages "$HUGEPAGES"
+	else
+		setup_hugepages "$DEFAULT_HUGEPAGES" soft
 	fi
 	log "done"
 }

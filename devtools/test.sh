@@ -12,7 +12,8 @@
 #   devtools/test.sh [--suite NAME]... [--no-asan] [--no-fuzz] [-j N]
 #
 #   --suite NAME   run only this suite (repeatable); the ASan build runs the
-#                  requested suites among 'unit' and 'app', or is skipped;
+#                  requested suites among 'unit', 'app' and 'vhost', or is
+#                  skipped;
 #                  the fuzz build runs when 'fuzz' is requested
 #   --no-asan      skip the ASan/UBSan build
 #   --no-fuzz      skip the fuzz build (it needs clang with libFuzzer)
@@ -32,7 +33,7 @@ ASAN=1
 FUZZ=1
 JOBS=${VIREO_JOBS:-2}
 TIMEOUT_MULT=${VIREO_TIMEOUT_MULTIPLIER:-1}
-ASAN_SUITES=(unit app)
+ASAN_SUITES=(unit app vhost)
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
@@ -40,7 +41,7 @@ SUMMARY=()
 
 usage()
 {
-	sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do

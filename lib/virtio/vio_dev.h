@@ -4,7 +4,7 @@
  * Transport-independent virtio device: the transport ops contract and the
  * feature negotiation that lives once above it.
  *
- * A transport (modern PCI, a software model in tests, later vhost-user)
+ * A transport (modern PCI, vhost-user, a software model in tests)
  * fills a struct vio_transport_ops. Drivers call only the vio_dev_*
  * helpers below and the virtqueue engine (vio_vq.h); they never touch
  * registers themselves.
@@ -96,6 +96,7 @@ struct vio_transport_ops {
 enum vio_transport_id {
 	VIO_TRANSPORT_NONE = 0, /**< Not bound: no ops. */
 	VIO_TRANSPORT_PCI = 1,  /**< lib/virtio's modern PCI transport (vio_pci.h). */
+	VIO_TRANSPORT_USER = 2, /**< vhost-user frontend (vio_user.h). */
 	/** First id for other transports (test models, ...), up to VIO_TRANSPORT_MAX - 1. */
 	VIO_TRANSPORT_OTHER = 8,
 	VIO_TRANSPORT_MAX = 16,

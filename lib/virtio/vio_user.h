@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * vhost-user frontend transport: a virtio device whose device side is a
+ * vhost-user backend process (DPDK's vhost library, qemu-storage-daemon...)
+ * reached over a unix socket. Drivers see the same vio_dev as over PCI; the
+ * device status, and the config fields the backend does not serve, are
+ * emulated here.
+ *
+ * Memory: the backend maps this process's EAL memory through the file
+ * descriptors of its memory segments (SET_MEM_TABLE), so the memory must be
+ * file-backed and shareable (hugepages with --single-file-segments, or
+ * --in-memory), and addresses handed to the device are virtual addresses:
+ * EAL must run in IOVA-as-VA mode.
+ *
+ * Primary process only: the socket and eventfds are process-local.
+ */
+#ifndef VIO_USER_H
+#define VIO_USER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "vio_dev.h"
+
+/** Most queues a vhost-user device may have here (16 pairs + control). */
+#define VIO_USER_MAX_QUEUES 33
+/** Size of the emulated/fetched device-config area. */
+#define VIO_USER_CONFIG_MAX 64
+/** Memory regions per SET_MEM_TABLE (the protocol's baseline limit). */
+#define VIO_USER_MAX_REGIONS 8
+
+struct vio_user_dev;
+
+/**
+ * Frontend-emulated queue (e.g. virtio-net's control queue, which
+ * vhost-user backends leave to the frontend): called on each notify of
+ * that queue, from the thread that notified.
+ */
+typedef void (*vio_user_emu_notify_t)(struct vio_user_dev *u, uint16_t index, void *arg);
+
+/** Parameters of vio_user_dev_init(). */
+struct vio_user_params {
+	const char *path;    /**< Backend's unix socket. */
+	uint16_t num_queues; /**< Queues the device exposes (incl. emulated). */
+	uint16_t queue_size; /**< Largest queue size offered to the driver. */
+	/** Feature bits the frontend implements itself, offered with the backend's. */
+	uint64_t frontend_features;
+	/**
+	 * Backend feature bits never offered to the driver (features whose
+	 * device side is the frontend's, e.g. the control queue, config fields).
+	 */
+	uint64_t backend_features_hidden;
+	/** Initial device config (used where the backend has no GET_CONFIG). */
+	const void *config;
+	size_t config_len; /**< At most VIO_USER_CONFIG_MAX. */
+	int emu_queue;     /**< Queue emulated in the frontend, or -1. */
+	vio_user_emu_notify_t emu_notify;
+	void *emu_arg;
+};
+
+/** A backend region as sent in SET_MEM_TABLE. */
+struct vio_user_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint64_t uva;
+	uint64_t mmap_offset;
+	int fd;
+};
+
+/** Per-queue frontend state. */
+struct vio_user_vq {
+	int kickfd;               /**< eventfd, -1 when the queue is not set up. */
+	bool enabled;             /**< SET_VRING_ENABLE 1 sent. */
+	uint16_t emu_last_avail;  /**< Emulated queue: next avail slot to serve. */
+	struct vio_queue_cfg cfg; /**< As set up (addresses are virtual). */
+};
+
+/** vhost-user frontend device. Process-local state (fds). */
+struct vio_user_dev {
+	struct vio_dev vdev; /**< Bound to VIO_TRANSPORT_USER. */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	pthread_mutex_t lock; /**< Serialises message exchanges. */
+	int sock;             /**< Connected socket or -1. */
+	bool dead_logged;
+	bool mem_added_logged;      /**< Memory added after start was reported. */
+	bool mem_event_registered;  /**< EAL memory event callback in place. */
+	uint8_t status;             /**< Emulated device status. */
+	uint64_t backend_features;  /**< GET_FEATURES, incl. PROTOCOL_FEATURES. */
+	uint64_t protocol_features; /**< Negotiated. */
+	uint64_t frontend_features;
+	uint64_t backend_hidden;  /**< Backend bits not offered to the driver. */
+	uint64_t driver_features; /**< Accepted by the driver. */
+	uint16_t backend_queues;  /**< GET_QUEUE_NUM answer (MQ), else 0. */
+	uint16_t num_queues;
+	uint16_t queue_size;
+	uint16_t active_pairs; /**< Pairs enabled (net multiqueue), 0 = all. */
+	uint8_t config[VIO_USER_CONFIG_MAX];
+	size_t config_len;
+	uint8_t config_generation;
+	int emu_queue;
+	vio_user_emu_notify_t emu_notify;
+	void *emu_arg;
+	unsigned int nr_regions; /**< Last memory table sent since reset. */
+	struct vio_user_region regions[VIO_USER_MAX_REGIONS];
+	struct vio_user_vq vqs[VIO_USER_MAX_QUEUES];
+};
+
+/**
+ * Connect to the backend at @p params->path, negotiate the vhost-user
+ * protocol and bind @p u's vio_dev to the vhost-user transport.
+ *
+ * @return 0; -EINVAL bad parameters; -ENOTSUP IOVA mode is not VA or the
+ *         process is not the primary; -ENOENT/-ECONNREFUSED no backend on
+ *         the socket (logged with the fix); -EPROTO a malformed reply.
+ */
+int vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *params);
+
+/** Close the connection and every fd. The device is unusable afterwards. */
+void vio_user_dev_fini(struct vio_user_dev *u);
+
+/** True while the backend connection is up. */
+bool vio_user_connected(struct vio_user_dev *u);
+
+/**
+ * Enable the first @p pairs queue pairs (queues 0 .. 2*pairs-1) with the
+ * backend and disable the other set-up ones (virtio-net VQ_PAIRS_SET).
+ * @return 0 or a negative errno.
+ */
+int vio_user_set_active_pairs(struct vio_user_dev *u, uint16_t pairs);
+
+/**
+ * Queue @p index as set up by the driver (for an emulated queue), or NULL.
+ * @p last_avail (optional) receives the emulated queue's next avail slot,
+ * reset to 0 at each setup.
+ */
+const struct vio_queue_cfg *vio_user_queue_cfg(struct vio_user_dev *u, uint16_t index,
+					       uint16_t **last_avail);
+
+/**
+ * The backend's GET_QUEUE_NUM answer when it negotiated the MQ protocol
+ * feature, else 0 (one queue pair, or the device's fixed queues). Its unit
+ * is device-specific: virtio-net backends (DPDK, QEMU) count queue pairs.
+ */
+uint16_t vio_user_backend_queue_num(const struct vio_user_dev *u);
+
+/**
+ * Compute the memory table of this process's EAL memory (file-backed
+ * segments, merged where contiguous in address and file).
+ *
+ * @return number of regions; -ENOTSUP memory is not file-backed; -E2BIG
+ *         more than @p max regions.
+ */
+int vio_user_memory_regions(struct vio_user_region *regions, unsigned int max);
+
+#endif /* VIO_USER_H */

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhost-user transport (vio_user.c) against a scripted fake backend on a
+ * unix socket (a thread of this test): the handshake and negotiation as
+ * sent on the wire, and every kind of bad reply (wrong request id, wrong
+ * size, missing reply flag, wrong version, a NACK, a closed socket), a
+ * missing socket, queue setup and reset on the wire, and a backend that goes
+ * away and comes back.
+ */
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "unit_common.h"
+#include "vio_user.h"
+
+#define F_PROTOCOL 30
+#define REQ_GET_FEATURES 1
+#define REQ_SET_FEATURES 2
+#define REQ_SET_OWNER 3
+#define REQ_SET_MEM_TABLE 5
+#define REQ_SET_VRING_NUM 8
+#define REQ_SET_VRING_ADDR 9
+#define REQ_SET_VRING_BASE 10
+#define REQ_GET_VRING_BASE 11
+#define REQ_SET_VRING_KICK 12
+#define REQ_SET_VRING_CALL 13
+#define REQ_GET_PROTOCOL_FEATURES 15
+#define REQ_SET_PROTOCOL_FEATURES 16
+#define REQ_GET_QUEUE_NUM 17
+#define FLAG_REPLY 0x4
+#define FLAG_NEED_REPLY 0x8
+
+enum lie {
+	LIE_NONE,
+	LIE_BAD_ID,      /* reply carries another request id */
+	LIE_BAD_SIZE,    /* reply 4 bytes longer than the request defines */
+	LIE_NO_REPLY,    /* reply flag missing */
+	LIE_BAD_VERSION, /* version 2 */
+	LIE_CLOSE,       /* close the socket instead of replying */
+	LIE_NACK,        /* REPLY_ACK verdict 1 */
+	LIE_BAD_INDEX,   /* GET_VRING_BASE answers for another ring */
+};
+
+struct fake {
+	char path[108];
+	int listen_fd;
+	pthread_t thread;
+	uint32_t lie_req; /* request to lie about */
+	enum lie lie;
+	int connections; /* accepted so far */
+	int conn_fd;     /* the connection being served */
+	int max_connections;
+	uint32_t seen[64]; /* requests, in order */
+	unsigned int nseen;
+	uint64_t set_features;
+	uint64_t set_protocol;
+	uint32_t mem_regions; /* last SET_MEM_TABLE */
+};
+
+struct hdr {
+	uint32_t request, flags, size;
+} __attribute__((packed));
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = recv(fd, (char *)buf + got, len - got, 0);
+
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/* One message, closing any fds it carries. */
+static int
+fake_read(int fd, struct hdr *h, uint8_t *payload)
+{
+	char control[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { h, sizeof(*h) };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = control,
+			     .msg_controllen = sizeof(control) };
+	ssize_t n = recvmsg(fd, &mh, MSG_WAITALL);
+
+	if (n != (ssize_t)sizeof(*h))
+		return -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		int *fds = (int *)CMSG_DATA(c);
+
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+			close(fds[i]);
+	}
+	return h->size > 512 ? -1 : read_full(fd, payload, h->size);
+}
+
+static void
+fake_reply(struct fake *f, int fd, uint32_t req, const void *payload, uint32_t size)
+{
+	struct {
+		struct hdr h;
+		uint8_t p[64];
+	} __attribute__((packed)) m;
+	uint32_t len = size;
+
+	m.h = (struct hdr){ req, 0x1 | FLAG_REPLY, size };
+	memcpy(m.p, payload, size);
+	if (f->lie_req == req) {
+		switch (f->lie) {
+		case LIE_BAD_ID:
+			m.h.request = req + 1;
+			break;
+		case LIE_BAD_SIZE:
+			m.h.size += 4;
+			len += 4;
+			memset(m.p + size, 0, 4);
+			break;
+		case LIE_NO_REPLY:
+			m.h.flags = 0x1;
+			break;
+		case LIE_BAD_VERSION:
+			m.h.flags = 0x2 | FLAG_REPLY;
+			break;
+		default:
+			break;
+		}
+	}
+	if (send(fd, &m, sizeof(m.h) + len, MSG_NOSIGNAL) < 0)
+		return;
+}
+
+/* Serve one connection until the frontend or a LIE_CLOSE ends it. */
+static void
+fake_serve(struct fake *f, int fd)
+{
+	const uint64_t features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(F_PROTOCOL) |
+				  VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CTRL_VQ);
+	const uint64_t protocol = 0x1 | 0x8; /* MQ, REPLY_ACK */
+	uint8_t p[512];
+	struct hdr h;
+
+	while (fake_read(fd, &h, p) == 0) {
+		uint64_t v = 0;
+
+		if (f->nseen < RTE_DIM(f->seen))
+			f->seen[f->nseen++] = h.request;
+		if (f->lie_req == h.request && f->lie == LIE_CLOSE)
+			break;
+		switch (h.request) {
+		case REQ_GET_FEATURES:
+			fake_reply(f, fd, h.request, &features, 8);
+			continue;
+		case REQ_GET_PROTOCOL_FEATURES:
+			fake_reply(f, fd, h.request, &protocol, 8);
+			continue;
+		case REQ_GET_QUEUE_NUM:
+			v = 4;
+			fake_reply(f, fd, h.request, &v, 8);
+			continue;
+		case REQ_GET_VRING_BASE: {
+			uint32_t st[2];
+
+			memcpy(st, p, sizeof(st));
+			if (f->lie_req == h.request && f->lie == LIE_BAD_INDEX)
+				st[0]++;
+			fake_reply(f, fd, h.request, st, sizeof(st));
+			continue;
+		}
+		case REQ_SET_MEM_TABLE:
+			memcpy(&f->mem_regions, p, 4);
+			break;
+		case REQ_SET_FEATURES:
+			memcpy(&f->set_features, p, 8);
+			break;
+		case REQ_SET_PROTOCOL_FEATURES:
+			memcpy(&f->set_protocol, p, 8);
+			break;
+		default:
+			break;
+		}
+		if (h.flags & FLAG_NEED_REPLY) {
+			v = (f->lie_req == h.request && f->lie == LIE_NACK) ? 1 : 0;
+			fake_reply(f, fd, h.request, &v, 8);
+		}
+	}
+	close(fd);
+}
+
+static void *
+fake_thread(void *arg)
+{
+	struct fake *f = arg;
+
+	while (f->connections < f->max_connections) {
+		int fd = accept(f->listen_fd, NULL, NULL);
+
+		if (fd < 0)
+			break;
+		f->conn_fd = fd;
+		f->connections++;
+		fake_serve(f, fd);
+	}
+	return NULL;
+}
+
+static void
+fake_start(struct fake *f, uint32_t lie_req, enum lie lie, int max_connections)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "/tmp/vio-user-unit-%d.sock", (int)getpid());
+	unlink(f->path);
+	f->lie_req = lie_req;
+	f->lie = lie;
+	f->max_connections = max_connections;
+	f->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(f->listen_fd >= 0);
+	memcpy(sa.sun_path, f->path, strlen(f->path) + 1);
+	assert_int_equal(bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(f->listen_fd, 4), 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_thread, f), 0);
+}
+
+static void
+fake_stop(struct fake *f)
+{
+	shutdown(f->listen_fd, SHUT_RDWR);
+	close(f->listen_fd);
+	pthread_join(f->thread, NULL);
+	unlink(f->path);
+}
+
+static struct vio_user_params
+params(const char *path)
+{
+	static const uint8_t cfg[10] = { 2, 0, 0, 0, 0, 1, 1, 0, 1, 0 };
+
+	return (struct vio_user_params){
+		.path = path,
+		.num_queues = 2,
+		.queue_size = 256,
+		.frontend_features = VIO_BIT(VIO_NET_F_MAC),
+		.backend_features_hidden = VIO_BIT(VIO_NET_F_CTRL_VQ),
+		.config = cfg,
+		.config_len = sizeof(cfg),
+		.emu_queue = -1,
+	};
+}
+
+static struct vio_user_dev *
+new_dev(void)
+{
+	struct vio_user_dev *u = calloc(1, sizeof(*u));
+
+	assert_non_null(u);
+	snprintf(u->vdev.name, sizeof(u->vdev.name), "unit");
+	return u;
+}
+
+/* ---- Tests ---- */
+
+static void
+test_handshake_and_negotiation(void **state)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+	uint8_t mac0 = 0;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 1);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_true(vio_user_connected(u));
+	assert_int_equal(vio_user_backend_queue_num(u), 4);
+	/* MRG_RXBUF from the backend, MAC from us, CTRL_VQ hidden. */
+	assert_int_equal(vio_dev_negotiate(&u->vdev,
+					   VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_MAC) |
+						   VIO_BIT(VIO_NET_F_CTRL_VQ),
+					   0),
+			 0);
+	assert_true(vio_dev_has(&u->vdev, VIO_NET_F_MAC));
+	assert_true(vio_dev_has(&u->vdev, VIO_NET_F_MRG_RXBUF));
+	assert_false(vio_dev_has(&u->vdev, VIO_NET_F_CTRL_VQ));
+	/* On the wire: the backend's bits, plus bit 30; never ours (MAC). */
+	assert_int_equal(f.set_features, VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(F_PROTOCOL) |
+						 VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	assert_int_equal(f.set_protocol, 0x9);
+	assert_int_equal(f.seen[0], REQ_SET_OWNER);
+	assert_int_equal(f.seen[1], REQ_GET_FEATURES);
+	assert_int_equal(vio_dev_read_config_u8(&u->vdev, 0, &mac0), 0);
+	assert_int_equal(mac0, 2);
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
+/* Each lie at the handshake fails init cleanly with the given errno. */
+static void
+lie_at_init(uint32_t req, enum lie lie, int want)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+
+	fake_start(&f, req, lie, 1);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), want);
+	fake_stop(&f);
+	free(u);
+}
+
+static void
+test_bad_replies(void **state)
+{
+	(void)state;
+	lie_at_init(REQ_GET_FEATURES, LIE_BAD_ID, -EPROTO);
+	lie_at_init(REQ_GET_FEATURES, LIE_BAD_SIZE, -EPROTO);
+	lie_at_init(REQ_GET_FEATURES, LIE_NO_REPLY, -EPROTO);
+	lie_at_init(REQ_GET_FEATURES, LIE_BAD_VERSION, -EPROTO);
+	lie_at_init(REQ_GET_PROTOCOL_FEATURES, LIE_BAD_SIZE, -EPROTO);
+	lie_at_init(REQ_GET_QUEUE_NUM, LIE_BAD_ID, -EPROTO);
+	lie_at_init(REQ_GET_FEATURES, LIE_CLOSE, -EIO);
+	lie_at_init(REQ_GET_QUEUE_NUM, LIE_CLOSE, -EIO);
+}
+
+/* A NACKed SET_FEATURES: FEATURES_OK does not stick, negotiation fails. */
+static void
+test_features_nack(void **state)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, REQ_SET_FEATURES, LIE_NACK, 1);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, VIO_BIT(VIO_NET_F_MRG_RXBUF), 0), -ENOTSUP);
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
+static void
+test_missing_socket(void **state)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p = params("/tmp/vio-user-unit-no-such.sock");
+
+	(void)state;
+	assert_int_equal(vio_user_dev_init(u, &p), -ENOENT);
+	p.path = "";
+	assert_int_equal(vio_user_dev_init(u, &p), -EINVAL);
+	free(u);
+}
+
+/*
+ * Queue setup on the wire: memory table (--no-huge memory is a memfd in
+ * DPDK 22.11: one region with its fd), ring messages in order; reset stops
+ * the ring with GET_VRING_BASE. A GET_VRING_BASE answered for another ring
+ * drops the connection.
+ */
+static void
+queue_setup_and_reset(enum lie lie)
+{
+	static const uint32_t want[] = {
+		REQ_SET_MEM_TABLE,  REQ_SET_VRING_NUM,  REQ_SET_VRING_BASE,
+		REQ_SET_VRING_ADDR, REQ_SET_VRING_CALL, REQ_SET_VRING_KICK
+	};
+	struct vio_user_region r[VIO_USER_MAX_REGIONS];
+	struct vio_queue_cfg cfg = { .size = 256 };
+	struct vio_user_dev *u = new_dev();
+	struct vio_notify_addr na;
+	struct vio_user_params p;
+	struct fake f;
+	unsigned int first;
+
+	assert_int_equal(vio_user_memory_regions(r, VIO_USER_MAX_REGIONS), 1);
+	assert_true(r[0].fd >= 0 && r[0].gpa == r[0].uva);
+	fake_start(&f, REQ_GET_VRING_BASE, lie, 1);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	first = f.nseen;
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 1, &cfg, &na), 0);
+	assert_null(na.doorbell);
+	assert_int_equal(f.nseen - first, RTE_DIM(want));
+	for (unsigned int i = 0; i < RTE_DIM(want); i++)
+		assert_int_equal(f.seen[first + i], want[i]);
+	assert_int_equal(f.mem_regions, 1);
+	/* A second queue: the memory table is unchanged, not sent again. */
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, &na), 0);
+	assert_int_equal(f.nseen - first, 2 * RTE_DIM(want) - 1);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	assert_int_equal(f.seen[f.nseen - 1], REQ_GET_VRING_BASE);
+	assert_int_equal(vio_user_connected(u), lie == LIE_NONE);
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
+static void
+test_queue_setup(void **state)
+{
+	(void)state;
+	queue_setup_and_reset(LIE_NONE);
+	queue_setup_and_reset(LIE_BAD_INDEX);
+}
+
+/* Backend closes after DRIVER_OK: NEEDS_RESET; reset, reconnect. */
+static void
+test_backend_gone_and_back(void **state)
+{
+	const struct vio_transport_ops *ops;
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 2);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	ops = vio_dev_ops(&u->vdev);
+	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
+	assert_false(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	/* The backend goes away (its end of the connection closes). */
+	shutdown(f.conn_fd, SHUT_RDWR);
+	for (int i = 0; i < 200 && vio_user_connected(u); i++)
+		usleep(10 * 1000);
+	assert_false(vio_user_connected(u));
+	assert_true(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	/* Reset completes on a dead connection; the negotiation reconnects. */
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	assert_int_equal(ops->get_status(&u->vdev), 0);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	assert_true(vio_user_connected(u));
+	assert_int_equal(f.connections, 2);
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake_and_negotiation),
+		cmocka_unit_test(test_bad_replies),
+		cmocka_unit_test(test_features_nack),
+		cmocka_unit_test(test_missing_socket),
+		cmocka_unit_test(test_queue_setup),
+		cmocka_unit_test(test_backend_gone_and_back),
+	};
+	int rc;
+
+	if (unit_eal_init("user", "0") < 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	rte_eal_cleanup();
+	return rc;
+}
