@@ -817,6 +817,11 @@ blk_summary(void *ctx, FILE *f)
 	fprintf(f, "latency us: avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%" PRIu64
 		   " samples)\n",
 		l.avg, l.p50, l.p99, l.p999, l.max, l.n);
+	for (unsigned int i = 0; blk->nq > 1 && i < blk->nq; i++)
+		fprintf(f, "queue %u (lcore %u): reads %" PRIu64 "  writes %" PRIu64
+			   "  errors %" PRIu64 " (whole run)\n",
+			i, blk->q[i].lcore, blk->q[i].cnt.reads, blk->q[i].cnt.writes,
+			blk->q[i].cnt.errors);
 	if (blk->bc->verify != PERF_VERIFY_NONE) {
 		struct blk_snap zero = { .tsc = blk->final.tsc };
 		struct blk_figs all;
@@ -882,6 +887,20 @@ blk_json(void *ctx, struct perf_json *j)
 		perf_json_bool(j, "verify_ok",
 			       blk_done(blk) && all.verify_bad == 0 && all.errors == 0);
 	perf_json_u64(j, "stuck", blk->stuck);
+	perf_json_arr_begin(j, "queues");
+	for (unsigned int i = 0; i < blk->nq; i++) {
+		const struct blk_counters *c = &blk->q[i].cnt;
+
+		perf_json_obj_begin(j, NULL);
+		perf_json_u64(j, "queue", i);
+		perf_json_u64(j, "lcore", blk->q[i].lcore);
+		perf_json_u64(j, "reads", c->reads);
+		perf_json_u64(j, "writes", c->writes);
+		perf_json_u64(j, "errors", c->errors);
+		perf_json_u64(j, "verify_mismatches", c->verify_bad);
+		perf_json_obj_end(j);
+	}
+	perf_json_arr_end(j);
 }
 
 /* Failure when anything went wrong: I/O errors, a bad verify, stuck I/O. */
