@@ -71,7 +71,7 @@ struct perf_blk_config {
 	uint64_t size;          /* bytes of the device used; 0: to its end */
 	uint64_t offset;        /* first byte used */
 	enum perf_blk_verify verify;
-	uint64_t seed; /* data pattern and random offsets */
+	uint64_t seed;   /* data pattern and random offsets */
 	const char *dev; /* vblk device name; NULL: the first one */
 };
 

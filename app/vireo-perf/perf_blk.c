@@ -60,7 +60,11 @@ struct blk_slot {
 	uint8_t *buf;
 };
 
-enum verify_phase { PHASE_WRITE, PHASE_READ, PHASE_DONE };
+enum verify_phase {
+	PHASE_WRITE,
+	PHASE_READ,
+	PHASE_DONE
+};
 
 struct blk_queue {
 	struct blk_counters cnt __rte_cache_aligned;
@@ -221,8 +225,8 @@ submit(struct blk_queue *q)
 			uint64_t addr = s->unit * blk->bc->bs;
 
 			perf_pattern_fill(s->buf, addr, blk->bc->bs, blk->bc->seed);
-			q->crc[s->unit - q->slice_first] =
-				rte_hash_crc(s->buf, blk->bc->bs, UINT32_MAX);
+			q->crc[s->unit - q->slice_first] = rte_hash_crc(s->buf, blk->bc->bs,
+									UINT32_MAX);
 		}
 		reqs[n++] = r;
 	}
@@ -380,13 +384,13 @@ check_workload(struct perf_blk *blk)
 		return -EINVAL;
 	}
 	if (bc->bs / in->block_size > in->max_transfer_blocks) {
-		ERR("--bs %u: the device transfers at most %" PRIu64 " bytes per request\n",
-		    bc->bs, (uint64_t)in->max_transfer_blocks * in->block_size);
+		ERR("--bs %u: the device transfers at most %" PRIu64 " bytes per request\n", bc->bs,
+		    (uint64_t)in->max_transfer_blocks * in->block_size);
 		return -EINVAL;
 	}
 	if (bc->offset % bc->bs != 0 || bc->offset >= cap) {
-		ERR("--offset %" PRIu64 ": must be a multiple of --bs %u below the capacity %" PRIu64
-		    " bytes\n",
+		ERR("--offset %" PRIu64
+		    ": must be a multiple of --bs %u below the capacity %" PRIu64 " bytes\n",
 		    bc->offset, bc->bs, cap);
 		return -EINVAL;
 	}
@@ -425,8 +429,8 @@ check_workload(struct perf_blk *blk)
 		return -EINVAL;
 	}
 	if (bc->iodepth > in->max_queue_depth) {
-		ERR("--iodepth %u: %s takes at most %u requests in flight per queue\n",
-		    bc->iodepth, vblk_dev_name(blk->dev_id), in->max_queue_depth);
+		ERR("--iodepth %u: %s takes at most %u requests in flight per queue\n", bc->iodepth,
+		    vblk_dev_name(blk->dev_id), in->max_queue_depth);
 		return -EINVAL;
 	}
 	return 0;
@@ -544,8 +548,7 @@ print_device(const struct perf_blk *blk)
 	       "%s%s\n",
 	       vblk_dev_name(blk->dev_id), in->driver_name, in->capacity, in->block_size,
 	       (double)in->capacity * in->block_size / (1 << 20), in->physical_block_size,
-	       in->read_only ? "read-only" : "read-write",
-	       in->write_cache ? ", write cache" : "");
+	       in->read_only ? "read-only" : "read-write", in->write_cache ? ", write cache" : "");
 	printf("blk: queues %u of %u, depth %u of %u, segments %u x %u bytes; ops", blk->nq,
 	       in->max_queues, blk->bc->iodepth, in->max_queue_depth, in->max_segments,
 	       in->max_segment_size);
@@ -700,8 +703,8 @@ figures(const struct blk_snap *a, const struct blk_snap *b, struct blk_figs *f)
 		f->mbps = (double)f->bytes / f->secs / 1e6;
 	}
 	if (f->ios > 0)
-		f->lat_avg_us = (double)(b->c.lat_cycles - a->c.lat_cycles) / (double)f->ios /
-				hz * 1e6;
+		f->lat_avg_us = (double)(b->c.lat_cycles - a->c.lat_cycles) / (double)f->ios / hz *
+				1e6;
 }
 
 static void
@@ -725,9 +728,8 @@ blk_period(void *ctx, uint64_t tsc, int warming_up)
 	figures(&blk->prev, &now, &f);
 	printf("%s%s: %.0f IOPS %.2f MB/s (read %" PRIu64 " write %" PRIu64
 	       ") lat avg %.1f us errors %" PRIu64 "%s\n",
-	       warming_up ? "[warm-up] " : "", vblk_dev_name(blk->dev_id), f.iops, f.mbps,
-	       f.reads, f.writes, f.lat_avg_us, f.errors,
-	       f.verify_bad ? " VERIFY MISMATCHES" : "");
+	       warming_up ? "[warm-up] " : "", vblk_dev_name(blk->dev_id), f.iops, f.mbps, f.reads,
+	       f.writes, f.lat_avg_us, f.errors, f.verify_bad ? " VERIFY MISMATCHES" : "");
 	fflush(stdout);
 	blk->prev = now;
 }
@@ -761,8 +763,8 @@ blk_stop(void *ctx, uint64_t tsc)
 	for (i = 0; i < blk->nq; i++)
 		blk->stuck += blk->q[i].inflight;
 	if (blk->stuck != 0)
-		ERR("%" PRIu64 " request(s) did not complete within %d s of the stop\n",
-		    blk->stuck, DRAIN_SECONDS);
+		ERR("%" PRIu64 " request(s) did not complete within %d s of the stop\n", blk->stuck,
+		    DRAIN_SECONDS);
 }
 
 struct blk_lat {
@@ -811,15 +813,17 @@ blk_summary(void *ctx, FILE *f)
 	fprintf(f, "---- blk summary: %s, %s bs %u iodepth %u queues %u, %.2f s ----\n",
 		vblk_dev_name(blk->dev_id), perf_blk_rw_name(blk->bc->rw), blk->bc->bs,
 		blk->bc->iodepth, blk->nq, fg.secs);
-	fprintf(f, "IOPS %.0f  MB/s %.2f  reads %" PRIu64 "  writes %" PRIu64 "  errors %" PRIu64
-		   "\n",
+	fprintf(f,
+		"IOPS %.0f  MB/s %.2f  reads %" PRIu64 "  writes %" PRIu64 "  errors %" PRIu64 "\n",
 		fg.iops, fg.mbps, fg.reads, fg.writes, fg.errors);
-	fprintf(f, "latency us: avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%" PRIu64
-		   " samples)\n",
+	fprintf(f,
+		"latency us: avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%" PRIu64
+		" samples)\n",
 		l.avg, l.p50, l.p99, l.p999, l.max, l.n);
 	for (unsigned int i = 0; blk->nq > 1 && i < blk->nq; i++)
-		fprintf(f, "queue %u (lcore %u): reads %" PRIu64 "  writes %" PRIu64
-			   "  errors %" PRIu64 " (whole run)\n",
+		fprintf(f,
+			"queue %u (lcore %u): reads %" PRIu64 "  writes %" PRIu64
+			"  errors %" PRIu64 " (whole run)\n",
 			i, blk->q[i].lcore, blk->q[i].cnt.reads, blk->q[i].cnt.writes,
 			blk->q[i].cnt.errors);
 	if (blk->bc->verify != PERF_VERIFY_NONE) {
@@ -827,8 +831,9 @@ blk_summary(void *ctx, FILE *f)
 		struct blk_figs all;
 
 		figures(&zero, &blk->final, &all);
-		fprintf(f, "verify crc32c: %s: %" PRIu64 " unit(s) written, %" PRIu64
-			   " read back, %" PRIu64 " mismatch(es), %" PRIu64 " error(s)\n",
+		fprintf(f,
+			"verify crc32c: %s: %" PRIu64 " unit(s) written, %" PRIu64
+			" read back, %" PRIu64 " mismatch(es), %" PRIu64 " error(s)\n",
 			blk_done(blk) && all.verify_bad == 0 && all.errors == 0 ? "OK" : "FAILED",
 			all.writes, all.reads, all.verify_bad, all.errors);
 	}

@@ -30,14 +30,14 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                  \
-	do {                                              \
-		if (!(cond)) {                            \
+#define CHECK(cond, ...)                                            \
+	do {                                                        \
+		if (!(cond)) {                                      \
 			printf("FAIL %s:%d: ", __func__, __LINE__); \
-			printf(__VA_ARGS__);              \
-			printf("\n");                     \
-			failures++;                       \
-		}                                         \
+			printf(__VA_ARGS__);                        \
+			printf("\n");                               \
+			failures++;                                 \
+		}                                                   \
 	} while (0)
 
 static uint16_t dev;
@@ -320,8 +320,9 @@ cmd_deep(char **arg)
 	for (i = 0; i <= n; i++) {
 		segs[i] = (struct vblk_seg){ data + (size_t)i * bs,
 					     rte_mem_virt2iova(data + (size_t)i * bs), bs };
-		reqs[i] = (struct vblk_req){ .op = VBLK_OP_WRITE, .lba = i, .nblocks = 1,
-					     .nseg = 1, .segs = &segs[i] };
+		reqs[i] = (struct vblk_req){
+			.op = VBLK_OP_WRITE, .lba = i, .nblocks = 1, .nseg = 1, .segs = &segs[i]
+		};
 		if (i < n)
 			ptrs[i] = &reqs[i];
 		fill(segs[i].addr, bs, i, 0x55);
@@ -355,8 +356,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "info", 5, cmd_info, 0 },    { "ops", 2, cmd_ops, 0 },
-	{ "ro", 1, cmd_ro, 0 },        { "notsup", 1, cmd_notsup, 0 },
+	{ "info", 5, cmd_info, 0 },
+	{ "ops", 2, cmd_ops, 0 },
+	{ "ro", 1, cmd_ro, 0 },
+	{ "notsup", 1, cmd_notsup, 0 },
 	{ "deep", 2, cmd_deep, UINT16_MAX },
 };
 
