@@ -291,7 +291,7 @@ deep_pass(struct vblk_req *reqs, struct vblk_req **ptrs, uint16_t n, uint8_t op)
 	CHECK(sent == n, "%s: %u of %u enqueued before any dequeue", vblk_op_name(op), sent, n);
 	extra->op = VBLK_OP_READ;
 	CHECK(vblk_enqueue_burst(dev, 0, &extra, 1) == 0, "request %u accepted on a full queue",
-	      n + 1);
+	      (unsigned int)n + 1);
 	while (got < sent && rte_rdtsc() < deadline) {
 		k = vblk_dequeue_burst(dev, 0, done, 64);
 		for (i = 0; i < k; i++)
