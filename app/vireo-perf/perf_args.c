@@ -4,11 +4,13 @@
  * strict value parser. Every rejection names the option and the value.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "perf_args.h"
 #include "perf_json.h"
@@ -28,6 +30,40 @@ const char *
 perf_fwd_name(enum perf_fwd fwd)
 {
 	return (unsigned int)fwd < PERF_FWD_COUNT ? fwd_names[fwd] : "?";
+}
+
+/* clang-format off */
+static const char *const blk_rw_names[PERF_BLK_RW_COUNT] = {
+	[PERF_BLK_READ] = "read",
+	[PERF_BLK_WRITE] = "write",
+	[PERF_BLK_RANDREAD] = "randread",
+	[PERF_BLK_RANDWRITE] = "randwrite",
+	[PERF_BLK_RANDRW] = "randrw",
+};
+/* clang-format on */
+
+const char *
+perf_blk_rw_name(enum perf_blk_rw rw)
+{
+	return (unsigned int)rw < PERF_BLK_RW_COUNT ? blk_rw_names[rw] : "?";
+}
+
+bool
+perf_blk_rw_reads(enum perf_blk_rw rw)
+{
+	return rw == PERF_BLK_READ || rw == PERF_BLK_RANDREAD || rw == PERF_BLK_RANDRW;
+}
+
+bool
+perf_blk_rw_writes(enum perf_blk_rw rw)
+{
+	return rw == PERF_BLK_WRITE || rw == PERF_BLK_RANDWRITE || rw == PERF_BLK_RANDRW;
+}
+
+bool
+perf_blk_rw_random(enum perf_blk_rw rw)
+{
+	return rw == PERF_BLK_RANDREAD || rw == PERF_BLK_RANDWRITE || rw == PERF_BLK_RANDRW;
 }
 
 const char *
@@ -96,6 +132,12 @@ perf_args_defaults(struct perf_config *cfg)
 	cfg->stats_period = 1.0;
 	cfg->promisc = true;
 	cfg->topology = PERF_TOPO_PAIRED;
+	cfg->blk.rw = PERF_BLK_READ;
+	cfg->blk.rwmixread = 50;
+	cfg->blk.bs = 4096;
+	cfg->blk.iodepth = 1;
+	cfg->blk.queues = 1;
+	cfg->blk.seed = 0x5649524551ull; /* "VIREQ": any fixed value */
 }
 
 static int __attribute__((format(printf, 3, 4)))
@@ -139,6 +181,40 @@ parse_seconds(const char *s, double *out)
 	if (errno != 0 || *end != '\0' || !isfinite(v) || v < 0 || v > PERF_MAX_SECONDS)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/*
+ * fio-style size: decimal with an optional binary suffix k, m, g, t
+ * (either case, optionally followed by "b"/"ib"): "4k" = 4096.
+ */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "kmgt";
+	unsigned long long v;
+	const char *u;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -EINVAL;
+	if (*end != '\0') {
+		u = strchr(units, tolower((unsigned char)*end));
+		if (u == NULL)
+			return -EINVAL;
+		shift = 10 * (unsigned int)(u - units + 1);
+		end++;
+		if (strcasecmp(end, "b") != 0 && strcasecmp(end, "ib") != 0 && *end != '\0')
+			return -EINVAL;
+	}
+	if (shift != 0 && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -261,6 +337,7 @@ struct opt_ctx {
 	size_t errlen;
 	bool portmask_seen;
 	bool ports_seen;
+	bool blk_rw_seen;
 };
 
 typedef int (*opt_fn)(struct opt_ctx *c, const char *name, const char *val);
@@ -424,6 +501,108 @@ opt_tx_first(struct opt_ctx *c, const char *name, const char *val)
 }
 
 static int
+opt_rw(struct opt_ctx *c, const char *name, const char *val)
+{
+	unsigned int i;
+
+	for (i = 0; i < PERF_BLK_RW_COUNT; i++) {
+		if (strcmp(val, blk_rw_names[i]) == 0) {
+			c->cfg->blk.rw = (enum perf_blk_rw)i;
+			c->blk_rw_seen = true;
+			return 0;
+		}
+	}
+	return fail(c->err, c->errlen,
+		    "--%s: '%s' is not read, write, randread, randwrite or randrw", name, val);
+}
+
+static int
+opt_blk_uint(struct opt_ctx *c, const char *name, const char *val)
+{
+	struct perf_blk_config *b = &c->cfg->blk;
+	unsigned long v;
+
+	if (strcmp(name, "rwmixread") == 0) {
+		if (parse_uint(val, 0, 100, &v))
+			return fail(c->err, c->errlen, "--%s: '%s' is not a percentage 0..100",
+				    name, val);
+		b->rwmixread = (unsigned int)v;
+	} else if (strcmp(name, "iodepth") == 0) {
+		if (parse_uint(val, 1, PERF_BLK_MAX_IODEPTH, &v))
+			return fail(c->err, c->errlen, "--%s: '%s' is not an integer in 1..%u",
+				    name, val, PERF_BLK_MAX_IODEPTH);
+		b->iodepth = (unsigned int)v;
+	} else {
+		if (parse_uint(val, 1, PERF_BLK_MAX_QUEUES, &v))
+			return fail(c->err, c->errlen, "--%s: '%s' is not an integer in 1..%u",
+				    name, val, PERF_BLK_MAX_QUEUES);
+		b->queues = (unsigned int)v;
+	}
+	c->cfg->blk_opt_seen = true;
+	return 0;
+}
+
+static int
+opt_blk_size(struct opt_ctx *c, const char *name, const char *val)
+{
+	struct perf_blk_config *b = &c->cfg->blk;
+	uint64_t v;
+
+	if (parse_size(val, &v))
+		return fail(c->err, c->errlen,
+			    "--%s: '%s' is not a size (bytes, or with a suffix k, m, g, t)", name,
+			    val);
+	if (strcmp(name, "bs") == 0) {
+		if (v < 512 || v > PERF_BLK_MAX_BS || v % 512 != 0)
+			return fail(c->err, c->errlen,
+				    "--%s: '%s' is not a multiple of 512 in 512..%u", name, val,
+				    PERF_BLK_MAX_BS);
+		b->bs = (unsigned int)v;
+	} else if (strcmp(name, "size") == 0) {
+		b->size = v;
+	} else {
+		b->offset = v;
+	}
+	c->cfg->blk_opt_seen = true;
+	return 0;
+}
+
+static int
+opt_verify(struct opt_ctx *c, const char *name, const char *val)
+{
+	if (strcmp(val, "crc32c") == 0)
+		c->cfg->blk.verify = PERF_VERIFY_CRC32C;
+	else if (strcmp(val, "none") == 0 || strcmp(val, "0") == 0)
+		c->cfg->blk.verify = PERF_VERIFY_NONE;
+	else
+		return fail(c->err, c->errlen, "--%s: '%s' is not crc32c or none", name, val);
+	c->cfg->blk_opt_seen = true;
+	return 0;
+}
+
+static int
+opt_dev(struct opt_ctx *c, const char *name, const char *val)
+{
+	if (val[0] == '\0')
+		return fail(c->err, c->errlen, "--%s: empty device name", name);
+	c->cfg->blk.dev = val;
+	c->cfg->blk_opt_seen = true;
+	return 0;
+}
+
+static int
+opt_seed(struct opt_ctx *c, const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (parse_uint(val, 0, ULONG_MAX, &v))
+		return fail(c->err, c->errlen, "--%s: '%s' is not an unsigned integer", name, val);
+	c->cfg->blk.seed = v;
+	c->cfg->blk_opt_seen = true;
+	return 0;
+}
+
+static int
 opt_help(struct opt_ctx *c, const char *name, const char *val)
 {
 	(void)name;
@@ -463,6 +642,16 @@ static const struct opt_def opts[] = {
 	{ "promisc", true, opt_promisc, 0, 0, 0 },
 	{ "port-topology", true, opt_topology, 0, 0, 0 },
 	{ "tx-first", false, opt_tx_first, 0, 0, 0 },
+	{ "rw", true, opt_rw, 0, 0, 0 },
+	{ "rwmixread", true, opt_blk_uint, 0, 0, 0 },
+	{ "bs", true, opt_blk_size, 0, 0, 0 },
+	{ "iodepth", true, opt_blk_uint, 0, 0, 0 },
+	{ "queues", true, opt_blk_uint, 0, 0, 0 },
+	{ "size", true, opt_blk_size, 0, 0, 0 },
+	{ "offset", true, opt_blk_size, 0, 0, 0 },
+	{ "verify", true, opt_verify, 0, 0, 0 },
+	{ "dev", true, opt_dev, 0, 0, 0 },
+	{ "seed", true, opt_seed, 0, 0, 0 },
 	{ "help", false, opt_help, 0, 0, 0 },
 };
 
@@ -484,6 +673,16 @@ check_config(struct opt_ctx *c)
 	struct perf_config *cfg = c->cfg;
 	unsigned int i;
 
+	if (cfg->mode != PERF_MODE_BLK && (c->blk_rw_seen || cfg->blk_opt_seen))
+		return fail(c->err, c->errlen,
+			    "--rw, --bs, --iodepth, --queues, --size, --offset, --verify, --dev "
+			    "and --seed are block options: add --mode blk");
+	if (cfg->mode == PERF_MODE_BLK && cfg->blk.verify != PERF_VERIFY_NONE &&
+	    cfg->blk.rw != PERF_BLK_WRITE && cfg->blk.rw != PERF_BLK_RANDWRITE)
+		return fail(c->err, c->errlen,
+			    "--verify writes the region, then reads it back: "
+			    "use it with --rw write or randwrite, not %s",
+			    perf_blk_rw_name(cfg->blk.rw));
 	if (c->portmask_seen && c->ports_seen)
 		return fail(c->err, c->errlen, "use either --portmask or --ports, not both");
 	if (cfg->nb_fwd > 1 && cfg->portmask != 0 && cfg->nb_fwd != perf_popcount64(cfg->portmask))
@@ -552,8 +751,9 @@ perf_args_usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"Usage: %s [EAL args] -- [options]\n"
-		"Measures packet throughput of any ethdev port (net mode).\n"
-		"  --mode net|blk            engine (blk: not available yet)\n"
+		"Measures packet throughput of any ethdev port (net mode), or IOPS and\n"
+		"latency of a vblk block device (blk mode, options at the end).\n"
+		"  --mode net|blk            engine (default net)\n"
 		"  --forward-mode M[,M...]   io|mac|macswap|txonly|rxonly|flowgen (default io);\n"
 		"                            a list gives one mode per port, in port order\n"
 		"  --portmask HEX | --ports LIST   ports to use (default: all)\n"
@@ -580,6 +780,20 @@ perf_args_usage(FILE *f, const char *prog)
 		"  --eth-peer N,MAC          destination MAC for port N\n"
 		"  --promisc on|off          promiscuous mode (default on)\n"
 		"  --tx-first                io/mac/macswap: send one burst first\n"
+		"Block mode (--mode blk), fio's vocabulary:\n"
+		"  --dev NAME                vblk device (its PCI address, e.g. 0000:00:05.0;\n"
+		"                            default: the first one; EAL -a selects devices)\n"
+		"  --rw MODE                 read|write|randread|randwrite|randrw (default read)\n"
+		"  --rwmixread PCT           randrw: percent of reads (default 50)\n"
+		"  --bs SIZE                 bytes per request, a multiple of the logical\n"
+		"                            block (default 4k; suffixes k m g)\n"
+		"  --iodepth N               requests in flight per queue (default 1)\n"
+		"  --queues N                device queues, one worker lcore each (default 1)\n"
+		"  --offset SIZE / --size SIZE   region used (default the whole device)\n"
+		"  --verify crc32c           write every block of the region once (write:\n"
+		"                            in order, randwrite: shuffled), read it all back\n"
+		"                            and compare checksums; ends when done\n"
+		"  --seed N                  data pattern and random offsets\n"
 		"  --help                    this text\n",
 		prog, PERF_MAX_BURST, PERF_MIN_PKT_SIZE, PERF_MAX_PKT_SIZE, PERF_MBUF_HEADROOM,
 		PERF_MBUF_SIZE_DEFAULT);
@@ -640,5 +854,20 @@ perf_args_json(struct perf_json *j, const struct perf_config *cfg)
 		json_mac(j, key, &cfg->eth_peer[i]);
 	}
 	perf_json_obj_end(j);
+	if (cfg->mode == PERF_MODE_BLK) {
+		perf_json_obj_begin(j, "blk");
+		perf_json_str(j, "dev", cfg->blk.dev != NULL ? cfg->blk.dev : "");
+		perf_json_str(j, "rw", perf_blk_rw_name(cfg->blk.rw));
+		perf_json_u64(j, "rwmixread", cfg->blk.rwmixread);
+		perf_json_u64(j, "bs", cfg->blk.bs);
+		perf_json_u64(j, "iodepth", cfg->blk.iodepth);
+		perf_json_u64(j, "queues", cfg->blk.queues);
+		perf_json_u64(j, "offset", cfg->blk.offset);
+		perf_json_u64(j, "size", cfg->blk.size);
+		perf_json_str(j, "verify",
+			      cfg->blk.verify == PERF_VERIFY_CRC32C ? "crc32c" : "none");
+		perf_json_u64(j, "seed", cfg->blk.seed);
+		perf_json_obj_end(j);
+	}
 	perf_json_obj_end(j);
 }

@@ -42,6 +42,39 @@ enum perf_fwd {
 	PERF_FWD_COUNT
 };
 
+/* fio's rw= vocabulary (blk mode) */
+enum perf_blk_rw {
+	PERF_BLK_READ,
+	PERF_BLK_WRITE,
+	PERF_BLK_RANDREAD,
+	PERF_BLK_RANDWRITE,
+	PERF_BLK_RANDRW,
+	PERF_BLK_RW_COUNT
+};
+
+enum perf_blk_verify {
+	PERF_VERIFY_NONE,
+	PERF_VERIFY_CRC32C,
+};
+
+#define PERF_BLK_MAX_BS (16u << 20) /* bytes per request */
+#define PERF_BLK_MAX_IODEPTH 4096
+#define PERF_BLK_MAX_QUEUES 256
+
+/* Block mode options (--mode blk). */
+struct perf_blk_config {
+	enum perf_blk_rw rw;
+	unsigned int rwmixread; /* percent of randrw I/Os that read */
+	unsigned int bs;        /* bytes per request */
+	unsigned int iodepth;   /* requests in flight per queue */
+	unsigned int queues;    /* one lcore each */
+	uint64_t size;          /* bytes of the device used; 0: to its end */
+	uint64_t offset;        /* first byte used */
+	enum perf_blk_verify verify;
+	uint64_t seed;   /* data pattern and random offsets */
+	const char *dev; /* vblk device name; NULL: the first one */
+};
+
 enum perf_topology {
 	PERF_TOPO_PAIRED, /* forward port 0 <-> 1, 2 <-> 3, ... */
 	PERF_TOPO_LOOP,   /* forward each port to itself */
@@ -81,6 +114,8 @@ struct perf_config {
 	bool tx_first;
 	enum perf_topology topology;
 	bool help;
+	struct perf_blk_config blk;
+	bool blk_opt_seen; /* a block-only option was given */
 };
 
 void perf_args_defaults(struct perf_config *cfg);
@@ -100,6 +135,12 @@ void perf_args_json(struct perf_json *j, const struct perf_config *cfg);
 const char *perf_fwd_name(enum perf_fwd fwd);
 const char *perf_mode_name(enum perf_mode mode);
 const char *perf_topology_name(enum perf_topology topo);
+const char *perf_blk_rw_name(enum perf_blk_rw rw);
+
+/* Does this rw pattern read / write / pick offsets at random? */
+bool perf_blk_rw_reads(enum perf_blk_rw rw);
+bool perf_blk_rw_writes(enum perf_blk_rw rw);
+bool perf_blk_rw_random(enum perf_blk_rw rw);
 
 /* Forwarding mode of the idx-th selected port. */
 static inline enum perf_fwd

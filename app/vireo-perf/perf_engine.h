@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An engine drives one device class (net now, blk later). The main program
+ * An engine drives one device class (net: ethdev ports, blk: a vblk device). The main program
  * owns EAL, signals, timing and the JSON envelope; the engine owns devices,
  * workers and its own figures. A blk engine plugs in by filling this table.
  */
 #ifndef PERF_ENGINE_H
 #define PERF_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -25,11 +26,15 @@ struct perf_engine {
 	void (*mark)(void *ctx, uint64_t tsc);
 	/* One live line per device for the period ending at tsc. */
 	void (*period)(void *ctx, uint64_t tsc, int warming_up);
+	/* Optional: true when the work is over before --duration (blk verify). */
+	bool (*done)(void *ctx);
 	/* Freeze the measured figures at tsc, stop and join the workers. */
 	void (*stop)(void *ctx, uint64_t tsc);
 	void (*summary)(void *ctx, FILE *f);
 	/* Engine part of the JSON document (inside the top-level object). */
 	void (*json)(void *ctx, struct perf_json *j);
+	/* Optional: after the summary, non-zero when the run failed (errors). */
+	int (*result)(void *ctx);
 	void (*teardown)(void *ctx);
 };
 

@@ -92,7 +92,7 @@ run_loop(const struct perf_engine *eng, void *ctx, const struct perf_config *cfg
 			eng->mark(ctx, now);
 			marked = true;
 		}
-		if (now >= end)
+		if (now >= end || (eng->done != NULL && eng->done(ctx)))
 			break;
 		if (now >= next) {
 			eng->period(ctx, now, !marked);
@@ -154,6 +154,8 @@ run(const struct perf_engine *eng, const struct perf_config *cfg)
 		eng->summary(ctx, stdout);
 		if (cfg->json_path != NULL)
 			ret = write_json(eng, ctx, cfg);
+		if (ret == 0 && eng->result != NULL)
+			ret = eng->result(ctx);
 	}
 	if (eng->teardown != NULL)
 		eng->teardown(ctx);

@@ -25,7 +25,7 @@ def parse_cases(spec, default_tmo=60):
 	return cases
 
 
-def host_checks(summary, results_dir, disk):
+def host_checks(summary, results_dir, disk, build_dir):
 	"""<name>.host of each case that passed, run after the boot with the disk
 	image still there; their failure fails the case."""
 	checks = {}
@@ -34,6 +34,7 @@ def host_checks(summary, results_dir, disk):
 		if res['result'] != 'PASS' or not os.path.exists(script):
 			continue
 		env = dict(os.environ, VIREO_DISK=disk, VIREO_BIND=summary['bind'],
+			   VIREO_BUILD_DIR=build_dir,
 			   VIREO_CASE_OUTPUT=os.path.join(results_dir, name + '.out'))
 		res = subprocess.run(['sh', script], env=env, capture_output=True, check=False,
 				     timeout=120)
@@ -46,7 +47,8 @@ def run_batch(guest, cases, results_dir, echo=None):
 	"""One boot running cases, host checks included; the summary is also
 	in results_dir/summary.json."""
 	summary = guest.boot(results_dir, cases, echo=echo,
-			     after=lambda s, disk: host_checks(s, results_dir, disk))
+			     after=lambda s, disk: host_checks(s, results_dir, disk,
+							      guest.build_dir))
 	summary.setdefault('host_checks', {})
 	write_summary(results_dir, summary)
 	return summary

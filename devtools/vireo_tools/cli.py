@@ -43,6 +43,10 @@ def _guest_options(p):
 	p.add_argument('--hotplug', action='store_true',
 		       help='NIC 1 behind a PCIe root port (0000:01:00.0), so that QMP '
 		       'device_del can unplug it')
+	p.add_argument('--blk-drives', action='store_true',
+		       help='extra virtio-blk drives for the blk-* cases (512 and 4096-byte '
+		       'blocks, 256 MiB, read-only, no discard/write-zeroes, 2 queues of 1024), '
+		       'in slots 0x10-0x15')
 	p.add_argument('--boot-timeout', type=int, default=DEFAULTS['boot_timeout'],
 		       help='allowance for boot and power-off on top of the case timeouts (s)')
 	p.add_argument('--add', action='append', default=[], metavar='FILE[:GUESTPATH]',

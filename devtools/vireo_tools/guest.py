@@ -29,7 +29,22 @@ BLK_ADDR, LEGACY_ADDR = 5, 6
 # (addr 4): the root bus of q35 (pcie.0) refuses device_del, a root port's
 # slot takes it. The guest numbers the port's bus 1: net1 is 0000:01:00.0.
 HOTPLUG_NIC, HOTPLUG_PORT = 'net1', 'rp1'
+# blk_drives=True: extra virtio-blk drives for the blk_vireo cases (blk-*),
+# each on a sparse raw file of the run dir (<id>.img), in slots above every
+# other device so that no address of the other configurations moves. The
+# guest finds them by slot (test/qemu/cases/blk-lib.sh), GET_ID returns
+# the serial "vireo-<id>".
+#   (id, PCI slot, MiB, virtio-blk-pci properties, -drive options)
+BLK_DRIVES = (
+	('b512', 0x10, 8, 'logical_block_size=512,physical_block_size=4096', ''),
+	('b4k', 0x11, 8, 'logical_block_size=4096,physical_block_size=4096', ''),
+	('big', 0x12, 256, '', ''),
+	('ro', 0x13, 4, '', ',readonly=on'),
+	('nodz', 0x14, 4, 'discard=off,write-zeroes=off', ''),
+	('mq', 0x15, 16, 'num-queues=2,queue-size=1024', ''),
+)
 DEFAULTS = {'bind': 'uio', 'mq': 1, 'net': 'hub', 'host_mtu': 0, 'hotplug': False,
+	    'blk_drives': False,
 	    'cpus': 2, 'mem': 2048,
 	    'hugepages': 512, 'accel': 'auto', 'add': [], 'qemu_arg': [], 'keep': False,
 	    'boot_timeout': 120, 'verbose': False,
@@ -278,6 +293,8 @@ class Guest:
 		cmd += ['-drive', 'file=%s,if=none,id=d0,format=raw' % disk.replace(',', ',,'),
 			'-device', 'virtio-blk-pci,id=blk0,drive=d0,disable-legacy=on,addr=%#x%s%s'
 			% (BLK_ADDR, nq, iommu)]
+		if self.blk_drives:
+			cmd += self._blk_drive_args(os.path.dirname(disk), iommu)
 		# Legacy-only device (refuses iommu_platform): the transport must
 		# reject it. Under vfio it still sits behind the IOMMU's group.
 		cmd += ['-netdev', 'hubport,id=n2,hubid=1',
@@ -285,6 +302,21 @@ class Guest:
 			'addr=%#x,mac=52:54:00:12:34:10' % LEGACY_ADDR]
 		cmd += self.qemu_arg
 		return self._tap_wrap(cmd) if self.net == 'tap' else cmd
+
+	@staticmethod
+	def _blk_drive_args(run_dir, iommu):
+		"""QEMU arguments of BLK_DRIVES, their (sparse) files created."""
+		args = []
+		for name, slot, mib, props, drive in BLK_DRIVES:
+			path = os.path.join(run_dir, name + '.img')
+			with open(path, 'wb') as f:
+				f.truncate(mib << 20)
+			args += ['-drive', 'file=%s,if=none,id=d-%s,format=raw%s'
+				 % (path.replace(',', ',,'), name, drive),
+				 '-device', 'virtio-blk-pci,id=blk-%s,drive=d-%s,disable-legacy=on,'
+				 'addr=%#x,serial=vireo-%s%s%s'
+				 % (name, name, slot, name, ',' + props if props else '', iommu)]
+		return args
 
 	def _tap_wrap(self, cmd):
 		"""Run QEMU in a network namespace of its own holding two taps on a

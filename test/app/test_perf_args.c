@@ -177,6 +177,59 @@ test_modes(void **state)
 	rejects("--txq 1025", "--txq");
 }
 
+/* Block mode: fio's vocabulary, sizes with suffixes, and the relations. */
+static void
+test_blk(void **state)
+{
+	(void)state;
+	accepts("--mode blk");
+	assert_int_equal(cfg.blk.rw, PERF_BLK_READ);
+	assert_int_equal(cfg.blk.bs, 4096);
+	assert_int_equal(cfg.blk.iodepth, 1);
+	assert_int_equal(cfg.blk.queues, 1);
+	assert_int_equal(cfg.blk.rwmixread, 50);
+	assert_null(cfg.blk.dev);
+	accepts("--mode blk --rw randrw --rwmixread 70 --bs 64k --iodepth 32 --queues 2 "
+		"--size 256M --offset=1MiB --dev 0000:00:05.0 --seed 7");
+	assert_int_equal(cfg.blk.rw, PERF_BLK_RANDRW);
+	assert_int_equal(cfg.blk.rwmixread, 70);
+	assert_int_equal(cfg.blk.bs, 65536);
+	assert_int_equal(cfg.blk.iodepth, 32);
+	assert_int_equal(cfg.blk.queues, 2);
+	assert_int_equal(cfg.blk.size, 256u << 20);
+	assert_int_equal(cfg.blk.offset, 1u << 20);
+	assert_string_equal(cfg.blk.dev, "0000:00:05.0");
+	assert_int_equal(cfg.blk.seed, 7);
+	accepts("--mode blk --rw write --verify crc32c --size 1g");
+	assert_int_equal(cfg.blk.verify, PERF_VERIFY_CRC32C);
+	assert_int_equal(cfg.blk.size, UINT64_C(1) << 30);
+	accepts("--mode blk --rw randwrite --verify crc32c --bs 512");
+	accepts("--mode blk --size 4096 --offset 0");
+	rejects("--mode blk --rw read --verify crc32c", "--rw write or randwrite");
+	rejects("--mode blk --rw randrw --verify crc32c", "not randrw");
+	rejects("--mode blk --verify md5", "--verify: 'md5'");
+	rejects("--mode blk --rw rand", "--rw: 'rand'");
+	rejects("--mode blk --rw READ", "--rw: 'READ'");
+	rejects("--mode blk --rwmixread 101", "percentage");
+	rejects("--mode blk --bs 1000", "multiple of 512");
+	rejects("--mode blk --bs 0", "multiple of 512");
+	rejects("--mode blk --bs 32m", "multiple of 512");
+	rejects("--mode blk --bs 4x", "not a size");
+	rejects("--mode blk --size 1kk", "not a size");
+	rejects("--mode blk --size -1", "not a size");
+	rejects("--mode blk --size 99999999999999999999", "not a size");
+	rejects("--mode blk --offset 17179869184t", "not a size");
+	rejects("--mode blk --iodepth 0", "--iodepth: '0'");
+	rejects("--mode blk --iodepth 4097", "--iodepth");
+	rejects("--mode blk --queues 0", "--queues: '0'");
+	rejects("--mode blk --dev \"\"", "empty device name");
+	rejects("--mode blk --seed x", "--seed");
+	/* block options without --mode blk: a mistake, not silently ignored */
+	rejects("--bs 4k", "add --mode blk");
+	rejects("--rw write", "add --mode blk");
+	rejects("--iodepth 8", "add --mode blk");
+}
+
 /* --nb-cores: the parser bounds it; the engine checks it against EAL's
  * lcores (test/app/meson.build: perf-fail-nb-cores). */
 static void
@@ -366,6 +419,7 @@ main(void)
 		cmocka_unit_test(test_modes),    cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_seconds),  cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_json),     cmocka_unit_test(test_nb_cores),
+		cmocka_unit_test(test_blk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

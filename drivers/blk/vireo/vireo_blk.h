@@ -28,6 +28,12 @@
 #define VIREO_BLK_SEG_ALIGN 512
 /** Status byte value the driver writes before submitting: never a device answer. */
 #define VIREO_BLK_STATUS_UNSET 0xff
+/**
+ * Largest DMA region of indirect tables: half a 2 MiB hugepage, so the
+ * region and its heap element header fit in one page (IOVA as PA gives no
+ * contiguity across pages).
+ */
+#define VIREO_BLK_TABLE_CHUNK (1u << 20)
 
 extern int vireo_blk_logtype;
 #define VIREO_BLK_LOG(level, blk, fmt, ...)                                                  \
@@ -81,11 +87,17 @@ struct vireo_blkq {
 	uint16_t nfree;
 	uint16_t *free_slots;
 	struct vblk_req **slot_req;
-	struct vio_dma_region *dma; /**< cmds, then indirect tables. */
+	struct vio_dma_region *dma; /**< cmds */
 	struct vireo_blk_cmd *cmds;
 	uint64_t cmds_iova;
-	struct vio_desc *tables;
-	uint64_t tables_iova;
+	/*
+	 * Indirect tables, in regions of at most VIREO_BLK_TABLE_CHUNK bytes:
+	 * with IOVA as PA nothing larger than a hugepage is sure to be
+	 * IOVA-contiguous (1024 slots of 258 descriptors are 4 MiB).
+	 */
+	struct vio_dma_region **table_dma;
+	uint16_t nb_table_dma;
+	uint16_t tables_per_chunk;
 	uint32_t table_len; /**< Descriptors per table. */
 	/* Requests the driver completed itself (-EIO), FIFO of failed_mask + 1. */
 	struct vblk_req **failed;

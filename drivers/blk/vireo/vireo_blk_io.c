@@ -39,15 +39,53 @@ cookie_slot(void *c)
 	return (uint16_t)((uintptr_t)c - 1u);
 }
 
+/* The indirect tables of every slot, in regions of VIREO_BLK_TABLE_CHUNK
+ * bytes at most (inside one hugepage). */
+static int
+alloc_tables(struct vireo_blkq *q, int socket)
+{
+	size_t table_bytes = (size_t)q->table_len * sizeof(struct vio_desc);
+	uint16_t i, n;
+
+	q->tables_per_chunk = (uint16_t)RTE_MIN(VIREO_BLK_TABLE_CHUNK / table_bytes, q->depth);
+	n = (uint16_t)((q->depth + q->tables_per_chunk - 1) / q->tables_per_chunk);
+	q->table_dma = rte_zmalloc_socket("blk_vireo_tables", sizeof(*q->table_dma) * n, 0, socket);
+	if (q->table_dma == NULL)
+		return -ENOMEM;
+	q->nb_table_dma = n;
+	for (i = 0; i < n; i++) {
+		uint16_t slots = (uint16_t)RTE_MIN(q->tables_per_chunk,
+						   q->depth - i * q->tables_per_chunk);
+
+		q->table_dma[i] = vio_dma_alloc("blktbl", slots * table_bytes, 64, socket);
+		if (q->table_dma[i] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void
+free_tables(struct vireo_blkq *q)
+{
+	uint16_t i;
+
+	for (i = 0; q->table_dma != NULL && i < q->nb_table_dma; i++)
+		vio_dma_free(q->table_dma[i]);
+	rte_free(q->table_dma);
+	q->table_dma = NULL;
+	q->nb_table_dma = 0;
+}
+
 int
 vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket,
 		 struct vireo_blkq **out)
 {
 	const struct vireo_blk_geom *g = &blk->geom;
 	uint32_t ring = rte_align32pow2(depth);
-	size_t cmds_len, tables_len;
+	size_t cmds_len;
 	struct vireo_blkq *q;
 	uint16_t i;
+	int rc;
 
 	q = rte_zmalloc_socket("blk_vireo_q", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
@@ -64,20 +102,22 @@ vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket
 	q->sg = rte_malloc_socket("blk_vireo_sg", sizeof(struct vio_sg) * (g->max_segments + 3u), 0,
 				  socket);
 	cmds_len = sizeof(struct vireo_blk_cmd) * depth;
-	tables_len = q->indirect ? (size_t)depth * q->table_len * sizeof(struct vio_desc) : 0;
-	q->dma = vio_dma_alloc("blkcmd", cmds_len + tables_len, 64, socket);
+	q->dma = vio_dma_alloc("blkcmd", cmds_len, 64, socket);
 	if (q->free_slots == NULL || q->slot_req == NULL || q->failed == NULL || q->sg == NULL ||
 	    q->dma == NULL) {
 		vireo_blkq_free(q);
 		return -ENOMEM;
 	}
+	if (q->indirect) {
+		rc = alloc_tables(q, socket);
+		if (rc != 0) {
+			vireo_blkq_free(q);
+			return rc;
+		}
+	}
 	q->failed_mask = ring - 1;
 	q->cmds = vio_dma_va(q->dma);
 	q->cmds_iova = vio_dma_iova(q->dma);
-	if (q->indirect) {
-		q->tables = vio_dma_va_at(q->dma, cmds_len);
-		q->tables_iova = vio_dma_iova_at(q->dma, cmds_len);
-	}
 	for (i = 0; i < depth; i++)
 		q->free_slots[i] = (uint16_t)(depth - 1 - i);
 	q->nfree = depth;
@@ -93,6 +133,7 @@ vireo_blkq_free(struct vireo_blkq *q)
 	if (q->vq != NULL)
 		vio_vq_destroy(q->vq);
 	vio_dma_free(q->dma);
+	free_tables(q);
 	rte_free(q->sg);
 	rte_free(q->failed);
 	rte_free(q->slot_req);
@@ -180,7 +221,8 @@ vireo_blkq_quarantine(struct vireo_blkq *q)
 	q->vq = NULL;
 	q->dma = NULL;
 	q->cmds = NULL;
-	q->tables = NULL;
+	q->table_dma = NULL; /* the regions and the array that names them */
+	q->nb_table_dma = 0;
 }
 
 /* The queue broke (the engine or the status check said so): fail what it holds. */
@@ -262,13 +304,14 @@ vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n)
 		}
 		slot = q->free_slots[q->nfree - 1];
 		n_out = build_chain(q, r, slot, &n_in);
-		if (q->indirect)
-			rc = vio_vq_add_indirect(q->vq, q->sg, n_out, n_in,
-						 &q->tables[(size_t)slot * q->table_len],
-						 q->tables_iova + (uint64_t)slot * q->table_len *
-									  sizeof(struct vio_desc),
-						 slot_cookie(slot));
-		else
+		if (q->indirect) {
+			const struct vio_dma_region *t = q->table_dma[slot / q->tables_per_chunk];
+			size_t off = (size_t)(slot % q->tables_per_chunk) * q->table_len *
+				     sizeof(struct vio_desc);
+
+			rc = vio_vq_add_indirect(q->vq, q->sg, n_out, n_in, vio_dma_va_at(t, off),
+						 vio_dma_iova_at(t, off), slot_cookie(slot));
+		} else
 			rc = vio_vq_add_chain(q->vq, q->sg, n_out, n_in, slot_cookie(slot));
 		if (unlikely(rc == -ENOSPC))
 			break; /* Ring full (direct chains): the caller retries later. */
