@@ -54,8 +54,8 @@
 /** Engine options (fio wants a pointer first: offset 0 means "no option"). */
 struct fv_options {
 	void *pad;
-	char *pci;      /**< PCI address of the device (its vblk name). */
-	char *eal_args; /**< EAL arguments replacing the defaults. */
+	char *pci;           /**< PCI address of the device (its vblk name). */
+	char *eal_args;      /**< EAL arguments replacing the defaults. */
 	unsigned int mem_mb; /**< EAL -m (MiB of hugepage memory); 0: EAL's default. */
 };
 
@@ -102,7 +102,8 @@ fv_split_args(char *s, char **argv, int max)
 	int argc = 0;
 	char *save = NULL;
 
-	for (char *tok = strtok_r(s, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+	for (char *tok = strtok_r(s, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
 		if (argc == max)
 			return -E2BIG;
 		argv[argc++] = tok;
@@ -263,8 +264,8 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 		d->queue_busy = 0;
 	}
 	if (depth > d->queue_depth) {
-		FV_ERR("%s: iodepth=%u but the device's queues hold %u requests\n", vblk_dev_name(id),
-		       depth, d->queue_depth);
+		FV_ERR("%s: iodepth=%u but the device's queues hold %u requests\n",
+		       vblk_dev_name(id), depth, d->queue_depth);
 		ret = -EINVAL;
 		goto out_release;
 	}
@@ -330,7 +331,8 @@ fv_setup(struct thread_data *td)
 	struct fio_file *f;
 	unsigned int i;
 
-	for_each_file(td, f, i) {
+	for_each_file(td, f, i)
+	{
 		uint16_t id;
 		struct vblk_dev_info info;
 		int ret = fv_env_get(td, f, &id);
@@ -439,8 +441,8 @@ fv_iomem_alloc(struct thread_data *td, size_t total)
 	 * IOVA-contiguous so that any buffer inside is one segment whatever
 	 * the IOVA mode (with IOVA as PA, hugepages are not contiguous).
 	 */
-	const struct rte_memzone *mz = rte_memzone_reserve_aligned(
-		name, total, SOCKET_ID_ANY, RTE_MEMZONE_IOVA_CONTIG, 4096);
+	const struct rte_memzone *mz = rte_memzone_reserve_aligned(name, total, SOCKET_ID_ANY,
+								   RTE_MEMZONE_IOVA_CONTIG, 4096);
 	if (mz == NULL) {
 		FV_ERR("cannot reserve %zu bytes of IOVA-contiguous hugepage memory for the I/O "
 		       "buffers: %s (more hugepages, mem_mb=, or smaller bs x iodepth)\n",
@@ -568,7 +570,8 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 	uint64_t deadline = 0;
 
 	if (tmo != NULL)
-		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u + (uint64_t)tmo->tv_nsec;
+		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
+			   (uint64_t)tmo->tv_nsec;
 	for (;;) {
 		uint16_t want = (uint16_t)RTE_MIN(max - got, (unsigned int)FV_BURST);
 		uint16_t n = want == 0 ? 0 : vblk_dequeue_burst(t->dev->id, t->qid, t->done, want);
