@@ -121,7 +121,8 @@ fv_eal_init_locked(const struct fv_options *o)
 {
 	static char buf[FV_EAL_ARGS_LEN];
 	static char pci_buf[64];
-	char *argv[FV_MAX_EAL_ARGS + 4];
+	/* name, eal_args, -m N, -a ADDR, NULL */
+	char *argv[1 + FV_MAX_EAL_ARGS + 2 + 2 + 1];
 	int argc = 0, n;
 	cpu_set_t saved;
 	bool have_saved;

@@ -37,4 +37,11 @@ expect pci-option "no vblk device '0000:00:06.0'" --thread=1 --eal_args="$EAL --
 expect bad-eal "EAL initialisation failed" --thread=1 --eal_args="--no-such-eal-option" \
 	--filename=x
 expect bad-option "unrecognized option" --thread=1 --no_such_vireo_option=1 --filename=x
+# The most EAL arguments the engine takes (64: 6 + 58), plus mem_mb= and pci=.
+EAL6="-l 0 --no-huge --no-shconf --no-telemetry --log-level=*:error"
+many=$(printf ' --no-pci%.0s' $(seq 1 58))
+expect eal-args-64 "no vblk device '0000:00:07.0'" --thread=1 --mem_mb=64 \
+	--pci=0000:00:07.0 --eal_args="$EAL6$many" --filename=x
+expect eal-args-65 "more than 64 EAL arguments" --thread=1 --eal_args="$EAL6$many --no-pci" \
+	--filename=x
 exit $failed
