@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Vireo set-up: installs what the project needs on Debian 12 and fetches the
-# DPDK driver-SDK headers that Debian's libdpdk-dev lacks. Idempotent: a run
-# that finds nothing missing changes nothing and takes about a second.
+# DPDK driver-SDK headers that Debian's libdpdk-dev lacks, and fio's headers
+# for the fio engine (Debian ships none). Idempotent: a run that finds nothing
+# missing changes nothing and takes about a second.
 #
 #   devtools/setup.sh                 packages + SDK headers; as root also at
 #                                     least 256 2 MiB hugepages (the vhost
@@ -14,11 +15,13 @@
 #                                     /dev/hugepages
 #
 # Environment:
-#   VIREO_DEPS_DIR   where the SDK headers go (default: <repo>/.deps)
+#   VIREO_DEPS_DIR   where the SDK and fio headers go (default: <repo>/.deps)
 #
 # The SDK headers come from the Debian source package whose version equals the
-# installed libdpdk-dev, fetched with apt through a private configuration under
-# $VIREO_DEPS_DIR/apt: this script never edits /etc/apt.
+# installed libdpdk-dev, fio's from the one that equals the installed fio
+# (its ./configure writes config-host.h), both fetched with apt through a
+# private configuration under $VIREO_DEPS_DIR/apt: this script never edits
+# /etc/apt.
 
 set -euo pipefail
 
@@ -283,11 +286,11 @@ fallback_sources()
 	EOF
 }
 
-# Fetch dpdk=<version> source with the given sources file into $2; returns 1
-# when apt cannot find that exact version there.
+# Fetch <package>=<version> source (package: $4, default dpdk) with the given
+# sources file into $2; returns 1 when apt cannot find that exact version there.
 fetch_source()
 {
-	local sources=$1 dest=$2 version=$3
+	local sources=$1 dest=$2 version=$3 package=${4:-dpdk}
 	local apt_dir=$DEPS_DIR/apt
 	local opts=(
 		-o "Dir::Etc::SourceList=$apt_dir/sources.list"
@@ -311,7 +314,7 @@ fetch_source()
 	# Downloads go to $dest; as root apt would try to drop to _apt, which
 	# cannot write there: stay root for this one download.
 	if ! (cd "$dest" && apt-get "${opts[@]}" -o APT::Sandbox::User=root \
-		source --download-only "dpdk=$version") >"$apt_dir/source.log" 2>&1; then
+		source --download-only "$package=$version") >"$apt_dir/source.log" 2>&1; then
 		return 1
 	fi
 	return 0
@@ -441,6 +444,131 @@ warn_debian_patches()
 	done
 }
 
+# ---------------------------------------------------------------- fio headers
+
+# The fio engine (app/fio-vireo) is built against fio's own headers (fio.h,
+# ioengines.h, optgroup.h and what they include) of exactly the installed
+# fio's version, plus the config-host.h that fio's ./configure writes. Debian
+# ships neither: take the tree from the matching Debian source package, run
+# its configure (a few compile probes, offline), keep only the headers.
+# Debian's patches touch configure and the Makefile only (checked below).
+FIO_CONFIGURE_ARGS=(--disable-native --prefix=/usr)
+
+fio_headers_complete()
+{
+	local dir=$1
+	[ -f "$dir/fio.h" ] && [ -f "$dir/ioengines.h" ] && [ -f "$dir/optgroup.h" ] &&
+		[ -f "$dir/config-host.h" ] && [ -f "$dir/STAMP" ]
+}
+
+fio_warn()
+{
+	log "fio: WARNING: $*; the fio engine will not be built"
+	return 1
+}
+
+# Returns 1 (after a warning) when the headers cannot be had: the rest of
+# Vireo builds without them, only app/fio-vireo is skipped.
+install_fio_headers()
+{
+	local deb_version upstream target tmp dsc dsc_version orig srcdir iover
+
+	deb_version=$(dpkg-query -W -f='${Version}' fio 2>/dev/null) ||
+		{ fio_warn "fio is not installed"; return 1; }
+	upstream=${deb_version#*:}
+	upstream=${upstream%-*}
+	target=$DEPS_DIR/fio-$upstream
+	if fio_headers_complete "$target"; then
+		log "fio: headers present in $target ($(head -n1 "$target/STAMP"))"
+		return 0
+	fi
+
+	log "fio: fetching Debian source package fio=$deb_version for the engine headers"
+	mkdir -p "$DEPS_DIR"
+	exec 9>"$DEPS_DIR/.setup.lock"
+	flock 9
+	if fio_headers_complete "$target"; then
+		log "fio: headers present in $target"
+		return 0
+	fi
+	tmp=$(mktemp -d "$DEPS_DIR/.fio-tmp.XXXXXX")
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'" EXIT
+
+	derive_sources >"$tmp/configured.sources"
+	fallback_sources >"$tmp/fallback.sources"
+	local got=0 src
+	for src in "$tmp/configured.sources" "$tmp/fallback.sources"; do
+		[ -s "$src" ] || continue
+		mkdir -p "$tmp/src"
+		if fetch_source "$src" "$tmp/src" "$deb_version" fio; then
+			got=1
+			break
+		fi
+		log "fio: fio=$deb_version not available from $(basename "$src" .sources) mirrors"
+		rm -rf "$tmp/src"
+	done
+	if [ $got -ne 1 ]; then
+		sed -n '/^E:/p' "$DEPS_DIR/apt/source.log" >&2 || true
+		fio_warn "cannot download the Debian source package fio=$deb_version"
+		return 1
+	fi
+
+	dsc=$(find "$tmp/src" -maxdepth 1 -name 'fio_*.dsc' | head -n1)
+	[ -n "$dsc" ] || { fio_warn "apt-get source produced no fio .dsc file"; return 1; }
+	dsc_version=$(sed -n 's/^Version:[[:space:]]*//p' "$dsc" | head -n1)
+	if [ "$dsc_version" != "$deb_version" ]; then
+		fio_warn "downloaded source is fio $dsc_version but fio $deb_version is installed"
+		return 1
+	fi
+	orig=$(find "$tmp/src" -maxdepth 1 -name "fio_${upstream}.orig.tar.*" | head -n1)
+	[ -n "$orig" ] || { fio_warn "no fio_${upstream}.orig.tar.* next to $dsc"; return 1; }
+	mkdir -p "$tmp/x" "$tmp/out"
+	tar -xf "$orig" -C "$tmp/x" || { fio_warn "cannot unpack $(basename "$orig")"; return 1; }
+	srcdir=$(find "$tmp/x" -mindepth 1 -maxdepth 1 -type d | head -n1)
+	[ -f "$srcdir/fio.h" ] || { fio_warn "no fio.h in $(basename "$orig")"; return 1; }
+	warn_fio_patches "$tmp/src"
+
+	if ! (cd "$srcdir" && ./configure "${FIO_CONFIGURE_ARGS[@]}") >"$tmp/configure.log" 2>&1; then
+		tail -n 20 "$tmp/configure.log" >&2
+		fio_warn "fio's ./configure failed"
+		return 1
+	fi
+	(cd "$srcdir" && find . -name '*.h' -print0 | tar --null -cf - -T -) | tar -xf - -C "$tmp/out"
+
+	if ! printf '#include "%s"\n' config-host.h fio.h ioengines.h optgroup.h |
+		gcc -fsyntax-only -x c -D_GNU_SOURCE -I"$tmp/out" - 2>"$tmp/cc.log"; then
+		cat "$tmp/cc.log" >&2
+		fio_warn "fio's headers do not compile here"
+		return 1
+	fi
+	iover=$(sed -n 's/^#define[[:space:]]*FIO_IOOPS_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+		"$tmp/out/ioengines.h")
+	printf 'fio source %s (fio %s), FIO_IOOPS_VERSION %s\n' "$dsc_version" "$deb_version" \
+		"$iover" >"$tmp/out/STAMP"
+	printf 'configure %s\n' "${FIO_CONFIGURE_ARGS[*]}" >>"$tmp/out/STAMP"
+	rm -rf "$target"
+	mv "$tmp/out" "$target"
+	rm -rf "$DEPS_DIR/apt/lists" "$DEPS_DIR/apt/cache"
+	rm -rf "$tmp"
+	trap - EXIT
+	log "fio: installed fio $upstream headers and config-host.h in $target"
+}
+
+# The orig tarball's headers are what we use: say so if a Debian patch ever
+# changes one of them.
+warn_fio_patches()
+{
+	local src=$1 deb listing
+	deb=$(find "$src" -maxdepth 1 -name 'fio_*.debian.tar.*' | head -n1)
+	[ -n "$deb" ] || return 0
+	listing=$(tar -xOf "$deb" --wildcards 'debian/patches/*' 2>/dev/null |
+		sed -n 's/^+++ [^/]*\///p' | awk '{ print $1 }') || true
+	if grep -q '\.h$' <<<"$listing"; then
+		log "fio: WARNING: Debian patches modify headers ($(grep '\.h$' <<<"$listing" | tr '\n' ' ')); the copies are unpatched upstream files"
+	fi
+}
+
 # ---------------------------------------------------------------- hugepages
 
 # setup_hugepages N [soft]: at least N pages (never fewer than already
@@ -481,6 +609,7 @@ main()
 	check_os
 	install_packages
 	install_sdk_headers
+	install_fio_headers || true
 	if [ -n "$HUGEPAGES" ]; then
 		setup_hugepages "$HUGEPAGES"
 	else

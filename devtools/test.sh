@@ -92,6 +92,11 @@ common_opts()
 		local v
 		v=$(pkg-config --modversion libdpdk 2>/dev/null || true)
 		echo "-Ddpdk_sdk_headers=$VIREO_DEPS_DIR/dpdk-sdk-$v/include"
+		# fio's headers for the fio engine, when setup.sh fetched them there.
+		v=$(fio --version 2>/dev/null || true)
+		if [ -n "$v" ] && [ -f "$VIREO_DEPS_DIR/$v/fio.h" ]; then
+			echo "-Dfio_headers=$VIREO_DEPS_DIR/$v"
+		fi
 	fi
 }
 

@@ -159,6 +159,10 @@ class Guest:
 				if (stat.S_ISREG(st.st_mode) and st.st_mode & 0o111 and
 				    not name.endswith(('.so', '.a', '.py', '.sh'))):
 					found.append((os.path.join(d, name), 'vireo/bin/' + name))
+		# The fio engine (app/fio-vireo/fio_vireo.so): /vireo/lib too.
+		for d in filter(os.path.isdir, dirs):
+			found += [(os.path.join(d, n), 'vireo/lib/' + n) for n in sorted(os.listdir(d))
+				  if n.startswith('fio_') and n.endswith('.so')]
 		for root, subdirs, files in os.walk(os.path.join(self.build_dir, 'drivers')):
 			subdirs[:] = [d for d in subdirs if not d.endswith('.p')]
 			found += [(os.path.join(root, n), 'vireo/lib/' + n) for n in sorted(files)
@@ -187,8 +191,13 @@ class Guest:
 		overlay = os.path.join(self.run_dir, 'overlay.cpio')
 		image.write_cpio(t.entries, overlay)
 		out = os.path.join(self.run_dir, 'initrd.cpio')
+		parts = [os.path.join(self.gdir, 'base.cpio'), overlay]
+		# fio (80 MiB of libraries) only for boots that run it: cases fio-*,
+		# or a command that mentions it.
+		if any(c[0].startswith('fio') for c in cases) or 'fio' in (command or ''):
+			parts.insert(1, image.ensure_fio(self.gdir))
 		with open(out, 'wb') as f:
-			for part in (os.path.join(self.gdir, 'base.cpio'), overlay):
+			for part in parts:
 				with open(part, 'rb') as p:
 					shutil.copyfileobj(p, f, 1 << 20)
 		return out

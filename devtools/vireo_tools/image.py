@@ -47,6 +47,10 @@ OVS_FILES = {
 	'usr/bin/ovs-appctl': 'usr/bin/ovs-appctl',
 	'usr/share/openvswitch/vswitch.ovsschema': 'usr/share/openvswitch/vswitch.ovsschema',
 }
+# fio and every library it links (Debian's fio links all its engines'
+# libraries: ceph, gluster, ICU, ... about 80 MiB): not in base.cpio but in
+# fio.cpio, which guest.py appends only to boots that run fio.
+FIO = '/usr/bin/fio'
 PROFILE = 'export PATH=/usr/sbin:/usr/bin\n. /run/vireo.env\nPS1=\'vireo-guest:$PWD# \'\n'
 D755, F755, F644 = stat.S_IFDIR | 0o755, stat.S_IFREG | 0o755, stat.S_IFREG | 0o644
 
@@ -417,3 +421,37 @@ def ensure(out, force=False):
 		log('guest image ready: kernel %s, base.cpio %d MiB' % (
 			kdir, os.path.getsize(os.path.join(out, 'base.cpio')) >> 20))
 		return key
+
+
+def ensure_fio(out):
+	"""BUILD/guest/fio.cpio: /usr/bin/fio and what ldd lists for it, rebuilt
+	when fio or one of those libraries changes (paths, sizes, mtimes);
+	returns its path."""
+	if not os.path.exists(FIO):
+		raise RuntimeError('%s not found (run devtools/setup.sh)' % FIO)
+	libs = _shared_libs([FIO])
+	h = hashlib.sha256()
+	for f in [FIO] + libs:
+		st = os.stat(f)
+		h.update(('%s %d %d\n' % (f, st.st_size, st.st_mtime_ns)).encode())
+	key = h.hexdigest()[:16]
+	cpio = os.path.join(out, 'fio.cpio')
+	os.makedirs(out, exist_ok=True)
+	with open(os.path.join(out, '.lock'), 'w') as lock:
+		fcntl.flock(lock, fcntl.LOCK_EX)
+		try:
+			with open(cpio + '.key') as f:
+				if f.read().strip() == key and os.path.exists(cpio):
+					return cpio
+		except OSError:
+			pass
+		t = Tree()
+		t.copy(FIO, 'usr/bin/fio')
+		for lib in libs:
+			t.copy(os.path.realpath(lib), re.sub('^/(lib|lib64)/', r'/usr/\1/', lib))
+		write_cpio(t.entries, cpio + '.tmp')
+		os.replace(cpio + '.tmp', cpio)
+		with open(cpio + '.key', 'w') as f:
+			f.write(key + '\n')
+		log('fio.cpio ready: %d MiB' % (os.path.getsize(cpio) >> 20))
+		return cpio

@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fio_vireo.so: a fio external ioengine over lib/vblk and blk_vireo, for
+ * stock fio 3.33 (`ioengine=external:/path/fio_vireo.so`, `thread=1`).
+ *
+ * - EAL is initialised once per fio process, by the first job that needs it
+ *   (fio's main thread for the file sizes, or a job thread): a mutex and a
+ *   flag; the engine is linked -z nodelete so the flag survives fio's
+ *   dlclose() of one job's engine handle.
+ * - A job names its device with `pci=` (its vblk name; EAL then probes only
+ *   that function) or with its file name (':' may be written '.').
+ * - Each job thread owns one queue of the device; the device is configured
+ *   with all the queues it offers, each as deep as it allows, when its first
+ *   job starts, and stopped when its last job ends.
+ * - queue() only stages a request; commit() hands the staged batch to
+ *   vblk_enqueue_burst() (one avail publish, one doorbell); getevents()
+ *   polls vblk_dequeue_burst().
+ * - fio's I/O buffers come from an IOVA-contiguous memzone (iomem_alloc), so
+ *   a request's segment is the buffer itself: no copy, and the IOVA is the
+ *   memzone's plus the offset.
+ */
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* fio's headers: config-host.h first, as fio's own build does. */
+#include "config-host.h"
+#include "fio.h"
+#include "ioengines.h"
+#include "optgroup.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_memzone.h>
+
+#include <vblk.h>
+
+#define FV_NAME "vireo"
+#define FV_MAX_EAL_ARGS 64
+#define FV_BURST 64
+/** Bytes of the EAL argument string kept (the rest is refused). */
+#define FV_EAL_ARGS_LEN 1024
+
+#define FV_ERR(...) log_err("fio_vireo: " __VA_ARGS__)
+
+/** Engine options (fio wants a pointer first: offset 0 means "no option"). */
+struct fv_options {
+	void *pad;
+	char *pci;           /**< PCI address of the device (its vblk name). */
+	char *eal_args;      /**< EAL arguments replacing the defaults. */
+	unsigned int mem_mb; /**< EAL -m (MiB of hugepage memory); 0: EAL's default. */
+};
+
+/** One device as the engine's jobs share it. */
+struct fv_dev {
+	uint16_t id;
+	bool configured; /**< Configured and started (some job uses it). */
+	uint16_t users;
+	uint16_t nb_queues;
+	uint16_t queue_depth;
+	uint64_t queue_busy; /**< Bit per queue held by a job. */
+};
+
+/** One job thread's state (td->io_ops_data). */
+struct fv_thread {
+	struct fv_dev *dev;
+	uint16_t qid;
+	bool has_queue;
+	uint32_t block_size;
+	uint64_t capacity;
+	bool flush_ok;   /**< The device does FLUSH. */
+	bool discard_ok; /**< The device does DISCARD. */
+	unsigned int depth;
+	struct vblk_req *reqs; /**< One per io_u (by io_u->index). */
+	struct vblk_seg *segs; /**< One per io_u. */
+	struct vblk_req **staged;
+	unsigned int nb_staged;
+	struct io_u **events;
+	struct vblk_req *done[FV_BURST];
+	const struct rte_memzone *mz; /**< fio's I/O buffers. */
+};
+
+static pthread_mutex_t fv_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool fv_eal_done;
+static int fv_eal_err; /**< Sticky: EAL cannot be initialised twice. */
+static struct fv_dev fv_devs[VBLK_MAX_DEVS];
+static unsigned int fv_mz_seq;
+
+/* --------------------------------------------------------------- EAL */
+
+static int
+fv_split_args(char *s, char **argv, int max)
+{
+	int argc = 0;
+	char *save = NULL;
+
+	for (char *tok = strtok_r(s, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if (argc == max)
+			return -E2BIG;
+		argv[argc++] = tok;
+	}
+	return argc;
+}
+
+/*
+ * rte_eal_init() pins the calling thread to the main lcore's CPU, and fio
+ * creates its job threads from the thread that first gets here: they would
+ * all inherit that one CPU. Put the caller's affinity back afterwards.
+ */
+static int
+fv_eal_init_locked(const struct fv_options *o)
+{
+	static char buf[FV_EAL_ARGS_LEN];
+	static char pci_buf[64];
+	/* name, eal_args, -m N, -a ADDR, NULL */
+	char *argv[1 + FV_MAX_EAL_ARGS + 2 + 2 + 1];
+	int argc = 0, n;
+	cpu_set_t saved;
+	bool have_saved;
+
+	if (fv_eal_done)
+		return 0;
+	if (fv_eal_err != 0)
+		return fv_eal_err;
+
+	argv[argc++] = (char *)"fio_vireo";
+	if (o->eal_args != NULL && o->eal_args[0] != '\0') {
+		if (strlen(o->eal_args) >= sizeof(buf)) {
+			FV_ERR("eal_args longer than %zu bytes\n", sizeof(buf) - 1);
+			return -E2BIG;
+		}
+		snprintf(buf, sizeof(buf), "%s", o->eal_args);
+	} else {
+		/* One lcore, no files in /var/run, warnings only. */
+		snprintf(buf, sizeof(buf), "-l 0 --in-memory --no-telemetry --log-level=*:warning");
+	}
+	n = fv_split_args(buf, argv + argc, FV_MAX_EAL_ARGS);
+	if (n < 0) {
+		FV_ERR("more than %d EAL arguments\n", FV_MAX_EAL_ARGS);
+		return n;
+	}
+	argc += n;
+	if (o->mem_mb != 0) {
+		static char mem_buf[16];
+
+		snprintf(mem_buf, sizeof(mem_buf), "%u", o->mem_mb);
+		argv[argc++] = (char *)"-m";
+		argv[argc++] = mem_buf;
+	}
+	if (o->pci != NULL && o->pci[0] != '\0') {
+		snprintf(pci_buf, sizeof(pci_buf), "%s", o->pci);
+		argv[argc++] = (char *)"-a";
+		argv[argc++] = pci_buf;
+	}
+	argv[argc] = NULL;
+
+	have_saved = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+	if (rte_eal_init(argc, argv) < 0) {
+		char line[FV_EAL_ARGS_LEN + 128] = "";
+
+		fv_eal_err = rte_errno != 0 ? -rte_errno : -EINVAL;
+		for (int i = 1; i < argc; i++) {
+			strncat(line, " ", sizeof(line) - strlen(line) - 1);
+			strncat(line, argv[i], sizeof(line) - strlen(line) - 1);
+		}
+		FV_ERR("EAL initialisation failed: %s; EAL arguments:%s (from eal_args=, mem_mb=, "
+		       "pci=)\n",
+		       rte_strerror(rte_errno), line);
+		return fv_eal_err;
+	}
+	if (have_saved)
+		pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+	fv_eal_done = true;
+	return 0;
+}
+
+/* ------------------------------------------------------------ devices */
+
+/** The vblk name a job means: pci= if given, else the file name with '.' for ':'. */
+static int
+fv_find_dev(const struct fv_options *o, const struct fio_file *f, uint16_t *id)
+{
+	char name[VBLK_NAME_LEN];
+
+	if (o->pci != NULL && o->pci[0] != '\0')
+		snprintf(name, sizeof(name), "%s", o->pci);
+	else if (f != NULL && f->file_name != NULL)
+		snprintf(name, sizeof(name), "%s", f->file_name);
+	else
+		name[0] = '\0';
+	if (vblk_dev_get_by_name(name, id) == 0)
+		return 0;
+	/* fio splits file names at ':', so 0000.00.05.0 stands for 0000:00:05.0. */
+	for (char *p = name; *p != '\0'; p++)
+		if (*p == '.' && strchr(p + 1, '.') != NULL)
+			*p = ':';
+	if (vblk_dev_get_by_name(name, id) == 0)
+		return 0;
+	FV_ERR("no vblk device '%s' (%u device%s probed; is the function bound to uio_pci_generic "
+	       "or vfio-pci, and given with pci=?)\n",
+	       name, vblk_dev_count(), vblk_dev_count() == 1 ? "" : "s");
+	return -ENODEV;
+}
+
+static int
+fv_env_get(struct thread_data *td, const struct fio_file *f, uint16_t *id)
+{
+	const struct fv_options *o = td->eo;
+	int ret;
+
+	if (!td->o.use_thread) {
+		FV_ERR("the vireo engine needs thread=1 (EAL lives in one process)\n");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&fv_lock);
+	ret = fv_eal_init_locked(o);
+	if (ret == 0)
+		ret = fv_find_dev(o, f, id);
+	pthread_mutex_unlock(&fv_lock);
+	return ret;
+}
+
+/** Takes a queue of the device; configures and starts it for its first job. */
+static int
+fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
+{
+	struct fv_dev *d = &fv_devs[id];
+	struct vblk_dev_info info;
+	int ret;
+
+	pthread_mutex_lock(&fv_lock);
+	ret = vblk_dev_info_get(id, &info);
+	if (ret < 0) {
+		FV_ERR("%s: info: %s\n", vblk_dev_name(id), strerror(-ret));
+		goto out;
+	}
+	if (!d->configured) {
+		struct vblk_dev_conf conf = {
+			.nb_queues = RTE_MIN(info.max_queues, (uint16_t)64),
+			.queue_depth = info.max_queue_depth,
+			.socket_id = SOCKET_ID_ANY,
+		};
+
+		ret = vblk_dev_configure(id, &conf);
+		if (ret == 0)
+			ret = vblk_dev_start(id);
+		if (ret < 0) {
+			FV_ERR("%s: configure/start (%u queues of %u): %s\n", vblk_dev_name(id),
+			       conf.nb_queues, conf.queue_depth, strerror(-ret));
+			goto out;
+		}
+		d->id = id;
+		d->configured = true;
+		d->nb_queues = conf.nb_queues;
+		d->queue_depth = conf.queue_depth;
+		d->queue_busy = 0;
+	}
+	if (depth > d->queue_depth) {
+		FV_ERR("%s: iodepth=%u but the device's queues hold %u requests\n",
+		       vblk_dev_name(id), depth, d->queue_depth);
+		ret = -EINVAL;
+		goto out_release;
+	}
+	for (uint16_t q = 0; q < d->nb_queues; q++) {
+		if ((d->queue_busy & (UINT64_C(1) << q)) == 0) {
+			d->queue_busy |= UINT64_C(1) << q;
+			t->qid = q;
+			t->has_queue = true;
+			break;
+		}
+	}
+	if (!t->has_queue) {
+		FV_ERR("%s: all %u queues are in use: run fewer jobs on this device (one queue per "
+		       "job thread), or give it more queues (QEMU: num-queues=)\n",
+		       vblk_dev_name(id), d->nb_queues);
+		ret = -EBUSY;
+		goto out_release;
+	}
+	d->users++;
+	t->dev = d;
+	t->block_size = info.block_size;
+	t->capacity = info.capacity;
+	t->flush_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_FLUSH)) != 0;
+	t->discard_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_DISCARD)) != 0;
+	ret = 0;
+	goto out;
+
+out_release:
+	if (d->users == 0 && d->configured) {
+		vblk_dev_stop(id);
+		d->configured = false;
+	}
+out:
+	pthread_mutex_unlock(&fv_lock);
+	return ret;
+}
+
+static void
+fv_dev_detach(struct fv_thread *t)
+{
+	struct fv_dev *d = t->dev;
+
+	if (d == NULL)
+		return;
+	pthread_mutex_lock(&fv_lock);
+	if (t->has_queue)
+		d->queue_busy &= ~(UINT64_C(1) << t->qid);
+	if (--d->users == 0) {
+		/* Nothing of ours is in flight: every job reaped its I/O. */
+		vblk_dev_stop(d->id);
+		d->configured = false;
+	}
+	pthread_mutex_unlock(&fv_lock);
+	t->dev = NULL;
+}
+
+/* ---------------------------------------------------------- the hooks */
+
+/* fio's main thread (create_serialize, the default) asks for file sizes. */
+static int
+fv_setup(struct thread_data *td)
+{
+	struct fio_file *f;
+	unsigned int i;
+
+	for_each_file(td, f, i)
+	{
+		uint16_t id;
+		struct vblk_dev_info info;
+		int ret = fv_env_get(td, f, &id);
+
+		if (ret == 0)
+			ret = vblk_dev_info_get(id, &info);
+		if (ret < 0) {
+			td_verror(td, -ret, "fio_vireo setup");
+			return 1;
+		}
+		f->real_file_size = info.capacity * info.block_size;
+		fio_file_set_size_known(f);
+	}
+	return 0;
+}
+
+static void fv_cleanup(struct thread_data *td);
+
+static int
+fv_init(struct thread_data *td)
+{
+	struct fv_thread *t;
+	uint16_t id;
+	int ret;
+
+	if (td->o.nr_files != 1) {
+		FV_ERR("one device per job (nr_files=%u): give each device its own job\n",
+		       td->o.nr_files);
+		td_verror(td, EINVAL, "fio_vireo init");
+		return 1;
+	}
+	ret = fv_env_get(td, td->files[0], &id);
+	if (ret < 0) {
+		td_verror(td, -ret, "fio_vireo init");
+		return 1;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		goto nomem;
+	td->io_ops_data = t;
+	t->depth = td->o.iodepth;
+	t->reqs = calloc(t->depth, sizeof(*t->reqs));
+	t->segs = calloc(t->depth, sizeof(*t->segs));
+	t->staged = calloc(t->depth, sizeof(*t->staged));
+	t->events = calloc(t->depth, sizeof(*t->events));
+	if (t->reqs == NULL || t->segs == NULL || t->staged == NULL || t->events == NULL)
+		goto nomem;
+	ret = fv_dev_attach(t, id, t->depth);
+	if (ret < 0) {
+		td_verror(td, -ret, "fio_vireo init");
+		fv_cleanup(td);
+		td->io_ops_data = NULL;
+		return 1;
+	}
+	return 0;
+
+nomem:
+	td_verror(td, ENOMEM, "fio_vireo init");
+	fv_cleanup(td);
+	td->io_ops_data = NULL;
+	return 1;
+}
+
+static void
+fv_cleanup(struct thread_data *td)
+{
+	struct fv_thread *t = td->io_ops_data;
+
+	if (t == NULL)
+		return;
+	fv_dev_detach(t);
+	free(t->reqs);
+	free(t->segs);
+	free(t->staged);
+	free(t->events);
+	free(t);
+}
+
+static int
+fv_open_file(struct thread_data *td, struct fio_file *f)
+{
+	RTE_SET_USED(td);
+	RTE_SET_USED(f);
+	return 0;
+}
+
+static int
+fv_close_file(struct thread_data *td, struct fio_file *f)
+{
+	RTE_SET_USED(td);
+	RTE_SET_USED(f);
+	return 0;
+}
+
+static int
+fv_iomem_alloc(struct thread_data *td, size_t total)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+	unsigned int seq;
+
+	pthread_mutex_lock(&fv_lock);
+	seq = fv_mz_seq++;
+	pthread_mutex_unlock(&fv_lock);
+	snprintf(name, sizeof(name), "fio_vireo_%u_%u", td->thread_number, seq);
+	/*
+	 * IOVA-contiguous so that any buffer inside is one segment whatever
+	 * the IOVA mode (with IOVA as PA, hugepages are not contiguous).
+	 */
+	const struct rte_memzone *mz = rte_memzone_reserve_aligned(name, total, SOCKET_ID_ANY,
+								   RTE_MEMZONE_IOVA_CONTIG, 4096);
+	if (mz == NULL) {
+		FV_ERR("cannot reserve %zu bytes of IOVA-contiguous hugepage memory for the I/O "
+		       "buffers: %s (more hugepages, mem_mb=, or smaller bs x iodepth)\n",
+		       total, rte_strerror(rte_errno));
+		return 1;
+	}
+	struct fv_thread *t = td->io_ops_data;
+
+	t->mz = mz;
+	td->orig_buffer = mz->addr;
+	return 0;
+}
+
+static void
+fv_iomem_free(struct thread_data *td)
+{
+	struct fv_thread *t = td->io_ops_data;
+
+	if (t != NULL && t->mz != NULL) {
+		rte_memzone_free(t->mz);
+		t->mz = NULL;
+	}
+	td->orig_buffer = NULL;
+}
+
+static enum fio_q_status
+fv_complete_now(struct io_u *io_u, int err)
+{
+	io_u->error = (unsigned int)err;
+	if (err != 0)
+		io_u->resid = io_u->xfer_buflen;
+	return FIO_Q_COMPLETED;
+}
+
+static enum fio_q_status
+fv_queue(struct thread_data *td, struct io_u *io_u)
+{
+	struct fv_thread *t = td->io_ops_data;
+	struct vblk_req *r = &t->reqs[io_u->index];
+	struct vblk_seg *s = &t->segs[io_u->index];
+
+	fio_ro_check(td, io_u);
+	memset(r, 0, sizeof(*r));
+	r->ctx = io_u;
+	switch (io_u->ddir) {
+	case DDIR_READ:
+	case DDIR_WRITE: {
+		const uint8_t *buf = io_u->xfer_buf;
+		const uint8_t *base = t->mz->addr;
+
+		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0 ||
+		    io_u->xfer_buflen == 0)
+			return fv_complete_now(io_u, EINVAL);
+		s->addr = io_u->xfer_buf;
+		s->iova = t->mz->iova + (uint64_t)(buf - base);
+		s->len = (uint32_t)io_u->xfer_buflen;
+		r->op = io_u->ddir == DDIR_READ ? VBLK_OP_READ : VBLK_OP_WRITE;
+		r->lba = io_u->offset / t->block_size;
+		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		r->nseg = 1;
+		r->segs = s;
+		break;
+	}
+	case DDIR_TRIM:
+		if (!t->discard_ok)
+			return fv_complete_now(io_u, EOPNOTSUPP);
+		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0)
+			return fv_complete_now(io_u, EINVAL);
+		r->op = VBLK_OP_DISCARD;
+		r->lba = io_u->offset / t->block_size;
+		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		break;
+	case DDIR_SYNC:
+	case DDIR_DATASYNC:
+	case DDIR_SYNC_FILE_RANGE:
+		/* A write-through device (no FLUSH offered) has nothing to commit. */
+		if (!t->flush_ok)
+			return fv_complete_now(io_u, 0);
+		r->op = VBLK_OP_FLUSH;
+		break;
+	default:
+		return fv_complete_now(io_u, EINVAL);
+	}
+	/* fio never has more than iodepth io_us out: staged[] cannot overflow. */
+	t->staged[t->nb_staged++] = r;
+	return FIO_Q_QUEUED;
+}
+
+/** Hands the staged requests to the queue: one burst, one doorbell. */
+static void
+fv_submit(struct fv_thread *t)
+{
+	uint16_t n;
+
+	if (t->nb_staged == 0)
+		return;
+	n = vblk_enqueue_burst(t->dev->id, t->qid, t->staged, (uint16_t)t->nb_staged);
+	/* The queue accepts a prefix; the rest waits for the next commit or poll. */
+	if (n < t->nb_staged)
+		memmove(t->staged, t->staged + n, (t->nb_staged - n) * sizeof(*t->staged));
+	t->nb_staged -= n;
+}
+
+static int
+fv_commit(struct thread_data *td)
+{
+	fv_submit(td->io_ops_data);
+	return 0;
+}
+
+static uint64_t
+fv_ns_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const struct timespec *tmo)
+{
+	struct fv_thread *t = td->io_ops_data;
+	unsigned int got = 0;
+	uint64_t deadline = 0;
+
+	if (tmo != NULL)
+		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
+			   (uint64_t)tmo->tv_nsec;
+	for (;;) {
+		uint16_t want = (uint16_t)RTE_MIN(max - got, (unsigned int)FV_BURST);
+		uint16_t n = want == 0 ? 0 : vblk_dequeue_burst(t->dev->id, t->qid, t->done, want);
+
+		for (uint16_t i = 0; i < n; i++) {
+			struct io_u *io_u = t->done[i]->ctx;
+			int st = t->done[i]->status;
+
+			io_u->error = st < 0 ? (unsigned int)-st : 0;
+			io_u->resid = st < 0 ? io_u->xfer_buflen : 0;
+			t->events[got++] = io_u;
+		}
+		if (got >= min || got == max)
+			break;
+		fv_submit(t);
+		if (tmo != NULL && fv_ns_now() >= deadline)
+			break;
+	}
+	return (int)got;
+}
+
+static struct io_u *
+fv_event(struct thread_data *td, int ev)
+{
+	struct fv_thread *t = td->io_ops_data;
+
+	return t->events[ev];
+}
+
+static int
+fv_get_file_size(struct thread_data *td, struct fio_file *f)
+{
+	RTE_SET_USED(td);
+	/* Set by setup(), which fio always calls first for this engine. */
+	return fio_file_size_known(f) ? 0 : EINVAL;
+}
+
+static struct fio_option fv_opts[] = {
+	{
+		.name = "pci",
+		.lname = "vireo PCI device",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct fv_options, pci),
+		.help = "PCI address of the virtio-blk function (e.g. 0000:00:05.0); EAL probes only it",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "eal_args",
+		.lname = "vireo EAL arguments",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct fv_options, eal_args),
+		.help = "EAL arguments, replacing the defaults '-l 0 --in-memory --no-telemetry "
+			"--log-level=*:warning' (first job to start EAL wins)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "mem_mb",
+		.lname = "vireo EAL memory",
+		.type = FIO_OPT_INT,
+		.off1 = offsetof(struct fv_options, mem_mb),
+		.help = "Hugepage memory EAL reserves at start (MiB, EAL -m); 0: EAL's default",
+		.def = "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = NULL,
+	},
+};
+
+/* The one symbol the engine exports (version.map); fio dlsym()s it. */
+__attribute__((visibility("default"))) struct ioengine_ops ioengine = {
+	.name = FV_NAME,
+	.version = FIO_IOOPS_VERSION,
+	.flags = FIO_RAWIO | FIO_NOEXTEND | FIO_NODISKUTIL | FIO_MEMALIGN | FIO_DISKLESSIO,
+	.setup = fv_setup,
+	.init = fv_init,
+	.queue = fv_queue,
+	.commit = fv_commit,
+	.getevents = fv_getevents,
+	.event = fv_event,
+	.cleanup = fv_cleanup,
+	.open_file = fv_open_file,
+	.close_file = fv_close_file,
+	.get_file_size = fv_get_file_size,
+	.iomem_alloc = fv_iomem_alloc,
+	.iomem_free = fv_iomem_free,
+	.option_struct_size = sizeof(struct fv_options),
+	.options = fv_opts,
+};
