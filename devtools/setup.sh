@@ -427,16 +427,24 @@ install_sdk_headers()
 	log "sdk: installed ${#SDK_HEADERS[@]} headers in $target/include"
 }
 
+# debian_patched_files SRC PKG: the files the Debian patches of source
+# package PKG (unpacked in SRC) modify, one per line (nothing without a
+# debian tarball).
+debian_patched_files()
+{
+	local deb
+	deb=$(find "$1" -maxdepth 1 -name "$2_*.debian.tar.*" | head -n1)
+	[ -n "$deb" ] || return 0
+	tar -xOf "$deb" --wildcards 'debian/patches/*' 2>/dev/null |
+		sed -n 's/^+++ [^/]*\///p' | awk '{ print $1 }' || true
+}
+
 # Debian's patches have so far never touched the SDK headers; say so loudly
 # if a future revision does, since the orig tarball would then be stale.
 warn_debian_patches()
 {
-	local src=$1 deb h
-	deb=$(find "$src" -maxdepth 1 -name 'dpdk_*.debian.tar.*' | head -n1)
-	[ -n "$deb" ] || return 0
-	local listing
-	listing=$(tar -xOf "$deb" --wildcards 'debian/patches/*' 2>/dev/null |
-		sed -n 's/^+++ [^/]*\///p' | awk '{ print $1 }') || true
+	local h listing
+	listing=$(debian_patched_files "$1" dpdk)
 	for h in "${SDK_HEADERS[@]}"; do
 		if grep -qxF "$h" <<<"$listing"; then
 			log "sdk: WARNING: a Debian patch modifies $h; the extracted copy is the unpatched upstream file"
@@ -559,11 +567,8 @@ install_fio_headers()
 # changes one of them.
 warn_fio_patches()
 {
-	local src=$1 deb listing
-	deb=$(find "$src" -maxdepth 1 -name 'fio_*.debian.tar.*' | head -n1)
-	[ -n "$deb" ] || return 0
-	listing=$(tar -xOf "$deb" --wildcards 'debian/patches/*' 2>/dev/null |
-		sed -n 's/^+++ [^/]*\///p' | awk '{ print $1 }') || true
+	local listing
+	listing=$(debian_patched_files "$1" fio)
 	if grep -q '\.h$' <<<"$listing"; then
 		log "fio: WARNING: Debian patches modify headers ($(grep '\.h$' <<<"$listing" | tr '\n' ' ')); the copies are unpatched upstream files"
 	fi
