@@ -288,6 +288,29 @@ fallback_sources()
 
 # Fetch <package>=<version> source (package: $4, default dpdk) with the given
 # sources file into $2; returns 1 when apt cannot find that exact version there.
+# fetch_source_any TMP PACKAGE VERSION TAG: Debian source package
+# PACKAGE=VERSION into TMP/src, from the configured deb-src mirrors, else the
+# default Debian ones. Logs (TAG: ...) each miss; on failure prints apt's
+# errors and returns 1.
+fetch_source_any()
+{
+	local tmp=$1 package=$2 version=$3 tag=$4 src
+
+	derive_sources >"$tmp/configured.sources"
+	fallback_sources >"$tmp/fallback.sources"
+	for src in "$tmp/configured.sources" "$tmp/fallback.sources"; do
+		[ -s "$src" ] || continue
+		mkdir -p "$tmp/src"
+		if fetch_source "$src" "$tmp/src" "$version" "$package"; then
+			return 0
+		fi
+		log "$tag: $package=$version not available from $(basename "$src" .sources) mirrors"
+		rm -rf "$tmp/src"
+	done
+	sed -n '/^E:/p' "$DEPS_DIR/apt/source.log" >&2 || true
+	return 1
+}
+
 fetch_source()
 {
 	local sources=$1 dest=$2 version=$3 package=${4:-dpdk}
@@ -364,21 +387,7 @@ install_sdk_headers()
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" EXIT
 
-	derive_sources >"$tmp/configured.sources"
-	fallback_sources >"$tmp/fallback.sources"
-	local got=0 src
-	for src in "$tmp/configured.sources" "$tmp/fallback.sources"; do
-		[ -s "$src" ] || continue
-		mkdir -p "$tmp/src"
-		if fetch_source "$src" "$tmp/src" "$deb_version"; then
-			got=1
-			break
-		fi
-		log "sdk: dpdk=$deb_version not available from $(basename "$src" .sources) mirrors"
-		rm -rf "$tmp/src"
-	done
-	if [ $got -ne 1 ]; then
-		sed -n '/^E:/p' "$DEPS_DIR/apt/source.log" >&2 || true
+	if ! fetch_source_any "$tmp" dpdk "$deb_version" sdk; then
 		die "cannot download the Debian source package dpdk=$deb_version that matches the installed libdpdk-dev (no matching deb-src in the configured or default Debian mirrors). Upgrade libdpdk-dev to a version the mirror still carries, or use a DPDK built with -Denable_driver_sdk=true via PKG_CONFIG_PATH"
 	fi
 
@@ -503,21 +512,7 @@ install_fio_headers()
 	# shellcheck disable=SC2064
 	trap "rm -rf '$tmp'" EXIT
 
-	derive_sources >"$tmp/configured.sources"
-	fallback_sources >"$tmp/fallback.sources"
-	local got=0 src
-	for src in "$tmp/configured.sources" "$tmp/fallback.sources"; do
-		[ -s "$src" ] || continue
-		mkdir -p "$tmp/src"
-		if fetch_source "$src" "$tmp/src" "$deb_version" fio; then
-			got=1
-			break
-		fi
-		log "fio: fio=$deb_version not available from $(basename "$src" .sources) mirrors"
-		rm -rf "$tmp/src"
-	done
-	if [ $got -ne 1 ]; then
-		sed -n '/^E:/p' "$DEPS_DIR/apt/source.log" >&2 || true
+	if ! fetch_source_any "$tmp" fio "$deb_version" fio; then
 		fio_warn "cannot download the Debian source package fio=$deb_version"
 		return 1
 	fi
