@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -75,6 +76,13 @@ enum {
 #define VU_FLAG_NEED_REPLY (1u << 3)
 #define VU_VRING_NOFD (1ull << 8)
 #define VU_VRING_IDX_MASK 0xffull
+
+/*
+ * Server mode: how long a reconnect (the next negotiation after a backend was
+ * lost) waits for a backend to dial in. DPDK's vhost client retries every
+ * second.
+ */
+#define VU_RECONNECT_WAIT_MS 2000u
 
 /* A backend that answers nothing within this time is treated as gone. */
 #define VU_REPLY_TIMEOUT_MS 5000
@@ -354,6 +362,125 @@ vu_socket_connect(struct vio_user_dev *u, bool quiet)
 	return 0;
 }
 
+/* Server mode: take the next backend that connected to our socket. */
+static int
+vu_socket_accept(struct vio_user_dev *u, bool quiet, unsigned int wait_ms)
+{
+	struct pollfd pfd = { .fd = u->listen_fd, .events = POLLIN };
+	int fd, rc;
+
+	do
+		rc = poll(&pfd, 1, (int)RTE_MIN(wait_ms, (unsigned int)INT32_MAX));
+	while (rc < 0 && errno == EINTR);
+	if (rc <= 0) {
+		if (!quiet)
+			VIO_LOG(ERR,
+				"%s: no vhost-user backend connected to %s within %u ms; start the "
+				"backend in client mode (e.g. dpdk-testpmd --vdev "
+				"net_vhost0,iface=%s,client=1)",
+				u->vdev.name, u->path, wait_ms, u->path);
+		return rc < 0 ? -errno : -ETIMEDOUT;
+	}
+	fd = accept4(u->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	u->sock = fd;
+	return 0;
+}
+
+/*
+ * A socket file at the path: a stale one (its server died: connecting is
+ * refused) is removed; a live one or a non-socket file is left alone.
+ */
+static int
+vu_clear_stale_socket(const char *name, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, rc = 0;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		VIO_LOG(ERR, "%s: %s exists and is not a socket: choose another path", name, path);
+		return -EEXIST;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		VIO_LOG(ERR, "%s: another process listens on %s already", name, path);
+		rc = -EADDRINUSE;
+	} else if (unlink(path) < 0) {
+		rc = -errno;
+		VIO_LOG(ERR, "%s: cannot remove stale socket %s: %s", name, path, strerror(errno));
+	}
+	close(fd);
+	return rc;
+}
+
+/* Server mode: create the listening socket at u->path. */
+static int
+vu_listen(struct vio_user_dev *u)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	rc = vu_clear_stale_socket(u->vdev.name, u->path);
+	if (rc < 0)
+		return rc;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(sa.sun_path, u->path, sizeof(u->path));
+	/* Backlog 1: one backend at a time; a restarted one queues until taken. */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1) < 0) {
+		rc = -errno;
+		VIO_LOG(ERR, "%s: cannot listen on %s: %s", u->vdev.name, u->path, strerror(errno));
+		close(fd);
+		return rc;
+	}
+	u->listen_fd = fd;
+	return 0;
+}
+
+/* Stop listening; @p remove: the socket file too (else a stale one stays). */
+static void
+vu_unlisten(struct vio_user_dev *u, bool remove)
+{
+	if (u->listen_fd >= 0)
+		close(u->listen_fd);
+	u->listen_fd = -1;
+	if (remove && u->server)
+		unlink(u->path);
+}
+
+/*
+ * Open the connection: connect (client mode), or listen and accept (server
+ * mode). A server listens only while it waits for a backend: one that dials
+ * in at another time is refused and retries (DPDK's vhost client every
+ * second), so a restarted backend connects when we look for it, not in the
+ * middle of its own start-up (DPDK 22.11's net_vhost then never forwarded to
+ * us: a race between its connection handling and its port start).
+ */
+static int
+vu_socket_open(struct vio_user_dev *u, bool quiet, unsigned int wait_ms)
+{
+	int rc;
+
+	if (!u->server)
+		return vu_socket_connect(u, quiet);
+	if (u->listen_fd < 0) {
+		rc = vu_listen(u);
+		if (rc < 0)
+			return rc;
+	}
+	rc = vu_socket_accept(u, quiet, wait_ms);
+	vu_unlisten(u, false);
+	return rc;
+}
+
 static int
 vu_fetch_config(struct vio_user_dev *u)
 {
@@ -403,13 +530,16 @@ vu_negotiate_protocol(struct vio_user_dev *u)
 	return 0;
 }
 
-/* Connect and run the session handshake. */
+/*
+ * Open the connection and run the session handshake. @p wait_ms: how long
+ * server mode waits for a backend to connect (client mode does not wait).
+ */
 static int
-vu_connect(struct vio_user_dev *u, bool quiet)
+vu_connect(struct vio_user_dev *u, bool quiet, unsigned int wait_ms)
 {
 	int rc;
 
-	rc = vu_socket_connect(u, quiet);
+	rc = vu_socket_open(u, quiet, wait_ms);
 	if (rc < 0)
 		return rc;
 	u->protocol_features = 0;
@@ -498,6 +628,17 @@ vio_user_memory_regions(struct vio_user_region *regions, unsigned int max)
 	return (int)w.n;
 }
 
+/* Field by field: the structs' tail padding is not initialised. */
+static bool
+vu_regions_equal(const struct vio_user_region *a, const struct vio_user_region *b, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (a[i].gpa != b[i].gpa || a[i].size != b[i].size || a[i].uva != b[i].uva ||
+		    a[i].mmap_offset != b[i].mmap_offset || a[i].fd != b[i].fd)
+			return false;
+	return true;
+}
+
 static int
 vu_send_mem_table(struct vio_user_dev *u)
 {
@@ -524,7 +665,7 @@ vu_send_mem_table(struct vio_user_dev *u)
 	if (n == 0)
 		return -ENOMEM;
 	if ((unsigned int)n == u->nr_regions &&
-	    memcmp(regions, u->regions, sizeof(regions[0]) * (unsigned int)n) == 0)
+	    vu_regions_equal(regions, u->regions, u->nr_regions))
 		return 0;
 	memset(&mem, 0, sizeof(mem));
 	mem.nregions = (uint32_t)n;
@@ -717,8 +858,12 @@ vio_user_get_features(struct vio_dev *dev)
 
 	pthread_mutex_lock(&u->lock);
 	vu_check_alive(u);
-	/* Negotiation starts here: reconnect to a backend that came back. */
-	if (u->sock < 0 && vu_connect(u, false) < 0)
+	/*
+	 * Negotiation starts here: reconnect to a backend that came back (server
+	 * mode: wait a little for one to dial in).
+	 */
+	if (u->sock < 0 &&
+	    vu_connect(u, false, RTE_MIN(u->server_wait_ms, VU_RECONNECT_WAIT_MS)) < 0)
 		VIO_LOG(ERR, "%s: vhost-user backend %s not reachable: the port stays down",
 			dev->name, u->path);
 	/* No backend: no features, so negotiation fails (no VERSION_1). */
@@ -928,6 +1073,9 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 		snprintf(u->vdev.name, sizeof(u->vdev.name), "vhost-user:%s", p->path);
 	pthread_mutex_init(&u->lock, NULL);
 	u->sock = -1;
+	u->listen_fd = -1;
+	u->server = p->server;
+	u->server_wait_ms = p->server_wait_ms;
 	u->num_queues = p->num_queues;
 	u->queue_size = p->queue_size;
 	u->frontend_features = p->frontend_features;
@@ -940,8 +1088,9 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 	u->emu_arg = p->emu_arg;
 	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++)
 		u->vqs[i].kickfd = -1;
-	rc = vu_connect(u, false);
+	rc = vu_connect(u, false, p->server_wait_ms);
 	if (rc < 0) {
+		vu_unlisten(u, true);
 		pthread_mutex_destroy(&u->lock);
 		return rc;
 	}
@@ -968,6 +1117,7 @@ vio_user_dev_fini(struct vio_user_dev *u)
 		close(u->sock);
 		u->sock = -1;
 	}
+	vu_unlisten(u, true);
 	pthread_mutex_unlock(&u->lock);
 	pthread_mutex_destroy(&u->lock);
 }

@@ -43,7 +43,15 @@ typedef void (*vio_user_emu_notify_t)(struct vio_user_dev *u, uint16_t index, vo
 
 /** Parameters of vio_user_dev_init(). */
 struct vio_user_params {
-	const char *path;    /**< Backend's unix socket. */
+	const char *path; /**< Backend's unix socket. */
+	/**
+	 * Server mode: listen on @p path and let the backend connect (a backend
+	 * in client mode, e.g. DPDK's net_vhost with client=1, reconnects by
+	 * itself after a restart). Default: connect to the backend's socket.
+	 */
+	bool server;
+	/** Server mode: how long init waits for the first backend (ms). */
+	unsigned int server_wait_ms;
 	uint16_t num_queues; /**< Queues the device exposes (incl. emulated). */
 	uint16_t queue_size; /**< Largest queue size offered to the driver. */
 	/** Feature bits the frontend implements itself, offered with the backend's. */
@@ -84,6 +92,9 @@ struct vio_user_dev {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	pthread_mutex_t lock; /**< Serialises message exchanges. */
 	int sock;             /**< Connected socket or -1. */
+	bool server;          /**< Server mode: we listen, the backend connects. */
+	int listen_fd;        /**< Server mode, waiting for a backend: listening socket. */
+	unsigned int server_wait_ms;
 	bool dead_logged;
 	bool mem_added_logged;      /**< Memory added after start was reported. */
 	bool mem_event_registered;  /**< EAL memory event callback in place. */
@@ -112,13 +123,21 @@ struct vio_user_dev {
  * Connect to the backend at @p params->path, negotiate the vhost-user
  * protocol and bind @p u's vio_dev to the vhost-user transport.
  *
+ * In server mode, creates the socket (a stale socket file nobody listens on
+ * is replaced) and waits up to @p params->server_wait_ms for a backend.
+ *
  * @return 0; -EINVAL bad parameters; -ENOTSUP IOVA mode is not VA or the
  *         process is not the primary; -ENOENT/-ECONNREFUSED no backend on
- *         the socket (logged with the fix); -EPROTO a malformed reply.
+ *         the socket (logged with the fix); -EPROTO a malformed reply;
+ *         server mode: -EADDRINUSE someone listens on the path already,
+ *         -EEXIST the path is not a socket, -ETIMEDOUT no backend came.
  */
 int vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *params);
 
-/** Close the connection and every fd. The device is unusable afterwards. */
+/**
+ * Close the connection and every fd (server mode: remove the socket file).
+ * The device is unusable afterwards.
+ */
 void vio_user_dev_fini(struct vio_user_dev *u);
 
 /** True while the backend connection is up. */

@@ -5,10 +5,13 @@
  * sent on the wire, and every kind of bad reply (wrong request id, wrong
  * size, missing reply flag, wrong version, a NACK, a closed socket), a
  * missing socket, queue setup and reset on the wire, and a backend that goes
- * away and comes back.
+ * away and comes back; server mode (the fake connects to us): the handshake,
+ * a backend that reconnects, no backend in time, a path already taken.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "unit_common.h"
@@ -237,6 +240,76 @@ fake_stop(struct fake *f)
 	unlink(f->path);
 }
 
+/* ---- Fake backend in client mode (our server mode) ---- */
+
+/* One connect() to @p path: true when someone accepted. */
+static bool
+dial_once(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool ok;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Connect to @p path, retrying while it does not exist yet (10 s at most). */
+static int
+fake_dial(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	for (int i = 0; i < 1000; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		usleep(10 * 1000);
+	}
+	return -1;
+}
+
+static void *
+fake_client_thread(void *arg)
+{
+	struct fake *f = arg;
+
+	while (f->connections < f->max_connections) {
+		int fd = fake_dial(f->path);
+
+		if (fd < 0)
+			break;
+		f->conn_fd = fd;
+		f->connections++;
+		fake_serve(f, fd);
+	}
+	return NULL;
+}
+
+/* A backend that dials our server socket at @p path, @p max_connections times. */
+static void
+fake_client_start(struct fake *f, const char *path, int max_connections)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->listen_fd = -1;
+	f->max_connections = max_connections;
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_client_thread, f), 0);
+}
+
+static void
+server_path(char *buf, size_t len)
+{
+	snprintf(buf, len, "/tmp/vio-user-unit-srv-%d.sock", (int)getpid());
+}
+
 static struct vio_user_params
 params(const char *path)
 {
@@ -449,6 +522,118 @@ test_backend_gone_and_back(void **state)
 	free(u);
 }
 
+/*
+ * Server mode: we listen, the backend dials in; the handshake is the same.
+ * The backend goes away and dials again: the next negotiation takes it.
+ * fini removes the socket file.
+ */
+static void
+test_server_mode(void **state)
+{
+	const struct vio_transport_ops *ops;
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct stat st;
+	char path[108];
+	struct fake f;
+
+	(void)state;
+	server_path(path, sizeof(path));
+	unlink(path);
+	fake_client_start(&f, path, 2);
+	p = params(path);
+	p.server = true;
+	p.server_wait_ms = 10000;
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_true(vio_user_connected(u));
+	/* Connected: nobody listens, a second backend is refused (and retries). */
+	assert_false(dial_once(path));
+	assert_int_equal(vio_dev_negotiate(&u->vdev, VIO_BIT(VIO_NET_F_MRG_RXBUF), 0), 0);
+	assert_int_equal(f.seen[0], REQ_SET_OWNER);
+	assert_true(vio_dev_has(&u->vdev, VIO_NET_F_MRG_RXBUF));
+	ops = vio_dev_ops(&u->vdev);
+	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
+	/* The backend restarts: its end closes, then it dials again. */
+	shutdown(f.conn_fd, SHUT_RDWR);
+	for (int i = 0; i < 500 && vio_user_connected(u); i++)
+		usleep(10 * 1000);
+	assert_false(vio_user_connected(u));
+	assert_true(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	/* We listen again only now: the negotiation waits for the dial. */
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	assert_true(vio_user_connected(u));
+	vio_user_dev_fini(u);
+	pthread_join(f.thread, NULL);
+	assert_int_equal(f.connections, 2);
+	assert_int_equal(lstat(path, &st), -1);
+	free(u);
+}
+
+/* No backend within server_wait: -ETIMEDOUT, nothing left behind. */
+static void
+test_server_no_backend(void **state)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct stat st;
+	char path[108];
+
+	(void)state;
+	server_path(path, sizeof(path));
+	unlink(path);
+	p = params(path);
+	p.server = true;
+	p.server_wait_ms = 50;
+	assert_int_equal(vio_user_dev_init(u, &p), -ETIMEDOUT);
+	assert_int_equal(lstat(path, &st), -1);
+	free(u);
+}
+
+/*
+ * The path: a live listener keeps it (-EADDRINUSE), a regular file is not
+ * ours to remove (-EEXIST), a stale socket file (nobody listens) is replaced.
+ */
+static void
+test_server_path_taken(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f, c;
+	char path[108];
+	int fd;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 1);
+	p = params(f.path);
+	p.server = true;
+	p.server_wait_ms = 50;
+	assert_int_equal(vio_user_dev_init(u, &p), -EADDRINUSE);
+	fake_stop(&f);
+
+	server_path(path, sizeof(path));
+	unlink(path);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	p.path = path;
+	assert_int_equal(vio_user_dev_init(u, &p), -EEXIST);
+	unlink(path);
+
+	/* A socket file whose server is gone. */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	fake_client_start(&c, path, 1);
+	p.server_wait_ms = 10000;
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	vio_user_dev_fini(u);
+	pthread_join(c.thread, NULL);
+	free(u);
+}
+
 int
 main(void)
 {
@@ -459,6 +644,9 @@ main(void)
 		cmocka_unit_test(test_missing_socket),
 		cmocka_unit_test(test_queue_setup),
 		cmocka_unit_test(test_backend_gone_and_back),
+		cmocka_unit_test(test_server_mode),
+		cmocka_unit_test(test_server_no_backend),
+		cmocka_unit_test(test_server_path_taken),
 	};
 	int rc;
 

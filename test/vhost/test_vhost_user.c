@@ -19,7 +19,11 @@
  * memfd, shareable too). Bounded bursts and generous timeouts, no timing
  * assertions: the machine has 2 loaded CPUs.
  *
- *   test_vhost_user TESTPMD hugepages|nohuge
+ * "server": hugepage memory, and the roles of the socket swapped: our port
+ * listens (server=1) and the backend dials in (net_vhost client=1), and
+ * dials again by itself after each restart.
+ *
+ *   test_vhost_user TESTPMD hugepages|nohuge|server
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +57,7 @@ extern char **environ;
 static char sock_path[128], log_path[128], tmp_dir[64];
 static const char *testpmd;
 static pid_t backend = -1;
+static bool server_mode; /* we listen, the backend connects */
 static struct rte_mempool *pool;
 static uint16_t port;
 
@@ -88,13 +93,35 @@ step(const char *what)
 
 /* ---- Backend ---- */
 
+/* True when the backend's log contains @p what after byte @p from. */
+static bool
+log_has(const char *what, long from)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(log_path, "r");
+
+	if (f != NULL && fseek(f, from, SEEK_SET) < 0) {
+		fclose(f);
+		return false;
+	}
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, what) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
 static void
 backend_start(void)
 {
 	char vdev[200];
 	char prefix[32];
 	/* Backend: main lcore and its forwarding lcore on CPU 0, we run on CPU 1. */
-	char *argv[] = { (char *)testpmd,
+	/* stdbuf: its stdout line by line, so the log shows how far it got. */
+	char *argv[] = { "/usr/bin/stdbuf",
+			 "-oL",
+			 (char *)testpmd,
 			 "--lcores",
 			 "0@0,1@0",
 			 "--no-pci",
@@ -116,18 +143,39 @@ backend_start(void)
 			 "--stats-period=1",
 			 NULL };
 	posix_spawn_file_actions_t fa;
+	struct stat log_st;
+	/* This backend's lines start here (the log collects every restart). */
+	long log_start = stat(log_path, &log_st) == 0 ? (long)log_st.st_size : 0;
 	int rc;
 
-	unlink(sock_path);
+	if (!server_mode)
+		unlink(sock_path);
 	snprintf(prefix, sizeof(prefix), "vhtest%d", (int)getpid());
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d", sock_path, PAIRS);
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d%s", sock_path, PAIRS,
+		 server_mode ? ",client=1" : "");
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	rc = posix_spawn(&backend, testpmd, &fa, NULL, argv, environ);
+	rc = posix_spawn(&backend, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	CHECK(rc == 0, "cannot start %s: %s", testpmd, strerror(rc));
+	if (server_mode) {
+		/*
+		 * It dials our socket, and keeps trying every second. Let it start
+		 * its port first: when the connection came while DPDK 22.11's
+		 * net_vhost was still starting its port, it was seen never to
+		 * forward to us (a race between its new_device callback and its
+		 * dev_start; the reconnect path, a second later, is fine).
+		 */
+		for (int i = 0; i < WAIT_S * 10; i++) {
+			if (log_has("Checking link statuses", log_start))
+				return;
+			CHECK(waitpid(backend, NULL, WNOHANG) == 0, "backend exited");
+			usleep(100 * 1000);
+		}
+		fail("backend did not start its port");
+	}
 	for (int i = 0; i < WAIT_S * 10; i++) {
 		struct stat st;
 
@@ -310,6 +358,22 @@ grow_memory(void)
 	traffic("after memory grew");
 }
 
+/*
+ * Start the port. In server mode the restarted backend dials in within about
+ * a second (its reconnect timer): until then a start fails, so retry.
+ */
+static int
+port_start(void)
+{
+	int rc = rte_eth_dev_start(port);
+
+	for (int i = 0; server_mode && rc < 0 && i < WAIT_S * 4; i++) {
+		usleep(250 * 1000);
+		rc = rte_eth_dev_start(port);
+	}
+	return rc;
+}
+
 /* Backend killed: link goes down, tx neither blocks nor crashes. */
 static void
 lose_backend(void)
@@ -347,11 +411,16 @@ main(int argc, char **argv)
 	struct rte_ether_addr mac, want_mac;
 	int rc;
 
-	CHECK(argc == 3 && (strcmp(argv[2], "hugepages") == 0 || strcmp(argv[2], "nohuge") == 0),
-	      "usage: %s TESTPMD hugepages|nohuge", argv[0]);
+	const char *server_args = "";
+
+	CHECK(argc == 3 && (strcmp(argv[2], "hugepages") == 0 || strcmp(argv[2], "nohuge") == 0 ||
+			    strcmp(argv[2], "server") == 0),
+	      "usage: %s TESTPMD hugepages|nohuge|server", argv[0]);
 	testpmd = argv[1];
-	memcpy(&eal[2], strcmp(argv[2], "hugepages") == 0 ? mem_huge : mem_nohuge,
-	       sizeof(mem_huge));
+	server_mode = strcmp(argv[2], "server") == 0;
+	if (server_mode)
+		server_args = ",server=1";
+	memcpy(&eal[2], strcmp(argv[2], "nohuge") != 0 ? mem_huge : mem_nohuge, sizeof(mem_huge));
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
@@ -367,7 +436,8 @@ main(int argc, char **argv)
 	CHECK(pool != NULL, "mempool");
 
 	step("probe without a backend: clear error");
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s", sock_path);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s%s", sock_path,
+		 server_mode ? ",server=1,server_wait=1" : "");
 	rc = rte_vdev_init("net_vireo_user1", vdev_args);
 	CHECK(rc < 0, "probe without a backend succeeded");
 	printf("probe without backend: %d\n", rc);
@@ -382,7 +452,8 @@ main(int argc, char **argv)
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queue_size=100", sock_path);
 	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with queue_size=100");
 	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS, MAC);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s%s", sock_path, PAIRS, MAC,
+		 server_args);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
 	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
 	port_configure();
@@ -403,7 +474,7 @@ main(int argc, char **argv)
 	rc = rte_eth_dev_start(port);
 	CHECK(rc < 0, "start without a backend succeeded");
 	backend_start();
-	CHECK(rte_eth_dev_start(port) == 0, "start after the backend came back");
+	CHECK(port_start() == 0, "start after the backend came back");
 	CHECK(wait_link(true), "link not up after reconnect");
 	traffic("after restart");
 
@@ -413,7 +484,7 @@ main(int argc, char **argv)
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	CHECK(rte_eth_dev_reset(port) == 0, "reset");
 	port_configure();
-	CHECK(rte_eth_dev_start(port) == 0, "start after reset");
+	CHECK(port_start() == 0, "start after reset");
 	CHECK(wait_link(true), "link not up after reset");
 	traffic("after reset");
 

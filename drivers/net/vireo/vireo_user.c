@@ -4,6 +4,10 @@
  * (vio_user.h), as a vdev:
  *
  *   --vdev net_vireo_user0,path=/run/vhost.sock[,queues=N][,queue_size=N][,mac=MAC]
+ *          [,server=1[,server_wait=S]]
+ *
+ * server=1 listens on the path and waits (server_wait seconds, default 30)
+ * for a backend in client mode to connect.
  *
  * The driver itself is the same as over PCI (vireo_net_port_create()). This
  * file supplies what a vhost-user backend leaves to the frontend:
@@ -55,7 +59,11 @@
 /* The net config we serve: mac, status, max_virtqueue_pairs. */
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
-static const char *const vireo_user_keys[] = { "path", "queues", "queue_size", "mac", NULL };
+#define VIREO_USER_DEFAULT_SERVER_WAIT_S 30
+#define VIREO_USER_MAX_SERVER_WAIT_S 3600
+
+static const char *const vireo_user_keys[] = { "path",   "queues",      "queue_size", "mac",
+					       "server", "server_wait", NULL };
 
 struct vireo_user_args {
 	char path[sizeof(((struct vio_user_dev *)0)->path)];
@@ -63,6 +71,8 @@ struct vireo_user_args {
 	uint16_t queue_size;
 	bool has_mac;
 	struct rte_ether_addr mac;
+	uint16_t server;      /**< 1: listen for the backend. */
+	uint16_t server_wait; /**< Seconds to wait for it at probe. */
 };
 
 /* One per probed vdev: the transport outlives the port (closed by the app). */
@@ -121,11 +131,13 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 	struct rte_kvargs *kv = rte_kvargs_parse(args != NULL ? args : "", vireo_user_keys);
 	int rc = 0;
 
-	*a = (struct vireo_user_args){ .queues = 1, .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE };
+	*a = (struct vireo_user_args){ .queues = 1,
+				       .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE,
+				       .server_wait = VIREO_USER_DEFAULT_SERVER_WAIT_S };
 	if (kv == NULL) {
 		VIREO_LOG_NODEV(ERR,
 				"%s: cannot parse devargs '%s' (keys: path, queues, "
-				"queue_size, mac)",
+				"queue_size, mac, server, server_wait)",
 				name, args);
 		return -EINVAL;
 	}
@@ -143,6 +155,15 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 	} else if (rte_kvargs_process(kv, "mac", vireo_user_arg_mac, a) < 0) {
 		VIREO_LOG_NODEV(ERR, "%s: devarg mac= takes a unicast address xx:xx:xx:xx:xx:xx",
 				name);
+		rc = -EINVAL;
+	} else if (rte_kvargs_process(kv, "server", vireo_user_arg_u16, &a->server) < 0 ||
+		   a->server > 1) {
+		VIREO_LOG_NODEV(ERR, "%s: devarg server= takes 0 or 1", name);
+		rc = -EINVAL;
+	} else if (rte_kvargs_process(kv, "server_wait", vireo_user_arg_u16, &a->server_wait) < 0 ||
+		   a->server_wait < 1 || a->server_wait > VIREO_USER_MAX_SERVER_WAIT_S) {
+		VIREO_LOG_NODEV(ERR, "%s: devarg server_wait= takes 1..%u seconds", name,
+				VIREO_USER_MAX_SERVER_WAIT_S);
 		rc = -EINVAL;
 	}
 	rte_kvargs_free(kv);
@@ -250,6 +271,8 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 	struct vio_net_config cfg;
 	struct vio_user_params p = {
 		.path = a->path,
+		.server = a->server == 1,
+		.server_wait_ms = a->server_wait * 1000u,
 		.num_queues = (uint16_t)(2 * a->queues),
 		.queue_size = a->queue_size,
 		.frontend_features = VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS),
@@ -354,4 +377,5 @@ static struct rte_vdev_driver vireo_user_driver = {
 
 RTE_PMD_REGISTER_VDEV(net_vireo_user, vireo_user_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_vireo_user,
-			      "path=<socket> queues=<1..16> queue_size=<64..32768> mac=<addr>");
+			      "path=<socket> queues=<1..16> queue_size=<64..32768> mac=<addr> "
+			      "server=<0|1> server_wait=<seconds>");
