@@ -71,8 +71,22 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 	/* Section 6.1: with ORDER_PLATFORM the driver uses hardware barriers. */
 	vq->io_barriers = vio_dev_has(dev, VIO_F_ORDER_PLATFORM);
 	vio_vq_init_free_list(vq);
-	/* We poll: ask the device not to interrupt (section 2.7.7). */
-	vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
+	vq->event_idx = vio_dev_has(dev, VIO_F_EVENT_IDX);
+	vq->avail_event = (const uint16_t *)&vq->used->ring[size];
+	if (vq->event_idx) {
+		/*
+		 * Section 2.7.7.1: flags MUST be 0; used_event says when to
+		 * interrupt: when used->idx passes 0xffff, once in 65536
+		 * completions (we poll; a device without an MSI-X vector or a
+		 * vhost-user call fd has nowhere to send it anyway). Moving it
+		 * on every harvest would cost a shared-line store per burst.
+		 */
+		vq->avail->flags = 0;
+		*(uint16_t *)&vq->avail->ring[size] = 0xffff;
+	} else {
+		/* We poll: ask the device not to interrupt (section 2.7.7). */
+		vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
+	}
 	*out = vq;
 	return 0;
 }

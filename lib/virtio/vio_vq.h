@@ -23,6 +23,13 @@
  * (section 6.1: a real device behind the platform's interconnect). The
  * choice is a per-queue flag set at creation; on x86 both variants compile
  * to the same code except the full fence.
+ *
+ * Notification suppression (sections 2.7.7, 2.7.10): without
+ * VIRTIO_F_EVENT_IDX the driver sets VIRTQ_AVAIL_F_NO_INTERRUPT (we poll)
+ * and kicks unless the device set VIRTQ_USED_F_NO_NOTIFY. With EVENT_IDX the
+ * avail flags are 0 (the spec's MUST), the flags the device writes are
+ * ignored, and a kick notifies only when the batch it publishes contains
+ * the avail index the device asked for in avail_event.
  */
 #ifndef VIO_VQ_H
 #define VIO_VQ_H
@@ -67,6 +74,9 @@ struct vio_vq {
 	uint16_t index;   /**< Queue index on the device. */
 	bool broken;      /**< Device misbehaved; queue is dead. */
 	bool io_barriers; /**< VIRTIO_F_ORDER_PLATFORM: order with rte_io_* barriers. */
+	bool event_idx;   /**< VIRTIO_F_EVENT_IDX: avail_event decides kicks. */
+	/** Device-written avail_event (after used->ring[size]). */
+	const uint16_t *avail_event;
 
 	/* Producer state. */
 	uint16_t free_head;       /**< First free descriptor. */
@@ -292,25 +302,34 @@ vio_vq_notify(struct vio_vq *vq)
 static inline bool
 vio_vq_kick(struct vio_vq *vq)
 {
-	uint16_t flags;
+	uint16_t old, new;
 
 	vio_vq_publish(vq);
-	if (vq->avail_published == vq->avail_kicked)
+	old = vq->avail_kicked;
+	new = vq->avail_published;
+	if (new == old)
 		return false;
-	vq->avail_kicked = vq->avail_published;
+	vq->avail_kicked = new;
 	/*
 	 * Section 2.7.13.4: the avail->idx store must be globally visible
-	 * before we read used->flags; otherwise a device that clears
-	 * NO_NOTIFY and then checks avail->idx could miss our update and we
-	 * would both sleep. Store->load ordering needs a full barrier.
+	 * before we read used->flags (or avail_event); otherwise a device that
+	 * re-enables notifications and then checks avail->idx could miss our
+	 * update and we would both sleep. Store->load ordering needs a full
+	 * barrier.
 	 */
 	if (vq->io_barriers)
-		rte_io_mb(); /* avail->idx store before the used->flags load (device) */
+		rte_io_mb(); /* avail->idx store before the suppression load (device) */
 	else
-		rte_smp_mb(); /* avail->idx store before the used->flags load (CPU) */
-	flags = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
-	if (flags & VIO_USED_F_NO_NOTIFY)
+		rte_smp_mb(); /* avail->idx store before the suppression load (CPU) */
+	if (vq->event_idx) {
+		uint16_t event = __atomic_load_n(vq->avail_event, __ATOMIC_RELAXED);
+
+		/* Section 2.7.10: notify iff avail_event is one of old .. new - 1. */
+		if ((uint16_t)(new - event - 1) >= (uint16_t)(new - old))
+			return false;
+	} else if (__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) & VIO_USED_F_NO_NOTIFY) {
 		return false;
+	}
 	vio_vq_notify(vq);
 	return true;
 }

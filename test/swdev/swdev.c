@@ -351,6 +351,9 @@ op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 	 */
 	__atomic_store_n(&q->notified_avail, __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
 			 __ATOMIC_RELEASE);
+	/* EVENT_IDX: what is covered now; ask to be notified at the next entry. */
+	if (swdev_event_idx(sw) && !q->no_notify)
+		swdev_set_avail_event(q, __atomic_load_n(&q->notified_avail, __ATOMIC_RELAXED));
 	__atomic_fetch_add(&q->notifies, 1, __ATOMIC_RELAXED);
 }
 
@@ -474,7 +477,12 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
 	if (q->used != NULL) {
+		uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+
 		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
+		/* EVENT_IDX: an index the driver reaches only 64K entries later, or the next. */
+		if (swdev_event_idx(sw))
+			swdev_set_avail_event(q, on ? (uint16_t)(avail_idx - 1) : avail_idx);
 		/*
 		 * Section 2.7.10: a device that re-enables notifications checks
 		 * the avail ring again (the driver may have skipped a kick).

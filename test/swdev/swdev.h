@@ -157,6 +157,7 @@ struct swdev_queue {
 	void *handler_arg;
 	enum swdev_order order;
 	bool no_notify;
+	bool flags_reported; /**< Bad avail flags with EVENT_IDX reported. */
 	bool use_doorbell;
 	volatile uint16_t doorbell; /**< Doorbell "register" when use_doorbell. */
 	int setup_error;            /**< queue_setup fails with this (0: works). */
@@ -425,7 +426,8 @@ struct swdev_blk_params {
 	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_INDIRECT_DESC) | VIO_BIT(VIO_BLK_F_SIZE_MAX) |  \
 	 VIO_BIT(VIO_BLK_F_SEG_MAX) | VIO_BIT(VIO_BLK_F_GEOMETRY) | VIO_BIT(VIO_BLK_F_BLK_SIZE) | \
 	 VIO_BIT(VIO_BLK_F_FLUSH) | VIO_BIT(VIO_BLK_F_TOPOLOGY) | VIO_BIT(VIO_BLK_F_CONFIG_WCE) | \
-	 VIO_BIT(VIO_BLK_F_MQ) | VIO_BIT(VIO_BLK_F_DISCARD) | VIO_BIT(VIO_BLK_F_WRITE_ZEROES))
+	 VIO_BIT(VIO_BLK_F_MQ) | VIO_BIT(VIO_BLK_F_DISCARD) | VIO_BIT(VIO_BLK_F_WRITE_ZEROES) |  \
+	 VIO_BIT(VIO_F_EVENT_IDX))
 
 /**
  * Make a virtio-blk device: config from @p p (defaults: blk_size 512,

@@ -28,5 +28,9 @@ int swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_c
 
 /** Forget a queue's rings and device-side state (lock held). */
 void swdev_queue_clear(struct swdev *sw, uint16_t index);
+/** VIRTIO_F_EVENT_IDX was negotiated. */
+bool swdev_event_idx(const struct swdev *sw);
+/** EVENT_IDX: ask for a notification when the driver publishes avail index @p at. */
+void swdev_set_avail_event(struct swdev_queue *q, uint16_t at);
 
 #endif /* SWDEV_INTERNAL_H */

@@ -31,6 +31,22 @@ ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+bool
+swdev_event_idx(const struct swdev *sw)
+{
+	return (sw->driver_features & VIO_BIT(VIO_F_EVENT_IDX)) != 0;
+}
+
+/*
+ * Section 2.7.10 with EVENT_IDX: the device asks for a notification when the
+ * driver publishes avail index @p at (avail_event, after used->ring[size]).
+ */
+void
+swdev_set_avail_event(struct swdev_queue *q, uint16_t at)
+{
+	__atomic_store_n((uint16_t *)&q->used->ring[q->cfg.size], at, __ATOMIC_RELEASE);
+}
+
 void
 swdev_queue_clear(struct swdev *sw, uint16_t index)
 {
@@ -45,6 +61,7 @@ swdev_queue_clear(struct swdev *sw, uint16_t index)
 	q->last_avail = 0;
 	q->used_idx = 0;
 	q->notified_avail = 0;
+	q->flags_reported = false;
 	q->inflight = 0;
 	free(q->owner);
 	free(q->dnext);
@@ -137,6 +154,9 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	q->used = (struct vio_used *)(uintptr_t)cfg->used_iova;
 	__atomic_store_n(&q->used->flags, q->no_notify ? VIO_USED_F_NO_NOTIFY : 0,
 			 __ATOMIC_RELAXED);
+	/* EVENT_IDX: notify me at the first entry, or (polling) not for 64K entries. */
+	if (swdev_event_idx(sw))
+		swdev_set_avail_event(q, q->no_notify ? 0xffff : 0);
 	__atomic_store_n(&q->enabled, true, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -353,6 +373,8 @@ visible_avail(struct swdev *sw, struct swdev_queue *q)
 		__atomic_store_n(&q->notified_avail,
 				 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
 				 __ATOMIC_RELEASE);
+		if (swdev_event_idx(sw))
+			swdev_set_avail_event(q, q->notified_avail);
 	}
 	return __atomic_load_n(&q->notified_avail, __ATOMIC_ACQUIRE);
 }
@@ -387,6 +409,13 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 		return -ENODEV;
 	if (q->error)
 		return -EPROTO;
+	/* Section 2.7.7.1: with EVENT_IDX the driver MUST set flags to 0. */
+	if (swdev_event_idx(sw) && __atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) != 0 &&
+	    !q->flags_reported) {
+		q->flags_reported = true;
+		swdev_violation(sw, SWDEV_V_NOTIFY, "queue %u: avail flags 0x%x with EVENT_IDX",
+				qidx, q->avail->flags);
+	}
 	avail_idx = visible_avail(sw, q);
 	pending = (uint16_t)(avail_idx - q->last_avail);
 	if (pending == 0)

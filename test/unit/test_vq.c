@@ -746,6 +746,123 @@ test_doorbell(void **state)
 	assert_int_equal(swdev_notify_count(f->sw, 2), 0);
 }
 
+
+/* ---- EVENT_IDX (sections 2.7.7, 2.7.10) ---- */
+
+/* Renegotiate with VIRTIO_F_EVENT_IDX and open queue 0 of @p size. */
+static struct vio_vq *
+open_event_idx_q(struct fixture *f, uint16_t size)
+{
+	f->sw->device_features |= VIO_BIT(VIO_F_EVENT_IDX);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_EVENT_IDX), 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_EVENT_IDX));
+	return open_q(f, 0, size);
+}
+
+static void
+set_avail_event(struct vio_vq *vq, uint16_t at)
+{
+	volatile uint16_t *event = (volatile uint16_t *)(void *)&vq->used->ring[vq->size];
+
+	*event = at;
+}
+
+/*
+ * The kick rule: notify iff avail_event is among the indexes this batch
+ * published; the device's NO_NOTIFY flag is ignored; the driver's avail
+ * flags are 0 and used_event is parked at 0xffff.
+ */
+static void
+test_event_idx_kick_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_event_idx_q(f, 32);
+	uint32_t id = 0;
+
+	assert_int_equal(vq->avail->flags, 0);
+	assert_int_equal(vq->avail->ring[32], 0xffff); /* used_event */
+	go(f);
+	/* swdev asks for index 0 at setup: the first batch [0, 4) notifies. */
+	for (; id < 4; id++)
+		assert_int_equal(add_echo(f, vq, id, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+	/* The device now asks for index 6: [4, 5) does not reach it, [5, 7) does. */
+	set_avail_event(vq, 6);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	/* NO_NOTIFY in used->flags means nothing under EVENT_IDX. */
+	vq->used->flags = VIO_USED_F_NO_NOTIFY;
+	set_avail_event(vq, 7);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	/* An index already passed: no notification. */
+	set_avail_event(vq, 3);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_false(vio_vq_kick(vq));
+	vq->used->flags = 0;
+	assert_int_equal(swdev_notify_count(f->sw, 0), 3);
+	assert_int_equal(swdev_process(f->sw, 0, 32), (int)id);
+	assert_int_equal(drain(f, vq), id);
+}
+
+/*
+ * A device that polls parks avail_event behind the driver: 70000 chains in
+ * batches of 7 cost one doorbell (when the index wraps onto it), not 10000.
+ * The window check works across the 16-bit wrap.
+ */
+static void
+test_event_idx_polling_device(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+	uint32_t id = 0;
+
+	swdev_set_no_notify(f->sw, 0, true);
+	vq = open_event_idx_q(f, 16);
+	go(f);
+	while (id < 70000) {
+		for (int i = 0; i < 7; i++, id++)
+			assert_int_equal(add_echo(f, vq, id, 8), 0);
+		vio_vq_kick(vq);
+		assert_int_equal(swdev_process(f->sw, 0, 16), 7);
+		assert_int_equal(drain(f, vq), 7);
+	}
+	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+}
+
+/*
+ * A device that sleeps until notified (notify-only mode) and asks for the
+ * next index each time: every batch must notify exactly once, or the
+ * device never sees it.
+ */
+static void
+test_event_idx_sleeping_device(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+	unsigned int batches = 0;
+	uint32_t id = 0;
+
+	swdev_set_notify_only(f->sw, true);
+	vq = open_event_idx_q(f, 64);
+	go(f);
+	while (id < 5000) {
+		unsigned int n = 1 + (id * 7) % 13;
+
+		for (unsigned int i = 0; i < n; i++, id++)
+			assert_int_equal(add_echo(f, vq, id, 8), 0);
+		assert_true(vio_vq_kick(vq));
+		batches++;
+		assert_int_equal(swdev_process(f->sw, 0, 64), (int)n);
+		assert_int_equal(drain(f, vq), n);
+	}
+	assert_int_equal(swdev_notify_count(f->sw, 0), batches);
+}
+
 /* ---- detach ---- */
 
 static void
@@ -813,6 +930,9 @@ main(void)
 		T(test_kick_once_per_batch),
 		T(test_kick_no_notify),
 		T(test_doorbell),
+		T(test_event_idx_kick_rule),
+		T(test_event_idx_polling_device),
+		T(test_event_idx_sleeping_device),
 		T(test_detach_after_reset),
 		T(test_bogus_id_out_of_range),
 		T(test_bogus_id_huge),

@@ -97,6 +97,7 @@ struct vireo_qstats {
 	uint64_t oversize; /**< rx only: over one mbuf without SCATTER (dropped). */
 	uint64_t broken;   /**< The device broke the queue. */
 	uint64_t bad_len;  /**< tx only: non-zero used len on a completion (ignored). */
+	uint64_t doorbells; /**< Notifications written (kicks the device did not suppress). */
 	uint64_t bins[VIREO_NB_BINS];
 };
 

@@ -293,7 +293,7 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 			break;
 	}
 	if (likely(!vio_vq_is_broken(vq)) && vireo_rx_refill(rxq) > 0)
-		vio_vq_kick(vq);
+		rxq->st.doorbells += vio_vq_kick(vq);
 	return nrx;
 }
 
@@ -525,7 +525,7 @@ vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		txq->st.bytes += m->pkt_len;
 		txq->st.bins[vireo_size_bin(m->pkt_len)]++;
 	}
-	vio_vq_kick(vq);
+	txq->st.doorbells += vio_vq_kick(vq);
 	return i;
 }
 

@@ -2,7 +2,7 @@
 /*
  * net_vireo statistics: basic stats summed from the per-queue counters and
  * per-queue extended stats (packets, bytes, errors, mbuf allocation
- * failures, size histogram, broken-queue events).
+ * failures, size histogram, broken-queue events, doorbells written).
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +34,7 @@ static const struct vireo_xstat_desc vireo_rx_xstats[] = {
 	VIREO_QSTAT("size_1024_to_1518_packets", bins[VIREO_BIN_1024_1518]),
 	VIREO_QSTAT("size_1519_to_max_packets", bins[VIREO_BIN_1519_MAX]),
 	VIREO_QSTAT("broken_events", broken),
+	VIREO_QSTAT("doorbells", doorbells),
 };
 
 static const struct vireo_xstat_desc vireo_tx_xstats[] = {
@@ -49,6 +50,7 @@ static const struct vireo_xstat_desc vireo_tx_xstats[] = {
 	VIREO_QSTAT("size_1519_to_max_packets", bins[VIREO_BIN_1519_MAX]),
 	VIREO_QSTAT("broken_events", broken),
 	VIREO_QSTAT("used_len_errors", bad_len),
+	VIREO_QSTAT("doorbells", doorbells),
 };
 
 #define VIREO_NB_RX_XSTATS RTE_DIM(vireo_rx_xstats)

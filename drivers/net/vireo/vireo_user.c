@@ -224,6 +224,14 @@ vireo_user_ctrl_chain(struct vireo_user *vu, const struct vio_queue_cfg *cfg, ui
 }
 
 static void
+vireo_user_ctrl_want_notify(struct vio_used *used, uint16_t size, uint16_t next)
+{
+	uint16_t *avail_event = (uint16_t *)(void *)&used->ring[size];
+
+	__atomic_store_n(avail_event, next, __ATOMIC_RELEASE);
+}
+
+static void
 vireo_user_ctrl_notify(struct vio_user_dev *u, uint16_t index, void *arg)
 {
 	struct vireo_user *vu = arg;
@@ -250,6 +258,12 @@ vireo_user_ctrl_notify(struct vio_user_dev *u, uint16_t index, void *arg)
 		__atomic_store_n(&used->idx, (uint16_t)(used->idx + 1), __ATOMIC_RELEASE);
 		(*last_avail)++;
 	}
+	/*
+	 * As a device that sleeps until notified: with EVENT_IDX, ask for a
+	 * notification at the next entry (avail_event, after used->ring[size]);
+	 * without it, the driver reads used->flags (0: always notify).
+	 */
+	vireo_user_ctrl_want_notify(used, cfg->size, *last_avail);
 }
 
 /* ---- Probe / remove ---- */

@@ -27,7 +27,7 @@
 	(VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) |          \
 	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_NET_F_CSUM) | VIO_BIT(VIO_NET_F_GUEST_CSUM) | \
 	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) | \
-	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR))
+	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_F_EVENT_IDX))
 
 /* What the device model does and saw. Counters written by the device side. */
 struct net_model {

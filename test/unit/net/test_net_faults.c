@@ -62,6 +62,9 @@ unregister_events(struct net_fx *fx, struct events *ev)
 	rte_eth_dev_callback_unregister(fx->port, RTE_ETH_EVENT_INTR_RMV, on_event, ev);
 }
 
+/* Events come from the 100 ms device watch: generous for a loaded CI machine. */
+#define EVENT_WAIT_MS 10000
+
 /* Wait up to @p ms for *counter to reach @p want. */
 static bool
 wait_count(unsigned int *counter, unsigned int want, unsigned int ms)
@@ -127,13 +130,13 @@ test_lsc_event_down_up(void **state)
 	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
 
 	set_link(&fx, false);
-	assert_true(wait_count(&ev.lsc, 1, 2000));
+	assert_true(wait_count(&ev.lsc, 1, EVENT_WAIT_MS));
 	assert_int_equal(ev.last_lsc_link, RTE_ETH_LINK_DOWN);
 	rte_eth_link_get_nowait(fx.port, &link);
 	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
 
 	set_link(&fx, true);
-	assert_true(wait_count(&ev.lsc, 2, 2000));
+	assert_true(wait_count(&ev.lsc, 2, EVENT_WAIT_MS));
 	assert_int_equal(ev.last_lsc_link, RTE_ETH_LINK_UP);
 	rte_eth_link_get(fx.port, &link);
 	assert_int_equal(link.link_status, RTE_ETH_LINK_UP);
@@ -152,7 +155,7 @@ test_lsc_event_down_up(void **state)
 	rte_eth_link_get_nowait(fx.port, &link);
 	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
 	set_link(&fx, true);
-	assert_true(wait_count(&ev.lsc, 3, 2000));
+	assert_true(wait_count(&ev.lsc, 3, EVENT_WAIT_MS));
 	assert_int_equal(ev.last_lsc_link, RTE_ETH_LINK_UP);
 	assert_int_equal(ev.reset, 0);
 	unregister_events(&fx, &ev);
@@ -226,8 +229,8 @@ test_needs_reset_recovery(void **state)
 	log_capture_start(&lc);
 	swdev_set_needs_reset(fx.sw);
 	__atomic_store_n(&fx.model.rx_hold, false, __ATOMIC_RELEASE);
-	assert_true(wait_count(&ev.reset, 1, 2000));
-	assert_true(wait_count(&ev.lsc, 1, 2000));
+	assert_true(wait_count(&ev.reset, 1, EVENT_WAIT_MS));
+	assert_true(wait_count(&ev.lsc, 1, EVENT_WAIT_MS));
 	assert_int_equal(ev.last_lsc_link, RTE_ETH_LINK_DOWN);
 	rte_eth_link_get(fx.port, &link);
 	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
@@ -279,8 +282,8 @@ test_device_gone(void **state)
 
 	log_capture_start(&lc);
 	__atomic_store_n(&fx.sw->status, 0xff, __ATOMIC_RELEASE);
-	assert_true(wait_count(&ev.rmv, 1, 2000));
-	assert_true(wait_count(&ev.lsc, 1, 2000));
+	assert_true(wait_count(&ev.rmv, 1, EVENT_WAIT_MS));
+	assert_true(wait_count(&ev.lsc, 1, EVENT_WAIT_MS));
 	rte_eth_link_get_nowait(fx.port, &link);
 	assert_int_equal(link.link_status, RTE_ETH_LINK_DOWN);
 	rte_delay_us_sleep(300 * 1000);
