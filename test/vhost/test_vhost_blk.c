@@ -28,12 +28,9 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,7 +46,7 @@
 
 #include <vblk.h>
 
-extern char **environ;
+#include "vhost_test_util.h"
 
 #define WAIT_S 30
 #define UNIT 4096u                  /* bookkeeping unit of the image */
@@ -59,45 +56,14 @@ extern char **environ;
 #define DEPTH 16                    /* write-verify requests in flight per queue */
 #define NQ 2
 
-static char tmp_dir[64], sock_path[128], log_path[128], image_path[128];
+static char tmp_dir[64], sock_path[128], image_path[128];
 static const char *qsd;
-static pid_t backend = -1;
 static unsigned int vdev_seq;
 
 /* What each UNIT of the raw image must hold at the end. */
 enum unit_state { U_ZERO, U_CRC, U_ANY };
 static uint8_t unit_state[IMAGE_BYTES / UNIT];
 static uint32_t unit_crc[IMAGE_BYTES / UNIT];
-
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n(backend log: %s)\n", log_path);
-	va_end(ap);
-	if (backend > 0) {
-		kill(backend, SIGKILL);
-		waitpid(backend, NULL, 0);
-	}
-	exit(1);
-}
-
-#define CHECK(cond, ...)                   \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
-
-static void
-step(const char *what)
-{
-	printf("---- %s\n", what);
-	fflush(stdout);
-}
 
 /* ---- Backend ---- */
 
@@ -107,43 +73,12 @@ backend_start(const char *blockdev, const char *export_opts)
 {
 	char exp[512];
 	char *argv[] = { (char *)qsd, "--blockdev", (char *)blockdev, "--export", exp, NULL };
-	posix_spawn_file_actions_t fa;
-	int rc;
 
-	unlink(sock_path);
 	snprintf(exp, sizeof(exp),
 		 "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,%s",
 		 sock_path, export_opts);
 	printf("backend: %s --blockdev %s --export %s\n", qsd, blockdev, exp);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	rc = posix_spawn(&backend, qsd, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	CHECK(rc == 0, "cannot start %s: %s", qsd, strerror(rc));
-	for (int i = 0; i < WAIT_S * 10; i++) {
-		struct stat st;
-
-		if (stat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			return;
-		CHECK(waitpid(backend, NULL, WNOHANG) == 0, "backend exited before its socket");
-		usleep(100 * 1000);
-	}
-	fail("backend socket %s did not appear", sock_path);
-}
-
-/* SIGTERM: qsd flushes and exits; SIGKILL: it dies on the spot. */
-static void
-backend_stop(int sig)
-{
-	int status = 0;
-
-	kill(backend, sig);
-	waitpid(backend, &status, 0);
-	backend = -1;
-	if (sig == SIGTERM)
-		CHECK(WIFEXITED(status) || WIFSIGNALED(status), "backend exit");
+	vt_backend_start(argv, sock_path, WAIT_S);
 }
 
 /* ---- Devices ---- */
@@ -503,7 +438,7 @@ raw_image(uint32_t block_size, uint64_t verify_bytes)
 	every_op(id, true);
 	write_verify(id, verify_bytes);
 	dev_remove(name, id);
-	backend_stop(SIGTERM);
+	vt_backend_stop(SIGTERM);
 	check_image();
 	unlink(image_path);
 }
@@ -516,14 +451,14 @@ null_device(void)
 	uint16_t id;
 	int rc;
 
-	step("no backend: the probe fails naming the fix");
+	vt_step("no backend: the probe fails naming the fix");
 	text = log_of_probe("", &rc);
 	CHECK(rc < 0 && strstr(text, "start the backend first") != NULL &&
 		      strstr(text, "qemu-storage-daemon") != NULL,
 	      "probe without a backend: rc %d", rc);
 	free(text);
 
-	step("null-co, 2 queues: every op; queues=3 refused");
+	vt_step("null-co, 2 queues: every op; queues=3 refused");
 	backend_start(blockdev, "writable=on,num-queues=2");
 	text = log_of_probe("queues=3", &rc);
 	CHECK(rc < 0 && strstr(text, "serves 2 queue(s)") != NULL, "queues=3 accepted (%d)", rc);
@@ -532,9 +467,9 @@ null_device(void)
 	dev_start(id, NQ, DEPTH);
 	every_op(id, false);
 	dev_remove(name, id);
-	backend_stop(SIGTERM);
+	vt_backend_stop(SIGTERM);
 
-	step("read-only export: writes refused -EROFS, reads work");
+	vt_step("read-only export: writes refused -EROFS, reads work");
 	backend_start(blockdev, "writable=off");
 	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe");
 	{
@@ -548,9 +483,9 @@ null_device(void)
 	CHECK(run_req(id, VBLK_OP_DISCARD, 0, 8, 0, 0) == -EROFS, "discard not -EROFS");
 	CHECK(run_req(id, VBLK_OP_WRITE_ZEROES, 0, 8, 0, 0) == -EROFS, "wz not -EROFS");
 	dev_remove(name, id);
-	backend_stop(SIGTERM);
+	vt_backend_stop(SIGTERM);
 
-	step("backend killed with requests in flight: -EIO, no hang; back: reconnects");
+	vt_step("backend killed with requests in flight: -EIO, no hang; back: reconnects");
 	backend_start("driver=null-co,node-name=d0,size=1073741824,latency-ns=2000000000",
 		      "writable=on");
 	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe");
@@ -570,7 +505,7 @@ null_device(void)
 		}
 		CHECK(vblk_enqueue_burst(id, 0, pr, DEPTH) == DEPTH, "enqueue");
 		usleep(200 * 1000); /* let qsd take some of them */
-		backend_stop(SIGKILL);
+		vt_backend_stop(SIGKILL);
 		t0 = rte_get_timer_cycles();
 		deadline = t0 + WAIT_S * rte_get_timer_hz();
 		while (got < DEPTH && rte_get_timer_cycles() < deadline) {
@@ -593,7 +528,7 @@ null_device(void)
 	CHECK(vblk_dev_start(id) == 0, "start after the backend came back");
 	CHECK(run_req(id, VBLK_OP_READ, 0, 8, 4096, 0) == 0, "read after reconnect");
 	dev_remove(name, id);
-	backend_stop(SIGTERM);
+	vt_backend_stop(SIGTERM);
 }
 
 int
@@ -622,7 +557,7 @@ main(int argc, char **argv)
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-blk-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/blk.sock", tmp_dir);
-	snprintf(log_path, sizeof(log_path), "%s/backend.log", tmp_dir);
+	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
 	CHECK(rc >= 0, "rte_eal_init failed (%s): needs 64 free 2 MiB hugepages: run "
 		       "devtools/setup.sh as root",
@@ -630,9 +565,9 @@ main(int argc, char **argv)
 	buf = rte_malloc(NULL, BUF_LEN, 4096);
 	CHECK(buf != NULL, "buffer");
 	if (strcmp(argv[2], "raw") == 0) {
-		step("raw image, 512-byte blocks: every op, 64 MiB write-verify, image check");
+		vt_step("raw image, 512-byte blocks: every op, 64 MiB write-verify, image check");
 		raw_image(512, 64u << 20);
-		step("raw image, 4096-byte blocks: every op, 16 MiB write-verify, image check");
+		vt_step("raw image, 4096-byte blocks: every op, 16 MiB write-verify, image check");
 		raw_image(4096, 16u << 20);
 	} else {
 		null_device();
@@ -640,7 +575,7 @@ main(int argc, char **argv)
 	rte_free(buf);
 	rte_eal_cleanup();
 	unlink(sock_path);
-	unlink(log_path);
+	unlink(vt_log_path);
 	rmdir(tmp_dir);
 	printf("PASS\n");
 	return 0;

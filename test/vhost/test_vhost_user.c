@@ -22,14 +22,10 @@
  *   test_vhost_user TESTPMD hugepages|nohuge
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,7 +36,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
-extern char **environ;
+#include "vhost_test_util.h"
 
 #define PAIRS 2
 #define MAC "02:76:69:72:65:6f"
@@ -50,41 +46,10 @@ extern char **environ;
 #define IN_FLIGHT 128 /* well below the 1024-entry rx ring: the backend never drops */
 #define WAIT_S 20
 
-static char sock_path[128], log_path[128], tmp_dir[64];
+static char sock_path[128], tmp_dir[64];
 static const char *testpmd;
-static pid_t backend = -1;
 static struct rte_mempool *pool;
 static uint16_t port;
-
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n(backend log: %s)\n", log_path);
-	va_end(ap);
-	if (backend > 0) {
-		kill(backend, SIGKILL);
-		waitpid(backend, NULL, 0);
-	}
-	exit(1);
-}
-
-#define CHECK(cond, ...)                   \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
-
-static void
-step(const char *what)
-{
-	printf("---- %s\n", what);
-	fflush(stdout);
-}
 
 /* ---- Backend ---- */
 
@@ -115,36 +80,15 @@ backend_start(void)
 			 "--total-num-mbufs=16384",
 			 "--stats-period=1",
 			 NULL };
-	posix_spawn_file_actions_t fa;
-	int rc;
-
-	unlink(sock_path);
 	snprintf(prefix, sizeof(prefix), "vhtest%d", (int)getpid());
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d", sock_path, PAIRS);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	rc = posix_spawn(&backend, testpmd, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	CHECK(rc == 0, "cannot start %s: %s", testpmd, strerror(rc));
-	for (int i = 0; i < WAIT_S * 10; i++) {
-		struct stat st;
-
-		if (stat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			return;
-		CHECK(waitpid(backend, NULL, WNOHANG) == 0, "backend exited before its socket");
-		usleep(100 * 1000);
-	}
-	fail("backend socket %s did not appear", sock_path);
+	vt_backend_start(argv, sock_path, WAIT_S);
 }
 
 static void
 backend_kill(void)
 {
-	kill(backend, SIGKILL);
-	waitpid(backend, NULL, 0);
-	backend = -1;
+	vt_backend_stop(SIGKILL);
 }
 
 /* ---- Port ---- */
@@ -355,7 +299,7 @@ main(int argc, char **argv)
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
-	snprintf(log_path, sizeof(log_path), "%s/backend.log", tmp_dir);
+	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
 
 	printf("---- EAL: %s %s, one lcore on CPU 1\n", eal[2], eal[3]);
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
@@ -366,13 +310,13 @@ main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
-	step("probe without a backend: clear error");
+	vt_step("probe without a backend: clear error");
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s", sock_path);
 	rc = rte_vdev_init("net_vireo_user1", vdev_args);
 	CHECK(rc < 0, "probe without a backend succeeded");
 	printf("probe without backend: %d\n", rc);
 
-	step("backend up: probe, link, MAC");
+	vt_step("backend up: probe, link, MAC");
 	backend_start();
 	/*
 	 * A bad devarg: refused, nothing left behind. (More queues than the
@@ -392,12 +336,12 @@ main(int argc, char **argv)
 	rte_ether_unformat_addr(MAC, &want_mac);
 	CHECK(rte_is_same_ether_addr(&mac, &want_mac), "MAC is not the devargs one");
 
-	step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
+	vt_step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
 	traffic("first backend");
 	if (eal[2] == mem_huge[0])
 		grow_memory();
 
-	step("backend killed, restarted: stop/start reconnects");
+	vt_step("backend killed, restarted: stop/start reconnects");
 	lose_backend();
 	CHECK(rte_eth_dev_stop(port) == 0, "stop after backend loss");
 	rc = rte_eth_dev_start(port);
@@ -407,7 +351,7 @@ main(int argc, char **argv)
 	CHECK(wait_link(true), "link not up after reconnect");
 	traffic("after restart");
 
-	step("backend killed again: rte_eth_dev_reset + reconfigure");
+	vt_step("backend killed again: rte_eth_dev_reset + reconfigure");
 	lose_backend();
 	backend_start();
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
@@ -417,7 +361,7 @@ main(int argc, char **argv)
 	CHECK(wait_link(true), "link not up after reset");
 	traffic("after reset");
 
-	step("close and detach");
+	vt_step("close and detach");
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	CHECK(rte_eth_dev_close(port) == 0, "close");
 	CHECK(rte_vdev_uninit("net_vireo_user0") == 0, "vdev uninit");
@@ -425,7 +369,7 @@ main(int argc, char **argv)
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	unlink(sock_path);
-	unlink(log_path);
+	unlink(vt_log_path);
 	rmdir(tmp_dir);
 	printf("PASS\n");
 	return 0;
