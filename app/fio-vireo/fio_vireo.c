@@ -732,8 +732,7 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 		t->done_pos = 0;
 		t->in_flight -= t->nb_done;
 		polled = true;
-		if (t->nb_done == 0 &&
-		    (got >= min || (tmo != NULL && fv_ns_now() >= deadline)))
+		if (t->nb_done == 0 && (got >= min || (tmo != NULL && fv_ns_now() >= deadline)))
 			break;
 	}
 	return (int)got;

@@ -387,8 +387,8 @@ vu_resolve_queue_count(struct vio_user_dev *u)
 {
 	if (u->num_queues != 0)
 		return;
-	u->num_queues = (uint16_t)RTE_MAX(
-		RTE_MIN(u->backend_queues, (uint16_t)VIO_USER_MAX_QUEUES), (uint16_t)1);
+	u->num_queues = (uint16_t)RTE_MAX(RTE_MIN(u->backend_queues, (uint16_t)VIO_USER_MAX_QUEUES),
+					  (uint16_t)1);
 }
 
 static int
@@ -909,10 +909,8 @@ vio_user_check_params(const struct vio_user_params *p)
 		VIO_LOG(ERR, "vhost-user: socket path %s too long", p->path);
 		return -EINVAL;
 	}
-	if (p->num_queues > VIO_USER_MAX_QUEUES ||
-	    p->config_len > VIO_USER_CONFIG_MAX ||
-	    (p->emu_queue >= 0 &&
-	     (p->emu_queue >= p->num_queues || p->emu_notify == NULL))) {
+	if (p->num_queues > VIO_USER_MAX_QUEUES || p->config_len > VIO_USER_CONFIG_MAX ||
+	    (p->emu_queue >= 0 && (p->emu_queue >= p->num_queues || p->emu_notify == NULL))) {
 		VIO_LOG(ERR, "vhost-user: bad queue count %u or config length %zu", p->num_queues,
 			p->config_len);
 		return -EINVAL;

@@ -126,7 +126,7 @@ struct vio_user_dev {
 	vio_user_config_fixup_t config_fixup;
 	const char *backend_hint; /**< Static string (params). */
 	bool config_from_backend; /**< config came from GET_CONFIG. */
-	unsigned int nr_regions; /**< Last memory table sent since reset. */
+	unsigned int nr_regions;  /**< Last memory table sent since reset. */
 	struct vio_user_region regions[VIO_USER_MAX_REGIONS];
 	struct vio_user_vq vqs[VIO_USER_MAX_QUEUES];
 };
@@ -208,6 +208,7 @@ struct vio_user_devargs {
  * @return 0 or -EINVAL.
  */
 int vio_user_devargs_parse(const char *name, const char *args, const char *const *keys,
-			   uint16_t max_queues, struct vio_user_devargs *a, struct rte_kvargs **kvp);
+			   uint16_t max_queues, struct vio_user_devargs *a,
+			   struct rte_kvargs **kvp);
 
 #endif /* VIO_USER_H */

@@ -20,6 +20,7 @@ IMG=$DIR/disk.img
 QSD_PID=
 failed=0
 
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -n "$QSD_PID" ] && kill -9 "$QSD_PID" 2>/dev/null && wait "$QSD_PID" 2>/dev/null
 	rm -rf "$DIR"
@@ -90,9 +91,11 @@ truncate -s 64M "$IMG"
 RAW="driver=file,filename=$IMG,node-name=d0"
 qsd_start "$RAW" "writable=on,num-queues=2"
 W="--rw=randwrite --bs=4k --iodepth=16 --offset=16m --size=8m --verify=crc32c"
+# shellcheck disable=SC2086 # $W is a list of options
 run write-verify ok "err= 0" $W --do_verify=1 --fsync=64
 qsd_stop
 qsd_start "$RAW" "writable=on,num-queues=2"
+# shellcheck disable=SC2086
 run verify-only ok "err= 0" $W --verify_only=1
 run verify-unwritten fail "bad magic header" --rw=randwrite --bs=4k --iodepth=16 \
 	--offset=40m --size=8m --verify=crc32c --verify_only=1

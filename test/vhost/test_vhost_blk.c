@@ -49,11 +49,11 @@
 #include "vhost_test_util.h"
 
 #define WAIT_S 30
-#define UNIT 4096u                  /* bookkeeping unit of the image */
-#define IMAGE_BYTES (80u << 20)     /* raw image */
-#define OPS_AREA (64u << 20)        /* ops test area, after the verify region */
-#define REQ_BYTES (64u << 10)       /* write-verify request size */
-#define DEPTH 16                    /* write-verify requests in flight per queue */
+#define UNIT 4096u              /* bookkeeping unit of the image */
+#define IMAGE_BYTES (80u << 20) /* raw image */
+#define OPS_AREA (64u << 20)    /* ops test area, after the verify region */
+#define REQ_BYTES (64u << 10)   /* write-verify request size */
+#define DEPTH 16                /* write-verify requests in flight per queue */
 #define NQ 2
 
 static char tmp_dir[64], sock_path[128], image_path[128];
@@ -61,7 +61,11 @@ static const char *qsd;
 static unsigned int vdev_seq;
 
 /* What each UNIT of the raw image must hold at the end. */
-enum unit_state { U_ZERO, U_CRC, U_ANY };
+enum unit_state {
+	U_ZERO,
+	U_CRC,
+	U_ANY
+};
 static uint8_t unit_state[IMAGE_BYTES / UNIT];
 static uint32_t unit_crc[IMAGE_BYTES / UNIT];
 
@@ -75,8 +79,8 @@ backend_start(const char *blockdev, const char *export_opts)
 	char *argv[] = { (char *)qsd, "--blockdev", (char *)blockdev, "--export", exp, NULL };
 
 	snprintf(exp, sizeof(exp),
-		 "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,%s",
-		 sock_path, export_opts);
+		 "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,%s", sock_path,
+		 export_opts);
 	printf("backend: %s --blockdev %s --export %s\n", qsd, blockdev, exp);
 	vt_backend_start(argv, sock_path, WAIT_S);
 }
@@ -101,7 +105,8 @@ vdev_probe(const char *extra, char *name, size_t len, uint16_t *id)
 static void
 dev_start(uint16_t id, uint16_t nq, uint16_t depth)
 {
-	struct vblk_dev_conf conf = { .nb_queues = nq, .queue_depth = depth,
+	struct vblk_dev_conf conf = { .nb_queues = nq,
+				      .queue_depth = depth,
 				      .socket_id = SOCKET_ID_ANY };
 
 	CHECK(vblk_dev_configure(id, &conf) == 0, "configure %u queues of %u", nq, depth);
@@ -143,15 +148,19 @@ static int
 run_req(uint16_t id, uint8_t op, uint64_t lba, uint32_t nblocks, uint32_t bytes, uint32_t flags)
 {
 	struct vblk_seg seg = { buf, rte_malloc_virt2iova(buf), bytes };
-	struct vblk_req req = { .op = op, .flags = flags, .lba = lba, .nblocks = nblocks,
-				.nseg = bytes ? 1 : 0, .segs = bytes ? &seg : NULL };
+	struct vblk_req req = { .op = op,
+				.flags = flags,
+				.lba = lba,
+				.nblocks = nblocks,
+				.nseg = bytes ? 1 : 0,
+				.segs = bytes ? &seg : NULL };
 	struct vblk_req *r = &req, *done;
 	uint64_t deadline = rte_get_timer_cycles() + WAIT_S * rte_get_timer_hz();
 
 	CHECK(vblk_enqueue_burst(id, 0, &r, 1) == 1, "enqueue");
 	while (vblk_dequeue_burst(id, 0, &done, 1) == 0) {
-		CHECK(rte_get_timer_cycles() < deadline, "op %u lba %" PRIu64 ": no completion",
-		      op, lba);
+		CHECK(rte_get_timer_cycles() < deadline, "op %u lba %" PRIu64 ": no completion", op,
+		      lba);
 		usleep(10);
 	}
 	CHECK(done == r, "another request came back");
@@ -325,9 +334,10 @@ verify_worker(void *arg)
 				       q->read_phase ? "read" : "write", off, r->status);
 			if (q->read_phase && r->status == 0)
 				for (uint32_t u = 0; u < REQ_BYTES / UNIT; u++)
-					q->mismatches +=
-						rte_hash_crc(q->bufs[slot] + (size_t)u * UNIT,
-							     UNIT, 0) != unit_crc[off / UNIT + u];
+					q->mismatches += rte_hash_crc(q->bufs[slot] +
+									      (size_t)u * UNIT,
+								      UNIT, 0) !=
+							 unit_crc[off / UNIT + u];
 			free_reqs[nfree++] = r;
 			done_bytes += REQ_BYTES;
 		}
@@ -499,8 +509,11 @@ null_device(void)
 		for (unsigned int i = 0; i < DEPTH; i++) {
 			segs[i] = (struct vblk_seg){ buf + i * 4096,
 						     rte_malloc_virt2iova(buf) + i * 4096, 4096 };
-			reqs[i] = (struct vblk_req){ .op = VBLK_OP_READ, .lba = i * 8, .nblocks = 8,
-						     .nseg = 1, .segs = &segs[i] };
+			reqs[i] = (struct vblk_req){ .op = VBLK_OP_READ,
+						     .lba = i * 8,
+						     .nblocks = 8,
+						     .nseg = 1,
+						     .segs = &segs[i] };
 			pr[i] = &reqs[i];
 		}
 		CHECK(vblk_enqueue_burst(id, 0, pr, DEPTH) == DEPTH, "enqueue");
@@ -559,8 +572,9 @@ main(int argc, char **argv)
 	snprintf(sock_path, sizeof(sock_path), "%s/blk.sock", tmp_dir);
 	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0, "rte_eal_init failed (%s): needs 64 free 2 MiB hugepages: run "
-		       "devtools/setup.sh as root",
+	CHECK(rc >= 0,
+	      "rte_eal_init failed (%s): needs 64 free 2 MiB hugepages: run "
+	      "devtools/setup.sh as root",
 	      rte_strerror(rte_errno));
 	buf = rte_malloc(NULL, BUF_LEN, 4096);
 	CHECK(buf != NULL, "buffer");

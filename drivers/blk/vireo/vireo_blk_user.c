@@ -146,8 +146,8 @@ vbu_probe(struct rte_vdev_device *vdev)
 		VBU_LOG(ERR, name, "vhost-user devices work in the primary process only");
 		return -ENOTSUP;
 	}
-	rc = vio_user_devargs_parse(name, rte_vdev_device_args(vdev), vbu_keys,
-				    VIO_USER_MAX_QUEUES, &args, &kv);
+	rc = vio_user_devargs_parse(name, rte_vdev_device_args(vdev), vbu_keys, VIO_USER_MAX_QUEUES,
+				    &args, &kv);
 	if (rc < 0)
 		return rc;
 	rte_kvargs_free(kv); /* no keys of our own */
@@ -168,23 +168,31 @@ vbu_probe(struct rte_vdev_device *vdev)
 		return rc;
 	}
 	TAILQ_INSERT_TAIL(&vbu_devs, vbu, next);
-	VBU_LOG(INFO, name, "vblk device %u on vhost-user %s, %u queue(s) of %u", dev_id,
-		args.path, vbu->dev.num_queues, args.queue_size);
+	VBU_LOG(INFO, name, "vblk device %u on vhost-user %s, %u queue(s) of %u", dev_id, args.path,
+		vbu->dev.num_queues, args.queue_size);
 	return 0;
+}
+
+static struct vbu *
+vbu_find(const struct rte_vdev_device *vdev)
+{
+	struct vbu *vbu;
+
+	TAILQ_FOREACH (vbu, &vbu_devs, next)
+		if (vbu->vdev == vdev)
+			return vbu;
+	return NULL;
 }
 
 static int
 vbu_remove(struct rte_vdev_device *vdev)
 {
-	struct vbu *vbu;
+	struct vbu *vbu = vbu_find(vdev);
 	uint16_t id;
 
 	/* Closed by the application already, or closed here. */
 	if (vblk_dev_get_by_name(rte_vdev_device_name(vdev), &id) == 0)
 		vblk_dev_close(id);
-	TAILQ_FOREACH (vbu, &vbu_devs, next)
-		if (vbu->vdev == vdev)
-			break;
 	if (vbu == NULL)
 		return 0;
 	TAILQ_REMOVE(&vbu_devs, vbu, next);
@@ -201,4 +209,5 @@ static struct rte_vdev_driver vbu_driver = {
 };
 
 RTE_PMD_REGISTER_VDEV(blk_vireo_user, vbu_driver);
-RTE_PMD_REGISTER_PARAM_STRING(blk_vireo_user, "path=<socket> queues=<1..33> queue_size=<64..32768>");
+RTE_PMD_REGISTER_PARAM_STRING(blk_vireo_user,
+			      "path=<socket> queues=<1..33> queue_size=<64..32768>");

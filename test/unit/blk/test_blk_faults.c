@@ -429,12 +429,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_lie_used_id),           T(test_lie_used_len),
-		T(test_lie_used_idx),          T(test_lie_status_never_written),
-		T(test_used_len_zero),         T(test_queue_full),
-		T(test_reset_never_completes), T(test_config_refusals),
-		T(test_config_fallbacks),      T(test_features_changed),
-		T(test_no_version_1),          T(test_queue_sizes_differ),
+		T(test_lie_used_id),
+		T(test_lie_used_len),
+		T(test_lie_used_idx),
+		T(test_lie_status_never_written),
+		T(test_used_len_zero),
+		T(test_queue_full),
+		T(test_reset_never_completes),
+		T(test_config_refusals),
+		T(test_config_fallbacks),
+		T(test_features_changed),
+		T(test_no_version_1),
+		T(test_queue_sizes_differ),
 		T(test_needs_reset_while_waiting),
 	};
 
