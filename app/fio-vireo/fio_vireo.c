@@ -8,10 +8,15 @@
  *   flag; the engine is linked -z nodelete so the flag survives fio's
  *   dlclose() of one job's engine handle.
  * - A job names its device with `pci=` (its vblk name; EAL then probes only
- *   that function) or with its file name (':' may be written '.').
- * - Each job thread owns one queue of the device; the device is configured
- *   with all the queues it offers, each as deep as it allows, when its first
- *   job starts, and stopped when its last job ends.
+ *   that function), with `vhost_user=SOCKET` (a blk_vireo_user vdev on that
+ *   vhost-user-blk backend, created once per socket: on the EAL command line
+ *   for the job that starts EAL, hot-plugged for later ones) or with its
+ *   file name (':' may be written '.').
+ * - Each job thread owns one queue of the device (claimed in init); the
+ *   device is configured with all the queues it offers, each as deep as it
+ *   allows, and started in the first job's post_init, after fio allocated
+ *   that job's buffers (a vhost-user backend maps the memory that exists at
+ *   start), and stopped when its last job ends.
  * - queue() only stages a request; commit() hands the staged batch to
  *   vblk_enqueue_burst() (one avail publish, one doorbell); getevents()
  *   polls vblk_dequeue_burst().
@@ -36,6 +41,7 @@
 #include "ioengines.h"
 #include "optgroup.h"
 
+#include <rte_bus_vdev.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -48,6 +54,10 @@
 #define FV_BURST 64
 /** Bytes of the EAL argument string kept (the rest is refused). */
 #define FV_EAL_ARGS_LEN 1024
+/** vhost-user sockets one fio process drives (one vdev each). */
+#define FV_MAX_VHOST_USER 8
+/** Names of the engine's vdevs: this prefix and a number. */
+#define FV_VDEV_PREFIX "blk_vireo_user_fio"
 
 #define FV_ERR(...) log_err("fio_vireo: " __VA_ARGS__)
 
@@ -55,6 +65,7 @@
 struct fv_options {
 	void *pad;
 	char *pci;           /**< PCI address of the device (its vblk name). */
+	char *vhost_user;    /**< vhost-user-blk socket: a blk_vireo_user vdev. */
 	char *eal_args;      /**< EAL arguments replacing the defaults. */
 	unsigned int mem_mb; /**< EAL -m (MiB of hugepage memory); 0: EAL's default. */
 };
@@ -83,8 +94,10 @@ struct fv_thread {
 	struct vblk_seg *segs; /**< One per io_u. */
 	struct vblk_req **staged;
 	unsigned int nb_staged;
+	unsigned int in_flight; /**< Submitted to the queue, not yet dequeued. */
 	struct io_u **events;
-	struct vblk_req *done[FV_BURST];
+	struct vblk_req *done[FV_BURST]; /**< Completions not yet handed to fio. */
+	uint16_t nb_done, done_pos;
 	const struct rte_memzone *mz; /**< fio's I/O buffers. */
 };
 
@@ -93,6 +106,32 @@ static bool fv_eal_done;
 static int fv_eal_err; /**< Sticky: EAL cannot be initialised twice. */
 static struct fv_dev fv_devs[VBLK_MAX_DEVS];
 static unsigned int fv_mz_seq;
+/** The vdev made for each vhost_user= socket. */
+static struct {
+	char path[108];
+	char name[32];
+} fv_vu[FV_MAX_VHOST_USER];
+static unsigned int fv_nb_vu;
+
+static bool
+fv_has(const char *opt)
+{
+	return opt != NULL && opt[0] != '\0';
+}
+
+/* The vdev for @p path: known, or a new name (not created yet) when @p add. */
+static const char *
+fv_vu_name(const char *path, bool add)
+{
+	for (unsigned int i = 0; i < fv_nb_vu; i++)
+		if (strcmp(fv_vu[i].path, path) == 0)
+			return fv_vu[i].name;
+	if (!add || fv_nb_vu == FV_MAX_VHOST_USER || strlen(path) >= sizeof(fv_vu[0].path))
+		return NULL;
+	snprintf(fv_vu[fv_nb_vu].path, sizeof(fv_vu[0].path), "%s", path);
+	snprintf(fv_vu[fv_nb_vu].name, sizeof(fv_vu[0].name), FV_VDEV_PREFIX "%u", fv_nb_vu);
+	return fv_vu[fv_nb_vu++].name;
+}
 
 /* --------------------------------------------------------------- EAL */
 
@@ -121,8 +160,9 @@ fv_eal_init_locked(const struct fv_options *o)
 {
 	static char buf[FV_EAL_ARGS_LEN];
 	static char pci_buf[64];
-	/* name, eal_args, -m N, -a ADDR, NULL */
-	char *argv[1 + FV_MAX_EAL_ARGS + 2 + 2 + 1];
+	static char vdev_buf[160];
+	/* name, eal_args, -m N, -a ADDR, --vdev ..., NULL */
+	char *argv[1 + FV_MAX_EAL_ARGS + 2 + 2 + 2 + 1];
 	int argc = 0, n;
 	cpu_set_t saved;
 	bool have_saved;
@@ -139,6 +179,14 @@ fv_eal_init_locked(const struct fv_options *o)
 			return -E2BIG;
 		}
 		snprintf(buf, sizeof(buf), "%s", o->eal_args);
+	} else if (fv_has(o->vhost_user)) {
+		/*
+		 * The backend maps our memory: one file per memseg list (at most
+		 * 8 regions); no PCI device of the host is touched.
+		 */
+		snprintf(buf, sizeof(buf),
+			 "-l 0 --in-memory --single-file-segments --no-pci --no-telemetry "
+			 "--log-level=*:warning");
 	} else {
 		/* One lcore, no files in /var/run, warnings only. */
 		snprintf(buf, sizeof(buf), "-l 0 --in-memory --no-telemetry --log-level=*:warning");
@@ -161,6 +209,18 @@ fv_eal_init_locked(const struct fv_options *o)
 		argv[argc++] = (char *)"-a";
 		argv[argc++] = pci_buf;
 	}
+	if (fv_has(o->vhost_user)) {
+		/* On the command line: EAL then picks IOVA as VA, which the vdev needs. */
+		const char *name = fv_vu_name(o->vhost_user, true);
+
+		if (name == NULL) {
+			FV_ERR("vhost_user=%s: path too long\n", o->vhost_user);
+			return -ENAMETOOLONG;
+		}
+		snprintf(vdev_buf, sizeof(vdev_buf), "%s,path=%s", name, o->vhost_user);
+		argv[argc++] = (char *)"--vdev";
+		argv[argc++] = vdev_buf;
+	}
 	argv[argc] = NULL;
 
 	have_saved = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
@@ -173,7 +233,7 @@ fv_eal_init_locked(const struct fv_options *o)
 			strncat(line, argv[i], sizeof(line) - strlen(line) - 1);
 		}
 		FV_ERR("EAL initialisation failed: %s; EAL arguments:%s (from eal_args=, mem_mb=, "
-		       "pci=)\n",
+		       "pci=, vhost_user=)\n",
 		       rte_strerror(rte_errno), line);
 		return fv_eal_err;
 	}
@@ -185,12 +245,47 @@ fv_eal_init_locked(const struct fv_options *o)
 
 /* ------------------------------------------------------------ devices */
 
+/*
+ * The device on vhost-user socket @p path: the vdev EAL probed at start, or
+ * one hot-plugged now (EAL runs with IOVA as VA when the first job named a
+ * socket; otherwise give eal_args=... --iova-mode=va).
+ */
+static int
+fv_find_vhost_user(const char *path, uint16_t *id)
+{
+	const char *name = fv_vu_name(path, false);
+	char args[160];
+	int ret;
+
+	if (name != NULL && vblk_dev_get_by_name(name, id) == 0)
+		return 0;
+	if (name == NULL) {
+		name = fv_vu_name(path, true);
+		if (name == NULL) {
+			FV_ERR("vhost_user=%s: more than %d sockets, or path too long\n", path,
+			       FV_MAX_VHOST_USER);
+			return -E2BIG;
+		}
+		snprintf(args, sizeof(args), "path=%s", path);
+		ret = rte_vdev_init(name, args);
+		if (ret == 0 && vblk_dev_get_by_name(name, id) == 0)
+			return 0;
+	}
+	FV_ERR("no blk_vireo_user device on vhost-user socket %s (see the blk_vireo / vio "
+	       "messages above: is the backend running, e.g. qemu-storage-daemon --export "
+	       "type=vhost-user-blk,addr.type=unix,addr.path=%s,...?)\n",
+	       path, path);
+	return -ENODEV;
+}
+
 /** The vblk name a job means: pci= if given, else the file name with '.' for ':'. */
 static int
 fv_find_dev(const struct fv_options *o, const struct fio_file *f, uint16_t *id)
 {
 	char name[VBLK_NAME_LEN];
 
+	if (fv_has(o->vhost_user))
+		return fv_find_vhost_user(o->vhost_user, id);
 	if (o->pci != NULL && o->pci[0] != '\0')
 		snprintf(name, sizeof(name), "%s", o->pci);
 	else if (f != NULL && f->file_name != NULL)
@@ -229,7 +324,7 @@ fv_env_get(struct thread_data *td, const struct fio_file *f, uint16_t *id)
 	return ret;
 }
 
-/** Takes a queue of the device; configures and starts it for its first job. */
+/** Claims a queue of the device for the job (the first claim takes its limits). */
 static int
 fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 {
@@ -243,32 +338,17 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 		FV_ERR("%s: info: %s\n", vblk_dev_name(id), strerror(-ret));
 		goto out;
 	}
-	if (!d->configured) {
-		struct vblk_dev_conf conf = {
-			.nb_queues = RTE_MIN(info.max_queues, (uint16_t)64),
-			.queue_depth = info.max_queue_depth,
-			.socket_id = SOCKET_ID_ANY,
-		};
-
-		ret = vblk_dev_configure(id, &conf);
-		if (ret == 0)
-			ret = vblk_dev_start(id);
-		if (ret < 0) {
-			FV_ERR("%s: configure/start (%u queues of %u): %s\n", vblk_dev_name(id),
-			       conf.nb_queues, conf.queue_depth, strerror(-ret));
-			goto out;
-		}
+	if (d->users == 0) {
 		d->id = id;
-		d->configured = true;
-		d->nb_queues = conf.nb_queues;
-		d->queue_depth = conf.queue_depth;
+		d->nb_queues = RTE_MIN(info.max_queues, (uint16_t)64);
+		d->queue_depth = info.max_queue_depth;
 		d->queue_busy = 0;
 	}
 	if (depth > d->queue_depth) {
 		FV_ERR("%s: iodepth=%u but the device's queues hold %u requests\n",
 		       vblk_dev_name(id), depth, d->queue_depth);
 		ret = -EINVAL;
-		goto out_release;
+		goto out;
 	}
 	for (uint16_t q = 0; q < d->nb_queues; q++) {
 		if ((d->queue_busy & (UINT64_C(1) << q)) == 0) {
@@ -280,10 +360,11 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 	}
 	if (!t->has_queue) {
 		FV_ERR("%s: all %u queues are in use: run fewer jobs on this device (one queue per "
-		       "job thread), or give it more queues (QEMU: num-queues=)\n",
+		       "job thread), or give it more queues (QEMU: num-queues=; "
+		       "qemu-storage-daemon: num-queues= of the export)\n",
 		       vblk_dev_name(id), d->nb_queues);
 		ret = -EBUSY;
-		goto out_release;
+		goto out;
 	}
 	d->users++;
 	t->dev = d;
@@ -292,14 +373,34 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 	t->flush_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_FLUSH)) != 0;
 	t->discard_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_DISCARD)) != 0;
 	ret = 0;
-	goto out;
-
-out_release:
-	if (d->users == 0 && d->configured) {
-		vblk_dev_stop(id);
-		d->configured = false;
-	}
 out:
+	pthread_mutex_unlock(&fv_lock);
+	return ret;
+}
+
+/** Configures and starts the device for the first job that gets here. */
+static int
+fv_dev_start(struct fv_thread *t)
+{
+	struct fv_dev *d = t->dev;
+	struct vblk_dev_conf conf = {
+		.nb_queues = d->nb_queues,
+		.queue_depth = d->queue_depth,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	int ret = 0;
+
+	pthread_mutex_lock(&fv_lock);
+	if (!d->configured) {
+		ret = vblk_dev_configure(d->id, &conf);
+		if (ret == 0)
+			ret = vblk_dev_start(d->id);
+		if (ret < 0)
+			FV_ERR("%s: configure/start (%u queues of %u): %s\n", vblk_dev_name(d->id),
+			       conf.nb_queues, conf.queue_depth, strerror(-ret));
+		else
+			d->configured = true;
+	}
 	pthread_mutex_unlock(&fv_lock);
 	return ret;
 }
@@ -314,7 +415,7 @@ fv_dev_detach(struct fv_thread *t)
 	pthread_mutex_lock(&fv_lock);
 	if (t->has_queue)
 		d->queue_busy &= ~(UINT64_C(1) << t->qid);
-	if (--d->users == 0) {
+	if (--d->users == 0 && d->configured) {
 		/* Nothing of ours is in flight: every job reaped its I/O. */
 		vblk_dev_stop(d->id);
 		d->configured = false;
@@ -395,6 +496,19 @@ nomem:
 	fv_cleanup(td);
 	td->io_ops_data = NULL;
 	return 1;
+}
+
+/* After fio allocated this job's buffers (init_io_u): the device starts now. */
+static int
+fv_post_init(struct thread_data *td)
+{
+	int ret = fv_dev_start(td->io_ops_data);
+
+	if (ret < 0) {
+		td_verror(td, -ret, "fio_vireo post_init");
+		return 1;
+	}
+	return 0;
 }
 
 static void
@@ -545,12 +659,29 @@ fv_submit(struct fv_thread *t)
 	if (n < t->nb_staged)
 		memmove(t->staged, t->staged + n, (t->nb_staged - n) * sizeof(*t->staged));
 	t->nb_staged -= n;
+	t->in_flight += n;
 }
 
+/*
+ * Batching. By default fio commits after every queued io_u
+ * (iodepth_batch=1) and reaps one completion per getevents()
+ * (iodepth_batch_complete_max = min = 1): submitting at each commit would
+ * be a burst of one and a doorbell per request (a syscall and a backend
+ * wake-up on vhost-user, a VM exit on PCI), 10x slower than bursts.
+ * So: getevents() harvests a whole burst of completions into t->done and
+ * hands them out over the next calls; requests fio queues meanwhile stay
+ * staged and go to the device as one burst when the harvested ones are all
+ * handed out (as vireo-perf refills after each harvest). commit() submits
+ * at once only when nothing is in flight (QD1, rate-limited jobs), so the
+ * device never idles on fio's schedule.
+ */
 static int
 fv_commit(struct thread_data *td)
 {
-	fv_submit(td->io_ops_data);
+	struct fv_thread *t = td->io_ops_data;
+
+	if (t->in_flight == 0)
+		fv_submit(t);
 	return 0;
 }
 
@@ -563,32 +694,45 @@ fv_ns_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Harvested completions into fio's events from @p at, at most @p room. @return how many. */
+static unsigned int
+fv_hand_out(struct fv_thread *t, unsigned int at, unsigned int room)
+{
+	unsigned int n = 0;
+
+	for (; n < room && t->done_pos < t->nb_done; n++) {
+		const struct vblk_req *r = t->done[t->done_pos++];
+		struct io_u *io_u = r->ctx;
+
+		io_u->error = r->status < 0 ? (unsigned int)-r->status : 0;
+		io_u->resid = r->status < 0 ? io_u->xfer_buflen : 0;
+		t->events[at + n] = io_u;
+	}
+	return n;
+}
+
 static int
 fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const struct timespec *tmo)
 {
 	struct fv_thread *t = td->io_ops_data;
 	unsigned int got = 0;
 	uint64_t deadline = 0;
+	bool polled = false;
 
 	if (tmo != NULL)
 		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
 			   (uint64_t)tmo->tv_nsec;
 	for (;;) {
-		uint16_t want = (uint16_t)RTE_MIN(max - got, (unsigned int)FV_BURST);
-		uint16_t n = want == 0 ? 0 : vblk_dequeue_burst(t->dev->id, t->qid, t->done, want);
-
-		for (uint16_t i = 0; i < n; i++) {
-			struct io_u *io_u = t->done[i]->ctx;
-			int st = t->done[i]->status;
-
-			io_u->error = st < 0 ? (unsigned int)-st : 0;
-			io_u->resid = st < 0 ? io_u->xfer_buflen : 0;
-			t->events[got++] = io_u;
-		}
-		if (got >= min || got == max)
+		got += fv_hand_out(t, got, max - got);
+		if (got == max || (got >= min && polled))
 			break;
+		/* Everything harvested is handed out: submit what fio queued, poll. */
 		fv_submit(t);
-		if (tmo != NULL && fv_ns_now() >= deadline)
+		t->nb_done = vblk_dequeue_burst(t->dev->id, t->qid, t->done, FV_BURST);
+		t->done_pos = 0;
+		t->in_flight -= t->nb_done;
+		polled = true;
+		if (t->nb_done == 0 && (got >= min || (tmo != NULL && fv_ns_now() >= deadline)))
 			break;
 	}
 	return (int)got;
@@ -621,12 +765,23 @@ static struct fio_option fv_opts[] = {
 		.group = FIO_OPT_G_INVALID,
 	},
 	{
+		.name = "vhost_user",
+		.lname = "vireo vhost-user-blk socket",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct fv_options, vhost_user),
+		.help = "unix socket of a vhost-user-blk backend (e.g. qemu-storage-daemon "
+			"--export type=vhost-user-blk): drives it through a blk_vireo_user vdev",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
 		.name = "eal_args",
 		.lname = "vireo EAL arguments",
 		.type = FIO_OPT_STR_STORE,
 		.off1 = offsetof(struct fv_options, eal_args),
 		.help = "EAL arguments, replacing the defaults '-l 0 --in-memory --no-telemetry "
-			"--log-level=*:warning' (first job to start EAL wins)",
+			"--log-level=*:warning' (with vhost_user=: also --single-file-segments "
+			"--no-pci; first job to start EAL wins)",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -652,6 +807,7 @@ __attribute__((visibility("default"))) struct ioengine_ops ioengine = {
 	.flags = FIO_RAWIO | FIO_NOEXTEND | FIO_NODISKUTIL | FIO_MEMALIGN | FIO_DISKLESSIO,
 	.setup = fv_setup,
 	.init = fv_init,
+	.post_init = fv_post_init,
 	.queue = fv_queue,
 	.commit = fv_commit,
 	.getevents = fv_getevents,

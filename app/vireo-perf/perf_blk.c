@@ -351,7 +351,8 @@ find_device(struct perf_blk *blk)
 	if (name != NULL) {
 		if (vblk_dev_get_by_name(name, &blk->dev_id) != 0) {
 			ERR("--dev %s: no such vblk device (%u found; allow it with EAL -a "
-			    "and bind it to uio_pci_generic or vfio-pci)\n",
+			    "and bind it to uio_pci_generic or vfio-pci, or name a vhost-user "
+			    "one with --vdev blk_vireo_user0,path=SOCKET)\n",
 			    name, vblk_dev_count());
 			return -ENODEV;
 		}
@@ -365,7 +366,8 @@ find_device(struct perf_blk *blk)
 	}
 	ERR("no vblk block device found (blk mode drives virtio-blk devices through "
 	    "blk_vireo: allow one with EAL -a PCI_ADDR, bound to uio_pci_generic or "
-	    "vfio-pci)\n");
+	    "vfio-pci, or a vhost-user-blk backend with --vdev "
+	    "blk_vireo_user0,path=SOCKET)\n");
 	return -ENODEV;
 }
 

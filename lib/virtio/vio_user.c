@@ -354,8 +354,10 @@ vu_socket_connect(struct vio_user_dev *u, bool quiet)
 		if (!quiet)
 			VIO_LOG(ERR,
 				"%s: cannot connect to vhost-user socket %s: %s; start the backend "
-				"(e.g. dpdk-testpmd --vdev net_vhost0,iface=%s) first",
-				u->vdev.name, u->path, strerror(err), u->path);
+				"first (%s)",
+				u->vdev.name, u->path, strerror(err),
+				u->backend_hint != NULL ? u->backend_hint :
+							  "a vhost-user backend listening there");
 		return -err;
 	}
 	u->sock = fd;
@@ -498,9 +500,22 @@ vu_fetch_config(struct vio_user_dev *u)
 			u->vdev.name, cfg.offset, cfg.size);
 		return -EPROTO;
 	}
+	if (u->config_fixup != NULL)
+		u->config_fixup(u, cfg.data, u->config_len);
 	memcpy(u->config, cfg.data, u->config_len);
+	u->config_from_backend = true;
 	u->config_generation++;
 	return 0;
+}
+
+/* num_queues 0 in the params: as many as the backend serves, decided once. */
+static void
+vu_resolve_queue_count(struct vio_user_dev *u)
+{
+	if (u->num_queues != 0)
+		return;
+	u->num_queues = (uint16_t)RTE_MAX(RTE_MIN(u->backend_queues, (uint16_t)VIO_USER_MAX_QUEUES),
+					  (uint16_t)1);
 }
 
 static int
@@ -525,6 +540,7 @@ vu_negotiate_protocol(struct vio_user_dev *u)
 		/* Device-specific meaning (virtio-net backends count pairs): the driver checks. */
 		u->backend_queues = (uint16_t)RTE_MIN(num, (uint64_t)UINT16_MAX);
 	}
+	vu_resolve_queue_count(u);
 	if (vu_has_protocol(u, VU_PROTOCOL_F_CONFIG) && u->config_len > 0)
 		return vu_fetch_config(u);
 	return 0;
@@ -554,6 +570,7 @@ vu_connect(struct vio_user_dev *u, bool quiet, unsigned int wait_ms)
 		vu_disconnect(u, "handshake failed");
 		return rc;
 	}
+	vu_resolve_queue_count(u);
 	u->dead_logged = false;
 	VIO_LOG(INFO,
 		"%s: connected to %s: features 0x%" PRIx64 ", protocol 0x%" PRIx64
@@ -1037,8 +1054,7 @@ vio_user_check_params(const struct vio_user_params *p)
 		VIO_LOG(ERR, "vhost-user: socket path %s too long", p->path);
 		return -EINVAL;
 	}
-	if (p->num_queues < 1 || p->num_queues > VIO_USER_MAX_QUEUES ||
-	    p->config_len > VIO_USER_CONFIG_MAX ||
+	if (p->num_queues > VIO_USER_MAX_QUEUES || p->config_len > VIO_USER_CONFIG_MAX ||
 	    (p->emu_queue >= 0 && (p->emu_queue >= p->num_queues || p->emu_notify == NULL))) {
 		VIO_LOG(ERR, "vhost-user: bad queue count %u or config length %zu", p->num_queues,
 			p->config_len);
@@ -1086,6 +1102,8 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 	u->emu_queue = p->emu_queue;
 	u->emu_notify = p->emu_notify;
 	u->emu_arg = p->emu_arg;
+	u->config_fixup = p->config_fixup;
+	u->backend_hint = p->backend_hint;
 	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++)
 		u->vqs[i].kickfd = -1;
 	rc = vu_connect(u, false, p->server_wait_ms);
@@ -1160,4 +1178,10 @@ uint16_t
 vio_user_backend_queue_num(const struct vio_user_dev *u)
 {
 	return vu_has_protocol(u, VU_PROTOCOL_F_MQ) ? u->backend_queues : 0;
+}
+
+bool
+vio_user_config_from_backend(const struct vio_user_dev *u)
+{
+	return u->config_from_backend;
 }

@@ -41,6 +41,13 @@ struct vio_user_dev;
  */
 typedef void (*vio_user_emu_notify_t)(struct vio_user_dev *u, uint16_t index, void *arg);
 
+/**
+ * Called after each GET_CONFIG with the config the backend sent, before
+ * the driver sees it: the frontend rewrites the fields it decides itself
+ * (QEMU's vhost-user-blk frontend, too, presents its own num_queues).
+ */
+typedef void (*vio_user_config_fixup_t)(struct vio_user_dev *u, uint8_t *config, size_t len);
+
 /** Parameters of vio_user_dev_init(). */
 struct vio_user_params {
 	const char *path; /**< Backend's unix socket. */
@@ -52,7 +59,13 @@ struct vio_user_params {
 	bool server;
 	/** Server mode: how long init waits for the first backend (ms). */
 	unsigned int server_wait_ms;
-	uint16_t num_queues; /**< Queues the device exposes (incl. emulated). */
+	/**
+	 * Queues the device exposes (incl. emulated); 0: the backend's
+	 * GET_QUEUE_NUM answer (MQ protocol feature; else 1), at most
+	 * VIO_USER_MAX_QUEUES, for devices where it counts queues (virtio-blk;
+	 * virtio-net backends count pairs).
+	 */
+	uint16_t num_queues;
 	uint16_t queue_size; /**< Largest queue size offered to the driver. */
 	/** Feature bits the frontend implements itself, offered with the backend's. */
 	uint64_t frontend_features;
@@ -67,6 +80,13 @@ struct vio_user_params {
 	int emu_queue;     /**< Queue emulated in the frontend, or -1. */
 	vio_user_emu_notify_t emu_notify;
 	void *emu_arg;
+	vio_user_config_fixup_t config_fixup; /**< Optional. */
+	/**
+	 * How to start a backend on this socket, named in the error when
+	 * nobody listens there (e.g. "dpdk-testpmd --vdev net_vhost0,iface=SOCK");
+	 * NULL: a generic line.
+	 */
+	const char *backend_hint;
 };
 
 /** A backend region as sent in SET_MEM_TABLE. */
@@ -114,7 +134,10 @@ struct vio_user_dev {
 	int emu_queue;
 	vio_user_emu_notify_t emu_notify;
 	void *emu_arg;
-	unsigned int nr_regions; /**< Last memory table sent since reset. */
+	vio_user_config_fixup_t config_fixup;
+	const char *backend_hint; /**< Static string (params). */
+	bool config_from_backend; /**< config came from GET_CONFIG. */
+	unsigned int nr_regions;  /**< Last memory table sent since reset. */
 	struct vio_user_region regions[VIO_USER_MAX_REGIONS];
 	struct vio_user_vq vqs[VIO_USER_MAX_QUEUES];
 };
@@ -166,6 +189,13 @@ const struct vio_queue_cfg *vio_user_queue_cfg(struct vio_user_dev *u, uint16_t 
 uint16_t vio_user_backend_queue_num(const struct vio_user_dev *u);
 
 /**
+ * True when the device config is the backend's (the CONFIG protocol
+ * feature was negotiated and GET_CONFIG answered), false when it is the
+ * frontend's params.config.
+ */
+bool vio_user_config_from_backend(const struct vio_user_dev *u);
+
+/**
  * Compute the memory table of this process's EAL memory (file-backed
  * segments, merged where contiguous in address and file).
  *
@@ -173,5 +203,39 @@ uint16_t vio_user_backend_queue_num(const struct vio_user_dev *u);
  *         more than @p max regions.
  */
 int vio_user_memory_regions(struct vio_user_region *regions, unsigned int max);
+
+/* ---- Devargs of vhost-user vdevs (vio_user_devargs.c) ---- */
+
+struct rte_kvargs;
+
+/** server_wait= default (seconds). */
+#define VIO_USER_DEFAULT_SERVER_WAIT_S 30
+/** server_wait= maximum (seconds). */
+#define VIO_USER_MAX_SERVER_WAIT_S 3600
+
+/** The devargs every vhost-user vdev takes. */
+struct vio_user_devargs {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /**< path= (required). */
+	uint16_t queues;      /**< queues=; the caller's default when absent. */
+	uint16_t queue_size;  /**< queue_size= (power of two 64..32768); default likewise. */
+	uint16_t server;      /**< server= 0|1 (default 0): we listen, the backend connects. */
+	uint16_t server_wait; /**< server_wait= seconds the probe waits for a backend (30). */
+};
+
+/**
+ * Parse vdev @p name's devargs @p args against @p keys (NULL-terminated:
+ * "path", "queues", "queue_size", "server", "server_wait" and the driver's
+ * own) and check the
+ * common ones; @p a holds the defaults of queues and queue_size on entry.
+ * Errors are logged naming the devarg and its range.
+ *
+ * @param max_queues Largest queues= accepted.
+ * @param kvp        Receives the parsed list for the driver's own keys
+ *                   (rte_kvargs_free() it); NULL on error.
+ * @return 0 or -EINVAL.
+ */
+int vio_user_devargs_parse(const char *name, const char *args, const char *const *keys,
+			   uint16_t max_queues, struct vio_user_devargs *a,
+			   struct rte_kvargs **kvp);
 
 #endif /* VIO_USER_H */

@@ -375,6 +375,29 @@ test_handshake_and_negotiation(void **state)
 	free(u);
 }
 
+/*
+ * num_queues 0: the backend's GET_QUEUE_NUM decides (4 here). The fake has
+ * no CONFIG protocol feature: the config is the frontend's, and says so.
+ */
+static void
+test_queue_count_from_backend(void **state)
+{
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 1);
+	p = params(f.path);
+	p.num_queues = 0;
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_int_equal(vio_dev_ops(&u->vdev)->num_queues(&u->vdev), 4);
+	assert_false(vio_user_config_from_backend(u));
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
 /* Each lie at the handshake fails init cleanly with the given errno. */
 static void
 lie_at_init(uint32_t req, enum lie lie, int want)
@@ -639,6 +662,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_and_negotiation),
+		cmocka_unit_test(test_queue_count_from_backend),
 		cmocka_unit_test(test_bad_replies),
 		cmocka_unit_test(test_features_nack),
 		cmocka_unit_test(test_missing_socket),

@@ -26,14 +26,10 @@
  *   test_vhost_user TESTPMD hugepages|nohuge|server
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +40,7 @@
 #include <rte_mbuf.h>
 #include <rte_memzone.h>
 
-extern char **environ;
+#include "vhost_test_util.h"
 
 #define PAIRS 2
 #define MAC "02:76:69:72:65:6f"
@@ -54,63 +50,13 @@ extern char **environ;
 #define IN_FLIGHT 128 /* well below the 1024-entry rx ring: the backend never drops */
 #define WAIT_S 20
 
-static char sock_path[128], log_path[128], tmp_dir[64];
+static char sock_path[128], tmp_dir[64];
 static const char *testpmd;
-static pid_t backend = -1;
 static bool server_mode; /* we listen, the backend connects */
 static struct rte_mempool *pool;
 static uint16_t port;
 
-static void
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "FAIL: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n(backend log: %s)\n", log_path);
-	va_end(ap);
-	if (backend > 0) {
-		kill(backend, SIGKILL);
-		waitpid(backend, NULL, 0);
-	}
-	exit(1);
-}
-
-#define CHECK(cond, ...)                   \
-	do {                               \
-		if (!(cond))               \
-			fail(__VA_ARGS__); \
-	} while (0)
-
-static void
-step(const char *what)
-{
-	printf("---- %s\n", what);
-	fflush(stdout);
-}
-
 /* ---- Backend ---- */
-
-/* True when the backend's log contains @p what after byte @p from. */
-static bool
-log_has(const char *what, long from)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen(log_path, "r");
-
-	if (f != NULL && fseek(f, from, SEEK_SET) < 0) {
-		fclose(f);
-		return false;
-	}
-	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, what) != NULL;
-	if (f != NULL)
-		fclose(f);
-	return found;
-}
 
 static void
 backend_start(void)
@@ -142,57 +88,26 @@ backend_start(void)
 			 "--total-num-mbufs=16384",
 			 "--stats-period=1",
 			 NULL };
-	posix_spawn_file_actions_t fa;
-	struct stat log_st;
-	/* This backend's lines start here (the log collects every restart). */
-	long log_start = stat(log_path, &log_st) == 0 ? (long)log_st.st_size : 0;
-	int rc;
-
-	if (!server_mode)
-		unlink(sock_path);
 	snprintf(prefix, sizeof(prefix), "vhtest%d", (int)getpid());
 	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d%s", sock_path, PAIRS,
 		 server_mode ? ",client=1" : "");
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	rc = posix_spawn(&backend, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	CHECK(rc == 0, "cannot start %s: %s", testpmd, strerror(rc));
-	if (server_mode) {
-		/*
-		 * It dials our socket, and keeps trying every second. Let it start
-		 * its port first: when the connection came while DPDK 22.11's
-		 * net_vhost was still starting its port, it was seen never to
-		 * forward to us (a race between its new_device callback and its
-		 * dev_start; the reconnect path, a second later, is fine).
-		 */
-		for (int i = 0; i < WAIT_S * 10; i++) {
-			if (log_has("Checking link statuses", log_start))
-				return;
-			CHECK(waitpid(backend, NULL, WNOHANG) == 0, "backend exited");
-			usleep(100 * 1000);
-		}
-		fail("backend did not start its port");
+	if (!server_mode) {
+		vt_backend_start(argv, sock_path, WAIT_S);
+		return;
 	}
-	for (int i = 0; i < WAIT_S * 10; i++) {
-		struct stat st;
-
-		if (stat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
-			return;
-		CHECK(waitpid(backend, NULL, WNOHANG) == 0, "backend exited before its socket");
-		usleep(100 * 1000);
-	}
-	fail("backend socket %s did not appear", sock_path);
+	/*
+	 * It dials our socket, and keeps trying every second. Let it start its
+	 * port first: when the connection came while DPDK 22.11's net_vhost
+	 * was still starting its port, it was seen never to forward to us (a
+	 * race between its connection handling and its dev_start).
+	 */
+	vt_backend_start_until(argv, "Checking link statuses", WAIT_S);
 }
 
 static void
 backend_kill(void)
 {
-	kill(backend, SIGKILL);
-	waitpid(backend, NULL, 0);
-	backend = -1;
+	vt_backend_stop(SIGKILL);
 }
 
 /* ---- Port ---- */
@@ -424,7 +339,7 @@ main(int argc, char **argv)
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
 	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
-	snprintf(log_path, sizeof(log_path), "%s/backend.log", tmp_dir);
+	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
 
 	printf("---- EAL: %s %s, one lcore on CPU 1\n", eal[2], eal[3]);
 	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
@@ -435,14 +350,14 @@ main(int argc, char **argv)
 	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
-	step("probe without a backend: clear error");
+	vt_step("probe without a backend: clear error");
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s%s", sock_path,
 		 server_mode ? ",server=1,server_wait=1" : "");
 	rc = rte_vdev_init("net_vireo_user1", vdev_args);
 	CHECK(rc < 0, "probe without a backend succeeded");
 	printf("probe without backend: %d\n", rc);
 
-	step("backend up: probe, link, MAC");
+	vt_step("backend up: probe, link, MAC");
 	backend_start();
 	/*
 	 * A bad devarg: refused, nothing left behind. (More queues than the
@@ -463,12 +378,12 @@ main(int argc, char **argv)
 	rte_ether_unformat_addr(MAC, &want_mac);
 	CHECK(rte_is_same_ether_addr(&mac, &want_mac), "MAC is not the devargs one");
 
-	step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
+	vt_step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
 	traffic("first backend");
 	if (eal[2] == mem_huge[0])
 		grow_memory();
 
-	step("backend killed, restarted: stop/start reconnects");
+	vt_step("backend killed, restarted: stop/start reconnects");
 	lose_backend();
 	CHECK(rte_eth_dev_stop(port) == 0, "stop after backend loss");
 	rc = rte_eth_dev_start(port);
@@ -478,7 +393,7 @@ main(int argc, char **argv)
 	CHECK(wait_link(true), "link not up after reconnect");
 	traffic("after restart");
 
-	step("backend killed again: rte_eth_dev_reset + reconfigure");
+	vt_step("backend killed again: rte_eth_dev_reset + reconfigure");
 	lose_backend();
 	backend_start();
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
@@ -488,7 +403,7 @@ main(int argc, char **argv)
 	CHECK(wait_link(true), "link not up after reset");
 	traffic("after reset");
 
-	step("close and detach");
+	vt_step("close and detach");
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	CHECK(rte_eth_dev_close(port) == 0, "close");
 	CHECK(rte_vdev_uninit("net_vireo_user0") == 0, "vdev uninit");
@@ -496,7 +411,7 @@ main(int argc, char **argv)
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	unlink(sock_path);
-	unlink(log_path);
+	unlink(vt_log_path);
 	rmdir(tmp_dir);
 	printf("PASS\n");
 	return 0;

@@ -34,6 +34,12 @@
  * contiguity across pages).
  */
 #define VIREO_BLK_TABLE_CHUNK (1u << 20)
+/**
+ * While a queue waits for completions that do not come, the device status
+ * is read at most this often: DEVICE_NEEDS_RESET (or a device gone, a
+ * vhost-user backend that died) breaks the queue instead of a hang.
+ */
+#define VIREO_BLK_STATUS_PERIOD_MS 100
 
 extern int vireo_blk_logtype;
 #define VIREO_BLK_LOG(level, blk, fmt, ...)                                                  \
@@ -103,8 +109,9 @@ struct vireo_blkq {
 	struct vblk_req **failed;
 	uint32_t failed_mask;
 	uint32_t failed_head, failed_tail;
-	struct vio_sg *sg; /**< Scratch: max_segments + 3. */
-	uint64_t broken;   /**< Times this queue broke. */
+	struct vio_sg *sg;        /**< Scratch: max_segments + 3. */
+	uint64_t broken;          /**< Times this queue broke. */
+	uint64_t next_status_tsc; /**< Next device status read while idle with requests out. */
 };
 
 struct vireo_blk {

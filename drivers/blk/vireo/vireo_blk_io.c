@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
 #include "vio_dma.h"
@@ -141,11 +142,18 @@ vireo_blkq_free(struct vireo_blkq *q)
 	rte_free(q);
 }
 
+static uint64_t
+status_period_tsc(void)
+{
+	return rte_get_timer_hz() / 1000 * VIREO_BLK_STATUS_PERIOD_MS;
+}
+
 int
 vireo_blkq_start(struct vireo_blkq *q)
 {
 	struct vireo_blk *blk = q->blk;
 
+	q->next_status_tsc = rte_get_timer_cycles() + status_period_tsc();
 	return vio_vq_create(blk->vdev, q->qid, blk->geom.queue_size, blk->socket, &q->vq);
 }
 
@@ -390,14 +398,42 @@ harvest(struct vireo_blkq *q, struct vblk_req **done, uint16_t n)
 	return got;
 }
 
+/*
+ * Nothing completed while requests are out: now and then (a timer read per
+ * empty poll, the status read every VIREO_BLK_STATUS_PERIOD_MS) ask whether
+ * the device gave up (DEVICE_NEEDS_RESET, section 2.1.2: it will not
+ * complete them) or is gone (status 0xff has that bit too). Then the queue
+ * breaks and its requests complete -EIO instead of never.
+ */
+static void
+check_device_alive(struct vireo_blkq *q)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	if (likely(now < q->next_status_tsc))
+		return;
+	q->next_status_tsc = now + status_period_tsc();
+	if (!vio_dev_needs_reset(q->blk->vdev))
+		return;
+	VIREO_BLK_LOG(ERR, q->blk,
+		      "queue %u: the device needs a reset (DEVICE_NEEDS_RESET, or it is gone): "
+		      "its requests complete -EIO; vblk_dev_stop() and start to recover",
+		      q->qid);
+	vio_vq_mark_broken(q->vq, "device needs reset");
+	queue_broke(q);
+}
+
 uint16_t
 vireo_blk_dequeue(void *qpriv, struct vblk_req **done, uint16_t n)
 {
 	struct vireo_blkq *q = qpriv;
 	uint16_t got = 0;
 
-	if (q->vq != NULL && !vio_vq_is_broken(q->vq) && q->outstanding > 0)
+	if (q->vq != NULL && !vio_vq_is_broken(q->vq) && q->outstanding > 0) {
 		got = harvest(q, done, n);
+		if (got == 0 && q->failed_head == q->failed_tail)
+			check_device_alive(q);
+	}
 	while (got < n && q->failed_head != q->failed_tail) {
 		done[got++] = q->failed[q->failed_head++ & q->failed_mask];
 		q->outstanding--;

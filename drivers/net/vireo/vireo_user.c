@@ -59,20 +59,13 @@
 /* The net config we serve: mac, status, max_virtqueue_pairs. */
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
-#define VIREO_USER_DEFAULT_SERVER_WAIT_S 30
-#define VIREO_USER_MAX_SERVER_WAIT_S 3600
-
 static const char *const vireo_user_keys[] = { "path",   "queues",      "queue_size", "mac",
 					       "server", "server_wait", NULL };
 
 struct vireo_user_args {
-	char path[sizeof(((struct vio_user_dev *)0)->path)];
-	uint16_t queues;
-	uint16_t queue_size;
+	struct vio_user_devargs common; /**< path, queues, queue_size. */
 	bool has_mac;
 	struct rte_ether_addr mac;
-	uint16_t server;      /**< 1: listen for the backend. */
-	uint16_t server_wait; /**< Seconds to wait for it at probe. */
 };
 
 /* One per probed vdev: the transport outlives the port (closed by the app). */
@@ -89,31 +82,6 @@ static struct vireo_user_list vireo_users = TAILQ_HEAD_INITIALIZER(vireo_users);
 /* ---- Devargs ---- */
 
 static int
-vireo_user_arg_path(const char *key __rte_unused, const char *value, void *opaque)
-{
-	struct vireo_user_args *a = opaque;
-
-	if (strlen(value) >= sizeof(a->path))
-		return -ENAMETOOLONG;
-	snprintf(a->path, sizeof(a->path), "%s", value);
-	return 0;
-}
-
-static int
-vireo_user_arg_u16(const char *key __rte_unused, const char *value, void *opaque)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(value, &end, 0);
-	if (errno != 0 || *end != '\0' || end == value || v > UINT16_MAX)
-		return -EINVAL;
-	*(uint16_t *)opaque = (uint16_t)v;
-	return 0;
-}
-
-static int
 vireo_user_arg_mac(const char *key __rte_unused, const char *value, void *opaque)
 {
 	struct vireo_user_args *a = opaque;
@@ -128,42 +96,19 @@ vireo_user_arg_mac(const char *key __rte_unused, const char *value, void *opaque
 static int
 vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 {
-	struct rte_kvargs *kv = rte_kvargs_parse(args != NULL ? args : "", vireo_user_keys);
+	struct rte_kvargs *kv;
 	int rc = 0;
 
-	*a = (struct vireo_user_args){ .queues = 1,
-				       .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE,
-				       .server_wait = VIREO_USER_DEFAULT_SERVER_WAIT_S };
-	if (kv == NULL) {
-		VIREO_LOG_NODEV(ERR,
-				"%s: cannot parse devargs '%s' (keys: path, queues, "
-				"queue_size, mac, server, server_wait)",
-				name, args);
-		return -EINVAL;
-	}
-	if (rte_kvargs_process(kv, "path", vireo_user_arg_path, a) < 0 || a->path[0] == '\0') {
-		VIREO_LOG_NODEV(ERR, "%s: devarg path=<vhost-user socket> is required", name);
-		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "queues", vireo_user_arg_u16, &a->queues) < 0 ||
-		   a->queues < 1 || a->queues > VIREO_USER_MAX_PAIRS) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg queues= takes 1..%u", name, VIREO_USER_MAX_PAIRS);
-		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "queue_size", vireo_user_arg_u16, &a->queue_size) < 0 ||
-		   a->queue_size < 64 || !rte_is_power_of_2(a->queue_size)) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg queue_size= takes a power of two 64..32768", name);
-		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "mac", vireo_user_arg_mac, a) < 0) {
+	*a = (struct vireo_user_args){
+		.common = { .queues = 1, .queue_size = VIREO_USER_DEFAULT_QUEUE_SIZE },
+	};
+	rc = vio_user_devargs_parse(name, args, vireo_user_keys, VIREO_USER_MAX_PAIRS, &a->common,
+				    &kv);
+	if (rc < 0)
+		return rc;
+	if (rte_kvargs_process(kv, "mac", vireo_user_arg_mac, a) < 0) {
 		VIREO_LOG_NODEV(ERR, "%s: devarg mac= takes a unicast address xx:xx:xx:xx:xx:xx",
 				name);
-		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "server", vireo_user_arg_u16, &a->server) < 0 ||
-		   a->server > 1) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg server= takes 0 or 1", name);
-		rc = -EINVAL;
-	} else if (rte_kvargs_process(kv, "server_wait", vireo_user_arg_u16, &a->server_wait) < 0 ||
-		   a->server_wait < 1 || a->server_wait > VIREO_USER_MAX_SERVER_WAIT_S) {
-		VIREO_LOG_NODEV(ERR, "%s: devarg server_wait= takes 1..%u seconds", name,
-				VIREO_USER_MAX_SERVER_WAIT_S);
 		rc = -EINVAL;
 	}
 	rte_kvargs_free(kv);
@@ -284,42 +229,44 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 {
 	struct vio_net_config cfg;
 	struct vio_user_params p = {
-		.path = a->path,
-		.server = a->server == 1,
-		.server_wait_ms = a->server_wait * 1000u,
-		.num_queues = (uint16_t)(2 * a->queues),
-		.queue_size = a->queue_size,
+		.path = a->common.path,
+		.server = a->common.server == 1,
+		.server_wait_ms = a->common.server_wait * 1000u,
+		.num_queues = (uint16_t)(2 * a->common.queues),
+		.queue_size = a->common.queue_size,
 		.frontend_features = VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS),
 		.backend_features_hidden = VIREO_USER_FRONTEND_SIDE,
 		.config = &cfg,
 		.config_len = VIREO_USER_CONFIG_LEN,
 		.emu_queue = -1,
+		.backend_hint = "e.g. dpdk-testpmd --vdev net_vhost0,iface=<path>",
 	};
+	uint16_t queues = a->common.queues;
 	uint16_t backend;
 	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memcpy(cfg.mac, a->mac.addr_bytes, sizeof(cfg.mac));
 	cfg.status = rte_cpu_to_le_16(VIO_NET_S_LINK_UP);
-	cfg.max_virtqueue_pairs = rte_cpu_to_le_16(a->queues);
-	if (a->queues > 1) {
+	cfg.max_virtqueue_pairs = rte_cpu_to_le_16(queues);
+	if (queues > 1) {
 		/* The control queue follows the pairs; the frontend serves it. */
 		p.num_queues++;
-		p.emu_queue = 2 * a->queues;
+		p.emu_queue = 2 * queues;
 		p.emu_notify = vireo_user_ctrl_notify;
 		p.emu_arg = vu;
 		p.frontend_features |= VIO_BIT(VIO_NET_F_MQ) | VIO_BIT(VIO_NET_F_CTRL_VQ);
 	}
-	vu->queues = a->queues;
+	vu->queues = queues;
 	rc = vio_user_dev_init(&vu->dev, &p);
-	if (rc < 0 || a->queues == 1)
+	if (rc < 0 || queues == 1)
 		return rc;
 	backend = vio_user_backend_queue_num(&vu->dev);
-	if (backend < a->queues) {
+	if (backend < queues) {
 		VIREO_LOG_NODEV(ERR,
 				"%s: queues=%u but the backend offers %u queue pair(s) (start it "
 				"with queues=%u)",
-				vu->dev.vdev.name, a->queues, backend, a->queues);
+				vu->dev.vdev.name, queues, backend, queues);
 		vio_user_dev_fini(&vu->dev);
 		return -EINVAL;
 	}
@@ -362,7 +309,7 @@ vireo_user_probe(struct rte_vdev_device *vdev)
 	}
 	TAILQ_INSERT_TAIL(&vireo_users, vu, next);
 	VIREO_LOG_NODEV(INFO, "%s: port %u on vhost-user %s, %u queue pair(s)", name, port_id,
-			args.path, args.queues);
+			args.common.path, args.common.queues);
 	return 0;
 }
 

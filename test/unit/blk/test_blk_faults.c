@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include <rte_cycles.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
 
@@ -160,6 +161,50 @@ test_queue_full(void **state)
 	assert_int_equal(bfx_collect(&fx, 0, done, NREQ), NREQ);
 	assert_int_equal(vblk_enqueue_burst(fx.dev_id, 0, &pr[NREQ], 1), 1);
 	assert_int_equal(bfx_collect(&fx, 0, done, 1), 1);
+	bfx_destroy(&fx);
+}
+
+/*
+ * The device gives up while it holds requests (DEVICE_NEEDS_RESET; a
+ * vhost-user backend that died looks the same): they complete -EIO within
+ * the driver's status period instead of never; stop/start revives it.
+ */
+static void
+test_needs_reset_while_waiting(void **state)
+{
+	struct swdev_blk_params p = { .num_queues = 2 };
+	struct burst b, b1;
+	struct blk_fx fx;
+	unsigned int got = 0, i;
+	uint64_t deadline;
+
+	(void)state;
+	bfx_create(&fx, &p);
+	bfx_start(&fx, 2, NREQ);
+	fx.sw->quiet = true;
+	fx.model.hold = true;
+	burst_submit(&fx, &b, 0);
+	burst_submit(&fx, &b1, 1);
+	bfx_process(&fx, 0);
+	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, b.done, NREQ), 0);
+	swdev_set_needs_reset(fx.sw);
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (got < NREQ && rte_get_timer_cycles() < deadline)
+		got += vblk_dequeue_burst(fx.dev_id, 0, &b.done[got], (uint16_t)(NREQ - got));
+	assert_int_equal(got, NREQ);
+	for (i = 0; i < NREQ; i++)
+		assert_int_equal(b.done[i]->status, -EIO);
+	/* Queue 1 sees it on its own next empty polls. */
+	got = 0;
+	while (got < NREQ && rte_get_timer_cycles() < deadline)
+		got += vblk_dequeue_burst(fx.dev_id, 1, &b1.done[got], (uint16_t)(NREQ - got));
+	assert_int_equal(got, NREQ);
+	fx.model.hold = false;
+	assert_int_equal(vblk_dev_stop(fx.dev_id), 0);
+	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, b.done, NREQ), 0);
+	assert_int_equal(vblk_dev_start(fx.dev_id), 0);
+	burst_submit(&fx, &b, 0);
+	assert_int_equal(burst_collect(&fx, &b, 0), 0);
 	bfx_destroy(&fx);
 }
 
@@ -384,12 +429,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_lie_used_id),           T(test_lie_used_len),
-		T(test_lie_used_idx),          T(test_lie_status_never_written),
-		T(test_used_len_zero),         T(test_queue_full),
-		T(test_reset_never_completes), T(test_config_refusals),
-		T(test_config_fallbacks),      T(test_features_changed),
-		T(test_no_version_1),          T(test_queue_sizes_differ),
+		T(test_lie_used_id),
+		T(test_lie_used_len),
+		T(test_lie_used_idx),
+		T(test_lie_status_never_written),
+		T(test_used_len_zero),
+		T(test_queue_full),
+		T(test_reset_never_completes),
+		T(test_config_refusals),
+		T(test_config_fallbacks),
+		T(test_features_changed),
+		T(test_no_version_1),
+		T(test_queue_sizes_differ),
+		T(test_needs_reset_while_waiting),
 	};
 
 	return cmocka_run_group_tests_name("blk_faults", tests, bfx_group_setup,
