@@ -35,7 +35,7 @@ import tempfile
 import time
 
 from . import ROOT
-from .bench import fmt, med, print_table, ratio, say, summary_row, write_json
+from .bench import build, fmt, print_table, ratio, say, summary_row, write_json
 
 DRIVERS = ('ours', 'upstream')
 OURS_PMD = 'net_vireo_user'
@@ -113,7 +113,7 @@ def memory_args(huge, mb, prefix):
 
 def check_tools(a):
 	if shutil.which('dpdk-testpmd') is None:
-		die('dpdk-testpmd is missing (run ./devtools/setup.sh)')
+		die('dpdk-testpmd is missing (run ./devtools/setup.sh)', a.skip_rc)
 	for path, what in ((a.perf, 'vireo-perf'), (a.plugin, 'the net_vireo plugin')):
 		if not os.path.exists(path):
 			die('%s has no %s (%s): build first (meson setup %s && ninja -C %s)'
@@ -121,7 +121,7 @@ def check_tools(a):
 	need = (FRONTEND_MB + BACKEND_MB) // HUGEPAGE_MB
 	if a.huge and free_hugepages() < need:
 		die('needs %d free 2 MiB hugepages (%d free): run ./devtools/setup.sh as root, '
-		    'or pass --no-huge' % (need, free_hugepages()), a.no_hugepages_rc)
+		    'or pass --no-huge' % (need, free_hugepages()), a.skip_rc)
 
 
 def machine_info():
@@ -624,6 +624,7 @@ def cmd_main(a):
 # --- entry --------------------------------------------------------------------------
 
 def prepare(a):
+	build(a)
 	check_tools(a)
 	os.makedirs(a.out_dir, exist_ok=True)
 	a.work = tempfile.mkdtemp(prefix='vireo-arena.')
@@ -634,6 +635,7 @@ def add_options(p, runs, seconds):
 	               help='meson build dir with vireo-perf and the plugin (default '
 	               '$VIREO_BUILD_DIR or build)')
 	p.add_argument('--out-dir', help='results (default BUILD/bench)')
+	p.add_argument('--no-build', action='store_true', help='do not run meson/ninja first')
 	p.add_argument('--runs', type=int, default=runs,
 	               help='interleaved runs per driver and point (default %d)' % runs)
 	p.add_argument('--seconds', type=int, default=seconds,
@@ -649,8 +651,9 @@ def add_options(p, runs, seconds):
 	               help="ours ({sock}: the backend's socket; default '%s')" % OURS_VDEV)
 	p.add_argument('--upstream-vdev', default=UPSTREAM_VDEV,
 	               help="upstream (default '%s')" % UPSTREAM_VDEV)
-	# exit status when hugepages are missing (the app-suite test passes 77: skipped)
-	p.add_argument('--no-hugepages-rc', type=int, default=1, help=argparse.SUPPRESS)
+	# exit status when hugepages or testpmd are missing (the app suite's test
+	# passes 77, meson's "skipped")
+	p.add_argument('--skip-rc', type=int, default=1, help=argparse.SUPPRESS)
 
 
 def add_parsers(sub):

@@ -278,6 +278,13 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		vireo_rxq_broken(rxq);
 		return 0;
 	}
+	/*
+	 * Empty poll, the common case of a polling loop: nothing used and
+	 * nothing to refill, so skip the harvest and refill calls (a peek
+	 * at used->idx; vio_vq_harvest() does the ordered read).
+	 */
+	if (vio_vq_used_pending(vq) == 0 && vireo_rxq_room(rxq) == 0)
+		return 0;
 	while (nrx < nb_pkts) {
 		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
 		int n = vio_vq_harvest(vq, cookies, lens, want);
