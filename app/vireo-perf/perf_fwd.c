@@ -121,18 +121,26 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 #endif
 
 PERF_OUT_OF_LINE void perf_eth_rx_empty(void);
+PERF_OUT_OF_LINE void perf_eth_tx_none(void);
 PERF_OUT_OF_LINE uint16_t perf_eth_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 					    uint16_t n);
 PERF_OUT_OF_LINE uint16_t perf_eth_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts,
 					    uint16_t n);
 
 /*
- * Called after every rx burst that returned nothing: callgrind's call count
- * of it is the number of empty polls, whose cost the arena subtracts from
- * the per-packet figure. The asm keeps the compiler from dropping the call.
+ * Called after every rx burst that returned nothing and every tx burst that
+ * took nothing (ring full): callgrind's call counts of them are the empty
+ * polls and refused bursts, whose cost the arena subtracts from the
+ * per-packet figure. The asm keeps the compiler from dropping the calls.
  */
 void
 perf_eth_rx_empty(void)
+{
+	__asm__ volatile("" ::: "memory");
+}
+
+void
+perf_eth_tx_none(void)
 {
 	__asm__ volatile("" ::: "memory");
 }
@@ -150,7 +158,11 @@ perf_eth_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_
 uint16_t
 perf_eth_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
-	return rte_eth_tx_burst(port, queue, pkts, n);
+	uint16_t sent = rte_eth_tx_burst(port, queue, pkts, n);
+
+	if (sent == 0)
+		perf_eth_tx_none();
+	return sent;
 }
 
 static inline uint64_t

@@ -145,7 +145,9 @@ def machine_info():
 # --- backend ------------------------------------------------------------------
 
 class TestpmdVhost:
-	"""dpdk-testpmd with one net_vhost port (the vhost-user server)."""
+	"""dpdk-testpmd with one net_vhost port (the vhost-user server). Mode
+	None: a stalled backend (interactive, never started: it serves the
+	vhost-user protocol but moves no packet)."""
 
 	def __init__(self, a, mode, pkt_size, log):
 		self.a, self.mode, self.pkt_size, self.log = a, mode, pkt_size, log
@@ -160,12 +162,14 @@ class TestpmdVhost:
 		        '--no-pci', '--log-level=error']
 		       + memory_args(a.huge, BACKEND_MB, 'arena-be')
 		       + ['--vdev', 'net_vhost0,iface=%s,queues=1' % self.sock, '--',
-		          '--forward-mode=%s' % self.mode, '--nb-cores=1',
-		          '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size,
-		          # without a stats period a non-interactive testpmd exits at stdin EOF
-		          '--stats-period', '1'])
+		          '--nb-cores=1', '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size])
+		if self.mode is None:
+			cmd.append('-i')  # waits for commands on its stdin, a pipe kept open
+		else:
+			# without a stats period a non-interactive testpmd exits at stdin EOF
+			cmd += ['--forward-mode=%s' % self.mode, '--stats-period', '1']
 		self.logf = open(self.log, 'w')
-		self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.logf,
+		self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf,
 		                             stderr=subprocess.STDOUT)
 		deadline = time.monotonic() + 20
 		while time.monotonic() < deadline:
@@ -184,6 +188,7 @@ class TestpmdVhost:
 		if self.proc is None:
 			return
 		if self.proc.poll() is None:
+			self.proc.stdin.close()  # EOF: an interactive testpmd quits
 			self.proc.send_signal(signal.SIGINT)
 			try:
 				self.proc.wait(10)
@@ -431,11 +436,16 @@ def plot(a, runs, date):
 
 # --- ipp: instructions per packet under callgrind ---------------------------------
 
-RX_FN, TX_FN, EMPTY_FN = 'perf_eth_rx_burst', 'perf_eth_tx_burst', 'perf_eth_rx_empty'
-# A frontend that receives nothing: the backend only drops (rxonly), the
-# frontend only polls (rxonly) -> the cost of one empty rx poll.
-IDLE = Workload('idle', ['--forward-mode', 'rxonly'], 'rxonly', 'rx_pps',
-                'empty rx polls only')
+RX_FN, TX_FN = 'perf_eth_rx_burst', 'perf_eth_tx_burst'
+RX_EMPTY_FN, TX_NONE_FN = 'perf_eth_rx_empty', 'perf_eth_tx_none'
+# Against a stalled backend (moves nothing): rxonly polls an empty ring, txonly
+# fills the ring once and then offers bursts that are refused -> the cost of
+# one empty rx poll and of one refused tx burst, per driver. The few bursts
+# that filled the ring are counted in too (a bias below 1 %).
+IDLE = {'rx': Workload('rx-idle', ['--forward-mode', 'rxonly'], None, 'rx_pps',
+                       'empty rx polls'),
+        'tx': Workload('tx-full', ['--forward-mode', 'txonly'], None, 'tx_pps',
+                       'tx bursts on a full ring')}
 
 
 def callgrind_calls(path):
@@ -488,21 +498,42 @@ def run_callgrind(a, drv, wl, size, be, tag):
 	return callgrind_calls(cg_out), doc
 
 
-def ipp_figures(calls, doc, wl, empty_cost):
-	"""Instructions per packet of the driver's bursts, empty polls taken out."""
+def ipp_figures(calls, doc, wl, idle):
+	"""Instructions per packet of the driver's bursts, with the empty rx
+	polls and refused tx bursts taken out at their idle-run cost: what
+	is left does not depend on how fast the backend was."""
 	rx_calls, rx_ir = calls.get(RX_FN, [0, 0])
 	tx_calls, tx_ir = calls.get(TX_FN, [0, 0])
-	empty = calls.get(EMPTY_FN, [0, 0])[0]
+	rx_empty = calls.get(RX_EMPTY_FN, [0, 0])[0]
+	tx_none = calls.get(TX_NONE_FN, [0, 0])[0]
 	life = doc['ports'][0]['lifetime']
 	rx_pk, tx_pk = life['rx_packets'], life['tx_packets']
-	rx_work = rx_ir - empty * empty_cost
-	f = {'rx_calls': rx_calls, 'rx_empty': empty, 'rx_ir': rx_ir, 'tx_calls': tx_calls,
-	     'tx_ir': tx_ir, 'rx_packets': rx_pk, 'tx_packets': tx_pk,
+	rx_work = rx_ir - rx_empty * idle['rx']
+	tx_work = tx_ir - tx_none * idle['tx']
+	f = {'rx_calls': rx_calls, 'rx_empty': rx_empty, 'rx_ir': rx_ir, 'tx_calls': tx_calls,
+	     'tx_none': tx_none, 'tx_ir': tx_ir, 'rx_packets': rx_pk, 'tx_packets': tx_pk,
 	     'rx_ipp': rx_work / rx_pk if rx_pk else None,
-	     'tx_ipp': tx_ir / tx_pk if tx_pk else None}
+	     'tx_ipp': tx_work / tx_pk if tx_pk else None}
 	pk = tx_pk if wl.figure == 'tx_pps' else rx_pk
-	f['ipp'] = (rx_work + tx_ir) / pk if pk else None
+	f['ipp'] = (rx_work + tx_work) / pk if pk else None
 	return f
+
+
+def idle_costs(a):
+	"""{driver: {'rx': empty poll, 'tx': refused burst}} in instructions."""
+	out = {d: {} for d in DRIVERS}
+	for kind, wl in IDLE.items():
+		fn = RX_FN if kind == 'rx' else TX_FN
+		with backend_for(a, wl, 64, 'ipp-' + wl.name) as be:
+			for drv in DRIVERS:
+				calls, _ = run_callgrind(a, drv, wl, 64, be, '%s-%s' % (wl.name, drv))
+				if calls is None or not calls.get(fn, [0])[0]:
+					die('the %s run of %s gave no figures' % (wl.name, drv))
+				c, ir = calls[fn]
+				out[drv][kind] = ir / c
+				say('arena: %-8s %-8s %.1f instructions per call (%d calls)'
+				    % (wl.name, drv, out[drv][kind], c))
+	return out
 
 
 def cmd_ipp(a):
@@ -517,16 +548,7 @@ def cmd_ipp(a):
 	                     sizes=sizes)
 	say('arena ipp: instructions per packet in the drivers\' rx/tx bursts (callgrind, '
 	    '--toggle-collect=%s*,%s*), %d s per run' % (RX_FN, TX_FN, a.cg_seconds))
-	empty = {}
-	with backend_for(a, IDLE, 64, 'idle') as be:
-		for drv in DRIVERS:
-			calls, _ = run_callgrind(a, drv, IDLE, 64, be, 'idle-' + drv)
-			if calls is None or not calls.get(RX_FN, [0])[0]:
-				die('the idle run of %s gave no figures' % drv)
-			c, ir = calls[RX_FN]
-			empty[drv] = ir / c
-			say('arena: idle  %-8s empty rx poll: %.1f instructions (%d polls)'
-			    % (drv, empty[drv], c))
+	idle = idle_costs(a)
 	rows, failed = [], 0
 	for wl in workloads:
 		for size in sizes:
@@ -538,19 +560,19 @@ def cmd_ipp(a):
 					if calls is None:
 						failed += 1
 						continue
-					row[drv] = ipp_figures(calls, d, wl, empty[drv])
-					row[drv]['pmd'] = d.get('driver')
+					f = row[drv] = ipp_figures(calls, d, wl, idle[drv])
+					f['pmd'] = d.get('driver')
 					say('arena: %-6s %4d B %-8s %7.1f instr/packet (rx %s, tx %s; '
-					    '%d packets, %d empty polls)'
-					    % (wl.name, size, drv, row[drv]['ipp'] or 0,
-					       fmt(row[drv]['rx_ipp'], 0, 1), fmt(row[drv]['tx_ipp'], 0, 1),
-					       row[drv]['rx_packets'] if wl.figure == 'rx_pps'
-					       else row[drv]['tx_packets'], row[drv]['rx_empty']))
+					    '%d packets, %d empty rx polls, %d refused tx bursts)'
+					    % (wl.name, size, drv, f['ipp'] or 0, fmt(f['rx_ipp'], 0, 1),
+					       fmt(f['tx_ipp'], 0, 1), f['rx_packets']
+					       if wl.figure == 'rx_pps' else f['tx_packets'],
+					       f['rx_empty'], f['tx_none']))
 			if 'ours' in row and 'upstream' in row:
 				row['ratio'] = ratio(row['ours']['ipp'], row['upstream']['ipp'])
 			rows.append(row)
-	print_ipp_table(rows, empty)
-	doc.update(empty_poll=empty, rows=rows)
+	print_ipp_table(rows, idle)
+	doc.update(idle=idle, rows=rows)
 	out = os.path.join(a.out_dir, 'arena-ipp.json')
 	write_json(out, doc)
 	say('JSON: %s   callgrind files: %s/ipp-*.callgrind' % (out, a.out_dir))
@@ -559,7 +581,7 @@ def cmd_ipp(a):
 	return 0
 
 
-def print_ipp_table(rows, empty):
+def print_ipp_table(rows, idle):
 	say('\nInstructions per packet in the rx/tx bursts (callgrind; io: per forwarded '
 	    'packet, rx + tx)')
 	say('%-6s %5s %8s %8s %6s   %-17s %-17s' % ('load', 'bytes', 'ours', 'upstream',
@@ -571,8 +593,10 @@ def print_ipp_table(rows, empty):
 		    fmt(r.get('ratio'), 6, 2),
 		    '%s/%s' % (fmt(o.get('rx_ipp'), 0, 1), fmt(o.get('tx_ipp'), 0, 1)),
 		    '%s/%s' % (fmt(u.get('rx_ipp'), 0, 1), fmt(u.get('tx_ipp'), 0, 1))))
-	say('empty rx poll (subtracted above): ours %.1f, upstream %.1f instructions'
-	    % (empty.get('ours', 0), empty.get('upstream', 0)))
+	say('subtracted above at their idle-run cost: empty rx poll ours %.1f, upstream %.1f; '
+	    'refused tx burst ours %.1f, upstream %.1f instructions'
+	    % (idle['ours']['rx'], idle['upstream']['rx'], idle['ours']['tx'],
+	       idle['upstream']['tx']))
 
 
 # --- main: the main job's quick A/B ---------------------------------------------------
