@@ -40,11 +40,14 @@ from .bench import build, fmt, print_table, ratio, say, summary_row, write_json
 DRIVERS = ('ours', 'upstream')
 OURS_PMD = 'net_vireo_user'
 UPSTREAM_PMD = 'net_virtio_user'
-# Upstream's fastest split-ring configuration here (doc/benchmarks.md, "Which
+# Upstream's cheapest split-ring configuration (doc/benchmarks.md, "Which
 # upstream configuration"): in-order rx/tx paths without mergeable buffers.
 UPSTREAM_BEST = 'mrg_rxbuf=0,in_order=1,packed_vq=0'
-OURS_VDEV = 'net_vireo_user0,path={sock}'
-UPSTREAM_VDEV = 'net_virtio_user0,path={sock},' + UPSTREAM_BEST
+# Both rings 256 entries (upstream's default; ours defaults to 1024): the
+# drivers then cycle through the same number of buffers.
+RING = 'queue_size=256'
+OURS_VDEV = 'net_vireo_user0,path={sock},' + RING
+UPSTREAM_VDEV = 'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST)
 HUGEPAGE_MB = 2
 FRONTEND_MB = 128
 BACKEND_MB = 128
