@@ -32,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from . import ROOT
@@ -243,19 +244,19 @@ def run_frontend(a, drv, wl, pkt_size, backend, tag, live=None):
 	with open(log, 'w') as f:
 		f.write(' '.join(cmd) + '\n')
 		f.flush()
+		p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+		# A frontend that hangs (e.g. a backend that stopped answering) is killed.
+		watchdog = threading.Timer(a.seconds + a.warmup + 30, p.kill)
+		watchdog.start()
 		try:
-			p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-			                     text=True)
-			deadline = time.monotonic() + a.seconds + a.warmup + 30
 			for line in p.stdout:
 				f.write(line)
 				out.append(line)
 				if live and line.startswith('['):
 					live(line.rstrip())
-			p.wait(max(1, deadline - time.monotonic()))
-		except subprocess.TimeoutExpired:
-			p.kill()
 			p.wait()
+		finally:
+			watchdog.cancel()
 	doc = None
 	if p.returncode == 0 and os.path.exists(json_path):
 		with open(json_path) as f:
