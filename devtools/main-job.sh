@@ -1,7 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
-# The main job: build Vireo, boot the test guest (QEMU, modern-only virtio
-# NICs back to back), run vireo-perf on our net_vireo PMD there with live
-# statistics, then the same run on upstream net_virtio; prints both figures
-# and their ratio. Options (--duration, --bind, --no-upstream, ...): --help.
-exec "$(dirname "$0")/vireo" bench main "$@"
+# The main job: build Vireo, then the host arena's quick A/B (well under a
+# minute): vireo-perf io loop, 64 B, over vhost-user against a dpdk-testpmd
+# net_vhost backend, on our net_vireo_user and on upstream net_virtio_user,
+# interleaved, with live Mpps lines, the medians and their ratio
+# (devtools/vireo arena main; options: --help).
+#
+#   devtools/main-job.sh [ARENA OPTIONS]     --runs, --seconds, --workload, ...
+#   devtools/main-job.sh --guest [OPTIONS]   the QEMU guest run instead
+#                                            (devtools/vireo bench main: modern
+#                                            virtio-pci NICs, TCG, slow)
+if [ "${1:-}" = --guest ]; then
+	shift
+	exec "$(dirname "$0")/vireo" bench main "$@"
+fi
+exec "$(dirname "$0")/vireo" arena main "$@"

@@ -525,6 +525,15 @@ start_ports(struct perf_net *net)
 		if (ret != 0 && ret != -ENOTSUP)
 			printf("port %u: note: promiscuous %s: %s\n", p->id,
 			       net->cfg->promisc ? "on" : "off", rte_strerror(-ret));
+		/*
+		 * No mode here reads mbuf packet_type: like testpmd, ask the
+		 * PMD not to parse it (a per-packet header walk in PMDs that
+		 * fill it), so that drivers are compared on the same work.
+		 */
+		ret = rte_eth_dev_set_ptypes(p->id, RTE_PTYPE_UNKNOWN, NULL, 0);
+		if (ret != 0 && ret != -ENOTSUP)
+			printf("port %u: note: cannot turn packet-type parsing off: %s\n", p->id,
+			       rte_strerror(-ret));
 	}
 	return 0;
 }

@@ -10,6 +10,9 @@
                                           `meson test` run's boot (meson mode)
   vireo image [--force]                   build (or check) the guest image
   vireo bench net|matrix|main [OPTIONS]   benchmarks, ours vs upstream
+  vireo arena net|ipp|main [OPTIONS]      host arena over vhost-user, no VM:
+                                          throughput, instructions per packet,
+                                          the main job's quick A/B
   vireo report FILE                       table of an earlier benchmark run
 
 GUEST OPTIONS: --build-dir, --bind, --mq, --net, --host-mtu, ... (vireo run
@@ -20,7 +23,7 @@ import argparse
 import os
 import subprocess
 
-from . import ROOT, bench, cases, image, log
+from . import ROOT, arena, bench, cases, image, log
 from .guest import DEFAULTS, Guest
 
 
@@ -124,6 +127,7 @@ def parser():
 	p.add_argument('--mode', default='io', help='vireo-perf --forward-mode (default io)')
 	p.add_argument('--no-upstream', dest='upstream', action='store_false',
 		       help='only ours')
+	arena.add_parsers(sub)
 	p = sub.add_parser('report', help='table of an earlier benchmark run '
 			   '(bench-net.json, perf-matrix-summary.json)')
 	p.add_argument('file')
@@ -150,6 +154,8 @@ def main(argv=None):
 		return bench.cmd_report(a)
 	if a.cmd == 'bench':
 		return _bench(a)
+	if a.cmd == 'arena':
+		return arena.run(a)
 	if a.cmd == 'image':
 		try:
 			key = image.ensure(os.path.join(os.path.abspath(a.build_dir), 'guest'), a.force)

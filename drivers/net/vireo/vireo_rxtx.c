@@ -321,13 +321,32 @@ vireo_rx_fanin_burst(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_
 	return nrx;
 }
 
+/*
+ * An empty poll, the common case of a polling loop: nothing used and
+ * nothing to refill. Checked before entering vireo_rx_vq(), whose harvest
+ * and refill would find nothing to do at several times the cost (a peek at
+ * used->idx; vio_vq_harvest() does the ordered read). A broken queue is
+ * not idle: vireo_rx_vq() reports it.
+ */
+static inline bool
+vireo_rx_idle(const struct vireo_rxq *rxq)
+{
+	const struct vio_vq *vq = rxq->vq;
+
+	return vq != NULL && !vio_vq_is_broken(vq) && vio_vq_used_pending(vq) == 0 &&
+	       vireo_rxq_room(rxq) == 0;
+}
+
 uint16_t
 vireo_rx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vireo_rxq *rxq = queue;
 
-	if (likely(rxq->fanin == NULL))
+	if (likely(rxq->fanin == NULL)) {
+		if (vireo_rx_idle(rxq))
+			return 0;
 		return vireo_rx_vq(rxq, pkts, nb_pkts);
+	}
 	return vireo_rx_fanin_burst(rxq, pkts, nb_pkts);
 }
 

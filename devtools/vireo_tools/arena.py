@@ -1,0 +1,725 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The host arena: ours (net_vireo_user) against upstream (net_virtio_user)
+over vhost-user, no VM.
+
+	net     throughput: workloads x packet sizes, interleaved A/B runs,
+	        medians, min-max, ratio; JSON and a PNG
+	ipp     instructions per packet under callgrind (deterministic; this
+	        machine has no PMU)
+	main    the main job's default: one short workload, live Mpps lines,
+	        the ratio
+
+Backend: stock dpdk-testpmd with a net_vhost port (DPDK's vhost library,
+the vhost-user server), one forwarding lcore pinned to --backend-cpu, in
+the mode that complements the frontend's (io for io, rxonly for txonly,
+txonly for rxonly). Frontend: vireo-perf (same tool, same loop, same EAL
+arguments for both drivers; our plugin is loaded with -d for both), its
+forwarding lcore pinned to --frontend-cpu. Only the --vdev differs.
+
+The code is organised around Workload (what the frontend runs, which
+backend it needs, which figure counts) so that a blk workload
+(blk_vireo_user over qemu-storage-daemon, vireo-perf --mode blk) is one
+more entry: see BLK_HOOK below.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from . import ROOT
+from .bench import build, fmt, print_table, ratio, say, summary_row, write_json
+
+DRIVERS = ('ours', 'upstream')
+OURS_PMD = 'net_vireo_user'
+UPSTREAM_PMD = 'net_virtio_user'
+# Upstream's cheapest split-ring configuration for a forwarding loop
+# (doc/benchmarks.md, "Which upstream configuration"): the vectorized (SSE)
+# rx path, which needs mergeable buffers and in-order off; tx then takes the
+# standard path.
+UPSTREAM_BEST = 'mrg_rxbuf=0,in_order=0,vectorized=1,packed_vq=0'
+# Both rings 256 entries (upstream's default; ours defaults to 1024): the
+# drivers then cycle through the same number of buffers.
+RING = 'queue_size=256'
+OURS_VDEV = 'net_vireo_user0,path={sock},' + RING
+UPSTREAM_VDEV = 'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST)
+HUGEPAGE_MB = 2
+FRONTEND_MB = 128
+BACKEND_MB = 128
+
+
+def die(msg, code=1):
+	sys.stderr.write('arena: %s\n' % msg)
+	sys.exit(code)
+
+
+# --- workloads ----------------------------------------------------------------
+
+class Workload:
+	"""One kind of run: frontend arguments, the backend it needs and the
+	figure that counts (Mpps of vireo-perf's total rx or tx)."""
+
+	def __init__(self, name, frontend, backend_mode, figure, what):
+		self.name = name
+		self.frontend = frontend
+		self.backend_mode = backend_mode
+		self.figure = figure
+		self.what = what
+
+	def value(self, doc):
+		return float(doc['total'][self.figure]) / 1e6
+
+
+NET_WORKLOADS = {
+    'txonly': Workload('txonly', ['--forward-mode', 'txonly'], 'rxonly', 'tx_pps',
+                       'frontend sends, backend drops (rxonly)'),
+    'rxonly': Workload('rxonly', ['--forward-mode', 'rxonly'], 'txonly', 'rx_pps',
+                       'backend sends (txonly), frontend receives'),
+    'io': Workload('io', ['--forward-mode', 'io', '--tx-first'], 'io', 'rx_pps',
+                   'io loop: one burst in flight, both forward'),
+}
+# BLK_HOOK: a blk workload is Workload('blk-randread', ['--mode', 'blk', '--rw',
+# 'randread', ...], backend_mode=None, figure='iops') with a backend class of
+# its own (qemu-storage-daemon --export type=vhost-user-blk, see
+# vhost-facts.md) chosen in backend_for() below, vdevs
+# blk_vireo_user0,path={sock} for ours, and Workload.value() reading IOPS
+# from vireo-perf's blk JSON; main_steps() then gets a 'blk' step.
+
+
+# --- machine ------------------------------------------------------------------
+
+def free_hugepages():
+	"""Free 2 MiB hugepages, 0 when there is no mounted pool."""
+	try:
+		with open('/proc/mounts') as f:
+			if not any(line.split()[2:3] == ['hugetlbfs'] for line in f):
+				return 0
+		with open('/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages') as f:
+			return int(f.read())
+	except (OSError, ValueError):
+		return 0
+
+
+def memory_args(huge, mb, prefix):
+	"""EAL memory arguments: shareable with the backend either way
+	(--in-memory hugepages, or --no-huge which DPDK 22.11 backs with a
+	memfd); nothing left behind in /dev/hugepages."""
+	if huge:
+		return ['--in-memory', '--single-file-segments', '-m', str(mb)]
+	return ['--no-huge', '--no-shconf', '-m', str(mb), '--file-prefix', prefix]
+
+
+def check_tools(a):
+	if shutil.which('dpdk-testpmd') is None:
+		die('dpdk-testpmd is missing (run ./devtools/setup.sh)', a.skip_rc)
+	for path, what in ((a.perf, 'vireo-perf'), (a.plugin, 'the net_vireo plugin')):
+		if not os.path.exists(path):
+			die('%s has no %s (%s): build first (meson setup %s && ninja -C %s)'
+			    % (a.build_dir, what, path, a.build_dir, a.build_dir))
+	need = (FRONTEND_MB + BACKEND_MB) // HUGEPAGE_MB
+	if a.huge and free_hugepages() < need:
+		die('needs %d free 2 MiB hugepages (%d free): run ./devtools/setup.sh as root, '
+		    'or pass --no-huge' % (need, free_hugepages()), a.skip_rc)
+
+
+def machine_info():
+	info = {'kernel': os.uname().release, 'cpus': os.cpu_count(), 'cpu': '',
+	        'loadavg_start': list(os.getloadavg())}
+	try:
+		with open('/proc/cpuinfo') as f:
+			m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
+			info['cpu'] = m.group(1) if m else ''
+	except OSError:
+		pass
+	try:
+		info['dpdk_testpmd'] = subprocess.run(
+			['dpkg-query', '-W', '-f', '${Version}', 'dpdk'], capture_output=True,
+			text=True).stdout
+	except OSError:
+		info['dpdk_testpmd'] = ''
+	return info
+
+
+# --- backend ------------------------------------------------------------------
+
+class TestpmdVhost:
+	"""dpdk-testpmd with one net_vhost port (the vhost-user server). Mode
+	None: a stalled backend (interactive, never started: it serves the
+	vhost-user protocol but moves no packet)."""
+
+	def __init__(self, a, mode, pkt_size, log):
+		self.a, self.mode, self.pkt_size, self.log = a, mode, pkt_size, log
+		self.proc = None
+		self.sock = os.path.join(a.work, 'vhost-net.sock')
+
+	def __enter__(self):
+		a = self.a
+		if os.path.exists(self.sock):
+			os.unlink(self.sock)
+		cmd = (['dpdk-testpmd', '--lcores', '0@%d,1@%d' % (a.frontend_cpu, a.backend_cpu),
+		        '--no-pci', '--log-level=error']
+		       + memory_args(a.huge, BACKEND_MB, 'arena-be')
+		       + ['--vdev', 'net_vhost0,iface=%s,queues=1' % self.sock, '--',
+		          '--nb-cores=1', '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size])
+		if self.mode is None:
+			cmd.append('-i')  # waits for commands on its stdin, a pipe kept open
+		else:
+			# without a stats period a non-interactive testpmd exits at stdin EOF
+			cmd += ['--forward-mode=%s' % self.mode, '--stats-period', '1']
+		self.logf = open(self.log, 'w')
+		self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf,
+		                             stderr=subprocess.STDOUT)
+		deadline = time.monotonic() + 20
+		while time.monotonic() < deadline:
+			if os.path.exists(self.sock):
+				return self
+			if self.proc.poll() is not None:
+				break
+			time.sleep(0.1)
+		self.stop()
+		with open(self.log) as f:
+			tail = f.read().splitlines()[-8:]
+		die('the backend (testpmd net_vhost, %s) did not create %s:\n  %s'
+		    % (self.mode, self.sock, '\n  '.join(tail)))
+
+	def stop(self):
+		if self.proc is None:
+			return
+		if self.proc.poll() is None:
+			self.proc.stdin.close()  # EOF: an interactive testpmd quits
+			self.proc.send_signal(signal.SIGINT)
+			try:
+				self.proc.wait(10)
+			except subprocess.TimeoutExpired:
+				self.proc.kill()
+				self.proc.wait()
+		self.proc = None
+		self.logf.close()
+
+	def __exit__(self, *exc):
+		self.stop()
+
+	def alive(self):
+		return self.proc is not None and self.proc.poll() is None
+
+
+def backend_for(a, wl, pkt_size, tag):
+	return TestpmdVhost(a, wl.backend_mode, pkt_size,
+	                    os.path.join(a.out_dir, 'arena-backend-%s.log' % tag))
+
+
+# --- frontend -----------------------------------------------------------------
+
+def vdev(a, drv, sock):
+	return (a.ours_vdev if drv == 'ours' else a.upstream_vdev).format(sock=sock)
+
+
+def frontend_cmd(a, drv, wl, pkt_size, sock, json_path, duration, warmup, period):
+	return ([a.perf, '--lcores', '0@%d,1@%d' % (a.backend_cpu, a.frontend_cpu),
+	         '--no-pci', '--no-telemetry', '--log-level=error', '-d', a.plugin]
+	        + memory_args(a.huge, FRONTEND_MB, 'arena-fe')
+	        + ['--vdev', vdev(a, drv, sock), '--'] + wl.frontend
+	        + ['--pkt-size', str(pkt_size), '--duration', str(duration),
+	           '--warmup', str(warmup), '--stats-period', str(period),
+	           '--json', json_path])
+
+
+def run_frontend(a, drv, wl, pkt_size, backend, tag, live=None):
+	"""One vireo-perf run; its JSON document, or None (and why, logged)."""
+	json_path = os.path.join(a.out_dir, 'arena-%s.json.tmp' % tag)
+	if os.path.exists(json_path):
+		os.unlink(json_path)
+	cmd = frontend_cmd(a, drv, wl, pkt_size, backend.sock, json_path, a.seconds,
+	                   a.warmup, 1 if live else 0)
+	log = os.path.join(a.out_dir, 'arena-frontend-%s.log' % tag)
+	out = []
+	with open(log, 'w') as f:
+		f.write(' '.join(cmd) + '\n')
+		f.flush()
+		p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+		# A frontend that hangs (e.g. a backend that stopped answering) is killed.
+		watchdog = threading.Timer(a.seconds + a.warmup + 30, p.kill)
+		watchdog.start()
+		try:
+			for line in p.stdout:
+				f.write(line)
+				out.append(line)
+				if live and line.startswith('['):
+					live(line.rstrip())
+			p.wait()
+		finally:
+			watchdog.cancel()
+	doc = None
+	if p.returncode == 0 and os.path.exists(json_path):
+		with open(json_path) as f:
+			doc = json.load(f)
+		os.unlink(json_path)
+	if doc is None:
+		for x in out[-6:]:
+			say('arena:   | ' + x.rstrip())
+		say('arena:   -> FAILED (status %s, log %s)' % (p.returncode, log))
+	return doc
+
+
+# --- net: interleaved A/B -------------------------------------------------------
+
+def orders(n):
+	return DRIVERS if n % 2 == 0 else DRIVERS[::-1]
+
+
+def expected_pmd(a, drv):
+	"""The PMD a default vdev must end up on (None: a custom vdev)."""
+	if drv == 'ours' and a.ours_vdev == OURS_VDEV:
+		return OURS_PMD
+	if drv == 'upstream' and a.upstream_vdev == UPSTREAM_VDEV:
+		return UPSTREAM_PMD
+	return None
+
+
+class NetArena:
+	def __init__(self, a):
+		self.a = a
+		self.runs = []
+		self.failures = []
+
+	def run_point(self, wl, size, live=None):
+		"""Every round of one (workload, size) against one backend."""
+		a = self.a
+		tag = '%s-%d' % (wl.name, size)
+		with backend_for(a, wl, size, tag) as be:
+			for r in range(1, a.runs + 1):
+				for drv in orders(r - 1):
+					self.one(wl, size, r, drv, be, live)
+
+	def one(self, wl, size, r, drv, be, live):
+		a = self.a
+		key = {'round': r, 'driver': drv, 'workload': wl.name, 'pkt_size': size}
+		if not be.alive():
+			key['error'] = 'backend exited (see its log)'
+			self.failures.append(key)
+			say('arena: %-6s %4d B round %d %-8s FAILED: backend exited'
+			    % (wl.name, size, r, drv))
+			return
+		if live:
+			say('arena: --- %s %d B, round %d/%d: %s (%s) ---'
+			    % (wl.name, size, r, a.runs, drv, vdev(a, drv, be.sock).split(',')[0]))
+		doc = run_frontend(a, drv, wl, size, be, '%s-%d-%s' % (wl.name, size, drv), live)
+		if doc is None:
+			key['error'] = 'vireo-perf failed'
+			self.failures.append(key)
+			return
+		want = expected_pmd(a, drv)
+		run = dict(key, pmd=doc.get('driver'), mpps=wl.value(doc), total=doc['total'],
+		           lifetime=doc['ports'][0].get('lifetime'),
+		           rxd=doc['ports'][0].get('rxd'), txd=doc['ports'][0].get('txd'),
+		           host_load1=os.getloadavg()[0])
+		if want and run['pmd'] != want:
+			key['error'] = '%s ran on %s, not %s' % (drv, run['pmd'], want)
+			self.failures.append(key)
+		self.runs.append(run)
+		say('arena: %-6s %4d B round %d %-8s %8.3f Mpps  [%s]%s'
+		    % (wl.name, size, r, drv, run['mpps'], run['pmd'],
+		       '  ' + key['error'] if 'error' in key else ''))
+
+	def summary(self, workloads, sizes):
+		rows = []
+		for wl in workloads:
+			for size in sizes:
+				by = {d: {r['round']: r['mpps'] for r in self.runs
+				          if r['driver'] == d and r['workload'] == wl.name and
+				          r['pkt_size'] == size} for d in DRIVERS}
+				rows.append(summary_row({'workload': wl.name, 'pkt_size': size}, by))
+		return rows
+
+
+def print_net_table(rows, pmds, a):
+	print_table('Mpps (%s), median of %d run(s) of %d s (min-max); ours: %s, upstream: %s'
+	            % ('txonly: frontend tx; rxonly, io: frontend rx', a.runs, a.seconds,
+	               pmds['ours'], pmds['upstream']),
+	            [('load', 'workload', 6), ('bytes', 'pkt_size', 5)], rows)
+
+
+def parse_list(s, allowed, what):
+	out = [x.strip() for x in s.split(',') if x.strip()]
+	for x in out:
+		if x not in allowed:
+			die('unknown %s %r (%s)' % (what, x, ', '.join(allowed)), 2)
+	return out
+
+
+def parse_sizes(s):
+	try:
+		sizes = [int(x) for x in s.split(',') if x.strip()]
+	except ValueError:
+		die('--sizes takes a comma list of frame bytes', 2)
+	for x in sizes:
+		if not 64 <= x <= 2048:
+			die('packet size %d out of 64..2048 (one mbuf: both drivers, testpmd)' % x, 2)
+	return sizes
+
+
+def doc_head(a, tool):
+	return {'tool': tool,
+	        'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
+	        'machine': machine_info(),
+	        'config': {'runs': a.runs, 'seconds': a.seconds, 'warmup': a.warmup,
+	                   'ours_vdev': a.ours_vdev, 'upstream_vdev': a.upstream_vdev,
+	                   'hugepages': a.huge, 'backend_cpu': a.backend_cpu,
+	                   'frontend_cpu': a.frontend_cpu,
+	                   'frontend': 'vireo-perf (-d librte_net_vireo.so for both)',
+	                   'backend': 'dpdk-testpmd --vdev net_vhost0,queues=1, '
+	                              'complementary forward mode'}}
+
+
+def pmds_of(runs):
+	return {d: ','.join(sorted({str(r['pmd']) for r in runs if r['driver'] == d})) or '?'
+	        for d in DRIVERS}
+
+
+def cmd_net(a):
+	workloads = [NET_WORKLOADS[w] for w in parse_list(a.workloads, NET_WORKLOADS,
+	                                                   'workload')]
+	sizes = parse_sizes(a.sizes)
+	prepare(a)
+	doc = doc_head(a, 'arena-net')
+	t0 = time.monotonic()
+	say('arena net: %s x %s B x ours/upstream x %d run(s), %d s + %d s warm-up each; '
+	    'backend on CPU %d, frontend on CPU %d'
+	    % ('/'.join(w.name for w in workloads), '/'.join(map(str, sizes)), a.runs,
+	       a.seconds, a.warmup, a.backend_cpu, a.frontend_cpu))
+	say('  ours:     %s\n  upstream: %s' % (a.ours_vdev, a.upstream_vdev))
+	na = NetArena(a)
+	for wl in workloads:
+		for size in sizes:
+			na.run_point(wl, size)
+	rows = na.summary(workloads, sizes)
+	pmds = pmds_of(na.runs)
+	print_net_table(rows, pmds, a)
+	doc['machine']['loadavg_end'] = list(os.getloadavg())
+	doc['config'].update(workloads=[w.name for w in workloads], sizes=sizes)
+	doc.update(pmd=pmds, summary=rows, runs=na.runs, failed=na.failures)
+	out = os.path.join(a.out_dir, 'arena-net.json')
+	write_json(out, doc)
+	png = None if a.no_plot or not na.runs else plot(a, na.runs, doc['date'])
+	say('\nJSON: %s%s   (%.0f s; host load %.1f -> %.1f)'
+	    % (out, '   plot: %s' % png if png else '', time.monotonic() - t0,
+	       doc['machine']['loadavg_start'][0], doc['machine']['loadavg_end'][0]))
+	if na.failures or not na.runs:
+		die('%d run(s) failed or ran on the wrong driver' % len(na.failures))
+	return 0
+
+
+def plot(a, runs, date):
+	"""Mpps against packet size, a line per (driver, workload), through
+	devtools/plot-perf.py (gnuplot)."""
+	if shutil.which('gnuplot') is None:
+		say('arena: no gnuplot, no plot (run ./devtools/setup.sh)')
+		return None
+	tmp = os.path.join(a.out_dir, 'arena-net-plot.jsonl')
+	with open(tmp, 'w') as f:
+		for r in runs:
+			f.write(json.dumps({'driver': '%s %s' % (r['driver'], r['workload']),
+			                    'pkt_size': r['pkt_size'], 'total': r['total']}) + '\n')
+	png = os.path.join(a.out_dir, 'arena-net.png')
+	title = ('host arena (vhost-user, testpmd net_vhost backend): net_vireo_user vs '
+	         'net_virtio_user, %s' % date[:10])
+	res = subprocess.run([sys.executable, os.path.join(ROOT, 'devtools', 'plot-perf.py'),
+	                      tmp, '-o', png, '--title', title],
+	                     capture_output=True, text=True)
+	if res.returncode != 0:
+		say('arena: plot failed: %s' % (res.stderr.strip() or res.stdout))
+		return None
+	return png
+
+
+# --- ipp: instructions per packet under callgrind ---------------------------------
+
+RX_FN, TX_FN = 'perf_eth_rx_burst', 'perf_eth_tx_burst'
+RX_EMPTY_FN, TX_NONE_FN = 'perf_eth_rx_empty', 'perf_eth_tx_none'
+# Against a stalled backend (moves nothing): rxonly polls an empty ring, txonly
+# fills the ring once and then offers bursts that are refused -> the cost of
+# one empty rx poll and of one refused tx burst, per driver. The few bursts
+# that filled the ring are counted in too (a bias below 1 %).
+IDLE = {'rx': Workload('rx-idle', ['--forward-mode', 'rxonly'], None, 'rx_pps',
+                       'empty rx polls'),
+        'tx': Workload('tx-full', ['--forward-mode', 'txonly'], None, 'tx_pps',
+                       'tx bursts on a full ring')}
+
+
+def callgrind_calls(path):
+	"""{function: [calls, inclusive Ir]} summed over every call site in a
+	callgrind output file (name compression: '(id) name' defines an id)."""
+	names, out, cur = {}, {}, None
+	with open(path) as f:
+		lines = f.read().splitlines()
+	i = 0
+	while i < len(lines):
+		line = lines[i]
+		m = re.match(r'^c?fn=\((\d+)\)(?: (.*))?$', line)
+		if m:
+			if m.group(2):
+				names[m.group(1)] = m.group(2)
+			if line.startswith('cfn='):
+				cur = names.get(m.group(1))
+		elif line.startswith('calls=') and cur is not None and i + 1 < len(lines):
+			n = int(line[6:].split()[0])
+			ir = int(lines[i + 1].split()[1])
+			c = out.setdefault(cur, [0, 0])
+			c[0] += n
+			c[1] += ir
+			i += 1
+		i += 1
+	return out
+
+
+def run_callgrind(a, drv, wl, size, be, tag):
+	"""vireo-perf under callgrind, collecting only inside the burst
+	wrappers; (calls, vireo-perf JSON) or (None, None)."""
+	json_path = os.path.join(a.out_dir, 'ipp-%s.json' % tag)
+	cg_out = os.path.join(a.out_dir, 'ipp-%s.callgrind' % tag)
+	for p in (json_path, cg_out):
+		if os.path.exists(p):
+			os.unlink(p)
+	cmd = (['valgrind', '--tool=callgrind', '--callgrind-out-file=' + cg_out,
+	        '--collect-atstart=no', '--toggle-collect=%s*' % RX_FN,
+	        '--toggle-collect=%s*' % TX_FN]
+	       + frontend_cmd(a, drv, wl, size, be.sock, json_path, a.cg_seconds, 0, 0))
+	log = os.path.join(a.out_dir, 'ipp-%s.log' % tag)
+	with open(log, 'w') as f:
+		rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
+		                    timeout=a.cg_seconds + 180).returncode
+	if rc != 0 or not os.path.exists(json_path) or not os.path.exists(cg_out):
+		say('arena: callgrind run %s failed (status %d, log %s)' % (tag, rc, log))
+		return None, None
+	with open(json_path) as f:
+		doc = json.load(f)
+	return callgrind_calls(cg_out), doc
+
+
+def ipp_figures(calls, doc, wl, idle):
+	"""Instructions per packet of the driver's bursts, with the empty rx
+	polls and refused tx bursts taken out at their idle-run cost: what
+	is left does not depend on how fast the backend was."""
+	rx_calls, rx_ir = calls.get(RX_FN, [0, 0])
+	tx_calls, tx_ir = calls.get(TX_FN, [0, 0])
+	rx_empty = calls.get(RX_EMPTY_FN, [0, 0])[0]
+	tx_none = calls.get(TX_NONE_FN, [0, 0])[0]
+	life = doc['ports'][0]['lifetime']
+	rx_pk, tx_pk = life['rx_packets'], life['tx_packets']
+	rx_work = rx_ir - rx_empty * idle['rx']
+	tx_work = tx_ir - tx_none * idle['tx']
+	f = {'rx_calls': rx_calls, 'rx_empty': rx_empty, 'rx_ir': rx_ir, 'tx_calls': tx_calls,
+	     'tx_none': tx_none, 'tx_ir': tx_ir, 'rx_packets': rx_pk, 'tx_packets': tx_pk,
+	     'rx_ipp': rx_work / rx_pk if rx_pk else None,
+	     'tx_ipp': tx_work / tx_pk if tx_pk else None}
+	pk = tx_pk if wl.figure == 'tx_pps' else rx_pk
+	f['ipp'] = (rx_work + tx_work) / pk if pk else None
+	return f
+
+
+def idle_costs(a):
+	"""{driver: {'rx': empty poll, 'tx': refused burst}} in instructions."""
+	out = {d: {} for d in DRIVERS}
+	for kind, wl in IDLE.items():
+		fn = RX_FN if kind == 'rx' else TX_FN
+		with backend_for(a, wl, 64, 'ipp-' + wl.name) as be:
+			for drv in DRIVERS:
+				calls, _ = run_callgrind(a, drv, wl, 64, be, '%s-%s' % (wl.name, drv))
+				if calls is None or not calls.get(fn, [0])[0]:
+					die('the %s run of %s gave no figures' % (wl.name, drv))
+				c, ir = calls[fn]
+				out[drv][kind] = ir / c
+				say('arena: %-8s %-8s %.1f instructions per call (%d calls)'
+				    % (wl.name, drv, out[drv][kind], c))
+	return out
+
+
+def cmd_ipp(a):
+	if shutil.which('valgrind') is None:
+		die('valgrind is missing (run ./devtools/setup.sh)')
+	workloads = [NET_WORKLOADS[w] for w in parse_list(a.workloads, NET_WORKLOADS,
+	                                                   'workload')]
+	sizes = parse_sizes(a.sizes)
+	prepare(a)
+	doc = doc_head(a, 'arena-ipp')
+	doc['config'].update(cg_seconds=a.cg_seconds, workloads=[w.name for w in workloads],
+	                     sizes=sizes)
+	say('arena ipp: instructions per packet in the drivers\' rx/tx bursts (callgrind, '
+	    '--toggle-collect=%s*,%s*), %d s per run' % (RX_FN, TX_FN, a.cg_seconds))
+	idle = idle_costs(a)
+	rows, failed = [], 0
+	for wl in workloads:
+		for size in sizes:
+			row = {'workload': wl.name, 'pkt_size': size}
+			with backend_for(a, wl, size, 'ipp-%s-%d' % (wl.name, size)) as be:
+				for drv in DRIVERS:
+					tag = '%s-%d-%s' % (wl.name, size, drv)
+					calls, d = run_callgrind(a, drv, wl, size, be, tag)
+					if calls is None:
+						failed += 1
+						continue
+					f = row[drv] = ipp_figures(calls, d, wl, idle[drv])
+					f['pmd'] = d.get('driver')
+					say('arena: %-6s %4d B %-8s %7.1f instr/packet (rx %s, tx %s; '
+					    '%d packets, %d empty rx polls, %d refused tx bursts)'
+					    % (wl.name, size, drv, f['ipp'] or 0, fmt(f['rx_ipp'], 0, 1),
+					       fmt(f['tx_ipp'], 0, 1), f['rx_packets']
+					       if wl.figure == 'rx_pps' else f['tx_packets'],
+					       f['rx_empty'], f['tx_none']))
+			if 'ours' in row and 'upstream' in row:
+				row['ratio'] = ratio(row['ours']['ipp'], row['upstream']['ipp'])
+			rows.append(row)
+	print_ipp_table(rows, idle)
+	doc.update(idle=idle, rows=rows)
+	out = os.path.join(a.out_dir, 'arena-ipp.json')
+	write_json(out, doc)
+	say('JSON: %s   callgrind files: %s/ipp-*.callgrind' % (out, a.out_dir))
+	if failed:
+		die('%d callgrind run(s) failed' % failed)
+	return 0
+
+
+def print_ipp_table(rows, idle):
+	say('\nInstructions per packet in the rx/tx bursts (callgrind; io: per forwarded '
+	    'packet, rx + tx)')
+	say('%-6s %5s %8s %8s %6s   %-17s %-17s' % ('load', 'bytes', 'ours', 'upstream',
+	                                             'ratio', 'ours rx/tx', 'upstream rx/tx'))
+	for r in rows:
+		o, u = r.get('ours', {}), r.get('upstream', {})
+		say('%-6s %5d %s %s %s   %-17s %-17s' % (
+		    r['workload'], r['pkt_size'], fmt(o.get('ipp'), 8, 1), fmt(u.get('ipp'), 8, 1),
+		    fmt(r.get('ratio'), 6, 2),
+		    '%s/%s' % (fmt(o.get('rx_ipp'), 0, 1), fmt(o.get('tx_ipp'), 0, 1)),
+		    '%s/%s' % (fmt(u.get('rx_ipp'), 0, 1), fmt(u.get('tx_ipp'), 0, 1))))
+	say('subtracted above at their idle-run cost: empty rx poll ours %.1f, upstream %.1f; '
+	    'refused tx burst ours %.1f, upstream %.1f instructions'
+	    % (idle['ours']['rx'], idle['upstream']['rx'], idle['ours']['tx'],
+	       idle['upstream']['tx']))
+
+
+# --- main: the main job's quick A/B ---------------------------------------------------
+
+def main_steps(a):
+	"""The main job's steps: (title, function). A blk step (BLK_HOOK) goes here."""
+	return [('net %s %d B' % (a.workload, a.pkt_size), main_net_step)]
+
+
+def main_net_step(a):
+	wl = NET_WORKLOADS[a.workload]
+	na = NetArena(a)
+	na.run_point(wl, a.pkt_size, live=lambda line: say('  ' + line))
+	rows = na.summary([wl], [a.pkt_size])
+	return na, rows
+
+
+def cmd_main(a):
+	prepare(a)
+	t0 = time.monotonic()
+	doc = doc_head(a, 'arena-main')
+	say('main job: host arena, vhost-user (testpmd net_vhost backend on CPU %d, vireo-perf '
+	    'on CPU %d), ours vs upstream, %d interleaved run(s) of %d s each'
+	    % (a.backend_cpu, a.frontend_cpu, a.runs, a.seconds))
+	say('  ours:     %s\n  upstream: %s' % (a.ours_vdev, a.upstream_vdev))
+	failures, steps = [], {}
+	for title, step in main_steps(a):
+		say('\n=== %s ===' % title)
+		na, rows = step(a)
+		failures += na.failures
+		steps[title] = {'summary': rows, 'runs': na.runs, 'pmd': pmds_of(na.runs)}
+		print_net_table(rows, steps[title]['pmd'], a)
+		r = rows[0]
+		if r['ratio'] is not None:
+			say('\n%s: ours %.3f Mpps, upstream %.3f Mpps, ratio ours/upstream %.2f'
+			    % (title, r['ours_mpps'], r['upstream_mpps'], r['ratio']))
+	doc['machine']['loadavg_end'] = list(os.getloadavg())
+	doc['config'].update(workload=a.workload, pkt_size=a.pkt_size)
+	doc['steps'] = steps
+	out = os.path.join(a.out_dir, 'arena-main.json')
+	write_json(out, doc)
+	say('JSON: %s   (%.0f s)   more: devtools/vireo arena net | ipp; the QEMU guest run: '
+	    'devtools/main-job.sh --guest' % (out, time.monotonic() - t0))
+	if failures or not any(s['runs'] for s in steps.values()):
+		die('%d run(s) failed or ran on the wrong driver' % len(failures))
+	return 0
+
+
+# --- entry --------------------------------------------------------------------------
+
+def prepare(a):
+	build(a)
+	check_tools(a)
+	os.makedirs(a.out_dir, exist_ok=True)
+	a.work = tempfile.mkdtemp(prefix='vireo-arena.')
+
+
+def add_options(p, runs, seconds):
+	p.add_argument('--build-dir', default=os.environ.get('VIREO_BUILD_DIR', 'build'),
+	               help='meson build dir with vireo-perf and the plugin (default '
+	               '$VIREO_BUILD_DIR or build)')
+	p.add_argument('--out-dir', help='results (default BUILD/bench)')
+	p.add_argument('--no-build', action='store_true', help='do not run meson/ninja first')
+	p.add_argument('--runs', type=int, default=runs,
+	               help='interleaved runs per driver and point (default %d)' % runs)
+	p.add_argument('--seconds', type=int, default=seconds,
+	               help='measured seconds per run (default %d)' % seconds)
+	p.add_argument('--warmup', type=int, default=1, help='seconds before the window (default 1)')
+	p.add_argument('--no-huge', dest='huge', action='store_false',
+	               help='frontend and backend in --no-huge memory (memfd) instead of '
+	               'hugepages')
+	p.add_argument('--backend-cpu', type=int, default=0, help='backend lcore CPU (default 0)')
+	p.add_argument('--frontend-cpu', type=int, default=1,
+	               help='frontend forwarding lcore CPU (default 1)')
+	p.add_argument('--ours-vdev', default=OURS_VDEV,
+	               help="ours ({sock}: the backend's socket; default '%s')" % OURS_VDEV)
+	p.add_argument('--upstream-vdev', default=UPSTREAM_VDEV,
+	               help="upstream (default '%s')" % UPSTREAM_VDEV)
+	# exit status when hugepages or testpmd are missing (the app suite's test
+	# passes 77, meson's "skipped")
+	p.add_argument('--skip-rc', type=int, default=1, help=argparse.SUPPRESS)
+
+
+def add_parsers(sub):
+	p = sub.add_parser('arena', help='host arena: ours vs upstream over vhost-user, no VM')
+	asub = p.add_subparsers(dest='arena', required=True)
+	p = asub.add_parser('net', help='throughput: workloads x sizes, interleaved A/B')
+	add_options(p, 5, 5)
+	p.add_argument('--workloads', default='txonly,rxonly,io',
+	               help='comma list of %s (default all)' % ', '.join(NET_WORKLOADS))
+	p.add_argument('--sizes', default='64,1518', help='frame bytes (default 64,1518)')
+	p.add_argument('--no-plot', action='store_true', help='skip the PNG')
+	p = asub.add_parser('ipp', help='instructions per packet under callgrind')
+	add_options(p, 1, 5)
+	p.add_argument('--workloads', default='txonly,rxonly,io',
+	               help='comma list of %s (default all)' % ', '.join(NET_WORKLOADS))
+	p.add_argument('--sizes', default='64', help='frame bytes (default 64)')
+	p.add_argument('--cg-seconds', type=int, default=4,
+	               help='seconds each frontend runs under callgrind (default 4)')
+	p = asub.add_parser('main', help="the main job's quick A/B with live lines")
+	add_options(p, 3, 3)
+	p.add_argument('--workload', default='io', choices=sorted(NET_WORKLOADS),
+	               help='default io')
+	p.add_argument('--pkt-size', type=int, default=64, help='frame bytes (default 64)')
+
+
+def run(a):
+	if a.runs < 1 or a.seconds < 1 or a.warmup < 0:
+		die('--runs and --seconds must be at least 1, --warmup at least 0', 2)
+	if a.arena == 'main':
+		parse_sizes(str(a.pkt_size))
+	a.build_dir = os.path.abspath(a.build_dir)
+	a.out_dir = os.path.abspath(a.out_dir or os.path.join(a.build_dir, 'bench'))
+	a.perf = os.path.join(a.build_dir, 'app', 'vireo-perf', 'vireo-perf')
+	a.plugin = os.path.join(a.build_dir, 'drivers', 'net', 'vireo', 'librte_net_vireo.so')
+	try:
+		return {'net': cmd_net, 'ipp': cmd_ipp, 'main': cmd_main}[a.arena](a)
+	finally:
+		if getattr(a, 'work', None):
+			shutil.rmtree(a.work, ignore_errors=True)
