@@ -13,8 +13,10 @@
  *   with all the queues it offers, each as deep as it allows, when its first
  *   job starts, and stopped when its last job ends.
  * - queue() only stages a request; commit() hands the staged batch to
- *   vblk_enqueue_burst() (one avail publish, one doorbell); getevents()
- *   polls vblk_dequeue_burst().
+ *   vblk_enqueue_burst() (one avail publish, one doorbell) when the queue is
+ *   idle, and otherwise leaves it to getevents(), which submits what is
+ *   staged before it polls vblk_dequeue_burst() (doorbell coalescing, see
+ *   fv_commit()).
  * - fio's I/O buffers come from an IOVA-contiguous memzone (iomem_alloc), so
  *   a request's segment is the buffer itself: no copy, and the IOVA is the
  *   memzone's plus the offset.
@@ -83,8 +85,13 @@ struct fv_thread {
 	struct vblk_seg *segs; /**< One per io_u. */
 	struct vblk_req **staged;
 	unsigned int nb_staged;
+	/** Requests the queue accepted and dequeue has not returned yet. */
+	unsigned int inflight;
 	struct io_u **events;
+	/** Completions dequeued, [done_pos, nb_done) not yet handed to fio. */
 	struct vblk_req *done[FV_BURST];
+	uint16_t nb_done;
+	uint16_t done_pos;
 	const struct rte_memzone *mz; /**< fio's I/O buffers. */
 };
 
@@ -541,16 +548,32 @@ fv_submit(struct fv_thread *t)
 	if (t->nb_staged == 0)
 		return;
 	n = vblk_enqueue_burst(t->dev->id, t->qid, t->staged, (uint16_t)t->nb_staged);
+	t->inflight += n;
 	/* The queue accepts a prefix; the rest waits for the next commit or poll. */
 	if (n < t->nb_staged)
 		memmove(t->staged, t->staged + n, (t->nb_staged - n) * sizeof(*t->staged));
 	t->nb_staged -= n;
 }
 
+/*
+ * fio commits after every iodepth_batch (default 1) queued io_us and reaps
+ * iodepth_batch_complete_max (default 1) at a time, so handing each commit to
+ * the device costs one doorbell per request, which is what dominates a
+ * virtio queue's cost (a VM exit each). While requests are outstanding (at
+ * the device, or completed but not yet handed to fio) the staged ones wait
+ * instead: fio has to reap those with getevents() before the job can go on
+ * or end, and getevents() submits everything staged whenever it goes back to
+ * the device, so the requests fio queued meanwhile go out in one burst (like
+ * vireo-perf's refills). With nothing outstanding, commit submits at once:
+ * nothing else would bring fio back.
+ */
 static int
 fv_commit(struct thread_data *td)
 {
-	fv_submit(td->io_ops_data);
+	struct fv_thread *t = td->io_ops_data;
+
+	if (t->inflight == 0 && t->done_pos == t->nb_done)
+		fv_submit(t);
 	return 0;
 }
 
@@ -563,6 +586,21 @@ fv_ns_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * One round with the device: what fv_commit() left staged goes out in one
+ * burst, then up to FV_BURST completions come back into t->done[], which
+ * later calls hand out before they touch the device again (fio asks for
+ * iodepth_batch_complete_max completions, by default one).
+ */
+static void
+fv_device_round(struct fv_thread *t)
+{
+	fv_submit(t);
+	t->nb_done = vblk_dequeue_burst(t->dev->id, t->qid, t->done, FV_BURST);
+	t->done_pos = 0;
+	t->inflight -= t->nb_done;
+}
+
 static int
 fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const struct timespec *tmo)
 {
@@ -570,24 +608,22 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 	unsigned int got = 0;
 	uint64_t deadline = 0;
 
-	if (tmo != NULL)
+	if (tmo != NULL && min > 0)
 		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
 			   (uint64_t)tmo->tv_nsec;
 	for (;;) {
-		uint16_t want = (uint16_t)RTE_MIN(max - got, (unsigned int)FV_BURST);
-		uint16_t n = want == 0 ? 0 : vblk_dequeue_burst(t->dev->id, t->qid, t->done, want);
+		if (t->done_pos == t->nb_done)
+			fv_device_round(t);
+		while (got < max && t->done_pos < t->nb_done) {
+			const struct vblk_req *r = t->done[t->done_pos++];
+			struct io_u *io_u = r->ctx;
 
-		for (uint16_t i = 0; i < n; i++) {
-			struct io_u *io_u = t->done[i]->ctx;
-			int st = t->done[i]->status;
-
-			io_u->error = st < 0 ? (unsigned int)-st : 0;
-			io_u->resid = st < 0 ? io_u->xfer_buflen : 0;
+			io_u->error = r->status < 0 ? (unsigned int)-r->status : 0;
+			io_u->resid = r->status < 0 ? io_u->xfer_buflen : 0;
 			t->events[got++] = io_u;
 		}
 		if (got >= min || got == max)
 			break;
-		fv_submit(t);
 		if (tmo != NULL && fv_ns_now() >= deadline)
 			break;
 	}
