@@ -124,6 +124,16 @@ def busy_vcpus(samples, duration, ncpu=2):
 	return round(ncpu * (win[-1][1] - win[0][1]) / (win[-1][2] - win[0][2]), 3)
 
 
+def cpu_trace(samples, ncpu=2):
+	"""[(seconds before the end, busy vCPUs)] per sample interval: where the
+	tool's start-up, run and tear-down went (for reading the JSON)."""
+	if not samples:
+		return []
+	end = samples[-1][0]
+	return [(round(end - b[0], 2), round(ncpu * (b[1] - a[1]) / (b[2] - a[2]), 2))
+	        for a, b in zip(samples, samples[1:]) if b[2] > a[2]]
+
+
 # --- the run -----------------------------------------------------------------------
 
 class BlkBench:
@@ -191,7 +201,9 @@ class BlkBench:
 			key = ' '.join(words[:-1])
 			run = self.pending.pop(key, None)
 			if run is not None:
-				run['busy_vcpus'] = busy_vcpus(parse_cpu(text), self.a.duration)
+				samples = parse_cpu(text)
+				run['busy_vcpus'] = busy_vcpus(samples, self.a.duration)
+				run['cpu_trace'] = cpu_trace(samples)
 				run['iops_per_vcpu'] = ratio(run['iops'], run['busy_vcpus'])
 				self.runs.append(run)
 				say('bench:   -> %-10s %9.0f IOPS  p50 %s us  p99 %s us  busy %s vCPU'
@@ -250,7 +262,8 @@ def summary_row(runs, dev, rw, qd, tools):
 
 
 def print_blk_table(rows, tools):
-	say('\nIOPS (K), p50/p99 clat (us), busy vCPUs; per-vCPU ratios against %s' % KERNEL_REF)
+	say('\nkIOPS, p50/p99 latency (us, submit to completion), busy vCPUs; per-vCPU ratios '
+	    'against %s' % KERNEL_REF)
 	head = '%-5s %-9s %4s' % ('dev', 'rw', 'qd')
 	for tool in tools:
 		head += ' | %-28s' % tool
