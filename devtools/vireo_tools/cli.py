@@ -146,7 +146,7 @@ def parser():
 	p.add_argument('--size', default='1g',
 		       help='drive size and region used (default 1g)')
 	p.add_argument('--fio-extra', default='',
-		       help="more options for every fio run, e.g. '--clocksource=cpu'")
+		       help='more options for every fio run, with =: --fio-extra=--clocksource=cpu')
 	p.add_argument('--no-plot', action='store_true', help='skip the PNG')
 	p = sub.add_parser('report', help='table of an earlier benchmark run '
 			   '(bench-net.json, perf-matrix-summary.json, blk-*.json)')
