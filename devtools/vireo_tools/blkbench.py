@@ -178,8 +178,8 @@ class BlkBench:
 				kernel = group[0] in KERNEL_TOOLS
 				if kernel:
 					parts.append('if vd=$(blk_to_kernel %s); then ' % addr)
-				for tool in group:
-					bid = '%s %s %d %s r%d' % (dev, rw, qd, tool, r)
+				bids = ['%s %s %d %s r%d' % (dev, rw, qd, t, r) for t in group]
+				for tool, bid in zip(group, bids):
 					if tool == 'fio-vireo':
 						parts.append('bench_blk_fio_vireo "%s" %s %s %d; ' % (bid, addr, rw, qd))
 					elif tool == 'vireo-perf':
@@ -188,7 +188,10 @@ class BlkBench:
 						parts.append('bench_blk_kernel "%s" "$vd" %s %d %s; '
 						             % (bid, rw, qd, tool))
 				if kernel:
-					parts.append('fi; blk_to_user %s || exit 1; ' % addr)
+					# No kernel device: each kernel run fails, visibly.
+					parts.append('else %sfi; blk_to_user %s || exit 1; ' % (''.join(
+						'echo "no /dev/vdX for %s" >/tmp/blk.log; vireo_result "%s" 1 '
+						'/tmp/blk.log; ' % (addr, bid) for bid in bids), addr))
 		return ''.join(parts) + 'true'
 
 	def timeout(self):

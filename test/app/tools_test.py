@@ -214,6 +214,9 @@ class BlkBenchTest(unittest.TestCase):
 		self.assertLess(p2.index('libaio'), p2.index('io_uring'))
 		self.assertLess(p2.index('bench_blk_kernel'), p2.index('bench_blk_perf'))
 		self.assertIn('fio', cmd)	# the boot gets fio.cpio
+		# no /dev/vdX: both kernel runs report a failure
+		self.assertEqual(cmd.count('vireo_result "null randread 1 io_uring r1" 1'), 1)
+		self.assertEqual(cmd.count('vireo_result "null randread 32 libaio r1" 1'), 1)
 		only = self.bench(tools=['vireo-perf']).command()
 		self.assertNotIn('blk_to_kernel', only)
 

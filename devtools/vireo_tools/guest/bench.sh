@@ -216,12 +216,13 @@ blk_rebind() {
 	echo "$2" >"$_dev/driver_override"
 	echo "$1" >/sys/bus/pci/drivers_probe
 	_cur=$(readlink "$_dev/driver")
-	[ "${_cur##*/}" = "$2" ] || { bench_say "$1: not bound to $2"; return 1; }
+	[ "${_cur##*/}" = "$2" ] || { bench_say "$1: not bound to $2" >&2; return 1; }
 }
 
-# blk_to_kernel BDF: bind to virtio-pci; prints /dev/vdX once it exists.
+# blk_to_kernel BDF: bind to virtio-pci; prints /dev/vdX once it exists
+# (its messages go to stderr: the caller captures stdout).
 blk_to_kernel() {
-	blk_kernel_modules || { bench_say "cannot load virtio_pci/virtio_blk"; return 1; }
+	blk_kernel_modules || { bench_say "cannot load virtio_pci/virtio_blk" >&2; return 1; }
 	blk_rebind "$1" virtio-pci || return 1
 	_i=0
 	while [ "$_i" -lt 50 ]; do
@@ -231,7 +232,7 @@ blk_to_kernel() {
 		sleep 0.2
 		_i=$((_i + 1))
 	done
-	bench_say "$1: no block device under virtio_blk"
+	bench_say "$1: no block device under virtio_blk" >&2
 	return 1
 }
 
