@@ -603,8 +603,11 @@ def cmd_report(a):
 	elif doc.get('tool') == 'bench-perf-matrix':
 		print_matrix_table(doc['summary'], doc['pmd'],
 		                   doc['config']['rounds'])
+	elif doc.get('tool') == 'bench-blk':
+		from .blkbench import report
+		report(doc)
 	else:
-		die('%s: neither bench-net.json nor perf-matrix-summary.json' % a.file)
+		die('%s: not bench-net.json, perf-matrix-summary.json or blk-*.json' % a.file)
 	return 0
 
 

@@ -13,6 +13,8 @@
   vireo arena net|ipp|main [OPTIONS]      host arena over vhost-user, no VM:
                                           throughput, instructions per packet,
                                           the main job's quick A/B
+  vireo bench blk [OPTIONS]               storage: fio engine, vireo-perf,
+                                          kernel virtio_blk (io_uring, libaio)
   vireo report FILE                       table of an earlier benchmark run
 
 GUEST OPTIONS: --build-dir, --bind, --mq, --net, --host-mtu, ... (vireo run
@@ -23,7 +25,7 @@ import argparse
 import os
 import subprocess
 
-from . import ROOT, arena, bench, cases, image, log
+from . import ROOT, arena, bench, blkbench, cases, image, log
 from .guest import DEFAULTS, Guest
 
 
@@ -127,9 +129,31 @@ def parser():
 	p.add_argument('--mode', default='io', help='vireo-perf --forward-mode (default io)')
 	p.add_argument('--no-upstream', dest='upstream', action='store_false',
 		       help='only ours')
+	p = bsub.add_parser('blk', help='storage: fio-vireo, vireo-perf, kernel io_uring/libaio '
+			    '(doc/benchmarks.md "Storage (guest)")')
+	_bench_options(p, 5, None, None)
+	p.add_argument('--warmup', type=int, default=2,
+		       help='seconds before the window, fio ramp_time (default 2)')
+	p.add_argument('--rounds', type=int, default=1,
+		       help='repeat everything R times, medians (default 1)')
+	p.add_argument('--devices', dest='devices_arg', default='null,raw',
+		       help='comma list of null (QEMU null-co, read-zeroes=off), raw (a raw file '
+		       'in the out dir) (default both)')
+	p.add_argument('--workloads', dest='workloads_arg', default='randread,randwrite',
+		       help='comma list of randread, randwrite (default both)')
+	p.add_argument('--depths', dest='depths_arg', default='1,32,128',
+		       help='comma list of iodepths (default 1,32,128)')
+	p.add_argument('--tools', dest='tools_arg', default=','.join(blkbench.TOOLS),
+		       help='comma list of %s (default all)' % ', '.join(blkbench.TOOLS))
+	p.add_argument('--bs', default='4k', help='bytes per request (default 4k)')
+	p.add_argument('--size', default='1g',
+		       help='drive size and region used (default 1g)')
+	p.add_argument('--fio-extra', default='',
+		       help='more options for every fio run, with =: --fio-extra=--clocksource=cpu')
+	p.add_argument('--no-plot', action='store_true', help='skip the PNG')
 	arena.add_parsers(sub)
 	p = sub.add_parser('report', help='table of an earlier benchmark run '
-			   '(bench-net.json, perf-matrix-summary.json)')
+			   '(bench-net.json, perf-matrix-summary.json, blk-*.json)')
 	p.add_argument('file')
 	return ap
 
@@ -145,7 +169,8 @@ def _bench(a):
 	a.out_dir = os.path.abspath(a.out_dir or os.path.join(
 		a.build_dir, 'main-job' if a.bench == 'main' else 'bench'))
 	os.chdir(ROOT)
-	return {'net': bench.cmd_net, 'matrix': bench.cmd_matrix, 'main': bench.cmd_main}[a.bench](a)
+	return {'net': bench.cmd_net, 'matrix': bench.cmd_matrix, 'main': bench.cmd_main,
+		'blk': blkbench.cmd_blk}[a.bench](a)
 
 
 def main(argv=None):

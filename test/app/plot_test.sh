@@ -33,4 +33,20 @@ if python3 "$plot" "$tmp/bad.jsonl" -o "$tmp/bad.png" 2>"$tmp/err"; then
 	echo "FAIL: accepted a bad row"; exit 1
 fi
 grep -q 'not a vireo-perf row' "$tmp/err"
+# --blk (vireo bench blk): two panels, two tools, kIOPS against iodepth
+for p in "null randread" "raw randwrite"; do
+	for t in fio-vireo io_uring; do
+		for qd in 1 32 128; do
+			echo "{\"panel\": \"$p\", \"tool\": \"$t\", \"iodepth\": $qd, \"iops\": $((qd * 100 + 5))}"
+		done
+	done
+done >"$tmp/blk.jsonl"
+python3 "$plot" --blk "$tmp/blk.jsonl" -o "$tmp/blk.png" --keep-data "$tmp/blk" >/dev/null
+head -c 8 "$tmp/blk.png" | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'
+test "$(find "$tmp/blk" -name "panel*.dat" | wc -l)" -eq 4
+grep -q '^128 12.805$' "$tmp/blk/panel0-0.dat"
+if python3 "$plot" --blk "$tmp/results.jsonl" -o "$tmp/bad.png" 2>"$tmp/err"; then
+	echo "FAIL: --blk accepted a net row"; exit 1
+fi
+grep -q 'not a storage row' "$tmp/err"
 echo "ok: plot-perf.py"

@@ -116,3 +116,130 @@ bench_perf() {
 	fi
 	return "$_rc"
 }
+
+# --- storage (vireo bench blk) --------------------------------------------------
+# Settings: BENCH_WARMUP, BENCH_DURATION (s), BLK_SIZE (region, fio size=),
+# BLK_BS (bytes per request), BLK_FIO_EXTRA (more fio options, all fio runs).
+
+# blk_cpu_sampler FILE: "uptime cpu-line" of /proc/stat once a second into
+# FILE (shell builtins only, so the sampler costs next to nothing); the host
+# picks the samples inside the measured window.
+blk_cpu_sampler() {
+	while :; do
+		read -r _up _ </proc/uptime
+		read -r _cpu </proc/stat
+		echo "$_up $_cpu"
+		sleep 1
+	done >"$1"
+}
+
+# blk_measure ID CMD...: CMD with the CPU sampler beside it; CMD writes its
+# JSON to /tmp/blk.json. Emits result blocks ID (the JSON, or the tail of
+# the output when it failed) and "ID cpu" (the samples, the last one taken
+# when CMD ended).
+blk_measure() {
+	_id=$1
+	shift
+	rm -f /tmp/blk.json /tmp/blk.cpu
+	blk_cpu_sampler /tmp/blk.cpu &
+	_spid=$!
+	_t=$((BENCH_WARMUP + BENCH_DURATION + 60))
+	timeout -s INT "$_t" "$@" >/tmp/blk.log 2>&1
+	_rc=$?
+	read -r _up _ </proc/uptime
+	read -r _cpu </proc/stat
+	kill "$_spid"
+	wait "$_spid" 2>/dev/null
+	echo "$_up $_cpu" >>/tmp/blk.cpu
+	if [ "$_rc" = 0 ] && [ -s /tmp/blk.json ]; then
+		vireo_result "$_id" 0 /tmp/blk.json
+	else
+		[ "$_rc" = 0 ] && _rc=1
+		tail -n 15 /tmp/blk.log | sed 's/^/bench:   /'
+		vireo_result "$_id" "$_rc" /tmp/blk.log
+	fi
+	vireo_result "$_id cpu" 0 /tmp/blk.cpu
+}
+
+# blk_fio ID ARGS...: stock fio with the common options, JSON into
+# /tmp/blk.json (engine log lines stay out of it).
+blk_fio() {
+	_fid=$1
+	shift
+	# shellcheck disable=SC2086 # BLK_FIO_EXTRA is a list of options
+	blk_measure "$_fid" fio --name=bench --bs="$BLK_BS" --size="$BLK_SIZE" --time_based \
+		--ramp_time="$BENCH_WARMUP" --runtime="$BENCH_DURATION" \
+		--lat_percentiles=1 --output-format=json --output=/tmp/blk.json \
+		$BLK_FIO_EXTRA "$@"
+}
+
+# bench_blk_fio_vireo ID BDF RW DEPTH: fio through fio_vireo.so (one job
+# thread, one queue).
+bench_blk_fio_vireo() {
+	blk_fio "$1" --ioengine=external:"$VIREO_LIB/fio_vireo.so" \
+		--thread=1 --pci="$2" --rw="$3" --iodepth="$4"
+}
+
+# bench_blk_perf ID BDF RW DEPTH: vireo-perf --mode blk, its worker on
+# CPU 1, the main lcore (statistics, mostly asleep) on CPU 0.
+bench_blk_perf() {
+	# shellcheck disable=SC2086 # BENCH_EAL is a list of arguments
+	blk_measure "$1" "$VIREO_BIN/vireo-perf" --lcores 0@0,1@1 $BENCH_EAL -a "$2" -- \
+		--mode blk --dev "$2" --rw "$3" --bs "$BLK_BS" --iodepth "$4" \
+		--size "$BLK_SIZE" --warmup "$BENCH_WARMUP" --duration "$BENCH_DURATION" \
+		--stats-period 0 --json /tmp/blk.json
+}
+
+# bench_blk_kernel ID DEV RW DEPTH ENGINE: fio on the guest kernel's
+# virtio_blk (/dev/vdX), O_DIRECT.
+bench_blk_kernel() {
+	blk_fio "$1" --ioengine="$5" --filename="$2" --direct=1 \
+		--rw="$3" --iodepth="$4"
+}
+
+# blk_kernel_modules: virtio_pci and virtio_blk of the guest kernel
+# (/etc/vireo/modules-kernel, in order), once. The other virtio functions
+# keep their driver_override, so virtio_pci takes none of them.
+blk_kernel_modules() {
+	[ -d /sys/bus/pci/drivers/virtio-pci ] && [ -d /sys/bus/virtio/drivers/virtio_blk ] &&
+		return 0
+	while read -r _m; do
+		insmod "/lib/modules/$(uname -r)/$_m" 2>/dev/null
+	done </etc/vireo/modules-kernel
+	[ -d /sys/bus/pci/drivers/virtio-pci ] && [ -d /sys/bus/virtio/drivers/virtio_blk ]
+}
+
+# blk_rebind BDF DRIVER: move one PCI function of this guest to DRIVER.
+blk_rebind() {
+	_dev=/sys/bus/pci/devices/$1
+	[ -e "$_dev/driver" ] && echo "$1" >"$_dev/driver/unbind"
+	echo "$2" >"$_dev/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	_cur=$(readlink "$_dev/driver")
+	[ "${_cur##*/}" = "$2" ] || { bench_say "$1: not bound to $2" >&2; return 1; }
+}
+
+# blk_to_kernel BDF: bind to virtio-pci; prints /dev/vdX once it exists
+# (its messages go to stderr: the caller captures stdout).
+blk_to_kernel() {
+	blk_kernel_modules || { bench_say "cannot load virtio_pci/virtio_blk" >&2; return 1; }
+	blk_rebind "$1" virtio-pci || return 1
+	_i=0
+	while [ "$_i" -lt 50 ]; do
+		for _b in /sys/bus/pci/devices/"$1"/virtio*/block/vd*; do
+			[ -b "/dev/${_b##*/}" ] && { echo "/dev/${_b##*/}"; return 0; }
+		done
+		sleep 0.2
+		_i=$((_i + 1))
+	done
+	bench_say "$1: no block device under virtio_blk" >&2
+	return 1
+}
+
+# blk_to_user BDF: back to the user-space driver of this boot.
+blk_to_user() {
+	case $VIREO_BIND in
+	vfio) blk_rebind "$1" vfio-pci ;;
+	*) blk_rebind "$1" uio_pci_generic ;;
+	esac
+}
