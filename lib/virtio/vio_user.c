@@ -9,7 +9,7 @@
  *   FEATURES_OK:   SET_FEATURES
  *   queue_setup:   SET_MEM_TABLE (when the EAL memory changed), SET_VRING_NUM,
  *                  SET_VRING_BASE 0, SET_VRING_ADDR, SET_VRING_KICK,
- *                  SET_VRING_CALL (no fd: we poll)
+ *                  SET_VRING_CALL (an eventfd nobody reads: we poll)
  *   DRIVER_OK:     SET_VRING_ENABLE 1 (only with PROTOCOL_FEATURES; without
  *                  it a ring starts once it has a kick fd)
  *   reset:         GET_VRING_BASE per started ring (the backend stops it
@@ -782,7 +782,7 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 				      .desc = cfg->desc_iova,
 				      .used = cfg->used_iova,
 				      .avail = cfg->avail_iova };
-	uint64_t kick = index, call = index | VU_VRING_NOFD;
+	uint64_t kick = index, call = index | (u->callfd < 0 ? VU_VRING_NOFD : 0);
 	int rc;
 
 	rc = vu_send_mem_table(u);
@@ -792,9 +792,10 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 		rc = vu_set(u, VU_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
-	/* We poll: no call fd, so the backend never signals us. */
+	/* We poll: the call fd (u->callfd) is a sink nobody reads. */
 	if (rc == 0)
-		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), NULL, 0);
+		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), &u->callfd,
+			    u->callfd < 0 ? 0 : 1);
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_KICK, &kick, sizeof(kick), &kickfd, 1);
 	return rc;
@@ -1106,9 +1107,18 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 	u->backend_hint = p->backend_hint;
 	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++)
 		u->vqs[i].kickfd = -1;
+	/* Non-blocking: a backend's signal never blocks it, even saturated. */
+	u->callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (u->callfd < 0) {
+		rc = -errno;
+		pthread_mutex_destroy(&u->lock);
+		return rc;
+	}
 	rc = vu_connect(u, false, p->server_wait_ms);
 	if (rc < 0) {
 		vu_unlisten(u, true);
+		close(u->callfd);
+		u->callfd = -1;
 		pthread_mutex_destroy(&u->lock);
 		return rc;
 	}
@@ -1136,6 +1146,9 @@ vio_user_dev_fini(struct vio_user_dev *u)
 		u->sock = -1;
 	}
 	vu_unlisten(u, true);
+	if (u->callfd >= 0)
+		close(u->callfd);
+	u->callfd = -1;
 	pthread_mutex_unlock(&u->lock);
 	pthread_mutex_destroy(&u->lock);
 }

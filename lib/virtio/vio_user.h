@@ -114,6 +114,12 @@ struct vio_user_dev {
 	int sock;             /**< Connected socket or -1. */
 	bool server;          /**< Server mode: we listen, the backend connects. */
 	int listen_fd;        /**< Server mode, waiting for a backend: listening socket. */
+	/**
+	 * eventfd given as every ring's call fd and never read. We poll, but
+	 * libvhost-user (qemu-storage-daemon) signals the first completion with
+	 * EVENT_IDX whatever SET_VRING_CALL said, and panics on a missing fd.
+	 */
+	int callfd;
 	unsigned int server_wait_ms;
 	bool dead_logged;
 	bool mem_added_logged;      /**< Memory added after start was reported. */
