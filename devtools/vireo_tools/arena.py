@@ -6,8 +6,11 @@ over vhost-user, no VM.
 	        medians, min-max, ratio; JSON and a PNG
 	ipp     instructions per packet under callgrind (deterministic; this
 	        machine has no PMU)
+	blk     blk_vireo_user over qemu-storage-daemon (null-co): vireo-perf
+	        --mode blk and fio with our engine, interleaved, against
+	        qemu-img bench on null-co (QEMU's block-layer ceiling); IOPS
 	main    the main job's default: one short workload, live Mpps lines,
-	        the ratio
+	        the ratio; then a short blk step (vireo-perf, live IOPS lines)
 
 Backend: stock dpdk-testpmd with a net_vhost port (DPDK's vhost library,
 the vhost-user server), one forwarding lcore pinned to --backend-cpu, in
@@ -17,9 +20,9 @@ arguments for both drivers; our plugin is loaded with -d for both), its
 forwarding lcore pinned to --frontend-cpu. Only the --vdev differs.
 
 The code is organised around Workload (what the frontend runs, which
-backend it needs, which figure counts) so that a blk workload
-(blk_vireo_user over qemu-storage-daemon, vireo-perf --mode blk) is one
-more entry: see BLK_HOOK below.
+backend it needs, which figure counts): the blk workloads are BlkWorkload
+entries served by QsdBlk (qemu-storage-daemon, pinned to --backend-cpu
+like testpmd), driven by the same vireo-perf runner.
 """
 
 import argparse
@@ -36,7 +39,7 @@ import threading
 import time
 
 from . import ROOT
-from .bench import build, fmt, print_table, ratio, say, summary_row, write_json
+from .bench import build, fmt, med, print_table, ratio, say, summary_row, write_json
 
 DRIVERS = ('ours', 'upstream')
 OURS_PMD = 'net_vireo_user'
@@ -77,6 +80,26 @@ class Workload:
 	def value(self, doc):
 		return float(doc['total'][self.figure]) / 1e6
 
+	def is_live(self, line):
+		"""A vireo-perf live line (net: '[port N] ...')."""
+		return line.startswith('[')
+
+
+class BlkWorkload(Workload):
+	"""vireo-perf --mode blk, 4 KiB requests; the figure is the measured
+	window's IOPS."""
+
+	def __init__(self, rw, what):
+		super().__init__(rw, ['--mode', 'blk', '--rw', rw, '--bs', str(BLK_BS)], None,
+		                 'iops', what)
+
+	def value(self, doc):
+		return float(doc['measured']['iops'])
+
+	def is_live(self, line):
+		# 'NAME: N IOPS ...' (maybe after '[warm-up] '); not the summary's 'IOPS N'
+		return ' IOPS ' in line and not line.startswith('----')
+
 
 NET_WORKLOADS = {
     'txonly': Workload('txonly', ['--forward-mode', 'txonly'], 'rxonly', 'tx_pps',
@@ -86,12 +109,18 @@ NET_WORKLOADS = {
     'io': Workload('io', ['--forward-mode', 'io', '--tx-first'], 'io', 'rx_pps',
                    'io loop: one burst in flight, both forward'),
 }
-# BLK_HOOK: a blk workload is Workload('blk-randread', ['--mode', 'blk', '--rw',
-# 'randread', ...], backend_mode=None, figure='iops') with a backend class of
-# its own (qemu-storage-daemon --export type=vhost-user-blk, see
-# vhost-facts.md) chosen in backend_for() below, vdevs
-# blk_vireo_user0,path={sock} for ours, and Workload.value() reading IOPS
-# from vireo-perf's blk JSON; main_steps() then gets a 'blk' step.
+BLK_BS = 4096
+BLK_WORKLOADS = {
+    'randread': BlkWorkload('randread', '4 KiB random reads'),
+    'randwrite': BlkWorkload('randwrite', '4 KiB random writes'),
+}
+BLK_VDEV = 'blk_vireo_user0,path={sock}'
+# null-co: a device that costs nothing (read-zeroes=off: reads do not even
+# clear the buffer), so what is measured is the driver, vhost-user and QEMU's
+# block layer.
+BLK_SIZE = 1 << 30
+BLK_NULL = 'driver=null-co,size=%d,read-zeroes=off' % BLK_SIZE
+QSD = 'qemu-storage-daemon'
 
 
 # --- machine ------------------------------------------------------------------
@@ -117,14 +146,16 @@ def memory_args(huge, mb, prefix):
 	return ['--no-huge', '--no-shconf', '-m', str(mb), '--file-prefix', prefix]
 
 
-def check_tools(a):
-	if shutil.which('dpdk-testpmd') is None:
-		die('dpdk-testpmd is missing (run ./devtools/setup.sh)', a.skip_rc)
+def check_tools(a, server='dpdk-testpmd', mb=FRONTEND_MB + BACKEND_MB):
+	"""The backend program, vireo-perf, the plugin and mb MiB of free
+	hugepages (exit a.skip_rc when the machine lacks them)."""
+	if shutil.which(server) is None:
+		die('%s is missing (run ./devtools/setup.sh)' % server, a.skip_rc)
 	for path, what in ((a.perf, 'vireo-perf'), (a.plugin, 'the net_vireo plugin')):
 		if not os.path.exists(path):
 			die('%s has no %s (%s): build first (meson setup %s && ninja -C %s)'
 			    % (a.build_dir, what, path, a.build_dir, a.build_dir))
-	need = (FRONTEND_MB + BACKEND_MB) // HUGEPAGE_MB
+	need = mb // HUGEPAGE_MB
 	if a.huge and free_hugepages() < need:
 		die('needs %d free 2 MiB hugepages (%d free): run ./devtools/setup.sh as root, '
 		    'or pass --no-huge' % (need, free_hugepages()), a.skip_rc)
@@ -150,33 +181,26 @@ def machine_info():
 
 # --- backend ------------------------------------------------------------------
 
-class TestpmdVhost:
-	"""dpdk-testpmd with one net_vhost port (the vhost-user server). Mode
-	None: a stalled backend (interactive, never started: it serves the
-	vhost-user protocol but moves no packet)."""
+def pinned(cpu):
+	"""preexec_fn: the child runs on cpu only."""
+	return lambda: os.sched_setaffinity(0, {cpu})
 
-	def __init__(self, a, mode, pkt_size, log):
-		self.a, self.mode, self.pkt_size, self.log = a, mode, pkt_size, log
+
+class Server:
+	"""A vhost-user server process: __enter__ starts command() and waits
+	for its socket, __exit__ stops it (stdin closed, SIGINT, then kill)."""
+
+	def __init__(self, a, log, sock_name):
+		self.a, self.log = a, log
 		self.proc = None
-		self.sock = os.path.join(a.work, 'vhost-net.sock')
+		self.sock = os.path.join(a.work, sock_name)
 
 	def __enter__(self):
-		a = self.a
 		if os.path.exists(self.sock):
 			os.unlink(self.sock)
-		cmd = (['dpdk-testpmd', '--lcores', '0@%d,1@%d' % (a.frontend_cpu, a.backend_cpu),
-		        '--no-pci', '--log-level=error']
-		       + memory_args(a.huge, BACKEND_MB, 'arena-be')
-		       + ['--vdev', 'net_vhost0,iface=%s,queues=1' % self.sock, '--',
-		          '--nb-cores=1', '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size])
-		if self.mode is None:
-			cmd.append('-i')  # waits for commands on its stdin, a pipe kept open
-		else:
-			# without a stats period a non-interactive testpmd exits at stdin EOF
-			cmd += ['--forward-mode=%s' % self.mode, '--stats-period', '1']
 		self.logf = open(self.log, 'w')
-		self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=self.logf,
-		                             stderr=subprocess.STDOUT)
+		self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=self.logf,
+		                             stderr=subprocess.STDOUT, preexec_fn=self.preexec())
 		deadline = time.monotonic() + 20
 		while time.monotonic() < deadline:
 			if os.path.exists(self.sock):
@@ -187,8 +211,11 @@ class TestpmdVhost:
 		self.stop()
 		with open(self.log) as f:
 			tail = f.read().splitlines()[-8:]
-		die('the backend (testpmd net_vhost, %s) did not create %s:\n  %s'
-		    % (self.mode, self.sock, '\n  '.join(tail)))
+		die('the backend (%s) did not create %s:\n  %s'
+		    % (self.what(), self.sock, '\n  '.join(tail)))
+
+	def preexec(self):
+		return None
 
 	def stop(self):
 		if self.proc is None:
@@ -211,6 +238,52 @@ class TestpmdVhost:
 		return self.proc is not None and self.proc.poll() is None
 
 
+class TestpmdVhost(Server):
+	"""dpdk-testpmd with one net_vhost port (the vhost-user server). Mode
+	None: a stalled backend (interactive, never started: it serves the
+	vhost-user protocol but moves no packet)."""
+
+	def __init__(self, a, mode, pkt_size, log):
+		super().__init__(a, log, 'vhost-net.sock')
+		self.mode, self.pkt_size = mode, pkt_size
+
+	def what(self):
+		return 'testpmd net_vhost, %s' % self.mode
+
+	def command(self):
+		a = self.a
+		cmd = (['dpdk-testpmd', '--lcores', '0@%d,1@%d' % (a.frontend_cpu, a.backend_cpu),
+		        '--no-pci', '--log-level=error']
+		       + memory_args(a.huge, BACKEND_MB, 'arena-be')
+		       + ['--vdev', 'net_vhost0,iface=%s,queues=1' % self.sock, '--',
+		          '--nb-cores=1', '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size])
+		if self.mode is None:
+			cmd.append('-i')  # waits for commands on its stdin, a pipe kept open
+		else:
+			# without a stats period a non-interactive testpmd exits at stdin EOF
+			cmd += ['--forward-mode=%s' % self.mode, '--stats-period', '1']
+		return cmd
+
+
+class QsdBlk(Server):
+	"""qemu-storage-daemon exporting a null-co node as vhost-user-blk, one
+	queue, on --backend-cpu (its main loop does all the work)."""
+
+	def __init__(self, a, log):
+		super().__init__(a, log, 'vhost-blk.sock')
+
+	def what(self):
+		return 'qemu-storage-daemon, null-co'
+
+	def command(self):
+		return [QSD, '--blockdev', BLK_NULL + ',node-name=d0', '--export',
+		        'type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,'
+		        'writable=on,num-queues=1' % self.sock]
+
+	def preexec(self):
+		return pinned(self.a.backend_cpu)
+
+
 def backend_for(a, wl, pkt_size, tag):
 	return TestpmdVhost(a, wl.backend_mode, pkt_size,
 	                    os.path.join(a.out_dir, 'arena-backend-%s.log' % tag))
@@ -222,23 +295,29 @@ def vdev(a, drv, sock):
 	return (a.ours_vdev if drv == 'ours' else a.upstream_vdev).format(sock=sock)
 
 
-def frontend_cmd(a, drv, wl, pkt_size, sock, json_path, duration, warmup, period):
+def perf_cmd(a, vdev_arg, args, json_path, duration, warmup, period):
+	"""vireo-perf on one vdev: the same EAL arguments for every run (main
+	lcore with the backend, the worker on --frontend-cpu)."""
 	return ([a.perf, '--lcores', '0@%d,1@%d' % (a.backend_cpu, a.frontend_cpu),
 	         '--no-pci', '--no-telemetry', '--log-level=error', '-d', a.plugin]
 	        + memory_args(a.huge, FRONTEND_MB, 'arena-fe')
-	        + ['--vdev', vdev(a, drv, sock), '--'] + wl.frontend
-	        + ['--pkt-size', str(pkt_size), '--duration', str(duration),
-	           '--warmup', str(warmup), '--stats-period', str(period),
-	           '--json', json_path])
+	        + ['--vdev', vdev_arg, '--'] + args
+	        + ['--duration', str(duration), '--warmup', str(warmup),
+	           '--stats-period', str(period), '--json', json_path])
 
 
-def run_frontend(a, drv, wl, pkt_size, backend, tag, live=None):
-	"""One vireo-perf run; its JSON document, or None (and why, logged)."""
+def frontend_cmd(a, drv, wl, pkt_size, sock, json_path, duration, warmup, period):
+	return perf_cmd(a, vdev(a, drv, sock), wl.frontend + ['--pkt-size', str(pkt_size)],
+	                json_path, duration, warmup, period)
+
+
+def run_frontend(a, wl, tag, cmd_for, live=None):
+	"""One vireo-perf run, cmd_for(json_path, stats_period) its command;
+	its JSON document, or None (and why, logged)."""
 	json_path = os.path.join(a.out_dir, 'arena-%s.json.tmp' % tag)
 	if os.path.exists(json_path):
 		os.unlink(json_path)
-	cmd = frontend_cmd(a, drv, wl, pkt_size, backend.sock, json_path, a.seconds,
-	                   a.warmup, 1 if live else 0)
+	cmd = cmd_for(json_path, 1 if live else 0)
 	log = os.path.join(a.out_dir, 'arena-frontend-%s.log' % tag)
 	out = []
 	with open(log, 'w') as f:
@@ -252,7 +331,7 @@ def run_frontend(a, drv, wl, pkt_size, backend, tag, live=None):
 			for line in p.stdout:
 				f.write(line)
 				out.append(line)
-				if live and line.startswith('['):
+				if live and wl.is_live(line):
 					live(line.rstrip())
 			p.wait()
 		finally:
@@ -311,7 +390,10 @@ class NetArena:
 		if live:
 			say('arena: --- %s %d B, round %d/%d: %s (%s) ---'
 			    % (wl.name, size, r, a.runs, drv, vdev(a, drv, be.sock).split(',')[0]))
-		doc = run_frontend(a, drv, wl, size, be, '%s-%d-%s' % (wl.name, size, drv), live)
+		doc = run_frontend(a, wl, '%s-%d-%s' % (wl.name, size, drv),
+		                   lambda j, period: frontend_cmd(a, drv, wl, size, be.sock, j,
+		                                                  a.seconds, a.warmup, period),
+		                   live)
 		if doc is None:
 			key['error'] = 'vireo-perf failed'
 			self.failures.append(key)
@@ -438,6 +520,235 @@ def plot(a, runs, date):
 		say('arena: plot failed: %s' % (res.stderr.strip() or res.stdout))
 		return None
 	return png
+
+
+# --- blk: blk_vireo_user over qemu-storage-daemon ------------------------------
+
+BLK_TOOLS = ('vireo-perf', 'fio', 'qemu-img')
+
+
+def rotate(seq, n):
+	n %= len(seq)
+	return tuple(seq[n:]) + tuple(seq[:n])
+
+
+def parse_depths(s):
+	try:
+		depths = [int(x) for x in s.split(',') if x.strip()]
+	except ValueError:
+		die('--depths takes a comma list of queue depths', 2)
+	if not depths or any(not 1 <= d <= 256 for d in depths):
+		die('queue depths are 1..256 (one queue of 256 entries at most here)', 2)
+	return depths
+
+
+class BlkArena:
+	"""Per (workload, depth): one qemu-storage-daemon, a.runs rounds of
+	the tools in a rotating order. IOPS in self.runs."""
+
+	def __init__(self, a, tools):
+		self.a, self.tools = a, tools
+		self.runs, self.failures = [], []
+		self.counts = {}  # (workload, depth): qemu-img bench request count
+
+	def run_point(self, wl, depth, live=None):
+		a = self.a
+		tag = 'blk-%s-%d' % (wl.name, depth)
+		with QsdBlk(a, os.path.join(a.out_dir, 'arena-backend-%s.log' % tag)) as be:
+			for r in range(1, a.runs + 1):
+				for tool in rotate(self.tools, r - 1):
+					self.one(wl, depth, r, tool, be, live)
+
+	def one(self, wl, depth, r, tool, be, live):
+		key = {'round': r, 'tool': tool, 'workload': wl.name, 'depth': depth}
+		if tool != 'qemu-img' and not be.alive():
+			key['error'] = 'qemu-storage-daemon exited (see its log)'
+			self.failures.append(key)
+			say('arena: %-9s QD%-3d round %d %-10s FAILED: qemu-storage-daemon exited'
+			    % (wl.name, depth, r, tool))
+			return
+		tag = 'blk-%s-%d-%s' % (wl.name, depth, tool)
+		run = {'vireo-perf': self.perf, 'fio': self.fio, 'qemu-img': self.ceiling}[tool](
+			wl, depth, be, tag, live)
+		if run is None:
+			key['error'] = '%s failed' % tool
+			self.failures.append(key)
+			return
+		run = dict(key, host_load1=os.getloadavg()[0], **run)
+		self.runs.append(run)
+		say('arena: %-9s QD%-3d round %d %-10s %9.0f IOPS%s'
+		    % (wl.name, depth, r, tool, run['iops'],
+		       '  [%s]' % run['driver'] if run.get('driver') else ''))
+
+	def perf(self, wl, depth, be, tag, live):
+		a = self.a
+		if live:
+			say('arena: --- %s QD%d: vireo-perf on %s ---' % (wl.name, depth, BLK_VDEV.format(
+				sock=be.sock)))
+		doc = run_frontend(a, wl, tag, lambda j, period: perf_cmd(
+			a, BLK_VDEV.format(sock=be.sock), wl.frontend + ['--iodepth', str(depth)], j,
+			a.seconds, a.warmup, period), live)
+		if doc is None:
+			return None
+		return {'iops': wl.value(doc), 'driver': doc.get('device', {}).get('driver'),
+		        'latency_us': doc.get('latency_us'), 'measured': doc.get('measured')}
+
+	def fio(self, wl, depth, be, tag, live):
+		"""Stock fio with fio_vireo.so on the same socket, its job thread on
+		--frontend-cpu (EAL's main lcore too: fio's threads are EAL's)."""
+		a = self.a
+		out = os.path.join(a.out_dir, 'arena-%s.json' % tag)
+		eal = (['--lcores', '0@%d' % a.frontend_cpu, '--no-pci', '--no-telemetry',
+		        '--log-level=*:error'] + memory_args(a.huge, FRONTEND_MB, 'arena-fio'))
+		cmd = ['fio', '--name=arena', '--ioengine=external:' + a.fio_engine, '--thread=1',
+		       '--vhost_user=' + be.sock, '--eal_args=' + ' '.join(eal),
+		       '--rw=' + wl.name, '--bs=%d' % BLK_BS, '--iodepth=%d' % depth,
+		       '--size=%d' % BLK_SIZE, '--time_based=1', '--runtime=%d' % a.seconds,
+		       '--output-format=json', '--output=' + out]
+		if a.warmup:
+			cmd.append('--ramp_time=%d' % a.warmup)
+		rc, log = run_logged(a, tag, cmd, a.seconds + a.warmup + 60, a.frontend_cpu)
+		try:
+			with open(out) as f:
+				job = json.load(f)['jobs'][0]
+		except (OSError, ValueError, KeyError, IndexError):
+			job = None
+		if rc != 0 or job is None:
+			say('arena:   -> fio FAILED (status %s, log %s)' % (rc, log))
+			return None
+		op = 'write' if 'write' in wl.name else 'read'
+		return {'iops': float(job[op]['iops']), 'fio_error': job.get('error')}
+
+	def ceiling(self, wl, depth, be, tag, live):
+		"""qemu-img bench on a null-co node of its own at the same depth:
+		QEMU's block layer alone, on --backend-cpu (where qsd runs). Its
+		request count is calibrated once per point to last about
+		--seconds."""
+		a = self.a
+		k = (wl.name, depth)
+		if k not in self.counts:
+			secs = self.qemu_img(wl, depth, 20000, tag + '-calibrate')
+			if secs is None:
+				return None
+			self.counts[k] = max(20000, int(20000 / max(secs, 1e-3) * a.seconds))
+		secs = self.qemu_img(wl, depth, self.counts[k], tag)
+		if secs is None:
+			return None
+		return {'iops': self.counts[k] / secs, 'count': self.counts[k], 'seconds': secs}
+
+	def qemu_img(self, wl, depth, count, tag):
+		cmd = ['qemu-img', 'bench', '--image-opts', '-c', str(count), '-d', str(depth),
+		       '-s', str(BLK_BS)] + (['-w'] if 'write' in wl.name else []) + [BLK_NULL]
+		rc, log = run_logged(self.a, tag, cmd, 120, self.a.backend_cpu)
+		with open(log) as f:
+			m = re.search(r'Run completed in ([0-9.]+) seconds', f.read())
+		if rc != 0 or not m or float(m.group(1)) <= 0:
+			say('arena:   -> qemu-img bench FAILED (status %s, log %s)' % (rc, log))
+			return None
+		return float(m.group(1))
+
+
+def run_logged(a, tag, cmd, timeout, cpu):
+	"""cmd on cpu, its output in arena-TAG.log; (exit status, log path)."""
+	log = os.path.join(a.out_dir, 'arena-%s.log' % tag)
+	with open(log, 'w') as f:
+		f.write(' '.join(cmd) + '\n')
+		f.flush()
+		try:
+			rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout,
+			                    preexec_fn=pinned(cpu)).returncode
+		except subprocess.TimeoutExpired:
+			rc = 'timeout'
+	return rc, log
+
+
+def blk_summary(runs, workloads, depths, tools):
+	rows = []
+	for wl in workloads:
+		for d in depths:
+			row = {'workload': wl.name, 'depth': d}
+			for t in tools:
+				vals = [r['iops'] for r in sorted(runs, key=lambda r: r['round'])
+				        if r['tool'] == t and r['workload'] == wl.name and r['depth'] == d]
+				row[t] = {'median': med(vals), 'all': vals}
+			p = row.get('vireo-perf', {}).get('median')
+			row['perf_ceiling'] = ratio(p, row.get('qemu-img', {}).get('median'))
+			row['fio_perf'] = ratio(row.get('fio', {}).get('median'), p)
+			rows.append(row)
+	return rows
+
+
+def kiops(v):
+	return '%.1fK' % (v / 1e3) if v is not None else '-'
+
+
+def print_blk_table(rows, tools, a):
+	def cell(x):
+		if not x or x['median'] is None:
+			return '%-24s' % '-'
+		vs = x['all']
+		return '%-24s' % ('%7s (%s-%s)' % (kiops(x['median']), kiops(min(vs)), kiops(max(vs)))
+		                  if len(vs) > 1 else '%7s' % kiops(x['median']))
+	say('\nIOPS, 4 KiB, one queue, median of %d run(s) of %d s (min-max); qemu-storage-daemon '
+	    'null-co' % (a.runs, a.seconds))
+	say('%-9s %4s %s %9s %8s' % ('load', 'QD', ''.join('%-24s' % t for t in tools),
+	                             'perf/ceil', 'fio/perf'))
+	for r in rows:
+		say('%-9s %4d %s %9s %8s' % (r['workload'], r['depth'],
+		                             ''.join(cell(r.get(t)) for t in tools),
+		                             fmt(r['perf_ceiling'], 0, 2), fmt(r['fio_perf'], 0, 2)))
+	say('vireo-perf: --mode blk on %s; fio: fio_vireo.so (vhost_user=); qemu-img: qemu-img '
+	    'bench on null-co, QEMU\'s block layer alone (the ceiling; sequential, which costs '
+	    'null-co the same). perf/ceil = vireo-perf/qemu-img, fio/perf = fio/vireo-perf '
+	    '(medians)' % BLK_VDEV.split(',')[0])
+
+
+def cmd_blk(a):
+	workloads = [BLK_WORKLOADS[w] for w in parse_list(a.workloads, BLK_WORKLOADS,
+	                                                  'workload')]
+	depths = parse_depths(a.depths)
+	prepare(a, server=QSD, mb=FRONTEND_MB)
+	tools = ['vireo-perf']
+	if shutil.which('fio') is None or not os.path.exists(a.fio_engine):
+		say('arena: no fio or no %s: no fio column (run ./devtools/setup.sh, build)'
+		    % a.fio_engine)
+	else:
+		tools.append('fio')
+	if shutil.which('qemu-img') is None:
+		say('arena: no qemu-img: no ceiling column (run ./devtools/setup.sh)')
+	else:
+		tools.append('qemu-img')
+	doc = doc_head(a, 'arena-blk')
+	for k in ('ours_vdev', 'upstream_vdev'):
+		del doc['config'][k]
+	doc['config'].update(
+		workloads=[w.name for w in workloads], depths=depths, tools=tools, bs=BLK_BS,
+		vdev=BLK_VDEV, fio_engine=a.fio_engine,
+		frontend='vireo-perf --mode blk; fio with fio_vireo.so, thread=1',
+		backend='%s --blockdev %s --export type=vhost-user-blk,num-queues=1'
+		        % (QSD, BLK_NULL),
+		ceiling='qemu-img bench --image-opts %s' % BLK_NULL)
+	t0 = time.monotonic()
+	say('arena blk: %s x QD %s x %s x %d run(s), %d s + %d s warm-up each; '
+	    'qemu-storage-daemon (null-co) on CPU %d, frontends on CPU %d'
+	    % ('/'.join(w.name for w in workloads), '/'.join(map(str, depths)),
+	       '/'.join(tools), a.runs, a.seconds, a.warmup, a.backend_cpu, a.frontend_cpu))
+	ba = BlkArena(a, tools)
+	for wl in workloads:
+		for d in depths:
+			ba.run_point(wl, d)
+	rows = blk_summary(ba.runs, workloads, depths, tools)
+	print_blk_table(rows, tools, a)
+	doc['machine']['loadavg_end'] = list(os.getloadavg())
+	doc.update(summary=rows, runs=ba.runs, failed=ba.failures)
+	out = os.path.join(a.out_dir, 'arena-blk.json')
+	write_json(out, doc)
+	say('\nJSON: %s   (%.0f s; host load %.1f -> %.1f)'
+	    % (out, time.monotonic() - t0, doc['machine']['loadavg_start'][0],
+	       doc['machine']['loadavg_end'][0]))
+	if ba.failures or not ba.runs:
+		die('%d run(s) failed' % len(ba.failures))
+	return 0
 
 
 # --- ipp: instructions per packet under callgrind ---------------------------------
@@ -607,38 +918,73 @@ def print_ipp_table(rows, idle):
 
 # --- main: the main job's quick A/B ---------------------------------------------------
 
+MAIN_BLK = ('randread', 32)
+
+
 def main_steps(a):
-	"""The main job's steps: (title, function). A blk step (BLK_HOOK) goes here."""
-	return [('net %s %d B' % (a.workload, a.pkt_size), main_net_step)]
+	"""The main job's steps: (title, function). Each prints its figures and
+	returns its JSON part: runs, failed, summary (or skipped: why)."""
+	return [('net %s %d B' % (a.workload, a.pkt_size), main_net_step),
+	        ('blk %s QD%d' % MAIN_BLK, main_blk_step)]
+
+
+def live_line(line):
+	say('  ' + line)
 
 
 def main_net_step(a):
 	wl = NET_WORKLOADS[a.workload]
 	na = NetArena(a)
-	na.run_point(wl, a.pkt_size, live=lambda line: say('  ' + line))
+	na.run_point(wl, a.pkt_size, live=live_line)
 	rows = na.summary([wl], [a.pkt_size])
-	return na, rows
+	pmds = pmds_of(na.runs)
+	print_net_table(rows, pmds, a)
+	r = rows[0]
+	if r['ratio'] is not None:
+		say('\nnet: ours %.3f Mpps, upstream %.3f Mpps, ratio ours/upstream %.2f'
+		    % (r['ours_mpps'], r['upstream_mpps'], r['ratio']))
+	return {'summary': rows, 'runs': na.runs, 'pmd': pmds, 'failed': na.failures}
+
+
+def main_blk_step(a):
+	"""One vireo-perf run on blk_vireo_user0 over qemu-storage-daemon
+	null-co (no A/B: upstream DPDK has no virtio-blk driver)."""
+	if shutil.which(QSD) is None:
+		why = '%s is missing (package qemu-system-common, ./devtools/setup.sh)' % QSD
+		say('blk step skipped: ' + why)
+		return {'skipped': why, 'runs': [], 'failed': []}
+	wl, depth = BLK_WORKLOADS[MAIN_BLK[0]], MAIN_BLK[1]
+	runs = a.runs
+	a.runs = 1
+	try:
+		ba = BlkArena(a, ('vireo-perf',))
+		ba.run_point(wl, depth, live=live_line)
+	finally:
+		a.runs = runs
+	rows = blk_summary(ba.runs, [wl], [depth], ba.tools)
+	x = rows[0]['vireo-perf']['median']
+	if x is not None:
+		say('\nblk: vireo-perf %s QD%d on %s over qemu-storage-daemon null-co: %s IOPS '
+		    '(%d s; devtools/vireo arena blk: fio and the qemu-img ceiling)'
+		    % (wl.name, depth, BLK_VDEV.split(',')[0], kiops(x), a.seconds))
+	return {'summary': rows, 'runs': ba.runs, 'failed': ba.failures}
 
 
 def cmd_main(a):
 	prepare(a)
 	t0 = time.monotonic()
 	doc = doc_head(a, 'arena-main')
-	say('main job: host arena, vhost-user (testpmd net_vhost backend on CPU %d, vireo-perf '
-	    'on CPU %d), ours vs upstream, %d interleaved run(s) of %d s each'
-	    % (a.backend_cpu, a.frontend_cpu, a.runs, a.seconds))
-	say('  ours:     %s\n  upstream: %s' % (a.ours_vdev, a.upstream_vdev))
+	say('main job: host arena, vhost-user (backend on CPU %d, vireo-perf on CPU %d): net '
+	    'ours vs upstream, %d interleaved run(s) of %d s each (testpmd net_vhost); blk %s '
+	    'QD%d, one run (qemu-storage-daemon null-co)'
+	    % ((a.backend_cpu, a.frontend_cpu, a.runs, a.seconds) + MAIN_BLK))
+	say('  ours:     %s\n  upstream: %s\n  blk:      %s'
+	    % (a.ours_vdev, a.upstream_vdev, BLK_VDEV))
 	failures, steps = [], {}
 	for title, step in main_steps(a):
 		say('\n=== %s ===' % title)
-		na, rows = step(a)
-		failures += na.failures
-		steps[title] = {'summary': rows, 'runs': na.runs, 'pmd': pmds_of(na.runs)}
-		print_net_table(rows, steps[title]['pmd'], a)
-		r = rows[0]
-		if r['ratio'] is not None:
-			say('\n%s: ours %.3f Mpps, upstream %.3f Mpps, ratio ours/upstream %.2f'
-			    % (title, r['ours_mpps'], r['upstream_mpps'], r['ratio']))
+		steps[title] = step(a)
+		failures += steps[title]['failed']
 	doc['machine']['loadavg_end'] = list(os.getloadavg())
 	doc['config'].update(workload=a.workload, pkt_size=a.pkt_size)
 	doc['steps'] = steps
@@ -646,16 +992,16 @@ def cmd_main(a):
 	write_json(out, doc)
 	say('JSON: %s   (%.0f s)   more: devtools/vireo arena net | ipp; the QEMU guest run: '
 	    'devtools/main-job.sh --guest' % (out, time.monotonic() - t0))
-	if failures or not any(s['runs'] for s in steps.values()):
+	if failures or not all(s['runs'] or 'skipped' in s for s in steps.values()):
 		die('%d run(s) failed or ran on the wrong driver' % len(failures))
 	return 0
 
 
 # --- entry --------------------------------------------------------------------------
 
-def prepare(a):
+def prepare(a, **need):
 	build(a)
-	check_tools(a)
+	check_tools(a, **need)
 	os.makedirs(a.out_dir, exist_ok=True)
 	a.work = tempfile.mkdtemp(prefix='vireo-arena.')
 
@@ -702,6 +1048,12 @@ def add_parsers(sub):
 	p.add_argument('--sizes', default='64', help='frame bytes (default 64)')
 	p.add_argument('--cg-seconds', type=int, default=4,
 	               help='seconds each frontend runs under callgrind (default 4)')
+	p = asub.add_parser('blk', help='blk_vireo_user over qemu-storage-daemon null-co: '
+	                    'vireo-perf, fio engine, qemu-img bench ceiling (IOPS)')
+	add_options(p, 3, 3)
+	p.add_argument('--workloads', default='randread,randwrite',
+	               help='comma list of %s (default both)' % ', '.join(BLK_WORKLOADS))
+	p.add_argument('--depths', default='1,32,128', help='queue depths (default 1,32,128)')
 	p = asub.add_parser('main', help="the main job's quick A/B with live lines")
 	add_options(p, 3, 3)
 	p.add_argument('--workload', default='io', choices=sorted(NET_WORKLOADS),
@@ -718,8 +1070,9 @@ def run(a):
 	a.out_dir = os.path.abspath(a.out_dir or os.path.join(a.build_dir, 'bench'))
 	a.perf = os.path.join(a.build_dir, 'app', 'vireo-perf', 'vireo-perf')
 	a.plugin = os.path.join(a.build_dir, 'drivers', 'net', 'vireo', 'librte_net_vireo.so')
+	a.fio_engine = os.path.join(a.build_dir, 'app', 'fio-vireo', 'fio_vireo.so')
 	try:
-		return {'net': cmd_net, 'ipp': cmd_ipp, 'main': cmd_main}[a.arena](a)
+		return {'net': cmd_net, 'ipp': cmd_ipp, 'blk': cmd_blk, 'main': cmd_main}[a.arena](a)
 	finally:
 		if getattr(a, 'work', None):
 			shutil.rmtree(a.work, ignore_errors=True)
