@@ -58,7 +58,7 @@ struct fake {
 	unsigned int nseen;
 	uint64_t set_features;
 	uint64_t set_protocol;
-	uint32_t mem_regions; /* last SET_MEM_TABLE */
+	uint32_t mem_regions;  /* last SET_MEM_TABLE */
 	uint64_t call_payload; /* last SET_VRING_CALL: index, NOFD bit */
 	unsigned int call_fds; /* and how many fds it carried */
 };
