@@ -567,7 +567,7 @@ class BlkArena:
 			say('arena: %-9s QD%-3d round %d %-10s FAILED: qemu-storage-daemon exited'
 			    % (wl.name, depth, r, tool))
 			return
-		tag = 'blk-%s-%d-%s' % (wl.name, depth, tool)
+		tag = 'blk-%s-%d-%s-r%d' % (wl.name, depth, tool, r)
 		run = {'vireo-perf': self.perf, 'fio': self.fio, 'qemu-img': self.ceiling}[tool](
 			wl, depth, be, tag, live)
 		if run is None:
@@ -614,6 +614,9 @@ class BlkArena:
 		except (OSError, ValueError, KeyError, IndexError):
 			job = None
 		if rc != 0 or job is None:
+			with open(log) as f:
+				for x in f.read().splitlines()[-6:]:
+					say('arena:   | ' + x)
 			say('arena:   -> fio FAILED (status %s, log %s)' % (rc, log))
 			return None
 		op = 'write' if 'write' in wl.name else 'read'
@@ -627,7 +630,7 @@ class BlkArena:
 		a = self.a
 		k = (wl.name, depth)
 		if k not in self.counts:
-			secs = self.qemu_img(wl, depth, 20000, tag + '-calibrate')
+			secs = self.qemu_img(wl, depth, 20000, 'blk-%s-%d-calibrate' % k)
 			if secs is None:
 				return None
 			self.counts[k] = max(20000, int(20000 / max(secs, 1e-3) * a.seconds))
