@@ -9,7 +9,7 @@
  *   FEATURES_OK:   SET_FEATURES
  *   queue_setup:   SET_MEM_TABLE (when the EAL memory changed), SET_VRING_NUM,
  *                  SET_VRING_BASE 0, SET_VRING_ADDR, SET_VRING_KICK,
- *                  SET_VRING_CALL (no fd: we poll)
+ *                  SET_VRING_CALL (an eventfd nobody reads: we poll)
  *   DRIVER_OK:     SET_VRING_ENABLE 1 (only with PROTOCOL_FEATURES; without
  *                  it a ring starts once it has a kick fd)
  *   reset:         GET_VRING_BASE per started ring (the backend stops it
@@ -74,7 +74,6 @@ enum {
 #define VU_FLAG_VERSION_MASK 0x3
 #define VU_FLAG_REPLY (1u << 2)
 #define VU_FLAG_NEED_REPLY (1u << 3)
-#define VU_VRING_NOFD (1ull << 8)
 #define VU_VRING_IDX_MASK 0xffull
 
 /*
@@ -782,8 +781,8 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 				      .desc = cfg->desc_iova,
 				      .used = cfg->used_iova,
 				      .avail = cfg->avail_iova };
-	uint64_t kick = index, call = index | VU_VRING_NOFD;
-	int rc;
+	uint64_t kick = index, call = index;
+	int callfd, rc;
 
 	rc = vu_send_mem_table(u);
 	if (rc == 0)
@@ -792,9 +791,20 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 		rc = vu_set(u, VU_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
-	/* We poll: no call fd, so the backend never signals us. */
-	if (rc == 0)
-		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), NULL, 0);
+	/*
+	 * We poll, but hand the backend a call eventfd nobody reads (our copy is
+	 * closed at once; the backend keeps its own). With EVENT_IDX,
+	 * libvhost-user (qemu-storage-daemon) signals the first completion
+	 * whatever used_event says, and it panics on the missing fd that
+	 * VU_VRING_NOFD gives it. used_event keeps later signals rare.
+	 */
+	if (rc == 0) {
+		callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		rc = callfd < 0 ? -errno
+				: vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), &callfd, 1);
+		if (callfd >= 0)
+			close(callfd);
+	}
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_KICK, &kick, sizeof(kick), &kickfd, 1);
 	return rc;
