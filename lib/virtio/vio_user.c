@@ -792,7 +792,12 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 		rc = vu_set(u, VU_SET_VRING_BASE, &base, sizeof(base), NULL, 0);
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
-	/* We poll: the call fd (u->callfd) is a sink nobody reads. */
+	/*
+	 * We poll: the call fd (u->callfd) is a sink nobody reads. It must be
+	 * real: with EVENT_IDX, libvhost-user (qemu-storage-daemon) signals the
+	 * first completion whatever used_event says, and panicked on the
+	 * missing fd VU_VRING_NOFD gave it.
+	 */
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), &u->callfd,
 			    u->callfd < 0 ? 0 : 1);

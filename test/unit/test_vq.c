@@ -746,7 +746,6 @@ test_doorbell(void **state)
 	assert_int_equal(swdev_notify_count(f->sw, 2), 0);
 }
 
-
 /* ---- EVENT_IDX (sections 2.7.7, 2.7.10) ---- */
 
 /* Renegotiate with VIRTIO_F_EVENT_IDX and open queue 0 of @p size. */

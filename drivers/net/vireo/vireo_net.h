@@ -91,12 +91,12 @@ enum vireo_size_bin {
 struct vireo_qstats {
 	uint64_t packets;
 	uint64_t bytes;
-	uint64_t errors;   /**< rx: malformed or dropped packets; tx: dropped packets. */
-	uint64_t nombuf;   /**< rx only: mbuf allocation failures. */
-	uint64_t runts;    /**< rx only: frames shorter than an Ethernet header. */
-	uint64_t oversize; /**< rx only: over one mbuf without SCATTER (dropped). */
-	uint64_t broken;   /**< The device broke the queue. */
-	uint64_t bad_len;  /**< tx only: non-zero used len on a completion (ignored). */
+	uint64_t errors;    /**< rx: malformed or dropped packets; tx: dropped packets. */
+	uint64_t nombuf;    /**< rx only: mbuf allocation failures. */
+	uint64_t runts;     /**< rx only: frames shorter than an Ethernet header. */
+	uint64_t oversize;  /**< rx only: over one mbuf without SCATTER (dropped). */
+	uint64_t broken;    /**< The device broke the queue. */
+	uint64_t bad_len;   /**< tx only: non-zero used len on a completion (ignored). */
 	uint64_t doorbells; /**< Notifications written (kicks the device did not suppress). */
 	uint64_t bins[VIREO_NB_BINS];
 };
