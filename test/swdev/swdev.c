@@ -344,16 +344,8 @@ op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 		return;
 	}
 	q = &sw->q[index];
-	/*
-	 * What the notification covers: the driver published before notifying.
-	 * Release: the device side's acquire load of notified_avail then sees
-	 * the ring entries written before that avail idx.
-	 */
-	__atomic_store_n(&q->notified_avail, __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
-			 __ATOMIC_RELEASE);
-	/* EVENT_IDX: what is covered now; ask to be notified at the next entry. */
-	if (swdev_event_idx(sw) && !q->no_notify)
-		swdev_set_avail_event(q, __atomic_load_n(&q->notified_avail, __ATOMIC_RELAXED));
+	/* What the notification covers: the driver published before notifying. */
+	swdev_note_notified(sw, q);
 	__atomic_fetch_add(&q->notifies, 1, __ATOMIC_RELAXED);
 }
 
@@ -477,20 +469,19 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
 	if (q->used != NULL) {
-		uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
-
 		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
-		/* EVENT_IDX: an index the driver reaches only 64K entries later, or the next. */
-		if (swdev_event_idx(sw))
-			swdev_set_avail_event(q, on ? (uint16_t)(avail_idx - 1) : avail_idx);
 		/*
 		 * Section 2.7.10: a device that re-enables notifications checks
-		 * the avail ring again (the driver may have skipped a kick).
+		 * the avail ring again (the driver may have skipped a kick), and
+		 * with EVENT_IDX asks for the next entry. One that polls parks
+		 * avail_event where the driver gets only 64K entries later.
 		 */
 		if (!on)
-			__atomic_store_n(&q->notified_avail,
-					 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
-					 __ATOMIC_RELEASE);
+			swdev_note_notified(sw, q);
+		else if (swdev_event_idx(sw))
+			swdev_set_avail_event(
+				q,
+				(uint16_t)(__atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE) - 1));
 	}
 	pthread_mutex_unlock(&sw->lock);
 }

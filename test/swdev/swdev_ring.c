@@ -47,6 +47,22 @@ swdev_set_avail_event(struct swdev_queue *q, uint16_t at)
 	__atomic_store_n((uint16_t *)&q->used->ring[q->cfg.size], at, __ATOMIC_RELEASE);
 }
 
+/*
+ * The device saw a notification: it covers every entry published so far
+ * (release: the device side's acquire load of notified_avail then sees the
+ * ring entries written before that avail idx). With EVENT_IDX a device that
+ * wants notifications asks for the next one at the next entry.
+ */
+void
+swdev_note_notified(struct swdev *sw, struct swdev_queue *q)
+{
+	uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&q->notified_avail, avail_idx, __ATOMIC_RELEASE);
+	if (swdev_event_idx(sw) && !q->no_notify)
+		swdev_set_avail_event(q, avail_idx);
+}
+
 void
 swdev_queue_clear(struct swdev *sw, uint16_t index)
 {
@@ -370,11 +386,7 @@ visible_avail(struct swdev *sw, struct swdev_queue *q)
 		return __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
 	if (q->use_doorbell && q->doorbell != 0xffff) {
 		q->doorbell = 0xffff;
-		__atomic_store_n(&q->notified_avail,
-				 __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE),
-				 __ATOMIC_RELEASE);
-		if (swdev_event_idx(sw))
-			swdev_set_avail_event(q, q->notified_avail);
+		swdev_note_notified(sw, q);
 	}
 	return __atomic_load_n(&q->notified_avail, __ATOMIC_ACQUIRE);
 }

@@ -203,13 +203,52 @@ fake_serve(struct fake *f, int fd)
 	close(fd);
 }
 
+/* One connect() to @p path: true when someone accepted. */
+static bool
+dial_once(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	bool ok;
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Connect to @p path, retrying while it does not exist yet (10 s at most). */
+static int
+fake_dial(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	for (int i = 0; i < 1000; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+		usleep(10 * 1000);
+	}
+	return -1;
+}
+
+/*
+ * Serve @p max_connections connections one after the other: accepted on our
+ * listening socket (a backend server), or dialled to the frontend's socket
+ * when there is none (a backend in client mode, for our server mode).
+ */
 static void *
 fake_thread(void *arg)
 {
 	struct fake *f = arg;
 
 	while (f->connections < f->max_connections) {
-		int fd = accept(f->listen_fd, NULL, NULL);
+		int fd = f->listen_fd >= 0 ? accept(f->listen_fd, NULL, NULL) : fake_dial(f->path);
 
 		if (fd < 0)
 			break;
@@ -250,57 +289,6 @@ fake_stop(struct fake *f)
 
 /* ---- Fake backend in client mode (our server mode) ---- */
 
-/* One connect() to @p path: true when someone accepted. */
-static bool
-dial_once(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	bool ok;
-
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
-/* Connect to @p path, retrying while it does not exist yet (10 s at most). */
-static int
-fake_dial(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	for (int i = 0; i < 1000; i++) {
-		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return fd;
-		if (fd >= 0)
-			close(fd);
-		usleep(10 * 1000);
-	}
-	return -1;
-}
-
-static void *
-fake_client_thread(void *arg)
-{
-	struct fake *f = arg;
-
-	while (f->connections < f->max_connections) {
-		int fd = fake_dial(f->path);
-
-		if (fd < 0)
-			break;
-		f->conn_fd = fd;
-		f->connections++;
-		fake_serve(f, fd);
-	}
-	return NULL;
-}
-
 /* A backend that dials our server socket at @p path, @p max_connections times. */
 static void
 fake_client_start(struct fake *f, const char *path, int max_connections)
@@ -309,7 +297,7 @@ fake_client_start(struct fake *f, const char *path, int max_connections)
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->listen_fd = -1;
 	f->max_connections = max_connections;
-	assert_int_equal(pthread_create(&f->thread, NULL, fake_client_thread, f), 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_thread, f), 0);
 }
 
 static void
@@ -525,11 +513,31 @@ test_queue_setup(void **state)
 	queue_setup_and_reset(LIE_BAD_INDEX);
 }
 
+/*
+ * With the device running, the backend goes away (its end of the connection
+ * closes): within @p wait_ms we see it, the status says NEEDS_RESET, and the
+ * reset completes on the dead connection.
+ */
+static void
+lose_running_backend(struct vio_user_dev *u, struct fake *f, unsigned int wait_ms)
+{
+	const struct vio_transport_ops *ops = vio_dev_ops(&u->vdev);
+
+	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
+	assert_false(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	shutdown(f->conn_fd, SHUT_RDWR);
+	for (unsigned int i = 0; i < wait_ms / 10 && vio_user_connected(u); i++)
+		usleep(10 * 1000);
+	assert_false(vio_user_connected(u));
+	assert_true(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	assert_int_equal(ops->get_status(&u->vdev), 0);
+}
+
 /* Backend closes after DRIVER_OK: NEEDS_RESET; reset, reconnect. */
 static void
 test_backend_gone_and_back(void **state)
 {
-	const struct vio_transport_ops *ops;
 	struct vio_user_dev *u = new_dev();
 	struct vio_user_params p;
 	struct fake f;
@@ -539,18 +547,8 @@ test_backend_gone_and_back(void **state)
 	p = params(f.path);
 	assert_int_equal(vio_user_dev_init(u, &p), 0);
 	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
-	ops = vio_dev_ops(&u->vdev);
-	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
-	assert_false(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
-	/* The backend goes away (its end of the connection closes). */
-	shutdown(f.conn_fd, SHUT_RDWR);
-	for (int i = 0; i < 200 && vio_user_connected(u); i++)
-		usleep(10 * 1000);
-	assert_false(vio_user_connected(u));
-	assert_true(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
-	/* Reset completes on a dead connection; the negotiation reconnects. */
-	assert_int_equal(vio_dev_reset(&u->vdev), 0);
-	assert_int_equal(ops->get_status(&u->vdev), 0);
+	lose_running_backend(u, &f, 2000);
+	/* The negotiation reconnects. */
 	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
 	assert_true(vio_user_connected(u));
 	assert_int_equal(f.connections, 2);
@@ -567,7 +565,6 @@ test_backend_gone_and_back(void **state)
 static void
 test_server_mode(void **state)
 {
-	const struct vio_transport_ops *ops;
 	struct vio_user_dev *u = new_dev();
 	struct vio_user_params p;
 	struct stat st;
@@ -588,15 +585,8 @@ test_server_mode(void **state)
 	assert_int_equal(vio_dev_negotiate(&u->vdev, VIO_BIT(VIO_NET_F_MRG_RXBUF), 0), 0);
 	assert_int_equal(f.seen[0], REQ_SET_OWNER);
 	assert_true(vio_dev_has(&u->vdev, VIO_NET_F_MRG_RXBUF));
-	ops = vio_dev_ops(&u->vdev);
-	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
 	/* The backend restarts: its end closes, then it dials again. */
-	shutdown(f.conn_fd, SHUT_RDWR);
-	for (int i = 0; i < 500 && vio_user_connected(u); i++)
-		usleep(10 * 1000);
-	assert_false(vio_user_connected(u));
-	assert_true(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
-	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	lose_running_backend(u, &f, 5000);
 	/* We listen again only now: the negotiation waits for the dial. */
 	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
 	assert_true(vio_user_connected(u));
