@@ -122,6 +122,13 @@ struct vireo_rxq {
 	struct vireo_net *net;
 	uint64_t offloads;
 	uint32_t buf_len; /**< Device-writable bytes per buffer (hdr + data). */
+	/**
+	 * An mbuf's rearm_data (data_off, refcnt, nb_segs, port) as a fresh rx
+	 * buffer has it: one 64-bit store per refilled mbuf instead of
+	 * rte_pktmbuf_reset(). 0: the pool holds pinned external buffers and
+	 * refill uses rte_pktmbuf_alloc_bulk() (their ol_flags must survive).
+	 */
+	uint64_t rearm_template;
 	uint16_t queue_id;
 	uint16_t port_id;
 	uint16_t nb_desc;   /**< Most buffers posted at once (the application's count). */
@@ -329,6 +336,17 @@ vireo_ctrl_has(const struct vireo_net *net, unsigned int bit)
 	if (net->started)
 		return vio_dev_has(net->vdev, VIO_NET_F_CTRL_VQ) && vio_dev_has(net->vdev, bit);
 	return true;
+}
+
+/*
+ * The 8 bytes at rearm_data (data_off, refcnt, nb_segs, port): one word
+ * that DPDK aligns and lays out for a single store. Reached by offset, as
+ * the marker is a zero-length array.
+ */
+static inline uint64_t *
+vireo_mbuf_rearm_word(struct rte_mbuf *m)
+{
+	return (uint64_t *)(void *)((char *)m + offsetof(struct rte_mbuf, rearm_data));
 }
 
 static inline enum vireo_size_bin

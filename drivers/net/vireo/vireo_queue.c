@@ -78,6 +78,27 @@ vireo_rxq_check_mtu(const struct vireo_rxq *rxq, uint16_t mtu)
 	return 0;
 }
 
+/*
+ * The rearm_data word of an mbuf fresh from rte_pktmbuf_reset() in this
+ * queue: built in a scratch mbuf so the layout is the mbuf library's own.
+ * Pools of pinned external buffers keep RTE_MBUF_F_EXTERNAL in ol_flags,
+ * which the template path would clear: 0 makes refill reset them instead.
+ */
+static uint64_t
+vireo_rx_rearm_template(struct rte_mempool *mp, uint16_t port_id)
+{
+	struct rte_mbuf m;
+
+	memset(&m, 0, sizeof(m));
+	if (rte_pktmbuf_priv_flags(mp) & RTE_PKTMBUF_POOL_F_PINNED_EXT_BUF)
+		return 0;
+	m.data_off = RTE_PKTMBUF_HEADROOM;
+	rte_mbuf_refcnt_set(&m, 1);
+	m.nb_segs = 1;
+	m.port = port_id;
+	return *vireo_mbuf_rearm_word(&m);
+}
+
 int
 vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned int socket,
 		     const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
@@ -123,6 +144,7 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	rxq->scatter = (rxq->offloads &
 			(RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO)) != 0;
 	rxq->ptype = !net->no_ptype;
+	rxq->rearm_template = vireo_rx_rearm_template(mp, rxq->port_id);
 	rc = vireo_rxq_check_mtu(rxq, dev->data->mtu);
 	if (rc < 0) {
 		rte_free(rxq);

@@ -65,12 +65,32 @@ vireo_txq_broken(struct vireo_txq *txq)
 
 /* ---- Rx ---- */
 
-/* Allocate @p want mbufs, settling for fewer (halving) when the pool is short. */
+/*
+ * Allocate @p want mbufs, settling for fewer (halving) when the pool is
+ * short. With a rearm template the mbufs come raw from the pool: the pool
+ * already guarantees next == NULL and a single segment, the template
+ * sets data_off, refcnt, nb_segs and port in one store, and the rx path
+ * writes every field a received mbuf must define (ol_flags, packet_type,
+ * lengths).
+ */
 static uint16_t
 vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 {
-	while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
+	const uint64_t rearm = rxq->rearm_template;
+
+	if (unlikely(rearm == 0)) {
+		while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
+			want /= 2;
+		for (uint16_t i = 0; i < want; i++)
+			mbufs[i]->port = rxq->port_id;
+		return want;
+	}
+	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
+	for (uint16_t i = 0; i < want; i++) {
+		__rte_mbuf_raw_sanity_check(mbufs[i]);
+		*vireo_mbuf_rearm_word(mbufs[i]) = rearm;
+	}
 	return want;
 }
 
@@ -184,6 +204,7 @@ vireo_rx_append(struct vireo_rxq *rxq, struct rte_mbuf *m, uint32_t len)
 	} else {
 		/* Continuation buffers carry data from the descriptor's first byte. */
 		m->data_off = RTE_PKTMBUF_HEADROOM - VIREO_NET_HDR_LEN;
+		m->ol_flags = 0;
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		rxq->mrg_tail->next = m;
@@ -227,9 +248,12 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 			rte_pktmbuf_free(m);
 			continue;
 		}
+		/* Every rx field the refill's rearm template left undefined. */
+		m->ol_flags = 0;
+		m->packet_type = 0;
 		m->data_len = (uint16_t)(len - VIREO_NET_HDR_LEN);
 		m->pkt_len = len - VIREO_NET_HDR_LEN;
-		m->port = rxq->port_id;
+		m->vlan_tci = 0;
 		if (!rxq->mrg) {
 			if (vireo_rx_finish(rxq, m))
 				out[nout++] = m;
