@@ -206,6 +206,34 @@ static_assert(sizeof(struct vio_used) == 4, "used header is 4 bytes");
 /** Largest split queue size, section 2.7. */
 #define VIO_SPLIT_MAX_SIZE 32768
 
+/* Packed virtqueue descriptor flags, section 2.8.1 (plus NEXT/WRITE/INDIRECT). */
+#define VIO_PACKED_DESC_F_AVAIL (1u << 7)
+#define VIO_PACKED_DESC_F_USED (1u << 15)
+
+/** Packed virtqueue descriptor, section 2.8.13: note the field order. */
+struct vio_packed_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+static_assert(sizeof(struct vio_packed_desc) == 16, "packed descriptor is 16 bytes");
+
+/** Event suppression structure, section 2.8.10 (one per direction). */
+struct vio_packed_event {
+	uint16_t off_wrap; /**< Bits 0-14: descriptor offset; bit 15: wrap counter. */
+	uint16_t flags;    /**< VIO_PACKED_EVENT_F_*. */
+};
+static_assert(sizeof(struct vio_packed_event) == 4, "event suppression is 4 bytes");
+
+#define VIO_PACKED_EVENT_F_ENABLE 0  /**< Notify on every buffer. */
+#define VIO_PACKED_EVENT_F_DISABLE 1 /**< Never notify. */
+#define VIO_PACKED_EVENT_F_DESC 2    /**< Notify at off_wrap (EVENT_IDX only). */
+#define VIO_PACKED_EVENT_WRAP_SHIFT 15
+
+/** Largest packed queue size, section 2.8 (any size up to it, not only powers of two). */
+#define VIO_PACKED_MAX_SIZE 32768
+
 /** virtio-net packet header (with num_buffers), section 5.1.6. */
 struct vio_net_hdr {
 	uint8_t flags;

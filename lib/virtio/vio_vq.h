@@ -1,35 +1,29 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * Split virtqueue engine (virtio 1.2 section 2.7): descriptor free list,
- * adding chains, publishing and kicking, harvesting used entries.
+ * Virtqueue API the drivers use, whatever the ring layout: split (virtio
+ * 1.2 section 2.7, vio_vq_split.h) or packed (section 2.8, vio_vq_packed.h).
+ * vio_vq_create() picks the engine from the negotiated features
+ * (VIRTIO_F_RING_PACKED) and records it in the queue; every call below
+ * dispatches on that flag with one inline, well-predicted branch (no
+ * function pointers on the data path). Drivers never see which engine they
+ * got.
+ *
+ * Contract common to both engines:
  *
  * Concurrency: one producer (add/kick) and one consumer (harvest) per
- * queue, normally the same lcore; no locks. The descriptor table and the
- * avail ring are driver-written; the used ring is device-written and is
- * untrusted: every id, len and idx the device writes is validated. A device
- * that lies gets the queue marked broken and every later call returns
- * -EIO; the driver never follows a device-written value out of bounds and
- * never completes a buffer twice.
+ * queue, normally the same lcore; no locks. The device is untrusted:
+ * every id, len, index or flag it writes is validated. A device that lies
+ * gets the queue marked broken and every later call returns -EIO; the
+ * driver never follows a device-written value out of bounds, never
+ * completes a buffer twice and never loses one: vio_vq_detach() returns
+ * every in-flight cookie after a reset.
  *
- * Free-list links and per-chain state are kept in driver-private memory,
- * never read back from the shared descriptor table.
- *
- * Barriers: the orderings section 2.7.13 needs (descriptors and avail
- * entries before avail->idx; avail->idx before reading used->flags; used->idx
- * before the used entries) use the SMP barriers (release/acquire, a full
- * fence) when both sides are software, and the I/O barriers (rte_io_wmb,
- * rte_io_mb, rte_io_rmb) when VIRTIO_F_ORDER_PLATFORM was negotiated
- * (section 6.1: a real device behind the platform's interconnect). The
- * choice is a per-queue flag set at creation; on x86 both variants compile
- * to the same code except the full fence.
- *
- * Notification suppression (sections 2.7.7, 2.7.10): without
- * VIRTIO_F_EVENT_IDX the driver sets VIRTQ_AVAIL_F_NO_INTERRUPT (we poll)
- * and kicks unless the device set VIRTQ_USED_F_NO_NOTIFY. With EVENT_IDX the
- * avail flags are 0 (the spec's MUST), the flags the device writes are
- * ignored, and a kick notifies only when the batch it publishes contains
- * the avail index the device asked for in avail_event.
+ * Barriers: SMP barriers (release/acquire, a full fence) when both sides
+ * are software; I/O barriers (rte_io_*) when VIRTIO_F_ORDER_PLATFORM was
+ * negotiated (section 6.1). Notification suppression: the driver asks for
+ * no interrupts while it polls (vio_vq_enable_intr() asks for one), and
+ * kicks honour the device's suppression (with EVENT_IDX, its event index).
  */
 #ifndef VIO_VQ_H
 #define VIO_VQ_H
@@ -38,75 +32,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_atomic.h>
-#include <rte_branch_prediction.h>
-#include <rte_common.h>
-#include <rte_io.h>
-
 #include "vio_dev.h"
 #include "vio_spec.h"
+#include "vio_vq_common.h"
+#include "vio_vq_split.h"
 
-struct vio_dma_region;
-
-/** One buffer of a chain: device address and length. */
-struct vio_sg {
-	uint64_t iova;
-	uint32_t len;
-};
-
-/** Driver-private state of an in-flight chain, indexed by its head. */
-struct vio_vq_slot {
-	void *cookie;       /**< Caller's token; NULL when the head is free. */
-	uint32_t in_len;    /**< Device-writable bytes: the most used.len may be. */
-	uint16_t ndesc;     /**< Descriptors in the chain. */
-	uint16_t last;      /**< Last descriptor of the chain. */
-	uint16_t avail_pos; /**< avail index the chain was added at. */
-};
-
-/** A split virtqueue. Fields are read by inline helpers; treat as opaque. */
+/** A virtqueue of either engine. Treat as opaque. */
 struct vio_vq {
-	/* Ring pointers into the DMA region. */
-	struct vio_desc *desc;
-	struct vio_avail *avail;
-	struct vio_used *used;
-	uint16_t size;
-	uint16_t mask;
-	uint16_t index;   /**< Queue index on the device. */
-	bool broken;      /**< Device misbehaved; queue is dead. */
-	bool io_barriers; /**< VIRTIO_F_ORDER_PLATFORM: order with rte_io_* barriers. */
-	bool event_idx;   /**< VIRTIO_F_EVENT_IDX: avail_event decides kicks. */
-	/** Device-written avail_event (after used->ring[size]). */
-	const uint16_t *avail_event;
-
-	/* Producer state. */
-	uint16_t free_head;       /**< First free descriptor. */
-	uint16_t num_free;        /**< Free descriptors. */
-	uint16_t avail_shadow;    /**< Next avail idx (not yet published). */
-	uint16_t avail_published; /**< Last idx written to avail->idx. */
-	uint16_t avail_kicked;    /**< avail idx at the last kick decision. */
-
-	/* Consumer state. */
-	uint16_t last_used; /**< Next used entry to harvest. */
-	uint64_t bad_len;   /**< Non-zero used len on chains with no writable bytes. */
-
-	volatile void *doorbell; /**< Notify address, NULL: use ops->notify. */
-	uint32_t notify_data;    /**< Transport data for ops->notify. */
-	struct vio_dev *dev;
-	uint16_t *next_free; /**< Private free-list / chain links. */
-	struct vio_vq_slot *slots;
-	struct vio_dma_region *ring;
-	uint64_t ring_iova;
+	union {
+		struct vio_vq_hdr h;       /**< Common to both engines. */
+		struct vio_vq_split split; /**< Valid when !h.packed. */
+	};
 };
 
 /**
- * Allocate a split queue of @p size descriptors (0: the device maximum)
- * on @p socket, program it into the device and enable it.
+ * Allocate a queue of @p size descriptors (0: the device maximum) on
+ * @p socket, program it into the device and enable it. The engine follows
+ * the negotiated features: packed when VIRTIO_F_RING_PACKED, else split.
  *
  * Call between vio_dev_negotiate() and vio_dev_driver_ok().
  *
- * @return 0 with *out set; -EINVAL for a bad size (not a power of two, or
- *         above the device maximum); -ENOENT when the device has no such
- *         queue; -ENOMEM; or the transport's error.
+ * @return 0 with *out set; -EINVAL for a bad size (split: not a power of
+ *         two; either: above the device maximum); -ENOENT when the device
+ *         has no such queue; -ENOMEM; or the transport's error.
  */
 int vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket,
 		  struct vio_vq **out);
@@ -127,16 +75,21 @@ void vio_vq_destroy(struct vio_vq *vq);
  *         -EINVAL for an empty chain, NULL cookie or zero-length buffer;
  *         -EIO when the queue is broken.
  */
-int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
-		     void *cookie);
+static inline int
+vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+		 void *cookie)
+{
+	return vio_vq_split_add_chain(&vq->split, sg, n_out, n_in, cookie);
+}
 
 /**
- * Add a chain as one indirect descriptor (section 2.7.5.3): the @p n_out
- * readable then @p n_in writable buffers are written into @p table, and the
- * ring takes a single descriptor pointing at it, so a queue of size N holds
- * N chains whatever their length.
+ * Add a chain as one indirect descriptor (sections 2.7.5.3, 2.8.7): the
+ * @p n_out readable then @p n_in writable buffers are written into
+ * @p table in the engine's descriptor format, and the ring takes a single
+ * descriptor pointing at it, so a queue of size N holds N chains whatever
+ * their length.
  *
- * @p table is driver-owned DMA memory of at least n_out + n_in descriptors,
+ * @p table is driver-owned DMA memory of at least n_out + n_in entries,
  * 16-byte aligned, at device address @p table_iova; the device reads it
  * until the chain is harvested (or the queue reset), so the caller must not
  * reuse it before then. One table per in-flight chain.
@@ -147,8 +100,12 @@ int vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out,
  *         table, or a misaligned table; -ENOSPC when the ring is full;
  *         -EIO when the queue is broken.
  */
-int vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
-			struct vio_desc *table, uint64_t table_iova, void *cookie);
+static inline int
+vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
+		    struct vio_vq_ind_desc *table, uint64_t table_iova, void *cookie)
+{
+	return vio_vq_split_add_indirect(&vq->split, sg, n_out, n_in, table, table_iova, cookie);
+}
 
 /**
  * Harvest up to @p max used chains in completion order.
@@ -158,42 +115,68 @@ int vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_o
  *                for a chain without writable bytes, whatever the device
  *                wrote there (counted by vio_vq_bad_len_count()).
  * @return number harvested (0..max), or -EIO when the queue is (or is now)
- *         broken because the device wrote an invalid id, len or idx. Chains
- *         validated before a bad entry are still returned (count > 0); the
- *         next call then returns -EIO.
+ *         broken because the device wrote an invalid id, len, index or
+ *         flags. Chains validated before a bad entry are still returned
+ *         (count > 0); the next call then returns -EIO.
  */
-int vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max);
+static inline int
+vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
+{
+	return vio_vq_split_harvest(&vq->split, cookies, lens, max);
+}
 
 /**
  * Take back the cookie of one chain the device never completed (after a
  * reset), freeing its descriptors. Call until it returns NULL, then
  * destroy the queue: it cannot be used again.
  */
-void *vio_vq_detach(struct vio_vq *vq);
+static inline void *
+vio_vq_detach(struct vio_vq *vq)
+{
+	return vio_vq_split_detach(&vq->split);
+}
 
 /** Free descriptors. */
 static inline uint16_t
 vio_vq_num_free(const struct vio_vq *vq)
 {
-	return vq->num_free;
+	return vq->h.num_free;
 }
 
+/** Descriptors in the ring (the size the queue was created with). */
+static inline uint16_t
+vio_vq_size(const struct vio_vq *vq)
+{
+	return vq->h.size;
+}
+
+/** True when the queue uses the packed ring layout. */
+static inline bool
+vio_vq_is_packed(const struct vio_vq *vq)
+{
+	return vq->h.packed;
+}
+
+/** Bytes of DMA memory the queue's rings take. */
+size_t vio_vq_ring_bytes(const struct vio_vq *vq);
+
 /**
- * Head descriptor the next vio_vq_add_chain() / vio_vq_add_buf() will use
- * (valid while vio_vq_num_free() > 0). Lets a driver index per-chain
- * side buffers (e.g. a net header slot) by head without a lookup.
+ * Id the next vio_vq_add_chain() / vio_vq_add_buf() will use, in
+ * 0..size-1 (valid while vio_vq_num_free() > 0): the head descriptor
+ * (split) or buffer id (packed). Lets a driver index per-chain side
+ * buffers (e.g. a net header slot) without a lookup.
  */
 static inline uint16_t
 vio_vq_next_head(const struct vio_vq *vq)
 {
-	return vq->free_head;
+	return vio_vq_split_next_head(&vq->split);
 }
 
 /** True when the device misbehaved on this queue. */
 static inline bool
 vio_vq_is_broken(const struct vio_vq *vq)
 {
-	return vq->broken;
+	return vq->h.broken;
 }
 
 /**
@@ -205,7 +188,7 @@ vio_vq_is_broken(const struct vio_vq *vq)
 static inline uint64_t
 vio_vq_bad_len_count(const struct vio_vq *vq)
 {
-	return vq->bad_len;
+	return vq->h.bad_len;
 }
 
 /**
@@ -216,11 +199,15 @@ vio_vq_bad_len_count(const struct vio_vq *vq)
 static inline bool
 vio_vq_uses_io_barriers(const struct vio_vq *vq)
 {
-	return vq->io_barriers;
+	return vq->h.io_barriers;
 }
 
 /** Mark the queue broken (with a log line saying why). */
-void vio_vq_mark_broken(struct vio_vq *vq, const char *why);
+static inline void
+vio_vq_mark_broken(struct vio_vq *vq, const char *why)
+{
+	vio_vq_hdr_mark_broken(&vq->h, why);
+}
 
 /**
  * Add one buffer as a whole chain: the single-descriptor fast path used by
@@ -232,65 +219,21 @@ void vio_vq_mark_broken(struct vio_vq *vq, const char *why);
 static inline int
 vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, void *cookie)
 {
-	uint16_t head = vq->free_head;
-	struct vio_desc *d;
-	struct vio_vq_slot *s;
-
-	if (unlikely(vq->broken))
-		return -EIO;
-	if (unlikely(vq->num_free == 0))
-		return -ENOSPC;
-	d = &vq->desc[head];
-	d->addr = iova;
-	d->len = len;
-	d->flags = writable ? VIO_DESC_F_WRITE : 0;
-	d->next = 0;
-	s = &vq->slots[head];
-	s->cookie = cookie;
-	s->in_len = writable ? len : 0;
-	s->ndesc = 1;
-	s->last = head;
-	s->avail_pos = vq->avail_shadow;
-	vq->free_head = vq->next_free[head];
-	vq->num_free--;
-	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
-	vq->avail_shadow++;
-	return 0;
+	return vio_vq_split_add_buf(&vq->split, iova, len, writable, cookie);
 }
 
-/**
- * Make every chain added so far visible to the device with one store of
- * avail->idx.
- */
+/** Make every chain added so far visible to the device at once. */
 static inline void
 vio_vq_publish(struct vio_vq *vq)
 {
-	if (vq->avail_shadow == vq->avail_published)
-		return;
-	/*
-	 * Section 2.7.13.3: descriptor-table and avail-ring writes must be
-	 * visible to the device before the idx that exposes them.
-	 */
-	if (vq->io_barriers) {
-		/* Ring stores before the idx store, as a platform device sees them. */
-		rte_io_wmb();
-		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELAXED);
-	} else {
-		/* The release store orders all earlier stores before it. */
-		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELEASE);
-	}
-	vq->avail_published = vq->avail_shadow;
+	vio_vq_split_publish(&vq->split);
 }
 
 /** Write the doorbell unconditionally. */
 static inline void
 vio_vq_notify(struct vio_vq *vq)
 {
-	if (likely(vq->doorbell != NULL))
-		/* rte_write16 puts an I/O write barrier before the MMIO store. */
-		rte_write16(vq->index, vq->doorbell);
-	else
-		vio_dev_ops(vq->dev)->notify(vq->dev, vq->index, vq->notify_data);
+	vio_vq_hdr_notify(&vq->h);
 }
 
 /**
@@ -302,43 +245,36 @@ vio_vq_notify(struct vio_vq *vq)
 static inline bool
 vio_vq_kick(struct vio_vq *vq)
 {
-	uint16_t old, new;
-
-	vio_vq_publish(vq);
-	old = vq->avail_kicked;
-	new = vq->avail_published;
-	if (new == old)
-		return false;
-	vq->avail_kicked = new;
-	/*
-	 * Section 2.7.13.4: the avail->idx store must be globally visible
-	 * before we read used->flags (or avail_event); otherwise a device that
-	 * re-enables notifications and then checks avail->idx could miss our
-	 * update and we would both sleep. Store->load ordering needs a full
-	 * barrier.
-	 */
-	if (vq->io_barriers)
-		rte_io_mb(); /* avail->idx store before the suppression load (device) */
-	else
-		rte_smp_mb(); /* avail->idx store before the suppression load (CPU) */
-	if (vq->event_idx) {
-		uint16_t event = __atomic_load_n(vq->avail_event, __ATOMIC_RELAXED);
-
-		/* Section 2.7.10: notify iff avail_event is one of old .. new - 1. */
-		if ((uint16_t)(new - event - 1) >= (uint16_t)(new - old))
-			return false;
-	} else if (__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) & VIO_USED_F_NO_NOTIFY) {
-		return false;
-	}
-	vio_vq_notify(vq);
-	return true;
+	return vio_vq_split_kick(&vq->split);
 }
 
-/** Used entries the device has published but we have not harvested. */
+/**
+ * Used chains the device has completed that we have not harvested
+ * (packed: 0 or 1, whether the next one is ready; the count is not
+ * known without walking the ring).
+ */
 static inline uint16_t
 vio_vq_used_pending(const struct vio_vq *vq)
 {
-	return (uint16_t)(__atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED) - vq->last_used);
+	return vio_vq_split_used_pending(&vq->split);
+}
+
+/**
+ * Ask the device to notify (interrupt) on the next used buffer, then
+ * re-check: @return true when used buffers are already pending (harvest
+ * them; no notification may come for them).
+ */
+static inline bool
+vio_vq_enable_intr(struct vio_vq *vq)
+{
+	return vio_vq_split_enable_intr(&vq->split);
+}
+
+/** Ask the device not to notify about used buffers (we poll). */
+static inline void
+vio_vq_disable_intr(struct vio_vq *vq)
+{
+	vio_vq_split_disable_intr(&vq->split);
 }
 
 #endif /* VIO_VQ_H */

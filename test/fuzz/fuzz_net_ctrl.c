@@ -275,7 +275,7 @@ snapshot(struct port_state *st)
 	st->nb_mc_addrs = net->nb_mc_addrs;
 	st->vlans = rte_eth_devices[port.port].data->vlan_filter_conf;
 	st->cvq_free = vio_vq_num_free(net->cvq);
-	st->cvq_free_head = net->cvq->free_head;
+	st->cvq_free_head = vio_vq_next_head(net->cvq);
 	st->pool_avail = rte_mempool_avail_count(port.mp);
 }
 

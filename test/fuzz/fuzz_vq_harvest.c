@@ -173,13 +173,13 @@ cookie_chain(struct model *m, void *cookie)
 static void
 check_descs(struct model *m, struct chain *c, uint16_t n_out)
 {
-	const struct vio_desc *desc = m->vq->desc;
+	const struct vio_desc *desc = m->vq->split.desc;
 	uint16_t cur = c->head;
 	uint32_t in_len = 0;
 
-	FUZZ_CHECK(m->vq->avail->ring[c->avail_pos & (m->size - 1)] == c->head,
+	FUZZ_CHECK(m->vq->split.avail->ring[c->avail_pos & (m->size - 1)] == c->head,
 		   "avail slot %u holds %u, not head %u", c->avail_pos,
-		   m->vq->avail->ring[c->avail_pos & (m->size - 1)], c->head);
+		   m->vq->split.avail->ring[c->avail_pos & (m->size - 1)], c->head);
 	for (uint16_t i = 0; i < c->ndesc; i++) {
 		const struct vio_desc *d = &desc[cur];
 		bool last = i + 1 == c->ndesc;
@@ -298,14 +298,14 @@ op_publish(struct model *m, bool kick)
 	m->avail_published = m->avail_shadow;
 	if (kick) {
 		want_kick = m->avail_published != m->avail_kicked &&
-			    !(m->vq->used->flags & VIO_USED_F_NO_NOTIFY);
+			    !(m->vq->split.used->flags & VIO_USED_F_NO_NOTIFY);
 		m->avail_kicked = m->avail_published;
 		kicked = vio_vq_kick(m->vq);
 	} else {
 		vio_vq_publish(m->vq);
 	}
 	FUZZ_CHECK(kicked == want_kick, "kick returned %d, want %d", kicked, want_kick);
-	FUZZ_CHECK(m->vq->avail->idx == m->avail_shadow, "avail idx %u, want %u", m->vq->avail->idx,
+	FUZZ_CHECK(m->vq->split.avail->idx == m->avail_shadow, "avail idx %u, want %u", m->vq->split.avail->idx,
 		   m->avail_shadow);
 	FUZZ_CHECK(m->fd.notifies - before == (kicked && !m->fd.use_doorbell) &&
 			   m->fd.doorbell == ((kicked && m->fd.use_doorbell) ? 0 : 0xffff),
@@ -360,21 +360,21 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 			e.id = (sel & 1) ? fuzz_u32(in) : fuzz_u8(in);
 			e.len = fuzz_u32(in);
 		}
-		m->vq->used->ring[m->dev_used_idx & (m->size - 1)] = e;
+		m->vq->split.used->ring[m->dev_used_idx & (m->size - 1)] = e;
 		m->dev_used_idx++;
 	}
 	/* Publish honestly, or any idx now and then. */
 	idx_mode = fuzz_u8(in);
 	if (idx_mode >= 0xf0)
 		m->dev_used_idx = fuzz_u16(in);
-	__atomic_store_n(&m->vq->used->idx, m->dev_used_idx, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->vq->split.used->idx, m->dev_used_idx, __ATOMIC_RELEASE);
 }
 
 /* The device writes over the descriptor table: the driver never reads it back. */
 static void
 op_device_scribble(struct model *m, struct fuzz_in *in)
 {
-	struct vio_desc *d = &m->vq->desc[fuzz_u8(in) & (m->size - 1)];
+	struct vio_desc *d = &m->vq->split.desc[fuzz_u8(in) & (m->size - 1)];
 
 	d->next = fuzz_u16(in);
 	d->flags = fuzz_u16(in);
@@ -384,7 +384,7 @@ op_device_scribble(struct model *m, struct fuzz_in *in)
 static void
 op_used_flags(struct model *m, struct fuzz_in *in)
 {
-	m->vq->used->flags = fuzz_u8(in) & VIO_USED_F_NO_NOTIFY;
+	m->vq->split.used->flags = fuzz_u8(in) & VIO_USED_F_NO_NOTIFY;
 }
 
 static void
@@ -397,7 +397,7 @@ op_harvest(struct model *m, struct fuzz_in *in)
 	uint32_t lens[32];
 	struct chain *want_c[32];
 	uint32_t want_l[32];
-	uint16_t used_idx = m->vq->used->idx;
+	uint16_t used_idx = m->vq->split.used->idx;
 	uint16_t pending = (uint16_t)(used_idx - m->last_used);
 	uint16_t published = (uint16_t)(m->avail_published - m->last_used);
 	int want = 0, rc;
@@ -413,7 +413,7 @@ op_harvest(struct model *m, struct fuzz_in *in)
 
 		for (uint16_t i = 0; i < n; i++) {
 			const struct vio_used_elem *e =
-				&m->vq->used->ring[(uint16_t)(m->last_used + i) & (m->size - 1)];
+				&m->vq->split.used->ring[(uint16_t)(m->last_used + i) & (m->size - 1)];
 			struct chain *c = e->id < m->size && m->owner[e->id] >= 0 ?
 						  &m->chains[m->owner[e->id]] :
 						  NULL;

@@ -24,7 +24,7 @@ test_create(void **state)
 	const struct vio_queue_cfg *cfg = &f->sw->q[0].cfg;
 
 	vq = open_q(f, 0, 64);
-	assert_int_equal(vq->size, 64);
+	assert_int_equal(vio_vq_size(vq), 64);
 	assert_int_equal(vio_vq_num_free(vq), 64);
 	assert_false(vio_vq_is_broken(vq));
 	assert_int_equal(vio_vq_used_pending(vq), 0);
@@ -37,7 +37,7 @@ test_create(void **state)
 	assert_int_equal(cfg->used_iova % VIO_SPLIT_USED_ALIGN, 0);
 	/* Size 0: the device maximum. */
 	vq = open_q(f, 1, 0);
-	assert_int_equal(vq->size, 256);
+	assert_int_equal(vio_vq_size(vq), 256);
 	assert_int_equal(f->sw->q[1].cfg.size, 256);
 	go(f);
 }
@@ -114,7 +114,7 @@ add_echo_indirect(struct fixture *f, struct vio_vq *vq, uint32_t id, uint32_t le
 		{ slot_iova(f, id) + SLOT_LEN / 2, len / 2 },
 		{ slot_iova(f, id) + SLOT_LEN / 2 + len / 2, len - len / 2 },
 	};
-	struct vio_desc *table = (struct vio_desc *)(slot_va(f, id) + 128);
+	struct vio_vq_ind_desc *table = (struct vio_vq_ind_desc *)(void *)(slot_va(f, id) + 128);
 	int rc;
 
 	memset(slot_va(f, id), (int)(id & 0xff), len);
@@ -434,7 +434,7 @@ random_traffic(struct fixture *f, struct vio_vq *vq, unsigned int rounds, bool t
 		}
 		vio_vq_kick(vq);
 		if (!threaded)
-			assert_true(swdev_process(f->sw, vq->index, 1 + rnd(&s) % 24) >= 0);
+			assert_true(swdev_process(f->sw, vq->h.index, 1 + rnd(&s) % 24) >= 0);
 		n = vio_vq_harvest(vq, c, l, 1 + rnd(&s) % 32);
 		assert_true(n >= 0);
 		for (i = 0; i < n; i++) {
@@ -450,7 +450,7 @@ random_traffic(struct fixture *f, struct vio_vq *vq, unsigned int rounds, bool t
 		}
 	}
 	assert_int_equal(in_flight, 0);
-	assert_int_equal(vio_vq_num_free(vq), vq->size);
+	assert_int_equal(vio_vq_num_free(vq), vio_vq_size(vq));
 }
 
 static void
@@ -761,7 +761,7 @@ open_event_idx_q(struct fixture *f, uint16_t size)
 static void
 set_avail_event(struct vio_vq *vq, uint16_t at)
 {
-	volatile uint16_t *event = (volatile uint16_t *)(void *)&vq->used->ring[vq->size];
+	volatile uint16_t *event = (volatile uint16_t *)(void *)&vq->split.used->ring[vio_vq_size(vq)];
 
 	*event = at;
 }
@@ -778,8 +778,8 @@ test_event_idx_kick_rule(void **state)
 	struct vio_vq *vq = open_event_idx_q(f, 32);
 	uint32_t id = 0;
 
-	assert_int_equal(vq->avail->flags, 0);
-	assert_int_equal(vq->avail->ring[32], 0xffff); /* used_event */
+	assert_int_equal(vq->split.avail->flags, 0);
+	assert_int_equal(vq->split.avail->ring[32], 0xffff); /* used_event */
 	go(f);
 	/* swdev asks for index 0 at setup: the first batch [0, 4) notifies. */
 	for (; id < 4; id++)
@@ -794,7 +794,7 @@ test_event_idx_kick_rule(void **state)
 	assert_int_equal(add_echo(f, vq, id++, 8), 0);
 	assert_true(vio_vq_kick(vq));
 	/* NO_NOTIFY in used->flags means nothing under EVENT_IDX. */
-	vq->used->flags = VIO_USED_F_NO_NOTIFY;
+	vq->split.used->flags = VIO_USED_F_NO_NOTIFY;
 	set_avail_event(vq, 7);
 	assert_int_equal(add_echo(f, vq, id++, 8), 0);
 	assert_true(vio_vq_kick(vq));
@@ -802,7 +802,7 @@ test_event_idx_kick_rule(void **state)
 	set_avail_event(vq, 3);
 	assert_int_equal(add_echo(f, vq, id++, 8), 0);
 	assert_false(vio_vq_kick(vq));
-	vq->used->flags = 0;
+	vq->split.used->flags = 0;
 	assert_int_equal(swdev_notify_count(f->sw, 0), 3);
 	assert_int_equal(swdev_process(f->sw, 0, 32), (int)id);
 	assert_int_equal(drain(f, vq), id);

@@ -114,7 +114,7 @@ vq_teardown(void **state)
 			continue;
 		while ((c = vio_vq_detach(f->vq[i])) != NULL)
 			track_done(f, c);
-		assert_int_equal(vio_vq_num_free(f->vq[i]), f->vq[i]->size);
+		assert_int_equal(vio_vq_num_free(f->vq[i]), vio_vq_size(f->vq[i]));
 		vio_vq_destroy(f->vq[i]);
 	}
 	/* Every cookie came back exactly once. */

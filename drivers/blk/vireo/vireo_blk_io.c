@@ -45,7 +45,7 @@ cookie_slot(void *c)
 static int
 alloc_tables(struct vireo_blkq *q, int socket)
 {
-	size_t table_bytes = (size_t)q->table_len * sizeof(struct vio_desc);
+	size_t table_bytes = (size_t)q->table_len * sizeof(struct vio_vq_ind_desc);
 	uint16_t i, n;
 
 	q->tables_per_chunk = (uint16_t)RTE_MIN(VIREO_BLK_TABLE_CHUNK / table_bytes, q->depth);
@@ -315,7 +315,7 @@ vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n)
 		if (q->indirect) {
 			const struct vio_dma_region *t = q->table_dma[slot / q->tables_per_chunk];
 			size_t off = (size_t)(slot % q->tables_per_chunk) * q->table_len *
-				     sizeof(struct vio_desc);
+				     sizeof(struct vio_vq_ind_desc);
 
 			rc = vio_vq_add_indirect(q->vq, q->sg, n_out, n_in, vio_dma_va_at(t, off),
 						 vio_dma_iova_at(t, off), slot_cookie(slot));

@@ -22,7 +22,6 @@
 #include <rte_pause.h>
 
 #include "vio_dma.h"
-#include "vio_split.h"
 #include "vireo_net.h"
 
 /* ---- Queue lifecycle ---- */
@@ -88,12 +87,9 @@ vireo_ctrl_stop(struct vireo_net *net)
 void
 vireo_ctrl_quarantine(struct vireo_net *net, struct vireo_quarantine *q)
 {
-	struct vio_split_layout layout;
-
 	if (net->cvq != NULL) {
 		q->vqs++;
-		if (vio_split_layout_calc(net->cvq->size, &layout) == 0)
-			q->bytes += layout.total_len;
+		q->bytes += vio_vq_ring_bytes(net->cvq);
 	}
 	if (net->cbuf_mem != NULL)
 		q->bytes += vio_dma_len(net->cbuf_mem);

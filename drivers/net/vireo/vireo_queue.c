@@ -18,7 +18,6 @@
 #include <rte_pause.h>
 
 #include "vio_dma.h"
-#include "vio_split.h"
 #include "vireo_net.h"
 
 /*
@@ -562,15 +561,13 @@ static unsigned int
 vireo_vq_quarantine(struct vio_vq **vqp, struct vireo_quarantine *q)
 {
 	struct vio_vq *vq = *vqp;
-	struct vio_split_layout layout;
 	unsigned int inflight;
 
 	if (vq == NULL)
 		return 0;
-	inflight = (unsigned int)(vq->size - vio_vq_num_free(vq));
+	inflight = (unsigned int)(vio_vq_size(vq) - vio_vq_num_free(vq));
 	q->vqs++;
-	if (vio_split_layout_calc(vq->size, &layout) == 0)
-		q->bytes += layout.total_len;
+	q->bytes += vio_vq_ring_bytes(vq);
 	*vqp = NULL; /* deliberately leaked, with its ring and cookies */
 	return inflight;
 }

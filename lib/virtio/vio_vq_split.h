@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Split virtqueue engine (virtio 1.2 section 2.7): descriptor free list,
+ * adding chains, publishing and kicking, harvesting used entries.
+ *
+ * Concurrency: one producer (add/kick) and one consumer (harvest) per
+ * queue, normally the same lcore; no locks. The descriptor table and the
+ * avail ring are driver-written; the used ring is device-written and is
+ * untrusted: every id, len and idx the device writes is validated. A device
+ * that lies gets the queue marked broken and every later call returns
+ * -EIO; the driver never follows a device-written value out of bounds and
+ * never completes a buffer twice.
+ *
+ * Free-list links and per-chain state are kept in driver-private memory,
+ * never read back from the shared descriptor table.
+ *
+ * Barriers: the orderings section 2.7.13 needs (descriptors and avail
+ * entries before avail->idx; avail->idx before reading used->flags; used->idx
+ * before the used entries) use the SMP barriers (release/acquire, a full
+ * fence) when both sides are software, and the I/O barriers (rte_io_wmb,
+ * rte_io_mb, rte_io_rmb) when VIRTIO_F_ORDER_PLATFORM was negotiated
+ * (section 6.1: a real device behind the platform's interconnect). The
+ * choice is a per-queue flag set at creation; on x86 both variants compile
+ * to the same code except the full fence.
+ *
+ * Notification suppression (sections 2.7.7, 2.7.10): without
+ * VIRTIO_F_EVENT_IDX the driver sets VIRTQ_AVAIL_F_NO_INTERRUPT (we poll)
+ * and kicks unless the device set VIRTQ_USED_F_NO_NOTIFY. With EVENT_IDX the
+ * avail flags are 0 (the spec's MUST), the flags the device writes are
+ * ignored, and a kick notifies only when the batch it publishes contains
+ * the avail index the device asked for in avail_event.
+ */
+#ifndef VIO_VQ_SPLIT_H
+#define VIO_VQ_SPLIT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_io.h>
+
+#include "vio_dev.h"
+#include "vio_spec.h"
+#include "vio_vq_common.h"
+
+/** Driver-private state of an in-flight chain, indexed by its head. */
+struct vio_vq_split_slot {
+	void *cookie;       /**< Caller's token; NULL when the head is free. */
+	uint32_t in_len;    /**< Device-writable bytes: the most used.len may be. */
+	uint16_t ndesc;     /**< Descriptors in the chain. */
+	uint16_t last;      /**< Last descriptor of the chain. */
+	uint16_t avail_pos; /**< avail index the chain was added at. */
+};
+
+/** A split virtqueue. Fields are read by inline helpers; treat as opaque. */
+struct vio_vq_split {
+	struct vio_vq_hdr h; /**< Engine-independent state (first member). */
+	/* Ring pointers into the DMA region. */
+	struct vio_desc *desc;
+	struct vio_avail *avail;
+	struct vio_used *used;
+	uint16_t mask;
+	/** Device-written avail_event (after used->ring[size]). */
+	const uint16_t *avail_event;
+
+	/* Producer state. */
+	uint16_t free_head;       /**< First free descriptor. */
+	uint16_t avail_shadow;    /**< Next avail idx (not yet published). */
+	uint16_t avail_published; /**< Last idx written to avail->idx. */
+	uint16_t avail_kicked;    /**< avail idx at the last kick decision. */
+
+	/* Consumer state. */
+	uint16_t last_used; /**< Next used entry to harvest. */
+
+	uint16_t *next_free; /**< Private free-list / chain links. */
+	struct vio_vq_split_slot *slots;
+};
+
+/**
+ * Set up the split queue @p vq (zeroed memory) of @p size descriptors
+ * (a power of two, already checked against the device maximum) on
+ * @p socket and program it into the device. On error everything it
+ * allocated is released (vio_vq_split_release()).
+ */
+int vio_vq_split_create(struct vio_vq_split *vq, struct vio_dev *dev, uint16_t index, uint16_t size,
+			int socket);
+
+/** Release the queue's device programming and memory (not @p vq itself). */
+void vio_vq_split_release(struct vio_vq_split *vq);
+
+/** See vio_vq_add_chain(). */
+int vio_vq_split_add_chain(struct vio_vq_split *vq, const struct vio_sg *sg, uint16_t n_out,
+			   uint16_t n_in, void *cookie);
+
+/** See vio_vq_add_indirect(). */
+int vio_vq_split_add_indirect(struct vio_vq_split *vq, const struct vio_sg *sg, uint16_t n_out,
+			      uint16_t n_in, struct vio_vq_ind_desc *table, uint64_t table_iova,
+			      void *cookie);
+
+/** See vio_vq_harvest(). */
+int vio_vq_split_harvest(struct vio_vq_split *vq, void **cookies, uint32_t *lens, uint16_t max);
+
+/** See vio_vq_detach(). */
+void *vio_vq_split_detach(struct vio_vq_split *vq);
+
+/** See vio_vq_enable_intr(). */
+bool vio_vq_split_enable_intr(struct vio_vq_split *vq);
+
+/** See vio_vq_disable_intr(). */
+void vio_vq_split_disable_intr(struct vio_vq_split *vq);
+
+/** Driver-written used_event (after avail->ring[size]), for EVENT_IDX. */
+static inline uint16_t *
+vio_vq_split_used_event(struct vio_vq_split *vq)
+{
+	return &vq->avail->ring[vq->h.size];
+}
+
+/** Head descriptor the next add will use (valid while descriptors are free). */
+static inline uint16_t
+vio_vq_split_next_head(const struct vio_vq_split *vq)
+{
+	return vq->free_head;
+}
+
+/**
+ * Add one buffer as a whole chain: the single-descriptor fast path used by
+ * the net data path (rx refill, tx with the header in headroom).
+ *
+ * @param writable True for a device-writable buffer (rx), false for tx.
+ * @return 0, -ENOSPC or -EIO (broken).
+ */
+static inline int
+vio_vq_split_add_buf(struct vio_vq_split *vq, uint64_t iova, uint32_t len, bool writable,
+		     void *cookie)
+{
+	uint16_t head = vq->free_head;
+	struct vio_desc *d;
+	struct vio_vq_split_slot *s;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	if (unlikely(vq->h.num_free == 0))
+		return -ENOSPC;
+	d = &vq->desc[head];
+	d->addr = iova;
+	d->len = len;
+	d->flags = writable ? VIO_DESC_F_WRITE : 0;
+	d->next = 0;
+	s = &vq->slots[head];
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	s->last = head;
+	s->avail_pos = vq->avail_shadow;
+	vq->free_head = vq->next_free[head];
+	vq->h.num_free--;
+	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
+	vq->avail_shadow++;
+	return 0;
+}
+
+/**
+ * Make every chain added so far visible to the device with one store of
+ * avail->idx.
+ */
+static inline void
+vio_vq_split_publish(struct vio_vq_split *vq)
+{
+	if (vq->avail_shadow == vq->avail_published)
+		return;
+	/*
+	 * Section 2.7.13.3: descriptor-table and avail-ring writes must be
+	 * visible to the device before the idx that exposes them.
+	 */
+	if (vq->h.io_barriers) {
+		/* Ring stores before the idx store, as a platform device sees them. */
+		rte_io_wmb();
+		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELAXED);
+	} else {
+		/* The release store orders all earlier stores before it. */
+		__atomic_store_n(&vq->avail->idx, vq->avail_shadow, __ATOMIC_RELEASE);
+	}
+	vq->avail_published = vq->avail_shadow;
+}
+
+/**
+ * Publish and notify the device if it has new buffers and has not
+ * suppressed notifications. At most one doorbell write per call.
+ *
+ * @return true when the doorbell was written.
+ */
+static inline bool
+vio_vq_split_kick(struct vio_vq_split *vq)
+{
+	uint16_t old, new;
+
+	vio_vq_split_publish(vq);
+	old = vq->avail_kicked;
+	new = vq->avail_published;
+	if (new == old)
+		return false;
+	vq->avail_kicked = new;
+	/*
+	 * Section 2.7.13.4: the avail->idx store must be globally visible
+	 * before we read used->flags (or avail_event); otherwise a device that
+	 * re-enables notifications and then checks avail->idx could miss our
+	 * update and we would both sleep. Store->load ordering needs a full
+	 * barrier.
+	 */
+	if (vq->h.io_barriers)
+		rte_io_mb(); /* avail->idx store before the suppression load (device) */
+	else
+		rte_smp_mb(); /* avail->idx store before the suppression load (CPU) */
+	if (vq->h.event_idx) {
+		uint16_t event = __atomic_load_n(vq->avail_event, __ATOMIC_RELAXED);
+
+		/* Section 2.7.10: notify iff avail_event is one of old .. new - 1. */
+		if ((uint16_t)(new - event - 1) >= (uint16_t)(new - old))
+			return false;
+	} else if (__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) & VIO_USED_F_NO_NOTIFY) {
+		return false;
+	}
+	vio_vq_hdr_notify(&vq->h);
+	return true;
+}
+
+/** Used entries the device has published but we have not harvested. */
+static inline uint16_t
+vio_vq_split_used_pending(const struct vio_vq_split *vq)
+{
+	return (uint16_t)(__atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED) - vq->last_used);
+}
+
+#endif /* VIO_VQ_SPLIT_H */
