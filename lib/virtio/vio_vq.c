@@ -55,6 +55,7 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	/* Section 6.1: with ORDER_PLATFORM the driver uses hardware barriers. */
 	vq->h.io_barriers = vio_dev_has(dev, VIO_F_ORDER_PLATFORM);
 	vq->h.event_idx = vio_dev_has(dev, VIO_F_EVENT_IDX);
+	vq->split.in_order = vio_dev_has(dev, VIO_F_IN_ORDER);
 	rc = vio_vq_split_create(&vq->split, dev, index, size, socket);
 	if (rc < 0) {
 		if (vio_dev_ops(dev)->queue_release != NULL)

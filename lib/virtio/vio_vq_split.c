@@ -18,11 +18,14 @@ vio_vq_split_init_free_list(struct vio_vq_split *vq)
 {
 	uint16_t i;
 
+	/* In order: the links form the ring itself (i -> i + 1, wrapping). */
 	for (i = 0; i < vq->h.size; i++) {
-		vq->next_free[i] = (uint16_t)(i + 1);
+		vq->next_free[i] = vq->in_order ? (uint16_t)((i + 1) & vq->mask) : (uint16_t)(i + 1);
 		vq->slots[i].cookie = NULL;
 	}
 	vq->free_head = 0;
+	vq->used_head = 0;
+	vq->batch_left = 0;
 	vq->h.num_free = vq->h.size;
 }
 
@@ -245,8 +248,14 @@ vio_vq_split_free_chain(struct vio_vq_split *vq, uint16_t head)
 	struct vio_vq_split_slot *s = &vq->slots[head];
 	void *cookie = s->cookie;
 
-	vq->next_free[s->last] = vq->free_head;
-	vq->free_head = head;
+	/*
+	 * In order, completions come oldest first, so the freed descriptors
+	 * are those right after the free run: nothing to relink.
+	 */
+	if (!vq->in_order) {
+		vq->next_free[s->last] = vq->free_head;
+		vq->free_head = head;
+	}
 	vq->h.num_free = (uint16_t)(vq->h.num_free + s->ndesc);
 	s->cookie = NULL;
 	return cookie;
@@ -302,11 +311,14 @@ vio_vq_split_take_used(struct vio_vq_split *vq, const struct vio_used_elem *e, v
 	return 0;
 }
 
-int
-vio_vq_split_harvest(struct vio_vq_split *vq, void **cookies, uint32_t *lens, uint16_t max)
+/*
+ * Used entries ready to harvest: read used->idx (ordered before the entry
+ * reads) and check it against what was published. -EIO: broken.
+ */
+static inline int
+vio_vq_split_used_ready(struct vio_vq_split *vq)
 {
-	uint16_t used_idx, pending, published, n, i;
-	uint32_t len;
+	uint16_t used_idx, pending, published;
 	char why[64];
 
 	if (unlikely(vq->h.broken))
@@ -331,7 +343,144 @@ vio_vq_split_harvest(struct vio_vq_split *vq, void **cookies, uint32_t *lens, ui
 		vio_vq_hdr_mark_broken(&vq->h, why);
 		return -EIO;
 	}
-	n = RTE_MIN(pending, max);
+	return pending;
+}
+
+/*
+ * In order, a used id other than the oldest chain's head must name a
+ * later in-flight chain: the last of a batch the device completed with
+ * one entry. Find how many chains the batch spans (at most @p room, the
+ * used entries it may cover) and arm the batch. -EIO: a lie.
+ */
+static int
+vio_vq_split_in_order_batch(struct vio_vq_split *vq, uint32_t id, uint32_t len, uint16_t room)
+{
+	uint16_t head = vq->used_head;
+	char why[96];
+
+	for (uint16_t k = 0; k < room && vq->slots[head].cookie != NULL; k++) {
+		if (head == id) {
+			vq->batch_left = (uint16_t)(k + 1);
+			vq->batch_len = len;
+			return 0;
+		}
+		head = (uint16_t)((head + vq->slots[head].ndesc) & vq->mask);
+	}
+	snprintf(why, sizeof(why), "used id %u out of order (expected chain %u or a later one)", id,
+		 vq->used_head);
+	vio_vq_hdr_mark_broken(&vq->h, why);
+	return -EIO;
+}
+
+/*
+ * In order, one chain the slow way: a batched completion, or an entry the
+ * fast loop did not accept (which may still be a lie). @p room: used
+ * entries left. 0 with *cookie and *len set, or -EIO (broken).
+ */
+static int
+vio_vq_split_take_in_order(struct vio_vq_split *vq, void **cookie, uint32_t *len, uint16_t room)
+{
+	uint16_t head = vq->used_head;
+	struct vio_vq_split_slot *s = &vq->slots[head];
+	uint32_t l = 0;
+	char why[96];
+
+	if (vq->batch_left == 0) {
+		const struct vio_used_elem *e = &vq->used->ring[vq->last_used & vq->mask];
+		/* Each device-written field is read once (see take_used). */
+		uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+
+		l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+		if (id != head && vio_vq_split_in_order_batch(vq, id, l, room) < 0)
+			return -EIO;
+	}
+	if (vq->batch_left > 0)
+		/* Chains inside a batch were written whole; its last has the entry's len. */
+		l = --vq->batch_left == 0 ? vq->batch_len : s->in_len;
+	if (l > s->in_len) {
+		if (s->in_len != 0) {
+			snprintf(why, sizeof(why),
+				 "used len %u exceeds the %u writable bytes of chain %u", l, s->in_len,
+				 head);
+			vio_vq_hdr_mark_broken(&vq->h, why);
+			return -EIO;
+		}
+		/* A read-only chain: the len means nothing (see take_used). */
+		vio_vq_hdr_note_bad_len(&vq->h, l, head);
+		l = 0;
+	}
+	*len = l;
+	*cookie = s->cookie;
+	s->cookie = NULL;
+	vq->h.num_free = (uint16_t)(vq->h.num_free + s->ndesc);
+	vq->used_head = (uint16_t)((head + s->ndesc) & vq->mask);
+	vq->last_used++;
+	return 0;
+}
+
+/*
+ * Harvest with VIRTIO_F_IN_ORDER: the next chain is known, so a used id is
+ * validated by one comparison. The fast loop keeps the ring state in
+ * registers and takes entries while they name the expected chain with a
+ * plausible len; anything else (a batch, a read-only chain's garbage len,
+ * a lie) goes through vio_vq_split_take_in_order(), which decides.
+ */
+static int
+vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
+			      uint16_t max, uint16_t pending)
+{
+	const struct vio_used_elem *used_ring = vq->used->ring;
+	struct vio_vq_split_slot *slots = vq->slots;
+	const uint16_t mask = vq->mask;
+	const uint16_t n = RTE_MIN(pending, max);
+	uint16_t i = 0;
+
+	if (likely(vq->batch_left == 0)) {
+		uint16_t head = vq->used_head, last = vq->last_used, freed = 0;
+
+		for (; i < n; i++) {
+			const struct vio_used_elem *e = &used_ring[last & mask];
+			struct vio_vq_split_slot *s = &slots[head];
+			uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+			uint32_t len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+
+			if (unlikely(id != head || len > s->in_len))
+				break;
+			if (lens != NULL)
+				lens[i] = len;
+			cookies[i] = s->cookie;
+			s->cookie = NULL;
+			freed = (uint16_t)(freed + s->ndesc);
+			head = (uint16_t)((head + s->ndesc) & mask);
+			last++;
+		}
+		vq->used_head = head;
+		vq->last_used = last;
+		vq->h.num_free = (uint16_t)(vq->h.num_free + freed);
+	}
+	for (; i < n; i++) {
+		uint32_t len;
+
+		if (vio_vq_split_take_in_order(vq, &cookies[i], &len, (uint16_t)(pending - i)) < 0)
+			return i > 0 ? i : -EIO;
+		if (lens != NULL)
+			lens[i] = len;
+	}
+	return n;
+}
+
+int
+vio_vq_split_harvest(struct vio_vq_split *vq, void **cookies, uint32_t *lens, uint16_t max)
+{
+	int ready = vio_vq_split_used_ready(vq);
+	uint16_t n, i;
+	uint32_t len;
+
+	if (unlikely(ready < 0))
+		return ready;
+	if (vq->in_order)
+		return vio_vq_split_harvest_in_order(vq, cookies, lens, max, (uint16_t)ready);
+	n = RTE_MIN((uint16_t)ready, max);
 	for (i = 0; i < n; i++) {
 		const struct vio_used_elem *e = &vq->used->ring[vq->last_used & vq->mask];
 

@@ -76,6 +76,22 @@ struct vio_vq_split {
 	/* Consumer state. */
 	uint16_t last_used; /**< Next used entry to harvest. */
 
+	/*
+	 * VIRTIO_F_IN_ORDER (section 2.7.9.1 of the device side, 2.7.13 of
+	 * ours): descriptors are taken in ring order (the free list is the
+	 * ring itself, never reordered) and the device uses chains in the
+	 * order they were made available, so the next completion must be the
+	 * chain at used_head: one comparison validates a used id. A device
+	 * may also complete a batch with one entry naming its last chain
+	 * (the used idx still moves by the batch size): batch_left chains of
+	 * such a batch are still to be returned, the last with batch_len,
+	 * the others with their whole writable length.
+	 */
+	bool in_order;
+	uint16_t used_head;  /**< Head of the oldest in-flight chain (in_order). */
+	uint16_t batch_left; /**< Chains left in a batched completion (in_order). */
+	uint32_t batch_len;  /**< used len of that batch's last chain. */
+
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_split_slot *slots;
 };
@@ -162,6 +178,49 @@ vio_vq_split_add_buf(struct vio_vq_split *vq, uint64_t iova, uint32_t len, bool 
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 	return 0;
+}
+
+/**
+ * Add up to @p n single-buffer chains of @p len bytes (vio_vq_add_bufs()):
+ * the ring state stays in registers across the batch.
+ */
+static inline int
+vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
+		      uint32_t len, bool writable, uint16_t n)
+{
+	const uint16_t mask = vq->mask;
+	const uint16_t flags = writable ? VIO_DESC_F_WRITE : 0;
+	const uint32_t in_len = writable ? len : 0;
+	struct vio_desc *desc = vq->desc;
+	struct vio_vq_split_slot *slots = vq->slots;
+	uint16_t *avail_ring = vq->avail->ring;
+	const uint16_t *next_free = vq->next_free;
+	uint16_t head = vq->free_head, pos = vq->avail_shadow;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	n = RTE_MIN(n, vq->h.num_free);
+	for (uint16_t i = 0; i < n; i++) {
+		struct vio_desc *d = &desc[head];
+		struct vio_vq_split_slot *s = &slots[head];
+
+		d->addr = iovas[i];
+		d->len = len;
+		d->flags = flags;
+		d->next = 0;
+		s->cookie = cookies[i];
+		s->in_len = in_len;
+		s->ndesc = 1;
+		s->last = head;
+		s->avail_pos = pos;
+		avail_ring[pos & mask] = head;
+		pos++;
+		head = next_free[head];
+	}
+	vq->free_head = head;
+	vq->avail_shadow = pos;
+	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
+	return n;
 }
 
 /**

@@ -325,6 +325,13 @@ int swdev_process(struct swdev *sw, uint16_t qidx, unsigned int budget);
 int swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain);
 void swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len);
 void swdev_publish(struct swdev *sw, uint16_t qidx);
+/**
+ * VIRTIO_F_IN_ORDER batching (section 2.7.9.1): complete the @p n chains
+ * at @p heads (in the order they were made available) with one used entry
+ * naming the last, of len @p last_len, and move the used idx by @p n.
+ */
+void swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_t n,
+		      uint32_t last_len);
 /** Avail entries the device can pop now (notify-only mode honoured). Device side. */
 uint16_t swdev_avail_pending(struct swdev *sw, uint16_t qidx);
 

@@ -542,6 +542,31 @@ swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len)
 }
 
 void
+swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_t n,
+		 uint32_t last_len)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	uint16_t i, k, d;
+
+	if (n == 0)
+		return;
+	for (k = 0; k < n; k++) {
+		if (heads[k] >= q->cfg.size || q->owner[heads[k]] != heads[k]) {
+			swdev_violation(sw, SWDEV_V_HEAD, "model bug: batch head %u not in flight",
+					heads[k]);
+			return;
+		}
+		for (i = 0, d = heads[k]; i < q->chain_len[heads[k]]; i++, d = q->dnext[d])
+			q->owner[d] = SWDEV_FREE;
+		q->inflight--;
+	}
+	/* One entry names the batch's last chain; the idx moves by the batch. */
+	write_used(q, heads[n - 1], last_len);
+	q->used_idx = (uint16_t)(q->used_idx + n - 1);
+	q->completed += n - 1u;
+}
+
+void
 swdev_publish(struct swdev *sw, uint16_t qidx)
 {
 	struct swdev_queue *q = &sw->q[qidx];

@@ -862,6 +862,126 @@ test_event_idx_sleeping_device(void **state)
 	assert_int_equal(swdev_notify_count(f->sw, 0), batches);
 }
 
+/* ---- VIRTIO_F_IN_ORDER (sections 2.7.9.1, 2.7.13) ---- */
+
+/* Renegotiate with VIRTIO_F_IN_ORDER and open queue 0 of @p size. */
+static struct vio_vq *
+open_in_order_q(struct fixture *f, uint16_t size)
+{
+	f->sw->device_features |= VIO_BIT(VIO_F_IN_ORDER);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_IN_ORDER), 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_IN_ORDER));
+	return open_q(f, 0, size);
+}
+
+/*
+ * The driver MUST use descriptors in ring order: whatever the chain
+ * lengths, each head follows the previous chain, wrapping at the end of the
+ * table; in-order traffic of random chains round-trips.
+ */
+static void
+test_in_order_ring_order(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 16);
+	struct swdev_chain c;
+	uint16_t expect = 0;
+	uint32_t id, len;
+	void *d;
+
+	go(f);
+	for (id = 0; id < 200; id++) {
+		struct vio_sg sg[3] = {
+			{ slot_iova(f, id), 8 }, { slot_iova(f, id) + 64, 8 }, { slot_iova(f, id) + 128, 8 }
+		};
+		uint16_t k = (uint16_t)(1 + id % 3);
+
+		assert_int_equal(vio_vq_add_chain(vq, sg, k, 0, cookie(id)), 0);
+		track_add(f, id, 0);
+		vio_vq_kick(vq);
+		assert_int_equal(swdev_pop(f->sw, 0, &c), 0);
+		assert_int_equal(c.head, expect);
+		expect = (uint16_t)((expect + k) & 15);
+		swdev_push(f->sw, 0, c.head, 0);
+		swdev_publish(f->sw, 0);
+		assert_int_equal(vio_vq_harvest(vq, &d, &len, 1), 1);
+		assert_int_equal(track_done(f, d), id);
+		assert_int_equal(len, 0);
+	}
+	random_traffic(f, vq, 20000, false, 0x5eed);
+}
+
+/*
+ * A device may complete a batch with one used entry naming its last chain
+ * and move used->idx by the batch size: every chain comes back once, in
+ * order, the batch's inner chains with their whole writable length and
+ * the last with the entry's len, also when a harvest stops mid-batch.
+ */
+static void
+test_in_order_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 16);
+	struct swdev_chain c;
+	uint16_t heads[6];
+	void *ck[8];
+	uint32_t l[8], id;
+	int n;
+
+	go(f);
+	for (uint32_t round = 0; round < 10; round++) {
+		for (id = 0; id < 6; id++) {
+			assert_int_equal(add_echo(f, vq, round * 6 + id, 32), 0);
+			vio_vq_kick(vq);
+			assert_int_equal(swdev_pop(f->sw, 0, &c), 0);
+			heads[id] = c.head;
+		}
+		/* Chains 0-3 in one entry (len 7), then 4, then 5 alone. */
+		swdev_push_batch(f->sw, 0, heads, 4, 7);
+		swdev_push(f->sw, 0, heads[4], 32);
+		swdev_push(f->sw, 0, heads[5], 5);
+		swdev_publish(f->sw, 0);
+		n = vio_vq_harvest(vq, ck, l, 2);
+		assert_int_equal(n, 2);
+		n += vio_vq_harvest(vq, ck + 2, l + 2, 8);
+		assert_int_equal(n, 6);
+		for (id = 0; id < 6; id++) {
+			assert_int_equal(cookie_id(ck[id]), round * 6 + id);
+			assert_int_equal(l[id], id == 3 ? 7 : id == 5 ? 5 : 32);
+			track_done(f, ck[id]);
+		}
+		assert_int_equal(vio_vq_num_free(vq), 16);
+	}
+}
+
+/* Completing a later chain first is a lie when the used idx does not cover the batch. */
+static void
+test_in_order_lie_skips_ahead(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct swdev_chain c[2];
+	void *ck[4];
+	void *d;
+	uint32_t l[4];
+
+	go(f);
+	f->violations_expected = true;
+	assert_int_equal(add_echo(f, vq, 0, 16), 0);
+	assert_int_equal(add_echo(f, vq, 1, 16), 0);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_pop(f->sw, 0, &c[0]), 0);
+	assert_int_equal(swdev_pop(f->sw, 0, &c[1]), 0);
+	swdev_push(f->sw, 0, c[1].head, 16);
+	swdev_publish(f->sw, 0);
+	assert_int_equal(vio_vq_harvest(vq, ck, l, 4), -EIO);
+	assert_true(vio_vq_is_broken(vq));
+	assert_int_equal(vio_vq_harvest(vq, ck, l, 4), -EIO);
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	while ((d = vio_vq_detach(vq)) != NULL)
+		track_done(f, d);
+}
+
 /* ---- detach ---- */
 
 static void
@@ -932,6 +1052,9 @@ main(void)
 		T(test_event_idx_kick_rule),
 		T(test_event_idx_polling_device),
 		T(test_event_idx_sleeping_device),
+		T(test_in_order_ring_order),
+		T(test_in_order_batch),
+		T(test_in_order_lie_skips_ahead),
 		T(test_detach_after_reset),
 		T(test_bogus_id_out_of_range),
 		T(test_bogus_id_huge),
