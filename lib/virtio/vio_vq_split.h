@@ -195,6 +195,7 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	struct vio_vq_split_slot *slots = vq->slots;
 	uint16_t *avail_ring = vq->avail->ring;
 	const uint16_t *next_free = vq->next_free;
+	const bool in_order = vq->in_order;
 	uint16_t head = vq->free_head, pos = vq->avail_shadow;
 
 	if (unlikely(vq->h.broken))
@@ -211,8 +212,11 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 		s->cookie = cookies[i];
 		s->in_len = in_len;
 		s->ndesc = 1;
-		s->last = head;
-		s->avail_pos = pos;
+		/* In order, free-list links and publish positions are never read. */
+		if (!in_order) {
+			s->last = head;
+			s->avail_pos = pos;
+		}
 		avail_ring[pos & mask] = head;
 		pos++;
 		head = next_free[head];

@@ -228,13 +228,56 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
 	rte_pktmbuf_free_bulk((struct rte_mbuf **)cookies, n);
 }
 
+/*
+ * The common case at line rate, in a tight loop: single-buffer packets
+ * (num_buffers 1 when MRG_RXBUF is on), no packet-type parsing or checksum
+ * flags to derive, no mergeable packet pending. Stops at the first buffer
+ * that needs more (a runt, a mergeable packet, ...) and returns how many it
+ * took: vireo_rx_process() does the rest one by one.
+ */
+static inline uint16_t
+vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
+			struct rte_mbuf **out)
+{
+	uint64_t bytes = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = cookies[i];
+		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
+		const struct vio_net_hdr *hdr =
+			rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+
+		/* Also catches len < header (plen wraps): the slow path counts it. */
+		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN) ||
+		    (rxq->mrg && unlikely(hdr->num_buffers != 1)))
+			break;
+		/* Every rx field the refill's rearm template left undefined. */
+		m->ol_flags = 0;
+		m->packet_type = 0;
+		m->pkt_len = plen;
+		m->data_len = (uint16_t)plen;
+		m->vlan_tci = 0;
+		bytes += plen;
+		rxq->st.bins[vireo_size_bin(plen)]++;
+		out[i] = m;
+	}
+	rxq->st.packets += i;
+	rxq->st.bytes += bytes;
+	return i;
+}
+
 static uint16_t
 vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
 		 struct rte_mbuf **out)
 {
-	uint16_t nout = 0;
+	uint16_t nout = 0, i = 0;
 
-	for (uint16_t i = 0; i < n; i++) {
+	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
+		i = vireo_rx_process_simple(rxq, cookies, lens, n, out);
+		nout = i;
+	}
+	for (; i < n; i++) {
 		struct rte_mbuf *m = cookies[i];
 		uint32_t len = lens[i];
 		const struct vio_net_hdr *hdr;
