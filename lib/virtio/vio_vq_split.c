@@ -419,54 +419,67 @@ vio_vq_split_take_in_order(struct vio_vq_split *vq, void **cookie, uint32_t *len
 }
 
 /*
+ * The in-order fast loop: takes entries while they name the expected chain
+ * with a plausible len, ring state in 32-bit locals (no 16-bit wrap-around
+ * to emulate). Instantiated with and without lens (constant-folded).
+ * Returns how many it took; the caller goes on one by one from there.
+ */
+static __rte_always_inline unsigned int
+vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
+			   unsigned int n, const bool with_lens)
+{
+	const struct vio_used_elem *used_ring = vq->used->ring;
+	struct vio_vq_split_slot *slots = vq->slots;
+	const unsigned int mask = vq->mask;
+	unsigned int head = vq->used_head, last = vq->last_used, freed = 0, i;
+
+	for (i = 0; i < n; i++) {
+		const struct vio_used_elem *e = &used_ring[last & mask];
+		struct vio_vq_split_slot *s = &slots[head];
+		uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+		uint32_t len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+
+		if (unlikely(id != head || len > s->in_len))
+			break;
+		if (with_lens)
+			lens[i] = len;
+		cookies[i] = s->cookie;
+		s->cookie = NULL;
+		freed += s->ndesc;
+		head = (head + s->ndesc) & mask;
+		last++;
+	}
+	vq->used_head = (uint16_t)head;
+	vq->last_used = (uint16_t)last;
+	vq->h.num_free = (uint16_t)(vq->h.num_free + freed);
+	return i;
+}
+
+/*
  * Harvest with VIRTIO_F_IN_ORDER: the next chain is known, so a used id is
- * validated by one comparison. The fast loop keeps the ring state in
- * registers and takes entries while they name the expected chain with a
- * plausible len; anything else (a batch, a read-only chain's garbage len,
- * a lie) goes through vio_vq_split_take_in_order(), which decides.
+ * validated by one comparison. Anything the fast loop does not accept (a
+ * batch, a read-only chain's garbage len, a lie) goes through
+ * vio_vq_split_take_in_order(), which decides.
  */
 static int
 vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
 			      uint16_t max, uint16_t pending)
 {
-	const struct vio_used_elem *used_ring = vq->used->ring;
-	struct vio_vq_split_slot *slots = vq->slots;
-	const uint16_t mask = vq->mask;
-	const uint16_t n = RTE_MIN(pending, max);
-	uint16_t i = 0;
+	const unsigned int n = RTE_MIN(pending, max);
+	unsigned int i = 0;
 
-	if (likely(vq->batch_left == 0)) {
-		uint16_t head = vq->used_head, last = vq->last_used, freed = 0;
-
-		for (; i < n; i++) {
-			const struct vio_used_elem *e = &used_ring[last & mask];
-			struct vio_vq_split_slot *s = &slots[head];
-			uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
-			uint32_t len = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
-
-			if (unlikely(id != head || len > s->in_len))
-				break;
-			if (lens != NULL)
-				lens[i] = len;
-			cookies[i] = s->cookie;
-			s->cookie = NULL;
-			freed = (uint16_t)(freed + s->ndesc);
-			head = (uint16_t)((head + s->ndesc) & mask);
-			last++;
-		}
-		vq->used_head = head;
-		vq->last_used = last;
-		vq->h.num_free = (uint16_t)(vq->h.num_free + freed);
-	}
+	if (likely(vq->batch_left == 0))
+		i = lens != NULL ? vio_vq_split_in_order_fast(vq, cookies, lens, n, true) :
+				   vio_vq_split_in_order_fast(vq, cookies, NULL, n, false);
 	for (; i < n; i++) {
 		uint32_t len;
 
 		if (vio_vq_split_take_in_order(vq, &cookies[i], &len, (uint16_t)(pending - i)) < 0)
-			return i > 0 ? i : -EIO;
+			return i > 0 ? (int)i : -EIO;
 		if (lens != NULL)
 			lens[i] = len;
 	}
-	return n;
+	return (int)n;
 }
 
 int

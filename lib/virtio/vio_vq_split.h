@@ -188,7 +188,7 @@ static inline int
 vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
 		      uint32_t len, bool writable, uint16_t n)
 {
-	const uint16_t mask = vq->mask;
+	const unsigned int mask = vq->mask;
 	const uint16_t flags = writable ? VIO_DESC_F_WRITE : 0;
 	const uint32_t in_len = writable ? len : 0;
 	struct vio_desc *desc = vq->desc;
@@ -196,12 +196,13 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	uint16_t *avail_ring = vq->avail->ring;
 	const uint16_t *next_free = vq->next_free;
 	const bool in_order = vq->in_order;
-	uint16_t head = vq->free_head, pos = vq->avail_shadow;
+	/* 32-bit locals: no 16-bit wrap-around to emulate in the loop. */
+	unsigned int head = vq->free_head, pos = vq->avail_shadow;
 
 	if (unlikely(vq->h.broken))
 		return -EIO;
 	n = RTE_MIN(n, vq->h.num_free);
-	for (uint16_t i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		struct vio_desc *d = &desc[head];
 		struct vio_vq_split_slot *s = &slots[head];
 
@@ -214,15 +215,23 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 		s->ndesc = 1;
 		/* In order, free-list links and publish positions are never read. */
 		if (!in_order) {
-			s->last = head;
-			s->avail_pos = pos;
+			s->last = (uint16_t)head;
+			s->avail_pos = (uint16_t)pos;
 		}
-		avail_ring[pos & mask] = head;
+		/*
+		 * In order, with single-buffer chains the avail ring reads
+		 * 0, 1, 2, ... lap after lap: leave an entry that already
+		 * holds the head alone, so the device's cached copy of the
+		 * line stays valid (a load of a shared line costs less than
+		 * a store that invalidates it).
+		 */
+		if (avail_ring[pos & mask] != head)
+			avail_ring[pos & mask] = (uint16_t)head;
 		pos++;
 		head = next_free[head];
 	}
-	vq->free_head = head;
-	vq->avail_shadow = pos;
+	vq->free_head = (uint16_t)head;
+	vq->avail_shadow = (uint16_t)pos;
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
 	return n;
 }
