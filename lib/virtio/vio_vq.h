@@ -224,18 +224,18 @@ vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, vo
 
 /**
  * Add up to @p n single-buffer chains at once: buffer i at @p iovas[i],
- * all @p len bytes, device-writable (rx) or not (tx), with @p cookies[i].
- * The batch form of vio_vq_add_buf() for refills: same result, less work
- * per buffer.
+ * @p lens[i] bytes (or @p len each when @p lens is NULL), device-writable
+ * (rx) or not (tx), with @p cookies[i]. The batch form of vio_vq_add_buf()
+ * for rx refills and tx bursts: same result, less work per buffer.
  *
  * @return the number added (fewer than @p n only when the ring fills), or
  *         -EIO when the queue is broken.
  */
 static inline int
-vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas, uint32_t len,
-		bool writable, uint16_t n)
+vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
+		const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
-	return vio_vq_split_add_bufs(&vq->split, cookies, iovas, len, writable, n);
+	return vio_vq_split_add_bufs(&vq->split, cookies, iovas, lens, len, writable, n);
 }
 
 /** Make every chain added so far visible to the device at once. */

@@ -186,11 +186,10 @@ vio_vq_split_add_buf(struct vio_vq_split *vq, uint64_t iova, uint32_t len, bool 
  */
 static inline int
 vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
-		      uint32_t len, bool writable, uint16_t n)
+		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
 	const unsigned int mask = vq->mask;
 	const uint16_t flags = writable ? VIO_DESC_F_WRITE : 0;
-	const uint32_t in_len = writable ? len : 0;
 	struct vio_desc *desc = vq->desc;
 	struct vio_vq_split_slot *slots = vq->slots;
 	uint16_t *avail_ring = vq->avail->ring;
@@ -206,12 +205,14 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 		struct vio_desc *d = &desc[head];
 		struct vio_vq_split_slot *s = &slots[head];
 
+		const uint32_t l = lens != NULL ? lens[i] : len;
+
 		d->addr = iovas[i];
-		d->len = len;
+		d->len = l;
 		d->flags = flags;
 		d->next = 0;
 		s->cookie = cookies[i];
-		s->in_len = in_len;
+		s->in_len = writable ? l : 0;
 		s->ndesc = 1;
 		/* In order, free-list links and publish positions are never read. */
 		if (!in_order) {

@@ -38,6 +38,8 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 /** Used entries harvested per rx batch / tx completions freed per batch. */
 #define VIREO_RX_BATCH 64
 #define VIREO_TX_FREE_BATCH 64
+/** Packets the tx fast loop handles per pass. */
+#define VIREO_TX_SIMPLE_BATCH 64
 /** Rx refill granularity (mbufs allocated with one bulk call). */
 #define VIREO_RX_REFILL_BATCH 32
 /** Longest tx chain we build (segments; the header adds one descriptor). */
