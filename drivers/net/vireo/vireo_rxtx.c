@@ -442,6 +442,45 @@ vireo_txq_count_bad_len(struct vireo_txq *txq)
 	}
 }
 
+/* Return a run of mbufs of one pool to it. */
+static inline void
+vireo_tx_put_run(struct rte_mbuf **run, unsigned int n)
+{
+	if (n > 0)
+		rte_mempool_put_bulk(run[0]->pool, (void **)run, n);
+}
+
+/*
+ * Free sent packets. Most are what the fast path sends: a direct mbuf
+ * whose only reference was handed to us, one segment. For those, freeing
+ * is putting them back in their pool as they are (refcnt 1, next NULL,
+ * nb_segs 1: the state a pool keeps), in runs per pool; anything else
+ * goes through rte_pktmbuf_free(). Same result as rte_pktmbuf_free_bulk(),
+ * about a third of its instructions for the common case.
+ */
+static void
+vireo_tx_free(void **done, unsigned int n)
+{
+	struct rte_mbuf *run[VIREO_TX_FREE_BATCH];
+	unsigned int nrun = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = done[i];
+
+		if (unlikely(m->next != NULL || !RTE_MBUF_DIRECT(m) ||
+			     rte_mbuf_refcnt_read(m) != 1)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (nrun == RTE_DIM(run) || (nrun > 0 && m->pool != run[0]->pool)) {
+			vireo_tx_put_run(run, nrun);
+			nrun = 0;
+		}
+		run[nrun++] = m;
+	}
+	vireo_tx_put_run(run, nrun);
+}
+
 /* Free up to @p max completed packets. @return packets freed, or -EIO. */
 static int
 vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
@@ -460,7 +499,7 @@ vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
 		if (n == 0)
 			break;
 		vireo_txq_count_bad_len(txq);
-		rte_pktmbuf_free_bulk((struct rte_mbuf **)done, (unsigned int)n);
+		vireo_tx_free(done, (unsigned int)n);
 		total += (uint32_t)n;
 		if (n < want)
 			break;
