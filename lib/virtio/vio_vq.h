@@ -231,7 +231,7 @@ vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, vo
  * @return the number added (fewer than @p n only when the ring fills), or
  *         -EIO when the queue is broken.
  */
-static inline int
+static __rte_always_inline int
 vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 		const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {

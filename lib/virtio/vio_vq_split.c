@@ -176,6 +176,7 @@ vio_vq_split_add_chain(struct vio_vq_split *vq, const struct vio_sg *sg, uint16_
 	};
 	vq->free_head = vq->next_free[cur];
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
+	vq->avail_identity = 0;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 	return 0;
@@ -236,6 +237,7 @@ vio_vq_split_add_indirect(struct vio_vq_split *vq, const struct vio_sg *sg, uint
 	};
 	vq->free_head = vq->next_free[head];
 	vq->h.num_free--;
+	vq->avail_identity = 0;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 	return 0;

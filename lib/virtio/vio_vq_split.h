@@ -91,6 +91,12 @@ struct vio_vq_split {
 	uint16_t used_head;  /**< Head of the oldest in-flight chain (in_order). */
 	uint16_t batch_left; /**< Chains left in a batched completion (in_order). */
 	uint32_t batch_len;  /**< used len of that batch's last chain. */
+	/**
+	 * In order: avail entries written in a row as ring[p] = p by
+	 * vio_vq_split_add_bufs() (saturates at size: the ring holds the
+	 * identity). Any other avail write resets it.
+	 */
+	uint16_t avail_identity;
 
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_split_slot *slots;
@@ -175,61 +181,84 @@ vio_vq_split_add_buf(struct vio_vq_split *vq, uint64_t iova, uint32_t len, bool 
 	s->avail_pos = vq->avail_shadow;
 	vq->free_head = vq->next_free[head];
 	vq->h.num_free--;
+	vq->avail_identity = 0;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 	return 0;
 }
 
+/* One descriptor and its slot for vio_vq_split_add_bufs(). */
+static __rte_always_inline struct vio_vq_split_slot *
+vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, unsigned int head,
+		     uint64_t iova, uint32_t len, bool writable, void *cookie)
+{
+	struct vio_desc *d = &desc[head];
+	struct vio_vq_split_slot *s = &slots[head];
+
+	d->addr = iova;
+	d->len = len;
+	d->flags = writable ? VIO_DESC_F_WRITE : 0;
+	d->next = 0;
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	return s;
+}
+
 /**
- * Add up to @p n single-buffer chains of @p len bytes (vio_vq_add_bufs()):
- * the ring state stays in registers across the batch.
+ * Add up to @p n single-buffer chains (vio_vq_add_bufs()): the ring state
+ * stays in registers across the batch.
+ *
+ * In order, descriptors go in ring order (head + 1 each) and the free-list
+ * links and publish positions are never read, so they are not written.
+ * When the batch starts at head == avail position (always, for a queue of
+ * single-buffer chains), the avail ring reads 0, 1, 2, ... and, once a
+ * whole lap has been written that way (avail_identity), holds those values
+ * already: its entries are then not written again, so the lines the device
+ * reads stay valid in its cache and cost no instruction here.
  */
-static inline int
+static __rte_always_inline int
 vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
 		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
 	const unsigned int mask = vq->mask;
-	const uint16_t flags = writable ? VIO_DESC_F_WRITE : 0;
+	uint16_t *avail_ring = vq->avail->ring;
 	struct vio_desc *desc = vq->desc;
 	struct vio_vq_split_slot *slots = vq->slots;
-	uint16_t *avail_ring = vq->avail->ring;
 	const uint16_t *next_free = vq->next_free;
-	const bool in_order = vq->in_order;
 	/* 32-bit locals: no 16-bit wrap-around to emulate in the loop. */
-	unsigned int head = vq->free_head, pos = vq->avail_shadow;
+	unsigned int head = vq->free_head, pos = vq->avail_shadow, i;
 
 	if (unlikely(vq->h.broken))
 		return -EIO;
 	n = RTE_MIN(n, vq->h.num_free);
-	for (unsigned int i = 0; i < n; i++) {
-		struct vio_desc *d = &desc[head];
-		struct vio_vq_split_slot *s = &slots[head];
+	if (vq->in_order) {
+		const bool identity = head == (pos & mask);
+		const bool write_avail = !identity || vq->avail_identity < vq->h.size;
 
-		const uint32_t l = lens != NULL ? lens[i] : len;
+		for (i = 0; i < n; i++) {
+			vio_vq_split_put_buf(desc, slots, head, iovas[i], lens != NULL ? lens[i] : len,
+					     writable, cookies[i]);
+			if (write_avail)
+				avail_ring[pos & mask] = (uint16_t)head;
+			pos++;
+			head = (head + 1) & mask;
+		}
+		vq->avail_identity = identity ? (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
+								  (unsigned int)vq->h.size) :
+						0;
+	} else {
+		for (i = 0; i < n; i++) {
+			struct vio_vq_split_slot *s =
+				vio_vq_split_put_buf(desc, slots, head, iovas[i],
+						     lens != NULL ? lens[i] : len, writable, cookies[i]);
 
-		d->addr = iovas[i];
-		d->len = l;
-		d->flags = flags;
-		d->next = 0;
-		s->cookie = cookies[i];
-		s->in_len = writable ? l : 0;
-		s->ndesc = 1;
-		/* In order, free-list links and publish positions are never read. */
-		if (!in_order) {
 			s->last = (uint16_t)head;
 			s->avail_pos = (uint16_t)pos;
-		}
-		/*
-		 * In order, with single-buffer chains the avail ring reads
-		 * 0, 1, 2, ... lap after lap: leave an entry that already
-		 * holds the head alone, so the device's cached copy of the
-		 * line stays valid (a load of a shared line costs less than
-		 * a store that invalidates it).
-		 */
-		if (avail_ring[pos & mask] != head)
 			avail_ring[pos & mask] = (uint16_t)head;
-		pos++;
-		head = next_free[head];
+			pos++;
+			head = next_free[head];
+		}
 	}
 	vq->free_head = (uint16_t)head;
 	vq->avail_shadow = (uint16_t)pos;
