@@ -20,7 +20,8 @@ vio_vq_split_init_free_list(struct vio_vq_split *vq)
 
 	/* In order: the links form the ring itself (i -> i + 1, wrapping). */
 	for (i = 0; i < vq->h.size; i++) {
-		vq->next_free[i] = vq->in_order ? (uint16_t)((i + 1) & vq->mask) : (uint16_t)(i + 1);
+		vq->next_free[i] = vq->in_order ? (uint16_t)((i + 1) & vq->mask) :
+						  (uint16_t)(i + 1);
 		vq->slots[i].cookie = NULL;
 	}
 	vq->free_head = 0;
@@ -402,8 +403,8 @@ vio_vq_split_take_in_order(struct vio_vq_split *vq, void **cookie, uint32_t *len
 	if (l > s->in_len) {
 		if (s->in_len != 0) {
 			snprintf(why, sizeof(why),
-				 "used len %u exceeds the %u writable bytes of chain %u", l, s->in_len,
-				 head);
+				 "used len %u exceeds the %u writable bytes of chain %u", l,
+				 s->in_len, head);
 			vio_vq_hdr_mark_broken(&vq->h, why);
 			return -EIO;
 		}
@@ -427,8 +428,8 @@ vio_vq_split_take_in_order(struct vio_vq_split *vq, void **cookie, uint32_t *len
  * Returns how many it took; the caller goes on one by one from there.
  */
 static __rte_always_inline unsigned int
-vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
-			   unsigned int n, const bool with_lens)
+vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *lens, unsigned int n,
+			   const bool with_lens)
 {
 	const struct vio_used_elem *used_ring = vq->used->ring;
 	struct vio_vq_split_slot *slots = vq->slots;
@@ -464,8 +465,8 @@ vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *le
  * vio_vq_split_take_in_order(), which decides.
  */
 static int
-vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
-			      uint16_t max, uint16_t pending)
+vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t *lens, uint16_t max,
+			      uint16_t pending)
 {
 	const unsigned int n = RTE_MIN(pending, max);
 	unsigned int i = 0;

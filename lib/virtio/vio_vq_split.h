@@ -237,21 +237,22 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 		const bool write_avail = !identity || vq->avail_identity < vq->h.size;
 
 		for (i = 0; i < n; i++) {
-			vio_vq_split_put_buf(desc, slots, head, iovas[i], lens != NULL ? lens[i] : len,
-					     writable, cookies[i]);
+			vio_vq_split_put_buf(desc, slots, head, iovas[i],
+					     lens != NULL ? lens[i] : len, writable, cookies[i]);
 			if (write_avail)
 				avail_ring[pos & mask] = (uint16_t)head;
 			pos++;
 			head = (head + 1) & mask;
 		}
-		vq->avail_identity = identity ? (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
-								  (unsigned int)vq->h.size) :
-						0;
+		vq->avail_identity = identity ?
+					     (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
+							       (unsigned int)vq->h.size) :
+					     0;
 	} else {
 		for (i = 0; i < n; i++) {
-			struct vio_vq_split_slot *s =
-				vio_vq_split_put_buf(desc, slots, head, iovas[i],
-						     lens != NULL ? lens[i] : len, writable, cookies[i]);
+			struct vio_vq_split_slot *s = vio_vq_split_put_buf(
+				desc, slots, head, iovas[i], lens != NULL ? lens[i] : len, writable,
+				cookies[i]);
 
 			s->last = (uint16_t)head;
 			s->avail_pos = (uint16_t)pos;

@@ -761,7 +761,8 @@ open_event_idx_q(struct fixture *f, uint16_t size)
 static void
 set_avail_event(struct vio_vq *vq, uint16_t at)
 {
-	volatile uint16_t *event = (volatile uint16_t *)(void *)&vq->split.used->ring[vio_vq_size(vq)];
+	volatile uint16_t *event =
+		(volatile uint16_t *)(void *)&vq->split.used->ring[vio_vq_size(vq)];
 
 	*event = at;
 }
@@ -891,9 +892,9 @@ test_in_order_ring_order(void **state)
 
 	go(f);
 	for (id = 0; id < 200; id++) {
-		struct vio_sg sg[3] = {
-			{ slot_iova(f, id), 8 }, { slot_iova(f, id) + 64, 8 }, { slot_iova(f, id) + 128, 8 }
-		};
+		struct vio_sg sg[3] = { { slot_iova(f, id), 8 },
+					{ slot_iova(f, id) + 64, 8 },
+					{ slot_iova(f, id) + 128, 8 } };
 		uint16_t k = (uint16_t)(1 + id % 3);
 
 		assert_int_equal(vio_vq_add_chain(vq, sg, k, 0, cookie(id)), 0);

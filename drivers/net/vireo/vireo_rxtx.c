@@ -245,8 +245,8 @@ vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *l
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = cookies[i];
 		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
-		const struct vio_net_hdr *hdr =
-			rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+		const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(
+			m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 
 		/* Also catches len < header (plen wraps): the slow path counts it. */
 		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN) ||
