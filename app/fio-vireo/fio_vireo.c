@@ -86,6 +86,7 @@ struct fv_thread {
 	uint16_t qid;
 	bool has_queue;
 	uint32_t block_size;
+	uint8_t block_shift; /**< log2(block_size): no division per I/O. */
 	uint64_t capacity;
 	bool flush_ok;   /**< The device does FLUSH. */
 	bool discard_ok; /**< The device does DISCARD. */
@@ -369,6 +370,7 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 	d->users++;
 	t->dev = d;
 	t->block_size = info.block_size;
+	t->block_shift = (uint8_t)__builtin_ctz(info.block_size);
 	t->capacity = info.capacity;
 	t->flush_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_FLUSH)) != 0;
 	t->discard_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_DISCARD)) != 0;
@@ -592,31 +594,41 @@ fv_complete_now(struct io_u *io_u, int err)
 	return FIO_Q_COMPLETED;
 }
 
+/* An offset and length in whole logical blocks (power of two: a mask, no division). */
+static inline bool
+fv_blocks_ok(const struct fv_thread *t, const struct io_u *io_u)
+{
+	return ((io_u->offset | io_u->xfer_buflen) & (t->block_size - 1)) == 0 &&
+	       io_u->xfer_buflen != 0;
+}
+
 static enum fio_q_status
 fv_queue(struct thread_data *td, struct io_u *io_u)
 {
 	struct fv_thread *t = td->io_ops_data;
 	struct vblk_req *r = &t->reqs[io_u->index];
-	struct vblk_seg *s = &t->segs[io_u->index];
 
 	fio_ro_check(td, io_u);
-	memset(r, 0, sizeof(*r));
+	/* Every field set here: no memset of the request per I/O. */
+	r->flags = 0;
+	r->nseg = 0;
+	r->lba = 0;
+	r->nblocks = 0;
 	r->ctx = io_u;
 	switch (io_u->ddir) {
 	case DDIR_READ:
 	case DDIR_WRITE: {
+		struct vblk_seg *s = &t->segs[io_u->index];
 		const uint8_t *buf = io_u->xfer_buf;
-		const uint8_t *base = t->mz->addr;
 
-		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0 ||
-		    io_u->xfer_buflen == 0)
+		if (!fv_blocks_ok(t, io_u))
 			return fv_complete_now(io_u, EINVAL);
 		s->addr = io_u->xfer_buf;
-		s->iova = t->mz->iova + (uint64_t)(buf - base);
+		s->iova = t->mz->iova + (uint64_t)(buf - (const uint8_t *)t->mz->addr);
 		s->len = (uint32_t)io_u->xfer_buflen;
 		r->op = io_u->ddir == DDIR_READ ? VBLK_OP_READ : VBLK_OP_WRITE;
-		r->lba = io_u->offset / t->block_size;
-		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		r->lba = io_u->offset >> t->block_shift;
+		r->nblocks = (uint32_t)(io_u->xfer_buflen >> t->block_shift);
 		r->nseg = 1;
 		r->segs = s;
 		break;
@@ -624,11 +636,12 @@ fv_queue(struct thread_data *td, struct io_u *io_u)
 	case DDIR_TRIM:
 		if (!t->discard_ok)
 			return fv_complete_now(io_u, EOPNOTSUPP);
-		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0)
+		if (!fv_blocks_ok(t, io_u))
 			return fv_complete_now(io_u, EINVAL);
 		r->op = VBLK_OP_DISCARD;
-		r->lba = io_u->offset / t->block_size;
-		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		r->lba = io_u->offset >> t->block_shift;
+		r->nblocks = (uint32_t)(io_u->xfer_buflen >> t->block_shift);
+		r->segs = NULL;
 		break;
 	case DDIR_SYNC:
 	case DDIR_DATASYNC:
@@ -637,6 +650,7 @@ fv_queue(struct thread_data *td, struct io_u *io_u)
 		if (!t->flush_ok)
 			return fv_complete_now(io_u, 0);
 		r->op = VBLK_OP_FLUSH;
+		r->segs = NULL;
 		break;
 	default:
 		return fv_complete_now(io_u, EINVAL);
