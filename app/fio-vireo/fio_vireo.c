@@ -42,6 +42,7 @@
 #include "optgroup.h"
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -802,13 +803,19 @@ fv_commit(struct thread_data *td)
 	return 0;
 }
 
+/*
+ * The TSC when a getevents() timeout @p tmo runs out, read only once a poll
+ * came back empty: fio passes a timeout (usually zero) on about every
+ * call, and a clock read per call costs (clock_gettime() is a system call
+ * reading the HPET in a TCG guest); a zero timeout needs no clock at all.
+ */
 static uint64_t
-fv_ns_now(void)
+fv_deadline(const struct timespec *tmo)
 {
-	struct timespec ts;
+	uint64_t hz = rte_get_tsc_hz();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return rte_get_tsc_cycles() + (uint64_t)tmo->tv_sec * hz +
+	       (uint64_t)tmo->tv_nsec * hz / 1000000000u;
 }
 
 /*
@@ -843,10 +850,8 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 	unsigned int got = 0;
 	uint64_t deadline = 0;
 	bool polled = false;
+	bool zero_tmo = tmo != NULL && tmo->tv_sec == 0 && tmo->tv_nsec == 0;
 
-	if (tmo != NULL)
-		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
-			   (uint64_t)tmo->tv_nsec;
 	for (;;) {
 		got += fv_hand_out(t, got, max - got);
 		if (got == max || (got >= min && polled))
@@ -857,8 +862,16 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 		t->done_pos = 0;
 		t->in_flight -= t->nb_done;
 		polled = true;
-		if (t->nb_done == 0 && (got >= min || (tmo != NULL && fv_ns_now() >= deadline)))
+		if (t->nb_done != 0)
+			continue;
+		if (got >= min || zero_tmo)
 			break;
+		if (tmo != NULL) {
+			if (deadline == 0)
+				deadline = fv_deadline(tmo);
+			else if (rte_get_tsc_cycles() >= deadline)
+				break;
+		}
 	}
 	return (int)got;
 }
