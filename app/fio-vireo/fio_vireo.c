@@ -107,9 +107,9 @@ struct fv_thread {
 	 */
 	uint16_t max_reqs;
 	uint32_t max_segs;
-	struct vblk_req *reqs; /**< max_reqs per io_u (by io_u->index). */
-	struct vblk_seg *segs; /**< max_segs per io_u. */
-	struct fv_iou *iou;    /**< One per io_u. */
+	struct vblk_req *reqs;    /**< max_reqs per io_u (by io_u->index). */
+	struct vblk_seg *segs;    /**< max_segs per io_u. */
+	struct fv_iou *iou;       /**< One per io_u. */
 	struct vblk_req **staged; /**< depth x max_reqs. */
 	unsigned int nb_staged;
 	unsigned int in_flight; /**< Submitted to the queue, not yet dequeued. */

@@ -200,8 +200,8 @@ vblk_limits_from_info(const struct vblk_dev *dev, const struct vblk_dev_info *in
 	/* A device that names no limit takes the one range every request can carry. */
 	lim->max_discard_ranges = (uint16_t)RTE_MIN(RTE_MAX(info->max_discard_ranges, 1u),
 						    (uint32_t)UINT16_MAX);
-	lim->max_write_zeroes_ranges = (uint16_t)RTE_MIN(
-		RTE_MAX(info->max_write_zeroes_ranges, 1u), (uint32_t)UINT16_MAX);
+	lim->max_write_zeroes_ranges = (uint16_t)RTE_MIN(RTE_MAX(info->max_write_zeroes_ranges, 1u),
+							 (uint32_t)UINT16_MAX);
 	return 0;
 }
 
@@ -477,8 +477,8 @@ vblk_cut_of(const struct vblk_dev_info *info, uint8_t op, struct vblk_cut *c)
 	memset(c, 0, sizeof(*c));
 	c->align = 1;
 	c->block_size = info->block_size;
-	if (op >= VBLK_OP_COUNT || info->block_size == 0 ||
-	    !rte_is_power_of_2(info->block_size) || !rte_is_power_of_2(seg_align))
+	if (op >= VBLK_OP_COUNT || info->block_size == 0 || !rte_is_power_of_2(info->block_size) ||
+	    !rte_is_power_of_2(seg_align))
 		return -EINVAL;
 	if (!(info->ops & VBLK_OP_BIT(op)))
 		return -ENOTSUP;
@@ -590,9 +590,8 @@ vblk_fill_segs(const struct vblk_cut *c, uint8_t *addr, uint64_t iova, uint64_t 
 }
 
 int
-vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io,
-	      struct vblk_req *reqs, uint16_t max_reqs, struct vblk_seg *segs,
-	      uint32_t max_segs)
+vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct vblk_req *reqs,
+	      uint16_t max_reqs, struct vblk_seg *segs, uint32_t max_segs)
 {
 	struct vblk_cut c;
 	uint64_t lba, left, n;
@@ -634,8 +633,8 @@ vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io,
 			uint64_t off = (lba - io->lba) * c.block_size;
 
 			reqs[nr].segs = &segs[used];
-			reqs[nr].nseg = vblk_fill_segs(&c, (uint8_t *)io->addr + off, io->iova + off,
-						       n, &segs[used]);
+			reqs[nr].nseg = vblk_fill_segs(&c, (uint8_t *)io->addr + off,
+						       io->iova + off, n, &segs[used]);
 			used += reqs[nr].nseg;
 		}
 		nr++;

@@ -118,18 +118,18 @@ struct vblk_req {
 
 /** What a device can do, and how it is configured. */
 struct vblk_dev_info {
-	const char *driver_name;       /**< e.g. "blk_vireo". */
-	uint64_t capacity;             /**< Logical blocks. */
-	uint32_t block_size;           /**< Logical block size in bytes (power of two, >= 512). */
-	uint32_t physical_block_size;  /**< Bytes. */
-	uint32_t min_io_blocks;        /**< Minimum I/O size in logical blocks (1 if unknown). */
-	uint32_t opt_io_blocks;        /**< Optimal I/O size in logical blocks (0 if unknown). */
-	uint16_t max_segments;         /**< Data segments per request. */
-	uint32_t max_segment_size;     /**< Bytes per segment. */
-	uint32_t seg_align;            /**< Every segment's iova is a multiple of it. */
-	uint32_t max_transfer_blocks;  /**< Logical blocks per READ or WRITE. */
-	uint32_t max_discard_blocks;   /**< Per DISCARD (0: no discard). */
-	uint32_t max_discard_ranges;   /**< Ranges per DISCARD request (vblk_req.nranges). */
+	const char *driver_name;      /**< e.g. "blk_vireo". */
+	uint64_t capacity;            /**< Logical blocks. */
+	uint32_t block_size;          /**< Logical block size in bytes (power of two, >= 512). */
+	uint32_t physical_block_size; /**< Bytes. */
+	uint32_t min_io_blocks;       /**< Minimum I/O size in logical blocks (1 if unknown). */
+	uint32_t opt_io_blocks;       /**< Optimal I/O size in logical blocks (0 if unknown). */
+	uint16_t max_segments;        /**< Data segments per request. */
+	uint32_t max_segment_size;    /**< Bytes per segment. */
+	uint32_t seg_align;           /**< Every segment's iova is a multiple of it. */
+	uint32_t max_transfer_blocks; /**< Logical blocks per READ or WRITE. */
+	uint32_t max_discard_blocks;  /**< Per DISCARD (0: no discard). */
+	uint32_t max_discard_ranges;  /**< Ranges per DISCARD request (vblk_req.nranges). */
 	/**
 	 * Discard granularity (blocks, 0 unknown): a hint, not a rule (virtio's
 	 * discard_sector_alignment); vblk_io_split() cuts long discards there.
@@ -245,9 +245,9 @@ int vblk_dev_set_write_cache(uint16_t dev_id, bool enable);
 
 /** One I/O for vblk_io_split(): a range of blocks and, for data, one contiguous buffer. */
 struct vblk_io {
-	uint8_t op;       /**< READ, WRITE, DISCARD, WRITE_ZEROES (or FLUSH, GET_ID: one request). */
-	uint8_t flags;    /**< VBLK_REQ_F_*, copied into every request. */
-	uint64_t lba;     /**< First logical block. */
+	uint8_t op;    /**< READ, WRITE, DISCARD, WRITE_ZEROES (or FLUSH, GET_ID: one request). */
+	uint8_t flags; /**< VBLK_REQ_F_*, copied into every request. */
+	uint64_t lba;  /**< First logical block. */
 	uint64_t nblocks; /**< Logical blocks (> 0 for ranged ops). */
 	void *addr;       /**< READ, WRITE, GET_ID: the buffer, virtually and IOVA-contiguous. */
 	uint64_t iova;    /**< Its IOVA, aligned to vblk_dev_info.seg_align. */
@@ -281,9 +281,8 @@ int vblk_io_split_count(const struct vblk_dev_info *info, uint8_t op, uint64_t n
  *         vblk_io_split_count() says how large), -EINVAL, -ENOTSUP.
  *         Requests still go through enqueue's validation (range, alignment).
  */
-int vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io,
-		  struct vblk_req *reqs, uint16_t max_reqs, struct vblk_seg *segs,
-		  uint32_t max_segs);
+int vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct vblk_req *reqs,
+		  uint16_t max_reqs, struct vblk_seg *segs, uint32_t max_segs);
 
 #include "vblk_core.h"
 

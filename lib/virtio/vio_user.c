@@ -945,8 +945,8 @@ vio_user_write_config(struct vio_dev *dev, size_t offset, uint32_t val, unsigned
 		cfg.data[i] = u->config[offset + i] = (uint8_t)(val >> (8 * i));
 	if (u->sock < 0 || !u->config_from_backend || !vu_has_protocol(u, VU_PROTOCOL_F_CONFIG))
 		return;
-	if (vu_set(u, VU_SET_CONFIG, &cfg, (uint32_t)offsetof(struct vu_config, data) + width,
-		   NULL, 0) < 0) {
+	if (vu_set(u, VU_SET_CONFIG, &cfg, (uint32_t)offsetof(struct vu_config, data) + width, NULL,
+		   0) < 0) {
 		VIO_LOG(ERR, "%s: SET_CONFIG of %u byte(s) at %zu failed: config unchanged",
 			u->vdev.name, width, offset);
 		memcpy(&u->config[offset], old, width);

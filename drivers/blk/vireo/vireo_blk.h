@@ -65,14 +65,14 @@ struct vireo_blk_geom {
 	uint32_t max_segment_size;
 	uint32_t max_transfer_blocks;
 	uint32_t max_discard_blocks; /**< 0: no discard. */
-	uint32_t max_discard_seg; /**< Ranges per request (the device's, capped). */
+	uint32_t max_discard_seg;    /**< Ranges per request (the device's, capped). */
 	uint32_t discard_align_blocks;
 	uint32_t max_wz_blocks; /**< 0: no write-zeroes. */
-	uint32_t max_wz_seg; /**< Ranges per request (the device's, capped). */
+	uint32_t max_wz_seg;    /**< Ranges per request (the device's, capped). */
 	bool wz_may_unmap;
 	bool read_only;
-	bool writeback;      /**< The device's write cache mode (CONFIG_WCE: its config). */
-	bool wce_settable;   /**< CONFIG_WCE negotiated: the mode can be switched. */
+	bool writeback;    /**< The device's write cache mode (CONFIG_WCE: its config). */
+	bool wce_settable; /**< CONFIG_WCE negotiated: the mode can be switched. */
 	uint16_t num_queues;
 	uint16_t queue_size; /**< Ring size each queue gets (the device maximum). */
 	uint16_t max_depth;
@@ -138,8 +138,8 @@ struct vireo_blk {
 	uint16_t depth;
 	struct vireo_blkq **q;
 	bool running;
-	bool dead;  /**< A reset did not complete: memory quarantined, no more I/O. */
-	bool owned; /**< Allocated by vireo_blk_create*(): freed at release. */
+	bool dead;         /**< A reset did not complete: memory quarantined, no more I/O. */
+	bool owned;        /**< Allocated by vireo_blk_create*(): freed at release. */
 	int8_t wce_wanted; /**< Cache mode the application chose (-1: the device's), kept over resets. */
 };
 

@@ -223,7 +223,8 @@ read_discard_wz(struct vireo_blk *blk, struct vireo_blk_geom *g)
 		if (rc < 0)
 			return rc;
 		g->max_wz_blocks = max_sec >> g->sector_shift;
-		g->max_wz_seg = RTE_MIN(max_seg != 0 ? max_seg : 1u, (uint32_t)VIREO_BLK_MAX_RANGES);
+		g->max_wz_seg = RTE_MIN(max_seg != 0 ? max_seg : 1u,
+					(uint32_t)VIREO_BLK_MAX_RANGES);
 		g->wz_may_unmap = unmap != 0;
 		if (g->max_wz_blocks == 0)
 			VIREO_BLK_LOG(WARNING, blk,

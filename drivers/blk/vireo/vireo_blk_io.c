@@ -105,7 +105,8 @@ vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket
 	/* Room for several ranges per slot only where the device takes several. */
 	q->cmd_stride = sizeof(struct vireo_blk_cmd);
 	if (RTE_MAX(g->max_discard_seg, g->max_wz_seg) > 1)
-		q->cmd_stride += RTE_ALIGN_CEIL(VIREO_BLK_MAX_RANGES * sizeof(struct vio_blk_discard_wz),
+		q->cmd_stride += RTE_ALIGN_CEIL(VIREO_BLK_MAX_RANGES *
+							sizeof(struct vio_blk_discard_wz),
 						RTE_CACHE_LINE_SIZE);
 	cmds_len = (size_t)q->cmd_stride * depth;
 	q->dma = vio_dma_alloc("blkcmd", cmds_len, 64, socket);

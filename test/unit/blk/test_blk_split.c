@@ -57,8 +57,7 @@ split_run(struct blk_fx *fx, uint8_t op, uint64_t lba, uint64_t nblocks, size_t 
 static void
 test_split_data(void **state)
 {
-	struct swdev_blk_params p = { .capacity = 4096,
-				      .cfg = { .seg_max = 4, .size_max = 4096 } };
+	struct swdev_blk_params p = { .capacity = 4096, .cfg = { .seg_max = 4, .size_max = 4096 } };
 	const size_t len = 64 * 1024;
 	struct vblk_io io = { .op = VBLK_OP_READ, .nblocks = len / 512 };
 	struct vblk_req reqs[8];
@@ -297,8 +296,9 @@ test_single_range_device(void **state)
 static void
 test_many_ranges_capped(void **state)
 {
-	struct swdev_blk_params p = { .capacity = 2048,
-				      .cfg = { .max_discard_sectors = 8, .max_discard_seg = 1000 } };
+	struct swdev_blk_params p = {
+		.capacity = 2048, .cfg = { .max_discard_sectors = 8, .max_discard_seg = 1000 }
+	};
 	struct vblk_range rg[17];
 	struct vblk_req r;
 	struct blk_fx fx;
@@ -383,9 +383,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_split_data),	  T(test_split_4k_blocks),
-		T(test_split_discard),	  T(test_multi_range),
-		T(test_single_range_device), T(test_many_ranges_capped),
+		T(test_split_data),         T(test_split_4k_blocks),     T(test_split_discard),
+		T(test_multi_range),        T(test_single_range_device), T(test_many_ranges_capped),
 		T(test_write_cache_toggle), T(test_write_cache_fixed),
 	};
 
