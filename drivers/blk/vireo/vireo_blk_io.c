@@ -267,14 +267,21 @@ build_ranges(struct vireo_blkq *q, const struct vblk_req *r, uint16_t slot, uint
 	struct vio_blk_discard_wz *out;
 	uint16_t i;
 
-	if (r->nranges == 0) {
-		cmd->range.sector = r->lba << q->sector_shift;
-		cmd->range.num_sectors = r->nblocks << q->sector_shift;
+	if (r->nranges <= 1) {
+		/* One range (lba/nblocks, or an array of one): the command's own slot. */
+		uint64_t lba = r->nranges == 0 ? r->lba : r->ranges[0].lba;
+		uint32_t nblocks = r->nranges == 0 ? r->nblocks : r->ranges[0].nblocks;
+
+		cmd->range.sector = lba << q->sector_shift;
+		cmd->range.num_sectors = nblocks << q->sector_shift;
 		cmd->range.flags = flags;
 		*iova = cmd_iova + offsetof(struct vireo_blk_cmd, range);
 		return sizeof(cmd->range);
 	}
-	/* Several: validation kept nranges within what info reported (<= the room here). */
+	/*
+	 * Several: validation kept nranges within what info reported, so the
+	 * device takes more than one and the slot has room for them.
+	 */
 	out = (struct vio_blk_discard_wz *)(cmd + 1);
 	for (i = 0; i < r->nranges; i++) {
 		out[i].sector = r->ranges[i].lba << q->sector_shift;

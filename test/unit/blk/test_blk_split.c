@@ -289,6 +289,22 @@ test_single_range_device(void **state)
 	assert_int_equal(bfx_run(&fx, 0, &r), 0);
 	assert_int_equal(fx.model.last_range.sector, 100);
 	assert_int_equal(fx.model.last_range.num_sectors, 8);
+	/*
+	 * An array of one, with the next slot's request built behind it in the
+	 * same burst: the range lives in its own slot (a device without room for
+	 * several ranges), the next request's header does not overwrite it.
+	 */
+	{
+		struct vblk_req two[2];
+		struct vblk_seg seg;
+
+		memset(fx.model.disk, 0xcd, 2048 * 512);
+		ranges_req(&two[0], VBLK_OP_WRITE_ZEROES, &rg[0], 1);
+		bfx_req(&fx, &two[1], &seg, VBLK_OP_READ, 1000, 1, 0, 1);
+		assert_int_equal(run_all(&fx, two, 2), 0);
+		for (size_t i = 0; i < 2048 * 512; i++)
+			assert_int_equal(fx.model.disk[i], i >= 10 * 512 && i < 14 * 512 ? 0 : 0xcd);
+	}
 	bfx_destroy(&fx);
 }
 
