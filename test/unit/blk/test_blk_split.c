@@ -303,7 +303,8 @@ test_single_range_device(void **state)
 		bfx_req(&fx, &two[1], &seg, VBLK_OP_READ, 1000, 1, 0, 1);
 		assert_int_equal(run_all(&fx, two, 2), 0);
 		for (size_t i = 0; i < 2048 * 512; i++)
-			assert_int_equal(fx.model.disk[i], i >= 10 * 512 && i < 14 * 512 ? 0 : 0xcd);
+			assert_int_equal(fx.model.disk[i],
+					 i >= 10 * 512 && i < 14 * 512 ? 0 : 0xcd);
 	}
 	bfx_destroy(&fx);
 }
