@@ -23,6 +23,9 @@
  * - fio's I/O buffers come from an IOVA-contiguous memzone (iomem_alloc), so
  *   a request's segment is the buffer itself: no copy, and the IOVA is the
  *   memzone's plus the offset.
+ * - An io_u the device cannot take as one request (above size_max, seg_max
+ *   x size_max, the transfer or discard limit) goes as several vblk requests
+ *   cut by vblk_io_split(); it completes when the last one does.
  */
 
 #include <errno.h>
