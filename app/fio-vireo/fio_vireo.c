@@ -23,6 +23,9 @@
  * - fio's I/O buffers come from an IOVA-contiguous memzone (iomem_alloc), so
  *   a request's segment is the buffer itself: no copy, and the IOVA is the
  *   memzone's plus the offset.
+ * - An io_u the device cannot take as one request (above size_max, seg_max
+ *   x size_max, the transfer or discard limit) goes as several vblk requests
+ *   cut by vblk_io_split(); it completes when the last one does.
  */
 
 #include <errno.h>
@@ -42,6 +45,7 @@
 #include "optgroup.h"
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -80,19 +84,36 @@ struct fv_dev {
 	uint64_t queue_busy; /**< Bit per queue held by a job. */
 };
 
+/** Where an io_u stands: it may travel as several vblk requests (vblk_io_split()). */
+struct fv_iou {
+	uint16_t pending; /**< Its requests not yet completed. */
+	int err;          /**< The first error among them (positive errno), or 0. */
+};
+
 /** One job thread's state (td->io_ops_data). */
 struct fv_thread {
 	struct fv_dev *dev;
 	uint16_t qid;
 	bool has_queue;
 	uint32_t block_size;
+	uint8_t block_shift; /**< log2(block_size): no division per I/O. */
 	uint64_t capacity;
 	bool flush_ok;   /**< The device does FLUSH. */
 	bool discard_ok; /**< The device does DISCARD. */
 	unsigned int depth;
-	struct vblk_req *reqs; /**< One per io_u (by io_u->index). */
-	struct vblk_seg *segs; /**< One per io_u. */
-	struct vblk_req **staged;
+	struct vblk_dev_info info;
+	/*
+	 * An io_u the device cannot take as one request (a buffer above
+	 * max_segment_size, more than max_transfer_blocks, a trim above
+	 * max_discard_blocks) goes as several: room for max_reqs requests and
+	 * max_segs segments per io_u.
+	 */
+	uint16_t max_reqs;
+	uint32_t max_segs;
+	struct vblk_req *reqs;    /**< max_reqs per io_u (by io_u->index). */
+	struct vblk_seg *segs;    /**< max_segs per io_u. */
+	struct fv_iou *iou;       /**< One per io_u. */
+	struct vblk_req **staged; /**< depth x max_reqs. */
 	unsigned int nb_staged;
 	unsigned int in_flight; /**< Submitted to the queue, not yet dequeued. */
 	struct io_u **events;
@@ -368,7 +389,9 @@ fv_dev_attach(struct fv_thread *t, uint16_t id, unsigned int depth)
 	}
 	d->users++;
 	t->dev = d;
+	t->info = info;
 	t->block_size = info.block_size;
+	t->block_shift = (uint8_t)__builtin_ctz(info.block_size);
 	t->capacity = info.capacity;
 	t->flush_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_FLUSH)) != 0;
 	t->discard_ok = (info.ops & VBLK_OP_BIT(VBLK_OP_DISCARD)) != 0;
@@ -453,6 +476,42 @@ fv_setup(struct thread_data *td)
 
 static void fv_cleanup(struct thread_data *td);
 
+/* Requests and segments one io_u may need, for the job's largest block size. */
+static int
+fv_size_split(struct fv_thread *t, const struct thread_data *td)
+{
+	unsigned long long bs = 0;
+	uint64_t nblocks;
+	uint32_t segs = 1, tsegs;
+	int n, reqs = 1;
+
+	for (int d = 0; d < DDIR_RWDIR_CNT; d++)
+		bs = RTE_MAX(bs, td->o.max_bs[d]);
+	nblocks = RTE_MAX((bs + t->block_size - 1) / t->block_size, 1ull);
+	n = vblk_io_split_count(&t->info, VBLK_OP_READ, nblocks, &segs);
+	if (n > 0 && t->discard_ok) {
+		int nt = vblk_io_split_count(&t->info, VBLK_OP_DISCARD, nblocks, &tsegs);
+
+		n = nt > 0 ? RTE_MAX(n, nt) : nt;
+	}
+	if (n < 0) {
+		FV_ERR("%s: bs=%llu cannot be cut into requests the device takes: %s\n",
+		       vblk_dev_name(t->dev->id), bs, strerror(-n));
+		return n;
+	}
+	reqs = RTE_MAX(n, reqs);
+	t->max_reqs = (uint16_t)reqs;
+	t->max_segs = RTE_MAX(segs, 1u);
+	if (reqs > 1)
+		log_info("fio_vireo: %s: bs=%llu may go as up to %d requests (the device takes %u "
+			 "segments of at most %u bytes, %u blocks per read or write, %u per "
+			 "discard)\n",
+			 vblk_dev_name(t->dev->id), bs, reqs, t->info.max_segments,
+			 t->info.max_segment_size, t->info.max_transfer_blocks,
+			 t->info.max_discard_blocks);
+	return 0;
+}
+
 static int
 fv_init(struct thread_data *td)
 {
@@ -476,12 +535,6 @@ fv_init(struct thread_data *td)
 		goto nomem;
 	td->io_ops_data = t;
 	t->depth = td->o.iodepth;
-	t->reqs = calloc(t->depth, sizeof(*t->reqs));
-	t->segs = calloc(t->depth, sizeof(*t->segs));
-	t->staged = calloc(t->depth, sizeof(*t->staged));
-	t->events = calloc(t->depth, sizeof(*t->events));
-	if (t->reqs == NULL || t->segs == NULL || t->staged == NULL || t->events == NULL)
-		goto nomem;
 	ret = fv_dev_attach(t, id, t->depth);
 	if (ret < 0) {
 		td_verror(td, -ret, "fio_vireo init");
@@ -489,6 +542,21 @@ fv_init(struct thread_data *td)
 		td->io_ops_data = NULL;
 		return 1;
 	}
+	ret = fv_size_split(t, td);
+	if (ret < 0) {
+		td_verror(td, -ret, "fio_vireo init");
+		fv_cleanup(td);
+		td->io_ops_data = NULL;
+		return 1;
+	}
+	t->reqs = calloc((size_t)t->depth * t->max_reqs, sizeof(*t->reqs));
+	t->segs = calloc((size_t)t->depth * t->max_segs, sizeof(*t->segs));
+	t->iou = calloc(t->depth, sizeof(*t->iou));
+	t->staged = calloc((size_t)t->depth * t->max_reqs, sizeof(*t->staged));
+	t->events = calloc(t->depth, sizeof(*t->events));
+	if (t->reqs == NULL || t->segs == NULL || t->iou == NULL || t->staged == NULL ||
+	    t->events == NULL)
+		goto nomem;
 	return 0;
 
 nomem:
@@ -521,6 +589,7 @@ fv_cleanup(struct thread_data *td)
 	fv_dev_detach(t);
 	free(t->reqs);
 	free(t->segs);
+	free(t->iou);
 	free(t->staged);
 	free(t->events);
 	free(t);
@@ -592,31 +661,77 @@ fv_complete_now(struct io_u *io_u, int err)
 	return FIO_Q_COMPLETED;
 }
 
+/* An offset and length in whole logical blocks (power of two: a mask, no division). */
+static inline bool
+fv_blocks_ok(const struct fv_thread *t, const struct io_u *io_u)
+{
+	return ((io_u->offset | io_u->xfer_buflen) & (t->block_size - 1)) == 0 &&
+	       io_u->xfer_buflen != 0;
+}
+
+/* An io_u the device cannot take as one request: vblk_io_split() cuts it. */
+static enum fio_q_status
+fv_queue_split(struct fv_thread *t, struct io_u *io_u, uint8_t op)
+{
+	struct vblk_req *reqs = &t->reqs[(size_t)io_u->index * t->max_reqs];
+	struct vblk_io io = {
+		.op = op,
+		.lba = io_u->offset >> t->block_shift,
+		.nblocks = io_u->xfer_buflen >> t->block_shift,
+		.ctx = io_u,
+	};
+	int n;
+
+	if (op == VBLK_OP_READ || op == VBLK_OP_WRITE) {
+		/* A trim-only job has no buffers (and no memzone). */
+		const uint8_t *buf = io_u->xfer_buf;
+
+		io.addr = io_u->xfer_buf;
+		io.iova = t->mz->iova + (uint64_t)(buf - (const uint8_t *)t->mz->addr);
+	}
+	n = vblk_io_split(&t->info, &io, reqs, t->max_reqs,
+			  &t->segs[(size_t)io_u->index * t->max_segs], t->max_segs);
+	if (n < 0)
+		return fv_complete_now(io_u, -n);
+	t->iou[io_u->index] = (struct fv_iou){ .pending = (uint16_t)n };
+	for (int i = 0; i < n; i++)
+		t->staged[t->nb_staged++] = &reqs[i];
+	return FIO_Q_QUEUED;
+}
+
 static enum fio_q_status
 fv_queue(struct thread_data *td, struct io_u *io_u)
 {
 	struct fv_thread *t = td->io_ops_data;
-	struct vblk_req *r = &t->reqs[io_u->index];
-	struct vblk_seg *s = &t->segs[io_u->index];
+	struct vblk_req *r = &t->reqs[(size_t)io_u->index * t->max_reqs];
+	uint64_t nblocks;
 
 	fio_ro_check(td, io_u);
-	memset(r, 0, sizeof(*r));
+	/* Every field set here: no memset of the request per I/O. */
+	r->flags = 0;
+	r->nseg = 0;
+	r->lba = 0;
+	r->nblocks = 0;
 	r->ctx = io_u;
 	switch (io_u->ddir) {
 	case DDIR_READ:
 	case DDIR_WRITE: {
+		struct vblk_seg *s = &t->segs[(size_t)io_u->index * t->max_segs];
 		const uint8_t *buf = io_u->xfer_buf;
-		const uint8_t *base = t->mz->addr;
+		uint8_t op = io_u->ddir == DDIR_READ ? VBLK_OP_READ : VBLK_OP_WRITE;
 
-		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0 ||
-		    io_u->xfer_buflen == 0)
+		if (!fv_blocks_ok(t, io_u))
 			return fv_complete_now(io_u, EINVAL);
+		nblocks = io_u->xfer_buflen >> t->block_shift;
+		if (unlikely(io_u->xfer_buflen > t->info.max_segment_size ||
+			     nblocks > t->info.max_transfer_blocks))
+			return fv_queue_split(t, io_u, op);
 		s->addr = io_u->xfer_buf;
-		s->iova = t->mz->iova + (uint64_t)(buf - base);
+		s->iova = t->mz->iova + (uint64_t)(buf - (const uint8_t *)t->mz->addr);
 		s->len = (uint32_t)io_u->xfer_buflen;
-		r->op = io_u->ddir == DDIR_READ ? VBLK_OP_READ : VBLK_OP_WRITE;
-		r->lba = io_u->offset / t->block_size;
-		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		r->op = op;
+		r->lba = io_u->offset >> t->block_shift;
+		r->nblocks = (uint32_t)nblocks;
 		r->nseg = 1;
 		r->segs = s;
 		break;
@@ -624,11 +739,15 @@ fv_queue(struct thread_data *td, struct io_u *io_u)
 	case DDIR_TRIM:
 		if (!t->discard_ok)
 			return fv_complete_now(io_u, EOPNOTSUPP);
-		if (io_u->offset % t->block_size != 0 || io_u->xfer_buflen % t->block_size != 0)
+		if (!fv_blocks_ok(t, io_u))
 			return fv_complete_now(io_u, EINVAL);
+		nblocks = io_u->xfer_buflen >> t->block_shift;
+		if (nblocks > t->info.max_discard_blocks)
+			return fv_queue_split(t, io_u, VBLK_OP_DISCARD);
 		r->op = VBLK_OP_DISCARD;
-		r->lba = io_u->offset / t->block_size;
-		r->nblocks = (uint32_t)(io_u->xfer_buflen / t->block_size);
+		r->lba = io_u->offset >> t->block_shift;
+		r->nblocks = (uint32_t)nblocks;
+		r->segs = NULL;
 		break;
 	case DDIR_SYNC:
 	case DDIR_DATASYNC:
@@ -637,11 +756,13 @@ fv_queue(struct thread_data *td, struct io_u *io_u)
 		if (!t->flush_ok)
 			return fv_complete_now(io_u, 0);
 		r->op = VBLK_OP_FLUSH;
+		r->segs = NULL;
 		break;
 	default:
 		return fv_complete_now(io_u, EINVAL);
 	}
-	/* fio never has more than iodepth io_us out: staged[] cannot overflow. */
+	t->iou[io_u->index] = (struct fv_iou){ .pending = 1 };
+	/* fio never has more than iodepth io_us out: staged[] (x max_reqs) cannot overflow. */
 	t->staged[t->nb_staged++] = r;
 	return FIO_Q_QUEUED;
 }
@@ -685,28 +806,42 @@ fv_commit(struct thread_data *td)
 	return 0;
 }
 
+/*
+ * The TSC when a getevents() timeout @p tmo runs out, read only once a poll
+ * came back empty: fio passes a timeout (usually zero) on about every
+ * call, and a clock read per call costs (clock_gettime() is a system call
+ * reading the HPET in a TCG guest); a zero timeout needs no clock at all.
+ */
 static uint64_t
-fv_ns_now(void)
+fv_deadline(const struct timespec *tmo)
 {
-	struct timespec ts;
+	uint64_t hz = rte_get_tsc_hz();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return rte_get_tsc_cycles() + (uint64_t)tmo->tv_sec * hz +
+	       (uint64_t)tmo->tv_nsec * hz / 1000000000u;
 }
 
-/* Harvested completions into fio's events from @p at, at most @p room. @return how many. */
+/*
+ * Harvested completions into fio's events from @p at, at most @p room: an
+ * io_u is done when the last of its requests is. @return how many.
+ */
 static unsigned int
 fv_hand_out(struct fv_thread *t, unsigned int at, unsigned int room)
 {
 	unsigned int n = 0;
 
-	for (; n < room && t->done_pos < t->nb_done; n++) {
+	while (n < room && t->done_pos < t->nb_done) {
 		const struct vblk_req *r = t->done[t->done_pos++];
 		struct io_u *io_u = r->ctx;
+		struct fv_iou *st = &t->iou[io_u->index];
 
-		io_u->error = r->status < 0 ? (unsigned int)-r->status : 0;
-		io_u->resid = r->status < 0 ? io_u->xfer_buflen : 0;
-		t->events[at + n] = io_u;
+		if (r->status < 0 && st->err == 0)
+			st->err = -r->status;
+		if (--st->pending != 0)
+			continue;
+		io_u->error = (unsigned int)st->err;
+		io_u->resid = st->err != 0 ? io_u->xfer_buflen : 0;
+		t->events[at + n++] = io_u;
 	}
 	return n;
 }
@@ -718,10 +853,8 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 	unsigned int got = 0;
 	uint64_t deadline = 0;
 	bool polled = false;
+	bool zero_tmo = tmo != NULL && tmo->tv_sec == 0 && tmo->tv_nsec == 0;
 
-	if (tmo != NULL)
-		deadline = fv_ns_now() + (uint64_t)tmo->tv_sec * 1000000000u +
-			   (uint64_t)tmo->tv_nsec;
 	for (;;) {
 		got += fv_hand_out(t, got, max - got);
 		if (got == max || (got >= min && polled))
@@ -732,8 +865,16 @@ fv_getevents(struct thread_data *td, unsigned int min, unsigned int max, const s
 		t->done_pos = 0;
 		t->in_flight -= t->nb_done;
 		polled = true;
-		if (t->nb_done == 0 && (got >= min || (tmo != NULL && fv_ns_now() >= deadline)))
+		if (t->nb_done != 0)
+			continue;
+		if (got >= min || zero_tmo)
 			break;
+		if (tmo != NULL) {
+			if (deadline == 0)
+				deadline = fv_deadline(tmo);
+			else if (rte_get_tsc_cycles() >= deadline)
+				break;
+		}
 	}
 	return (int)got;
 }

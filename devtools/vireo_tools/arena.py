@@ -524,7 +524,15 @@ def plot(a, runs, date):
 
 # --- blk: blk_vireo_user over qemu-storage-daemon ------------------------------
 
-BLK_TOOLS = ('vireo-perf', 'fio', 'qemu-img')
+BLK_TOOLS = ('vireo-perf', 'fio', 'fio-nolat', 'qemu-img')
+# fio as a storage user sets it up for a throughput comparison with an SPDK-style
+# plugin: job threads, no random map (it costs fio ~200 instructions per I/O
+# and a null device has nothing to cover), the TSC as clock. 'fio' keeps
+# fio's latency statistics (two clock reads and two histogram updates per
+# I/O), 'fio-nolat' drops them (gtod_reduce=1), as vireo-perf's numbers come
+# with latency always on.
+FIO_FAIR = ['--thread=1', '--norandommap=1', '--clocksource=cpu']
+FIO_NOLAT = ['--gtod_reduce=1']
 
 
 def rotate(seq, n):
@@ -568,8 +576,8 @@ class BlkArena:
 			    % (wl.name, depth, r, tool))
 			return
 		tag = 'blk-%s-%d-%s-r%d' % (wl.name, depth, tool, r)
-		run = {'vireo-perf': self.perf, 'fio': self.fio, 'qemu-img': self.ceiling}[tool](
-			wl, depth, be, tag, live)
+		run = {'vireo-perf': self.perf, 'fio': self.fio, 'fio-nolat': self.fio_nolat,
+		       'qemu-img': self.ceiling}[tool](wl, depth, be, tag, live)
 		if run is None:
 			key['error'] = '%s failed' % tool
 			self.failures.append(key)
@@ -593,18 +601,22 @@ class BlkArena:
 		return {'iops': wl.value(doc), 'driver': doc.get('device', {}).get('driver'),
 		        'latency_us': doc.get('latency_us'), 'measured': doc.get('measured')}
 
-	def fio(self, wl, depth, be, tag, live):
+	def fio_nolat(self, wl, depth, be, tag, live):
+		return self.fio(wl, depth, be, tag, live, FIO_NOLAT)
+
+	def fio(self, wl, depth, be, tag, live, extra=()):
 		"""Stock fio with fio_vireo.so on the same socket, its job thread on
-		--frontend-cpu (EAL's main lcore too: fio's threads are EAL's)."""
+		--frontend-cpu (EAL's main lcore too: fio's threads are EAL's),
+		options FIO_FAIR (+ extra)."""
 		a = self.a
 		out = os.path.join(a.out_dir, 'arena-%s.json' % tag)
 		eal = (['--lcores', '0@%d' % a.frontend_cpu, '--no-pci', '--no-telemetry',
 		        '--log-level=*:error'] + memory_args(a.huge, FRONTEND_MB, 'arena-fio'))
-		cmd = ['fio', '--name=arena', '--ioengine=external:' + a.fio_engine, '--thread=1',
-		       '--vhost_user=' + be.sock, '--eal_args=' + ' '.join(eal),
+		cmd = (['fio', '--name=arena', '--ioengine=external:' + a.fio_engine] + FIO_FAIR
+		       + list(extra) + ['--vhost_user=' + be.sock, '--eal_args=' + ' '.join(eal),
 		       '--rw=' + wl.name, '--bs=%d' % BLK_BS, '--iodepth=%d' % depth,
 		       '--size=%d' % BLK_SIZE, '--time_based=1', '--runtime=%d' % a.seconds,
-		       '--output-format=json', '--output=' + out]
+		       '--output-format=json', '--output=' + out])
 		if a.warmup:
 			cmd.append('--ramp_time=%d' % a.warmup)
 		rc, log = run_logged(a, tag, cmd, a.seconds + a.warmup + 60, a.frontend_cpu)
@@ -677,6 +689,7 @@ def blk_summary(runs, workloads, depths, tools):
 			p = row.get('vireo-perf', {}).get('median')
 			row['perf_ceiling'] = ratio(p, row.get('qemu-img', {}).get('median'))
 			row['fio_perf'] = ratio(row.get('fio', {}).get('median'), p)
+			row['fio_nolat_perf'] = ratio(row.get('fio-nolat', {}).get('median'), p)
 			rows.append(row)
 	return rows
 
@@ -694,16 +707,18 @@ def print_blk_table(rows, tools, a):
 		                  if len(vs) > 1 else '%7s' % kiops(x['median']))
 	say('\nIOPS, 4 KiB, one queue, median of %d run(s) of %d s (min-max); qemu-storage-daemon '
 	    'null-co' % (a.runs, a.seconds))
-	say('%-9s %4s %s %9s %8s' % ('load', 'QD', ''.join('%-24s' % t for t in tools),
-	                             'perf/ceil', 'fio/perf'))
+	say('%-9s %4s %s %9s %8s %10s' % ('load', 'QD', ''.join('%-24s' % t for t in tools),
+	                                  'perf/ceil', 'fio/perf', 'nolat/perf'))
 	for r in rows:
-		say('%-9s %4d %s %9s %8s' % (r['workload'], r['depth'],
-		                             ''.join(cell(r.get(t)) for t in tools),
-		                             fmt(r['perf_ceiling'], 0, 2), fmt(r['fio_perf'], 0, 2)))
-	say('vireo-perf: --mode blk on %s; fio: fio_vireo.so (vhost_user=); qemu-img: qemu-img '
-	    'bench on null-co, QEMU\'s block layer alone (the ceiling; sequential, which costs '
-	    'null-co the same). perf/ceil = vireo-perf/qemu-img, fio/perf = fio/vireo-perf '
-	    '(medians)' % BLK_VDEV.split(',')[0])
+		say('%-9s %4d %s %9s %8s %10s' % (r['workload'], r['depth'],
+		                                  ''.join(cell(r.get(t)) for t in tools),
+		                                  fmt(r['perf_ceiling'], 0, 2), fmt(r['fio_perf'], 0, 2),
+		                                  fmt(r.get('fio_nolat_perf'), 0, 2)))
+	say('vireo-perf: --mode blk on %s; fio: fio_vireo.so (vhost_user=) with %s; fio-nolat: '
+	    'the same with %s (no latency statistics); qemu-img: qemu-img bench on null-co, '
+	    'QEMU\'s block layer alone (the ceiling; sequential, which costs null-co the same). '
+	    'perf/ceil = vireo-perf/qemu-img, fio/perf and nolat/perf = fio/vireo-perf (medians)'
+	    % (BLK_VDEV.split(',')[0], ' '.join(FIO_FAIR), ' '.join(FIO_NOLAT)))
 
 
 def cmd_blk(a):
@@ -716,7 +731,7 @@ def cmd_blk(a):
 		say('arena: no fio or no %s: no fio column (run ./devtools/setup.sh, build)'
 		    % a.fio_engine)
 	else:
-		tools.append('fio')
+		tools += ['fio', 'fio-nolat']
 	if shutil.which('qemu-img') is None:
 		say('arena: no qemu-img: no ceiling column (run ./devtools/setup.sh)')
 	else:
@@ -727,7 +742,8 @@ def cmd_blk(a):
 	doc['config'].update(
 		workloads=[w.name for w in workloads], depths=depths, tools=tools, bs=BLK_BS,
 		vdev=BLK_VDEV, fio_engine=a.fio_engine,
-		frontend='vireo-perf --mode blk; fio with fio_vireo.so, thread=1',
+		frontend='vireo-perf --mode blk; fio with fio_vireo.so, %s (fio-nolat: + %s)'
+		         % (' '.join(FIO_FAIR), ' '.join(FIO_NOLAT)),
 		backend='%s --blockdev %s --export type=vhost-user-blk,num-queues=1'
 		        % (QSD, BLK_NULL),
 		ceiling='qemu-img bench --image-opts %s' % BLK_NULL)

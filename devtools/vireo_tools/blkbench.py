@@ -27,8 +27,12 @@ from .bench import (GUEST_LIB, GUEST_LIB_PATH, build, die, fmt, machine_info,
                     med, ratio, say, write_json)
 from .guest import Guest
 
-TOOLS = ('fio-vireo', 'vireo-perf', 'io_uring', 'libaio')
-USER_TOOLS, KERNEL_TOOLS = TOOLS[:2], TOOLS[2:]
+TOOLS = ('fio-vireo', 'fio-vireo-nolat', 'vireo-perf', 'io_uring', 'libaio')
+USER_TOOLS, KERNEL_TOOLS = TOOLS[:3], TOOLS[3:]
+# fio-vireo-nolat: fio-vireo without fio's latency statistics (no clock read
+# or histogram update per I/O): fio's cheapest setting, next to the one with
+# latencies (every fio run has --norandommap=1 --clocksource=cpu, bench.sh).
+FIO_NOLAT = '--gtod_reduce=1'
 WORKLOADS = ('randread', 'randwrite')
 DEPTHS = (1, 32, 128)
 # The two drives: (name, PCI slot, QEMU arguments with {iommu} and {img}).
@@ -182,6 +186,9 @@ class BlkBench:
 				for tool, bid in zip(group, bids):
 					if tool == 'fio-vireo':
 						parts.append('bench_blk_fio_vireo "%s" %s %s %d; ' % (bid, addr, rw, qd))
+					elif tool == 'fio-vireo-nolat':
+						parts.append('bench_blk_fio_vireo "%s" %s %s %d %s; '
+						             % (bid, addr, rw, qd, FIO_NOLAT))
 					elif tool == 'vireo-perf':
 						parts.append('bench_blk_perf "%s" %s %s %d; ' % (bid, addr, rw, qd))
 					else:
@@ -259,6 +266,8 @@ def summary_row(runs, dev, rw, qd, tools):
 		return t.get(name, {}).get('iops_per_vcpu')
 	row['fio_vs_perf'] = ratio(t.get('fio-vireo', {}).get('iops'),
 	                           t.get('vireo-perf', {}).get('iops'))
+	row['fio_nolat_vs_perf'] = ratio(t.get('fio-vireo-nolat', {}).get('iops'),
+	                                 t.get('vireo-perf', {}).get('iops'))
 	row['fio_vs_kernel_per_vcpu'] = ratio(per_vcpu('fio-vireo'), per_vcpu(KERNEL_REF))
 	row['perf_vs_kernel_per_vcpu'] = ratio(per_vcpu('vireo-perf'), per_vcpu(KERNEL_REF))
 	return row
@@ -270,7 +279,7 @@ def print_blk_table(rows, tools):
 	head = '%-5s %-9s %4s' % ('dev', 'rw', 'qd')
 	for tool in tools:
 		head += ' | %-28s' % tool
-	say(head + ' | fio/perf  fio/k  perf/k')
+	say(head + ' | fio/perf nolat/perf  fio/k  perf/k')
 	for r in rows:
 		line = '%-5s %-9s %4d' % (r['device'], r['rw'], r['iodepth'])
 		for tool in tools:
@@ -281,19 +290,21 @@ def print_blk_table(rows, tools):
 			line += ' | %6s %6s/%-7s %5s' % (
 			    fmt(v['iops'] / 1e3 if v['iops'] is not None else None, 0, 1),
 			    fmt(v['p50_us'], 0, 0), fmt(v['p99_us'], 0, 0), fmt(v['busy_vcpus'], 0, 2))
-		say(line + ' | %8s %6s %7s' % (fmt(r['fio_vs_perf'], 0, 2),
-		                                fmt(r['fio_vs_kernel_per_vcpu'], 0, 2),
+		say(line + ' | %8s %10s %6s %7s' % (fmt(r['fio_vs_perf'], 0, 2),
+		                                     fmt(r.get('fio_nolat_vs_perf'), 0, 2),
+		                                     fmt(r['fio_vs_kernel_per_vcpu'], 0, 2),
 		                                fmt(r['perf_vs_kernel_per_vcpu'], 0, 2)))
-	say('fio/perf = fio-vireo IOPS / vireo-perf IOPS; fio/k, perf/k = IOPS per busy vCPU '
-	    'over %s\'s' % KERNEL_REF)
+	say('fio/perf = fio-vireo IOPS / vireo-perf IOPS (nolat/perf: fio-vireo-nolat, fio '
+	    'with %s); fio/k, perf/k = IOPS per busy vCPU '
+	    'over %s\'s' % (FIO_NOLAT, KERNEL_REF))
 
 
 def markdown_table(rows, tools):
 	"""The table of doc/benchmarks.md: IOPS (K) p50/p99 per tool, ratios."""
 	out = ['| drive | rw | qd | ' + ' | '.join('%s kIOPS (p50/p99 us) [vCPU]' % t
 	                                          for t in tools) +
-	       ' | fio/perf | fio/k per vCPU | perf/k per vCPU |',
-	       '|' + '---|' * (3 + len(tools) + 3)]
+	       ' | fio/perf | nolat/perf | fio/k per vCPU | perf/k per vCPU |',
+	       '|' + '---|' * (3 + len(tools) + 4)]
 	for r in rows:
 		cells = [r['device'], r['rw'], str(r['iodepth'])]
 		for t in tools:
@@ -301,8 +312,9 @@ def markdown_table(rows, tools):
 			cells.append('-' if v is None else '%.1f (%s/%s) [%s]' % (
 			    v['iops'] / 1e3, fmt(v['p50_us'], 0, 0), fmt(v['p99_us'], 0, 0),
 			    fmt(v['busy_vcpus'], 0, 2)))
-		cells += [fmt(r[k], 0, 2) for k in ('fio_vs_perf', 'fio_vs_kernel_per_vcpu',
-		                                    'perf_vs_kernel_per_vcpu')]
+		cells += [fmt(r.get(k), 0, 2) for k in ('fio_vs_perf', 'fio_nolat_vs_perf',
+		                                        'fio_vs_kernel_per_vcpu',
+		                                        'perf_vs_kernel_per_vcpu')]
 		out.append('| ' + ' | '.join(cells) + ' |')
 	return '\n'.join(out)
 

@@ -197,6 +197,11 @@ vblk_limits_from_info(const struct vblk_dev *dev, const struct vblk_dev_info *in
 	lim->max_transfer_blocks = info->max_transfer_blocks;
 	lim->max_discard_blocks = info->max_discard_blocks;
 	lim->max_write_zeroes_blocks = info->max_write_zeroes_blocks;
+	/* A device that names no limit takes the one range every request can carry. */
+	lim->max_discard_ranges = (uint16_t)RTE_MIN(RTE_MAX(info->max_discard_ranges, 1u),
+						    (uint32_t)UINT16_MAX);
+	lim->max_write_zeroes_ranges = (uint16_t)RTE_MIN(RTE_MAX(info->max_write_zeroes_ranges, 1u),
+							 (uint32_t)UINT16_MAX);
 	return 0;
 }
 
@@ -434,4 +439,205 @@ vblk_xstats_get(uint16_t dev_id, uint64_t *values, unsigned int n)
 			memcpy(&values[q * per + i], st + vblk_xstat_defs[i].off, sizeof(uint64_t));
 	}
 	return (int)total;
+}
+
+int
+vblk_dev_set_write_cache(uint16_t dev_id, bool enable)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+	int rc;
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (dev->ops->set_write_cache == NULL)
+		return -ENOTSUP;
+	rc = dev->ops->set_write_cache(dev, enable);
+	if (rc == 0)
+		VBLK_LOG(INFO, "%s: write cache %s", dev->name,
+			 enable ? "on (write-back)" : "off (write-through)");
+	return rc;
+}
+
+/* ------------------------------------------------------------ splitting */
+
+/** How vblk_io_split() cuts an op on a device. */
+struct vblk_cut {
+	uint64_t max_blocks; /**< Per request. */
+	uint64_t align;      /**< Cut at multiples of it (blocks; 1: anywhere). */
+	uint32_t seg_bytes;  /**< Per segment (data ops; 0 otherwise). */
+	uint32_t block_size;
+};
+
+static int
+vblk_cut_of(const struct vblk_dev_info *info, uint8_t op, struct vblk_cut *c)
+{
+	uint32_t seg_align = RTE_MAX(info->seg_align, 1u);
+	uint64_t by_segs;
+
+	memset(c, 0, sizeof(*c));
+	c->align = 1;
+	c->block_size = info->block_size;
+	if (op >= VBLK_OP_COUNT || info->block_size == 0 || !rte_is_power_of_2(info->block_size) ||
+	    !rte_is_power_of_2(seg_align))
+		return -EINVAL;
+	if (!(info->ops & VBLK_OP_BIT(op)))
+		return -ENOTSUP;
+	switch (op) {
+	case VBLK_OP_READ:
+	case VBLK_OP_WRITE:
+		/* Segments: the largest multiple of seg_align the device takes. */
+		c->seg_bytes = info->max_segment_size & ~(seg_align - 1);
+		if (c->seg_bytes == 0 || info->max_segments == 0 || info->max_transfer_blocks == 0)
+			return -EINVAL;
+		by_segs = (uint64_t)info->max_segments * c->seg_bytes / info->block_size;
+		c->max_blocks = RTE_MIN(by_segs, (uint64_t)info->max_transfer_blocks);
+		break;
+	case VBLK_OP_DISCARD:
+		c->max_blocks = info->max_discard_blocks;
+		/* Cut at the granularity, where a piece still holds one. */
+		if (info->discard_align_blocks > 1 &&
+		    info->discard_align_blocks <= info->max_discard_blocks)
+			c->align = info->discard_align_blocks;
+		break;
+	case VBLK_OP_WRITE_ZEROES:
+		c->max_blocks = info->max_write_zeroes_blocks;
+		break;
+	default: /* FLUSH, GET_ID: one request as it is. */
+		c->max_blocks = UINT64_MAX;
+		return 0;
+	}
+	return c->max_blocks == 0 ? -EINVAL : 0;
+}
+
+/* Blocks of the piece that starts at @p lba with @p left blocks to go. */
+static uint64_t
+vblk_piece(const struct vblk_cut *c, uint64_t lba, uint64_t left)
+{
+	uint64_t n = RTE_MIN(left, c->max_blocks);
+	uint64_t end;
+
+	if (c->align > 1 && n < left) {
+		/* End the piece on a granularity boundary when one lies inside it. */
+		end = (lba + n) / c->align * c->align;
+		if (end > lba)
+			n = end - lba;
+	}
+	return n;
+}
+
+static uint32_t
+vblk_piece_segs(const struct vblk_cut *c, uint64_t nblocks)
+{
+	uint64_t bytes = nblocks * c->block_size;
+
+	return c->seg_bytes == 0 ? 0 : (uint32_t)((bytes + c->seg_bytes - 1) / c->seg_bytes);
+}
+
+int
+vblk_io_split_count(const struct vblk_dev_info *info, uint8_t op, uint64_t nblocks,
+		    uint32_t *nb_segs)
+{
+	struct vblk_cut c;
+	uint64_t lba = 0, n, reqs, segs = 0;
+	int rc;
+
+	if (info == NULL || nb_segs == NULL)
+		return -EINVAL;
+	rc = vblk_cut_of(info, op, &c);
+	if (rc != 0)
+		return rc;
+	if (op == VBLK_OP_FLUSH || op == VBLK_OP_GET_ID) {
+		*nb_segs = op == VBLK_OP_GET_ID;
+		return 1;
+	}
+	if (nblocks == 0)
+		return -EINVAL;
+	if (c.align > 1) {
+		/* After a first piece up to a boundary, pieces are whole granules. */
+		uint64_t whole = c.max_blocks / c.align * c.align;
+
+		reqs = (nblocks + whole - 1) / whole + 1;
+	} else {
+		reqs = (nblocks + c.max_blocks - 1) / c.max_blocks;
+	}
+	for (; lba < nblocks; lba += n) {
+		n = RTE_MIN(nblocks - lba, c.max_blocks);
+		segs += vblk_piece_segs(&c, n);
+	}
+	if (reqs > UINT16_MAX || segs > UINT32_MAX)
+		return -E2BIG;
+	*nb_segs = (uint32_t)segs;
+	return (int)reqs;
+}
+
+/* The segments of @p nblocks blocks of data at @p addr / @p iova. */
+static uint16_t
+vblk_fill_segs(const struct vblk_cut *c, uint8_t *addr, uint64_t iova, uint64_t nblocks,
+	       struct vblk_seg *segs)
+{
+	uint64_t left = nblocks * c->block_size;
+	uint16_t n = 0;
+
+	while (left > 0) {
+		uint32_t len = (uint32_t)RTE_MIN(left, (uint64_t)c->seg_bytes);
+
+		segs[n++] = (struct vblk_seg){ addr, iova, len };
+		addr += len;
+		iova += len;
+		left -= len;
+	}
+	return n;
+}
+
+int
+vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct vblk_req *reqs,
+	      uint16_t max_reqs, struct vblk_seg *segs, uint32_t max_segs)
+{
+	struct vblk_cut c;
+	uint64_t lba, left, n;
+	uint32_t used = 0, need;
+	uint16_t nr = 0;
+	bool data;
+	int rc;
+
+	if (info == NULL || io == NULL || reqs == NULL || max_reqs == 0)
+		return -EINVAL;
+	rc = vblk_cut_of(info, io->op, &c);
+	if (rc != 0)
+		return rc;
+	data = io->op == VBLK_OP_READ || io->op == VBLK_OP_WRITE;
+	if (io->op == VBLK_OP_FLUSH || io->op == VBLK_OP_GET_ID) {
+		reqs[0] = (struct vblk_req){ .op = io->op, .flags = io->flags, .ctx = io->ctx };
+		if (io->op == VBLK_OP_GET_ID) {
+			if (segs == NULL || max_segs == 0)
+				return -ENOSPC;
+			segs[0] = (struct vblk_seg){ io->addr, io->iova, VBLK_ID_LEN };
+			reqs[0].nseg = 1;
+			reqs[0].segs = segs;
+		}
+		return 1;
+	}
+	if (io->nblocks == 0 || (data && (io->addr == NULL || segs == NULL)))
+		return -EINVAL;
+	for (lba = io->lba, left = io->nblocks; left > 0; lba += n, left -= n) {
+		n = vblk_piece(&c, lba, left);
+		need = data ? vblk_piece_segs(&c, n) : 0;
+		if (nr == max_reqs || need > max_segs - used)
+			return -ENOSPC;
+		reqs[nr] = (struct vblk_req){ .op = io->op,
+					      .flags = io->flags,
+					      .lba = lba,
+					      .nblocks = (uint32_t)n,
+					      .ctx = io->ctx };
+		if (data) {
+			uint64_t off = (lba - io->lba) * c.block_size;
+
+			reqs[nr].segs = &segs[used];
+			reqs[nr].nseg = vblk_fill_segs(&c, (uint8_t *)io->addr + off,
+						       io->iova + off, n, &segs[used]);
+			used += reqs[nr].nseg;
+		}
+		nr++;
+	}
+	return nr;
 }

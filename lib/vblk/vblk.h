@@ -69,49 +69,78 @@ struct vblk_seg {
 };
 
 /**
+ * One range of a DISCARD or WRITE_ZEROES request that carries several
+ * (vblk_req.nranges > 0). Plain memory: the driver copies it into its own
+ * DMA memory at enqueue, so the array may be reused once enqueue returned.
+ */
+struct vblk_range {
+	uint64_t lba;     /**< First logical block. */
+	uint32_t nblocks; /**< Logical blocks (> 0). */
+};
+
+/**
  * A request. Owned by the caller; the library and driver keep a pointer to
  * it from enqueue until dequeue returns it, so it must stay valid (and its
  * segments' memory untouched) until then.
+ *
+ * DISCARD and WRITE_ZEROES name their blocks either with lba / nblocks (one
+ * range, nranges 0) or with @p ranges (nranges > 0, lba and nblocks 0):
+ * up to vblk_dev_info.max_discard_ranges / max_write_zeroes_ranges ranges
+ * go to the device as one request (one completion; the flags apply to
+ * every range). More ranges than that are refused (-E2BIG), not split:
+ * one request is one completion. vblk_io_split() cuts one long range into
+ * requests the device takes.
  */
 struct vblk_req {
-	uint8_t op;                  /**< enum vblk_op. */
-	uint8_t flags;               /**< VBLK_REQ_F_*. */
-	uint16_t nseg;               /**< Entries in segs (0 for FLUSH, DISCARD, WRITE_ZEROES). */
-	uint32_t nblocks;            /**< Logical blocks (0 for FLUSH and GET_ID). */
-	uint64_t lba;                /**< First logical block (0 for FLUSH and GET_ID). */
-	const struct vblk_seg *segs; /**< Data segments. */
-	void *ctx;                   /**< The caller's, untouched. */
+	uint8_t op;    /**< enum vblk_op. */
+	uint8_t flags; /**< VBLK_REQ_F_*. */
+	union {
+		uint16_t nseg;    /**< Entries in segs (0 for FLUSH). */
+		uint16_t nranges; /**< DISCARD, WRITE_ZEROES: entries in ranges (0: lba/nblocks). */
+	};
+	uint32_t nblocks; /**< Logical blocks (0 for FLUSH and GET_ID, and with ranges). */
+	uint64_t lba;     /**< First logical block (0 for FLUSH and GET_ID, and with ranges). */
+	union {
+		const struct vblk_seg *segs;     /**< Data segments. */
+		const struct vblk_range *ranges; /**< DISCARD, WRITE_ZEROES with nranges > 0. */
+	};
+	void *ctx; /**< The caller's, untouched. */
 	/**
 	 * Set on completion: 0; -EIO (device error or a broken queue);
 	 * -ENOTSUP (op or flag the device does not support, or the device
 	 * answered UNSUPP); -EINVAL (malformed: counts, lengths, alignment);
-	 * -ERANGE (beyond capacity); -E2BIG (too many or too big segments,
-	 * transfer too long); -EROFS (write, discard or write-zeroes on a
-	 * read-only device).
+	 * -ERANGE (beyond capacity); -E2BIG (too many or too big segments or
+	 * ranges, transfer too long); -EROFS (write, discard or write-zeroes
+	 * on a read-only device).
 	 */
 	int status;
 };
 
 /** What a device can do, and how it is configured. */
 struct vblk_dev_info {
-	const char *driver_name;       /**< e.g. "blk_vireo". */
-	uint64_t capacity;             /**< Logical blocks. */
-	uint32_t block_size;           /**< Logical block size in bytes (power of two, >= 512). */
-	uint32_t physical_block_size;  /**< Bytes. */
-	uint32_t min_io_blocks;        /**< Minimum I/O size in logical blocks (1 if unknown). */
-	uint32_t opt_io_blocks;        /**< Optimal I/O size in logical blocks (0 if unknown). */
-	uint16_t max_segments;         /**< Data segments per request. */
-	uint32_t max_segment_size;     /**< Bytes per segment. */
-	uint32_t seg_align;            /**< Every segment's iova is a multiple of it. */
-	uint32_t max_transfer_blocks;  /**< Logical blocks per READ or WRITE. */
-	uint32_t max_discard_blocks;   /**< Per DISCARD (0: no discard). */
-	uint32_t max_discard_ranges;   /**< The device's limit; the library sends one range. */
-	uint32_t discard_align_blocks; /**< Discard granularity hint (blocks). */
+	const char *driver_name;      /**< e.g. "blk_vireo". */
+	uint64_t capacity;            /**< Logical blocks. */
+	uint32_t block_size;          /**< Logical block size in bytes (power of two, >= 512). */
+	uint32_t physical_block_size; /**< Bytes. */
+	uint32_t min_io_blocks;       /**< Minimum I/O size in logical blocks (1 if unknown). */
+	uint32_t opt_io_blocks;       /**< Optimal I/O size in logical blocks (0 if unknown). */
+	uint16_t max_segments;        /**< Data segments per request. */
+	uint32_t max_segment_size;    /**< Bytes per segment. */
+	uint32_t seg_align;           /**< Every segment's iova is a multiple of it. */
+	uint32_t max_transfer_blocks; /**< Logical blocks per READ or WRITE. */
+	uint32_t max_discard_blocks;  /**< Per DISCARD (0: no discard). */
+	uint32_t max_discard_ranges;  /**< Ranges per DISCARD request (vblk_req.nranges). */
+	/**
+	 * Discard granularity (blocks, 0 unknown): a hint, not a rule (virtio's
+	 * discard_sector_alignment); vblk_io_split() cuts long discards there.
+	 */
+	uint32_t discard_align_blocks;
 	uint32_t max_write_zeroes_blocks; /**< Per WRITE_ZEROES (0: none). */
-	uint32_t max_write_zeroes_ranges; /**< The device's limit; the library sends one. */
+	uint32_t max_write_zeroes_ranges; /**< Ranges per WRITE_ZEROES request. */
 	bool write_zeroes_may_unmap;      /**< The device may honour VBLK_REQ_F_UNMAP. */
 	bool read_only;                   /**< Writes, discards and write-zeroes are refused. */
 	bool write_cache;                 /**< Volatile write cache: FLUSH to commit. */
+	bool write_cache_settable;        /**< vblk_dev_set_write_cache() works. */
 	bool fua;                         /**< VBLK_REQ_F_FUA is honoured. */
 	uint32_t ops;                     /**< Supported ops: VBLK_OP_BIT() mask. */
 	uint16_t max_queues;              /**< Queues the device offers. */
@@ -201,6 +230,59 @@ int vblk_xstats_names_get(uint16_t dev_id, struct vblk_xstat_name *names, unsign
 
 /** Values of the extended statistics. @return count as for the names, or -ENODEV. */
 int vblk_xstats_get(uint16_t dev_id, uint64_t *values, unsigned int n);
+
+/**
+ * Switch the device's volatile write cache on (write-back: writes complete
+ * when cached, FLUSH commits them) or off (write-through). Only where
+ * vblk_dev_info.write_cache_settable says so (virtio-blk: CONFIG_WCE
+ * negotiated); vblk_dev_info.write_cache then reads the mode back from the
+ * device. A control call: not concurrently with the device's data path.
+ *
+ * @return 0; -ENODEV; -ENOTSUP (the device's mode is fixed); -EIO (the
+ *         device did not take the new mode).
+ */
+int vblk_dev_set_write_cache(uint16_t dev_id, bool enable);
+
+/** One I/O for vblk_io_split(): a range of blocks and, for data, one contiguous buffer. */
+struct vblk_io {
+	uint8_t op;    /**< READ, WRITE, DISCARD, WRITE_ZEROES (or FLUSH, GET_ID: one request). */
+	uint8_t flags; /**< VBLK_REQ_F_*, copied into every request. */
+	uint64_t lba;  /**< First logical block. */
+	uint64_t nblocks; /**< Logical blocks (> 0 for ranged ops). */
+	void *addr;       /**< READ, WRITE, GET_ID: the buffer, virtually and IOVA-contiguous. */
+	uint64_t iova;    /**< Its IOVA, aligned to vblk_dev_info.seg_align. */
+	void *ctx;        /**< Copied into every request. */
+};
+
+/**
+ * Requests and segments vblk_io_split() needs for @p op over @p nblocks
+ * blocks on a device with @p info's limits.
+ *
+ * @return the number of requests (>= 1), *nb_segs set to the segments they
+ *         use in all; -EINVAL (unknown op, bad limits), -ENOTSUP (the device
+ *         has no such op).
+ */
+int vblk_io_split_count(const struct vblk_dev_info *info, uint8_t op, uint64_t nblocks,
+			uint32_t *nb_segs);
+
+/**
+ * Cut one I/O into requests that fit the device's limits: a buffer longer
+ * than max_segment_size becomes several segments (each a multiple of
+ * seg_align), more than max_segments segments or max_transfer_blocks
+ * blocks become several requests, a DISCARD or WRITE_ZEROES longer than
+ * max_discard_blocks / max_write_zeroes_blocks several ranges, one request
+ * each (discards cut at discard_align_blocks boundaries where given). The
+ * requests are independent: each completes on its own, the I/O is done
+ * when all have (a request's ctx is @p io's).
+ *
+ * @param reqs     filled, in block order; @p max_reqs entries.
+ * @param segs     the requests' segments; @p max_segs entries.
+ * @return requests filled (>= 1); -ENOSPC (arrays too small:
+ *         vblk_io_split_count() says how large), -EINVAL, -ENOTSUP.
+ *         Requests still go through enqueue's validation (range, alignment).
+ */
+int vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct vblk_req *reqs,
+		  uint16_t max_reqs, struct vblk_seg *segs, uint32_t max_segs);
 
 #include "vblk_core.h"
 

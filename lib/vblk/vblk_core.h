@@ -37,6 +37,8 @@ struct vblk_limits {
 	uint32_t max_transfer_blocks;
 	uint32_t max_discard_blocks;
 	uint32_t max_write_zeroes_blocks;
+	uint16_t max_discard_ranges;
+	uint16_t max_write_zeroes_ranges;
 };
 
 /** @internal One queue of a configured device. */
@@ -112,6 +114,41 @@ vblk_check_range(const struct vblk_limits *lim, const struct vblk_req *r)
 	return 0;
 }
 
+/** @internal One range within capacity (no overflow), 1..@p max blocks. */
+static inline int
+vblk_check_one_range(const struct vblk_limits *lim, uint64_t lba, uint32_t nblocks, uint32_t max)
+{
+	if (unlikely(nblocks == 0))
+		return -EINVAL;
+	if (unlikely(lba >= lim->capacity || nblocks > lim->capacity - lba))
+		return -ERANGE;
+	return nblocks > max ? -E2BIG : 0;
+}
+
+/** @internal The range(s) of a DISCARD or WRITE_ZEROES. */
+static inline int
+vblk_check_ranges(const struct vblk_limits *lim, const struct vblk_req *r)
+{
+	bool discard = r->op == VBLK_OP_DISCARD;
+	uint32_t max = discard ? lim->max_discard_blocks : lim->max_write_zeroes_blocks;
+	uint16_t i;
+	int rc;
+
+	if (r->nranges == 0)
+		return vblk_check_one_range(lim, r->lba, r->nblocks, max);
+	if (unlikely(r->ranges == NULL || r->lba != 0 || r->nblocks != 0))
+		return -EINVAL;
+	if (unlikely(r->nranges >
+		     (discard ? lim->max_discard_ranges : lim->max_write_zeroes_ranges)))
+		return -E2BIG;
+	for (i = 0; i < r->nranges; i++) {
+		rc = vblk_check_one_range(lim, r->ranges[i].lba, r->ranges[i].nblocks, max);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /** @internal Full validation of one request against @p lim. @return 0 or -errno. */
 static inline int
 vblk_req_check(const struct vblk_limits *lim, const struct vblk_req *r)
@@ -146,16 +183,7 @@ vblk_req_check(const struct vblk_limits *lim, const struct vblk_req *r)
 		return vblk_check_segs(lim, r, (uint64_t)r->nblocks << lim->block_shift);
 	case VBLK_OP_DISCARD:
 	case VBLK_OP_WRITE_ZEROES:
-		if (unlikely(r->nseg != 0))
-			return -EINVAL;
-		rc = vblk_check_range(lim, r);
-		if (rc != 0)
-			return rc;
-		if (unlikely(r->nblocks > (r->op == VBLK_OP_DISCARD ?
-						   lim->max_discard_blocks :
-						   lim->max_write_zeroes_blocks)))
-			return -E2BIG;
-		return 0;
+		return vblk_check_ranges(lim, r);
 	case VBLK_OP_FLUSH:
 		return r->lba == 0 && r->nblocks == 0 && r->nseg == 0 ? 0 : -EINVAL;
 	default: /* VBLK_OP_GET_ID */

@@ -23,6 +23,7 @@
 #ifndef VBLK_DRIVER_H
 #define VBLK_DRIVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vblk.h"
@@ -41,6 +42,11 @@ struct vblk_dev_ops {
 	void (*close)(struct vblk_dev *dev);
 	/** Optional: the device is being forgotten (vblk_dev_close()); free the driver's state. */
 	void (*release)(struct vblk_dev *dev);
+	/**
+	 * Optional: switch the volatile write cache (vblk_dev_set_write_cache()).
+	 * @return 0, -ENOTSUP (fixed mode) or -EIO.
+	 */
+	int (*set_write_cache)(struct vblk_dev *dev, bool enable);
 };
 
 /** Registration parameters. */

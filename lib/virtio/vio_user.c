@@ -7,6 +7,8 @@
  *   connect:       SET_OWNER, GET_FEATURES, GET/SET_PROTOCOL_FEATURES,
  *                  GET_QUEUE_NUM (MQ), GET_CONFIG (CONFIG)
  *   FEATURES_OK:   SET_FEATURES
+ *   config write:  SET_CONFIG (CONFIG; a device-writable field such as
+ *                  virtio-blk's writeback)
  *   queue_setup:   SET_MEM_TABLE (when the EAL memory changed), SET_VRING_NUM,
  *                  SET_VRING_BASE 0, SET_VRING_ADDR, SET_VRING_KICK,
  *                  SET_VRING_CALL (an eventfd nobody reads: we poll)
@@ -57,6 +59,7 @@ enum {
 	VU_GET_QUEUE_NUM = 17,
 	VU_SET_VRING_ENABLE = 18,
 	VU_GET_CONFIG = 24,
+	VU_SET_CONFIG = 25,
 };
 
 /* Protocol feature bits we use. */
@@ -158,6 +161,7 @@ vu_req_name(uint32_t req)
 		[VU_GET_QUEUE_NUM] = "GET_QUEUE_NUM",
 		[VU_SET_VRING_ENABLE] = "SET_VRING_ENABLE",
 		[VU_GET_CONFIG] = "GET_CONFIG",
+		[VU_SET_CONFIG] = "SET_CONFIG",
 	};
 
 	return req < RTE_DIM(names) && names[req] != NULL ? names[req] : "?";
@@ -926,11 +930,27 @@ vio_user_read_config(struct vio_dev *dev, size_t offset, unsigned int width)
 static void
 vio_user_write_config(struct vio_dev *dev, size_t offset, uint32_t val, unsigned int width)
 {
-	/* Writable fields are device-specific; the emulated copy takes them. */
+	/*
+	 * Writable fields are device-specific (virtio-blk's writeback): the
+	 * copy takes them, and a backend that serves the config gets them with
+	 * SET_CONFIG (flags 0: from the front-end). One it refuses leaves the
+	 * copy as it was, so the driver's read-back sees the device's value.
+	 */
 	struct vio_user_dev *u = vio_user_of(dev);
+	struct vu_config cfg = { .offset = (uint32_t)offset, .size = width, .flags = 0 };
+	uint8_t old[4];
 
+	memcpy(old, &u->config[offset], width);
 	for (unsigned int i = 0; i < width; i++)
-		u->config[offset + i] = (uint8_t)(val >> (8 * i));
+		cfg.data[i] = u->config[offset + i] = (uint8_t)(val >> (8 * i));
+	if (u->sock < 0 || !u->config_from_backend || !vu_has_protocol(u, VU_PROTOCOL_F_CONFIG))
+		return;
+	if (vu_set(u, VU_SET_CONFIG, &cfg, (uint32_t)offsetof(struct vu_config, data) + width, NULL,
+		   0) < 0) {
+		VIO_LOG(ERR, "%s: SET_CONFIG of %u byte(s) at %zu failed: config unchanged",
+			u->vdev.name, width, offset);
+		memcpy(&u->config[offset], old, width);
+	}
 }
 
 static size_t

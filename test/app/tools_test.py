@@ -178,8 +178,8 @@ class BlkBenchTest(unittest.TestCase):
 
 	def test_runs_table_and_ratios(self):
 		bb = self.bench()
-		figs = {'fio-vireo': 27000.0, 'vireo-perf': 30000.0, 'io_uring': 6000.0,
-			'libaio': 6500.0}
+		figs = {'fio-vireo': 27000.0, 'fio-vireo-nolat': 28500.0, 'vireo-perf': 30000.0,
+			'io_uring': 6000.0, 'libaio': 6500.0}
 		for tool, iops in figs.items():
 			bid = 'null randread 32 %s r1' % tool
 			doc = PERF_DOC if tool == 'vireo-perf' else fio_doc('randread', iops, 1e6, 1e5)
@@ -189,17 +189,18 @@ class BlkBenchTest(unittest.TestCase):
 			busy = 1.5 if tool in ('io_uring', 'libaio') else 1.0
 			bb.on_block(bid + ' cpu', 0, cpu_samples([busy] * 8))
 		bb.on_block('null randread 1 libaio r1', 1, 'fio: something broke')
-		self.assertEqual(len(bb.runs), 4)
+		self.assertEqual(len(bb.runs), 5)
 		self.assertEqual(len(bb.failed), 1)
 		rows = bb.summary()
 		r = [x for x in rows if x['iodepth'] == 32][0]
 		self.assertAlmostEqual(r['fio_vs_perf'], 0.9)
+		self.assertAlmostEqual(r['fio_nolat_vs_perf'], 0.95)
 		self.assertAlmostEqual(r['fio_vs_kernel_per_vcpu'], 27000 / (6000 / 1.5))
 		self.assertAlmostEqual(r['perf_vs_kernel_per_vcpu'], 30000 / 4000)
 		self.assertEqual(r['tools']['io_uring']['p50_us'], 1000.0)
 		md = blkbench.markdown_table(rows, bb.a.tools)
 		self.assertIn('| null | randread | 32 | 27.0 (1000/10000) [1.00] |', md)
-		self.assertIn('| 0.90 | 6.75 | 7.50 |', md)
+		self.assertIn('| 0.90 | 0.95 | 6.75 | 7.50 |', md)
 		blkbench.print_blk_table(rows, bb.a.tools)	# no exception on '-' cells
 
 	def test_command_rebinds_and_alternates(self):
@@ -211,6 +212,8 @@ class BlkBenchTest(unittest.TestCase):
 		second = cmd.index('iodepth 32"')
 		p1, p2 = cmd[first:second], cmd[second:]
 		self.assertLess(p1.index('bench_blk_fio_vireo'), p1.index('bench_blk_kernel'))
+		self.assertIn('bench_blk_fio_vireo "null randread 1 fio-vireo-nolat r1" 0000:00:18.0 '
+			      'randread 1 --gtod_reduce=1;', p1)
 		self.assertLess(p2.index('libaio'), p2.index('io_uring'))
 		self.assertLess(p2.index('bench_blk_kernel'), p2.index('bench_blk_perf'))
 		self.assertIn('fio', cmd)	# the boot gets fio.cpio

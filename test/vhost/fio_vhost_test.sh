@@ -3,6 +3,7 @@
 # Stock fio with fio_vireo.so, and vireo-perf --mode blk, on blk_vireo_user
 # vdevs against qemu-storage-daemon (vhost-user-blk export), no VM:
 #   - null-co: fio 4K randread at QD32 (vhost_user=SOCKET); vireo-perf the same;
+#     64 MiB trims, above the backend's max_discard_sectors (cut by the engine);
 #   - a raw image: fio randwrite + verify=crc32c (written, read back, checked
 #     by fio); qsd restarted on the image, fio verify_only over those blocks
 #     passes and over blocks never written fails (the data is on the image);
@@ -84,6 +85,8 @@ else
 	sed 's/^/  | /' "$DIR/out"
 	failed=1
 fi
+# qsd takes 32768 sectors (16 MiB) per discard: a 64 MiB trim goes as several requests.
+run trim-split ok "may go as up to [0-9]+ requests" --rw=trim --bs=64m --iodepth=4 --size=512m
 qsd_stop
 
 echo "---- raw image: write + verify=crc32c, re-verified after a backend restart"

@@ -16,7 +16,9 @@
  *         (writable=off): writes, discard, write-zeroes complete -EROFS,
  *         reads work; the backend killed with requests in flight (null-co
  *         latency-ns=2 s) -> they complete -EIO, no hang; start without a
- *         backend fails; qsd back -> stop/start reconnects.
+ *         backend fails; qsd back -> stop/start reconnects; the write cache
+ *         switched (CONFIG_WCE, SET_CONFIG) and found so by a new
+ *         connection; two discard ranges refused (qsd takes one).
  *
  * Our memory: hugepages, --in-memory --single-file-segments -m 128
  * (devtools/setup.sh reserves them). Bounded waits, no timing assertions:
@@ -421,6 +423,57 @@ check_image(void)
 
 /* ---- Scenarios ---- */
 
+/*
+ * CONFIG_WCE over vhost-user: the mode goes to qsd with SET_CONFIG, and a
+ * new connection (GET_CONFIG) finds qsd kept it. qsd offers one range per
+ * DISCARD / WRITE_ZEROES: two are refused -E2BIG, one in an array works.
+ */
+static void
+write_cache_and_ranges(void)
+{
+	const char *blockdev = "driver=null-co,node-name=d0,size=1073741824";
+	struct vblk_range rg[2] = { { 8, 8 }, { 64, 8 } };
+	struct vblk_req req = { .op = VBLK_OP_DISCARD, .nranges = 2, .ranges = rg };
+	struct vblk_req *r = &req, *done;
+	struct vblk_dev_info info;
+	char name[32];
+	uint16_t id;
+	bool first;
+
+	backend_start(blockdev, "writable=on");
+	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe %s", name);
+	CHECK(vblk_dev_info_get(id, &info) == 0 && info.write_cache_settable,
+	      "qsd offers CONFIG_WCE: the cache mode should be settable");
+	first = info.write_cache;
+	CHECK(info.max_discard_ranges == 1 && info.max_write_zeroes_ranges == 1,
+	      "qsd: %u discard / %u write-zeroes ranges per request (1 expected)",
+	      info.max_discard_ranges, info.max_write_zeroes_ranges);
+	dev_start(id, 1, 8);
+	CHECK(vblk_dev_set_write_cache(id, !first) == 0, "set write cache %d", !first);
+	CHECK(vblk_dev_info_get(id, &info) == 0 && info.write_cache == !first, "info: mode");
+	CHECK(run_req(id, VBLK_OP_FLUSH, 0, 0, 0, 0) == 0, "flush");
+	CHECK(vblk_enqueue_burst(id, 0, &r, 1) == 1, "enqueue 2 ranges");
+	CHECK(vblk_dequeue_burst(id, 0, &done, 1) == 1 && done->status == -E2BIG,
+	      "two ranges on a one-range device: %d, -E2BIG expected", req.status);
+	req = (struct vblk_req){ .op = VBLK_OP_DISCARD, .nranges = 1, .ranges = rg };
+	CHECK(vblk_enqueue_burst(id, 0, &r, 1) == 1, "enqueue 1 range");
+	while (vblk_dequeue_burst(id, 0, &done, 1) == 0)
+		usleep(10);
+	CHECK(req.status == 0, "one range in an array: %d", req.status);
+	dev_remove(name, id);
+	/* A new connection reads qsd's config: the mode stuck. */
+	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe %s again", name);
+	CHECK(vblk_dev_info_get(id, &info) == 0 && info.write_cache == !first,
+	      "qsd's write cache after SET_CONFIG: %d, %d expected", info.write_cache, !first);
+	printf("write cache: %s by default, %s after vblk_dev_set_write_cache(), seen by a new "
+	       "connection\n",
+	       first ? "on" : "off", first ? "off" : "on");
+	dev_start(id, 1, 8);
+	CHECK(vblk_dev_set_write_cache(id, first) == 0, "set write cache back");
+	dev_remove(name, id);
+	vt_backend_stop(SIGTERM);
+}
+
 static void
 raw_image(uint32_t block_size, uint64_t verify_bytes)
 {
@@ -584,6 +637,8 @@ main(int argc, char **argv)
 		vt_step("raw image, 4096-byte blocks: every op, 16 MiB write-verify, image check");
 		raw_image(4096, 16u << 20);
 	} else {
+		vt_step("write cache (CONFIG_WCE) through SET_CONFIG; one range per discard");
+		write_cache_and_ranges();
 		null_device();
 	}
 	rte_free(buf);

@@ -162,22 +162,29 @@ blk_measure() {
 }
 
 # blk_fio ID ARGS...: stock fio with the common options, JSON into
-# /tmp/blk.json (engine log lines stay out of it).
+# /tmp/blk.json (engine log lines stay out of it). Every fio run (ours and
+# the kernel's) as a throughput comparison is set up: no random map (fio's
+# bookkeeping of which blocks were touched, ~200 instructions per I/O) and
+# the TSC as fio's clock (clock_gettime under TCG is a system call reading
+# the HPET, several per I/O).
 blk_fio() {
 	_fid=$1
 	shift
 	# shellcheck disable=SC2086 # BLK_FIO_EXTRA is a list of options
 	blk_measure "$_fid" fio --name=bench --bs="$BLK_BS" --size="$BLK_SIZE" --time_based \
 		--ramp_time="$BENCH_WARMUP" --runtime="$BENCH_DURATION" \
+		--norandommap=1 --clocksource=cpu \
 		--lat_percentiles=1 --output-format=json --output=/tmp/blk.json \
 		$BLK_FIO_EXTRA "$@"
 }
 
-# bench_blk_fio_vireo ID BDF RW DEPTH: fio through fio_vireo.so (one job
-# thread, one queue).
+# bench_blk_fio_vireo ID BDF RW DEPTH [FIO-OPTION...]: fio through
+# fio_vireo.so (one job thread, one queue).
 bench_blk_fio_vireo() {
-	blk_fio "$1" --ioengine=external:"$VIREO_LIB/fio_vireo.so" \
-		--thread=1 --pci="$2" --rw="$3" --iodepth="$4"
+	_bid=$1 _bdf=$2 _rw=$3 _qd=$4
+	shift 4
+	blk_fio "$_bid" --ioengine=external:"$VIREO_LIB/fio_vireo.so" \
+		--thread=1 --pci="$_bdf" --rw="$_rw" --iodepth="$_qd" "$@"
 }
 
 # bench_blk_perf ID BDF RW DEPTH: vireo-perf --mode blk, its worker on

@@ -22,6 +22,12 @@
 #define VIREO_BLK_DRIVER "blk_vireo"
 /** Data segments per request we ever use (indirect table size bound). */
 #define VIREO_BLK_MAX_SEGS 256
+/**
+ * Ranges per DISCARD / WRITE_ZEROES request we send at most (the device may
+ * take more): each slot keeps room for them in its command memory, 16 bytes
+ * a range.
+ */
+#define VIREO_BLK_MAX_RANGES 16
 /** Largest transfer: keeps every chain's byte count well inside 32 bits. */
 #define VIREO_BLK_MAX_TRANSFER (1u << 30)
 /** Required alignment of a segment's IOVA (the block layer's usual 512). */
@@ -59,13 +65,14 @@ struct vireo_blk_geom {
 	uint32_t max_segment_size;
 	uint32_t max_transfer_blocks;
 	uint32_t max_discard_blocks; /**< 0: no discard. */
-	uint32_t max_discard_seg;
+	uint32_t max_discard_seg;    /**< Ranges per request (the device's, capped). */
 	uint32_t discard_align_blocks;
 	uint32_t max_wz_blocks; /**< 0: no write-zeroes. */
-	uint32_t max_wz_seg;
+	uint32_t max_wz_seg;    /**< Ranges per request (the device's, capped). */
 	bool wz_may_unmap;
 	bool read_only;
-	bool writeback;
+	bool writeback;    /**< The device's write cache mode (CONFIG_WCE: its config). */
+	bool wce_settable; /**< CONFIG_WCE negotiated: the mode can be switched. */
 	uint16_t num_queues;
 	uint16_t queue_size; /**< Ring size each queue gets (the device maximum). */
 	uint16_t max_depth;
@@ -94,8 +101,13 @@ struct vireo_blkq {
 	uint16_t *free_slots;
 	struct vblk_req **slot_req;
 	struct vio_dma_region *dma; /**< cmds */
-	struct vireo_blk_cmd *cmds;
+	/*
+	 * One command per slot, cmd_stride bytes apart: the struct, then (when
+	 * the device takes several ranges) room for VIREO_BLK_MAX_RANGES more.
+	 */
+	uint8_t *cmds;
 	uint64_t cmds_iova;
+	uint32_t cmd_stride;
 	/*
 	 * Indirect tables, in regions of at most VIREO_BLK_TABLE_CHUNK bytes:
 	 * with IOVA as PA nothing larger than a hugepage is sure to be
@@ -126,8 +138,9 @@ struct vireo_blk {
 	uint16_t depth;
 	struct vireo_blkq **q;
 	bool running;
-	bool dead;  /**< A reset did not complete: memory quarantined, no more I/O. */
-	bool owned; /**< Allocated by vireo_blk_create*(): freed at release. */
+	bool dead;         /**< A reset did not complete: memory quarantined, no more I/O. */
+	bool owned;        /**< Allocated by vireo_blk_create*(): freed at release. */
+	int8_t wce_wanted; /**< Cache mode the application chose (-1: the device's), kept over resets. */
 };
 
 /* vireo_blk_dev.c */

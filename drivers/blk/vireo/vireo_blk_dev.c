@@ -203,7 +203,8 @@ read_discard_wz(struct vireo_blk *blk, struct vireo_blk_geom *g)
 		if (rc < 0)
 			return rc;
 		g->max_discard_blocks = max_sec >> g->sector_shift;
-		g->max_discard_seg = max_seg != 0 ? max_seg : g->max_segments;
+		g->max_discard_seg = RTE_MIN(max_seg != 0 ? max_seg : g->max_segments,
+					     (uint32_t)VIREO_BLK_MAX_RANGES);
 		g->discard_align_blocks = align >> g->sector_shift;
 		if (g->max_discard_blocks == 0)
 			VIREO_BLK_LOG(WARNING, blk,
@@ -222,7 +223,8 @@ read_discard_wz(struct vireo_blk *blk, struct vireo_blk_geom *g)
 		if (rc < 0)
 			return rc;
 		g->max_wz_blocks = max_sec >> g->sector_shift;
-		g->max_wz_seg = max_seg != 0 ? max_seg : 1;
+		g->max_wz_seg = RTE_MIN(max_seg != 0 ? max_seg : 1u,
+					(uint32_t)VIREO_BLK_MAX_RANGES);
 		g->wz_may_unmap = unmap != 0;
 		if (g->max_wz_blocks == 0)
 			VIREO_BLK_LOG(WARNING, blk,
@@ -259,6 +261,7 @@ read_misc(struct vireo_blk *blk, struct vireo_blk_geom *g)
 		if (rc < 0)
 			return rc;
 		g->writeback = wb != 0;
+		g->wce_settable = true;
 	}
 	if (has(blk, VIO_BLK_F_GEOMETRY) &&
 	    vio_dev_read_config_u16(blk->vdev, CFG_OFF(cylinders), &cyl) == 0 &&
@@ -399,6 +402,7 @@ vireo_blk_info_get(struct vblk_dev *dev, struct vblk_dev_info *info)
 	info->write_zeroes_may_unmap = g->wz_may_unmap;
 	info->read_only = g->read_only;
 	info->write_cache = g->writeback;
+	info->write_cache_settable = g->wce_settable && !blk->dead;
 	info->fua = false; /* virtio-blk has no FUA: write, then FLUSH. */
 	info->ops = blk->dead ? 0 : g->ops;
 	info->max_queues = g->num_queues;
@@ -475,6 +479,32 @@ reset_or_quarantine(struct vireo_blk *blk)
 	}
 }
 
+/*
+ * CONFIG_WCE (section 5.2.6.2 / 5.2.5): the driver may write the writeback
+ * field; read it back, the device may refuse the mode. Works stopped (the
+ * mode is written again at the next start, a reset may have lost it) or
+ * running.
+ */
+static int
+write_wce(struct vireo_blk *blk, bool enable)
+{
+	uint8_t wb = 0;
+	int rc;
+
+	rc = vio_dev_write_config_u8(blk->vdev, CFG_OFF(writeback), enable ? 1 : 0);
+	if (rc == 0)
+		rc = cfg_u8(blk, CFG_OFF(writeback), "writeback", &wb);
+	if (rc < 0)
+		return rc;
+	blk->geom.writeback = wb != 0;
+	if (blk->geom.writeback != enable) {
+		VIREO_BLK_LOG(ERR, blk, "device kept its write cache %s (writeback %u)",
+			      wb ? "on" : "off", wb);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int
 vireo_blk_start(struct vblk_dev *dev)
 {
@@ -485,6 +515,9 @@ vireo_blk_start(struct vblk_dev *dev)
 	if (blk->dead)
 		return -EIO;
 	rc = negotiate(blk);
+	/* The mode the application chose, before the device goes live (a reset may reset it). */
+	if (rc == 0 && blk->wce_wanted >= 0)
+		rc = write_wce(blk, blk->wce_wanted != 0);
 	for (i = 0; rc == 0 && i < blk->nb_queues; i++) {
 		rc = vireo_blkq_start(blk->q[i]);
 		if (rc < 0)
@@ -528,7 +561,23 @@ vireo_blk_release(struct vblk_dev *dev)
 		rte_free(blk);
 }
 
+static int
+vireo_blk_set_write_cache(struct vblk_dev *dev, bool enable)
+{
+	struct vireo_blk *blk = blk_of(dev);
+
+	if (!blk->geom.wce_settable)
+		return -ENOTSUP;
+	if (blk->dead)
+		return -EIO;
+	blk->wce_wanted = enable ? 1 : 0;
+	if (!blk->running)
+		return 0; /* Written at start, after FEATURES_OK. */
+	return write_wce(blk, enable);
+}
+
 static const struct vblk_dev_ops vireo_blk_ops = {
+	.set_write_cache = vireo_blk_set_write_cache,
 	.info_get = vireo_blk_info_get,
 	.configure = vireo_blk_configure,
 	.start = vireo_blk_start,
@@ -552,6 +601,7 @@ vireo_blk_attach(struct vireo_blk *blk, struct vio_dev *vdev, const char *name, 
 
 	snprintf(blk->name, sizeof(blk->name), "%s", name);
 	blk->vdev = vdev;
+	blk->wce_wanted = -1;
 	blk->socket = socket;
 	rc = negotiate(blk);
 	if (rc == 0)

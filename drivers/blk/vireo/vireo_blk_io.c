@@ -102,7 +102,13 @@ vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket
 	q->failed = rte_zmalloc_socket("blk_vireo_failed", sizeof(void *) * ring, 0, socket);
 	q->sg = rte_malloc_socket("blk_vireo_sg", sizeof(struct vio_sg) * (g->max_segments + 3u), 0,
 				  socket);
-	cmds_len = sizeof(struct vireo_blk_cmd) * depth;
+	/* Room for several ranges per slot only where the device takes several. */
+	q->cmd_stride = sizeof(struct vireo_blk_cmd);
+	if (RTE_MAX(g->max_discard_seg, g->max_wz_seg) > 1)
+		q->cmd_stride += RTE_ALIGN_CEIL(VIREO_BLK_MAX_RANGES *
+							sizeof(struct vio_blk_discard_wz),
+						RTE_CACHE_LINE_SIZE);
+	cmds_len = (size_t)q->cmd_stride * depth;
 	q->dma = vio_dma_alloc("blkcmd", cmds_len, 64, socket);
 	if (q->free_slots == NULL || q->slot_req == NULL || q->failed == NULL || q->sg == NULL ||
 	    q->dma == NULL) {
@@ -117,7 +123,7 @@ vireo_blkq_alloc(struct vireo_blk *blk, uint16_t qid, uint16_t depth, int socket
 		}
 	}
 	q->failed_mask = ring - 1;
-	q->cmds = vio_dma_va(q->dma);
+	q->cmds = (uint8_t *)vio_dma_va(q->dma);
 	q->cmds_iova = vio_dma_iova(q->dma);
 	for (i = 0; i < depth; i++)
 		q->free_slots[i] = (uint16_t)(depth - 1 - i);
@@ -241,6 +247,51 @@ queue_broke(struct vireo_blkq *q)
 	fail_inflight(q);
 }
 
+static inline struct vireo_blk_cmd *
+cmd_of(const struct vireo_blkq *q, uint16_t slot)
+{
+	return (struct vireo_blk_cmd *)(q->cmds + (size_t)slot * q->cmd_stride);
+}
+
+/*
+ * The ranges of a DISCARD / WRITE_ZEROES into the slot's command memory (the
+ * device's format: 512-byte sectors, the flags on each). @return the bytes
+ * of ranges, at *iova.
+ */
+static inline uint32_t
+build_ranges(struct vireo_blkq *q, const struct vblk_req *r, uint16_t slot, uint64_t cmd_iova,
+	     uint64_t *iova)
+{
+	struct vireo_blk_cmd *cmd = cmd_of(q, slot);
+	uint32_t flags = (r->flags & VBLK_REQ_F_UNMAP) ? VIO_BLK_WZ_F_UNMAP : 0;
+	struct vio_blk_discard_wz *out;
+	uint16_t i;
+
+	if (r->nranges <= 1) {
+		/* One range (lba/nblocks, or an array of one): the command's own slot. */
+		uint64_t lba = r->nranges == 0 ? r->lba : r->ranges[0].lba;
+		uint32_t nblocks = r->nranges == 0 ? r->nblocks : r->ranges[0].nblocks;
+
+		cmd->range.sector = lba << q->sector_shift;
+		cmd->range.num_sectors = nblocks << q->sector_shift;
+		cmd->range.flags = flags;
+		*iova = cmd_iova + offsetof(struct vireo_blk_cmd, range);
+		return sizeof(cmd->range);
+	}
+	/*
+	 * Several: validation kept nranges within what info reported, so the
+	 * device takes more than one and the slot has room for them.
+	 */
+	out = (struct vio_blk_discard_wz *)(cmd + 1);
+	for (i = 0; i < r->nranges; i++) {
+		out[i].sector = r->ranges[i].lba << q->sector_shift;
+		out[i].num_sectors = r->ranges[i].nblocks << q->sector_shift;
+		out[i].flags = flags;
+	}
+	*iova = cmd_iova + sizeof(*cmd);
+	return (uint32_t)(r->nranges * sizeof(*out));
+}
+
 /*
  * Fill the chain of @p r into q->sg. @return readable count; *n_in the writable count.
  * The header, range and status stores need no barrier of their own: the
@@ -250,11 +301,13 @@ queue_broke(struct vireo_blkq *q)
 static inline uint16_t
 build_chain(struct vireo_blkq *q, const struct vblk_req *r, uint16_t slot, uint16_t *n_in)
 {
-	struct vireo_blk_cmd *cmd = &q->cmds[slot];
-	uint64_t cmd_iova = q->cmds_iova + (uint64_t)slot * sizeof(*cmd);
+	struct vireo_blk_cmd *cmd = cmd_of(q, slot);
+	uint64_t cmd_iova = q->cmds_iova + (uint64_t)slot * q->cmd_stride;
 	struct vio_sg *sg = q->sg;
-	uint16_t n = 0, i;
+	uint16_t n = 0, i, nseg = r->nseg;
 	bool data_in = false;
+	uint64_t range_iova;
+	uint32_t range_len;
 
 	cmd->hdr.reserved = 0;
 	cmd->hdr.sector = r->lba << q->sector_shift;
@@ -276,22 +329,20 @@ build_chain(struct vireo_blkq *q, const struct vblk_req *r, uint16_t slot, uint1
 		cmd->hdr.type = VIO_BLK_T_GET_ID;
 		data_in = true;
 		break;
-	default: /* DISCARD, WRITE_ZEROES: one range, the sector goes in it. */
+	default: /* DISCARD, WRITE_ZEROES: the ranges carry the sectors, one descriptor. */
 		cmd->hdr.type = r->op == VBLK_OP_DISCARD ? VIO_BLK_T_DISCARD :
 							   VIO_BLK_T_WRITE_ZEROES;
 		cmd->hdr.sector = 0;
-		cmd->range.sector = r->lba << q->sector_shift;
-		cmd->range.num_sectors = r->nblocks << q->sector_shift;
-		cmd->range.flags = (r->flags & VBLK_REQ_F_UNMAP) ? VIO_BLK_WZ_F_UNMAP : 0;
-		sg[n++] = (struct vio_sg){ cmd_iova + offsetof(struct vireo_blk_cmd, range),
-					   sizeof(cmd->range) };
+		range_len = build_ranges(q, r, slot, cmd_iova, &range_iova);
+		sg[n++] = (struct vio_sg){ range_iova, range_len };
+		nseg = 0; /* nranges, not data segments */
 		break;
 	}
-	for (i = 0; i < r->nseg; i++)
+	for (i = 0; i < nseg; i++)
 		sg[n++] = (struct vio_sg){ r->segs[i].iova, r->segs[i].len };
 	sg[n++] = (struct vio_sg){ cmd_iova + offsetof(struct vireo_blk_cmd, status), 1 };
-	/* Readable: header (+ range) (+ write data); writable: read data + status. */
-	*n_in = (uint16_t)(data_in ? r->nseg + 1 : 1);
+	/* Readable: header (+ ranges) (+ write data); writable: read data + status. */
+	*n_in = (uint16_t)(data_in ? nseg + 1 : 1);
 	return (uint16_t)(n - *n_in);
 }
 
@@ -349,7 +400,7 @@ vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n)
 static inline int
 status_of(struct vireo_blkq *q, uint16_t slot, bool *lie)
 {
-	uint8_t st = __atomic_load_n(&q->cmds[slot].status, __ATOMIC_RELAXED);
+	uint8_t st = __atomic_load_n(&cmd_of(q, slot)->status, __ATOMIC_RELAXED);
 
 	switch (st) {
 	case VIO_BLK_S_OK:

@@ -201,6 +201,9 @@ test_control_errors(void **state)
 	m.start_rc = 0;
 	assert_int_equal(vblk_dev_start(id), 0);
 	assert_int_equal(vblk_dev_start(id), 0); /* started already: a no-op */
+	/* A driver without set_write_cache: the mode is fixed. */
+	assert_int_equal(vblk_dev_set_write_cache(id, false), -ENOTSUP);
+	assert_int_equal(vblk_dev_set_write_cache(VBLK_MAX_DEVS, false), -ENODEV);
 	/* Reconfigure after stop: the old queues go through close first. */
 	assert_int_equal(vblk_dev_stop(id), 0);
 	assert_int_equal(m.stopped, 1);
@@ -210,6 +213,51 @@ test_control_errors(void **state)
 	assert_int_equal(vblk_dev_close(id), 0);
 	assert_int_equal(m.closed, 2);
 	assert_int_equal(m.released, 1);
+}
+
+/* vblk_io_split() against the limits alone (no device): sizes, refusals. */
+static void
+test_split_limits(void **state)
+{
+	struct vblk_dev_info info = { .block_size = 512,
+				      .max_segments = 4,
+				      .max_segment_size = 65536,
+				      .seg_align = 512,
+				      .max_transfer_blocks = 64,
+				      .ops = VBLK_OP_BIT(VBLK_OP_READ) };
+	static uint8_t data[1 << 20];
+	struct vblk_io io = {
+		.op = VBLK_OP_READ, .lba = 10, .nblocks = 1000, .addr = data, .iova = 0x100000
+	};
+	struct vblk_req reqs[16];
+	struct vblk_seg segs[16];
+	uint32_t nsegs;
+	uint64_t next = 10;
+	int n;
+
+	(void)state;
+	/* 64 blocks (32 KiB, one segment) per request: 16 requests, the last 40 blocks. */
+	assert_int_equal(vblk_io_split_count(&info, VBLK_OP_READ, 1000, &nsegs), 16);
+	assert_int_equal(nsegs, 16);
+	n = vblk_io_split(&info, &io, reqs, 16, segs, 16);
+	assert_int_equal(n, 16);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(reqs[i].lba, next);
+		assert_int_equal(reqs[i].segs[0].iova, 0x100000 + (next - 10) * 512);
+		assert_ptr_equal(reqs[i].segs[0].addr, data + (next - 10) * 512);
+		next += reqs[i].nblocks;
+	}
+	assert_int_equal(next, 1010);
+	assert_int_equal(reqs[15].nblocks, 40);
+	/* Ops the device lacks, absurd limits, NULL. */
+	assert_int_equal(vblk_io_split_count(&info, VBLK_OP_DISCARD, 8, &nsegs), -ENOTSUP);
+	io.op = VBLK_OP_WRITE;
+	assert_int_equal(vblk_io_split(&info, &io, reqs, 16, segs, 16), -ENOTSUP);
+	info.ops |= VBLK_OP_BIT(VBLK_OP_WRITE);
+	info.max_segment_size = 100; /* below the segment alignment */
+	assert_int_equal(vblk_io_split(&info, &io, reqs, 16, segs, 16), -EINVAL);
+	assert_int_equal(vblk_io_split(NULL, &io, reqs, 16, segs, 16), -EINVAL);
+	assert_int_equal(vblk_io_split_count(&info, VBLK_OP_READ, 8, NULL), -EINVAL);
 }
 
 /* The driver takes fewer than it is given: accepted = a prefix, refusals not lost. */
@@ -277,6 +325,7 @@ main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_control_errors),
 		cmocka_unit_test(test_partial_enqueue),
+		cmocka_unit_test(test_split_limits),
 	};
 
 	return cmocka_run_group_tests_name("vblk_lib", tests, group_setup, group_teardown);
