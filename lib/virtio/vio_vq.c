@@ -34,6 +34,13 @@ vio_vq_init_free_list(struct vio_vq *vq)
 	vq->num_free = vq->size;
 }
 
+/* Driver-written used_event (after avail->ring[size], section 2.7.10). */
+static inline uint16_t *
+vio_vq_used_event(struct vio_vq *vq)
+{
+	return (uint16_t *)&vq->avail->ring[vq->size];
+}
+
 static int
 vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, struct vio_vq **out)
 {
@@ -82,7 +89,7 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 		 * on every harvest would cost a shared-line store per burst.
 		 */
 		vq->avail->flags = 0;
-		*(uint16_t *)&vq->avail->ring[size] = 0xffff;
+		*vio_vq_used_event(vq) = 0xffff;
 	} else {
 		/* We poll: ask the device not to interrupt (section 2.7.7). */
 		vq->avail->flags = VIO_AVAIL_F_NO_INTERRUPT;
@@ -387,4 +394,52 @@ vio_vq_detach(struct vio_vq *vq)
 		if (vq->slots[i].cookie != NULL)
 			return vio_vq_free_chain(vq, i);
 	return NULL;
+}
+
+/*
+ * ---- Used-buffer notifications (interrupt mode) ----
+ *
+ * vio_vq_enable_intr / vio_vq_disable_intr for the split ring. Section
+ * 2.7.7 without EVENT_IDX: the avail flags word's NO_INTERRUPT bit; section
+ * 2.7.10 with EVENT_IDX: used_event, the used index whose publication
+ * should interrupt (parked 0xffff entries ahead while polling).
+ */
+
+bool
+vio_vq_enable_intr(struct vio_vq *vq)
+{
+	if (vq->event_idx)
+		/* Interrupt when the device publishes the entry we harvest next. */
+		__atomic_store_n(vio_vq_used_event(vq), vq->last_used, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&vq->avail->flags, 0, __ATOMIC_RELAXED);
+	/*
+	 * Sections 2.7.7.1 / 2.7.10 (driver requirements): after enabling
+	 * notifications the driver MUST re-read used->idx, because the device
+	 * may have published entries before it could see the store above and
+	 * will not interrupt for those. Store (flags / used_event) -> load
+	 * (used->idx) ordering needs a full barrier: without it the load could
+	 * be satisfied before the store is visible, the device could read the
+	 * old suppression value, and both sides would wait.
+	 */
+	if (vq->io_barriers)
+		rte_io_mb(); /* suppression store before the used->idx load (device) */
+	else
+		rte_smp_mb(); /* suppression store before the used->idx load (CPU) */
+	return vio_vq_used_pending(vq) != 0;
+}
+
+void
+vio_vq_disable_intr(struct vio_vq *vq)
+{
+	/*
+	 * No barrier: suppression is a hint (sections 2.7.7 / 2.7.10), a late
+	 * interrupt is harmless, the fd is drained before the next sleep.
+	 */
+	if (vq->event_idx)
+		/* Interrupt again only after 64K more completions (we poll). */
+		__atomic_store_n(vio_vq_used_event(vq), (uint16_t)(vq->last_used - 1),
+				 __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(&vq->avail->flags, VIO_AVAIL_F_NO_INTERRUPT, __ATOMIC_RELAXED);
 }

@@ -334,6 +334,36 @@ vio_vq_kick(struct vio_vq *vq)
 	return true;
 }
 
+/*
+ * ---- Used-buffer notifications (interrupt mode) ----
+ *
+ * While polling, the queue asks the device not to notify (see the file
+ * comment). A driver that wants to sleep until the next used buffer calls
+ * vio_vq_enable_intr() and, when it returns false, waits on the queue's
+ * interrupt fd (vio_dev_queue_intr_fd()); once woken it calls
+ * vio_vq_disable_intr() and polls again. Only the consumer (harvesting)
+ * side calls these.
+ */
+
+/**
+ * Ask the device to notify the next used buffer (section 2.7.7: clear
+ * VIRTQ_AVAIL_F_NO_INTERRUPT; section 2.7.10 with EVENT_IDX: used_event =
+ * the next entry we harvest), then re-check the used ring.
+ *
+ * @return true when used buffers are already pending: the device may have
+ *         published them before it saw the request, so no notification is
+ *         guaranteed for them and the caller must poll instead of sleeping.
+ *         false: safe to sleep, the device notifies the next used buffer.
+ */
+bool vio_vq_enable_intr(struct vio_vq *vq);
+
+/**
+ * Back to polling: ask the device not to notify used buffers (set
+ * VIRTQ_AVAIL_F_NO_INTERRUPT, or park used_event 0xffff entries away).
+ * Only a hint: a notification already on its way may still arrive.
+ */
+void vio_vq_disable_intr(struct vio_vq *vq);
+
 /** Used entries the device has published but we have not harvested. */
 static inline uint16_t
 vio_vq_used_pending(const struct vio_vq *vq)
