@@ -437,9 +437,14 @@ perf_fwd_lcore_run(void *arg)
 	for (i = 0; i < nb; i++)
 		if (streams[i]->tx_first && streams[i]->do_tx)
 			send_first_burst(streams[i]);
-	if (lc->sleep && sleep_ctl(lc, RTE_INTR_EVENT_ADD) == 0) {
-		run_sleeping(lc);
-		return 0;
+	if (lc->sleep) {
+		if (sleep_ctl(lc, RTE_INTR_EVENT_ADD) == 0) {
+			run_sleeping(lc);
+			return 0;
+		}
+		/* Some queue has no interrupt: poll, and say so in the figures. */
+		sleep_ctl(lc, RTE_INTR_EVENT_DEL);
+		__atomic_store_n(&lc->sleep, false, __ATOMIC_RELAXED);
 	}
 	if (nb == 1) {
 		/* the common case stays a tight loop around one stream */
