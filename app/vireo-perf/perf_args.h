@@ -25,7 +25,7 @@
 #define PERF_MBUF_SIZE_DEFAULT (2048 + PERF_MBUF_HEADROOM)
 #define PERF_MAX_DESC 32768
 #define PERF_MAX_SECONDS (7.0 * 24 * 3600)
-#define PERF_IDLE_POLLS_DEFAULT 64 /* --idle sleep: empty polls before sleeping */
+#define PERF_IDLE_POLLS_DEFAULT 64  /* --idle sleep: empty polls before sleeping */
 #define PERF_MAX_RATE 1000000000ull /* --rate bound (packets per second) */
 
 enum perf_mode {

@@ -74,8 +74,8 @@ struct perf_stream {
 
 /* CPU time of one forwarding lcore's thread at one instant. */
 struct perf_cpu_snap {
-	double cpu_s;    /* user + system seconds of the thread */
-	uint64_t sleeps; /* rte_epoll_wait calls (--idle sleep) */
+	double cpu_s;     /* user + system seconds of the thread */
+	uint64_t sleeps;  /* rte_epoll_wait calls (--idle sleep) */
 	uint64_t wakeups; /* ... that returned an rx interrupt */
 	uint64_t tsc;
 };

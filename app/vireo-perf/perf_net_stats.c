@@ -196,7 +196,8 @@ period_cpu(struct perf_net *net, uint64_t tsc, double t, int warming_up)
 		printf("[%7.1fs]%s lcore %u cpu %5.1f %% (%s) sleeps %" PRIu64 " wakeups %" PRIu64
 		       "\n",
 		       t, warming_up ? " warm-up" : "", lc->lcore, 100.0 * f.util,
-		       __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll", f.sleeps, f.wakeups);
+		       __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll", f.sleeps,
+		       f.wakeups);
 	}
 }
 
@@ -314,10 +315,12 @@ perf_net_summary(void *ctx, FILE *f)
 
 		cpu_compute(&lc->base, &lc->end, &c);
 		fprintf(f,
-			"lcore %u: %s, cpu %.3f s of %.3f s (%.1f %%), %" PRIu64
-			" sleeps, %" PRIu64 " woken by rx\n",
-			lc->lcore, __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep when idle" : "busy poll", c.cpu_s, c.secs,
-			100.0 * c.util, c.sleeps, c.wakeups);
+			"lcore %u: %s, cpu %.3f s of %.3f s (%.1f %%), %" PRIu64 " sleeps, %" PRIu64
+			" woken by rx\n",
+			lc->lcore,
+			__atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep when idle" :
+									"busy poll",
+			c.cpu_s, c.secs, 100.0 * c.util, c.sleeps, c.wakeups);
 	}
 	fprintf(f,
 		"measured %.3f s%s; Gb/s: frame bytes without FCS; wire: "
@@ -470,7 +473,8 @@ perf_net_json(void *ctx, struct perf_json *j)
 		cpu_compute(&lc->base, &lc->end, &c);
 		perf_json_obj_begin(j, NULL);
 		perf_json_u64(j, "lcore", lc->lcore);
-		perf_json_str(j, "idle", __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll");
+		perf_json_str(j, "idle",
+			      __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll");
 		perf_json_dbl(j, "duration", c.secs);
 		perf_json_dbl(j, "cpu_seconds", c.cpu_s);
 		perf_json_dbl(j, "cpu_util", c.util);

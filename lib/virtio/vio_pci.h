@@ -155,7 +155,7 @@ struct vio_pci_dev {
 	uint16_t intr_next_vector;    /**< Next queue vector to hand out. */
 	uint16_t intr_nb_vectors;     /**< Queue vectors (the handle's efds). */
 	uint16_t *queue_vector;       /**< Per queue: its vector or VIO_MSI_NO_VECTOR. */
-	/** @} */
+				      /** @} */
 };
 
 /**

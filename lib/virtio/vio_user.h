@@ -100,7 +100,7 @@ struct vio_user_region {
 
 /** Per-queue frontend state. */
 struct vio_user_vq {
-	int kickfd;               /**< eventfd, -1 when the queue is not set up. */
+	int kickfd; /**< eventfd, -1 when the queue is not set up. */
 	/**
 	 * Interrupt mode (vio_dev.queue_intr at setup): the ring's own call
 	 * eventfd, the queue's interrupt fd. Created at the first such setup

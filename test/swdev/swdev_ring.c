@@ -558,8 +558,7 @@ swdev_wants_interrupt(struct swdev *sw, struct swdev_queue *q, uint16_t old, uin
 	if (!swdev_event_idx(sw))
 		return (__atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) &
 			VIO_AVAIL_F_NO_INTERRUPT) == 0;
-	event = __atomic_load_n((const uint16_t *)&q->avail->ring[q->cfg.size],
-				__ATOMIC_RELAXED);
+	event = __atomic_load_n((const uint16_t *)&q->avail->ring[q->cfg.size], __ATOMIC_RELAXED);
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 

@@ -130,8 +130,7 @@ frame(uint32_t seq)
 static void
 epoll_add(uint16_t q, int op)
 {
-	int rc = rte_eth_dev_rx_intr_ctl_q(port, q, RTE_EPOLL_PER_THREAD, op,
-					   (void *)(uintptr_t)q);
+	int rc = rte_eth_dev_rx_intr_ctl_q(port, q, RTE_EPOLL_PER_THREAD, op, (void *)(uintptr_t)q);
 
 	CHECK(rc == 0, "rx_intr_ctl_q(queue %u, op %d): %d", q, op, rc);
 }
@@ -200,8 +199,8 @@ rounds(const char *when)
 	cpu = thread_cpu_s() - cpu0;
 	wall = wall_s() - wall0;
 	CHECK(rte_eth_stats_get(port, &st) == 0, "stats");
-	printf("%s: sent %" PRIu64 " received %" PRIu64 ", %" PRIu64
-	       " wakeups (%" PRIu64 " empty waits), cpu %.3f s of %.3f s wall (%.1f %%)\n",
+	printf("%s: sent %" PRIu64 " received %" PRIu64 ", %" PRIu64 " wakeups (%" PRIu64
+	       " empty waits), cpu %.3f s of %.3f s wall (%.1f %%)\n",
 	       when, st.opackets, st.ipackets, wakeups - w0, empty_waits, cpu, wall,
 	       100.0 * cpu / wall);
 	CHECK(st.opackets == (uint64_t)ROUNDS * PAIRS * BURST &&
@@ -216,9 +215,18 @@ rounds(const char *when)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0],    "--no-pci", "--in-memory", "--single-file-segments",
-			"-m",       "128",      "--iova-mode=va", "--lcores",
-			"0@1",      "--no-telemetry", "--log-level", "*:notice",
+	char *eal[] = { argv[0],
+			"--no-pci",
+			"--in-memory",
+			"--single-file-segments",
+			"-m",
+			"128",
+			"--iova-mode=va",
+			"--lcores",
+			"0@1",
+			"--no-telemetry",
+			"--log-level",
+			"*:notice",
 			NULL };
 	struct rte_eth_conf conf = { 0 };
 	char vdev_args[200];

@@ -25,7 +25,8 @@ intr_port(struct net_fx *fx, uint64_t features, uint16_t nq)
 	fx_thread(fx, false);
 	for (uint16_t q = 0; q < nq; q++)
 		assert_int_equal(rte_eth_dev_rx_intr_ctl_q(fx->port, q, RTE_EPOLL_PER_THREAD,
-							   RTE_INTR_EVENT_ADD, (void *)(uintptr_t)q),
+							   RTE_INTR_EVENT_ADD,
+							   (void *)(uintptr_t)q),
 				 0);
 }
 
@@ -148,8 +149,7 @@ test_two_queues_and_restart(void **state)
 		assert_int_equal(rte_eth_dev_start(fx.port), 0);
 		fx_thread(&fx, false);
 		for (uint16_t q = 0; q < 2; q++)
-			assert_int_equal(rte_eth_dev_rx_intr_ctl_q(fx.port, q,
-								   RTE_EPOLL_PER_THREAD,
+			assert_int_equal(rte_eth_dev_rx_intr_ctl_q(fx.port, q, RTE_EPOLL_PER_THREAD,
 								   RTE_INTR_EVENT_ADD,
 								   (void *)(uintptr_t)q),
 					 0);
