@@ -31,6 +31,7 @@ struct vblk_dev {
 	int socket_id;
 	uint16_t nb_queues; /**< Configured. */
 	uint16_t depth;
+	bool intr; /**< Configured with completion interrupts. */
 	struct vblk_queue **queues;
 };
 
@@ -272,6 +273,10 @@ vblk_dev_configure(uint16_t dev_id, const struct vblk_dev_conf *conf)
 			 info.max_queue_depth);
 		return -EINVAL;
 	}
+	if (conf->intr && dev->ops->queue_intr_fd == NULL) {
+		VBLK_LOG(ERR, "%s: the driver has no completion interrupts", dev->name);
+		return -ENOTSUP;
+	}
 	rc = vblk_limits_from_info(dev, &info, &lim);
 	if (rc < 0)
 		return rc;
@@ -279,6 +284,7 @@ vblk_dev_configure(uint16_t dev_id, const struct vblk_dev_conf *conf)
 	if (dev->nb_queues != 0)
 		dev->ops->close(dev);
 	vblk_queues_free(dev);
+	dev->intr = conf->intr;
 	rc = vblk_queues_alloc(dev, conf->nb_queues, conf->queue_depth, socket, &lim);
 	if (rc == 0)
 		rc = dev->ops->configure(dev, conf->nb_queues, conf->queue_depth, socket);
@@ -434,4 +440,53 @@ vblk_xstats_get(uint16_t dev_id, uint64_t *values, unsigned int n)
 			memcpy(&values[q * per + i], st + vblk_xstat_defs[i].off, sizeof(uint64_t));
 	}
 	return (int)total;
+}
+
+bool
+vblk_dev_intr_conf(const struct vblk_dev *dev)
+{
+	return dev->intr;
+}
+
+/* A started queue configured with interrupts, or the error to return. */
+static int
+vblk_intr_queue(uint16_t dev_id, uint16_t qid, struct vblk_dev **out)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (qid >= dev->nb_queues)
+		return -EINVAL;
+	if (!dev->intr || !vblk_fp_table[dev_id].started || dev->ops->queue_intr_fd == NULL)
+		return -ENOTSUP;
+	*out = dev;
+	return 0;
+}
+
+int
+vblk_queue_intr_fd(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_fd(dev, qid);
+}
+
+int
+vblk_queue_intr_enable(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_enable(dev, qid);
+}
+
+int
+vblk_queue_intr_disable(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_disable(dev, qid);
 }
