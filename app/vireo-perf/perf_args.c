@@ -719,8 +719,8 @@ check_config(struct opt_ctx *c)
 			    "--verify writes the region, then reads it back: "
 			    "use it with --rw write or randwrite, not %s",
 			    perf_blk_rw_name(cfg->blk.rw));
-	if (cfg->mode == PERF_MODE_BLK && (cfg->idle_sleep || cfg->rate != 0))
-		return fail(c->err, c->errlen, "--idle sleep and --rate are net options");
+	if (cfg->mode == PERF_MODE_BLK && cfg->rate != 0)
+		return fail(c->err, c->errlen, "--rate is a net option (txonly/flowgen)");
 	if (cfg->rate != 0) {
 		bool gen = false;
 
@@ -830,7 +830,9 @@ perf_args_usage(FILE *f, const char *prog)
 		"  --idle poll|sleep[,N]     poll: busy-poll (default); sleep: after N empty\n"
 		"                            polls (default %d) an lcore whose streams\n"
 		"                            only receive sleeps on rx interrupts\n"
-		"                            (rte_epoll_wait), like l3fwd-power\n"
+		"                            (rte_epoll_wait), like l3fwd-power; blk mode:\n"
+		"                            a queue with requests out sleeps on its\n"
+		"                            completion interrupt\n"
 		"  --rate PPS                txonly/flowgen: at most PPS packets per second\n"
 		"                            per stream (default: no limit)\n"
 		"Block mode (--mode blk), fio's vocabulary:\n"

@@ -340,7 +340,9 @@ test_idle_rate(void **state)
 	rejects("--idle sleep,0", "poll, sleep or sleep,N");
 	rejects("--idle sleep,", "poll, sleep or sleep,N");
 	rejects("--idle sleepy", "poll, sleep or sleep,N");
-	rejects("--mode blk --idle sleep", "net options");
+	accepts("--mode blk --idle sleep,8");
+	assert_true(cfg.idle_sleep);
+	rejects("--mode blk --rate 5", "net option");
 	accepts("--forward-mode txonly --rate 10000");
 	assert_int_equal(cfg.rate, 10000);
 	accepts("--forward-mode txonly,rxonly --rate 1");
