@@ -475,10 +475,9 @@ thread_cpu_s(void)
 static void
 intr_sleeping_reads(uint16_t id)
 {
-	struct vblk_dev_conf conf = { .nb_queues = 1,
-				      .queue_depth = DEPTH,
-				      .socket_id = SOCKET_ID_ANY,
-				      .intr = true };
+	struct vblk_dev_conf conf = {
+		.nb_queues = 1, .queue_depth = DEPTH, .socket_id = SOCKET_ID_ANY, .intr = true
+	};
 	uint64_t hz = rte_get_timer_hz(), t0 = rte_get_timer_cycles();
 	double cpu0 = thread_cpu_s(), cpu, wall;
 	unsigned int wakeups = 0;
@@ -491,8 +490,9 @@ intr_sleeping_reads(uint16_t id)
 	CHECK(p.fd >= 0, "no interrupt fd: %d", p.fd);
 	for (unsigned int i = 0; i < INTR_READS; i++) {
 		struct vblk_seg seg = { buf, rte_malloc_virt2iova(buf), 4096 };
-		struct vblk_req req = { .op = VBLK_OP_READ, .lba = i * 8, .nblocks = 8, .nseg = 1,
-					.segs = &seg };
+		struct vblk_req req = {
+			.op = VBLK_OP_READ, .lba = i * 8, .nblocks = 8, .nseg = 1, .segs = &seg
+		};
 		struct vblk_req *r = &req, *done = NULL;
 		uint64_t cnt;
 

@@ -16,10 +16,9 @@
 static void
 intr_start(struct blk_fx *fx, uint16_t nq)
 {
-	struct vblk_dev_conf conf = { .nb_queues = nq,
-				      .queue_depth = 16,
-				      .socket_id = SOCKET_ID_ANY,
-				      .intr = true };
+	struct vblk_dev_conf conf = {
+		.nb_queues = nq, .queue_depth = 16, .socket_id = SOCKET_ID_ANY, .intr = true
+	};
 
 	bfx_create(fx, NULL);
 	assert_int_equal(vblk_dev_configure(fx->dev_id, &conf), 0);
