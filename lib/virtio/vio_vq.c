@@ -84,9 +84,9 @@ vio_vq_alloc(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, str
 		/*
 		 * Section 2.7.7.1: flags MUST be 0; used_event says when to
 		 * interrupt: when used->idx passes 0xffff, once in 65536
-		 * completions (we poll; a device without an MSI-X vector or a
-		 * vhost-user call fd has nowhere to send it anyway). Moving it
-		 * on every harvest would cost a shared-line store per burst.
+		 * completions (we poll; only interrupt mode moves it, see
+		 * vio_vq_enable_intr()). Moving it on every harvest would cost
+		 * a shared-line store per burst.
 		 */
 		vq->avail->flags = 0;
 		*vio_vq_used_event(vq) = 0xffff;

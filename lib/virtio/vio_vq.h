@@ -29,7 +29,8 @@
  * and kicks unless the device set VIRTQ_USED_F_NO_NOTIFY. With EVENT_IDX the
  * avail flags are 0 (the spec's MUST), the flags the device writes are
  * ignored, and a kick notifies only when the batch it publishes contains
- * the avail index the device asked for in avail_event.
+ * the avail index the device asked for in avail_event. A driver that wants
+ * to sleep asks for used-buffer notifications with vio_vq_enable_intr().
  */
 #ifndef VIO_VQ_H
 #define VIO_VQ_H
