@@ -130,6 +130,7 @@ perf_args_defaults(struct perf_config *cfg)
 	cfg->mbuf_size = PERF_MBUF_SIZE_DEFAULT;
 	cfg->flows = 1024;
 	cfg->stats_period = 1.0;
+	cfg->idle_polls = PERF_IDLE_POLLS_DEFAULT;
 	cfg->promisc = true;
 	cfg->topology = PERF_TOPO_PAIRED;
 	cfg->blk.rw = PERF_BLK_READ;
@@ -602,6 +603,39 @@ opt_seed(struct opt_ctx *c, const char *name, const char *val)
 	return 0;
 }
 
+/* --idle poll | sleep[,N] */
+static int
+opt_idle(struct opt_ctx *c, const char *name, const char *val)
+{
+	unsigned long n = PERF_IDLE_POLLS_DEFAULT;
+
+	if (strcmp(val, "poll") == 0) {
+		c->cfg->idle_sleep = false;
+		return 0;
+	}
+	if (strncmp(val, "sleep", 5) != 0 ||
+	    (val[5] != '\0' && (val[5] != ',' || parse_uint(val + 6, 1, 1u << 30, &n))))
+		return fail(c->err, c->errlen,
+			    "--%s: '%s' is not poll, sleep or sleep,N (N empty polls before "
+			    "sleeping, 1..%u)",
+			    name, val, 1u << 30);
+	c->cfg->idle_sleep = true;
+	c->cfg->idle_polls = (unsigned int)n;
+	return 0;
+}
+
+static int
+opt_rate(struct opt_ctx *c, const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (parse_uint(val, 1, PERF_MAX_RATE, &v))
+		return fail(c->err, c->errlen, "--%s: '%s' is not packets per second (1..%llu)",
+			    name, val, PERF_MAX_RATE);
+	c->cfg->rate = v;
+	return 0;
+}
+
 static int
 opt_help(struct opt_ctx *c, const char *name, const char *val)
 {
@@ -642,6 +676,8 @@ static const struct opt_def opts[] = {
 	{ "promisc", true, opt_promisc, 0, 0, 0 },
 	{ "port-topology", true, opt_topology, 0, 0, 0 },
 	{ "tx-first", false, opt_tx_first, 0, 0, 0 },
+	{ "idle", true, opt_idle, 0, 0, 0 },
+	{ "rate", true, opt_rate, 0, 0, 0 },
 	{ "rw", true, opt_rw, 0, 0, 0 },
 	{ "rwmixread", true, opt_blk_uint, 0, 0, 0 },
 	{ "bs", true, opt_blk_size, 0, 0, 0 },
@@ -683,6 +719,17 @@ check_config(struct opt_ctx *c)
 			    "--verify writes the region, then reads it back: "
 			    "use it with --rw write or randwrite, not %s",
 			    perf_blk_rw_name(cfg->blk.rw));
+	if (cfg->mode == PERF_MODE_BLK && cfg->rate != 0)
+		return fail(c->err, c->errlen, "--rate is a net option (txonly/flowgen)");
+	if (cfg->rate != 0) {
+		bool gen = false;
+
+		for (i = 0; i < cfg->nb_fwd; i++)
+			gen = gen || perf_fwd_generates(cfg->fwd[i]);
+		if (!gen)
+			return fail(c->err, c->errlen,
+				    "--rate limits what txonly/flowgen send: no port generates");
+	}
 	if (c->portmask_seen && c->ports_seen)
 		return fail(c->err, c->errlen, "use either --portmask or --ports, not both");
 	if (cfg->nb_fwd > 1 && cfg->portmask != 0 && cfg->nb_fwd != perf_popcount64(cfg->portmask))
@@ -780,6 +827,14 @@ perf_args_usage(FILE *f, const char *prog)
 		"  --eth-peer N,MAC          destination MAC for port N\n"
 		"  --promisc on|off          promiscuous mode (default on)\n"
 		"  --tx-first                io/mac/macswap: send one burst first\n"
+		"  --idle poll|sleep[,N]     poll: busy-poll (default); sleep: after N empty\n"
+		"                            polls (default %d) an lcore whose streams\n"
+		"                            only receive sleeps on rx interrupts\n"
+		"                            (rte_epoll_wait), like l3fwd-power; blk mode:\n"
+		"                            a queue with requests out sleeps on its\n"
+		"                            completion interrupt\n"
+		"  --rate PPS                txonly/flowgen: at most PPS packets per second\n"
+		"                            per stream (default: no limit)\n"
 		"Block mode (--mode blk), fio's vocabulary:\n"
 		"  --dev NAME                vblk device (its PCI address, e.g. 0000:00:05.0;\n"
 		"                            default: the first one; EAL -a selects devices)\n"
@@ -796,7 +851,7 @@ perf_args_usage(FILE *f, const char *prog)
 		"  --seed N                  data pattern and random offsets\n"
 		"  --help                    this text\n",
 		prog, PERF_MAX_BURST, PERF_MIN_PKT_SIZE, PERF_MAX_PKT_SIZE, PERF_MBUF_HEADROOM,
-		PERF_MBUF_SIZE_DEFAULT);
+		PERF_MBUF_SIZE_DEFAULT, PERF_IDLE_POLLS_DEFAULT);
 }
 
 static void
@@ -844,6 +899,9 @@ perf_args_json(struct perf_json *j, const struct perf_config *cfg)
 	perf_json_dbl(j, "stats_period", cfg->stats_period);
 	perf_json_bool(j, "promisc", cfg->promisc);
 	perf_json_bool(j, "tx_first", cfg->tx_first);
+	perf_json_str(j, "idle", cfg->idle_sleep ? "sleep" : "poll");
+	perf_json_u64(j, "idle_polls", cfg->idle_polls);
+	perf_json_u64(j, "rate", cfg->rate);
 	if (cfg->dst_mac_set)
 		json_mac(j, "dst_mac", &cfg->dst_mac);
 	perf_json_obj_begin(j, "eth_peer");

@@ -25,6 +25,8 @@
 #define PERF_MBUF_SIZE_DEFAULT (2048 + PERF_MBUF_HEADROOM)
 #define PERF_MAX_DESC 32768
 #define PERF_MAX_SECONDS (7.0 * 24 * 3600)
+#define PERF_IDLE_POLLS_DEFAULT 64  /* --idle sleep: empty polls before sleeping */
+#define PERF_MAX_RATE 1000000000ull /* --rate bound (packets per second) */
 
 enum perf_mode {
 	PERF_MODE_NET,
@@ -114,6 +116,10 @@ struct perf_config {
 	bool tx_first;
 	enum perf_topology topology;
 	bool help;
+	/* --idle sleep[,N]: after N empty polls an lcore sleeps on rx interrupts */
+	bool idle_sleep;
+	unsigned int idle_polls;
+	uint64_t rate; /* --rate: txonly/flowgen packets per second per stream, 0: no limit */
 	struct perf_blk_config blk;
 	bool blk_opt_seen; /* a block-only option was given */
 };

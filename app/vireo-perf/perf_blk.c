@@ -15,10 +15,14 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -91,6 +95,15 @@ struct blk_queue {
 	enum verify_phase phase;
 	uint32_t *crc; /* verify: crc32c per unit of the slice */
 	unsigned int err_logs;
+	/* --idle sleep: completion interrupts; CPU time of the worker's thread */
+	bool sleep;
+	int intr_fd;
+	clockid_t cpu_clock;
+	int cpu_clock_ok; /* atomic: cpu_clock is set */
+	uint64_t sleeps;  /* written by the worker (relaxed) */
+	uint64_t wakeups;
+	double cpu_mark, cpu_final; /* read by the main lcore */
+	uint64_t sleeps_mark, wakeups_mark, sleeps_final, wakeups_final;
 };
 
 struct blk_snap {
@@ -321,17 +334,62 @@ reap(struct blk_queue *q)
 	return n;
 }
 
+/* Longest sleep, so that a stop request is seen in time. */
+#define BLK_SLEEP_MS 10
+
+/*
+ * --idle sleep: nothing completed for a while with requests in flight:
+ * sleep on the queue's completion interrupt (enable, poll the fd, read its
+ * counter, disable).
+ */
+static void
+idle_sleep(struct blk_queue *q)
+{
+	struct pollfd p = { .fd = q->intr_fd, .events = POLLIN };
+	uint64_t cnt;
+
+	if (vblk_queue_intr_enable(q->blk->dev_id, q->qid) != 0)
+		return;
+	if (poll(&p, 1, BLK_SLEEP_MS) == 1 && read(q->intr_fd, &cnt, sizeof(cnt)) > 0)
+		__atomic_store_n(&q->wakeups, q->wakeups + 1, __ATOMIC_RELAXED);
+	vblk_queue_intr_disable(q->blk->dev_id, q->qid);
+	__atomic_store_n(&q->sleeps, q->sleeps + 1, __ATOMIC_RELAXED);
+}
+
+static double
+queue_cpu_s(const struct blk_queue *q)
+{
+	struct timespec ts;
+
+	if (!__atomic_load_n(&q->cpu_clock_ok, __ATOMIC_ACQUIRE) ||
+	    clock_gettime(q->cpu_clock, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int
 blk_worker(void *arg)
 {
 	struct blk_queue *q = arg;
 	struct perf_blk *blk = q->blk;
+	unsigned int empty = 0;
 	uint64_t deadline;
 
+	/* The main lcore reads this thread's CPU time through its clock. */
+	if (pthread_getcpuclockid(pthread_self(), &q->cpu_clock) == 0)
+		__atomic_store_n(&q->cpu_clock_ok, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&blk->stop, __ATOMIC_RELAXED) && q->phase != PHASE_DONE) {
+		unsigned int got;
+
 		submit(q);
-		reap(q);
+		got = reap(q);
 		verify_advance(q);
+		if (!q->sleep || got > 0 || q->inflight == 0)
+			empty = 0;
+		else if (++empty >= blk->cfg->idle_polls) {
+			idle_sleep(q);
+			empty = 0;
+		}
 	}
 	/* what is in flight completes before the device stops */
 	deadline = rte_rdtsc() + DRAIN_SECONDS * rte_get_tsc_hz();
@@ -619,7 +677,14 @@ blk_setup(const struct perf_config *cfg, void **ctxp)
 	conf.nb_queues = (uint16_t)blk->nq;
 	conf.queue_depth = (uint16_t)blk->bc->iodepth;
 	conf.socket_id = SOCKET_ID_ANY;
+	conf.intr = cfg->idle_sleep;
 	ret = vblk_dev_configure(blk->dev_id, &conf);
+	if (ret == -ENOTSUP && conf.intr) {
+		printf("%s: no completion interrupts: the queues keep polling\n",
+		       vblk_dev_name(blk->dev_id));
+		conf.intr = false;
+		ret = vblk_dev_configure(blk->dev_id, &conf);
+	}
 	if (ret != 0) {
 		ERR("%s: configure %u queue(s) of depth %u: %s\n", vblk_dev_name(blk->dev_id),
 		    blk->nq, blk->bc->iodepth, strerror(-ret));
@@ -629,6 +694,10 @@ blk_setup(const struct perf_config *cfg, void **ctxp)
 	ret = assign_queues(blk);
 	if (ret != 0)
 		return ret;
+	for (unsigned int i = 0; i < blk->nq; i++) {
+		blk->q[i].sleep = conf.intr;
+		blk->q[i].intr_fd = -1;
+	}
 	print_device(blk);
 	return 0;
 }
@@ -647,6 +716,15 @@ blk_start(void *ctx)
 	}
 	blk->started = true;
 	blk->prev.tsc = rte_rdtsc();
+	/* The fds exist once the device runs. */
+	for (i = 0; i < blk->nq && blk->q[i].sleep; i++) {
+		blk->q[i].intr_fd = vblk_queue_intr_fd(blk->dev_id, (uint16_t)i);
+		if (blk->q[i].intr_fd < 0) {
+			printf("queue %u: no completion interrupt fd (%s): polling\n", i,
+			       strerror(-blk->q[i].intr_fd));
+			blk->q[i].sleep = false;
+		}
+	}
 	for (i = 0; i < blk->nq; i++) {
 		ret = rte_eal_remote_launch(blk_worker, &blk->q[i], blk->q[i].lcore);
 		if (ret != 0) {
@@ -715,6 +793,13 @@ blk_mark(void *ctx, uint64_t tsc)
 	struct perf_blk *blk = ctx;
 
 	snapshot(blk, &blk->mark, tsc);
+	for (unsigned int i = 0; i < blk->nq; i++) {
+		struct blk_queue *q = &blk->q[i];
+
+		q->cpu_mark = queue_cpu_s(q);
+		q->sleeps_mark = __atomic_load_n(&q->sleeps, __ATOMIC_RELAXED);
+		q->wakeups_mark = __atomic_load_n(&q->wakeups, __ATOMIC_RELAXED);
+	}
 	blk->marked = true;
 	__atomic_store_n(&blk->measuring, 1, __ATOMIC_RELAXED);
 }
@@ -760,6 +845,13 @@ blk_stop(void *ctx, uint64_t tsc)
 		blk_mark(ctx, tsc); /* stopped during the warm-up: an empty window */
 	__atomic_store_n(&blk->measuring, 0, __ATOMIC_RELAXED);
 	snapshot(blk, &blk->final, tsc);
+	for (i = 0; i < blk->nq; i++) {
+		struct blk_queue *q = &blk->q[i];
+
+		q->cpu_final = queue_cpu_s(q);
+		q->sleeps_final = __atomic_load_n(&q->sleeps, __ATOMIC_RELAXED);
+		q->wakeups_final = __atomic_load_n(&q->wakeups, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&blk->stop, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();
 	for (i = 0; i < blk->nq; i++)
@@ -828,6 +920,17 @@ blk_summary(void *ctx, FILE *f)
 			"  errors %" PRIu64 " (whole run)\n",
 			i, blk->q[i].lcore, blk->q[i].cnt.reads, blk->q[i].cnt.writes,
 			blk->q[i].cnt.errors);
+	for (unsigned int i = 0; i < blk->nq; i++) {
+		const struct blk_queue *q = &blk->q[i];
+		double cpu = q->cpu_final - q->cpu_mark;
+
+		fprintf(f,
+			"queue %u (lcore %u): %s, cpu %.3f s of %.3f s (%.1f %%), %" PRIu64
+			" sleeps, %" PRIu64 " woken by completions\n",
+			i, q->lcore, q->sleep ? "sleep when idle" : "busy poll", cpu, fg.secs,
+			fg.secs > 0 ? 100.0 * cpu / fg.secs : 0.0, q->sleeps_final - q->sleeps_mark,
+			q->wakeups_final - q->wakeups_mark);
+	}
 	if (blk->bc->verify != PERF_VERIFY_NONE) {
 		struct blk_snap zero = { .tsc = blk->final.tsc };
 		struct blk_figs all;
@@ -905,6 +1008,10 @@ blk_json(void *ctx, struct perf_json *j)
 		perf_json_u64(j, "writes", c->writes);
 		perf_json_u64(j, "errors", c->errors);
 		perf_json_u64(j, "verify_mismatches", c->verify_bad);
+		perf_json_str(j, "idle", blk->q[i].sleep ? "sleep" : "poll");
+		perf_json_dbl(j, "cpu_seconds", blk->q[i].cpu_final - blk->q[i].cpu_mark);
+		perf_json_u64(j, "sleeps", blk->q[i].sleeps_final - blk->q[i].sleeps_mark);
+		perf_json_u64(j, "wakeups", blk->q[i].wakeups_final - blk->q[i].wakeups_mark);
 		perf_json_obj_end(j);
 	}
 	perf_json_arr_end(j);

@@ -4,9 +4,14 @@
  * each (testpmd's run_pkt_fwd_on_lcore): no system calls, counters updated
  * once per burst with relaxed stores.
  */
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_epoll.h>
+#include <rte_interrupts.h>
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -16,6 +21,8 @@
 #include "perf_net.h"
 
 #define PERF_UDP_SPORT_OFF (14 + 20)
+/* --idle sleep: longest sleep, so that a stop request is seen in time */
+#define PERF_SLEEP_MS 10
 /* not RTE_IPV4(): in 22.11 it shifts a signed int into the sign bit (UB) */
 #define PERF_IP(a, b, c, d) \
 	((UINT32_C(a) << 24) | (UINT32_C(b) << 16) | (UINT32_C(c) << 8) | UINT32_C(d))
@@ -259,18 +266,45 @@ rxonly_step(struct perf_stream *s)
 		rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/*
+ * --rate: packets due since the last send (one per rate_period TSC cycles),
+ * at most @p want; the schedule is charged for them. After a stall the
+ * schedule restarts from now rather than sending the backlog at once.
+ */
+static inline uint64_t
+rate_allowance(struct perf_stream *s, uint64_t want)
+{
+	uint64_t now = rte_rdtsc(), due;
+
+	if (now < s->rate_next)
+		return 0;
+	if (now - s->rate_next > want * s->rate_period)
+		s->rate_next = now - s->rate_period;
+	due = (now - s->rate_next) / s->rate_period + 1;
+	want = RTE_MIN(want, due);
+	s->rate_next += want * s->rate_period;
+	return want;
+}
+
 /* txonly and flowgen; flowgen also frees whatever arrives (as testpmd's). */
 static inline void
 generate_step(struct perf_stream *s)
 {
 	struct rte_mbuf *pkts[PERF_MAX_BURST];
+	uint64_t want;
 	uint16_t n;
 
 	if (s->do_rx)
 		rxonly_step(s);
 	if (!s->do_tx || s->tx_left == 0)
 		return;
-	n = (uint16_t)gen_burst(s, pkts, (unsigned int)RTE_MIN((uint64_t)s->burst, s->tx_left));
+	want = RTE_MIN((uint64_t)s->burst, s->tx_left);
+	if (s->rate_period != 0) {
+		want = rate_allowance(s, want);
+		if (want == 0)
+			return;
+	}
+	n = (uint16_t)gen_burst(s, pkts, (unsigned int)want);
 	if (n > 0)
 		s->tx_left -= send_burst(s, pkts, n, (uint64_t)n * s->pkt_size);
 }
@@ -315,6 +349,80 @@ stopping(const struct perf_fwd_lcore *lc)
 	return __atomic_load_n(lc->stop, __ATOMIC_RELAXED) != 0;
 }
 
+/* Packets received by this lcore's streams so far (its own counters). */
+static inline uint64_t
+lcore_rx(const struct perf_fwd_lcore *lc)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < lc->nb_streams; i++)
+		n += lc->streams[i]->cnt.rx_pkts;
+	return n;
+}
+
+/* Add (or remove) every rx queue of the lcore to its thread's epoll set. */
+static int
+sleep_ctl(struct perf_fwd_lcore *lc, int op)
+{
+	for (unsigned int i = 0; i < lc->nb_streams; i++) {
+		struct perf_stream *s = lc->streams[i];
+		int rc = rte_eth_dev_rx_intr_ctl_q(s->rx_port, s->rx_queue, RTE_EPOLL_PER_THREAD,
+						   op, s);
+
+		if (rc != 0 && op == RTE_INTR_EVENT_ADD) {
+			printf("lcore %u: port %u queue %u: no rx interrupt (%s): polling\n",
+			       lc->lcore, s->rx_port, s->rx_queue, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Sleep until an rx interrupt (or PERF_SLEEP_MS, to see the stop flag):
+ * enable every queue's interrupt, wait, disable, poll again. The driver
+ * wakes the wait itself when packets came in before the enable.
+ */
+static void
+idle_sleep(struct perf_fwd_lcore *lc)
+{
+	struct rte_epoll_event ev[8];
+	int n;
+
+	for (unsigned int i = 0; i < lc->nb_streams; i++)
+		rte_eth_dev_rx_intr_enable(lc->streams[i]->rx_port, lc->streams[i]->rx_queue);
+	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), PERF_SLEEP_MS);
+	for (unsigned int i = 0; i < lc->nb_streams; i++)
+		rte_eth_dev_rx_intr_disable(lc->streams[i]->rx_port, lc->streams[i]->rx_queue);
+	perf_cnt_add(&lc->sleeps, 1);
+	if (n > 0)
+		perf_cnt_add(&lc->wakeups, 1);
+}
+
+/* --idle sleep: poll; after idle_polls empty rounds, sleep on interrupts. */
+static void
+run_sleeping(struct perf_fwd_lcore *lc)
+{
+	uint64_t seen = lcore_rx(lc);
+	unsigned int empty = 0;
+
+	while (!stopping(lc)) {
+		uint64_t now;
+
+		for (unsigned int i = 0; i < lc->nb_streams; i++)
+			stream_step(lc->streams[i]);
+		now = lcore_rx(lc);
+		if (now != seen) {
+			seen = now;
+			empty = 0;
+		} else if (++empty >= lc->idle_polls) {
+			idle_sleep(lc);
+			empty = 0;
+		}
+	}
+	sleep_ctl(lc, RTE_INTR_EVENT_DEL);
+}
+
 int
 perf_fwd_lcore_run(void *arg)
 {
@@ -323,9 +431,21 @@ perf_fwd_lcore_run(void *arg)
 	unsigned int nb = lc->nb_streams;
 	unsigned int i;
 
+	/* The main lcore reads this thread's CPU time through its clock. */
+	if (pthread_getcpuclockid(pthread_self(), &lc->cpu_clock) == 0)
+		__atomic_store_n(&lc->cpu_clock_ok, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nb; i++)
 		if (streams[i]->tx_first && streams[i]->do_tx)
 			send_first_burst(streams[i]);
+	if (lc->sleep) {
+		if (sleep_ctl(lc, RTE_INTR_EVENT_ADD) == 0) {
+			run_sleeping(lc);
+			return 0;
+		}
+		/* Some queue has no interrupt: poll, and say so in the figures. */
+		sleep_ctl(lc, RTE_INTR_EVENT_DEL);
+		__atomic_store_n(&lc->sleep, false, __ATOMIC_RELAXED);
+	}
 	if (nb == 1) {
 		/* the common case stays a tight loop around one stream */
 		while (!stopping(lc))

@@ -186,7 +186,16 @@ configure_port(struct perf_net *net, unsigned int idx)
 		conf.rxmode.mtu = mtu;
 	}
 
+	/* --idle sleep: the receiving ports' rx queues get interrupts. */
+	if (cfg->idle_sleep && perf_fwd_receives(p->fwd) && !perf_fwd_generates(p->fwd))
+		conf.intr_conf.rxq = 1;
 	ret = rte_eth_dev_configure(p->id, (uint16_t)cfg->rxq, (uint16_t)cfg->txq, &conf);
+	if (ret != 0 && conf.intr_conf.rxq) {
+		printf("port %u (%s): no rx interrupts (%s): its lcores keep polling\n", p->id,
+		       p->driver, rte_strerror(-ret));
+		conf.intr_conf.rxq = 0;
+		ret = rte_eth_dev_configure(p->id, (uint16_t)cfg->rxq, (uint16_t)cfg->txq, &conf);
+	}
 	if (ret != 0) {
 		ERR("port %u (%s): configure failed: %s\n", p->id, p->driver, rte_strerror(-ret));
 		return ret;
@@ -321,6 +330,8 @@ init_stream(struct perf_net *net, struct perf_stream *s, unsigned int idx, unsig
 	s->nb_segs = (uint16_t)net->nb_segs;
 	s->flows = (uint16_t)cfg->flows;
 	s->tx_left = cfg->tx_count != 0 ? cfg->tx_count : UINT64_MAX;
+	s->rate_period = cfg->rate != 0 ? RTE_MAX(rte_get_tsc_hz() / cfg->rate, (uint64_t)1) : 0;
+	s->rate_next = 0;
 	s->src_mac = tp->mac;
 	s->dst_mac = tp->dst;
 	perf_stream_build_template(s);
@@ -380,6 +391,25 @@ build_streams(struct perf_net *net)
 
 /* How many lcores forward: --nb-cores, else one per stream; never more than
  * the worker lcores (the main lcore only times and prints) or the streams. */
+/*
+ * --idle sleep: an lcore sleeps only when all its streams receive and none
+ * generates (a generator has work whatever arrives) and its ports have rx
+ * interrupts.
+ */
+static bool
+lcore_can_sleep(const struct perf_fwd_lcore *lc)
+{
+	for (unsigned int i = 0; i < lc->nb_streams; i++) {
+		const struct perf_stream *s = lc->streams[i];
+		struct rte_eth_conf conf;
+
+		if (!s->do_rx || perf_fwd_generates(s->fwd) ||
+		    rte_eth_dev_conf_get(s->rx_port, &conf) != 0 || !conf.intr_conf.rxq)
+			return false;
+	}
+	return lc->nb_streams > 0;
+}
+
 static int
 count_fwd_lcores(const struct perf_net *net, unsigned int *n)
 {
@@ -445,6 +475,8 @@ assign_lcores(struct perf_net *net)
 			lc->streams[lc->nb_streams++] = &net->streams[i];
 		}
 		next += lc->nb_streams;
+		lc->idle_polls = net->cfg->idle_polls;
+		lc->sleep = net->cfg->idle_sleep && lcore_can_sleep(lc);
 		k++;
 	}
 	return 0;
@@ -614,6 +646,15 @@ net_start(void *ctx)
 	for (i = 0; i < net->nb_fwd_lcores; i++) {
 		struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
 
+		/* Until the mark: from the launch (the thread idled before it). */
+		memset(&lc->base, 0, sizeof(lc->base));
+		lc->base.tsc = tsc;
+		lc->last = lc->base;
+		lc->end = lc->base;
+	}
+	for (i = 0; i < net->nb_fwd_lcores; i++) {
+		struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+
 		ret = rte_eal_remote_launch(perf_fwd_lcore_run, lc, lc->lcore);
 		if (ret != 0) {
 			ERR("cannot launch lcore %u: %s\n", lc->lcore, rte_strerror(-ret));
@@ -632,6 +673,12 @@ net_mark(void *ctx, uint64_t tsc)
 	perf_net_stream_snapshot(net, net->stream_base);
 	for (i = 0; i < net->nb_ports; i++)
 		perf_net_port_snapshot(net, i, net->stream_base, &net->ports[i].base, tsc);
+	for (i = 0; i < net->nb_fwd_lcores; i++) {
+		struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+
+		perf_net_cpu_snapshot(lc, &lc->base, tsc);
+		lc->last = lc->base;
+	}
 	net->marked = true;
 }
 
@@ -678,6 +725,8 @@ net_stop(void *ctx, uint64_t tsc)
 	perf_net_stream_snapshot(net, net->stream_end);
 	for (i = 0; i < net->nb_ports; i++)
 		perf_net_port_snapshot(net, i, net->stream_end, &net->ports[i].end, tsc);
+	for (i = 0; i < net->nb_fwd_lcores; i++)
+		perf_net_cpu_snapshot(&net->fwd_lcores[i], &net->fwd_lcores[i].end, tsc);
 	__atomic_store_n(&net->stop, 1, __ATOMIC_RELAXED);
 	/* waits for every worker to return; orders their last counter
 	 * stores before our reads below */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <rte_common.h>
 #include <rte_ethdev.h>
@@ -63,11 +64,21 @@ struct perf_stream {
 	uint16_t flows;
 	uint16_t flow;                 /* flowgen cursor, owned by the running lcore */
 	uint64_t tx_left;              /* --tx-count budget, ditto; UINT64_MAX: none */
+	uint64_t rate_period;          /* --rate: TSC cycles per packet, 0: no limit */
+	uint64_t rate_next;            /* TSC when the next packet is due (running lcore) */
 	unsigned int lcore;            /* forwarding lcore that runs it */
 	struct rte_ether_addr src_mac; /* tx port's own MAC */
 	struct rte_ether_addr dst_mac; /* where the tx port sends to */
 	uint8_t tmpl[PERF_HDR_LEN];    /* headers of generated packets */
 } __rte_cache_aligned;
+
+/* CPU time of one forwarding lcore's thread at one instant. */
+struct perf_cpu_snap {
+	double cpu_s;     /* user + system seconds of the thread */
+	uint64_t sleeps;  /* rte_epoll_wait calls (--idle sleep) */
+	uint64_t wakeups; /* ... that returned an rx interrupt */
+	uint64_t tsc;
+};
 
 /* A forwarding lcore and the streams it polls, one burst each in turn. */
 struct perf_fwd_lcore {
@@ -75,6 +86,15 @@ struct perf_fwd_lcore {
 	unsigned int nb_streams;
 	unsigned int lcore;
 	const int *stop;
+	bool sleep;              /* --idle sleep and every stream only receives */
+	unsigned int idle_polls; /* empty rounds before sleeping */
+	/* Written by the lcore: its thread's CPU clock, sleep counters. */
+	clockid_t cpu_clock;
+	int cpu_clock_ok; /* atomic: cpu_clock is set */
+	uint64_t sleeps;
+	uint64_t wakeups;
+	/* Read by the main lcore (pthread_getcpuclockid: no syscall on the data path). */
+	struct perf_cpu_snap base, last, end;
 } __rte_cache_aligned;
 
 /* Counters of one port at one instant (app counters + ethdev stats). */
@@ -132,6 +152,8 @@ void perf_stream_build_template(struct perf_stream *s);
 int perf_fwd_lcore_run(void *arg);
 
 /* perf_net_stats.c */
+void perf_net_cpu_snapshot(const struct perf_fwd_lcore *lc, struct perf_cpu_snap *snap,
+			   uint64_t tsc);
 void perf_net_stream_snapshot(const struct perf_net *net, struct perf_counters *out);
 void perf_net_port_snapshot(const struct perf_net *net, unsigned int idx,
 			    const struct perf_counters *cnt, struct perf_port_snap *snap,

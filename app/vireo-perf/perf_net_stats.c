@@ -8,6 +8,7 @@
  * same frames would occupy on an Ethernet link.
  */
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -147,6 +148,60 @@ figs_errors(const struct perf_figs *f)
 }
 
 void
+perf_net_cpu_snapshot(const struct perf_fwd_lcore *lc, struct perf_cpu_snap *snap, uint64_t tsc)
+{
+	struct timespec ts;
+
+	snap->cpu_s = 0;
+	if (__atomic_load_n(&lc->cpu_clock_ok, __ATOMIC_ACQUIRE) &&
+	    clock_gettime(lc->cpu_clock, &ts) == 0)
+		snap->cpu_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	snap->sleeps = perf_cnt_read(&lc->sleeps);
+	snap->wakeups = perf_cnt_read(&lc->wakeups);
+	snap->tsc = tsc;
+}
+
+/* CPU use of an lcore between two snapshots. */
+struct perf_cpu_figs {
+	double secs;  /* wall */
+	double cpu_s; /* thread CPU time */
+	double util;  /* cpu_s / secs */
+	uint64_t sleeps;
+	uint64_t wakeups;
+};
+
+static void
+cpu_compute(const struct perf_cpu_snap *a, const struct perf_cpu_snap *b, struct perf_cpu_figs *f)
+{
+	f->secs = (double)(b->tsc - a->tsc) / (double)rte_get_tsc_hz();
+	f->cpu_s = b->cpu_s > a->cpu_s ? b->cpu_s - a->cpu_s : 0;
+	f->util = f->secs > 0 ? f->cpu_s / f->secs : 0;
+	f->sleeps = b->sleeps - a->sleeps;
+	f->wakeups = b->wakeups - a->wakeups;
+}
+
+static void
+period_cpu(struct perf_net *net, uint64_t tsc, double t, int warming_up)
+{
+	for (unsigned int i = 0; i < net->nb_fwd_lcores; i++) {
+		struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+		struct perf_cpu_snap now;
+		struct perf_cpu_figs f;
+
+		perf_net_cpu_snapshot(lc, &now, tsc);
+		if (lc->last.tsc == 0)
+			lc->last = lc->base;
+		cpu_compute(&lc->last, &now, &f);
+		lc->last = now;
+		printf("[%7.1fs]%s lcore %u cpu %5.1f %% (%s) sleeps %" PRIu64 " wakeups %" PRIu64
+		       "\n",
+		       t, warming_up ? " warm-up" : "", lc->lcore, 100.0 * f.util,
+		       __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll", f.sleeps,
+		       f.wakeups);
+	}
+}
+
+void
 perf_net_period(void *ctx, uint64_t tsc, int warming_up)
 {
 	struct perf_net *net = ctx;
@@ -169,6 +224,7 @@ perf_net_period(void *ctx, uint64_t tsc, int warming_up)
 		       f.rx_wire_bps / 1e9, f.tx_pps / 1e6, f.tx_bps / 1e9, f.tx_wire_bps / 1e9,
 		       figs_drops(&f), figs_errors(&f), f.rx_nombuf);
 	}
+	period_cpu(net, tsc, t, warming_up);
 	fflush(stdout);
 }
 
@@ -253,6 +309,19 @@ perf_net_summary(void *ctx, FILE *f)
 		summary_row(f, label, perf_fwd_name(p->fwd), &g);
 	}
 	summary_row(f, "total", "", &total);
+	for (i = 0; i < net->nb_fwd_lcores; i++) {
+		const struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+		struct perf_cpu_figs c;
+
+		cpu_compute(&lc->base, &lc->end, &c);
+		fprintf(f,
+			"lcore %u: %s, cpu %.3f s of %.3f s (%.1f %%), %" PRIu64 " sleeps, %" PRIu64
+			" woken by rx\n",
+			lc->lcore,
+			__atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep when idle" :
+									"busy poll",
+			c.cpu_s, c.secs, 100.0 * c.util, c.sleeps, c.wakeups);
+	}
 	fprintf(f,
 		"measured %.3f s%s; Gb/s: frame bytes without FCS; wire: "
 		"+%u bytes per frame (FCS, preamble, IFG); drops: imissed + "
@@ -396,6 +465,24 @@ perf_net_json(void *ctx, struct perf_json *j)
 	}
 	perf_json_arr_end(j);
 	json_streams(j, net);
+	perf_json_arr_begin(j, "lcores");
+	for (i = 0; i < net->nb_fwd_lcores; i++) {
+		const struct perf_fwd_lcore *lc = &net->fwd_lcores[i];
+		struct perf_cpu_figs c;
+
+		cpu_compute(&lc->base, &lc->end, &c);
+		perf_json_obj_begin(j, NULL);
+		perf_json_u64(j, "lcore", lc->lcore);
+		perf_json_str(j, "idle",
+			      __atomic_load_n(&lc->sleep, __ATOMIC_RELAXED) ? "sleep" : "poll");
+		perf_json_dbl(j, "duration", c.secs);
+		perf_json_dbl(j, "cpu_seconds", c.cpu_s);
+		perf_json_dbl(j, "cpu_util", c.util);
+		perf_json_u64(j, "sleeps", c.sleeps);
+		perf_json_u64(j, "wakeups", c.wakeups);
+		perf_json_obj_end(j);
+	}
+	perf_json_arr_end(j);
 	perf_json_obj_begin(j, "total");
 	json_figs(j, &total);
 	perf_json_obj_end(j);

@@ -31,6 +31,7 @@ struct vblk_dev {
 	int socket_id;
 	uint16_t nb_queues; /**< Configured. */
 	uint16_t depth;
+	bool intr; /**< Configured with completion interrupts. */
 	struct vblk_queue **queues;
 };
 
@@ -277,6 +278,10 @@ vblk_dev_configure(uint16_t dev_id, const struct vblk_dev_conf *conf)
 			 info.max_queue_depth);
 		return -EINVAL;
 	}
+	if (conf->intr && dev->ops->queue_intr_fd == NULL) {
+		VBLK_LOG(ERR, "%s: the driver has no completion interrupts", dev->name);
+		return -ENOTSUP;
+	}
 	rc = vblk_limits_from_info(dev, &info, &lim);
 	if (rc < 0)
 		return rc;
@@ -284,6 +289,7 @@ vblk_dev_configure(uint16_t dev_id, const struct vblk_dev_conf *conf)
 	if (dev->nb_queues != 0)
 		dev->ops->close(dev);
 	vblk_queues_free(dev);
+	dev->intr = conf->intr;
 	rc = vblk_queues_alloc(dev, conf->nb_queues, conf->queue_depth, socket, &lim);
 	if (rc == 0)
 		rc = dev->ops->configure(dev, conf->nb_queues, conf->queue_depth, socket);
@@ -640,4 +646,51 @@ vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct
 		nr++;
 	}
 	return nr;
+bool
+vblk_dev_intr_conf(const struct vblk_dev *dev)
+{
+	return dev->intr;
+}
+
+/* A started queue configured with interrupts, or the error to return. */
+static int
+vblk_intr_queue(uint16_t dev_id, uint16_t qid, struct vblk_dev **out)
+{
+	struct vblk_dev *dev = vblk_dev_get(dev_id);
+
+	if (dev == NULL)
+		return -ENODEV;
+	if (qid >= dev->nb_queues)
+		return -EINVAL;
+	if (!dev->intr || !vblk_fp_table[dev_id].started || dev->ops->queue_intr_fd == NULL)
+		return -ENOTSUP;
+	*out = dev;
+	return 0;
+}
+
+int
+vblk_queue_intr_fd(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_fd(dev, qid);
+}
+
+int
+vblk_queue_intr_enable(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_enable(dev, qid);
+}
+
+int
+vblk_queue_intr_disable(uint16_t dev_id, uint16_t qid)
+{
+	struct vblk_dev *dev;
+	int rc = vblk_intr_queue(dev_id, qid, &dev);
+
+	return rc < 0 ? rc : dev->ops->queue_intr_disable(dev, qid);
 }

@@ -155,6 +155,14 @@ struct vblk_dev_conf {
 	uint16_t nb_queues;   /**< 1..max_queues. */
 	uint16_t queue_depth; /**< 1..max_queue_depth: requests in flight per queue. */
 	int socket_id;        /**< For queue memory; SOCKET_ID_ANY: the device's. */
+	/**
+	 * Completion interrupts: every queue gets an fd that becomes readable
+	 * when the device completes a request while the queue's interrupt is
+	 * enabled (vblk_queue_intr_fd(), vblk_queue_intr_enable()). Refused
+	 * (-ENOTSUP) by a device that has none (a PCI device without MSI-X
+	 * through vfio-pci).
+	 */
+	bool intr;
 };
 
 /** Per-queue statistics, counted when requests complete. */
@@ -227,6 +235,28 @@ int vblk_stats_reset(uint16_t dev_id);
  * array needed, when @p names is NULL or @p n too small), or -ENODEV.
  */
 int vblk_xstats_names_get(uint16_t dev_id, struct vblk_xstat_name *names, unsigned int n);
+
+/**
+ * @name Completion interrupts (configured with vblk_dev_conf.intr)
+ *
+ * To sleep while a queue is idle, DPDK style: vblk_queue_intr_enable(),
+ * wait for the fd to become readable (epoll / poll), read its 8-byte
+ * counter (an eventfd), vblk_queue_intr_disable(), dequeue. A queue that
+ * completed requests before the enable is signalled at once, so the wait
+ * never sleeps on completions already there.
+ * @{
+ */
+/**
+ * The queue's interrupt fd (owned by the device, valid while it is
+ * started). @return the fd; -ENODEV; -EINVAL (bad queue); -ENOTSUP (not
+ * configured with intr, or not started).
+ */
+int vblk_queue_intr_fd(uint16_t dev_id, uint16_t qid);
+/** Ask for an interrupt at the next completion. @return 0 or as vblk_queue_intr_fd(). */
+int vblk_queue_intr_enable(uint16_t dev_id, uint16_t qid);
+/** Back to polling. @return 0 or as vblk_queue_intr_fd(). */
+int vblk_queue_intr_disable(uint16_t dev_id, uint16_t qid);
+/** @} */
 
 /** Values of the extended statistics. @return count as for the names, or -ENODEV. */
 int vblk_xstats_get(uint16_t dev_id, uint64_t *values, unsigned int n);

@@ -47,6 +47,14 @@ struct vblk_dev_ops {
 	 * @return 0, -ENOTSUP (fixed mode) or -EIO.
 	 */
 	int (*set_write_cache)(struct vblk_dev *dev, bool enable);
+	/**
+	 * Optional, all three or none: completion interrupts of a started
+	 * queue (configured with vblk_dev_intr_conf()): its fd, enable (signal
+	 * the fd at once when completions are already pending), disable.
+	 */
+	int (*queue_intr_fd)(struct vblk_dev *dev, uint16_t qid);
+	int (*queue_intr_enable)(struct vblk_dev *dev, uint16_t qid);
+	int (*queue_intr_disable)(struct vblk_dev *dev, uint16_t qid);
 };
 
 /** Registration parameters. */
@@ -70,6 +78,9 @@ void *vblk_dev_priv(const struct vblk_dev *dev);
 
 /** The device's id. */
 uint16_t vblk_dev_id_of(const struct vblk_dev *dev);
+
+/** From configure() on: true when the application asked for completion interrupts. */
+bool vblk_dev_intr_conf(const struct vblk_dev *dev);
 
 /** From configure(): queue @p qid's driver state, passed to enqueue/dequeue. */
 void vblk_dev_set_queue(struct vblk_dev *dev, uint16_t qid, void *qpriv);

@@ -12,6 +12,7 @@
 #ifndef VIO_DEV_H
 #define VIO_DEV_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,6 +80,14 @@ struct vio_transport_ops {
 	void (*notify)(struct vio_dev *dev, uint16_t index, uint32_t data);
 	/** Read (and thereby acknowledge) the ISR status byte. Optional. */
 	uint8_t (*isr_read)(struct vio_dev *dev);
+	/**
+	 * Interrupt fd of queue @p index: becomes readable when the device
+	 * notifies a used buffer (an eventfd; read 8 bytes to rearm it).
+	 * Exists only for queues set up while vio_dev.queue_intr was true.
+	 * Optional (absent: no per-queue interrupts).
+	 * @return the fd (owned by the transport), or -ENOTSUP.
+	 */
+	int (*queue_intr_fd)(struct vio_dev *dev, uint16_t index);
 };
 
 /**
@@ -130,6 +139,11 @@ struct vio_dev {
 	uint64_t device_features; /**< Offered, read during negotiation. */
 	uint64_t features;        /**< Negotiated. */
 	char name[64];            /**< For log messages (PCI address, ...). */
+	/**
+	 * The driver wants per-queue interrupt fds (vio_dev_queue_intr_fd()):
+	 * set before the queues are set up, read by the transport there.
+	 */
+	bool queue_intr;
 };
 
 /** @internal Per-process ops tables (vio_dev.c); use vio_dev_ops(). */
@@ -190,6 +204,22 @@ int vio_dev_reset(struct vio_dev *dev);
 
 /** True when the device has set DEVICE_NEEDS_RESET (also when it is gone). */
 bool vio_dev_needs_reset(struct vio_dev *dev);
+
+/**
+ * The interrupt fd of queue @p index (see vio_transport_ops.queue_intr_fd):
+ * epoll it for EPOLLIN, read 8 bytes after each wakeup. The transport owns
+ * it; it stays valid until the device is reset.
+ *
+ * @return the fd; -ENOTSUP when the transport has no per-queue interrupts
+ *         or the queue was set up without vio_dev.queue_intr.
+ */
+static inline int
+vio_dev_queue_intr_fd(struct vio_dev *dev, uint16_t index)
+{
+	const struct vio_transport_ops *ops = vio_dev_ops(dev);
+
+	return ops->queue_intr_fd != NULL ? ops->queue_intr_fd(dev, index) : -ENOTSUP;
+}
 
 /**
  * True when the device status reads 0xff: reserved bits set, which no

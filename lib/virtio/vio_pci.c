@@ -19,6 +19,7 @@
 #include <rte_devargs.h>
 #include <rte_io.h>
 #include <rte_kvargs.h>
+#include <rte_malloc.h>
 
 #include "vio_log.h"
 #include "vio_pci.h"
@@ -251,6 +252,54 @@ vio_pci_queue_doorbell(struct vio_pci_dev *p, uint16_t index, struct vio_notify_
 	return 0;
 }
 
+/*
+ * The queue's MSI-X vector (queue_select is set): the next free one in
+ * interrupt mode for a queue that asked for it, else none.
+ */
+static int
+vio_pci_queue_vector(struct vio_pci_dev *p, uint16_t index)
+{
+	uint16_t vec;
+
+	if (!p->intr_on || !p->vdev.queue_intr || index >= vio_pci_num_queues(&p->vdev)) {
+		cc_write16(p, CC(queue_msix_vector), VIO_MSI_NO_VECTOR);
+		return 0;
+	}
+	if (p->intr_next_vector > p->intr_nb_vectors) {
+		VIO_LOG(ERR, "%s: queue %u: all %u interrupt vectors are in use", p->vdev.name,
+			index, p->intr_nb_vectors);
+		return -ENOSPC;
+	}
+	vec = p->intr_next_vector;
+	cc_write16(p, CC(queue_msix_vector), vec);
+	/* Section 4.1.5.1.2.1: a device out of vectors answers NO_VECTOR. */
+	if (cc_read16(p, CC(queue_msix_vector)) != vec) {
+		VIO_LOG(ERR,
+			"%s: queue %u: device refused MSI-X vector %u (reads back "
+			"VIRTIO_MSI_NO_VECTOR): no interrupt for this queue",
+			p->vdev.name, index, vec);
+		cc_write16(p, CC(queue_msix_vector), VIO_MSI_NO_VECTOR);
+		return -EIO;
+	}
+	p->intr_next_vector++;
+	p->queue_vector[index] = vec;
+	return 0;
+}
+
+static int
+vio_pci_queue_intr_fd(struct vio_dev *dev, uint16_t index)
+{
+	struct vio_pci_dev *p = vio_pci_of(dev);
+	int fd;
+
+	if (!p->intr_on || index >= vio_pci_num_queues(dev) ||
+	    p->queue_vector[index] == VIO_MSI_NO_VECTOR)
+		return -ENOTSUP;
+	/* Vector v >= 1 is the handle's eventfd v - 1 (vector 0: its own fd). */
+	fd = rte_intr_efds_index_get(p->intr, p->queue_vector[index] - 1);
+	return fd < 0 ? -ENOTSUP : fd;
+}
+
 static int
 vio_pci_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
 		    struct vio_notify_addr *notify)
@@ -273,7 +322,9 @@ vio_pci_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_
 	if (rc < 0)
 		return rc;
 	cc_write16(p, CC(queue_size), cfg->size);
-	cc_write16(p, CC(queue_msix_vector), VIO_MSI_NO_VECTOR);
+	rc = vio_pci_queue_vector(p, index);
+	if (rc < 0)
+		return rc;
 	cc_write64(p, CC(queue_desc), cfg->desc_iova);
 	cc_write64(p, CC(queue_driver), cfg->avail_iova);
 	cc_write64(p, CC(queue_device), cfg->used_iova);
@@ -316,6 +367,7 @@ static const struct vio_transport_ops vio_pci_ops = {
 	.queue_setup = vio_pci_queue_setup,
 	.notify = vio_pci_notify,
 	.isr_read = vio_pci_isr_read,
+	.queue_intr_fd = vio_pci_queue_intr_fd,
 };
 
 /* ---- Binding. ---- */
@@ -557,7 +609,90 @@ vio_pci_dev_init(struct vio_pci_dev *dev, struct rte_pci_device *pci)
 		return rc;
 	for (i = 0; i < VIO_PCI_NUM_BARS; i++)
 		bar_va[i] = bars[i].is_io ? NULL : pci->mem_resource[i].addr;
-	return vio_pci_dev_attach(dev, pci->name, &caps, bar_va, &vio_pci_dpdk_ports, NULL);
+	rc = vio_pci_dev_attach(dev, pci->name, &caps, bar_va, &vio_pci_dpdk_ports, NULL);
+	dev->intr = pci->intr_handle;
+	return rc;
+}
+
+/* ---- Interrupt mode (MSI-X through VFIO). ---- */
+
+static const char *
+vio_pci_intr_kind(const struct rte_intr_handle *h)
+{
+	switch (h != NULL ? rte_intr_type_get(h) : RTE_INTR_HANDLE_UNKNOWN) {
+	case RTE_INTR_HANDLE_UIO:
+	case RTE_INTR_HANDLE_UIO_INTX:
+		return "uio: no MSI-X";
+	case RTE_INTR_HANDLE_VFIO_MSI:
+		return "vfio-pci with MSI only";
+	case RTE_INTR_HANDLE_VFIO_LEGACY:
+		return "vfio-pci with INTx only (--vfio-intr?)";
+	default:
+		return "no interrupt handle";
+	}
+}
+
+int
+vio_pci_intr_enable(struct vio_pci_dev *p, uint16_t nb_queue_vectors)
+{
+	uint16_t nq = vio_pci_num_queues(&p->vdev);
+	int rc;
+
+	if (p->intr == NULL || rte_intr_type_get(p->intr) != RTE_INTR_HANDLE_VFIO_MSIX) {
+		VIO_LOG(ERR,
+			"%s: interrupts need MSI-X through vfio-pci (%s): bind the device to "
+			"vfio-pci, or poll",
+			p->vdev.name, vio_pci_intr_kind(p->intr));
+		return -ENOTSUP;
+	}
+	if (p->intr_on)
+		vio_pci_intr_disable(p);
+	p->queue_vector = rte_malloc("vio_pci_vectors", sizeof(uint16_t) * (nq + 1u), 0);
+	if (p->queue_vector == NULL)
+		return -ENOMEM;
+	for (uint16_t i = 0; i < nq; i++)
+		p->queue_vector[i] = VIO_MSI_NO_VECTOR;
+	/* EAL asserts a non-zero count; with none only config changes interrupt. */
+	rc = nb_queue_vectors > 0 ? rte_intr_efd_enable(p->intr, nb_queue_vectors) : 0;
+	if (rc == 0)
+		rc = rte_intr_enable(p->intr);
+	if (rc < 0) {
+		VIO_LOG(ERR, "%s: cannot route %u MSI-X vectors to eventfds (%d)", p->vdev.name,
+			nb_queue_vectors + 1u, rc);
+		rte_intr_efd_disable(p->intr);
+		rte_free(p->queue_vector);
+		p->queue_vector = NULL;
+		return rc;
+	}
+	/* Section 4.1.5.1.2.1: read back; NO_VECTOR means the device has none left. */
+	cc_write16(p, CC(config_msix_vector), 0);
+	if (cc_read16(p, CC(config_msix_vector)) != 0) {
+		VIO_LOG(ERR,
+			"%s: device refused MSI-X vector 0 for config changes (reads back "
+			"VIRTIO_MSI_NO_VECTOR)",
+			p->vdev.name);
+		rte_intr_disable(p->intr);
+		rte_intr_efd_disable(p->intr);
+		rte_free(p->queue_vector);
+		p->queue_vector = NULL;
+		return -EIO;
+	}
+	p->intr_on = true;
+	p->intr_next_vector = 1;
+	p->intr_nb_vectors = nb_queue_vectors;
+	return 0;
+}
+
+void
+vio_pci_intr_disable(struct vio_pci_dev *p)
+{
+	if (!p->intr_on)
+		return;
+	p->intr_on = false;
+	rte_intr_disable(p->intr);
+	rte_intr_efd_disable(p->intr);
+	rte_free(p->queue_vector);
+	p->queue_vector = NULL;
 }
 
 /* One structure as the primary bound it: reachable here at the same address? */

@@ -145,6 +145,17 @@ struct vio_pci_dev {
 	void *port_ctx; /**< For a test's port_ops. */
 	struct vio_pci_port ports[VIO_PCI_NUM_BARS];
 	/** @} */
+	/**
+	 * @name Interrupt mode, binding process only (vio_pci_intr_enable()):
+	 * MSI-X vector 0 for config changes, 1.. for queues, through VFIO.
+	 * @{
+	 */
+	struct rte_intr_handle *intr; /**< The PCI device's handle (NULL: none). */
+	bool intr_on;                 /**< Vectors routed to the handle's eventfds. */
+	uint16_t intr_next_vector;    /**< Next queue vector to hand out. */
+	uint16_t intr_nb_vectors;     /**< Queue vectors (the handle's efds). */
+	uint16_t *queue_vector;       /**< Per queue: its vector or VIO_MSI_NO_VECTOR. */
+				      /** @} */
 };
 
 /**
@@ -190,6 +201,27 @@ int vio_pci_dev_attach(struct vio_pci_dev *dev, const char *name, const struct v
  *         elsewhere (message logged).
  */
 int vio_pci_dev_attach_secondary(struct vio_pci_dev *dev, const struct rte_pci_device *pci);
+
+/**
+ * Interrupt mode over VFIO MSI-X (section 4.1.5.1.2): route config changes
+ * to vector 0 (the PCI device's interrupt handle fd) and give each queue
+ * set up from now on with vdev.queue_intr the next of @p nb_queue_vectors
+ * vectors (1..), each an eventfd of the handle (rte_intr_efd_enable());
+ * vio_dev_queue_intr_fd() then returns a queue's fd.
+ *
+ * Call after vio_dev_negotiate() (the reset there clears every vector) and
+ * before the queues are set up; undo with vio_pci_intr_disable() after the
+ * device was reset.
+ *
+ * @return 0; -ENOTSUP when the device has no MSI-X through VFIO (uio_pci_generic
+ *         has no MSI-X at all; message logged); -EIO when the device
+ *         answers VIRTIO_MSI_NO_VECTOR for the config vector (out of vectors);
+ *         or the EAL's error setting up the eventfds.
+ */
+int vio_pci_intr_enable(struct vio_pci_dev *dev, uint16_t nb_queue_vectors);
+
+/** Stop routing vectors to eventfds (after a reset). No-op when not enabled. */
+void vio_pci_intr_disable(struct vio_pci_dev *dev);
 
 /** True when @p pci is a virtio device (vendor 0x1af4) of type @p virtio_id. */
 bool vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id);

@@ -11,7 +11,8 @@
  *                  virtio-blk's writeback)
  *   queue_setup:   SET_MEM_TABLE (when the EAL memory changed), SET_VRING_NUM,
  *                  SET_VRING_BASE 0, SET_VRING_ADDR, SET_VRING_KICK,
- *                  SET_VRING_CALL (an eventfd nobody reads: we poll)
+ *                  SET_VRING_CALL (an eventfd nobody reads: we poll; in
+ *                  interrupt mode the ring's own eventfd, its interrupt fd)
  *   DRIVER_OK:     SET_VRING_ENABLE 1 (only with PROTOCOL_FEATURES; without
  *                  it a ring starts once it has a kick fd)
  *   reset:         GET_VRING_BASE per started ring (the backend stops it
@@ -786,7 +787,8 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 				      .desc = cfg->desc_iova,
 				      .used = cfg->used_iova,
 				      .avail = cfg->avail_iova };
-	uint64_t kick = index, call = index | (u->callfd < 0 ? VU_VRING_NOFD : 0);
+	int callfd = u->vqs[index].intr ? u->vqs[index].intr_fd : u->callfd;
+	uint64_t kick = index, call = index | (callfd < 0 ? VU_VRING_NOFD : 0);
 	int rc;
 
 	rc = vu_send_mem_table(u);
@@ -797,14 +799,14 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0);
 	/*
-	 * We poll: the call fd (u->callfd) is a sink nobody reads. It must be
+	 * Polling, the call fd (u->callfd) is a sink nobody reads. It must be
 	 * real: with EVENT_IDX, libvhost-user (qemu-storage-daemon) signals the
 	 * first completion whatever used_event says, and panicked on the
-	 * missing fd VU_VRING_NOFD gave it.
+	 * missing fd VU_VRING_NOFD gave it. In interrupt mode the ring's own
+	 * eventfd, which the driver sleeps on.
 	 */
 	if (rc == 0)
-		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), &u->callfd,
-			    u->callfd < 0 ? 0 : 1);
+		rc = vu_set(u, VU_SET_VRING_CALL, &call, sizeof(call), &callfd, callfd < 0 ? 0 : 1);
 	if (rc == 0)
 		rc = vu_set(u, VU_SET_VRING_KICK, &kick, sizeof(kick), &kickfd, 1);
 	return rc;
@@ -973,6 +975,43 @@ vio_user_queue_max_size(struct vio_dev *dev, uint16_t index)
 	return index < u->num_queues ? u->queue_size : 0;
 }
 
+/*
+ * Interrupt mode: give ring @p index its own call eventfd (once; kept until
+ * fini) when the driver asked for interrupts, else use the device's sink.
+ */
+static int
+vu_queue_intr_prepare(struct vio_user_dev *u, uint16_t index)
+{
+	struct vio_user_vq *vq = &u->vqs[index];
+
+	vq->intr = false;
+	if (!u->vdev.queue_intr || vu_queue_is_emulated(u, index))
+		return 0;
+	if (vq->intr_fd < 0) {
+		/* Non-blocking: the backend's signal never blocks, nor our drain. */
+		vq->intr_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (vq->intr_fd < 0) {
+			int rc = -errno;
+
+			VIO_LOG(ERR, "%s: no eventfd for queue %u's interrupts: %s", u->vdev.name,
+				index, strerror(-rc));
+			return rc;
+		}
+	}
+	vq->intr = true;
+	return 0;
+}
+
+static int
+vio_user_queue_intr_fd(struct vio_dev *dev, uint16_t index)
+{
+	struct vio_user_dev *u = vio_user_of(dev);
+
+	if (index >= u->num_queues || !u->vqs[index].intr || u->vqs[index].intr_fd < 0)
+		return -ENOTSUP;
+	return u->vqs[index].intr_fd;
+}
+
 static int
 vio_user_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
 		     struct vio_notify_addr *notify)
@@ -986,6 +1025,9 @@ vio_user_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue
 	vq = &u->vqs[index];
 	if (vq->kickfd >= 0)
 		return -EBUSY;
+	rc = vu_queue_intr_prepare(u, index);
+	if (rc < 0)
+		return rc;
 	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -1045,6 +1087,7 @@ static const struct vio_transport_ops vio_user_ops = {
 	.queue_max_size = vio_user_queue_max_size,
 	.queue_setup = vio_user_queue_setup,
 	.notify = vio_user_notify,
+	.queue_intr_fd = vio_user_queue_intr_fd,
 };
 
 /* ---- Public API ---- */
@@ -1130,8 +1173,10 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 	u->emu_arg = p->emu_arg;
 	u->config_fixup = p->config_fixup;
 	u->backend_hint = p->backend_hint;
-	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++)
+	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++) {
 		u->vqs[i].kickfd = -1;
+		u->vqs[i].intr_fd = -1;
+	}
 	/* Non-blocking: a backend's signal never blocks it, even saturated. */
 	u->callfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (u->callfd < 0) {
@@ -1174,6 +1219,12 @@ vio_user_dev_fini(struct vio_user_dev *u)
 	if (u->callfd >= 0)
 		close(u->callfd);
 	u->callfd = -1;
+	for (unsigned int i = 0; i < RTE_DIM(u->vqs); i++) {
+		if (u->vqs[i].intr_fd >= 0)
+			close(u->vqs[i].intr_fd);
+		u->vqs[i].intr_fd = -1;
+		u->vqs[i].intr = false;
+	}
 	pthread_mutex_unlock(&u->lock);
 	pthread_mutex_destroy(&u->lock);
 }

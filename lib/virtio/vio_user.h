@@ -100,7 +100,15 @@ struct vio_user_region {
 
 /** Per-queue frontend state. */
 struct vio_user_vq {
-	int kickfd;               /**< eventfd, -1 when the queue is not set up. */
+	int kickfd; /**< eventfd, -1 when the queue is not set up. */
+	/**
+	 * Interrupt mode (vio_dev.queue_intr at setup): the ring's own call
+	 * eventfd, the queue's interrupt fd. Created at the first such setup
+	 * and kept until fini, so an application's epoll registration stays
+	 * valid across resets and reconnects (each setup sends it again).
+	 */
+	int intr_fd;
+	bool intr;                /**< Set up with intr_fd as its call fd. */
 	bool enabled;             /**< SET_VRING_ENABLE 1 sent. */
 	uint16_t emu_last_avail;  /**< Emulated queue: next avail slot to serve. */
 	struct vio_queue_cfg cfg; /**< As set up (addresses are virtual). */
@@ -115,7 +123,8 @@ struct vio_user_dev {
 	bool server;          /**< Server mode: we listen, the backend connects. */
 	int listen_fd;        /**< Server mode, waiting for a backend: listening socket. */
 	/**
-	 * eventfd given as every ring's call fd and never read. We poll, but
+	 * eventfd given as every ring's call fd (unless the ring has its own
+	 * in interrupt mode) and never read. We poll, but
 	 * libvhost-user (qemu-storage-daemon) signals the first completion with
 	 * EVENT_IDX whatever SET_VRING_CALL said, and panics on a missing fd.
 	 */

@@ -275,10 +275,21 @@ vio_vq_used_pending(const struct vio_vq *vq)
 	return vio_vq_split_used_pending(&vq->split);
 }
 
+/*
+ * ---- Used-buffer notifications (interrupt mode) ----
+ *
+ * While polling, the queue asks the device not to notify. A driver that
+ * wants to sleep until the next used buffer calls vio_vq_enable_intr() and,
+ * when it returns false, waits on the queue's interrupt fd
+ * (vio_dev_queue_intr_fd()); once woken it calls vio_vq_disable_intr() and
+ * polls again. Only the consumer (harvesting) side calls these.
+ */
+
 /**
  * Ask the device to notify (interrupt) on the next used buffer, then
- * re-check: @return true when used buffers are already pending (harvest
- * them; no notification may come for them).
+ * re-check: @return true when used buffers are already pending: the device
+ * may have published them before it saw the request, so no notification
+ * is guaranteed for them and the caller must harvest instead of sleeping.
  */
 static inline bool
 vio_vq_enable_intr(struct vio_vq *vq)

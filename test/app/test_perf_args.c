@@ -319,6 +319,38 @@ test_misc(void **state)
 	assert_true(cfg.help);
 }
 
+/* --idle poll|sleep[,N] and --rate PPS. */
+static void
+test_idle_rate(void **state)
+{
+	(void)state;
+	accepts("");
+	assert_false(cfg.idle_sleep);
+	assert_int_equal(cfg.idle_polls, PERF_IDLE_POLLS_DEFAULT);
+	assert_int_equal(cfg.rate, 0);
+	accepts("--forward-mode rxonly --idle sleep");
+	assert_true(cfg.idle_sleep);
+	assert_int_equal(cfg.idle_polls, PERF_IDLE_POLLS_DEFAULT);
+	accepts("--forward-mode rxonly --idle sleep,500");
+	assert_true(cfg.idle_sleep);
+	assert_int_equal(cfg.idle_polls, 500);
+	accepts("--idle sleep,1 --idle poll");
+	assert_false(cfg.idle_sleep);
+	rejects("--idle nap", "poll, sleep or sleep,N");
+	rejects("--idle sleep,0", "poll, sleep or sleep,N");
+	rejects("--idle sleep,", "poll, sleep or sleep,N");
+	rejects("--idle sleepy", "poll, sleep or sleep,N");
+	accepts("--mode blk --idle sleep,8");
+	assert_true(cfg.idle_sleep);
+	rejects("--mode blk --rate 5", "net option");
+	accepts("--forward-mode txonly --rate 10000");
+	assert_int_equal(cfg.rate, 10000);
+	accepts("--forward-mode txonly,rxonly --rate 1");
+	rejects("--forward-mode io --rate 100", "no port generates");
+	rejects("--forward-mode txonly --rate 0", "--rate");
+	rejects("--forward-mode txonly --rate 2000000000", "--rate");
+}
+
 static char *
 json_of(void (*fn)(struct perf_json *j), int *ret)
 {
@@ -419,7 +451,7 @@ main(void)
 		cmocka_unit_test(test_modes),    cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_seconds),  cmocka_unit_test(test_misc),
 		cmocka_unit_test(test_json),     cmocka_unit_test(test_nb_cores),
-		cmocka_unit_test(test_blk),
+		cmocka_unit_test(test_blk),      cmocka_unit_test(test_idle_rate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_eal.h>
@@ -349,6 +351,24 @@ op_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
 	__atomic_fetch_add(&q->notifies, 1, __ATOMIC_RELAXED);
 }
 
+static int
+op_queue_intr_fd(struct vio_dev *dev, uint16_t index)
+{
+	struct swdev *sw = to_sw(dev);
+
+	if (index >= sw->num_queues || !sw->q[index].intr_requested || sw->q[index].intr_fd < 0)
+		return -ENOTSUP;
+	return sw->q[index].intr_fd;
+}
+
+uint64_t
+swdev_interrupt_count(const struct swdev *sw, uint16_t qidx)
+{
+	if (qidx >= sw->num_queues)
+		return 0;
+	return __atomic_load_n(&sw->q[qidx].interrupts, __ATOMIC_RELAXED);
+}
+
 static uint8_t
 op_isr_read(struct vio_dev *dev)
 {
@@ -372,6 +392,7 @@ const struct vio_transport_ops swdev_transport_ops = {
 	.queue_release = op_queue_release,
 	.notify = op_notify,
 	.isr_read = op_isr_read,
+	.queue_intr_fd = op_queue_intr_fd,
 };
 
 struct swdev *
@@ -407,6 +428,7 @@ swdev_create(const struct swdev_params *p)
 	for (i = 0; i < p->num_queues; i++) {
 		sw->q[i].max_size = p->queue_max_size != 0 ? p->queue_max_size : 256;
 		sw->q[i].handler = swdev_handler_echo;
+		sw->q[i].intr_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	}
 	sw->rng = 0x9e3779b97f4a7c15ULL;
 	pthread_mutex_init(&sw->lock, NULL);
@@ -421,8 +443,11 @@ swdev_destroy(struct swdev *sw)
 	if (sw == NULL)
 		return;
 	swdev_thread_stop(sw);
-	for (i = 0; i < sw->num_queues; i++)
+	for (i = 0; i < sw->num_queues; i++) {
 		swdev_queue_clear(sw, i);
+		if (sw->q[i].intr_fd >= 0)
+			close(sw->q[i].intr_fd);
+	}
 	pthread_mutex_destroy(&sw->lock);
 	free(sw->q);
 	free(sw);

@@ -166,6 +166,9 @@ struct swdev_queue {
 
 	uint16_t notified_avail; /**< avail idx at the last notification (atomic). */
 	uint64_t notifies;       /**< ops->notify calls (atomic). */
+	uint64_t interrupts;     /**< Used-buffer notifications sent (atomic). */
+	int intr_fd;             /**< eventfd written per interrupt (-1: none). */
+	bool intr_requested;     /**< Driver asked for interrupts at queue setup. */
 	uint64_t popped;         /**< Chains popped. */
 	uint64_t completed;      /**< Used entries written. */
 };
@@ -293,6 +296,15 @@ uint8_t swdev_status(const struct swdev *sw);
 unsigned int swdev_status_history(const struct swdev *sw, uint8_t *out, unsigned int max);
 void swdev_clear_history(struct swdev *sw);
 uint64_t swdev_notify_count(const struct swdev *sw, uint16_t qidx);
+/**
+ * Used-buffer notifications ("interrupts") the device sent on a queue: at
+ * each publish of used entries, as sections 2.7.7 / 2.7.10 say, unless the
+ * driver suppressed them (VIRTQ_AVAIL_F_NO_INTERRUPT, or with EVENT_IDX a
+ * used_event outside the published batch). Each one is also written to the
+ * queue's eventfd, which ops->queue_intr_fd hands out when the driver asked
+ * for interrupts (vio_dev.queue_intr) before setting the queue up.
+ */
+uint64_t swdev_interrupt_count(const struct swdev *sw, uint16_t qidx);
 unsigned int swdev_violations(const struct swdev *sw);
 unsigned int swdev_violations_of(const struct swdev *sw, enum swdev_violation v);
 void swdev_clear_violations(struct swdev *sw);

@@ -78,6 +78,7 @@ swdev_queue_clear(struct swdev *sw, uint16_t index)
 	q->used_idx = 0;
 	q->notified_avail = 0;
 	q->flags_reported = false;
+	q->intr_requested = false;
 	q->inflight = 0;
 	free(q->owner);
 	free(q->dnext);
@@ -173,6 +174,7 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	/* EVENT_IDX: notify me at the first entry, or (polling) not for 64K entries. */
 	if (swdev_event_idx(sw))
 		swdev_set_avail_event(q, q->no_notify ? 0xffff : 0);
+	q->intr_requested = sw->vdev.queue_intr;
 	__atomic_store_n(&q->enabled, true, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -541,6 +543,35 @@ swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len)
 		write_used(q, id, len);
 }
 
+/*
+ * Device side of sections 2.7.7 / 2.7.10: after publishing used entries
+ * old .. new - 1, does the driver want a notification? The used idx store
+ * must be visible before the suppression read (full barrier), or a driver
+ * that enables interrupts and re-checks used->idx could miss both.
+ */
+static bool
+swdev_wants_interrupt(struct swdev *sw, struct swdev_queue *q, uint16_t old, uint16_t new)
+{
+	uint16_t event;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!swdev_event_idx(sw))
+		return (__atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) &
+			VIO_AVAIL_F_NO_INTERRUPT) == 0;
+	event = __atomic_load_n((const uint16_t *)&q->avail->ring[q->cfg.size], __ATOMIC_RELAXED);
+	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
+}
+
+static void
+swdev_interrupt(struct swdev_queue *q)
+{
+	uint64_t one = 1;
+
+	__atomic_fetch_add(&q->interrupts, 1, __ATOMIC_RELAXED);
+	if (q->intr_fd >= 0 && write(q->intr_fd, &one, sizeof(one)) != sizeof(one))
+		return; /* counter saturated: the fd is readable anyway */
+}
+
 void
 swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_t n,
 		 uint32_t last_len)
@@ -570,13 +601,17 @@ void
 swdev_publish(struct swdev *sw, uint16_t qidx)
 {
 	struct swdev_queue *q = &sw->q[qidx];
+	uint16_t old;
 
 	if (q->fault == SWDEV_FAULT_IDX_JUMP) {
 		q->used_idx += (uint16_t)q->fault_value;
 		q->fault = SWDEV_FAULT_NONE;
 	}
+	old = __atomic_load_n(&q->used->idx, __ATOMIC_RELAXED);
 	/* Release: used entries are visible before the idx that exposes them. */
 	__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+	if (old != q->used_idx && swdev_wants_interrupt(sw, q, old, q->used_idx))
+		swdev_interrupt(q);
 }
 
 static uint64_t

@@ -11,6 +11,7 @@
 #include "unit_common.h"
 
 #include <bus_pci_driver.h>
+#include <rte_interrupts.h>
 
 #include "vio_dev.h"
 #include "vio_pci.h"
@@ -731,7 +732,8 @@ struct port_dev {
 		uint32_t val;
 	} log[LOG_MAX];
 	unsigned int n;
-	bool bad; /* access outside the BAR, to another BAR or of a bad width */
+	bool bad;        /* access outside the BAR, to another BAR or of a bad width */
+	bool no_vectors; /* queue_msix_vector reads back VIRTIO_MSI_NO_VECTOR */
 };
 
 static void
@@ -756,6 +758,9 @@ port_read(struct vio_pci_dev *dev, uint8_t bar, uint32_t off, unsigned int width
 	port_log(d, bar, off, width, false, 0);
 	if (!d->bad)
 		memcpy(&v, &d->regs[off], width); /* little-endian host */
+	/* A device out of vectors (section 4.1.5.1.2.1). */
+	if (d->no_vectors && off == offsetof(struct vio_pci_common_cfg, queue_msix_vector))
+		v = VIO_MSI_NO_VECTOR;
 	return v;
 }
 
@@ -925,6 +930,71 @@ test_transport_port_io(void **state)
 	free(d);
 }
 
+/*
+ * Interrupt mode, queue side (the vectors were routed: state as
+ * vio_pci_intr_enable() leaves it, which needs VFIO): a queue set up with
+ * vdev.queue_intr gets the next vector, read back, and its fd is the
+ * handle's eventfd for it; a device that answers VIRTIO_MSI_NO_VECTOR
+ * fails the setup with -EIO; a queue without queue_intr gets NO_VECTOR.
+ * Without VFIO MSI-X, vio_pci_intr_enable() refuses with -ENOTSUP.
+ */
+static void
+test_transport_msix_vectors(void **state)
+{
+	struct port_dev *d = calloc(1, sizeof(*d));
+	volatile uint8_t *const no_va[VIO_PCI_NUM_BARS] = { NULL };
+	struct vio_queue_cfg qc = { 64, 0x1000, 0x2000, 0x3000 };
+	const size_t vec_off = offsetof(struct vio_pci_common_cfg, queue_msix_vector);
+	uint16_t vectors[4];
+	struct rte_intr_handle *h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	const struct vio_transport_ops *ops;
+	struct vio_pci_dev dev;
+	struct vio_pci_caps caps;
+	uint16_t got;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(h);
+	d->regs[18] = 2; /* num_queues */
+	d->regs[25] = 1; /* queue_size 256 */
+	port_caps(&caps, true);
+	memset(&dev, 0, sizeof(dev));
+	assert_int_equal(vio_pci_dev_attach(&dev, DEV_NAME, &caps, no_va, &port_ops, d), 0);
+	ops = vio_dev_ops(&dev.vdev);
+	/* No handle, then a uio one: refused, nothing touched. */
+	assert_int_equal(vio_pci_intr_enable(&dev, 1), -ENOTSUP);
+	assert_int_equal(rte_intr_type_set(h, RTE_INTR_HANDLE_UIO), 0);
+	dev.intr = h;
+	assert_int_equal(vio_pci_intr_enable(&dev, 1), -ENOTSUP);
+	assert_false(dev.intr_on);
+	/* Routed: vector 1 is efd 0 (fd 42 here, never used as an fd). */
+	assert_int_equal(rte_intr_efds_index_set(h, 0, 42), 0);
+	dev.intr_on = true;
+	dev.intr_next_vector = 1;
+	dev.intr_nb_vectors = 1;
+	vectors[0] = vectors[1] = VIO_MSI_NO_VECTOR;
+	dev.queue_vector = vectors;
+	assert_int_equal(ops->queue_setup(&dev.vdev, 1, &qc, NULL), 0);
+	assert_int_equal(vio_dev_queue_intr_fd(&dev.vdev, 1), -ENOTSUP); /* not asked for */
+	memcpy(&got, &d->regs[vec_off], 2);
+	assert_int_equal(got, VIO_MSI_NO_VECTOR);
+	dev.vdev.queue_intr = true;
+	d->no_vectors = true;
+	assert_int_equal(ops->queue_setup(&dev.vdev, 0, &qc, NULL), -EIO);
+	assert_int_equal(vio_dev_queue_intr_fd(&dev.vdev, 0), -ENOTSUP);
+	d->no_vectors = false;
+	assert_int_equal(ops->queue_setup(&dev.vdev, 0, &qc, NULL), 0);
+	memcpy(&got, &d->regs[vec_off], 2);
+	assert_int_equal(got, 1);
+	assert_int_equal(vio_dev_queue_intr_fd(&dev.vdev, 0), 42);
+	/* One vector only: the next queue is refused. */
+	assert_int_equal(ops->queue_setup(&dev.vdev, 1, &qc, NULL), -ENOSPC);
+	dev.queue_vector = NULL;
+	dev.intr_on = false;
+	rte_intr_instance_free(h);
+	free(d);
+}
+
 /* Memory BARs: little-endian registers; the doorbell is an MMIO address. */
 static void
 test_transport_mmio(void **state)
@@ -1066,6 +1136,7 @@ main(void)
 		T(test_transport_port_io),
 		T(test_transport_mmio),
 		T(test_transport_secondary),
+		T(test_transport_msix_vectors),
 	};
 
 	/* No EAL: the walker is pure; rte_log works before rte_eal_init(). */

@@ -9,6 +9,7 @@
  * a backend that reconnects, no backend in time, a path already taken.
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,6 +62,7 @@ struct fake {
 	uint32_t mem_regions;  /* last SET_MEM_TABLE */
 	uint64_t call_payload; /* last SET_VRING_CALL: index, NOFD bit */
 	unsigned int call_fds; /* and how many fds it carried */
+	int call_fd[2];        /* per ring: the last call fd received (kept), or -1 */
 };
 
 struct hdr {
@@ -82,9 +84,12 @@ read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* One message, closing any fds it carries (@p nfds: how many). */
+/*
+ * One message, closing any fds it carries (@p nfds: how many) except the
+ * first, which goes to *keep (-1 when none) when @p keep is not NULL.
+ */
 static int
-fake_read(int fd, struct hdr *h, uint8_t *payload, unsigned int *nfds)
+fake_read(int fd, struct hdr *h, uint8_t *payload, unsigned int *nfds, int *keep)
 {
 	char control[CMSG_SPACE(sizeof(int) * 8)];
 	struct iovec iov = { h, sizeof(*h) };
@@ -95,13 +100,19 @@ fake_read(int fd, struct hdr *h, uint8_t *payload, unsigned int *nfds)
 	ssize_t n = recvmsg(fd, &mh, MSG_WAITALL);
 
 	*nfds = 0;
+	if (keep != NULL)
+		*keep = -1;
 	if (n != (ssize_t)sizeof(*h))
 		return -1;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
 		int *fds = (int *)CMSG_DATA(c);
 
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, (*nfds)++)
-			close(fds[i]);
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++, (*nfds)++) {
+			if (keep != NULL && *nfds == 0)
+				*keep = fds[i];
+			else
+				close(fds[i]);
+		}
 	}
 	return h->size > 512 ? -1 : read_full(fd, payload, h->size);
 }
@@ -152,8 +163,19 @@ fake_serve(struct fake *f, int fd)
 	unsigned int nfds;
 	struct hdr h;
 
-	while (fake_read(fd, &h, p, &nfds) == 0) {
+	int kept;
+
+	while (fake_read(fd, &h, p, &nfds, &kept) == 0) {
 		uint64_t v = 0;
+
+		if (h.request == REQ_SET_VRING_CALL && p[0] < RTE_DIM(f->call_fd)) {
+			/* Keep the ring's call fd to signal through it (tests). */
+			if (f->call_fd[p[0]] >= 0)
+				close(f->call_fd[p[0]]);
+			f->call_fd[p[0]] = kept;
+		} else if (kept >= 0) {
+			close(kept);
+		}
 
 		if (f->nseen < RTE_DIM(f->seen))
 			f->seen[f->nseen++] = h.request;
@@ -265,6 +287,7 @@ fake_start(struct fake *f, uint32_t lie_req, enum lie lie, int max_connections)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
 	memset(f, 0, sizeof(*f));
+	f->call_fd[0] = f->call_fd[1] = -1;
 	snprintf(f->path, sizeof(f->path), "/tmp/vio-user-unit-%d.sock", (int)getpid());
 	unlink(f->path);
 	f->lie_req = lie_req;
@@ -285,6 +308,9 @@ fake_stop(struct fake *f)
 	close(f->listen_fd);
 	pthread_join(f->thread, NULL);
 	unlink(f->path);
+	for (unsigned int i = 0; i < RTE_DIM(f->call_fd); i++)
+		if (f->call_fd[i] >= 0)
+			close(f->call_fd[i]);
 }
 
 /* ---- Fake backend in client mode (our server mode) ---- */
@@ -294,6 +320,7 @@ static void
 fake_client_start(struct fake *f, const char *path, int max_connections)
 {
 	memset(f, 0, sizeof(*f));
+	f->call_fd[0] = f->call_fd[1] = -1;
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->listen_fd = -1;
 	f->max_connections = max_connections;
@@ -513,6 +540,71 @@ test_queue_setup(void **state)
 	queue_setup_and_reset(LIE_BAD_INDEX);
 }
 
+static void lose_running_backend(struct vio_user_dev *u, struct fake *f, unsigned int wait_ms);
+
+/* The backend signals ring @p q's call fd; the interrupt fd must wake. */
+static void
+signal_and_expect(struct fake *f, struct vio_user_dev *u, uint16_t q)
+{
+	struct pollfd pfd = { .fd = vio_dev_queue_intr_fd(&u->vdev, q), .events = POLLIN };
+	uint64_t one = 1, got = 0;
+
+	assert_true(pfd.fd >= 0);
+	assert_true(f->call_fd[q] >= 0);
+	assert_int_equal(write(f->call_fd[q], &one, sizeof(one)), sizeof(one));
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	assert_int_equal(read(pfd.fd, &got, sizeof(got)), sizeof(got));
+	assert_int_equal(got, 1);
+}
+
+/*
+ * Interrupt mode: each ring gets its own call eventfd, which is the queue's
+ * interrupt fd; after the backend goes and comes back, the setups send the
+ * same fds again (an application's epoll set stays valid). Without
+ * queue_intr a ring has no interrupt fd.
+ */
+static void
+test_queue_intr_fds(void **state)
+{
+	struct vio_queue_cfg cfg = { .size = 256 };
+	struct vio_user_dev *u = new_dev();
+	struct vio_user_params p;
+	struct fake f;
+	int fd0, fd1;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 2);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 1, &cfg, NULL), 0);
+	assert_int_equal(vio_dev_queue_intr_fd(&u->vdev, 1), -ENOTSUP);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+	u->vdev.queue_intr = true;
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, NULL), 0);
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 1, &cfg, NULL), 0);
+	fd0 = vio_dev_queue_intr_fd(&u->vdev, 0);
+	fd1 = vio_dev_queue_intr_fd(&u->vdev, 1);
+	assert_true(fd0 >= 0 && fd1 >= 0 && fd0 != fd1);
+	assert_int_equal(f.call_fds, 1);
+	signal_and_expect(&f, u, 0);
+	signal_and_expect(&f, u, 1);
+	/* The backend goes and comes back: the same fds are sent again. */
+	lose_running_backend(u, &f, 2000);
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	assert_int_equal(f.connections, 2);
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, NULL), 0);
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 1, &cfg, NULL), 0);
+	assert_int_equal(vio_dev_queue_intr_fd(&u->vdev, 0), fd0);
+	assert_int_equal(vio_dev_queue_intr_fd(&u->vdev, 1), fd1);
+	signal_and_expect(&f, u, 1);
+	signal_and_expect(&f, u, 0);
+	vio_user_dev_fini(u);
+	fake_stop(&f);
+	free(u);
+}
+
 /*
  * With the device running, the backend goes away (its end of the connection
  * closes): within @p wait_ms we see it, the status says NEEDS_RESET, and the
@@ -672,6 +764,7 @@ main(void)
 		cmocka_unit_test(test_missing_socket),
 		cmocka_unit_test(test_queue_setup),
 		cmocka_unit_test(test_backend_gone_and_back),
+		cmocka_unit_test(test_queue_intr_fds),
 		cmocka_unit_test(test_server_mode),
 		cmocka_unit_test(test_server_no_backend),
 		cmocka_unit_test(test_server_path_taken),

@@ -85,4 +85,10 @@ void test_idx_backwards(void **state);
 void test_double_completion(void **state);
 void test_completion_of_unpublished_chain(void **state);
 
+/* Interrupt-mode tests (test_vq_intr.c). */
+void test_intr_flags(void **state);
+void test_intr_race_recheck(void **state);
+void test_intr_event_idx(void **state);
+void test_intr_fd(void **state);
+
 #endif /* VQ_FIXTURE_H */

@@ -29,10 +29,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -506,6 +508,69 @@ raw_image(uint32_t block_size, uint64_t verify_bytes)
 	unlink(image_path);
 }
 
+static double
+thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	CHECK(getrusage(RUSAGE_THREAD, &ru) == 0, "getrusage");
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * vblk_dev_conf.intr: INTR_READS reads one at a time, each waited for
+ * asleep (enable, poll on the queue's fd, read its counter, disable,
+ * dequeue); the backend's call eventfd wakes us. Then an idle wait times
+ * out. The thread's CPU time stays well below the wall time.
+ */
+#define INTR_READS 200
+static void
+intr_sleeping_reads(uint16_t id)
+{
+	struct vblk_dev_conf conf = {
+		.nb_queues = 1, .queue_depth = DEPTH, .socket_id = SOCKET_ID_ANY, .intr = true
+	};
+	uint64_t hz = rte_get_timer_hz(), t0 = rte_get_timer_cycles();
+	double cpu0 = thread_cpu_s(), cpu, wall;
+	unsigned int wakeups = 0;
+	struct pollfd p;
+
+	CHECK(vblk_dev_configure(id, &conf) == 0, "configure with intr");
+	CHECK(vblk_dev_start(id) == 0, "start");
+	p.fd = vblk_queue_intr_fd(id, 0);
+	p.events = POLLIN;
+	CHECK(p.fd >= 0, "no interrupt fd: %d", p.fd);
+	for (unsigned int i = 0; i < INTR_READS; i++) {
+		struct vblk_seg seg = { buf, rte_malloc_virt2iova(buf), 4096 };
+		struct vblk_req req = {
+			.op = VBLK_OP_READ, .lba = i * 8, .nblocks = 8, .nseg = 1, .segs = &seg
+		};
+		struct vblk_req *r = &req, *done = NULL;
+		uint64_t cnt;
+
+		CHECK(vblk_enqueue_burst(id, 0, &r, 1) == 1, "enqueue");
+		while (vblk_dequeue_burst(id, 0, &done, 1) == 0) {
+			CHECK(vblk_queue_intr_enable(id, 0) == 0, "intr enable");
+			CHECK(poll(&p, 1, WAIT_S * 1000) == 1, "read %u: no interrupt in %d s", i,
+			      WAIT_S);
+			CHECK(read(p.fd, &cnt, sizeof(cnt)) == sizeof(cnt), "read the fd");
+			CHECK(vblk_queue_intr_disable(id, 0) == 0, "intr disable");
+			wakeups++;
+		}
+		CHECK(done == r && req.status == 0, "read %u: status %d", i, req.status);
+	}
+	CHECK(vblk_queue_intr_enable(id, 0) == 0, "intr enable");
+	CHECK(poll(&p, 1, 200) == 0, "woken with nothing in flight");
+	CHECK(vblk_queue_intr_disable(id, 0) == 0, "intr disable");
+	cpu = thread_cpu_s() - cpu0;
+	wall = (double)(rte_get_timer_cycles() - t0) / (double)hz;
+	printf("completion interrupts: %d reads, %u wakeups, cpu %.3f s of %.3f s wall\n",
+	       INTR_READS, wakeups, cpu, wall);
+	CHECK(wakeups > 0, "never woken by the backend");
+	CHECK(cpu < 0.5 * wall, "%.3f s cpu in %.3f s: spinning", cpu, wall);
+}
+
 static void
 null_device(void)
 {
@@ -529,6 +594,13 @@ null_device(void)
 	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe");
 	dev_start(id, NQ, DEPTH);
 	every_op(id, false);
+	dev_remove(name, id);
+	vt_backend_stop(SIGTERM);
+
+	vt_step("completion interrupts: a sleeper woken by every completion, no spinning");
+	backend_start(blockdev, "writable=on");
+	CHECK(vdev_probe("", name, sizeof(name), &id) == 0, "probe");
+	intr_sleeping_reads(id);
 	dev_remove(name, id);
 	vt_backend_stop(SIGTERM);
 

@@ -138,6 +138,7 @@ struct vireo_blk {
 	uint16_t depth;
 	struct vireo_blkq **q;
 	bool running;
+	bool intr;         /**< Completion interrupts configured (vblk_dev_conf.intr). */
 	bool dead;         /**< A reset did not complete: memory quarantined, no more I/O. */
 	bool owned;        /**< Allocated by vireo_blk_create*(): freed at release. */
 	int8_t wce_wanted; /**< Cache mode the application chose (-1: the device's), kept over resets. */

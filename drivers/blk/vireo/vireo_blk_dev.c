@@ -7,8 +7,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
 #include <rte_errno.h>
+#include <rte_interrupts.h>
 #include <rte_malloc.h>
 
 #include "vireo_blk.h"
@@ -410,6 +412,13 @@ vireo_blk_info_get(struct vblk_dev *dev, struct vblk_dev_info *info)
 	info->socket_id = blk->socket;
 }
 
+/* Probed over PCI (vio_pci): interrupts are MSI-X vectors through VFIO. */
+static bool
+is_pci(const struct vireo_blk *blk)
+{
+	return blk->vdev == &blk->pci.vdev;
+}
+
 static void
 free_queues(struct vireo_blk *blk)
 {
@@ -433,6 +442,19 @@ vireo_blk_configure(struct vblk_dev *dev, uint16_t nb_queues, uint16_t depth, in
 
 	if (blk->dead)
 		return -EIO;
+	blk->intr = vblk_dev_intr_conf(dev);
+	if (blk->intr && vio_dev_ops(blk->vdev)->queue_intr_fd == NULL) {
+		VIREO_BLK_LOG(ERR, blk, "completion interrupts: the transport has none");
+		return -ENOTSUP;
+	}
+	if (blk->intr && is_pci(blk) &&
+	    (blk->pci.intr == NULL ||
+	     rte_intr_type_get(blk->pci.intr) != RTE_INTR_HANDLE_VFIO_MSIX)) {
+		VIREO_BLK_LOG(ERR, blk,
+			      "completion interrupts need MSI-X through vfio-pci; this device has "
+			      "none (uio_pci_generic has no MSI-X): bind it to vfio-pci, or poll");
+		return -ENOTSUP;
+	}
 	free_queues(blk);
 	blk->q = rte_zmalloc_socket("blk_vireo_qs", sizeof(*blk->q) * nb_queues, 0, socket);
 	if (blk->q == NULL)
@@ -462,6 +484,8 @@ reset_or_quarantine(struct vireo_blk *blk)
 	int rc;
 
 	rc = vio_dev_reset(blk->vdev);
+	if (is_pci(blk))
+		vio_pci_intr_disable(&blk->pci);
 	for (i = 0; i < blk->nb_queues; i++) {
 		if (rc == 0)
 			vireo_blkq_stop(blk->q[i]);
@@ -518,6 +542,9 @@ vireo_blk_start(struct vblk_dev *dev)
 	/* The mode the application chose, before the device goes live (a reset may reset it). */
 	if (rc == 0 && blk->wce_wanted >= 0)
 		rc = write_wce(blk, blk->wce_wanted != 0);
+	/* MSI-X: vectors are routed after the reset in negotiate(), before the queues. */
+	if (rc == 0 && blk->intr && is_pci(blk))
+		rc = vio_pci_intr_enable(&blk->pci, blk->nb_queues);
 	for (i = 0; rc == 0 && i < blk->nb_queues; i++) {
 		rc = vireo_blkq_start(blk->q[i]);
 		if (rc < 0)
@@ -576,6 +603,58 @@ vireo_blk_set_write_cache(struct vblk_dev *dev, bool enable)
 	return write_wce(blk, enable);
 }
 
+/* ---- Completion interrupts ---- */
+
+static struct vireo_blkq *
+intr_queue(struct vblk_dev *dev, uint16_t qid)
+{
+	struct vireo_blk *blk = blk_of(dev);
+
+	if (!blk->intr || !blk->running || qid >= blk->nb_queues || blk->q[qid]->vq == NULL)
+		return NULL;
+	return blk->q[qid];
+}
+
+static int
+vireo_blk_queue_intr_fd(struct vblk_dev *dev, uint16_t qid)
+{
+	struct vireo_blkq *q = intr_queue(dev, qid);
+
+	return q == NULL ? -ENOTSUP : vio_dev_queue_intr_fd(q->blk->vdev, qid);
+}
+
+static int
+vireo_blk_queue_intr_enable(struct vblk_dev *dev, uint16_t qid)
+{
+	struct vireo_blkq *q = intr_queue(dev, qid);
+	int fd;
+
+	if (q == NULL)
+		return -ENOTSUP;
+	if (!vio_vq_enable_intr(q->vq) && q->failed_head == q->failed_tail)
+		return 0;
+	/*
+	 * Completions came before the device saw the request (no interrupt
+	 * will come for them), or the driver failed requests itself: wake the
+	 * caller's wait now.
+	 */
+	fd = vio_dev_queue_intr_fd(q->blk->vdev, qid);
+	if (fd >= 0 && eventfd_write(fd, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+static int
+vireo_blk_queue_intr_disable(struct vblk_dev *dev, uint16_t qid)
+{
+	struct vireo_blkq *q = intr_queue(dev, qid);
+
+	if (q == NULL)
+		return -ENOTSUP;
+	vio_vq_disable_intr(q->vq);
+	return 0;
+}
+
 static const struct vblk_dev_ops vireo_blk_ops = {
 	.set_write_cache = vireo_blk_set_write_cache,
 	.info_get = vireo_blk_info_get,
@@ -584,6 +663,9 @@ static const struct vblk_dev_ops vireo_blk_ops = {
 	.stop = vireo_blk_stop,
 	.close = vireo_blk_close,
 	.release = vireo_blk_release,
+	.queue_intr_fd = vireo_blk_queue_intr_fd,
+	.queue_intr_enable = vireo_blk_queue_intr_enable,
+	.queue_intr_disable = vireo_blk_queue_intr_disable,
 };
 
 int

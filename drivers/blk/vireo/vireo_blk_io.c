@@ -159,8 +159,14 @@ vireo_blkq_start(struct vireo_blkq *q)
 {
 	struct vireo_blk *blk = q->blk;
 
+	int rc;
+
 	q->next_status_tsc = rte_get_timer_cycles() + status_period_tsc();
-	return vio_vq_create(blk->vdev, q->qid, blk->geom.queue_size, blk->socket, &q->vq);
+	/* Completion interrupts: the transport gives the queue an interrupt fd. */
+	blk->vdev->queue_intr = blk->intr;
+	rc = vio_vq_create(blk->vdev, q->qid, blk->geom.queue_size, blk->socket, &q->vq);
+	blk->vdev->queue_intr = false;
+	return rc;
 }
 
 /* Complete @p r with -EIO without the device: dequeue returns it. */

@@ -405,11 +405,13 @@ vireo_dev_configure(struct rte_eth_dev *dev)
 			  pairs - 1, data->nb_rx_queues - 1);
 	if (conf->rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && pairs > 1)
 		VIREO_LOG(INFO, net, "RSS requested: the device's own steering is used");
-	/* intr_conf.lsc is served by the device watch (vireo_watch.c). */
-	if (conf->intr_conf.rxq) {
-		VIREO_LOG(ERR, net, "rx queue interrupts are not supported (poll mode only)");
-		return -ENOTSUP;
-	}
+	/*
+	 * intr_conf.lsc is served by the device watch (vireo_watch.c) and, with
+	 * MSI-X, the config-change vector; intr_conf.rxq by vireo_intr.c.
+	 */
+	rc = vireo_intr_configure(dev, pairs);
+	if (rc < 0)
+		return rc;
 
 	rc = vireo_select_features(net, conf, pairs);
 	if (rc < 0)
@@ -549,7 +551,13 @@ vireo_dev_start(struct rte_eth_dev *dev)
 		vio_dev_reset(net->vdev); /* nothing of ours is with the device yet */
 		return rc;
 	}
+	rc = vireo_intr_start(dev);
+	if (rc < 0)
+		goto fail;
 	rc = vireo_queues_start(net);
+	if (rc < 0)
+		goto fail;
+	rc = vireo_intr_bind(dev);
 	if (rc < 0)
 		goto fail;
 	rc = vireo_ctrl_start(net);
@@ -579,6 +587,7 @@ fail:
 	/* Whatever was created was programmed into the device: reset first. */
 	net->started = false;
 	vireo_reset_or_quarantine(net);
+	vireo_intr_stop(dev);
 	vireo_ctrl_stop(net);
 	vireo_queues_stop(net);
 	return rc;
@@ -602,6 +611,7 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 	 * buffer; after a failed one they were quarantined (stop frees nothing).
 	 */
 	vireo_reset_or_quarantine(net);
+	vireo_intr_stop(dev);
 	vireo_ctrl_stop(net);
 	vireo_queues_stop(net);
 	for (uint16_t i = 0; i < dev->data->nb_rx_queues; i++)
@@ -622,6 +632,7 @@ vireo_dev_close(struct rte_eth_dev *dev)
 	vireo_dev_stop(dev);
 	vireo_queues_release_all(net);
 	vio_dev_reset(net->vdev);
+	vireo_intr_close(dev);
 	net->closed = true;
 	return 0;
 }
@@ -732,6 +743,8 @@ static const struct eth_dev_ops vireo_eth_dev_ops = {
 	.mtu_set = vireo_mtu_set,
 	.rx_queue_setup = vireo_rx_queue_setup,
 	.rx_queue_release = vireo_rx_queue_release,
+	.rx_queue_intr_enable = vireo_rx_queue_intr_enable,
+	.rx_queue_intr_disable = vireo_rx_queue_intr_disable,
 	.tx_queue_setup = vireo_tx_queue_setup,
 	.tx_queue_release = vireo_tx_queue_release,
 	.rxq_info_get = vireo_rxq_info_get,

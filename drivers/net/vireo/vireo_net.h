@@ -259,6 +259,12 @@ struct vireo_net {
 	bool needs_reset_logged;
 	bool no_ptype; /**< rte_eth_dev_set_ptypes(..., 0): skip parsing. */
 
+	/* Interrupt mode (vireo_intr.c). */
+	bool rxq_intr; /**< dev_conf.intr_conf.rxq: rx queues have interrupt fds. */
+	bool lsc_intr; /**< Config-change vector (MSI-X) reports link changes. */
+	/** Handle of a non-PCI port's rx fds (primary process only). */
+	struct rte_intr_handle *own_intr;
+
 	/* Device watch (vireo_watch.c): an EAL alarm while started. */
 	bool watching;        /**< Alarm may re-arm (atomic). */
 	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
@@ -376,6 +382,16 @@ uint32_t vireo_net_frame_len(uint16_t mtu);
 
 /* vireo_watch.c */
 void vireo_watch_start(struct vireo_net *net);
+/** One watch check (link, NEEDS_RESET, gone): EAL interrupt thread only. */
+void vireo_watch_check(struct vireo_net *net);
+
+int vireo_intr_configure(struct rte_eth_dev *dev, uint16_t pairs);
+int vireo_intr_start(struct rte_eth_dev *dev);
+int vireo_intr_bind(struct rte_eth_dev *dev);
+void vireo_intr_stop(struct rte_eth_dev *dev);
+void vireo_intr_close(struct rte_eth_dev *dev);
+int vireo_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int vireo_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 void vireo_watch_stop(struct vireo_net *net);
 
 /* vireo_queue.c */

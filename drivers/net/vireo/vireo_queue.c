@@ -331,8 +331,11 @@ vireo_rxq_start(struct vireo_net *net, struct vireo_rxq *rxq)
 	rc = vireo_rxq_check_device_mtu(net, rxq);
 	if (rc < 0)
 		return rc;
+	/* Interrupt mode: only the application's rx queues get an interrupt fd. */
+	vdev->queue_intr = net->rxq_intr;
 	rc = vio_vq_create(vdev, (uint16_t)(2 * rxq->queue_id), rxq->ring_size, rxq->socket,
 			   &rxq->vq);
+	vdev->queue_intr = false;
 	if (rc < 0) {
 		VIREO_LOG(ERR, net, "rx queue %u: virtqueue setup failed: %d", rxq->queue_id, rc);
 		rxq->vq = NULL;

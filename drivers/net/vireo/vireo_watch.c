@@ -18,9 +18,10 @@
  *   stops and detaches the port rather than resetting a device that
  *   no longer exists.
  *
- * Why an alarm and not the config-change interrupt: the transport does not
- * wire interrupts (every MSI-X vector is VIRTIO_MSI_NO_VECTOR; no
- * rte_intr_* plumbing for VFIO/UIO yet). An alarm works the same on every
+ * With MSI-X through vfio-pci the config-change vector runs the same check
+ * at once from the EAL interrupt thread (vireo_intr.c); the alarm stays as
+ * the safety net and is the only source elsewhere (uio has no MSI-X, a
+ * vhost-user backend's config-change fd is not wired). An alarm works the same on every
  * transport (PCI under vfio-pci or uio, software devices in tests), costs
  * two config reads per period on the control thread and nothing on the
  * data path, and bounds the event latency by the period. A link that goes
@@ -96,12 +97,10 @@ vireo_watch_gone(struct vireo_net *net)
 	return true;
 }
 
-static void
-vireo_watch_alarm(void *arg)
+void
+vireo_watch_check(struct vireo_net *net)
 {
-	struct vireo_net *net = arg;
 	struct rte_eth_dev *dev = vireo_eth_dev(net);
-	uint32_t epoch = __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE);
 
 	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))
 		return;
@@ -111,6 +110,17 @@ vireo_watch_alarm(void *arg)
 		VIREO_LOG(INFO, net, "link %s", dev->data->dev_link.link_status ? "up" : "down");
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 	}
+}
+
+static void
+vireo_watch_alarm(void *arg)
+{
+	struct vireo_net *net = arg;
+	uint32_t epoch = __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE);
+
+	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))
+		return;
+	vireo_watch_check(net);
 	/*
 	 * An event callback may have stopped the port (watching is false) or
 	 * stopped and restarted it (a new epoch armed its own alarm).

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Host test (suite 'vhost'): rx queue interrupts of net_vireo_user against
+ * DPDK's vhost-user backend (`dpdk-testpmd --vdev net_vhost0`, io
+ * forwarding: what we send comes back on the same queue).
+ *
+ * The port is configured with intr_conf.rxq = 1; each rx queue's interrupt
+ * fd (the ring's own call eventfd) is added to this thread's epoll set with
+ * rte_eth_dev_rx_intr_ctl_q. Then, per round and queue:
+ *
+ *   idle:  enable, rte_epoll_wait times out (nobody sends), disable;
+ *   burst: send BURST frames, and receive them sleeping whenever a poll is
+ *          empty (enable, rte_epoll_wait, disable), as l3fwd-power does.
+ *
+ * Checks: exact counts; the sleeper was woken by the backend (wakeups > 0);
+ * the thread's CPU time (getrusage RUSAGE_THREAD) is well below the wall
+ * time, i.e. it slept instead of spinning. A backend restart (stop/start,
+ * the rings' call fds sent again) works in interrupt mode too.
+ *
+ *   test_vhost_intr TESTPMD
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_epoll.h>
+#include <rte_ethdev.h>
+#include <rte_interrupts.h>
+#include <rte_mbuf.h>
+
+#include "vhost_test_util.h"
+
+#define PAIRS 2
+#define MAC "02:76:69:72:65:6f"
+#define ROUNDS 10
+#define BURST 32
+#define IDLE_MS 100
+#define WAIT_S 20
+
+static char sock_path[128], tmp_dir[64];
+static const char *testpmd;
+static struct rte_mempool *pool;
+static uint16_t port;
+static uint64_t wakeups, empty_waits;
+
+static void
+backend_start(void)
+{
+	char vdev[200], prefix[32];
+	char *argv[] = { "/usr/bin/stdbuf",
+			 "-oL",
+			 (char *)testpmd,
+			 "--lcores",
+			 "0@0,1@0",
+			 "--no-pci",
+			 "--no-huge",
+			 "-m",
+			 "512",
+			 "--file-prefix",
+			 prefix,
+			 "--vdev",
+			 vdev,
+			 "--",
+			 "--forward-mode=io",
+			 "--rxq=2",
+			 "--txq=2",
+			 "--nb-cores=1",
+			 "--total-num-mbufs=16384",
+			 "--stats-period=1",
+			 NULL };
+
+	snprintf(prefix, sizeof(prefix), "vhintr%d", (int)getpid());
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d", sock_path, PAIRS);
+	vt_backend_start(argv, sock_path, WAIT_S);
+}
+
+static double
+thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	CHECK(getrusage(RUSAGE_THREAD, &ru) == 0, "getrusage");
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static double
+wall_s(void)
+{
+	return (double)rte_get_timer_cycles() / (double)rte_get_timer_hz();
+}
+
+static bool
+wait_link(bool up)
+{
+	for (int i = 0; i < WAIT_S * 10; i++) {
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == up)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+static struct rte_mbuf *
+frame(uint32_t seq)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *p;
+
+	CHECK(m != NULL, "mbuf");
+	p = (uint8_t *)rte_pktmbuf_append(m, 64);
+	memset(p, 0xff, 6);
+	rte_ether_unformat_addr(MAC, (struct rte_ether_addr *)(p + 6));
+	p[12] = 0x88;
+	p[13] = 0xb5;
+	memcpy(p + 14, &seq, sizeof(seq));
+	return m;
+}
+
+static void
+epoll_add(uint16_t q, int op)
+{
+	int rc = rte_eth_dev_rx_intr_ctl_q(port, q, RTE_EPOLL_PER_THREAD, op, (void *)(uintptr_t)q);
+
+	CHECK(rc == 0, "rx_intr_ctl_q(queue %u, op %d): %d", q, op, rc);
+}
+
+/* Sleep until queue @p q has an interrupt or @p ms passed. @return events. */
+static int
+sleep_on(uint16_t q, int ms)
+{
+	struct rte_epoll_event ev[PAIRS];
+	int n;
+
+	CHECK(rte_eth_dev_rx_intr_enable(port, q) == 0, "rx_intr_enable %u", q);
+	n = rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, PAIRS, ms);
+	CHECK(rte_eth_dev_rx_intr_disable(port, q) == 0, "rx_intr_disable %u", q);
+	CHECK(n >= 0, "rte_epoll_wait: %d", n);
+	for (int i = 0; i < n; i++)
+		CHECK((uintptr_t)ev[i].epdata.data == q, "woken for queue %u, slept on %u",
+		      (unsigned int)(uintptr_t)ev[i].epdata.data, q);
+	return n;
+}
+
+/* Send BURST frames on @p q and receive them, sleeping whenever rx is empty. */
+static void
+burst_sleeping(uint16_t q, uint32_t seq)
+{
+	struct rte_mbuf *pkts[BURST];
+	uint32_t got = 0;
+	double deadline = wall_s() + WAIT_S;
+	uint16_t sent = 0;
+
+	for (uint16_t i = 0; i < BURST; i++)
+		pkts[i] = frame(seq + i);
+	while (sent < BURST && wall_s() < deadline)
+		sent += rte_eth_tx_burst(port, q, pkts + sent, BURST - sent);
+	CHECK(sent == BURST, "queue %u: tx took %u of %d", q, sent, BURST);
+	while (got < BURST && wall_s() < deadline) {
+		uint16_t n = rte_eth_rx_burst(port, q, pkts, BURST);
+
+		for (uint16_t i = 0; i < n; i++)
+			rte_pktmbuf_free(pkts[i]);
+		got += n;
+		if (n == 0 && got < BURST) {
+			int ev = sleep_on(q, 1000);
+
+			wakeups += (uint64_t)ev;
+			empty_waits += ev == 0;
+		}
+	}
+	CHECK(got == BURST, "queue %u: %u of %d frames came back", q, got, BURST);
+}
+
+static void
+rounds(const char *when)
+{
+	struct rte_eth_stats st;
+	double cpu0 = thread_cpu_s(), wall0 = wall_s(), cpu, wall;
+	uint64_t w0 = wakeups;
+
+	CHECK(rte_eth_stats_reset(port) == 0, "stats reset");
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		for (uint16_t q = 0; q < PAIRS; q++) {
+			CHECK(sleep_on(q, IDLE_MS) == 0, "%s: woken with nothing sent", when);
+			burst_sleeping(q, r * 1000 + q * 100);
+		}
+	}
+	cpu = thread_cpu_s() - cpu0;
+	wall = wall_s() - wall0;
+	CHECK(rte_eth_stats_get(port, &st) == 0, "stats");
+	printf("%s: sent %" PRIu64 " received %" PRIu64 ", %" PRIu64 " wakeups (%" PRIu64
+	       " empty waits), cpu %.3f s of %.3f s wall (%.1f %%)\n",
+	       when, st.opackets, st.ipackets, wakeups - w0, empty_waits, cpu, wall,
+	       100.0 * cpu / wall);
+	CHECK(st.opackets == (uint64_t)ROUNDS * PAIRS * BURST &&
+		      st.ipackets == (uint64_t)ROUNDS * PAIRS * BURST,
+	      "%s: stats %" PRIu64 "/%" PRIu64, when, st.opackets, st.ipackets);
+	CHECK(wakeups > w0, "%s: never woken by the backend", when);
+	/* Idle waits alone are ROUNDS * PAIRS * IDLE_MS of sleep. */
+	CHECK(cpu < 0.5 * wall, "%s: %.3f s cpu in %.3f s: spinning, not sleeping", when, cpu,
+	      wall);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0],
+			"--no-pci",
+			"--in-memory",
+			"--single-file-segments",
+			"-m",
+			"128",
+			"--iova-mode=va",
+			"--lcores",
+			"0@1",
+			"--no-telemetry",
+			"--log-level",
+			"*:notice",
+			NULL };
+	struct rte_eth_conf conf = { 0 };
+	char vdev_args[200];
+	int rc;
+
+	CHECK(argc == 2, "usage: %s TESTPMD", argv[0]);
+	testpmd = argv[1];
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhintr-XXXXXX");
+	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
+	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
+	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
+	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
+	CHECK(rc >= 0, "rte_eal_init failed (%s): needs free 2 MiB hugepages (devtools/setup.sh)",
+	      rte_strerror(rte_errno));
+	pool = rte_pktmbuf_pool_create("vhintr", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	CHECK(pool != NULL, "mempool");
+
+	vt_step("backend up, port with intr_conf.rxq = 1");
+	backend_start();
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS, MAC);
+	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
+	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
+	conf.intr_conf.rxq = 1;
+	CHECK(rte_eth_dev_configure(port, PAIRS, PAIRS, &conf) == 0, "configure with rxq intr");
+	for (uint16_t q = 0; q < PAIRS; q++) {
+		CHECK(rte_eth_rx_queue_setup(port, q, 1024, 0, NULL, pool) == 0, "rxq %u", q);
+		CHECK(rte_eth_tx_queue_setup(port, q, 1024, 0, NULL) == 0, "txq %u", q);
+	}
+	CHECK(rte_eth_dev_start(port) == 0, "start");
+	CHECK(wait_link(true), "link not up");
+	for (uint16_t q = 0; q < PAIRS; q++)
+		epoll_add(q, RTE_INTR_EVENT_ADD);
+
+	vt_step("sleep when idle, woken by the backend's packets");
+	rounds("first backend");
+
+	vt_step("backend restarted: stop/start, call fds sent again");
+	for (uint16_t q = 0; q < PAIRS; q++)
+		epoll_add(q, RTE_INTR_EVENT_DEL);
+	vt_backend_stop(SIGKILL);
+	CHECK(wait_link(false), "link still up after the backend died");
+	CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	backend_start();
+	CHECK(rte_eth_dev_start(port) == 0, "start after the backend came back");
+	CHECK(wait_link(true), "link not up after reconnect");
+	for (uint16_t q = 0; q < PAIRS; q++)
+		epoll_add(q, RTE_INTR_EVENT_ADD);
+	rounds("after restart");
+
+	vt_step("close");
+	for (uint16_t q = 0; q < PAIRS; q++)
+		epoll_add(q, RTE_INTR_EVENT_DEL);
+	CHECK(rte_eth_dev_stop(port) == 0, "stop");
+	CHECK(rte_eth_dev_close(port) == 0, "close");
+	vt_backend_stop(SIGTERM);
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	unlink(vt_log_path);
+	rmdir(tmp_dir);
+	printf("PASS\n");
+	return 0;
+}
