@@ -646,6 +646,8 @@ vblk_io_split(const struct vblk_dev_info *info, const struct vblk_io *io, struct
 		nr++;
 	}
 	return nr;
+}
+
 bool
 vblk_dev_intr_conf(const struct vblk_dev *dev)
 {

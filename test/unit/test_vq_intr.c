@@ -22,7 +22,7 @@ use_event_idx(struct fixture *f)
 static uint16_t
 used_event(const struct vio_vq *vq)
 {
-	return *(const volatile uint16_t *)(const void *)&vq->avail->ring[vq->size];
+	return *(const volatile uint16_t *)(const void *)&vq->split.avail->ring[vq->h.size];
 }
 
 /* Add @p n echo chains from *id on, kick, let the device complete them. */
@@ -32,7 +32,7 @@ complete(struct fixture *f, struct vio_vq *vq, uint32_t *id, unsigned int n)
 	for (unsigned int i = 0; i < n; i++, (*id)++)
 		assert_int_equal(add_echo(f, vq, *id, 8), 0);
 	vio_vq_kick(vq);
-	assert_int_equal(swdev_process(f->sw, vq->index, n), (int)n);
+	assert_int_equal(swdev_process(f->sw, vq->h.index, n), (int)n);
 }
 
 /* Without EVENT_IDX: the NO_INTERRUPT flag follows enable / disable. */
@@ -45,20 +45,20 @@ test_intr_flags(void **state)
 
 	go(f);
 	/* Polling: suppressed, the device sends nothing. */
-	assert_int_equal(vq->avail->flags, VIO_AVAIL_F_NO_INTERRUPT);
+	assert_int_equal(vq->split.avail->flags, VIO_AVAIL_F_NO_INTERRUPT);
 	complete(f, vq, &id, 3);
 	assert_int_equal(swdev_interrupt_count(f->sw, 0), 0);
 	assert_int_equal(drain(f, vq), 3);
 	/* Enabled with nothing pending: sleep; every publish interrupts. */
 	assert_false(vio_vq_enable_intr(vq));
-	assert_int_equal(vq->avail->flags, 0);
+	assert_int_equal(vq->split.avail->flags, 0);
 	complete(f, vq, &id, 2);
 	assert_int_equal(swdev_interrupt_count(f->sw, 0), 1);
 	complete(f, vq, &id, 1);
 	assert_int_equal(swdev_interrupt_count(f->sw, 0), 2);
 	/* Disabled: polling behaviour again. */
 	vio_vq_disable_intr(vq);
-	assert_int_equal(vq->avail->flags, VIO_AVAIL_F_NO_INTERRUPT);
+	assert_int_equal(vq->split.avail->flags, VIO_AVAIL_F_NO_INTERRUPT);
 	assert_int_equal(drain(f, vq), 3);
 	complete(f, vq, &id, 4);
 	assert_int_equal(drain(f, vq), 4);
@@ -98,14 +98,14 @@ test_intr_event_idx(void **state)
 	use_event_idx(f);
 	vq = open_q(f, 0, 16);
 	go(f);
-	assert_int_equal(vq->avail->flags, 0);
+	assert_int_equal(vq->split.avail->flags, 0);
 	assert_int_equal(used_event(vq), 0xffff);
 	complete(f, vq, &id, 5);
 	assert_int_equal(drain(f, vq), 5);
 	assert_int_equal(swdev_interrupt_count(f->sw, 0), 0);
 	assert_false(vio_vq_enable_intr(vq));
 	assert_int_equal(used_event(vq), 5);
-	assert_int_equal(vq->avail->flags, 0);
+	assert_int_equal(vq->split.avail->flags, 0);
 	/* The batch containing entry 5 interrupts ... */
 	complete(f, vq, &id, 3);
 	assert_int_equal(swdev_interrupt_count(f->sw, 0), 1);
