@@ -15,6 +15,7 @@
 
 #include "swdev.h"
 #include "swdev_internal.h"
+#include "swdev_packed.h"
 
 static const char *const violation_names[SWDEV_V_COUNT] = {
 	[SWDEV_V_STATUS] = "status",
@@ -468,7 +469,12 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	q = &sw->q[qidx];
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
-	if (q->used != NULL) {
+	if (q->packed) {
+		/* Section 2.8.10: re-enabling also covers what the driver published. */
+		if (!on)
+			swdev_note_notified(sw, q);
+		swdev_packed_set_device_event(sw, q);
+	} else if (q->used != NULL) {
 		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
 		/*
 		 * Section 2.7.10: a device that re-enables notifications checks
