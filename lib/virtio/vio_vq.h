@@ -270,7 +270,8 @@ vio_vq_kick(struct vio_vq *vq)
 
 /**
  * Used chains the device has completed that we have not harvested
- * (packed: 0 or 1, whether the next one is ready; the count is not
+ * (packed: 0 or 1, whether harvest has something to look at: the next
+ * used descriptor, or a lie there that harvest reports; the count is not
  * known without walking the ring).
  */
 static inline uint16_t

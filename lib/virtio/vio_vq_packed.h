@@ -356,13 +356,21 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 	return n;
 }
 
-/** 1 when the next used descriptor is ready, else 0 (see vio_vq_used_pending()). */
+/**
+ * 1 when harvest has something to look at: the next used descriptor is
+ * ready, or the descriptor there lies (neither ours-available nor used in
+ * this lap while chains are in flight: harvest then reports the broken
+ * queue); else 0. See vio_vq_used_pending().
+ */
 static inline uint16_t
 vio_vq_packed_used_pending(const struct vio_vq_packed *vq)
 {
-	uint16_t flags = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_RELAXED);
+	uint16_t bits = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_RELAXED) &
+			VIO_PACKED_WRAP_BITS;
 
-	return (flags & VIO_PACKED_WRAP_BITS) == vq->used_flags;
+	if (bits == vq->used_flags)
+		return 1;
+	return bits != (vq->used_flags ^ VIO_PACKED_DESC_F_USED) && vq->harvested != vq->published;
 }
 
 #endif /* VIO_VQ_PACKED_H */

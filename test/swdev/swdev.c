@@ -398,6 +398,15 @@ swdev_create(const struct swdev_params *p)
 	}
 	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s", p->name != NULL ? p->name : "swdev");
 	sw->device_features = p->features;
+	/*
+	 * VIREO_SWDEV_PACKED=1 (the "-packed" twins of the driver tests): a
+	 * virtio 1.x device also offers packed rings, so the drivers run on
+	 * the packed engine unchanged.
+	 */
+	if (getenv("VIREO_SWDEV_PACKED") != NULL &&
+	    strcmp(getenv("VIREO_SWDEV_PACKED"), "1") == 0 &&
+	    (p->features & VIO_BIT(VIO_F_VERSION_1)))
+		sw->device_features |= VIO_BIT(VIO_F_RING_PACKED);
 	sw->features_ok_accept = true;
 	/* With EAL up, every ring and buffer must be EAL memory. */
 	sw->strict_dma = rte_eal_iova_mode() != RTE_IOVA_DC;

@@ -240,7 +240,11 @@ extern const struct vio_transport_ops swdev_transport_ops;
 /** swdev's transport id (vio_dev.h): the first one left to other transports. */
 #define SWDEV_TRANSPORT_ID VIO_TRANSPORT_OTHER
 
-/** Create a device. @return NULL on bad parameters or no memory. */
+/**
+ * Create a device. With VIREO_SWDEV_PACKED=1 in the environment a device
+ * offering VERSION_1 also offers VIRTIO_F_RING_PACKED.
+ * @return NULL on bad parameters or no memory.
+ */
 struct swdev *swdev_create(const struct swdev_params *p);
 /** Stop the thread (if any) and free everything. */
 void swdev_destroy(struct swdev *sw);
