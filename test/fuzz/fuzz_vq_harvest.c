@@ -305,8 +305,8 @@ op_publish(struct model *m, bool kick)
 		vio_vq_publish(m->vq);
 	}
 	FUZZ_CHECK(kicked == want_kick, "kick returned %d, want %d", kicked, want_kick);
-	FUZZ_CHECK(m->vq->split.avail->idx == m->avail_shadow, "avail idx %u, want %u", m->vq->split.avail->idx,
-		   m->avail_shadow);
+	FUZZ_CHECK(m->vq->split.avail->idx == m->avail_shadow, "avail idx %u, want %u",
+		   m->vq->split.avail->idx, m->avail_shadow);
 	FUZZ_CHECK(m->fd.notifies - before == (kicked && !m->fd.use_doorbell) &&
 			   m->fd.doorbell == ((kicked && m->fd.use_doorbell) ? 0 : 0xffff),
 		   "%u notify calls, doorbell 0x%x after a kick that returned %d",
@@ -413,7 +413,8 @@ op_harvest(struct model *m, struct fuzz_in *in)
 
 		for (uint16_t i = 0; i < n; i++) {
 			const struct vio_used_elem *e =
-				&m->vq->split.used->ring[(uint16_t)(m->last_used + i) & (m->size - 1)];
+				&m->vq->split.used
+					 ->ring[(uint16_t)(m->last_used + i) & (m->size - 1)];
 			struct chain *c = e->id < m->size && m->owner[e->id] >= 0 ?
 						  &m->chains[m->owner[e->id]] :
 						  NULL;
