@@ -232,8 +232,8 @@ gc_probe_one(struct gc_dev *d, bool want_access_platform)
 	}
 	printf("vio_guest_check: probe %s %s queues=%u q0size=%u features=0x%" PRIx64
 	       " offered=0x%" PRIx64 " status=0x%02x DRIVER_OK\n",
-	       vdev->name, what, vio_dev_ops(vdev)->num_queues(vdev), vio_vq_size(vq), vdev->features,
-	       vdev->device_features, vio_dev_ops(vdev)->get_status(vdev));
+	       vdev->name, what, vio_dev_ops(vdev)->num_queues(vdev), vio_vq_size(vq),
+	       vdev->features, vdev->device_features, vio_dev_ops(vdev)->get_status(vdev));
 	gc_stop(d, 1, &vq);
 }
 
