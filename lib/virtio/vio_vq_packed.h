@@ -276,64 +276,57 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
 	return need;
 }
 
-/* Flags of the descriptor at last_used, ordered before the loads of its id and len. */
-static inline uint16_t
-vio_vq_packed_used_flags(const struct vio_vq_packed *vq)
-{
-	const uint16_t *f = &vq->desc[vq->last_used].flags;
-	uint16_t flags;
-
-	/* Section 2.8.21.4 (driver side): the device writes id and len before
-	 * the flags that mark them used; our reads of them stay after. */
-	if (vq->h.io_barriers) {
-		flags = __atomic_load_n(f, __ATOMIC_RELAXED);
-		rte_io_rmb(); /* flags load before the id/len loads (device) */
-	} else {
-		flags = __atomic_load_n(f, __ATOMIC_ACQUIRE); /* (CPU) */
-	}
-	return flags;
-}
-
 /** See vio_vq_harvest(). */
 static inline int
 vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, uint16_t max)
 {
-	uint16_t n;
+	/*
+	 * Consumer state in locals (registers) for the loop: the stores to
+	 * next_id[] and the slots could alias the queue's fields otherwise.
+	 * Written back once at the end (or before a lie is reported).
+	 */
+	uint16_t pos = vq->last_used, wrap = vq->used_flags, free_id = vq->free_id;
+	uint16_t nfree = vq->h.num_free, harvested = vq->harvested;
+	const uint16_t size = vq->h.size, published = vq->published, added = vq->added;
+	uint16_t n, flags = 0;
+	uint32_t id = 0, len = 0;
+	bool lie = false;
 
 	if (unlikely(vq->h.broken))
 		return -EIO;
 	for (n = 0; n < max; n++) {
-		const struct vio_packed_desc *d = &vq->desc[vq->last_used];
-		uint16_t flags = vio_vq_packed_used_flags(vq);
+		const struct vio_packed_desc *d = &vq->desc[pos];
 		struct vio_vq_packed_slot *s;
-		uint32_t id, len;
 
-		if ((flags & VIO_PACKED_WRAP_BITS) != vq->used_flags) {
+		/* Section 2.8.21.4 (driver side): id and len are read after the flags. */
+		if (vq->h.io_barriers) {
+			flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+			rte_io_rmb(); /* flags load before the id/len loads (device) */
+		} else {
+			flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE); /* (CPU) */
+		}
+		if ((flags & VIO_PACKED_WRAP_BITS) != wrap) {
 			/* Not used (yet): fine when it reads "ours, available",
 			 * or when nothing published is in flight. */
-			if (likely((flags & VIO_PACKED_WRAP_BITS) ==
-					   (vq->used_flags ^ VIO_PACKED_DESC_F_USED) ||
-				   vq->harvested == vq->published))
-				break;
-			vio_vq_packed_bad_used(vq, flags, 0, 0);
-			return n > 0 ? n : -EIO;
+			lie = (flags & VIO_PACKED_WRAP_BITS) != (wrap ^ VIO_PACKED_DESC_F_USED) &&
+			      harvested != published;
+			break;
 		}
 		/* Read each device-written field once: the checks apply to the
 		 * values used. */
 		id = __atomic_load_n(&d->id, __ATOMIC_RELAXED);
 		len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
-		s = &vq->slots[id < vq->h.size ? id : 0];
+		s = &vq->slots[id < size ? id : 0];
 		/* Only a published in-flight id may complete. */
-		if (unlikely(id >= vq->h.size || s->cookie == NULL ||
-			     (uint16_t)(s->add_seq - vq->published) <
-				     (uint16_t)(vq->added - vq->published))) {
-			vio_vq_packed_bad_used(vq, flags, id, len);
-			return n > 0 ? n : -EIO;
+		if (unlikely(id >= size || s->cookie == NULL ||
+			     (uint16_t)(s->add_seq - published) < (uint16_t)(added - published))) {
+			lie = true;
+			break;
 		}
 		if (unlikely(len > s->in_len)) {
 			if (s->in_len != 0) {
-				vio_vq_packed_bad_used(vq, flags, id, len);
-				return n > 0 ? n : -EIO;
+				lie = true;
+				break;
 			}
 			/* Read-only chain (tx): a len there means nothing. */
 			vio_vq_hdr_note_bad_len(&vq->h, len, id);
@@ -343,15 +336,24 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 		if (lens != NULL)
 			lens[n] = len;
 		s->cookie = NULL;
-		vq->next_id[id] = vq->free_id;
-		vq->free_id = (uint16_t)id;
-		vq->h.num_free = (uint16_t)(vq->h.num_free + s->ndesc);
-		vq->harvested++;
-		vq->last_used = (uint16_t)(vq->last_used + s->ndesc);
-		if (vq->last_used >= vq->h.size) {
-			vq->last_used = (uint16_t)(vq->last_used - vq->h.size);
-			vq->used_flags ^= VIO_PACKED_WRAP_BITS;
+		vq->next_id[id] = free_id;
+		free_id = (uint16_t)id;
+		nfree = (uint16_t)(nfree + s->ndesc);
+		harvested++;
+		pos = (uint16_t)(pos + s->ndesc);
+		if (pos >= size) {
+			pos = (uint16_t)(pos - size);
+			wrap ^= VIO_PACKED_WRAP_BITS;
 		}
+	}
+	vq->last_used = pos;
+	vq->used_flags = wrap;
+	vq->free_id = free_id;
+	vq->h.num_free = nfree;
+	vq->harvested = harvested;
+	if (unlikely(lie)) {
+		vio_vq_packed_bad_used(vq, flags, id, len);
+		return n > 0 ? n : -EIO;
 	}
 	return n;
 }

@@ -134,7 +134,7 @@ struct model {
 	uint64_t bad_len;
 	bool broken;
 	unsigned int dirt; /* device writes that may land anywhere (lies, scribbles) */
-	bool lied;         /* a lie moved dev_pos: later used descriptors land anywhere */
+	bool lied; /* a lie or scribble desynced dev_pos: later used descriptors land anywhere */
 };
 
 static bool
@@ -404,6 +404,9 @@ op_device_scribble(struct model *m, struct fuzz_in *in)
 	struct vio_packed_desc *d = &m->ring[fuzz_u8(in) % m->size];
 
 	m->dirt++;
+	/* A used descriptor faked at last_used frees positions the device
+	 * still holds: from now on its writes may land on new chains. */
+	m->lied = true;
 	d->id = fuzz_u16(in);
 	d->flags = fuzz_u16(in);
 	d->len = fuzz_u32(in);
