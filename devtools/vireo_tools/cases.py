@@ -151,7 +151,7 @@ def _cached_batch(guest, cases, case, batch):
 	"""The summary of this meson run's boot of the batch, booting it first
 	when no earlier test of the run did (under a lock)."""
 	key = hashlib.sha256(repr((guest.bind, guest.mq, guest.net, guest.host_mtu, guest.hotplug,
-				   cases)).encode()).hexdigest()[:12]
+				   guest.packed, cases)).encode()).hexdigest()[:12]
 	top = os.path.join(guest.gdir, 'results')
 	results_dir = os.path.join(top, '%s-%s' % (batch, key))
 	rid_file = os.path.join(results_dir, 'run-id')

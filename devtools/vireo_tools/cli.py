@@ -45,6 +45,8 @@ def _guest_options(p):
 		       'bridge in a private network namespace (offload features, real --mq)')
 	p.add_argument('--host-mtu', type=int, default=0,
 		       help='QEMU host_mtu of the two NICs (offers VIRTIO_NET_F_MTU)')
+	p.add_argument('--packed', action='store_true',
+		       help='packed virtqueues (QEMU packed=on) on the modern NICs and disks')
 	p.add_argument('--hotplug', action='store_true',
 		       help='NIC 1 behind a PCIe root port (0000:01:00.0), so that QMP '
 		       'device_del can unplug it')

@@ -43,7 +43,7 @@ BLK_DRIVES = (
 	('nodz', 0x14, 4, 'discard=off,write-zeroes=off', ''),
 	('mq', 0x15, 16, 'num-queues=2,queue-size=1024', ''),
 )
-DEFAULTS = {'bind': 'uio', 'mq': 1, 'net': 'hub', 'host_mtu': 0, 'hotplug': False,
+DEFAULTS = {'bind': 'uio', 'mq': 1, 'net': 'hub', 'host_mtu': 0, 'hotplug': False, 'packed': False,
 	    'blk_drives': False,
 	    'cpus': 2, 'mem': 2048,
 	    'hugepages': 512, 'accel': 'auto', 'add': [], 'qemu_arg': [], 'keep': False,
@@ -284,6 +284,9 @@ class Guest:
 			nic += ',mq=on,vectors=%d' % (2 * self.mq + 2)
 		if self.host_mtu:
 			nic += ',host_mtu=%d' % self.host_mtu
+		# Packed virtqueues (VIRTIO_F_RING_PACKED) on every modern NIC and disk.
+		packed = ',packed=on' if self.packed else ''
+		nic += packed
 		for i, (dev, addr) in enumerate(NICS):
 			if self.net == 'tap':
 				netdev = 'tap,id=n%d,ifname=vireo-tap%d,script=no,downscript=no,vhost=off' % (i, i)
@@ -301,9 +304,9 @@ class Guest:
 		nq = ',num-queues=%d' % self.mq if self.mq > 1 else ''
 		cmd += ['-drive', 'file=%s,if=none,id=d0,format=raw' % disk.replace(',', ',,'),
 			'-device', 'virtio-blk-pci,id=blk0,drive=d0,disable-legacy=on,addr=%#x%s%s'
-			% (BLK_ADDR, nq, iommu)]
+			% (BLK_ADDR, nq, iommu + packed)]
 		if self.blk_drives:
-			cmd += self._blk_drive_args(os.path.dirname(disk), iommu)
+			cmd += self._blk_drive_args(os.path.dirname(disk), iommu + packed)
 		# Legacy-only device (refuses iommu_platform): the transport must
 		# reject it. Under vfio it still sits behind the IOMMU's group.
 		cmd += ['-netdev', 'hubport,id=n2,hubid=1',

@@ -7,6 +7,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <rte_kvargs.h>
+
 #include "vio_dev.h"
 #include "vio_log.h"
 
@@ -150,7 +152,15 @@ vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required)
 	if (rc < 0)
 		goto failed;
 
-	driver_features = dev->device_features & (wanted | required | vio_dev_transport_features());
+	driver_features = dev->device_features &
+			  ((wanted | required | vio_dev_transport_features()) & ~dev->refused);
+	/*
+	 * The packed engine does not implement IN_ORDER (a device may then
+	 * write one used descriptor for a batch, section 2.8.20 / 2.8.21.4):
+	 * when both are on offer, packed rings go without it.
+	 */
+	if (driver_features & VIO_BIT(VIO_F_RING_PACKED))
+		driver_features &= ~VIO_BIT(VIO_F_IN_ORDER);
 	vio_dev_ops(dev)->set_features(dev, driver_features);
 	vio_dev_add_status(dev, VIO_STATUS_FEATURES_OK);
 	/* Section 3.1.1 step 6: the device may refuse the subset we chose. */
@@ -353,4 +363,38 @@ vio_dev_write_config_bytes(struct vio_dev *dev, size_t offset, const void *buf, 
 	for (i = 0; i < len; i++)
 		vio_dev_ops(dev)->write_config(dev, offset + i, in[i], 1);
 	return 0;
+}
+
+static int
+vio_devarg_bool01(const char *key __rte_unused, const char *value, void *opaque)
+{
+	int *out = opaque;
+
+	if (strcmp(value, "0") == 0)
+		*out = 0;
+	else if (strcmp(value, "1") == 0)
+		*out = 1;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+vio_devarg_flag(const char *args, const char *key, int def)
+{
+	struct rte_kvargs *kv;
+	int val = def;
+
+	if (args == NULL || args[0] == '\0')
+		return def;
+	/* No key list: the other keys belong to the caller. */
+	kv = rte_kvargs_parse(args, NULL);
+	if (kv == NULL)
+		return def;
+	if (rte_kvargs_process(kv, key, vio_devarg_bool01, &val) < 0) {
+		VIO_LOG(ERR, "devarg %s= takes 0 or 1", key);
+		val = -EINVAL;
+	}
+	rte_kvargs_free(kv);
+	return val;
 }

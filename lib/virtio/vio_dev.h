@@ -138,7 +138,12 @@ struct vio_dev {
 	uint8_t transport;
 	uint64_t device_features; /**< Offered, read during negotiation. */
 	uint64_t features;        /**< Negotiated. */
-	char name[64];            /**< For log messages (PCI address, ...). */
+	/**
+	 * Features never to accept, whatever the driver wants (the user said
+	 * so in devargs, e.g. packed=0 refuses VIRTIO_F_RING_PACKED).
+	 */
+	uint64_t refused;
+	char name[64]; /**< For log messages (PCI address, ...). */
 	/**
 	 * The driver wants per-queue interrupt fds (vio_dev_queue_intr_fd()):
 	 * set before the queues are set up, read by the transport there.
@@ -192,6 +197,13 @@ vio_dev_has(const struct vio_dev *dev, unsigned int bit)
  *         FEATURES_OK (FAILED is then set); -EIO when reset fails.
  */
 int vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required);
+
+/**
+ * Parse the devarg @p key (0 or 1) in @p args (a kvargs string, may be
+ * NULL; other keys are ignored). @return its value, @p def when absent,
+ * or -EINVAL when present but neither 0 nor 1 (logged).
+ */
+int vio_devarg_flag(const char *args, const char *key, int def);
 
 /** Set DRIVER_OK once queues are set up. @return 0 or -EIO (device failed). */
 int vio_dev_driver_ok(struct vio_dev *dev);

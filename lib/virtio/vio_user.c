@@ -781,7 +781,14 @@ vu_queue_program(struct vio_user_dev *u, uint16_t index, const struct vio_queue_
 		 int kickfd)
 {
 	struct vu_vring_state num = { index, cfg->size };
-	struct vu_vring_state base = { index, 0 };
+	/*
+	 * Where the backend starts: avail index 0. For a packed ring the
+	 * avail wrap counter rides in bit 15 and starts at 1 (vhost-user
+	 * spec, "Ring states"; DPDK's vhost library reads it there).
+	 */
+	struct vu_vring_state base = { index, (u->driver_features & VIO_BIT(VIO_F_RING_PACKED)) ?
+						      1u << 15 :
+						      0 };
 	/* IOVA as VA: the ring addresses are our virtual addresses. */
 	struct vu_vring_addr addr = { .index = index,
 				      .desc = cfg->desc_iova,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Devargs every vhost-user vdev takes (net_vireo_user, blk_vireo_user):
- * path=, queues=, queue_size=, server=, server_wait=, parsed and checked once here; each driver
+ * path=, queues=, queue_size=, server=, server_wait=, packed=, parsed and checked once here; each driver
  * adds its own keys and processes them from the returned kvargs.
  */
 #include <errno.h>
@@ -64,6 +64,7 @@ vio_user_devargs_parse(const char *name, const char *args, const char *const *ke
 	a->path[0] = '\0';
 	a->server = 0;
 	a->server_wait = VIO_USER_DEFAULT_SERVER_WAIT_S;
+	a->packed = 1;
 	if (kv == NULL) {
 		vio_user_key_list(keys, list, sizeof(list));
 		VIO_LOG(ERR, "%s: cannot parse devargs '%s' (keys: %s)", name, args, list);
@@ -84,6 +85,9 @@ vio_user_devargs_parse(const char *name, const char *args, const char *const *ke
 		 a->server_wait < 1 || a->server_wait > VIO_USER_MAX_SERVER_WAIT_S)
 		VIO_LOG(ERR, "%s: devarg server_wait= takes 1..%u seconds", name,
 			VIO_USER_MAX_SERVER_WAIT_S);
+	else if (rte_kvargs_process(kv, "packed", vio_user_arg_u16, &a->packed) < 0 ||
+		 a->packed > 1)
+		VIO_LOG(ERR, "%s: devarg packed= takes 0 or 1", name);
 	else
 		rc = 0;
 	if (rc < 0) {

@@ -55,8 +55,13 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	/* Section 6.1: with ORDER_PLATFORM the driver uses hardware barriers. */
 	vq->h.io_barriers = vio_dev_has(dev, VIO_F_ORDER_PLATFORM);
 	vq->h.event_idx = vio_dev_has(dev, VIO_F_EVENT_IDX);
-	vq->split.in_order = vio_dev_has(dev, VIO_F_IN_ORDER);
-	rc = vio_vq_split_create(&vq->split, dev, index, size, socket);
+	vq->h.packed = vio_dev_has(dev, VIO_F_RING_PACKED);
+	if (vq->h.packed) {
+		rc = vio_vq_packed_create(&vq->packed, dev, index, size, socket);
+	} else {
+		vq->split.in_order = vio_dev_has(dev, VIO_F_IN_ORDER);
+		rc = vio_vq_split_create(&vq->split, dev, index, size, socket);
+	}
 	if (rc < 0) {
 		if (vio_dev_ops(dev)->queue_release != NULL)
 			vio_dev_ops(dev)->queue_release(dev, index);
@@ -74,7 +79,10 @@ vio_vq_destroy(struct vio_vq *vq)
 		return;
 	if (vio_dev_ops(vq->h.dev)->queue_release != NULL)
 		vio_dev_ops(vq->h.dev)->queue_release(vq->h.dev, vq->h.index);
-	vio_vq_split_release(&vq->split);
+	if (vq->h.packed)
+		vio_vq_packed_release(&vq->packed);
+	else
+		vio_vq_split_release(&vq->split);
 	rte_free(vq);
 }
 

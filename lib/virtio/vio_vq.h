@@ -35,13 +35,15 @@
 #include "vio_dev.h"
 #include "vio_spec.h"
 #include "vio_vq_common.h"
+#include "vio_vq_packed.h"
 #include "vio_vq_split.h"
 
 /** A virtqueue of either engine. Treat as opaque. */
 struct vio_vq {
 	union {
-		struct vio_vq_hdr h;       /**< Common to both engines. */
-		struct vio_vq_split split; /**< Valid when !h.packed. */
+		struct vio_vq_hdr h;         /**< Common to both engines. */
+		struct vio_vq_split split;   /**< Valid when !h.packed. */
+		struct vio_vq_packed packed; /**< Valid when h.packed. */
 	};
 };
 
@@ -79,6 +81,8 @@ static inline int
 vio_vq_add_chain(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
 		 void *cookie)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_add_chain(&vq->packed, sg, n_out, n_in, cookie);
 	return vio_vq_split_add_chain(&vq->split, sg, n_out, n_in, cookie);
 }
 
@@ -104,6 +108,9 @@ static inline int
 vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, uint16_t n_in,
 		    struct vio_vq_ind_desc *table, uint64_t table_iova, void *cookie)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_add_indirect(&vq->packed, sg, n_out, n_in, table, table_iova,
+						  cookie);
 	return vio_vq_split_add_indirect(&vq->split, sg, n_out, n_in, table, table_iova, cookie);
 }
 
@@ -122,6 +129,8 @@ vio_vq_add_indirect(struct vio_vq *vq, const struct vio_sg *sg, uint16_t n_out, 
 static inline int
 vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_harvest(&vq->packed, cookies, lens, max);
 	return vio_vq_split_harvest(&vq->split, cookies, lens, max);
 }
 
@@ -133,6 +142,8 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 static inline void *
 vio_vq_detach(struct vio_vq *vq)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_detach(&vq->packed);
 	return vio_vq_split_detach(&vq->split);
 }
 
@@ -169,6 +180,8 @@ size_t vio_vq_ring_bytes(const struct vio_vq *vq);
 static inline uint16_t
 vio_vq_next_head(const struct vio_vq *vq)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_next_head(&vq->packed);
 	return vio_vq_split_next_head(&vq->split);
 }
 
@@ -219,6 +232,8 @@ vio_vq_mark_broken(struct vio_vq *vq, const char *why)
 static inline int
 vio_vq_add_buf(struct vio_vq *vq, uint64_t iova, uint32_t len, bool writable, void *cookie)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_add_buf(&vq->packed, iova, len, writable, cookie);
 	return vio_vq_split_add_buf(&vq->split, iova, len, writable, cookie);
 }
 
@@ -235,6 +250,17 @@ static __rte_always_inline int
 vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 		const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
+	if (vq->h.packed) {
+		uint16_t i;
+
+		if (unlikely(vq->h.broken))
+			return -EIO;
+		for (i = 0; i < n; i++)
+			if (vio_vq_packed_add_buf(&vq->packed, iovas[i], lens != NULL ? lens[i] : len,
+						  writable, cookies[i]) < 0)
+				break;
+		return i;
+	}
 	return vio_vq_split_add_bufs(&vq->split, cookies, iovas, lens, len, writable, n);
 }
 
@@ -242,7 +268,10 @@ vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 static inline void
 vio_vq_publish(struct vio_vq *vq)
 {
-	vio_vq_split_publish(&vq->split);
+	if (vq->h.packed)
+		vio_vq_packed_publish(&vq->packed);
+	else
+		vio_vq_split_publish(&vq->split);
 }
 
 /** Write the doorbell unconditionally. */
@@ -261,17 +290,22 @@ vio_vq_notify(struct vio_vq *vq)
 static inline bool
 vio_vq_kick(struct vio_vq *vq)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_kick(&vq->packed);
 	return vio_vq_split_kick(&vq->split);
 }
 
 /**
  * Used chains the device has completed that we have not harvested
- * (packed: 0 or 1, whether the next one is ready; the count is not
+ * (packed: 0 or 1, whether harvest has something to look at: the next
+ * used descriptor, or a lie there that harvest reports; the count is not
  * known without walking the ring).
  */
 static inline uint16_t
 vio_vq_used_pending(const struct vio_vq *vq)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_used_pending(&vq->packed);
 	return vio_vq_split_used_pending(&vq->split);
 }
 
@@ -294,6 +328,8 @@ vio_vq_used_pending(const struct vio_vq *vq)
 static inline bool
 vio_vq_enable_intr(struct vio_vq *vq)
 {
+	if (vq->h.packed)
+		return vio_vq_packed_enable_intr(&vq->packed);
 	return vio_vq_split_enable_intr(&vq->split);
 }
 
@@ -301,7 +337,10 @@ vio_vq_enable_intr(struct vio_vq *vq)
 static inline void
 vio_vq_disable_intr(struct vio_vq *vq)
 {
-	vio_vq_split_disable_intr(&vq->split);
+	if (vq->h.packed)
+		vio_vq_packed_disable_intr(&vq->packed);
+	else
+		vio_vq_split_disable_intr(&vq->split);
 }
 
 #endif /* VIO_VQ_H */

@@ -299,9 +299,63 @@ def blk_completion_seeds():
         u8(BK_DEQ)
 
 
+# ---- fuzz_vq_harvest_packed: config byte [size byte], then operations ----
+# Same op codes as vq_harvest; complete() has no idx byte, op 7 sets the
+# device event suppression structure.
+
+P_DOORBELL, P_ORDER, P_EVENT_IDX, P_SMALL = 0x80, 0x40, 0x20, 0x10
+
+
+def p_complete(entries):
+    """entries: ('pick', k, mode[, len32]) or ('lie', id16, len, flags16, skip)."""
+    out = u8(OP_COMPLETE, len(entries) - 1)
+    for e in entries:
+        if e[0] == 'pick':
+            out += u8(0, e[1], e[2])
+            if e[2] >= 2:
+                out += u32(e[3])
+        else:
+            out += u8(0xc3) + u16(e[1]) + u32(e[2]) + u16(e[3]) + u8(e[4])
+    return out
+
+
+def p_event(off, wrap, flags):
+    return u8(OP_FLAGS) + u16(off | (0x8000 if wrap else 0)) + u8(flags)
+
+
+def vq_harvest_packed_seeds():
+    yield 'echo-one', u8(P_SMALL | 7) + add_chain(1, 1, [(16, 4), (16, 4)]) + u8(OP_KICK) + \
+        p_complete([('pick', 0, 0)]) + harvest(32)
+    # Size 5 (not a power of two), single buffers wrapping the ring many times.
+    rx = u8(P_SMALL | P_DOORBELL | 4)
+    for _ in range(12):
+        rx += b''.join(u8(OP_ADD_BUF, 2 * i + 1) for i in range(3)) + u8(OP_KICK)
+        rx += p_complete([('pick', 1, 0)] * 3) + harvest(8)
+    yield 'odd-size-wrap', rx
+    # Chains of 2 and 3 descriptors straddling the end of a ring of 7.
+    ch = u8(P_SMALL | P_ORDER | 6)
+    for _ in range(6):
+        ch += add_chain(1, 1, [(4, 0), (8, 0)]) + add_chain(2, 1, [(1, 0), (2, 0), (64, 0)])
+        ch += u8(OP_PUBLISH) + p_complete([('pick', 1, 0), ('pick', 0, 2, 7)]) + harvest(4)
+    yield 'chains-straddle', ch
+    lie = u8(P_SMALL | 7) + b''.join(u8(OP_ADD_BUF, 3) for _ in range(2)) + u8(OP_KICK)
+    lie += p_complete([('lie', 0, 8, 0, 1)]) + harvest(8) + u8(OP_ADD_BUF, 3) + harvest(8)
+    yield 'stale-wrap-breaks', lie
+    ev = u8(P_SMALL | P_EVENT_IDX | 15) + p_event(3, True, 2)
+    ev += b''.join(u8(OP_ADD_BUF, 5) for _ in range(2)) + u8(OP_KICK)
+    ev += b''.join(u8(OP_ADD_BUF, 5) for _ in range(2)) + u8(OP_KICK)
+    ev += p_event(0, False, 1) + u8(OP_ADD_BUF, 5) + u8(OP_KICK)
+    ev += p_complete([('pick', 0, 0)] * 5) + harvest(32)
+    yield 'event-idx-kicks', ev
+    big = u8(P_DOORBELL, 199) + add_chain(3, 4, [(1, 3)] * 7) + u8(OP_KICK)
+    big += p_complete([('pick', 0, 3, 0xffffffff)]) + harvest(2)
+    yield 'size-200-len-lie', big
+
+
 TARGETS = {
     'pci_caps': pci_caps_seeds,
     'vq_harvest': vq_harvest_seeds,
+    'vq_harvest_packed': vq_harvest_packed_seeds,
     'net_rx': net_rx_seeds,
     'net_ctrl': net_ctrl_seeds,
     'blk_completion': blk_completion_seeds,

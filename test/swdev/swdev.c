@@ -17,6 +17,7 @@
 
 #include "swdev.h"
 #include "swdev_internal.h"
+#include "swdev_packed.h"
 
 static const char *const violation_names[SWDEV_V_COUNT] = {
 	[SWDEV_V_STATUS] = "status",
@@ -418,6 +419,15 @@ swdev_create(const struct swdev_params *p)
 	}
 	snprintf(sw->vdev.name, sizeof(sw->vdev.name), "%s", p->name != NULL ? p->name : "swdev");
 	sw->device_features = p->features;
+	/*
+	 * VIREO_SWDEV_PACKED=1 (the "-packed" twins of the driver tests): a
+	 * virtio 1.x device also offers packed rings, so the drivers run on
+	 * the packed engine unchanged.
+	 */
+	if (getenv("VIREO_SWDEV_PACKED") != NULL &&
+	    strcmp(getenv("VIREO_SWDEV_PACKED"), "1") == 0 &&
+	    (p->features & VIO_BIT(VIO_F_VERSION_1)))
+		sw->device_features |= VIO_BIT(VIO_F_RING_PACKED);
 	sw->features_ok_accept = true;
 	/* With EAL up, every ring and buffer must be EAL memory. */
 	sw->strict_dma = rte_eal_iova_mode() != RTE_IOVA_DC;
@@ -493,7 +503,12 @@ swdev_set_no_notify(struct swdev *sw, uint16_t qidx, bool on)
 	q = &sw->q[qidx];
 	pthread_mutex_lock(&sw->lock);
 	q->no_notify = on;
-	if (q->used != NULL) {
+	if (q->packed) {
+		/* Section 2.8.10: re-enabling also covers what the driver published. */
+		if (!on)
+			swdev_note_notified(sw, q);
+		swdev_packed_set_device_event(sw, q);
+	} else if (q->used != NULL) {
 		__atomic_store_n(&q->used->flags, on ? VIO_USED_F_NO_NOTIFY : 0, __ATOMIC_RELEASE);
 		/*
 		 * Section 2.7.10: a device that re-enables notifications checks

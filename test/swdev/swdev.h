@@ -116,7 +116,10 @@ enum swdev_fault {
 	SWDEV_FAULT_USED_LEN,       /**< len = value. */
 	SWDEV_FAULT_USED_LEN_OVER,  /**< len = in_len + value. */
 	SWDEV_FAULT_DUP,            /**< The completion is written twice. */
-	SWDEV_FAULT_IDX_JUMP,       /**< used idx published value too far. */
+	/** Split: used idx published value too far. Packed: the next used
+	 *  descriptor's AVAIL/USED bits say "used in the previous lap" (value 0)
+	 *  or are inconsistent (AVAIL != USED, value != 0). */
+	SWDEV_FAULT_IDX_JUMP,
 };
 
 /** Kinds of driver misbehaviour the model detects. */
@@ -163,6 +166,18 @@ struct swdev_queue {
 	int setup_error;            /**< queue_setup fails with this (0: works). */
 	enum swdev_fault fault;
 	uint32_t fault_value;
+
+	/* Packed ring (VIRTIO_F_RING_PACKED negotiated): swdev_packed.c. */
+	bool packed;
+	struct vio_packed_desc *pdesc;
+	struct vio_packed_event *driver_event; /**< Driver area (driver-written). */
+	struct vio_packed_event *device_event; /**< Device area (written here). */
+	uint16_t p_avail;                      /**< Next ring position to pop ... */
+	bool p_avail_wrap;                     /**< ... and the driver's wrap counter there. */
+	uint16_t p_used;      /**< Next ring position to write a used descriptor ... */
+	bool p_used_wrap;     /**< ... and the used wrap counter. */
+	uint16_t p_notified;  /**< Notify-only: first position not covered by a notification ... */
+	bool p_notified_wrap; /**< ... and its wrap counter. */
 
 	uint16_t notified_avail; /**< avail idx at the last notification (atomic). */
 	uint64_t notifies;       /**< ops->notify calls (atomic). */
@@ -228,7 +243,11 @@ extern const struct vio_transport_ops swdev_transport_ops;
 /** swdev's transport id (vio_dev.h): the first one left to other transports. */
 #define SWDEV_TRANSPORT_ID VIO_TRANSPORT_OTHER
 
-/** Create a device. @return NULL on bad parameters or no memory. */
+/**
+ * Create a device. With VIREO_SWDEV_PACKED=1 in the environment a device
+ * offering VERSION_1 also offers VIRTIO_F_RING_PACKED.
+ * @return NULL on bad parameters or no memory.
+ */
 struct swdev *swdev_create(const struct swdev_params *p);
 /** Stop the thread (if any) and free everything. */
 void swdev_destroy(struct swdev *sw);

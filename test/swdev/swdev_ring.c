@@ -18,6 +18,7 @@
 
 #include "swdev.h"
 #include "swdev_internal.h"
+#include "swdev_packed.h"
 
 static bool
 is_pow2(uint32_t v)
@@ -56,6 +57,10 @@ swdev_set_avail_event(struct swdev_queue *q, uint16_t at)
 void
 swdev_note_notified(struct swdev *sw, struct swdev_queue *q)
 {
+	if (q->packed) {
+		swdev_packed_note_notified(sw, q);
+		return;
+	}
 	uint16_t avail_idx = __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
 
 	__atomic_store_n(&q->notified_avail, avail_idx, __ATOMIC_RELEASE);
@@ -74,6 +79,10 @@ swdev_queue_clear(struct swdev *sw, uint16_t index)
 	q->desc = NULL;
 	q->avail = NULL;
 	q->used = NULL;
+	q->packed = false;
+	q->pdesc = NULL;
+	q->driver_event = NULL;
+	q->device_event = NULL;
 	q->last_avail = 0;
 	q->used_idx = 0;
 	q->notified_avail = 0;
@@ -129,6 +138,7 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 {
 	uint8_t st = swdev_status(sw);
 	struct swdev_queue *q;
+	bool packed;
 	int rc;
 
 	if (index >= sw->num_queues || sw->q[index].max_size == 0) {
@@ -140,7 +150,9 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	if (!(st & VIO_STATUS_FEATURES_OK) || (st & VIO_STATUS_DRIVER_OK))
 		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u set up in status 0x%02x", index,
 				st);
-	if (!is_pow2(cfg->size) || cfg->size > q->max_size) {
+	packed = (sw->driver_features & VIO_BIT(VIO_F_RING_PACKED)) != 0;
+	/* Section 2.8: a packed queue may have any size; a split one a power of two. */
+	if ((!packed && !is_pow2(cfg->size)) || cfg->size == 0 || cfg->size > q->max_size) {
 		swdev_violation(sw, SWDEV_V_QUEUE_SETUP, "queue %u: size %u (max %u)", index,
 				cfg->size, q->max_size);
 		return -EINVAL;
@@ -149,7 +161,7 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 		return q->setup_error; /* A device that fails on demand. */
 	if (!swdev_eal_iova_va())
 		return -ENOTSUP;
-	rc = check_rings(sw, index, cfg);
+	rc = packed ? 0 : check_rings(sw, index, cfg);
 	if (rc != 0)
 		return rc;
 	swdev_queue_clear(sw, index);
@@ -165,6 +177,15 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	}
 	memset(q->owner, 0xff, cfg->size * sizeof(*q->owner));
 	q->cfg = *cfg;
+	if (packed) {
+		rc = swdev_packed_setup(sw, index, cfg);
+		if (rc != 0) {
+			swdev_queue_clear(sw, index);
+			return rc;
+		}
+		__atomic_store_n(&q->enabled, true, __ATOMIC_RELEASE);
+		return 0;
+	}
 	/* IOVA == VA: checked by swdev_eal_iova_va() above. */
 	q->desc = (struct vio_desc *)(uintptr_t)cfg->desc_iova;
 	q->avail = (struct vio_avail *)(uintptr_t)cfg->avail_iova;
@@ -403,6 +424,8 @@ swdev_avail_pending(struct swdev *sw, uint16_t qidx)
 	q = &sw->q[qidx];
 	if (!q->enabled)
 		return 0;
+	if (q->packed)
+		return swdev_packed_avail_pending(sw, q);
 	return (uint16_t)(visible_avail(sw, q) - q->last_avail);
 }
 
@@ -423,6 +446,8 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 		return -ENODEV;
 	if (q->error)
 		return -EPROTO;
+	if (q->packed)
+		return swdev_packed_pop(sw, qidx, chain);
 	/* Section 2.7.7.1: with EVENT_IDX the driver MUST set flags to 0. */
 	if (swdev_event_idx(sw) && __atomic_load_n(&q->avail->flags, __ATOMIC_RELAXED) != 0 &&
 	    !q->flags_reported) {
@@ -463,6 +488,10 @@ swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain)
 static void
 unpop(struct swdev_queue *q, const struct swdev_chain *c)
 {
+	if (q->packed) {
+		swdev_packed_unpop(q, c);
+		return;
+	}
 	release_segs(q, c->nseg);
 	q->last_avail--;
 	q->inflight--;
@@ -504,6 +533,10 @@ swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len)
 	bool dup = false;
 	uint16_t i, d;
 
+	if (q->packed) {
+		swdev_packed_push(sw, qidx, head, len);
+		return;
+	}
 	if (head >= q->cfg.size || q->owner[head] != head) {
 		swdev_violation(sw, SWDEV_V_HEAD, "model bug: push of head %u not in flight", head);
 		return;
@@ -603,6 +636,8 @@ swdev_publish(struct swdev *sw, uint16_t qidx)
 	struct swdev_queue *q = &sw->q[qidx];
 	uint16_t old;
 
+	if (q->packed)
+		return; /* Each used descriptor was visible once written. */
 	if (q->fault == SWDEV_FAULT_IDX_JUMP) {
 		q->used_idx += (uint16_t)q->fault_value;
 		q->fault = SWDEV_FAULT_NONE;

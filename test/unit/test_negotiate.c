@@ -219,6 +219,47 @@ test_order_platform(void **state)
 	assert_int_equal(f->sw->driver_features, V1);
 }
 
+/* vio_dev.refused (devarg packed=0): never accepted, whatever the driver wants. */
+static void
+test_refused_feature(void **state)
+{
+	struct fixture *f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED));
+
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED), 0), 0);
+	assert_true(vio_dev_has(f->dev, VIO_F_RING_PACKED));
+	f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED));
+	f->dev->refused = VIO_BIT(VIO_F_RING_PACKED);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED), 0), 0);
+	assert_false(vio_dev_has(f->dev, VIO_F_RING_PACKED));
+	assert_int_equal(f->sw->driver_features, V1);
+	/* Packed rings go without IN_ORDER (the packed engine does not do it). */
+	f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER));
+	assert_int_equal(
+		vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER), 0),
+		0);
+	assert_int_equal(f->sw->driver_features, V1 | VIO_BIT(VIO_F_RING_PACKED));
+	f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER));
+	f->dev->refused = VIO_BIT(VIO_F_RING_PACKED);
+	assert_int_equal(
+		vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER), 0),
+		0);
+	assert_int_equal(f->sw->driver_features, V1 | VIO_BIT(VIO_F_IN_ORDER));
+}
+
+/* The 0|1 devargs (packed=) in a kvargs string with other drivers' keys. */
+static void
+test_devarg_flag(void **state)
+{
+	RTE_SET_USED(state);
+	assert_int_equal(vio_devarg_flag(NULL, "packed", 1), 1);
+	assert_int_equal(vio_devarg_flag("", "packed", 0), 0);
+	assert_int_equal(vio_devarg_flag("vireo=1", "packed", 1), 1);
+	assert_int_equal(vio_devarg_flag("vireo=1,packed=0", "packed", 1), 0);
+	assert_int_equal(vio_devarg_flag("packed=1,speed=10000", "packed", 0), 1);
+	assert_int_equal(vio_devarg_flag("packed=2", "packed", 1), -EINVAL);
+	assert_int_equal(vio_devarg_flag("packed=yes", "packed", 1), -EINVAL);
+}
+
 static void
 test_reset_fails(void **state)
 {
@@ -568,6 +609,8 @@ main(void)
 		T(test_features_ok_refused),
 		T(test_access_platform),
 		T(test_order_platform),
+		T(test_refused_feature),
+		T(test_devarg_flag),
 		T(test_reset_fails),
 		T(test_reset_and_fail),
 		T(test_driver_ok_device_failed),

@@ -91,7 +91,7 @@ test_order_platform_barriers(void **state)
 	vio_vq_destroy(vq);
 	f->vq[0] = NULL;
 	f->sw->device_features |= VIO_BIT(VIO_F_ORDER_PLATFORM);
-	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	fx_negotiate(f, 0);
 	assert_true(vio_dev_has(f->dev, VIO_F_ORDER_PLATFORM));
 	vq = open_q(f, 0, 16);
 	assert_true(vio_vq_uses_io_barriers(vq));
@@ -155,8 +155,7 @@ test_indirect(void **state)
 	vio_vq_destroy(vq);
 	f->vq[0] = NULL;
 
-	f->sw->device_features |= VIO_BIT(VIO_F_INDIRECT_DESC);
-	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_INDIRECT_DESC), 0), 0);
+	fx_negotiate(f, VIO_BIT(VIO_F_INDIRECT_DESC));
 	vq = open_q(f, 0, 4);
 	swdev_set_handler(f->sw, 0, indirect_handler, &seen);
 	go(f);
@@ -541,7 +540,7 @@ test_extreme_sizes(void **state)
 	vio_vq_kick(big);
 	while (swdev_process(f->sw, 2, SWDEV_BATCH_MAX) > 0)
 		;
-	assert_int_equal(vio_vq_used_pending(big), 32768);
+	assert_int_equal(vio_vq_used_pending(big), fx_pending(f, 32768));
 	for (id = 0; id < 32768; id += n) {
 		n = vio_vq_harvest(big, c, l, RTE_DIM(c));
 		assert_true(n > 0);
@@ -752,8 +751,7 @@ test_doorbell(void **state)
 static struct vio_vq *
 open_event_idx_q(struct fixture *f, uint16_t size)
 {
-	f->sw->device_features |= VIO_BIT(VIO_F_EVENT_IDX);
-	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_EVENT_IDX), 0), 0);
+	fx_negotiate(f, VIO_BIT(VIO_F_EVENT_IDX));
 	assert_true(vio_dev_has(f->dev, VIO_F_EVENT_IDX));
 	return open_q(f, 0, size);
 }
@@ -831,7 +829,8 @@ test_event_idx_polling_device(void **state)
 		assert_int_equal(swdev_process(f->sw, 0, 16), 7);
 		assert_int_equal(drain(f, vq), 7);
 	}
-	assert_int_equal(swdev_notify_count(f->sw, 0), 1);
+	/* Packed: a polling device says DISABLE, which needs no window at all. */
+	assert_int_equal(swdev_notify_count(f->sw, 0), f->packed ? 0 : 1);
 }
 
 /*
@@ -861,6 +860,209 @@ test_event_idx_sleeping_device(void **state)
 		assert_int_equal(drain(f, vq), n);
 	}
 	assert_int_equal(swdev_notify_count(f->sw, 0), batches);
+}
+
+/* ---- packed only: sizes, the packed EVENT_IDX rule ---- */
+
+/*
+ * Any size the device allows (section 2.8), powers of two or not: every
+ * size class wraps the ring (and the wrap counters) many times with chains
+ * of 2 descriptors and single buffers mixed, so chains straddle the end.
+ */
+static void
+test_packed_sizes(void **state)
+{
+	static const uint16_t sizes[] = { 1, 2, 3, 5, 7, 100, 255, 256, 1000, 32767, 32768 };
+	struct fixture *f = *state;
+	uint32_t id = 0;
+	size_t k;
+
+	swdev_set_queue_max(f->sw, 0, 32768);
+	for (k = 0; k < RTE_DIM(sizes); k++) {
+		uint16_t size = sizes[k];
+		uint32_t rounds = size > 1000 ? 2 : 9, end = id + rounds * size + 3;
+		struct vio_vq *vq;
+		void *c[64];
+		uint32_t l[64];
+		int n, i;
+
+		fx_negotiate(f, 0); /* resets the device: a fresh queue per size */
+		vq = open_q(f, 0, size);
+		assert_true(vio_vq_is_packed(vq));
+		assert_int_equal(vio_vq_size(vq), size);
+		go(f);
+		swdev_set_handler(f->sw, 0, swdev_handler_fill, (void *)(uintptr_t)0x77);
+		while (id < end) {
+			/* Fill what fits, mixing 2-descriptor chains and single buffers. */
+			while (id < end && vio_vq_num_free(vq) >= 2) {
+				struct vio_sg sg[2] = { { slot_iova(f, id), 4 },
+							{ slot_iova(f, id) + 64, 8 } };
+
+				if (id % 3 == 0)
+					assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, id), 8,
+									true, cookie(id)),
+							 0);
+				else
+					assert_int_equal(vio_vq_add_chain(vq, sg, 1, 1, cookie(id)),
+							 0);
+				track_add(f, id, 8);
+				id++;
+			}
+			if (size == 1 && id < end) {
+				assert_int_equal(
+					vio_vq_add_buf(vq, slot_iova(f, id), 8, true, cookie(id)),
+					0);
+				track_add(f, id, 8);
+				id++;
+			}
+			vio_vq_kick(vq);
+			while (swdev_process(f->sw, 0, SWDEV_BATCH_MAX) > 0)
+				;
+			while ((n = vio_vq_harvest(vq, c, l, RTE_DIM(c))) > 0)
+				for (i = 0; i < n; i++)
+					assert_int_equal(l[i], f->want_len[track_done(f, c[i])]);
+			assert_int_equal(n, 0);
+			assert_int_equal(vio_vq_num_free(vq), size);
+		}
+		assert_int_equal(vio_dev_reset(f->dev), 0);
+		assert_null(vio_vq_detach(vq));
+		vio_vq_destroy(vq);
+		f->vq[0] = NULL;
+	}
+	assert_int_equal(swdev_violations(f->sw), 0);
+}
+
+/* Set the device event suppression structure of a packed queue. */
+static void
+set_device_event(struct vio_vq *vq, uint16_t flags, uint16_t off, bool wrap)
+{
+	struct vio_packed_event *e = (struct vio_packed_event *)(uintptr_t)vq->packed.device_event;
+
+	e->off_wrap = (uint16_t)(off | (wrap ? 0x8000 : 0));
+	e->flags = flags;
+}
+
+/*
+ * Section 2.8.10 with EVENT_IDX: a kick notifies iff the descriptors it
+ * publishes (positions, not chains) include the device's off_wrap, with
+ * the wrap counter telling laps apart; DISABLE and ENABLE as such.
+ */
+static void
+test_packed_event_idx_kick_rule(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq;
+	uint32_t id = 0;
+
+	fx_negotiate(f, VIO_BIT(VIO_F_EVENT_IDX));
+	vq = open_q(f, 0, 16);
+	assert_int_equal(vq->packed.driver_event->flags, VIO_PACKED_EVENT_F_DISABLE);
+	go(f);
+	/* swdev asks for position 0 (wrap 1) at setup: chains at 0..7 notify. */
+	for (; id < 4; id++)
+		assert_int_equal(add_echo(f, vq, id, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	/* Position 12: the chain at 8-9 does not reach it, 10-13 does. */
+	set_device_event(vq, VIO_PACKED_EVENT_F_DESC, 12, true);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 2);
+	assert_int_equal(swdev_process(f->sw, 0, 16), 7);
+	assert_int_equal(drain(f, vq), 7);
+	/* Next lap: position 2 with wrap 0 is reached by 14-15, 0-3 (wrap 0). */
+	set_device_event(vq, VIO_PACKED_EVENT_F_DESC, 2, false);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0); /* 14-15 */
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(add_echo(f, vq, id++, 8), 0); /* 0-1, wrap 0 */
+	assert_false(vio_vq_kick(vq));
+	assert_int_equal(add_echo(f, vq, id++, 8), 0); /* 2-3 */
+	assert_true(vio_vq_kick(vq));
+	/* An offset of the other lap (already passed): no notification. */
+	set_device_event(vq, VIO_PACKED_EVENT_F_DESC, 5, true);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0); /* 4-5 */
+	assert_false(vio_vq_kick(vq));
+	/* DISABLE and ENABLE. */
+	set_device_event(vq, VIO_PACKED_EVENT_F_DISABLE, 0, false);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_false(vio_vq_kick(vq));
+	set_device_event(vq, VIO_PACKED_EVENT_F_ENABLE, 0, false);
+	assert_int_equal(add_echo(f, vq, id++, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_notify_count(f->sw, 0), 4);
+	assert_int_equal(swdev_process(f->sw, 0, 16), 6);
+	assert_int_equal(drain(f, vq), 6);
+}
+
+/* Without EVENT_IDX a DESC request is not ours to interpret: notify. */
+static void
+test_packed_desc_without_event_idx(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+
+	go(f);
+	set_device_event(vq, VIO_PACKED_EVENT_F_DESC, 9, true);
+	assert_int_equal(add_echo(f, vq, 0, 8), 0);
+	assert_true(vio_vq_kick(vq));
+	assert_int_equal(swdev_process(f->sw, 0, 16), 1);
+	assert_int_equal(drain(f, vq), 1);
+}
+
+/* ---- used-buffer notifications (vio_vq_enable_intr / disable_intr) ---- */
+
+static void
+check_intr(struct fixture *f, bool event_idx)
+{
+	struct vio_vq *vq;
+
+	if (event_idx)
+		fx_negotiate(f, VIO_BIT(VIO_F_EVENT_IDX));
+	vq = open_q(f, 0, 8);
+	go(f);
+	/* Nothing pending: armed, false. */
+	assert_false(vio_vq_enable_intr(vq));
+	if (f->packed && event_idx) {
+		assert_int_equal(vq->packed.driver_event->flags, VIO_PACKED_EVENT_F_DESC);
+		assert_int_equal(vq->packed.driver_event->off_wrap,
+				 0x8000); /* position 0, wrap 1 */
+	} else if (f->packed) {
+		assert_int_equal(vq->packed.driver_event->flags, VIO_PACKED_EVENT_F_ENABLE);
+	} else if (event_idx) {
+		assert_int_equal(vq->split.avail->ring[8], 0); /* used_event = last_used */
+	} else {
+		assert_int_equal(vq->split.avail->flags, 0);
+	}
+	vio_vq_disable_intr(vq);
+	if (f->packed)
+		assert_int_equal(vq->packed.driver_event->flags, VIO_PACKED_EVENT_F_DISABLE);
+	else if (!event_idx)
+		assert_int_equal(vq->split.avail->flags, VIO_AVAIL_F_NO_INTERRUPT);
+	/* A completion already there: enable says so. */
+	assert_int_equal(add_echo(f, vq, 0, 8), 0);
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 8), 1);
+	assert_true(vio_vq_enable_intr(vq));
+	assert_int_equal(drain(f, vq), 1);
+	assert_false(vio_vq_enable_intr(vq));
+	if (f->packed && event_idx)
+		/* The next used descriptor goes to position 2 (the echo chain took 2). */
+		assert_int_equal(vq->packed.driver_event->off_wrap, 0x8002);
+	vio_vq_disable_intr(vq);
+}
+
+static void
+test_intr_both(void **state)
+{
+	check_intr(*state, false);
+}
+
+static void
+test_intr_event_idx_both(void **state)
+{
+	check_intr(*state, true);
 }
 
 /* ---- VIRTIO_F_IN_ORDER (sections 2.7.9.1, 2.7.13) ---- */
@@ -1054,7 +1256,7 @@ test_detach_after_reset(void **state)
 	/* One more, never published. */
 	assert_int_equal(add_echo(f, vq, 5, 8), 0);
 	assert_int_equal(swdev_process(f->sw, 0, 2), 2);
-	assert_int_equal(vio_vq_used_pending(vq), 2);
+	assert_int_equal(vio_vq_used_pending(vq), fx_pending(f, 2));
 	assert_int_equal(vio_dev_reset(f->dev), 0);
 	while ((c = vio_vq_detach(vq)) != NULL) {
 		track_done(f, c);
@@ -1082,6 +1284,12 @@ group_teardown(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, vq_setup, vq_teardown)
 
+/* A test of the packed engine: named "packed/fn", packed fixture. */
+#define P(fn)                                                         \
+	{                                                             \
+		"packed/" #fn, fn, vq_setup_packed, vq_teardown, NULL \
+	}
+
 int
 main(void)
 {
@@ -1106,6 +1314,8 @@ main(void)
 		T(test_event_idx_kick_rule),
 		T(test_event_idx_polling_device),
 		T(test_event_idx_sleeping_device),
+		T(test_intr_both),
+		T(test_intr_event_idx_both),
 		T(test_in_order_ring_order),
 		T(test_in_order_batch),
 		T(test_in_order_lie_skips_ahead),
@@ -1127,6 +1337,42 @@ main(void)
 		T(test_idx_backwards),
 		T(test_double_completion),
 		T(test_completion_of_unpublished_chain),
+		/* The same contract, packed engine (split-layout tests excepted). */
+		P(test_indirect),
+		P(test_chain),
+		P(test_add_errors),
+		P(test_full_ring),
+		P(test_reverse_completion),
+		P(test_out_of_order),
+		P(test_wrap_step),
+		P(test_extreme_sizes),
+		P(test_wrap_threaded),
+		P(test_random_threaded),
+		P(test_loopback),
+		P(test_kick_once_per_batch),
+		P(test_kick_no_notify),
+		P(test_doorbell),
+		P(test_event_idx_polling_device),
+		P(test_event_idx_sleeping_device),
+		P(test_intr_both),
+		P(test_intr_event_idx_both),
+		P(test_detach_after_reset),
+		P(test_packed_sizes),
+		P(test_packed_event_idx_kick_rule),
+		P(test_packed_desc_without_event_idx),
+		P(test_bogus_id_out_of_range),
+		P(test_bogus_id_huge),
+		P(test_bogus_id_not_in_flight),
+		P(test_bogus_id_chain_member),
+		P(test_oversized_len),
+		P(test_len_on_readonly_chain),
+		P(test_len_over_by_one_on_writable_chain),
+		P(test_idx_jump),
+		P(test_idx_small_jump),
+		P(test_idx_backwards),
+		P(test_used_stale_wrap),
+		P(test_double_completion),
+		P(test_completion_of_unpublished_chain),
 	};
 
 	return cmocka_run_group_tests_name("vio_vq", tests, group_setup, group_teardown);

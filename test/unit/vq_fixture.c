@@ -69,8 +69,8 @@ slot_iova(struct fixture *f, uint32_t id)
 	return f->biova + (uint64_t)(id % NSLOTS) * SLOT_LEN;
 }
 
-int
-vq_setup(void **state)
+static int
+setup(void **state, bool packed)
 {
 	struct swdev_params p = {
 		.name = DEV_NAME,
@@ -91,13 +91,42 @@ vq_setup(void **state)
 	assert_true(f->sw->strict_dma);
 	swdev_set_queue_max(f->sw, NQ - 1, 0); /* the last queue does not exist */
 	f->dev = swdev_vdev(f->sw);
-	assert_int_equal(vio_dev_negotiate(f->dev, 0, 0), 0);
+	f->packed = packed;
+	fx_negotiate(f, 0);
 	f->bufs = vio_dma_alloc("bufs", BUF_LEN, 4096, SOCKET_ID_ANY);
 	assert_non_null(f->bufs);
 	f->bva = vio_dma_va(f->bufs);
 	f->biova = vio_dma_iova(f->bufs);
 	*state = f;
 	return 0;
+}
+
+int
+vq_setup(void **state)
+{
+	return setup(state, false);
+}
+
+int
+vq_setup_packed(void **state)
+{
+	return setup(state, true);
+}
+
+void
+fx_negotiate(struct fixture *f, uint64_t wanted)
+{
+	if (f->packed)
+		wanted |= VIO_BIT(VIO_F_RING_PACKED);
+	f->sw->device_features |= wanted;
+	assert_int_equal(vio_dev_negotiate(f->dev, wanted, 0), 0);
+	assert_int_equal(vio_dev_has(f->dev, VIO_F_RING_PACKED), f->packed);
+}
+
+uint16_t
+fx_pending(const struct fixture *f, uint16_t n)
+{
+	return f->packed ? n != 0 : n;
 }
 
 int

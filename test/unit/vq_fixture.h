@@ -35,6 +35,7 @@ struct fixture {
 	uint64_t biova;
 	unsigned int mz0;
 	bool violations_expected;
+	bool packed; /* Packed engine: the device offers RING_PACKED and we take it. */
 	/* Cookie accounting: 1 = outstanding. */
 	uint8_t *out;
 	uint32_t *want_len;
@@ -58,6 +59,12 @@ uint64_t slot_iova(struct fixture *f, uint32_t id);
 
 /* cmocka setup/teardown: device negotiated, no queue yet / all checks. */
 int vq_setup(void **state);
+/* The same with VIRTIO_F_RING_PACKED offered and negotiated (packed engine). */
+int vq_setup_packed(void **state);
+/* Renegotiate @p wanted (plus RING_PACKED for a packed fixture); device offers them. */
+void fx_negotiate(struct fixture *f, uint64_t wanted);
+/* What vio_vq_used_pending() says with @p n completions waiting. */
+uint16_t fx_pending(const struct fixture *f, uint16_t n);
 int vq_teardown(void **state);
 
 /* Create queue @p q (size 0: device maximum); set DRIVER_OK. */
@@ -84,6 +91,7 @@ void test_idx_small_jump(void **state);
 void test_idx_backwards(void **state);
 void test_double_completion(void **state);
 void test_completion_of_unpublished_chain(void **state);
+void test_used_stale_wrap(void **state);
 
 /* Interrupt-mode tests (test_vq_intr.c). */
 void test_intr_flags(void **state);

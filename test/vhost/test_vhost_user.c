@@ -41,6 +41,7 @@
 #include <rte_memzone.h>
 
 #include "vhost_test_util.h"
+#include "vio_spec.h"
 
 #define PAIRS 2
 #define MAC "02:76:69:72:65:6f"
@@ -218,6 +219,31 @@ echo(uint16_t q, uint32_t count, uint32_t len)
 	return got;
 }
 
+/*
+ * The ring layout the backend agreed to: DPDK's vhost library logs the
+ * negotiated features ("negotiated Virtio features: 0x...") in its log.
+ * @return 1 packed, 0 split, -1 not found.
+ */
+static int
+backend_negotiated_packed(void)
+{
+	FILE *f = fopen(vt_log_path, "r");
+	const char *key = "negotiated Virtio features: 0x";
+	char line[512];
+	int packed = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *at = strstr(line, key);
+
+		if (at != NULL)
+			packed = (strtoull(at + strlen(key), NULL, 16) >> VIO_F_RING_PACKED) & 1;
+	}
+	fclose(f);
+	return packed;
+}
+
 static void
 traffic(const char *when)
 {
@@ -329,12 +355,17 @@ main(int argc, char **argv)
 	const char *server_args = "";
 
 	CHECK(argc == 3 && (strcmp(argv[2], "hugepages") == 0 || strcmp(argv[2], "nohuge") == 0 ||
-			    strcmp(argv[2], "server") == 0),
-	      "usage: %s TESTPMD hugepages|nohuge|server", argv[0]);
+			    strcmp(argv[2], "server") == 0 || strcmp(argv[2], "split") == 0),
+	      "usage: %s TESTPMD hugepages|nohuge|server|split", argv[0]);
 	testpmd = argv[1];
 	server_mode = strcmp(argv[2], "server") == 0;
+	/* net_vhost offers packed rings: every mode runs them but 'split' (packed=0). */
 	if (server_mode)
-		server_args = ",server=1";
+		server_args = ",server=1,packed=1";
+	else if (strcmp(argv[2], "split") == 0)
+		server_args = ",packed=0";
+	else
+		server_args = ",packed=1";
 	memcpy(&eal[2], strcmp(argv[2], "nohuge") != 0 ? mem_huge : mem_nohuge, sizeof(mem_huge));
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
 	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
@@ -380,6 +411,10 @@ main(int argc, char **argv)
 
 	vt_step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
 	traffic("first backend");
+	printf("rings: %s\n", backend_negotiated_packed() == 1 ? "packed" : "split");
+	CHECK(backend_negotiated_packed() == (strcmp(argv[2], "split") != 0),
+	      "the backend negotiated %s rings (log: %s)",
+	      backend_negotiated_packed() == 1 ? "packed" : "split or unknown", vt_log_path);
 	if (eal[2] == mem_huge[0])
 		grow_memory();
 

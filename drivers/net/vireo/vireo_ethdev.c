@@ -31,7 +31,8 @@ RTE_LOG_REGISTER(vireo_net_logtype, pmd.net.vireo, NOTICE);
 	 VIO_BIT(VIO_NET_F_GUEST_TSO4) | VIO_BIT(VIO_NET_F_GUEST_TSO6) |                          \
 	 VIO_BIT(VIO_NET_F_CTRL_VQ) | VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_VLAN) | \
 	 VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) | VIO_BIT(VIO_NET_F_MQ) |                               \
-	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_IN_ORDER))
+	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_IN_ORDER) |   \
+	 VIO_BIT(VIO_F_RING_PACKED))
 
 /*
  * Negotiated whenever offered. EVENT_IDX: kicks follow the device's
@@ -39,12 +40,15 @@ RTE_LOG_REGISTER(vireo_net_logtype, pmd.net.vireo, NOTICE);
  * packet of its MTU (VIRTIO_NET_F_MTU) into our mbufs whatever their size,
  * instead of dropping it unseen (section 5.1.6.3.1); whether the
  * application gets multi-segment mbufs depends on its SCATTER offload.
+ * RING_PACKED: packed rings (vio_vq picks the engine), unless the devarg
+ * packed=0 refused it (vio_dev.refused).
  */
-#define VIREO_FEATURES_BASE                                                            \
-	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) | \
-	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                \
-	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |               \
-	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_IN_ORDER))
+#define VIREO_FEATURES_BASE                                                                  \
+	(VIO_BIT(VIO_NET_F_MAC) | VIO_BIT(VIO_NET_F_STATUS) | VIO_BIT(VIO_NET_F_MTU) |       \
+	 VIO_BIT(VIO_NET_F_SPEED_DUPLEX) | VIO_BIT(VIO_NET_F_CTRL_VQ) |                      \
+	 VIO_BIT(VIO_NET_F_CTRL_RX) | VIO_BIT(VIO_NET_F_CTRL_MAC_ADDR) |                     \
+	 VIO_BIT(VIO_NET_F_MRG_RXBUF) | VIO_BIT(VIO_F_EVENT_IDX) | VIO_BIT(VIO_F_IN_ORDER) | \
+	 VIO_BIT(VIO_F_RING_PACKED))
 
 #define VIREO_RX_CKSUM (RTE_ETH_RX_OFFLOAD_TCP_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 #define VIREO_TX_CKSUM (RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)

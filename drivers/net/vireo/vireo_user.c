@@ -60,7 +60,7 @@
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
 static const char *const vireo_user_keys[] = { "path",   "queues",      "queue_size", "mac",
-					       "server", "server_wait", NULL };
+					       "server", "server_wait", "packed",     NULL };
 
 struct vireo_user_args {
 	struct vio_user_devargs common; /**< path, queues, queue_size. */
@@ -176,6 +176,87 @@ vireo_user_ctrl_want_notify(struct vio_used *used, uint16_t size, uint16_t next)
 	__atomic_store_n(avail_event, next, __ATOMIC_RELEASE);
 }
 
+/*
+ * Serve one packed chain at ring position @p pos (section 2.8): readable
+ * descriptors carry the command, the last writable one takes the ack.
+ * @return descriptors in the chain (0: none available), the buffer id in
+ * @p id and the bytes written in @p written (-1: malformed).
+ */
+static uint16_t
+vireo_user_ctrl_packed_chain(struct vireo_user *vu, const struct vio_queue_cfg *cfg, uint16_t pos,
+			     bool wrap, uint16_t *id, int *written)
+{
+	struct vio_packed_desc *ring = (struct vio_packed_desc *)(uintptr_t)cfg->desc_iova;
+	uint8_t buf[64], *ack = NULL;
+	uint32_t len = 0;
+	uint16_t n = 0;
+
+	for (;;) {
+		/* Acquire: the descriptor's fields are read after its flags. */
+		uint16_t flags = __atomic_load_n(&ring[pos].flags, __ATOMIC_ACQUIRE);
+		const struct vio_packed_desc *d = &ring[pos];
+
+		if (((flags & VIO_PACKED_DESC_F_AVAIL) != 0) != wrap ||
+		    ((flags & VIO_PACKED_DESC_F_USED) != 0) == wrap || n >= cfg->size)
+			return n == 0 ? 0 : (*written = -1, n);
+		n++;
+		*id = d->id;
+		if (flags & VIO_DESC_F_WRITE) {
+			if (d->len >= 1)
+				ack = (uint8_t *)(uintptr_t)d->addr;
+		} else if (ack == NULL && len + d->len <= sizeof(buf)) {
+			memcpy(buf + len, (const void *)(uintptr_t)d->addr, d->len);
+			len += d->len;
+		}
+		if (++pos == cfg->size) {
+			pos = 0;
+			wrap = !wrap;
+		}
+		if (!(flags & VIO_DESC_F_NEXT))
+			break;
+	}
+	if (ack == NULL) {
+		*written = -1;
+	} else {
+		*ack = vireo_user_ctrl_exec(vu, buf, len);
+		*written = 1;
+	}
+	return n;
+}
+
+/*
+ * The control queue as a packed ring, served in order: each chain's used
+ * descriptor goes where the chain started. *state holds the next position
+ * in bits 0-14 and the inverted wrap counter in bit 15 (so 0 is the start:
+ * position 0, wrap 1). The device event suppression stays ENABLE (0, as
+ * the driver found it): notify us every time.
+ */
+static void
+vireo_user_ctrl_notify_packed(struct vireo_user *vu, const struct vio_queue_cfg *cfg,
+			      uint16_t *state)
+{
+	struct vio_packed_desc *ring = (struct vio_packed_desc *)(uintptr_t)cfg->desc_iova;
+	uint16_t pos = *state & 0x7fff, id = 0, n;
+	bool wrap = !(*state >> 15);
+	int written = -1;
+
+	while (pos < cfg->size &&
+	       (n = vireo_user_ctrl_packed_chain(vu, cfg, pos, wrap, &id, &written)) != 0) {
+		ring[pos].id = id;
+		ring[pos].len = written < 0 ? 0 : (uint32_t)written;
+		/* Release: the ack, id and len before the flags that mark it used. */
+		__atomic_store_n(&ring[pos].flags,
+				 wrap ? (VIO_PACKED_DESC_F_AVAIL | VIO_PACKED_DESC_F_USED) : 0,
+				 __ATOMIC_RELEASE);
+		pos = (uint16_t)(pos + n);
+		if (pos >= cfg->size) {
+			pos = (uint16_t)(pos - cfg->size);
+			wrap = !wrap;
+		}
+	}
+	*state = (uint16_t)(pos | (wrap ? 0 : 0x8000));
+}
+
 static void
 vireo_user_ctrl_notify(struct vio_user_dev *u, uint16_t index, void *arg)
 {
@@ -188,6 +269,10 @@ vireo_user_ctrl_notify(struct vio_user_dev *u, uint16_t index, void *arg)
 
 	if (cfg == NULL)
 		return;
+	if (vio_dev_has(&u->vdev, VIO_F_RING_PACKED)) {
+		vireo_user_ctrl_notify_packed(vu, cfg, last_avail);
+		return;
+	}
 	avail = (const struct vio_avail *)(uintptr_t)cfg->avail_iova;
 	used = (struct vio_used *)(uintptr_t)cfg->used_iova;
 	/* Acquire: ring entries and descriptors are read after the index. */
@@ -259,6 +344,8 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 	}
 	vu->queues = queues;
 	rc = vio_user_dev_init(&vu->dev, &p);
+	if (rc == 0 && a->common.packed == 0)
+		vu->dev.vdev.refused |= VIO_BIT(VIO_F_RING_PACKED); /* packed=0: split rings */
 	if (rc < 0 || queues == 1)
 		return rc;
 	backend = vio_user_backend_queue_num(&vu->dev);
@@ -339,4 +426,4 @@ static struct rte_vdev_driver vireo_user_driver = {
 RTE_PMD_REGISTER_VDEV(net_vireo_user, vireo_user_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_vireo_user,
 			      "path=<socket> queues=<1..16> queue_size=<64..32768> mac=<addr> "
-			      "server=<0|1> server_wait=<seconds>");
+			      "server=<0|1> server_wait=<seconds> packed=<0|1>");

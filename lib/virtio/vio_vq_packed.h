@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Packed virtqueue engine (virtio 1.2 section 2.8): one descriptor ring
+ * that both sides write, plus an event suppression structure per
+ * direction. Same contract as the split engine (see vio_vq.h).
+ *
+ * Ring positions and wrap counters: the driver writes descriptors in ring
+ * order at next_avail and flips its avail wrap counter each time it passes
+ * the end; a descriptor is available when its AVAIL bit equals that counter
+ * and its USED bit does not. The device writes one used descriptor per
+ * completed chain, in ring order, with AVAIL == USED == its used wrap
+ * counter, and skips as many positions as the chain had descriptors; the
+ * driver reads them at last_used with its own used wrap counter. Both
+ * counters live here as the flag bits they imply (avail_flags,
+ * used_flags), so the data path compares and xors, never divides.
+ *
+ * Buffer ids come from a driver-private free-id list (0..size-1); per-id
+ * state (cookie, descriptor count, writable bytes) never comes from the
+ * shared ring.
+ *
+ * Untrusted device: a used descriptor's id must be a published in-flight
+ * id, its len at most the chain's writable bytes, and the AVAIL/USED bits
+ * at last_used must read either "ours, not used yet" or "used in this lap"
+ * while chains are in flight; anything else marks the queue broken.
+ *
+ * Publishing: every descriptor of a burst is written in full except the
+ * flags of the burst's first descriptor, which vio_vq_packed_publish()
+ * stores last, with release semantics (or after rte_io_wmb with
+ * ORDER_PLATFORM): the device reads the ring in order and stops at the
+ * first descriptor that is not available, so that one store exposes the
+ * whole burst and the device never sees a partial chain (section 2.8.21.3).
+ */
+#ifndef VIO_VQ_PACKED_H
+#define VIO_VQ_PACKED_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_atomic.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_io.h>
+
+#include "vio_dev.h"
+#include "vio_spec.h"
+#include "vio_vq_common.h"
+
+/** AVAIL and USED bits together. */
+#define VIO_PACKED_WRAP_BITS (VIO_PACKED_DESC_F_AVAIL | VIO_PACKED_DESC_F_USED)
+
+/** Driver-private state of an in-flight chain, indexed by buffer id. */
+struct vio_vq_packed_slot {
+	void *cookie;     /**< Caller's token; NULL when the id is free. */
+	uint32_t in_len;  /**< Device-writable bytes: the most used len may be. */
+	uint16_t ndesc;   /**< Ring descriptors the chain takes. */
+	uint16_t add_seq; /**< Chain count when it was added (published check). */
+};
+
+/** A packed virtqueue. Fields are read by inline helpers; treat as opaque. */
+struct vio_vq_packed {
+	struct vio_vq_hdr h; /**< Engine-independent state (first member). */
+	struct vio_packed_desc *desc;
+	struct vio_packed_event *driver_event;       /**< Driver-written. */
+	const struct vio_packed_event *device_event; /**< Device-written. */
+
+	/* Producer state. */
+	uint16_t next_avail;  /**< Ring position of the next descriptor. */
+	uint16_t avail_flags; /**< AVAIL/USED bits of this lap (the avail wrap counter). */
+	uint16_t free_id;     /**< First free buffer id. */
+	uint16_t batch_pos;   /**< Position of the burst's first descriptor... */
+	uint16_t batch_flags; /**< ... and the flags publish stores there. */
+	bool batch_open;      /**< Chains added since the last publish. */
+	uint16_t added;       /**< Chains added (free-running). */
+	uint16_t published;   /**< Chains published. */
+	uint16_t kicked;      /**< Chains published at the last kick decision. */
+	uint16_t kick_pos;    /**< next_avail at the last kick decision ... */
+	uint16_t kick_flags;  /**< ... and avail_flags then. */
+
+	/* Consumer state. */
+	uint16_t last_used;  /**< Ring position of the next used descriptor. */
+	uint16_t used_flags; /**< AVAIL|USED of a used descriptor this lap (used wrap counter). */
+	uint16_t harvested;  /**< Chains harvested (free-running). */
+
+	uint16_t *next_id; /**< Private free-id list links. */
+	struct vio_vq_packed_slot *slots;
+};
+
+/**
+ * Set up the packed queue @p vq (zeroed memory) of @p size descriptors
+ * (any size 1..32768, already checked against the device maximum) on
+ * @p socket and program it into the device. On error everything it
+ * allocated is released.
+ */
+int vio_vq_packed_create(struct vio_vq_packed *vq, struct vio_dev *dev, uint16_t index,
+			 uint16_t size, int socket);
+
+/** Release the queue's memory (not @p vq itself). */
+void vio_vq_packed_release(struct vio_vq_packed *vq);
+
+/** See vio_vq_add_chain(). */
+int vio_vq_packed_add_chain(struct vio_vq_packed *vq, const struct vio_sg *sg, uint16_t n_out,
+			    uint16_t n_in, void *cookie);
+
+/** See vio_vq_add_indirect(). */
+int vio_vq_packed_add_indirect(struct vio_vq_packed *vq, const struct vio_sg *sg, uint16_t n_out,
+			       uint16_t n_in, struct vio_vq_ind_desc *table, uint64_t table_iova,
+			       void *cookie);
+
+/** See vio_vq_detach(). */
+void *vio_vq_packed_detach(struct vio_vq_packed *vq);
+
+/** The used descriptor at last_used is inconsistent or lies: mark broken. @return -EIO. */
+int vio_vq_packed_bad_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id, uint32_t len);
+
+/**
+ * Ask the device to notify on the next used buffer (ENABLE, or DESC at
+ * last_used under EVENT_IDX), then re-check. @return true when a used
+ * buffer is already pending.
+ */
+bool vio_vq_packed_enable_intr(struct vio_vq_packed *vq);
+
+/** Ask the device not to notify (DISABLE): we poll. */
+void vio_vq_packed_disable_intr(struct vio_vq_packed *vq);
+
+/** Buffer id the next add will use (valid while descriptors are free). */
+static inline uint16_t
+vio_vq_packed_next_head(const struct vio_vq_packed *vq)
+{
+	return vq->free_id;
+}
+
+/* Step a ring position, flipping the wrap bits at the end of the ring. */
+static inline void
+vio_vq_packed_step(uint16_t *pos, uint16_t *wrap_flags, uint16_t size)
+{
+	if (unlikely(++*pos == size)) {
+		*pos = 0;
+		*wrap_flags ^= VIO_PACKED_WRAP_BITS;
+	}
+}
+
+/*
+ * Store a descriptor's flags. The first descriptor of the open burst is
+ * kept back for vio_vq_packed_publish(); any other is stored now (the
+ * device cannot read past the burst's first descriptor before it is
+ * published, so no barrier is needed here).
+ */
+static inline void
+vio_vq_packed_set_flags(struct vio_vq_packed *vq, uint16_t pos, uint16_t flags)
+{
+	if (vq->batch_open) {
+		__atomic_store_n(&vq->desc[pos].flags, flags, __ATOMIC_RELAXED);
+	} else {
+		vq->batch_open = true;
+		vq->batch_pos = pos;
+		vq->batch_flags = flags;
+	}
+}
+
+/** See vio_vq_add_buf(): one descriptor, one chain. */
+static inline int
+vio_vq_packed_add_buf(struct vio_vq_packed *vq, uint64_t iova, uint32_t len, bool writable,
+		      void *cookie)
+{
+	uint16_t id = vq->free_id, pos = vq->next_avail;
+	struct vio_packed_desc *d;
+	struct vio_vq_packed_slot *s;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	if (unlikely(vq->h.num_free == 0))
+		return -ENOSPC;
+	d = &vq->desc[pos];
+	d->addr = iova;
+	d->len = len;
+	d->id = id;
+	s = &vq->slots[id];
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	s->add_seq = vq->added++;
+	vq->free_id = vq->next_id[id];
+	vq->h.num_free--;
+	vio_vq_packed_set_flags(vq, pos,
+				(uint16_t)(vq->avail_flags | (writable ? VIO_DESC_F_WRITE : 0)));
+	vio_vq_packed_step(&vq->next_avail, &vq->avail_flags, vq->h.size);
+	return 0;
+}
+
+/** Make every chain added so far visible with one flags store. */
+static inline void
+vio_vq_packed_publish(struct vio_vq_packed *vq)
+{
+	uint16_t *flags;
+
+	if (!vq->batch_open)
+		return;
+	flags = &vq->desc[vq->batch_pos].flags;
+	/*
+	 * Section 2.8.21.3: every descriptor of the burst (and the other
+	 * chains' flags) must be visible before the first descriptor's flags
+	 * that make the burst available.
+	 */
+	if (vq->h.io_barriers) {
+		rte_io_wmb(); /* ring stores before the flags store, as a platform device sees them */
+		__atomic_store_n(flags, vq->batch_flags, __ATOMIC_RELAXED);
+	} else {
+		/* The release store orders all earlier stores before it (CPU). */
+		__atomic_store_n(flags, vq->batch_flags, __ATOMIC_RELEASE);
+	}
+	vq->batch_open = false;
+	vq->published = vq->added;
+}
+
+/*
+ * Section 2.8.10 with EVENT_IDX: does the range of descriptors published
+ * since the last kick (kick_pos/kick_flags up to next_avail/avail_flags)
+ * contain the device's event offset (off_wrap)?
+ */
+static inline bool
+vio_vq_packed_need_event(const struct vio_vq_packed *vq, uint16_t off_wrap)
+{
+	int32_t size = vq->h.size, new = vq->next_avail, old = vq->kick_pos, event;
+	bool same_lap = vq->kick_flags == vq->avail_flags;
+
+	/* Linear positions: this lap 0..size-1, the previous one -size..-1. */
+	if (!same_lap)
+		old -= size;
+	if (new - old > size || new < old)
+		return true; /* More than a lap since the last kick: cannot tell. */
+	event = off_wrap & 0x7fff;
+	if ((off_wrap >> VIO_PACKED_EVENT_WRAP_SHIFT) !=
+	    ((vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0))
+		event -= size;
+	return old <= event && event < new;
+}
+
+/** See vio_vq_kick(). */
+static inline bool
+vio_vq_packed_kick(struct vio_vq_packed *vq)
+{
+	uint32_t snap;
+	uint16_t flags;
+	bool need;
+
+	vio_vq_packed_publish(vq);
+	if (vq->published == vq->kicked)
+		return false;
+	vq->kicked = vq->published;
+	/*
+	 * Section 2.8.21.3.1: the flags store that published the burst must be
+	 * globally visible before we read the device's event suppression;
+	 * otherwise a device that re-enables notifications and then checks the
+	 * ring could miss the burst and we would both sleep (store->load needs
+	 * a full barrier).
+	 */
+	if (vq->h.io_barriers)
+		rte_io_mb(); /* flags store before the suppression load (device) */
+	else
+		rte_smp_mb(); /* flags store before the suppression load (CPU) */
+	/* One load: off_wrap and flags from the same device update. */
+	snap = __atomic_load_n((const uint32_t *)(const void *)vq->device_event, __ATOMIC_RELAXED);
+	flags = (uint16_t)(snap >> 16);
+	if (flags == VIO_PACKED_EVENT_F_DISABLE)
+		need = false;
+	else if (flags == VIO_PACKED_EVENT_F_DESC && vq->h.event_idx)
+		need = vio_vq_packed_need_event(vq, (uint16_t)snap);
+	else
+		need = true; /* ENABLE, or a value we do not know: notify. */
+	vq->kick_pos = vq->next_avail;
+	vq->kick_flags = vq->avail_flags;
+	if (need)
+		vio_vq_hdr_notify(&vq->h);
+	return need;
+}
+
+/** See vio_vq_harvest(). */
+static inline int
+vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, uint16_t max)
+{
+	/*
+	 * Consumer state in locals (registers) for the loop: the stores to
+	 * next_id[] and the slots could alias the queue's fields otherwise.
+	 * Written back once at the end (or before a lie is reported).
+	 */
+	uint16_t pos = vq->last_used, wrap = vq->used_flags, free_id = vq->free_id;
+	uint16_t nfree = vq->h.num_free, harvested = vq->harvested;
+	const uint16_t size = vq->h.size, published = vq->published, added = vq->added;
+	uint16_t n, flags = 0;
+	uint32_t id = 0, len = 0;
+	bool lie = false;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	for (n = 0; n < max; n++) {
+		const struct vio_packed_desc *d = &vq->desc[pos];
+		struct vio_vq_packed_slot *s;
+
+		/* Section 2.8.21.4 (driver side): id and len are read after the flags. */
+		if (vq->h.io_barriers) {
+			flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+			rte_io_rmb(); /* flags load before the id/len loads (device) */
+		} else {
+			flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE); /* (CPU) */
+		}
+		if ((flags & VIO_PACKED_WRAP_BITS) != wrap) {
+			/* Not used (yet): fine when it reads "ours, available",
+			 * or when nothing published is in flight. */
+			lie = (flags & VIO_PACKED_WRAP_BITS) != (wrap ^ VIO_PACKED_DESC_F_USED) &&
+			      harvested != published;
+			break;
+		}
+		/* Read each device-written field once: the checks apply to the
+		 * values used. */
+		id = __atomic_load_n(&d->id, __ATOMIC_RELAXED);
+		len = __atomic_load_n(&d->len, __ATOMIC_RELAXED);
+		s = &vq->slots[id < size ? id : 0];
+		/* Only a published in-flight id may complete. */
+		if (unlikely(id >= size || s->cookie == NULL ||
+			     (uint16_t)(s->add_seq - published) < (uint16_t)(added - published))) {
+			lie = true;
+			break;
+		}
+		if (unlikely(len > s->in_len)) {
+			if (s->in_len != 0) {
+				lie = true;
+				break;
+			}
+			/* Read-only chain (tx): a len there means nothing. */
+			vio_vq_hdr_note_bad_len(&vq->h, len, id);
+			len = 0;
+		}
+		cookies[n] = s->cookie;
+		if (lens != NULL)
+			lens[n] = len;
+		s->cookie = NULL;
+		vq->next_id[id] = free_id;
+		free_id = (uint16_t)id;
+		nfree = (uint16_t)(nfree + s->ndesc);
+		harvested++;
+		pos = (uint16_t)(pos + s->ndesc);
+		if (pos >= size) {
+			pos = (uint16_t)(pos - size);
+			wrap ^= VIO_PACKED_WRAP_BITS;
+		}
+	}
+	vq->last_used = pos;
+	vq->used_flags = wrap;
+	vq->free_id = free_id;
+	vq->h.num_free = nfree;
+	vq->harvested = harvested;
+	if (unlikely(lie)) {
+		vio_vq_packed_bad_used(vq, flags, id, len);
+		return n > 0 ? n : -EIO;
+	}
+	return n;
+}
+
+/**
+ * 1 when harvest has something to look at: the next used descriptor is
+ * ready, or the descriptor there lies (neither ours-available nor used in
+ * this lap while chains are in flight: harvest then reports the broken
+ * queue); else 0. See vio_vq_used_pending().
+ */
+static inline uint16_t
+vio_vq_packed_used_pending(const struct vio_vq_packed *vq)
+{
+	uint16_t bits = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_RELAXED) &
+			VIO_PACKED_WRAP_BITS;
+
+	if (bits == vq->used_flags)
+		return 1;
+	return bits != (vq->used_flags ^ VIO_PACKED_DESC_F_USED) && vq->harvested != vq->published;
+}
+
+#endif /* VIO_VQ_PACKED_H */

@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fuzz_vq_harvest_packed: the packed virtqueue engine (vio_vq_packed.c)
+ * against a device that writes whatever the input says into the ring.
+ *
+ * As fuzz_vq_harvest does for split: a real queue on a minimal transport
+ * (doorbell or notify op, SMP or ORDER_PLATFORM barriers, EVENT_IDX or
+ * not, any size 1..256, powers of two or not); the input is a program of
+ * operations: add chains or single buffers, publish, kick, complete
+ * (honest used descriptors for published chains in flight, or lies: any
+ * id, len or AVAIL/USED bits, at any position), scribble over the ring,
+ * set the device event suppression structure, harvest. A model predicts
+ * every result and the target checks return codes, cookies, lengths, the
+ * free count, the broken flag and every doorbell against it:
+ *   - every cookie comes back exactly once (harvest or detach), never with
+ *     a len above the chain's writable bytes (read-only chains: 0, counted);
+ *   - an id not published and in flight, a len too big, or AVAIL/USED bits
+ *     at the next used position that no lap explains break the queue
+ *     (-EIO from then on) after the chains validated before;
+ *   - chains are well formed in the ring (consecutive positions, NEXT,
+ *     WRITE, the id, the lap's AVAIL/USED bits) once published;
+ *   - a kick notifies iff the device's suppression structure asks for it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_memory.h>
+
+#include "fuzz_common.h"
+#include "vio_dev.h"
+#include "vio_vq.h"
+
+#define MAX_OPS 256
+#define MAX_SIZE 256
+#define MAX_SEGS 8
+#define MAX_CHAINS (MAX_OPS + 1)
+#define WRAP_BITS (VIO_PACKED_DESC_F_AVAIL | VIO_PACKED_DESC_F_USED)
+
+/* ---- A transport that only hosts queues ---- */
+
+struct fake_dev {
+	struct vio_dev vdev;
+	uint16_t max_size;
+	bool use_doorbell;
+	volatile uint16_t doorbell;
+	uint64_t notifies;
+};
+
+#define FAKE_NOTIFY_DATA 0x5eed0000u
+
+static struct fake_dev *
+fake_of(struct vio_dev *dev)
+{
+	return container_of(dev, struct fake_dev, vdev);
+}
+
+static uint16_t
+fake_queue_max_size(struct vio_dev *dev, uint16_t index)
+{
+	return index == 0 ? fake_of(dev)->max_size : 0;
+}
+
+static int
+fake_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
+		 struct vio_notify_addr *notify)
+{
+	struct fake_dev *fd = fake_of(dev);
+
+	FUZZ_CHECK(index == 0 && cfg->size <= fd->max_size, "setup of queue %u size %u", index,
+		   cfg->size);
+	FUZZ_CHECK((cfg->desc_iova & 15) == 0 && (cfg->avail_iova & 3) == 0 &&
+			   (cfg->used_iova & 3) == 0,
+		   "misaligned packed areas");
+	notify->doorbell = fd->use_doorbell ? (volatile void *)&fd->doorbell : NULL;
+	notify->data = FAKE_NOTIFY_DATA | index;
+	return 0;
+}
+
+static void
+fake_queue_release(struct vio_dev *dev, uint16_t index)
+{
+	RTE_SET_USED(dev);
+	RTE_SET_USED(index);
+}
+
+static void
+fake_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
+{
+	FUZZ_CHECK(index == 0, "notify of queue %u", index);
+	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x", data);
+	fake_of(dev)->notifies++;
+}
+
+static const struct vio_transport_ops fake_ops = {
+	.queue_max_size = fake_queue_max_size,
+	.queue_setup = fake_queue_setup,
+	.queue_release = fake_queue_release,
+	.notify = fake_notify,
+};
+
+/* ---- Model ---- */
+
+struct chain {
+	uint16_t id;
+	uint16_t ndesc;
+	uint16_t pos;    /* first ring position */
+	uint16_t flags0; /* lap bits of its first descriptor */
+	uint32_t in_len;
+	uint16_t n_out;
+	uint16_t seq; /* add sequence number */
+	bool in_flight;
+	bool device_done;
+	bool checked;      /* ring contents verified after publish */
+	unsigned int dirt; /* m->dirt when added */
+};
+
+struct model {
+	struct fake_dev fd;
+	struct vio_vq *vq;
+	struct vio_packed_desc *ring;
+	struct vio_packed_event *device_event;
+	uint16_t size;
+	bool event_idx;
+	struct chain chains[MAX_CHAINS];
+	unsigned int nchains;
+	int owner[MAX_SIZE]; /* chain holding this id, or -1 */
+	uint16_t num_free;
+	uint16_t next_avail, avail_flags; /* driver producer position and lap bits */
+	uint16_t added, published, kicked, harvested;
+	uint16_t kick_pos, kick_flags;
+	uint16_t last_used, used_flags; /* driver consumer position and lap bits */
+	uint16_t dev_pos;               /* where the device writes its next used descriptor */
+	bool dev_wrap;
+	uint64_t bad_len;
+	bool broken;
+	unsigned int dirt; /* device writes that may land anywhere (lies, scribbles) */
+	bool lied; /* a lie or scribble desynced dev_pos: later used descriptors land anywhere */
+};
+
+static bool
+seq_published(const struct model *m, uint16_t seq)
+{
+	return (uint16_t)(seq - m->published) >= (uint16_t)(m->added - m->published);
+}
+
+static struct chain *
+cookie_chain(struct model *m, void *cookie)
+{
+	uintptr_t p = (uintptr_t)cookie, base = (uintptr_t)m->chains;
+
+	FUZZ_CHECK(p >= base && p < base + sizeof(struct chain) * m->nchains &&
+			   (p - base) % sizeof(struct chain) == 0,
+		   "cookie %p is not one of ours", cookie);
+	return cookie;
+}
+
+static void
+step(const struct model *m, uint16_t *pos, uint16_t *flags, uint16_t n)
+{
+	*pos = (uint16_t)(*pos + n);
+	if (*pos >= m->size) {
+		*pos = (uint16_t)(*pos - m->size);
+		*flags ^= WRAP_BITS;
+	}
+}
+
+/* After a publish: every newly published chain is well formed in the ring. */
+static void
+check_published(struct model *m)
+{
+	for (unsigned int k = 0; k < m->nchains; k++) {
+		struct chain *c = &m->chains[k];
+		uint16_t pos = c->pos, lap = c->flags0;
+
+		if (c->checked || !c->in_flight || !seq_published(m, c->seq))
+			continue;
+		c->checked = true;
+		/* The device may have written over it (a scribble since the add, or
+		 * used descriptors at a position a lie moved): nothing to check. */
+		if (c->dirt != m->dirt || m->lied)
+			continue;
+		for (uint16_t i = 0; i < c->ndesc; i++) {
+			const struct vio_packed_desc *d = &m->ring[pos];
+			uint16_t want = (uint16_t)(lap | (i + 1 < c->ndesc ? VIO_DESC_F_NEXT : 0) |
+						   (i >= c->n_out ? VIO_DESC_F_WRITE : 0));
+
+			/* The device may have used (overwritten) the head already. */
+			if (c->device_done && i == 0)
+				break;
+			FUZZ_CHECK(d->flags == want || (d->flags & VIO_DESC_F_INDIRECT),
+				   "chain id %u desc %u at %u: flags 0x%x, want 0x%x", c->id, i,
+				   pos, d->flags, want);
+			FUZZ_CHECK(d->id == c->id && d->len != 0,
+				   "chain id %u desc %u: id %u len %u", c->id, i, d->id, d->len);
+			step(m, &pos, &lap, 1);
+		}
+	}
+}
+
+static struct chain *
+model_add(struct model *m, uint16_t id, uint16_t ndesc, uint32_t in_len, uint16_t n_out)
+{
+	struct chain *c = &m->chains[m->nchains++];
+
+	*c = (struct chain){ .id = id,
+			     .ndesc = ndesc,
+			     .pos = m->next_avail,
+			     .flags0 = m->avail_flags,
+			     .in_len = in_len,
+			     .n_out = n_out,
+			     .seq = m->added++,
+			     .in_flight = true,
+			     .dirt = m->dirt };
+	FUZZ_CHECK(id < m->size && m->owner[id] < 0, "id %u handed out while in flight", id);
+	m->owner[id] = (int)(c - m->chains);
+	m->num_free = (uint16_t)(m->num_free - ndesc);
+	step(m, &m->next_avail, &m->avail_flags, ndesc);
+	return c;
+}
+
+static void
+model_release(struct model *m, struct chain *c)
+{
+	FUZZ_CHECK(c->in_flight, "chain id %u returned twice", c->id);
+	c->in_flight = false;
+	m->owner[c->id] = -1;
+	m->num_free = (uint16_t)(m->num_free + c->ndesc);
+}
+
+/* ---- Operations ---- */
+
+static void
+op_add_chain(struct model *m, struct fuzz_in *in)
+{
+	uint8_t shape = fuzz_u8(in);
+	uint16_t n_out = shape & 7, n_in = (shape >> 3) & 7, n = (uint16_t)(n_out + n_in);
+	struct vio_sg sg[2 * MAX_SEGS];
+	uint32_t in_len = 0;
+	bool zero = false;
+	uint16_t id = vio_vq_next_head(m->vq);
+	int rc, want;
+
+	if (m->nchains == MAX_CHAINS)
+		return;
+	for (uint16_t i = 0; i < n; i++) {
+		sg[i].len = (uint32_t)fuzz_u8(in) << (fuzz_u8(in) & 15);
+		sg[i].iova = 0x100000 + (uint64_t)i * 0x10000;
+		zero |= sg[i].len == 0;
+		if (i >= n_out)
+			in_len += sg[i].len;
+	}
+	if (m->broken)
+		want = -EIO;
+	else if (n == 0 || zero)
+		want = -EINVAL;
+	else if (n > m->num_free)
+		want = -ENOSPC;
+	else
+		want = 0;
+	rc = vio_vq_add_chain(m->vq, sg, n_out, n_in, &m->chains[m->nchains]);
+	FUZZ_CHECK(rc == want, "add_chain(%u out, %u in): rc %d, want %d", n_out, n_in, rc, want);
+	if (rc == 0)
+		model_add(m, id, n, in_len, n_out);
+	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
+		   vio_vq_num_free(m->vq), m->num_free);
+}
+
+static void
+op_add_buf(struct model *m, struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+	bool writable = b & 1;
+	uint32_t len = 1 + (uint32_t)(b >> 1) * 64;
+	uint16_t id = vio_vq_next_head(m->vq);
+	int rc, want;
+
+	if (m->nchains == MAX_CHAINS)
+		return;
+	want = m->broken ? -EIO : m->num_free == 0 ? -ENOSPC : 0;
+	rc = vio_vq_add_buf(m->vq, 0x200000, len, writable, &m->chains[m->nchains]);
+	FUZZ_CHECK(rc == want, "add_buf: rc %d, want %d", rc, want);
+	if (rc == 0)
+		model_add(m, id, 1, writable ? len : 0, writable ? 0 : 1);
+}
+
+/* Section 2.8.10: does the kick window [kick_pos, next_avail) hold off_wrap? */
+static bool
+want_event(const struct model *m, uint16_t off_wrap)
+{
+	int32_t size = m->size, new = m->next_avail, old = m->kick_pos, event = off_wrap & 0x7fff;
+
+	if (m->kick_flags != m->avail_flags)
+		old -= size;
+	if (new - old > size || new < old)
+		return true;
+	if ((off_wrap >> 15) != ((m->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0))
+		event -= size;
+	return old <= event && event < new;
+}
+
+static void
+op_publish(struct model *m, bool kick)
+{
+	uint64_t before = m->fd.notifies;
+	bool kicked = false, want_kick = false;
+
+	m->fd.doorbell = 0xffff;
+	m->published = m->added;
+	if (kick) {
+		if (m->published != m->kicked) {
+			uint16_t flags = m->device_event->flags;
+
+			want_kick = flags == VIO_PACKED_EVENT_F_DISABLE ?
+					    false :
+				    flags == VIO_PACKED_EVENT_F_DESC && m->event_idx ?
+					    want_event(m, m->device_event->off_wrap) :
+					    true;
+			m->kick_pos = m->next_avail;
+			m->kick_flags = m->avail_flags;
+		}
+		m->kicked = m->published;
+		kicked = vio_vq_kick(m->vq);
+	} else {
+		vio_vq_publish(m->vq);
+	}
+	FUZZ_CHECK(kicked == want_kick, "kick returned %d, want %d", kicked, want_kick);
+	FUZZ_CHECK(m->fd.notifies - before == (kicked && !m->fd.use_doorbell) &&
+			   m->fd.doorbell == ((kicked && m->fd.use_doorbell) ? 0 : 0xffff),
+		   "%u notify calls, doorbell 0x%x after a kick that returned %d",
+		   (unsigned int)(m->fd.notifies - before), m->fd.doorbell, kicked);
+	check_published(m);
+}
+
+static struct chain *
+device_pick(struct model *m, unsigned int k)
+{
+	unsigned int count = 0, i;
+
+	for (i = 0; i < m->nchains; i++)
+		if (m->chains[i].in_flight && !m->chains[i].device_done &&
+		    seq_published(m, m->chains[i].seq))
+			count++;
+	if (count == 0)
+		return NULL;
+	k %= count;
+	for (i = 0; i < m->nchains; i++) {
+		struct chain *c = &m->chains[i];
+
+		if (c->in_flight && !c->device_done && seq_published(m, c->seq) && k-- == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+dev_step(struct model *m, uint16_t n)
+{
+	m->dev_pos = (uint16_t)(m->dev_pos + n);
+	while (m->dev_pos >= m->size) {
+		m->dev_pos = (uint16_t)(m->dev_pos - m->size);
+		m->dev_wrap = !m->dev_wrap;
+	}
+}
+
+static void
+op_device_complete(struct model *m, struct fuzz_in *in)
+{
+	unsigned int k = 1 + fuzz_u8(in) % 8;
+
+	for (unsigned int i = 0; i < k; i++) {
+		uint8_t sel = fuzz_u8(in);
+		struct chain *c = sel < 0xc0 ? device_pick(m, fuzz_u8(in)) : NULL;
+		struct vio_packed_desc *d = &m->ring[m->dev_pos];
+		uint16_t flags = m->dev_wrap ? WRAP_BITS : 0;
+
+		if (c != NULL) {
+			uint8_t mode = fuzz_u8(in) & 3;
+
+			d->id = c->id;
+			d->len = mode == 0 ? c->in_len :
+				 mode == 1 ? 0 :
+				 mode == 2 ? fuzz_u32(in) % (c->in_len + 1) :
+					     fuzz_u32(in);
+			c->device_done = true;
+			__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+			dev_step(m, c->ndesc);
+		} else {
+			/* A lie: any id, len and AVAIL/USED bits; any skip. */
+			m->dirt++;
+			m->lied = true;
+			d->id = (sel & 1) ? fuzz_u16(in) : fuzz_u8(in);
+			d->len = fuzz_u32(in);
+			if (sel & 2)
+				flags = fuzz_u16(in);
+			__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+			dev_step(m, (uint16_t)(1 + fuzz_u8(in) % 4));
+		}
+	}
+}
+
+static void
+op_device_scribble(struct model *m, struct fuzz_in *in)
+{
+	struct vio_packed_desc *d = &m->ring[fuzz_u8(in) % m->size];
+
+	m->dirt++;
+	/* A used descriptor faked at last_used frees positions the device
+	 * still holds: from now on its writes may land on new chains. */
+	m->lied = true;
+	d->id = fuzz_u16(in);
+	d->flags = fuzz_u16(in);
+	d->len = fuzz_u32(in);
+}
+
+static void
+op_device_event(struct model *m, struct fuzz_in *in)
+{
+	m->device_event->off_wrap = fuzz_u16(in);
+	m->device_event->flags = fuzz_u8(in) % 4;
+}
+
+static void
+op_harvest(struct model *m, struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+	uint16_t max = b % 33;
+	bool want_lens = (b & 0x80) == 0;
+	void *cookies[32];
+	uint32_t lens[32];
+	struct chain *want_c[32];
+	uint32_t want_l[32];
+	int want = 0, rc;
+
+	if (m->broken) {
+		want = -EIO;
+	} else {
+		for (uint16_t i = 0; i < max; i++) {
+			const struct vio_packed_desc *d = &m->ring[m->last_used];
+			uint16_t bits = d->flags & WRAP_BITS;
+			struct chain *c;
+
+			if (bits != m->used_flags) {
+				if (bits == (m->used_flags ^ VIO_PACKED_DESC_F_USED) ||
+				    m->harvested == m->published)
+					break;
+				m->broken = true;
+				break;
+			}
+			c = d->id < m->size && m->owner[d->id] >= 0 ? &m->chains[m->owner[d->id]] :
+								      NULL;
+			if (c == NULL || !seq_published(m, c->seq) ||
+			    (d->len > c->in_len && c->in_len != 0)) {
+				m->broken = true;
+				break;
+			}
+			if (d->len > c->in_len) {
+				m->bad_len++;
+				want_l[want] = 0;
+			} else {
+				want_l[want] = d->len;
+			}
+			want_c[want++] = c;
+			model_release(m, c);
+			m->harvested++;
+			step(m, &m->last_used, &m->used_flags, c->ndesc);
+		}
+		if (want == 0 && m->broken)
+			want = -EIO;
+	}
+	memset(cookies, 0, sizeof(cookies));
+	rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
+	FUZZ_CHECK(rc == want, "harvest(max %u): rc %d, want %d", max, rc, want);
+	for (int i = 0; i < rc; i++) {
+		FUZZ_CHECK(cookie_chain(m, cookies[i]) == want_c[i], "entry %d: wrong cookie", i);
+		if (want_lens)
+			FUZZ_CHECK(lens[i] == want_l[i], "entry %d: len %u, want %u", i, lens[i],
+				   want_l[i]);
+	}
+	FUZZ_CHECK(vio_vq_is_broken(m->vq) == m->broken, "broken %d, want %d",
+		   vio_vq_is_broken(m->vq), m->broken);
+	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
+		   vio_vq_num_free(m->vq), m->num_free);
+	FUZZ_CHECK(vio_vq_bad_len_count(m->vq) == m->bad_len, "bad len count %llu, want %llu",
+		   (unsigned long long)vio_vq_bad_len_count(m->vq), (unsigned long long)m->bad_len);
+}
+
+static void
+detach_all(struct model *m)
+{
+	void *c;
+
+	while ((c = vio_vq_detach(m->vq)) != NULL)
+		model_release(m, cookie_chain(m, c));
+	for (unsigned int i = 0; i < m->nchains; i++)
+		FUZZ_CHECK(!m->chains[i].in_flight, "chain %u (id %u) never came back", i,
+			   m->chains[i].id);
+	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->size, "%u of %u descriptors free after detach",
+		   vio_vq_num_free(m->vq), m->size);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	RTE_SET_USED(argc);
+	RTE_SET_USED(argv);
+	fuzz_quiet_logs();
+	return 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct model m;
+	struct fuzz_in in = fuzz_in_make(data, size);
+	uint8_t cfg = fuzz_u8(&in);
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	rc = vio_dev_bind(&m.fd.vdev, VIO_TRANSPORT_OTHER + 3, &fake_ops);
+	FUZZ_CHECK(rc == 0, "vio_dev_bind: %d", rc);
+	snprintf(m.fd.vdev.name, sizeof(m.fd.vdev.name), "fuzz-vq-packed");
+	m.fd.max_size = MAX_SIZE;
+	m.fd.use_doorbell = (cfg & 0x80) != 0;
+	m.fd.vdev.features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED);
+	if (cfg & 0x40)
+		m.fd.vdev.features |= VIO_BIT(VIO_F_ORDER_PLATFORM);
+	m.event_idx = (cfg & 0x20) != 0;
+	if (m.event_idx)
+		m.fd.vdev.features |= VIO_BIT(VIO_F_EVENT_IDX);
+	/* Any size 1..256: small ones (1..16) and then some odd ones, more often. */
+	m.size = (cfg & 0x10) ? (uint16_t)(1 + (cfg & 15)) : (uint16_t)(1 + fuzz_u8(&in));
+	for (unsigned int i = 0; i < MAX_SIZE; i++)
+		m.owner[i] = -1;
+	rc = vio_vq_create(&m.fd.vdev, 0, m.size, SOCKET_ID_ANY, &m.vq);
+	FUZZ_CHECK(rc == 0, "vio_vq_create(size %u): %d", m.size, rc);
+	FUZZ_CHECK(vio_vq_is_packed(m.vq), "not a packed queue");
+	m.ring = m.vq->packed.desc;
+	m.device_event = (struct vio_packed_event *)(uintptr_t)m.vq->packed.device_event;
+	m.num_free = m.size;
+	m.avail_flags = VIO_PACKED_DESC_F_AVAIL;
+	m.kick_flags = m.avail_flags;
+	m.used_flags = WRAP_BITS;
+	m.dev_wrap = true;
+
+	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
+		switch (fuzz_u8(&in) % 8) {
+		case 0:
+			op_add_chain(&m, &in);
+			break;
+		case 1:
+			op_add_buf(&m, &in);
+			break;
+		case 2:
+			op_publish(&m, false);
+			break;
+		case 3:
+			op_publish(&m, true);
+			break;
+		case 4:
+			op_device_complete(&m, &in);
+			break;
+		case 5:
+			op_harvest(&m, &in);
+			break;
+		case 6:
+			op_device_scribble(&m, &in);
+			break;
+		default:
+			op_device_event(&m, &in);
+			break;
+		}
+	}
+	detach_all(&m);
+	vio_vq_destroy(m.vq);
+	return 0;
+}

@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * swdev: the device side of a packed virtqueue (virtio 1.2 section 2.8).
+ *
+ * Pops chains in ring order (available: AVAIL == the driver's wrap counter
+ * != USED), validating every descriptor the driver wrote, and writes one
+ * used descriptor per completed chain at the next used position, skipping
+ * as many positions as the chain had descriptors. Per buffer id it keeps
+ * what it popped (owner, descriptor count, writable bytes) so a driver
+ * that reuses an id in flight is caught. The device event suppression
+ * structure says when it wants kicks: DISABLE while polling (no_notify),
+ * else ENABLE, or with EVENT_IDX DESC at the first position no
+ * notification has covered yet.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "swdev.h"
+#include "swdev_internal.h"
+#include "swdev_packed.h"
+
+#define F_AVAIL VIO_PACKED_DESC_F_AVAIL
+#define F_USED VIO_PACKED_DESC_F_USED
+
+static bool
+is_avail(uint16_t flags, bool wrap)
+{
+	return ((flags & F_AVAIL) != 0) == wrap && ((flags & F_USED) != 0) != wrap;
+}
+
+static void
+step(const struct swdev_queue *q, uint16_t *pos, bool *wrap, uint16_t n)
+{
+	*pos = (uint16_t)(*pos + n);
+	if (*pos >= q->cfg.size) {
+		*pos = (uint16_t)(*pos - q->cfg.size);
+		*wrap = !*wrap;
+	}
+}
+
+static bool
+ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int
+swdev_packed_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *cfg)
+{
+	struct swdev_queue *q = &sw->q[index];
+	uint64_t dlen = 16ULL * cfg->size;
+
+	/* Section 2.8.10.1 / 2.8.13: ring 16-aligned, event structures 4-aligned. */
+	if ((cfg->desc_iova & 15) || (cfg->avail_iova & 3) || (cfg->used_iova & 3) ||
+	    !swdev_dma_ok(sw, cfg->desc_iova, dlen) || !swdev_dma_ok(sw, cfg->avail_iova, 4) ||
+	    !swdev_dma_ok(sw, cfg->used_iova, 4) ||
+	    ranges_overlap(cfg->desc_iova, dlen, cfg->avail_iova, 4) ||
+	    ranges_overlap(cfg->desc_iova, dlen, cfg->used_iova, 4) ||
+	    ranges_overlap(cfg->avail_iova, 4, cfg->used_iova, 4)) {
+		swdev_violation(sw, SWDEV_V_QUEUE_SETUP,
+				"queue %u: packed areas desc 0x%llx driver 0x%llx device 0x%llx",
+				index, (unsigned long long)cfg->desc_iova,
+				(unsigned long long)cfg->avail_iova,
+				(unsigned long long)cfg->used_iova);
+		return -EINVAL;
+	}
+	q->packed = true;
+	q->pdesc = (struct vio_packed_desc *)(uintptr_t)cfg->desc_iova;
+	q->driver_event = (struct vio_packed_event *)(uintptr_t)cfg->avail_iova;
+	q->device_event = (struct vio_packed_event *)(uintptr_t)cfg->used_iova;
+	/* Section 2.8.1: both wrap counters start at 1. */
+	q->p_avail = 0;
+	q->p_avail_wrap = true;
+	q->p_used = 0;
+	q->p_used_wrap = true;
+	q->p_notified = 0;
+	q->p_notified_wrap = true;
+	swdev_packed_set_device_event(sw, q);
+	return 0;
+}
+
+void
+swdev_packed_set_device_event(struct swdev *sw, struct swdev_queue *q)
+{
+	uint16_t flags = VIO_PACKED_EVENT_F_ENABLE;
+
+	if (q->no_notify) {
+		flags = VIO_PACKED_EVENT_F_DISABLE;
+	} else if (swdev_event_idx(sw)) {
+		uint16_t off_wrap = (uint16_t)(q->p_notified | (q->p_notified_wrap ? 0x8000 : 0));
+
+		__atomic_store_n(&q->device_event->off_wrap, off_wrap, __ATOMIC_RELAXED);
+		flags = VIO_PACKED_EVENT_F_DESC;
+	}
+	/* Release: off_wrap before the flags that make the driver read it. */
+	__atomic_store_n(&q->device_event->flags, flags, __ATOMIC_RELEASE);
+}
+
+/* The first position at or after @p pos/@p wrap whose descriptor is not available. */
+static void
+scan_avail(const struct swdev_queue *q, uint16_t *pos, bool *wrap)
+{
+	uint32_t n;
+
+	for (n = 0; n < q->cfg.size; n++) {
+		if (!is_avail(__atomic_load_n(&q->pdesc[*pos].flags, __ATOMIC_ACQUIRE), *wrap))
+			return;
+		step(q, pos, wrap, 1);
+	}
+}
+
+void
+swdev_packed_note_notified(struct swdev *sw, struct swdev_queue *q)
+{
+	uint16_t pos = q->p_avail;
+	bool wrap = q->p_avail_wrap;
+
+	scan_avail(q, &pos, &wrap);
+	q->p_notified = pos;
+	q->p_notified_wrap = wrap;
+	if (swdev_event_idx(sw) && !q->no_notify)
+		swdev_packed_set_device_event(sw, q);
+}
+
+/* True when the descriptor at p_avail may be acted on (notify-only mode). */
+static bool
+visible(struct swdev *sw, struct swdev_queue *q)
+{
+	if (!sw->notify_only || q->no_notify)
+		return true;
+	if (q->use_doorbell && q->doorbell != 0xffff) {
+		q->doorbell = 0xffff;
+		swdev_note_notified(sw, q);
+	}
+	return q->p_avail != q->p_notified || q->p_avail_wrap != q->p_notified_wrap;
+}
+
+uint16_t
+swdev_packed_avail_pending(struct swdev *sw, struct swdev_queue *q)
+{
+	uint16_t pos = q->p_avail, n = 0;
+	bool wrap = q->p_avail_wrap;
+	uint32_t steps;
+
+	if (!visible(sw, q))
+		return 0;
+	for (steps = 0; steps < q->cfg.size; steps++) {
+		uint16_t flags = __atomic_load_n(&q->pdesc[pos].flags, __ATOMIC_ACQUIRE);
+
+		if (!is_avail(flags, wrap) || (sw->notify_only && !q->no_notify &&
+					       pos == q->p_notified && wrap == q->p_notified_wrap))
+			break;
+		if (!(flags & VIO_DESC_F_NEXT))
+			n++;
+		step(q, &pos, &wrap, 1);
+	}
+	return n;
+}
+
+static void
+add_seg(struct swdev_chain *c, struct swdev_seg *s, uint64_t addr, uint32_t len, bool writable,
+	uint16_t desc)
+{
+	s->va = (void *)(uintptr_t)addr;
+	s->iova = addr;
+	s->len = len;
+	s->writable = writable;
+	s->desc = desc;
+	if (writable) {
+		c->n_in++;
+		c->in_len += len;
+	} else {
+		c->n_out++;
+		c->out_len += len;
+	}
+}
+
+static int
+check_seg(struct swdev *sw, uint16_t qidx, struct swdev_chain *c, uint64_t addr, uint32_t len,
+	  uint16_t flags, const char *where, uint32_t at)
+{
+	if (len == 0 || !swdev_dma_ok(sw, addr, len)) {
+		swdev_violation(sw, SWDEV_V_DESC, "queue %u: %s %u addr 0x%llx len %u", qidx, where,
+				at, (unsigned long long)addr, len);
+		return -EPROTO;
+	}
+	if (!(flags & VIO_DESC_F_WRITE) && c->n_in > 0) {
+		swdev_violation(sw, SWDEV_V_ORDER, "queue %u: readable %s %u after writable", qidx,
+				where, at);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Section 2.8.7: the indirect table at ring position @p pos. */
+static int
+walk_indirect(struct swdev *sw, uint16_t qidx, uint16_t pos, uint64_t addr, uint32_t len,
+	      uint16_t flags, struct swdev_chain *c)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	const struct vio_packed_desc *table;
+	uint32_t count = len / sizeof(*table), i;
+
+	if (!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) || (flags & VIO_DESC_F_NEXT) ||
+	    c->nseg != 0) {
+		swdev_violation(sw, SWDEV_V_DESC, "queue %u: desc %u INDIRECT (%s)", qidx, pos,
+				!(sw->driver_features & VIO_BIT(VIO_F_INDIRECT_DESC)) ?
+					"not negotiated" :
+					"in a chain");
+		return -EPROTO;
+	}
+	if (len == 0 || len % sizeof(*table) != 0 || count > q->cfg.size || (addr & 15) != 0 ||
+	    !swdev_dma_ok(sw, addr, len)) {
+		swdev_violation(sw, SWDEV_V_DESC, "queue %u: indirect table 0x%llx len %u", qidx,
+				(unsigned long long)addr, len);
+		return -EPROTO;
+	}
+	table = (const struct vio_packed_desc *)(uintptr_t)addr;
+	for (i = 0; i < count; i++) {
+		uint64_t a = table[i].addr;
+		uint32_t l = table[i].len;
+		uint16_t f = table[i].flags;
+
+		if (f & VIO_DESC_F_INDIRECT) {
+			swdev_violation(sw, SWDEV_V_DESC, "queue %u: nested INDIRECT", qidx);
+			return -EPROTO;
+		}
+		if (check_seg(sw, qidx, c, a, l, f, "indirect entry", i) != 0)
+			return -EPROTO;
+		add_seg(c, &q->segs[c->nseg++], a, l, (f & VIO_DESC_F_WRITE) != 0, pos);
+	}
+	c->indirect = true;
+	return 0;
+}
+
+int
+swdev_packed_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *c)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	uint16_t pos = q->p_avail, ndesc = 0, id = 0, flags;
+	bool wrap = q->p_avail_wrap;
+
+	if (!visible(sw, q) ||
+	    !is_avail(__atomic_load_n(&q->pdesc[pos].flags, __ATOMIC_ACQUIRE), wrap))
+		return -EAGAIN;
+	memset(c, 0, sizeof(*c));
+	c->seg = q->segs;
+	for (;;) {
+		uint64_t addr;
+		uint32_t len;
+
+		/* Read each field once; the acquire orders them after the flags. */
+		flags = __atomic_load_n(&q->pdesc[pos].flags, __ATOMIC_ACQUIRE);
+		addr = q->pdesc[pos].addr;
+		len = q->pdesc[pos].len;
+		id = q->pdesc[pos].id;
+		if (!is_avail(flags, wrap) || ndesc >= q->cfg.size) {
+			swdev_violation(sw, SWDEV_V_CHAIN,
+					"queue %u: chain at %u: descriptor %u %s", qidx, q->p_avail,
+					pos,
+					ndesc >= q->cfg.size ? "makes it longer than the ring" :
+							       "is not available (partial chain)");
+			q->error = true;
+			return -EPROTO;
+		}
+		ndesc++;
+		if (flags & VIO_DESC_F_INDIRECT) {
+			if (walk_indirect(sw, qidx, pos, addr, len, flags, c) != 0) {
+				q->error = true;
+				return -EPROTO;
+			}
+		} else {
+			if (check_seg(sw, qidx, c, addr, len, flags, "desc", pos) != 0) {
+				q->error = true;
+				return -EPROTO;
+			}
+			add_seg(c, &q->segs[c->nseg++], addr, len, (flags & VIO_DESC_F_WRITE) != 0,
+				pos);
+		}
+		step(q, &pos, &wrap, 1);
+		if (!(flags & VIO_DESC_F_NEXT))
+			break;
+	}
+	/* Section 2.8.6: the buffer id is the last descriptor's. */
+	if (id >= q->cfg.size || q->owner[id] != SWDEV_FREE) {
+		swdev_violation(sw, SWDEV_V_HEAD, "queue %u: buffer id %u (%s)", qidx, id,
+				id >= q->cfg.size ? "out of range" : "in flight");
+		q->error = true;
+		return -EPROTO;
+	}
+	q->owner[id] = id;
+	q->chain_len[id] = ndesc;
+	q->chain_in[id] = c->in_len;
+	c->head = id;
+	q->p_avail = pos;
+	q->p_avail_wrap = wrap;
+	q->inflight++;
+	q->popped++;
+	return 0;
+}
+
+void
+swdev_packed_unpop(struct swdev_queue *q, const struct swdev_chain *c)
+{
+	uint16_t n = q->chain_len[c->head];
+
+	q->owner[c->head] = SWDEV_FREE;
+	if (q->p_avail >= n) {
+		q->p_avail = (uint16_t)(q->p_avail - n);
+	} else {
+		q->p_avail = (uint16_t)(q->p_avail + q->cfg.size - n);
+		q->p_avail_wrap = !q->p_avail_wrap;
+	}
+	q->inflight--;
+	q->popped--;
+}
+
+/* Write one used descriptor at p_used and skip the chain's @p ndesc positions. */
+static void
+write_used(struct swdev_queue *q, uint32_t id, uint32_t len, uint16_t ndesc, uint16_t flags)
+{
+	struct vio_packed_desc *d = &q->pdesc[q->p_used];
+
+	d->id = (uint16_t)id;
+	d->len = len;
+	/* Release: id and len are visible before the flags that mark them used. */
+	__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+	step(q, &q->p_used, &q->p_used_wrap, ndesc);
+	q->completed++;
+}
+
+void
+swdev_packed_push(struct swdev *sw, uint16_t qidx, uint16_t id, uint32_t len)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	uint16_t ndesc, flags;
+	uint32_t uid = id;
+
+	if (id >= q->cfg.size || q->owner[id] != id) {
+		swdev_violation(sw, SWDEV_V_HEAD, "model bug: push of id %u not in flight", id);
+		return;
+	}
+	ndesc = q->chain_len[id];
+	q->owner[id] = SWDEV_FREE;
+	q->inflight--;
+	flags = q->p_used_wrap ? (F_AVAIL | F_USED) : 0;
+	switch (q->fault) {
+	case SWDEV_FAULT_USED_ID:
+		uid = q->fault_value;
+		break;
+	case SWDEV_FAULT_USED_ID_FREE:
+	case SWDEV_FAULT_USED_ID_MEMBER: {
+		/* An id in no chain the device holds, searched from the top. */
+		uint16_t i;
+
+		q->owner[id] = id;
+		for (i = q->cfg.size; i > 0 && q->owner[i - 1] != SWDEV_FREE; i--)
+			;
+		uid = i > 0 ? (uint32_t)(i - 1) : q->cfg.size;
+		q->owner[id] = SWDEV_FREE;
+		break;
+	}
+	case SWDEV_FAULT_USED_LEN:
+		len = q->fault_value;
+		break;
+	case SWDEV_FAULT_USED_LEN_OVER:
+		len = q->chain_in[id] + q->fault_value;
+		break;
+	case SWDEV_FAULT_IDX_JUMP:
+		flags = q->fault_value == 0 ? (uint16_t)(flags ^ (F_AVAIL | F_USED)) :
+					      (uint16_t)(flags ^ F_AVAIL);
+		break;
+	default:
+		break;
+	}
+	write_used(q, uid, len, ndesc, flags);
+	if (q->fault == SWDEV_FAULT_DUP)
+		write_used(q, uid, len, ndesc, q->p_used_wrap ? (F_AVAIL | F_USED) : 0);
+	q->fault = SWDEV_FAULT_NONE;
+}
