@@ -32,6 +32,8 @@ void swdev_queue_clear(struct swdev *sw, uint16_t index);
 bool swdev_event_idx(const struct swdev *sw);
 /** EVENT_IDX: ask for a notification when the driver publishes avail index @p at. */
 void swdev_set_avail_event(struct swdev_queue *q, uint16_t at);
+/** Send a used-buffer notification (interrupt): count it, signal the queue's eventfd. */
+void swdev_interrupt(struct swdev_queue *q);
 /** A notification covers every entry published so far (and, EVENT_IDX, asks for the next). */
 void swdev_note_notified(struct swdev *sw, struct swdev_queue *q);
 

@@ -329,12 +329,36 @@ write_used(struct swdev_queue *q, uint32_t id, uint32_t len, uint16_t ndesc, uin
 	q->completed++;
 }
 
+/*
+ * Device side of section 2.8.10 after writing the used descriptor at
+ * @p pos (lap @p wrap): does the driver's event suppression ask for a
+ * notification? ENABLE: yes; DISABLE: no; DESC (EVENT_IDX): when the
+ * descriptor it names is the one just written. The used descriptor store
+ * must be visible before the suppression read (full barrier), or a driver
+ * that enables interrupts and re-checks could miss both.
+ */
+static bool
+wants_interrupt(struct swdev *sw, struct swdev_queue *q, uint16_t pos, bool wrap)
+{
+	uint16_t flags, off_wrap;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	flags = __atomic_load_n(&q->driver_event->flags, __ATOMIC_RELAXED);
+	if (flags == VIO_PACKED_EVENT_F_DISABLE)
+		return false;
+	if (flags != VIO_PACKED_EVENT_F_DESC || !swdev_event_idx(sw))
+		return true;
+	off_wrap = __atomic_load_n(&q->driver_event->off_wrap, __ATOMIC_RELAXED);
+	return (off_wrap & 0x7fff) == pos && ((off_wrap & 0x8000) != 0) == wrap;
+}
+
 void
 swdev_packed_push(struct swdev *sw, uint16_t qidx, uint16_t id, uint32_t len)
 {
 	struct swdev_queue *q = &sw->q[qidx];
-	uint16_t ndesc, flags;
+	uint16_t ndesc, flags, pos;
 	uint32_t uid = id;
+	bool wrap;
 
 	if (id >= q->cfg.size || q->owner[id] != id) {
 		swdev_violation(sw, SWDEV_V_HEAD, "model bug: push of id %u not in flight", id);
@@ -373,8 +397,12 @@ swdev_packed_push(struct swdev *sw, uint16_t qidx, uint16_t id, uint32_t len)
 	default:
 		break;
 	}
+	pos = q->p_used;
+	wrap = q->p_used_wrap;
 	write_used(q, uid, len, ndesc, flags);
 	if (q->fault == SWDEV_FAULT_DUP)
 		write_used(q, uid, len, ndesc, q->p_used_wrap ? (F_AVAIL | F_USED) : 0);
 	q->fault = SWDEV_FAULT_NONE;
+	if (wants_interrupt(sw, q, pos, wrap))
+		swdev_interrupt(q);
 }

@@ -177,6 +177,7 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	}
 	memset(q->owner, 0xff, cfg->size * sizeof(*q->owner));
 	q->cfg = *cfg;
+	q->intr_requested = sw->vdev.queue_intr;
 	if (packed) {
 		rc = swdev_packed_setup(sw, index, cfg);
 		if (rc != 0) {
@@ -195,7 +196,6 @@ swdev_queue_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg *
 	/* EVENT_IDX: notify me at the first entry, or (polling) not for 64K entries. */
 	if (swdev_event_idx(sw))
 		swdev_set_avail_event(q, q->no_notify ? 0xffff : 0);
-	q->intr_requested = sw->vdev.queue_intr;
 	__atomic_store_n(&q->enabled, true, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -595,7 +595,7 @@ swdev_wants_interrupt(struct swdev *sw, struct swdev_queue *q, uint16_t old, uin
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
 
-static void
+void
 swdev_interrupt(struct swdev_queue *q)
 {
 	uint64_t one = 1;
