@@ -51,9 +51,18 @@ UPSTREAM_PMD = 'net_virtio_user'
 UPSTREAM_BEST = 'mrg_rxbuf=0,in_order=0,vectorized=1,packed_vq=0'
 # Both rings 256 entries (upstream's default; ours defaults to 1024): the
 # drivers then cycle through the same number of buffers.
+# Upstream's packed configuration with its vectorized (AVX-512) paths, which
+# need in-order on and mergeable buffers off (DPDK's virtio_user devargs).
+UPSTREAM_BEST_PACKED = 'mrg_rxbuf=0,in_order=1,vectorized=1,packed_vq=1'
 RING = 'queue_size=256'
-OURS_VDEV = 'net_vireo_user0,path={sock},' + RING
-UPSTREAM_VDEV = 'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST)
+# --rings: which ring layout both drivers use (ours: devarg packed=).
+VDEVS = {
+	'split': ('net_vireo_user0,path={sock},%s,packed=0' % RING,
+	          'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST)),
+	'packed': ('net_vireo_user0,path={sock},%s,packed=1' % RING,
+	           'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST_PACKED)),
+}
+OURS_VDEV, UPSTREAM_VDEV = VDEVS['split']
 HUGEPAGE_MB = 2
 FRONTEND_MB = 128
 BACKEND_MB = 128
@@ -356,9 +365,10 @@ def orders(n):
 
 def expected_pmd(a, drv):
 	"""The PMD a default vdev must end up on (None: a custom vdev)."""
-	if drv == 'ours' and a.ours_vdev == OURS_VDEV:
+	ours, upstream = VDEVS[a.rings]
+	if drv == 'ours' and a.ours_vdev == ours:
 		return OURS_PMD
-	if drv == 'upstream' and a.upstream_vdev == UPSTREAM_VDEV:
+	if drv == 'upstream' and a.upstream_vdev == upstream:
 		return UPSTREAM_PMD
 	return None
 
@@ -1018,7 +1028,15 @@ def cmd_main(a):
 
 # --- entry --------------------------------------------------------------------------
 
+def resolve_vdevs(a):
+	"""The --rings defaults for the vdevs not given."""
+	ours, upstream = VDEVS[a.rings]
+	a.ours_vdev = a.ours_vdev or ours
+	a.upstream_vdev = a.upstream_vdev or upstream
+
+
 def prepare(a, **need):
+	resolve_vdevs(a)
 	build(a)
 	check_tools(a, **need)
 	os.makedirs(a.out_dir, exist_ok=True)
@@ -1042,10 +1060,15 @@ def add_options(p, runs, seconds):
 	p.add_argument('--backend-cpu', type=int, default=0, help='backend lcore CPU (default 0)')
 	p.add_argument('--frontend-cpu', type=int, default=1,
 	               help='frontend forwarding lcore CPU (default 1)')
-	p.add_argument('--ours-vdev', default=OURS_VDEV,
-	               help="ours ({sock}: the backend's socket; default '%s')" % OURS_VDEV)
-	p.add_argument('--upstream-vdev', default=UPSTREAM_VDEV,
-	               help="upstream (default '%s')" % UPSTREAM_VDEV)
+	p.add_argument('--rings', choices=sorted(VDEVS), default='split',
+	               help='ring layout of both drivers (default split; packed: ours packed=1, '
+	               "upstream '%s')" % UPSTREAM_BEST_PACKED)
+	p.add_argument('--ours-vdev',
+	               help="ours ({sock}: the backend's socket; default '%s', with --rings "
+	               "packed '%s')" % (OURS_VDEV, VDEVS['packed'][0]))
+	p.add_argument('--upstream-vdev',
+	               help="upstream (default '%s', with --rings packed '%s')"
+	               % (UPSTREAM_VDEV, VDEVS['packed'][1]))
 	# exit status when hugepages or testpmd are missing (the app suite's test
 	# passes 77, meson's "skipped")
 	p.add_argument('--skip-rc', type=int, default=1, help=argparse.SUPPRESS)

@@ -175,11 +175,7 @@ vio_vq_split_add_chain(struct vio_vq_split *vq, const struct vio_sg *sg, uint16_
 		.last = cur,
 		.avail_pos = vq->avail_shadow,
 	};
-	vq->free_head = vq->next_free[cur];
-	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
-	vq->avail_identity = 0;
-	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
-	vq->avail_shadow++;
+	vio_vq_split_push_avail(vq, head, cur, n);
 	return 0;
 }
 
@@ -236,11 +232,7 @@ vio_vq_split_add_indirect(struct vio_vq_split *vq, const struct vio_sg *sg, uint
 		.last = head,
 		.avail_pos = vq->avail_shadow,
 	};
-	vq->free_head = vq->next_free[head];
-	vq->h.num_free--;
-	vq->avail_identity = 0;
-	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
-	vq->avail_shadow++;
+	vio_vq_split_push_avail(vq, head, head, 1);
 	return 0;
 }
 

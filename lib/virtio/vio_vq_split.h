@@ -149,6 +149,21 @@ vio_vq_split_next_head(const struct vio_vq_split *vq)
 	return vq->free_head;
 }
 
+/*
+ * Put the chain (head .. last, @p n descriptors) on the avail ring at the
+ * next position: the free list moves past it; any avail write other than
+ * vio_vq_split_add_bufs()'s in-order identity ends that identity.
+ */
+static inline void
+vio_vq_split_push_avail(struct vio_vq_split *vq, uint16_t head, uint16_t last, uint16_t n)
+{
+	vq->free_head = vq->next_free[last];
+	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
+	vq->avail_identity = 0;
+	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
+	vq->avail_shadow++;
+}
+
 /**
  * Add one buffer as a whole chain: the single-descriptor fast path used by
  * the net data path (rx refill, tx with the header in headroom).
@@ -179,11 +194,7 @@ vio_vq_split_add_buf(struct vio_vq_split *vq, uint64_t iova, uint32_t len, bool 
 	s->ndesc = 1;
 	s->last = head;
 	s->avail_pos = vq->avail_shadow;
-	vq->free_head = vq->next_free[head];
-	vq->h.num_free--;
-	vq->avail_identity = 0;
-	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
-	vq->avail_shadow++;
+	vio_vq_split_push_avail(vq, head, head, 1);
 	return 0;
 }
 

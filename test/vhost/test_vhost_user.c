@@ -137,14 +137,7 @@ port_configure(void)
 static bool
 wait_link(bool up)
 {
-	for (int i = 0; i < WAIT_S * 10; i++) {
-		struct rte_eth_link link;
-
-		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == up)
-			return true;
-		usleep(100 * 1000);
-	}
-	return false;
+	return vt_wait_link(port, up, WAIT_S);
 }
 
 /* ---- Traffic ---- */

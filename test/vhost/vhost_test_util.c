@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
+
 extern char **environ;
 
 pid_t vt_backend = -1;
@@ -112,4 +114,17 @@ vt_backend_stop(int sig)
 	kill(vt_backend, sig);
 	waitpid(vt_backend, NULL, 0);
 	vt_backend = -1;
+}
+
+bool
+vt_wait_link(uint16_t port, bool up, int wait_s)
+{
+	for (int i = 0; i < wait_s * 10; i++) {
+		struct rte_eth_link link;
+
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == up)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
 }

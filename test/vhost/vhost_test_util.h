@@ -8,6 +8,7 @@
 #define VHOST_TEST_UTIL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /** The backend process (-1: none) and its log file, for vt_fail(). */
@@ -42,5 +43,8 @@ void vt_backend_start_until(char *const argv[], const char *line, int wait_s);
 
 /** Send @p sig to vt_backend and reap it. */
 void vt_backend_stop(int sig);
+
+/** Wait up to @p wait_s seconds for ethdev @p port's link to be @p up. */
+bool vt_wait_link(uint16_t port, bool up, int wait_s);
 
 #endif /* VHOST_TEST_UTIL_H */
