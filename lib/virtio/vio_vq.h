@@ -256,8 +256,9 @@ vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 		if (unlikely(vq->h.broken))
 			return -EIO;
 		for (i = 0; i < n; i++)
-			if (vio_vq_packed_add_buf(&vq->packed, iovas[i], lens != NULL ? lens[i] : len,
-						  writable, cookies[i]) < 0)
+			if (vio_vq_packed_add_buf(&vq->packed, iovas[i],
+						  lens != NULL ? lens[i] : len, writable,
+						  cookies[i]) < 0)
 				break;
 		return i;
 	}
