@@ -560,37 +560,13 @@ vio_pci_is_virtio(const struct rte_pci_device *pci, uint16_t virtio_id)
 	return transitional != 0 && pci->id.device_id == transitional;
 }
 
-static int
-vio_devarg_bool(const char *key __rte_unused, const char *value, void *opaque)
-{
-	int *out = opaque;
-
-	if (strcmp(value, "0") == 0)
-		*out = 0;
-	else if (strcmp(value, "1") == 0)
-		*out = 1;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 bool
 vio_pci_declined_by_devargs(const struct rte_pci_device *pci)
 {
 	struct rte_devargs *da = pci->device.devargs;
-	struct rte_kvargs *kv;
-	int enable = 1;
 
-	if (da == NULL || da->args == NULL || da->args[0] == '\0')
-		return false;
-	/* No key list: other drivers' keys (vdpa=, speed=) pass through. */
-	kv = rte_kvargs_parse(da->args, NULL);
-	if (kv == NULL)
-		return false;
-	if (rte_kvargs_process(kv, "vireo", vio_devarg_bool, &enable) < 0)
-		VIO_LOG(WARNING, "%s: devarg vireo= takes 0 or 1", pci->device.name);
-	rte_kvargs_free(kv);
-	return enable == 0;
+	/* Other drivers' keys (vdpa=, speed=) pass through; a bad value keeps us. */
+	return da != NULL && vio_devarg_flag(da->args, "vireo", 1) == 0;
 }
 
 int
