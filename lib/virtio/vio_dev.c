@@ -155,12 +155,10 @@ vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required)
 	driver_features = dev->device_features &
 			  ((wanted | required | vio_dev_transport_features()) & ~dev->refused);
 	/*
-	 * The packed engine does not implement IN_ORDER (a device may then
-	 * write one used descriptor for a batch, section 2.8.20 / 2.8.21.4):
-	 * when both are on offer, packed rings go without it.
+	 * IN_ORDER goes with either ring layout: both engines have an in-order
+	 * mode (split: section 2.7.9.1; packed: section 2.8.20, where the
+	 * device may complete a batch with one used descriptor).
 	 */
-	if (driver_features & VIO_BIT(VIO_F_RING_PACKED))
-		driver_features &= ~VIO_BIT(VIO_F_IN_ORDER);
 	vio_dev_ops(dev)->set_features(dev, driver_features);
 	vio_dev_add_status(dev, VIO_STATUS_FEATURES_OK);
 	/* Section 3.1.1 step 6: the device may refuse the subset we chose. */

@@ -57,6 +57,7 @@ vio_vq_create(struct vio_dev *dev, uint16_t index, uint16_t size, int socket, st
 	vq->h.event_idx = vio_dev_has(dev, VIO_F_EVENT_IDX);
 	vq->h.packed = vio_dev_has(dev, VIO_F_RING_PACKED);
 	if (vq->h.packed) {
+		vq->packed.in_order = vio_dev_has(dev, VIO_F_IN_ORDER);
 		rc = vio_vq_packed_create(&vq->packed, dev, index, size, socket);
 	} else {
 		vq->split.in_order = vio_dev_has(dev, VIO_F_IN_ORDER);

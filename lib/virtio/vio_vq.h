@@ -250,18 +250,8 @@ static __rte_always_inline int
 vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 		const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
-	if (vq->h.packed) {
-		uint16_t i;
-
-		if (unlikely(vq->h.broken))
-			return -EIO;
-		for (i = 0; i < n; i++)
-			if (vio_vq_packed_add_buf(&vq->packed, iovas[i],
-						  lens != NULL ? lens[i] : len, writable,
-						  cookies[i]) < 0)
-				break;
-		return i;
-	}
+	if (vq->h.packed)
+		return vio_vq_packed_add_bufs(&vq->packed, cookies, iovas, lens, len, writable, n);
 	return vio_vq_split_add_bufs(&vq->split, cookies, iovas, lens, len, writable, n);
 }
 

@@ -56,8 +56,13 @@ vio_vq_packed_alloc(struct vio_vq_packed *vq, struct vio_dev *dev, uint16_t inde
 	vq->device_event = RTE_PTR_ADD(base, dev_off);
 	vq->h.size = size;
 	vq->h.num_free = size;
+	/*
+	 * In order, the free-id list is the identity ring (id p is followed by
+	 * p + 1, wrapping), never reordered: each add takes the id of its ring
+	 * position, and harvest gives nothing back to the list.
+	 */
 	for (i = 0; i < size; i++)
-		vq->next_id[i] = (uint16_t)(i + 1);
+		vq->next_id[i] = vq->in_order ? (uint16_t)((i + 1) % size) : (uint16_t)(i + 1);
 	vq->free_id = 0;
 	/* Section 2.8.1: both wrap counters start at 1. */
 	vq->avail_flags = VIO_PACKED_DESC_F_AVAIL;
@@ -183,6 +188,8 @@ vio_vq_packed_add_chain(struct vio_vq_packed *vq, const struct vio_sg *sg, uint1
 	vio_vq_packed_set_flags(vq, vq->next_avail, head_flags);
 	vq->next_avail = pos;
 	vq->avail_flags = wrap;
+	if (vq->in_order)
+		vq->free_id = pos; /* the next chain's id: its ring position */
 	return 0;
 }
 
@@ -248,6 +255,35 @@ vio_vq_packed_detach(struct vio_vq_packed *vq)
 }
 
 int
+vio_vq_packed_in_order_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id, uint32_t len)
+{
+	struct vio_vq_packed_slot *s;
+	uint16_t nth;
+
+	/*
+	 * Only the chain starts in flight hold a cookie, and in order they run
+	 * contiguously from last_used: an id with one is at or after the
+	 * oldest chain. add_seq says which in-flight chain it is (0: the
+	 * oldest); it must be one the device has seen (published).
+	 */
+	if (id >= vq->h.size || vq->slots[id].cookie == NULL)
+		return vio_vq_packed_bad_used(vq, flags, id, len);
+	s = &vq->slots[id];
+	nth = (uint16_t)(s->add_seq - vq->harvested);
+	if (nth >= (uint16_t)(vq->published - vq->harvested))
+		return vio_vq_packed_bad_used(vq, flags, id, len);
+	if (len > s->in_len) {
+		if (s->in_len != 0)
+			return vio_vq_packed_bad_used(vq, flags, id, len);
+		/* A read-only chain: the len means nothing (see vio_vq_bad_len_count()). */
+		vio_vq_hdr_note_bad_len(&vq->h, len, id);
+		len = 0;
+	}
+	vq->batch_len = len;
+	return nth + 1;
+}
+
+int
 vio_vq_packed_bad_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id, uint32_t len)
 {
 	char why[128];
@@ -257,6 +293,10 @@ vio_vq_packed_bad_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id, ui
 			 "descriptor %u flags 0x%04x: neither available nor used in this lap "
 			 "(used wrap counter %u)",
 			 vq->last_used, flags, vq->used_flags != 0);
+	else if (vq->in_order && (id >= vq->h.size || vq->slots[id].cookie == NULL))
+		snprintf(why, sizeof(why),
+			 "used id %u names no in-flight chain at or after the oldest (id %u)", id,
+			 vq->last_used);
 	else if (id >= vq->h.size || vq->slots[id].cookie == NULL)
 		snprintf(why, sizeof(why), "used id %u is not an in-flight buffer id", id);
 	else if ((uint16_t)(vq->slots[id].add_seq - vq->published) <

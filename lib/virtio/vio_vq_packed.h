@@ -19,8 +19,23 @@
  * state (cookie, descriptor count, writable bytes) never comes from the
  * shared ring.
  *
+ * VIRTIO_F_IN_ORDER (section 2.8.20): the device uses chains in the order
+ * they were made available and may complete a batch of them with ONE used
+ * descriptor, written at the batch's first position and carrying the id of
+ * its last chain; it then skips as many positions as the whole batch took.
+ * In that mode a chain's buffer id is the ring position of its first
+ * descriptor (the free-id list is the identity ring, never reordered), so
+ * the chains in flight run contiguously from last_used, the oldest one's id
+ * is last_used itself, and a used id that is not last_used names the last
+ * chain of a batch: its add_seq tells how many chains the batch spans, with
+ * no walk. Those chains are handed out oldest first, possibly across
+ * several harvest calls (batch_left, batch_len); the inner ones with their
+ * whole writable length (the device used them completely), the last with
+ * the descriptor's len.
+ *
  * Untrusted device: a used descriptor's id must be a published in-flight
- * id, its len at most the chain's writable bytes, and the AVAIL/USED bits
+ * id (in order: one at or after the oldest in-flight chain), its len at
+ * most the (last) chain's writable bytes, and the AVAIL/USED bits
  * at last_used must read either "ours, not used yet" or "used in this lap"
  * while chains are in flight; anything else marks the queue broken.
  *
@@ -82,6 +97,9 @@ struct vio_vq_packed {
 	uint16_t last_used;  /**< Ring position of the next used descriptor. */
 	uint16_t used_flags; /**< AVAIL|USED of a used descriptor this lap (used wrap counter). */
 	uint16_t harvested;  /**< Chains harvested (free-running). */
+	bool in_order;       /**< VIRTIO_F_IN_ORDER: ids are ring positions (set at create). */
+	uint16_t batch_left; /**< In order: chains of a batched completion not handed out yet. */
+	uint32_t batch_len;  /**< In order: used len of that batch's last chain. */
 
 	uint16_t *next_id; /**< Private free-id list links. */
 	struct vio_vq_packed_slot *slots;
@@ -113,6 +131,16 @@ void *vio_vq_packed_detach(struct vio_vq_packed *vq);
 
 /** The used descriptor at last_used is inconsistent or lies: mark broken. @return -EIO. */
 int vio_vq_packed_bad_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id, uint32_t len);
+
+/**
+ * In order: the used descriptor at last_used (@p flags, @p id, @p len) is
+ * not the plain completion of the oldest chain (a batch, a read-only
+ * chain's meaningless len, or a lie). Arm the batch that ends at chain
+ * @p id (batch_len set), or mark the queue broken.
+ * @return the chains the batch spans (>= 1), or -EIO.
+ */
+int vio_vq_packed_in_order_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t id,
+				uint32_t len);
 
 /**
  * Ask the device to notify on the next used buffer (ENABLE, or DESC at
@@ -187,6 +215,71 @@ vio_vq_packed_add_buf(struct vio_vq_packed *vq, uint64_t iova, uint32_t len, boo
 				(uint16_t)(vq->avail_flags | (writable ? VIO_DESC_F_WRITE : 0)));
 	vio_vq_packed_step(&vq->next_avail, &vq->avail_flags, vq->h.size);
 	return 0;
+}
+
+/*
+ * vio_vq_add_bufs() in order: buffer ids are ring positions, so the loop
+ * keeps the ring position, wrap bits and chain count in registers and
+ * touches neither the free-id list nor anything it does not write.
+ */
+static __rte_always_inline uint16_t
+vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
+				const uint64_t *iovas, const uint32_t *lens, uint32_t len,
+				bool writable, uint16_t n)
+{
+	struct vio_packed_desc *desc = vq->desc;
+	struct vio_vq_packed_slot *slots = vq->slots;
+	const uint16_t size = vq->h.size, write = writable ? VIO_DESC_F_WRITE : 0;
+	uint16_t pos = vq->next_avail, wrap = vq->avail_flags, added = vq->added, i;
+
+	n = RTE_MIN(n, vq->h.num_free);
+	for (i = 0; i < n; i++) {
+		struct vio_packed_desc *d = &desc[pos];
+		struct vio_vq_packed_slot *s = &slots[pos];
+		const uint32_t l = lens != NULL ? lens[i] : len;
+		const uint16_t flags = (uint16_t)(wrap | write);
+
+		d->addr = iovas[i];
+		d->len = l;
+		d->id = pos;
+		s->cookie = cookies[i];
+		s->in_len = writable ? l : 0;
+		s->ndesc = 1;
+		s->add_seq = added++;
+		/* The burst's first flags wait for publish (see set_flags). */
+		if (i == 0)
+			vio_vq_packed_set_flags(vq, pos, flags);
+		else
+			__atomic_store_n(&d->flags, flags, __ATOMIC_RELAXED);
+		if (unlikely(++pos == size)) {
+			pos = 0;
+			wrap ^= VIO_PACKED_WRAP_BITS;
+		}
+	}
+	vq->next_avail = pos;
+	vq->avail_flags = wrap;
+	vq->free_id = pos; /* in order, the next id is the next position */
+	vq->added = added;
+	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
+	return n;
+}
+
+/** See vio_vq_add_bufs(). */
+static __rte_always_inline int
+vio_vq_packed_add_bufs(struct vio_vq_packed *vq, void *const *cookies, const uint64_t *iovas,
+		       const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+{
+	uint16_t i;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	if (vq->in_order)
+		return vio_vq_packed_add_bufs_in_order(vq, cookies, iovas, lens, len, writable, n);
+	for (i = 0; i < n; i++)
+		if (vio_vq_packed_add_buf(vq, iovas[i], lens != NULL ? lens[i] : len, writable,
+					  cookies[i]) < 0)
+			break;
+	return i;
 }
 
 /** Make every chain added so far visible with one flags store. */
@@ -276,6 +369,104 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
 	return need;
 }
 
+/* Load a used descriptor's flags; its id and len are read after them. */
+static __rte_always_inline uint16_t
+vio_vq_packed_load_used_flags(const struct vio_vq_packed *vq, const struct vio_packed_desc *d)
+{
+	uint16_t flags;
+
+	/* Section 2.8.21.4 (driver side): id and len are read after the flags. */
+	if (vq->h.io_barriers) {
+		flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
+		rte_io_rmb(); /* flags load before the id/len loads (device) */
+	} else {
+		flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE); /* (CPU) */
+	}
+	return flags;
+}
+
+/*
+ * Harvest with VIRTIO_F_IN_ORDER: the chain at last_used (id last_used) is
+ * the next to complete. A used descriptor naming it completes it alone;
+ * any other (a batch, or a lie) goes through vio_vq_packed_in_order_used(),
+ * which validates it and says how many chains the batch spans. Chains of a
+ * batch need no ring read: they are handed out from the driver's slots.
+ */
+static __rte_always_inline int
+vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_t *lens,
+			       uint16_t max)
+{
+	/* Consumer state in locals, written back once (or before an out-of-line call). */
+	uint16_t pos = vq->last_used, wrap = vq->used_flags, nfree = vq->h.num_free;
+	uint16_t harvested = vq->harvested, left = vq->batch_left;
+	const uint16_t size = vq->h.size, published = vq->published;
+	struct vio_vq_packed_slot *slots = vq->slots;
+	uint32_t id = 0, len = 0, last_len = vq->batch_len;
+	uint16_t n, flags = 0;
+	bool lie = false, broken = false;
+
+	for (n = 0; n < max; n++) {
+		struct vio_vq_packed_slot *s = &slots[pos];
+
+		if (left == 0) {
+			flags = vio_vq_packed_load_used_flags(vq, &vq->desc[pos]);
+			if ((flags & VIO_PACKED_WRAP_BITS) != wrap) {
+				/* Not used (yet): see vio_vq_packed_harvest(). */
+				lie = (flags & VIO_PACKED_WRAP_BITS) !=
+					      (wrap ^ VIO_PACKED_DESC_F_USED) &&
+				      harvested != published;
+				break;
+			}
+			id = __atomic_load_n(&vq->desc[pos].id, __ATOMIC_RELAXED);
+			len = __atomic_load_n(&vq->desc[pos].len, __ATOMIC_RELAXED);
+			/* The oldest chain (published when any is in flight) alone? */
+			if (likely(id == pos && harvested != published && len <= s->in_len)) {
+				left = 1;
+				last_len = len;
+			} else {
+				int rc;
+
+				vq->last_used = pos;
+				vq->used_flags = wrap;
+				vq->h.num_free = nfree;
+				vq->harvested = harvested;
+				rc = vio_vq_packed_in_order_used(vq, flags, id, len);
+				if (unlikely(rc < 0)) {
+					broken = true;
+					break;
+				}
+				left = (uint16_t)rc;
+				last_len = vq->batch_len;
+			}
+		}
+		/* Chains inside a batch were used whole; the last has the descriptor's len. */
+		cookies[n] = s->cookie;
+		if (lens != NULL)
+			lens[n] = --left == 0 ? last_len : s->in_len;
+		else
+			left--;
+		s->cookie = NULL;
+		nfree = (uint16_t)(nfree + s->ndesc);
+		harvested++;
+		pos = (uint16_t)(pos + s->ndesc);
+		if (pos >= size) {
+			pos = (uint16_t)(pos - size);
+			wrap ^= VIO_PACKED_WRAP_BITS;
+		}
+	}
+	vq->last_used = pos;
+	vq->used_flags = wrap;
+	vq->h.num_free = nfree;
+	vq->harvested = harvested;
+	vq->batch_left = left;
+	vq->batch_len = last_len;
+	if (unlikely(lie))
+		vio_vq_packed_bad_used(vq, flags, id, len);
+	if (unlikely(lie || broken))
+		return n > 0 ? n : -EIO;
+	return n;
+}
+
 /** See vio_vq_harvest(). */
 static inline int
 vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, uint16_t max)
@@ -294,17 +485,13 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 
 	if (unlikely(vq->h.broken))
 		return -EIO;
+	if (vq->in_order)
+		return vio_vq_packed_harvest_in_order(vq, cookies, lens, max);
 	for (n = 0; n < max; n++) {
 		const struct vio_packed_desc *d = &vq->desc[pos];
 		struct vio_vq_packed_slot *s;
 
-		/* Section 2.8.21.4 (driver side): id and len are read after the flags. */
-		if (vq->h.io_barriers) {
-			flags = __atomic_load_n(&d->flags, __ATOMIC_RELAXED);
-			rte_io_rmb(); /* flags load before the id/len loads (device) */
-		} else {
-			flags = __atomic_load_n(&d->flags, __ATOMIC_ACQUIRE); /* (CPU) */
-		}
+		flags = vio_vq_packed_load_used_flags(vq, d);
 		if ((flags & VIO_PACKED_WRAP_BITS) != wrap) {
 			/* Not used (yet): fine when it reads "ours, available",
 			 * or when nothing published is in flight. */
@@ -359,10 +546,11 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 }
 
 /**
- * 1 when harvest has something to look at: the next used descriptor is
- * ready, or the descriptor there lies (neither ours-available nor used in
- * this lap while chains are in flight: harvest then reports the broken
- * queue); else 0. See vio_vq_used_pending().
+ * 1 when harvest has something to look at: chains of a batched completion
+ * (in order) are left, the next used descriptor is ready, or the
+ * descriptor there lies (neither ours-available nor used in this lap while
+ * chains are in flight: harvest then reports the broken queue); else 0.
+ * See vio_vq_used_pending().
  */
 static inline uint16_t
 vio_vq_packed_used_pending(const struct vio_vq_packed *vq)
@@ -370,7 +558,7 @@ vio_vq_packed_used_pending(const struct vio_vq_packed *vq)
 	uint16_t bits = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_RELAXED) &
 			VIO_PACKED_WRAP_BITS;
 
-	if (bits == vq->used_flags)
+	if (bits == vq->used_flags || vq->batch_left != 0)
 		return 1;
 	return bits != (vq->used_flags ^ VIO_PACKED_DESC_F_USED) && vq->harvested != vq->published;
 }

@@ -186,6 +186,7 @@ struct swdev_queue {
 	bool intr_requested;     /**< Driver asked for interrupts at queue setup. */
 	uint64_t popped;         /**< Chains popped. */
 	uint64_t completed;      /**< Used entries written. */
+	uint64_t batched; /**< Chains completed inside an in-order batch, no entry of their own (atomic). */
 };
 
 /** Creation parameters. */
@@ -357,9 +358,13 @@ int swdev_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *chain);
 void swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len);
 void swdev_publish(struct swdev *sw, uint16_t qidx);
 /**
- * VIRTIO_F_IN_ORDER batching (section 2.7.9.1): complete the @p n chains
- * at @p heads (in the order they were made available) with one used entry
- * naming the last, of len @p last_len, and move the used idx by @p n.
+ * VIRTIO_F_IN_ORDER batching: complete the @p n chains at @p heads (in the
+ * order they were made available) with one used entry naming the last, of
+ * len @p last_len. Split (section 2.7.9.1): the used idx moves by @p n.
+ * Packed (section 2.8.20): one used descriptor at the batch's first
+ * position, then the used position skips the whole batch's descriptors.
+ * swdev_process() itself completes this way on packed queues when
+ * IN_ORDER was negotiated (in-pop-order queues, no fault armed).
  */
 void swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_t n,
 		      uint32_t last_len);

@@ -11,6 +11,12 @@
  * structure says when it wants kicks: DISABLE while polling (no_notify),
  * else ENABLE, or with EVENT_IDX DESC at the first position no
  * notification has covered yet.
+ *
+ * With VIRTIO_F_IN_ORDER (section 2.8.20) a batch of chains may be
+ * completed with one used descriptor (swdev_packed_push_batch()): written
+ * at the batch's first position with the id of its last chain, after which
+ * the used position skips the descriptors of the whole batch, as DPDK's
+ * vhost library does for in-order packed rings.
  */
 #include <errno.h>
 #include <string.h>
@@ -350,6 +356,38 @@ wants_interrupt(struct swdev *sw, struct swdev_queue *q, uint16_t pos, bool wrap
 		return true;
 	off_wrap = __atomic_load_n(&q->driver_event->off_wrap, __ATOMIC_RELAXED);
 	return (off_wrap & 0x7fff) == pos && ((off_wrap & 0x8000) != 0) == wrap;
+}
+
+void
+swdev_packed_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *ids, uint16_t n,
+			uint32_t last_len)
+{
+	struct swdev_queue *q = &sw->q[qidx];
+	uint16_t k, pos, skip = 0;
+	bool wrap;
+
+	if (n == 0)
+		return;
+	for (k = 0; k < n; k++) {
+		if (ids[k] >= q->cfg.size || q->owner[ids[k]] != ids[k]) {
+			swdev_violation(sw, SWDEV_V_HEAD, "model bug: batch id %u not in flight",
+					ids[k]);
+			return;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		q->owner[ids[k]] = SWDEV_FREE;
+		q->inflight--;
+		skip = (uint16_t)(skip + q->chain_len[ids[k]]);
+	}
+	pos = q->p_used;
+	wrap = q->p_used_wrap;
+	/* One descriptor names the batch's last chain; the position skips the batch. */
+	write_used(q, ids[n - 1], last_len, skip, q->p_used_wrap ? (F_AVAIL | F_USED) : 0);
+	q->completed += n - 1u;
+	__atomic_fetch_add(&q->batched, n - 1u, __ATOMIC_RELAXED);
+	if (wants_interrupt(sw, q, pos, wrap))
+		swdev_interrupt(q);
 }
 
 void

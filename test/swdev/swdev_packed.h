@@ -19,6 +19,9 @@ uint16_t swdev_packed_avail_pending(struct swdev *sw, struct swdev_queue *q);
 int swdev_packed_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *c);
 /** Give a popped chain back (handler deferred it). */
 void swdev_packed_unpop(struct swdev_queue *q, const struct swdev_chain *c);
+/** swdev_push_batch() for a packed queue: one used descriptor for @p n chains. */
+void swdev_packed_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *ids, uint16_t n,
+			     uint32_t last_len);
 /** swdev_push() for a packed queue: the used descriptor is visible at once. */
 void swdev_packed_push(struct swdev *sw, uint16_t qidx, uint16_t id, uint32_t len);
 

@@ -612,6 +612,10 @@ swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_
 	struct swdev_queue *q = &sw->q[qidx];
 	uint16_t i, k, d;
 
+	if (q->packed) {
+		swdev_packed_push_batch(sw, qidx, heads, n, last_len);
+		return;
+	}
 	if (n == 0)
 		return;
 	for (k = 0; k < n; k++) {
@@ -628,6 +632,7 @@ swdev_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *heads, uint16_
 	write_used(q, heads[n - 1], last_len);
 	q->used_idx = (uint16_t)(q->used_idx + n - 1);
 	q->completed += n - 1u;
+	__atomic_fetch_add(&q->batched, n - 1u, __ATOMIC_RELAXED);
 }
 
 void
@@ -686,6 +691,40 @@ order_batch(struct swdev *sw, enum swdev_order order, struct completion *b, unsi
 	}
 }
 
+/*
+ * Packed rings with VIRTIO_F_IN_ORDER: complete what swdev_process() popped
+ * the way DPDK's vhost library does, with one used descriptor per batch
+ * (section 2.8.20), unless the queue reorders completions or a fault is
+ * armed (faults apply to single completions).
+ */
+static bool
+batches_in_order(const struct swdev *sw, const struct swdev_queue *q)
+{
+	return q->packed && (sw->driver_features & VIO_BIT(VIO_F_IN_ORDER)) &&
+	       q->order == SWDEV_ORDER_IN && q->fault == SWDEV_FAULT_NONE;
+}
+
+/*
+ * A batch's inner chains count as used whole (section 2.8.20), so a chain
+ * the handler did not fill (rx shorter than its buffer) ends a batch: it
+ * is the one whose len the used descriptor carries.
+ */
+static void
+push_in_order(struct swdev *sw, uint16_t qidx, const struct completion *b, unsigned int n)
+{
+	const struct swdev_queue *q = &sw->q[qidx];
+	uint16_t ids[SWDEV_BATCH_MAX], k = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		ids[k++] = b[i].head;
+		if (i + 1 == n || b[i].len != q->chain_in[b[i].head]) {
+			swdev_push_batch(sw, qidx, ids, k, b[i].len);
+			k = 0;
+		}
+	}
+}
+
 static int
 process_locked(struct swdev *sw, uint16_t qidx, unsigned int budget)
 {
@@ -716,8 +755,11 @@ process_locked(struct swdev *sw, uint16_t qidx, unsigned int budget)
 	if (n == 0)
 		return rc == -EAGAIN ? 0 : rc;
 	order_batch(sw, q->order, batch, n);
-	for (i = 0; i < n; i++)
-		swdev_push(sw, qidx, batch[i].head, batch[i].len);
+	if (batches_in_order(sw, q))
+		push_in_order(sw, qidx, batch, n);
+	else
+		for (i = 0; i < n; i++)
+			swdev_push(sw, qidx, batch[i].head, batch[i].len);
 	swdev_publish(sw, qidx);
 	return rc == -EPROTO ? rc : (int)n;
 }

@@ -232,12 +232,13 @@ test_refused_feature(void **state)
 	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED), 0), 0);
 	assert_false(vio_dev_has(f->dev, VIO_F_RING_PACKED));
 	assert_int_equal(f->sw->driver_features, V1);
-	/* Packed rings go without IN_ORDER (the packed engine does not do it). */
+	/* Packed rings keep IN_ORDER (the packed engine has an in-order mode). */
 	f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER));
 	assert_int_equal(
 		vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER), 0),
 		0);
-	assert_int_equal(f->sw->driver_features, V1 | VIO_BIT(VIO_F_RING_PACKED));
+	assert_int_equal(f->sw->driver_features,
+			 V1 | VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER));
 	f = make(state, V1 | VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_IN_ORDER));
 	f->dev->refused = VIO_BIT(VIO_F_RING_PACKED);
 	assert_int_equal(

@@ -1071,8 +1071,7 @@ test_intr_event_idx_both(void **state)
 static struct vio_vq *
 open_in_order_q(struct fixture *f, uint16_t size)
 {
-	f->sw->device_features |= VIO_BIT(VIO_F_IN_ORDER);
-	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_IN_ORDER), 0), 0);
+	fx_negotiate(f, VIO_BIT(VIO_F_IN_ORDER));
 	assert_true(vio_dev_has(f->dev, VIO_F_IN_ORDER));
 	return open_q(f, 0, size);
 }
@@ -1080,7 +1079,8 @@ open_in_order_q(struct fixture *f, uint16_t size)
 /*
  * The driver MUST use descriptors in ring order: whatever the chain
  * lengths, each head follows the previous chain, wrapping at the end of the
- * table; in-order traffic of random chains round-trips.
+ * table; in-order traffic of random chains round-trips. Packed: a chain's
+ * buffer id is the ring position of its first descriptor.
  */
 static void
 test_in_order_ring_order(void **state)
@@ -1174,7 +1174,7 @@ test_in_order_add_bufs(void **state)
 	go(f);
 	for (unsigned int round = 0; round < 3000; round++) {
 		/* Single buffers only at first: the avail ring becomes the identity. */
-		if (round == 1000)
+		if (round == 1000 && !f->packed)
 			assert_int_equal(vq->split.avail_identity, 16);
 		if (round >= 1000 && rnd(&s) % 8 == 0) {
 			if (add_echo(f, vq, next, 16) == 0)
@@ -1208,6 +1208,180 @@ test_in_order_add_bufs(void **state)
 		}
 	}
 	assert_int_equal(swdev_violations(f->sw), 0);
+}
+
+/*
+ * Chains of one to three descriptors (one readable, the rest writable),
+ * completed in batches of random sizes with one used entry each, a random
+ * prefix of what the device holds at a time, and harvested in random
+ * slices, so batches straddle harvest calls, rounds and the ring end (the
+ * packed used wrap counter flips inside batches). Every chain comes back
+ * once, in order: a batch's inner chains with their whole writable length,
+ * its last with the entry's len.
+ */
+static void
+test_in_order_batch_wrap(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	uint16_t held[8], nheld = 0;
+	uint32_t want[64], want_in = 0, want_out = 0, next = 0, expect = 0;
+	uint64_t s = 0x1234;
+
+	go(f);
+	for (unsigned int round = 0; round < 4000; round++) {
+		struct swdev_chain c;
+		uint16_t k, b;
+		void *ck[8];
+		uint32_t l[8];
+		int n;
+
+		/* Add a few chains (until the ring is full). */
+		do {
+			struct vio_sg sg[3];
+
+			k = (uint16_t)(1 + rnd(&s) % 3);
+			for (uint16_t j = 0; j < k; j++)
+				sg[j] = (struct vio_sg){ slot_iova(f, next) + 64 * j, j ? 16 : 8 };
+			if (vio_vq_add_chain(vq, sg, 1, (uint16_t)(k - 1), cookie(next)) != 0)
+				break;
+			track_add(f, next++, 0);
+		} while (rnd(&s) % 3 != 0);
+		vio_vq_kick(vq);
+		while (nheld < 8 && swdev_pop(f->sw, 0, &c) == 0)
+			held[nheld++] = c.head;
+		/* Complete a random prefix of what the device holds, in batches. */
+		for (uint16_t done = (uint16_t)(rnd(&s) % (nheld + 1)); done > 0; done -= b) {
+			uint32_t in_len, last;
+
+			b = (uint16_t)(1 + rnd(&s) % done);
+			for (uint16_t j = 0; j + 1 < b; j++)
+				want[want_in++ % 64] = f->sw->q[0].chain_in[held[j]];
+			in_len = f->sw->q[0].chain_in[held[b - 1]];
+			last = (uint32_t)(rnd(&s) % (in_len + 1));
+			want[want_in++ % 64] = last;
+			swdev_push_batch(f->sw, 0, held, b, last);
+			nheld = (uint16_t)(nheld - b);
+			memmove(held, held + b, nheld * sizeof(held[0]));
+		}
+		swdev_publish(f->sw, 0);
+		/* Harvest some (or all) of it in slices. */
+		do {
+			n = vio_vq_harvest(vq, ck, l, (uint16_t)(1 + rnd(&s) % 4));
+			assert_true(n >= 0);
+			for (int i = 0; i < n; i++) {
+				assert_int_equal(track_done(f, ck[i]), expect++);
+				assert_int_equal(l[i], want[want_out++ % 64]);
+			}
+		} while (n > 0 && rnd(&s) % 4 != 0);
+	}
+	assert_true(f->sw->q[0].batched > 100);
+	assert_false(vio_vq_is_broken(vq));
+	assert_int_equal(swdev_violations(f->sw), 0);
+}
+
+/*
+ * A batch whose used len exceeds its last chain's writable bytes is a lie:
+ * the queue breaks (chains before the bad one may still come back).
+ */
+static void
+test_in_order_len_too_big(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct swdev_chain c;
+	uint16_t heads[3];
+	void *ck[4];
+	uint32_t l[4];
+	int n, got = 0;
+
+	go(f);
+	for (uint32_t id = 0; id < 3; id++)
+		assert_int_equal(add_echo(f, vq, id, 16), 0);
+	vio_vq_kick(vq);
+	for (uint32_t id = 0; id < 3; id++) {
+		assert_int_equal(swdev_pop(f->sw, 0, &c), 0);
+		heads[id] = c.head;
+	}
+	log_capture_start(&f->log);
+	swdev_push_batch(f->sw, 0, heads, 3, 17);
+	swdev_publish(f->sw, 0);
+	while ((n = vio_vq_harvest(vq, ck, l, 1)) > 0) {
+		for (int i = 0; i < n; i++) {
+			assert_int_equal(l[i], 16);
+			track_done(f, ck[i]);
+		}
+		got += n;
+	}
+	assert_int_equal(n, -EIO);
+	assert_true(got < 3);
+	assert_true(vio_vq_is_broken(vq));
+	assert_non_null(strstr(log_capture_text(&f->log), "used len 17 exceeds"));
+	log_capture_stop(&f->log);
+}
+
+/*
+ * Packed, in order: a used id naming a later chain is a batch, but only up
+ * to what was published. An id that skips ahead to a chain the device has
+ * never seen (added, not published) is a lie.
+ */
+static void
+test_packed_in_order_lie_unpublished(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct swdev_chain c[2];
+	void *ck[4];
+	uint32_t l[4];
+
+	go(f);
+	assert_int_equal(add_echo(f, vq, 0, 16), 0); /* ids 0, 2: two descriptors each */
+	assert_int_equal(add_echo(f, vq, 1, 16), 0);
+	vio_vq_kick(vq);
+	assert_int_equal(add_echo(f, vq, 2, 16), 0); /* id 4, not published */
+	assert_int_equal(swdev_pop(f->sw, 0, &c[0]), 0);
+	assert_int_equal(swdev_pop(f->sw, 0, &c[1]), 0);
+	assert_int_equal(c[1].head, 2);
+	log_capture_start(&f->log);
+	swdev_inject(f->sw, 0, SWDEV_FAULT_USED_ID, 4);
+	swdev_push(f->sw, 0, c[0].head, 16);
+	assert_int_equal(vio_vq_harvest(vq, ck, l, 4), -EIO);
+	assert_true(vio_vq_is_broken(vq));
+	assert_non_null(strstr(log_capture_text(&f->log), "used id 4 was never published"));
+	log_capture_stop(&f->log);
+	assert_int_equal(vio_vq_harvest(vq, ck, l, 4), -EIO);
+}
+
+/*
+ * Packed, in order: an id behind the oldest in-flight chain (one already
+ * harvested) is a lie, whatever the descriptor says.
+ */
+static void
+test_packed_in_order_lie_behind(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct swdev_chain c;
+	void *ck[4];
+	uint32_t l[4];
+
+	go(f);
+	assert_int_equal(add_echo(f, vq, 0, 16), 0); /* id 0 */
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_process(f->sw, 0, 8), 1);
+	assert_int_equal(drain(f, vq), 1);
+	assert_int_equal(add_echo(f, vq, 1, 16), 0); /* id 2 */
+	assert_int_equal(add_echo(f, vq, 2, 16), 0); /* id 4 */
+	vio_vq_kick(vq);
+	assert_int_equal(swdev_pop(f->sw, 0, &c), 0);
+	log_capture_start(&f->log);
+	swdev_inject(f->sw, 0, SWDEV_FAULT_USED_ID, 0);
+	swdev_push(f->sw, 0, c.head, 16);
+	assert_int_equal(vio_vq_harvest(vq, ck, l, 4), -EIO);
+	assert_true(vio_vq_is_broken(vq));
+	assert_non_null(strstr(log_capture_text(&f->log),
+			       "used id 0 names no in-flight chain at or after the oldest (id 2)"));
+	log_capture_stop(&f->log);
 }
 
 /* Completing a later chain first is a lie when the used idx does not cover the batch. */
@@ -1320,6 +1494,8 @@ main(void)
 		T(test_in_order_batch),
 		T(test_in_order_lie_skips_ahead),
 		T(test_in_order_add_bufs),
+		T(test_in_order_batch_wrap),
+		T(test_in_order_len_too_big),
 		T(test_detach_after_reset),
 		T(test_intr_flags),
 		T(test_intr_race_recheck),
@@ -1360,6 +1536,13 @@ main(void)
 		P(test_packed_sizes),
 		P(test_packed_event_idx_kick_rule),
 		P(test_packed_desc_without_event_idx),
+		P(test_in_order_ring_order),
+		P(test_in_order_batch),
+		P(test_in_order_add_bufs),
+		P(test_in_order_batch_wrap),
+		P(test_in_order_len_too_big),
+		P(test_packed_in_order_lie_unpublished),
+		P(test_packed_in_order_lie_behind),
 		P(test_bogus_id_out_of_range),
 		P(test_bogus_id_huge),
 		P(test_bogus_id_not_in_flight),
