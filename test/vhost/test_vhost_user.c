@@ -26,6 +26,7 @@
  *   test_vhost_user TESTPMD hugepages|nohuge|server
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,28 +214,28 @@ echo(uint16_t q, uint32_t count, uint32_t len)
 }
 
 /*
- * The ring layout the backend agreed to: DPDK's vhost library logs the
- * negotiated features ("negotiated Virtio features: 0x...") in its log.
- * @return 1 packed, 0 split, -1 not found.
+ * The features the backend agreed to: DPDK's vhost library logs them
+ * ("negotiated Virtio features: 0x...") in its log.
+ * @return the last negotiation's features, or 0 when none was logged.
  */
-static int
-backend_negotiated_packed(void)
+static uint64_t
+backend_negotiated(void)
 {
 	FILE *f = fopen(vt_log_path, "r");
 	const char *key = "negotiated Virtio features: 0x";
 	char line[512];
-	int packed = -1;
+	uint64_t features = 0;
 
 	if (f == NULL)
-		return -1;
+		return 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *at = strstr(line, key);
 
 		if (at != NULL)
-			packed = (strtoull(at + strlen(key), NULL, 16) >> VIO_F_RING_PACKED) & 1;
+			features = strtoull(at + strlen(key), NULL, 16);
 	}
 	fclose(f);
-	return packed;
+	return features;
 }
 
 static void
@@ -343,6 +344,7 @@ main(int argc, char **argv)
 			"128",         "--iova-mode=va", "--lcores", "0@1", "--no-telemetry",
 			"--log-level", "*:notice",       NULL };
 	struct rte_ether_addr mac, want_mac;
+	uint64_t features;
 	int rc;
 
 	const char *server_args = "";
@@ -404,10 +406,17 @@ main(int argc, char **argv)
 
 	vt_step("traffic: exact echo counts, 2 queue pairs, 9000-byte chains");
 	traffic("first backend");
-	printf("rings: %s\n", backend_negotiated_packed() == 1 ? "packed" : "split");
-	CHECK(backend_negotiated_packed() == (strcmp(argv[2], "split") != 0),
-	      "the backend negotiated %s rings (log: %s)",
-	      backend_negotiated_packed() == 1 ? "packed" : "split or unknown", vt_log_path);
+	features = backend_negotiated();
+	printf("rings: %s%s\n", features & VIO_BIT(VIO_F_RING_PACKED) ? "packed" : "split",
+	       features & VIO_BIT(VIO_F_IN_ORDER) ? ", in_order" : "");
+	CHECK(((features & VIO_BIT(VIO_F_RING_PACKED)) != 0) == (strcmp(argv[2], "split") != 0),
+	      "the backend negotiated %s rings (features 0x%" PRIx64 ", log: %s)",
+	      features & VIO_BIT(VIO_F_RING_PACKED) ? "packed" : "split or unknown", features,
+	      vt_log_path);
+	/* net_vhost offers IN_ORDER and net_vireo takes it with either layout. */
+	CHECK(features & VIO_BIT(VIO_F_IN_ORDER),
+	      "the backend did not negotiate IN_ORDER (features 0x%" PRIx64 ", log: %s)", features,
+	      vt_log_path);
 	if (eal[2] == mem_huge[0])
 		grow_memory();
 
