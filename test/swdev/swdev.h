@@ -186,7 +186,7 @@ struct swdev_queue {
 	bool intr_requested;     /**< Driver asked for interrupts at queue setup. */
 	uint64_t popped;         /**< Chains popped. */
 	uint64_t completed;      /**< Used entries written. */
-	uint64_t batched; /**< Chains completed inside an in-order batch, no entry of their own (atomic). */
+	uint64_t batched;        /**< Chains in in-order batches, no entry of their own (atomic). */
 };
 
 /** Creation parameters. */
