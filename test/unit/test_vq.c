@@ -1146,6 +1146,8 @@ test_in_order_batch(void **state)
 		swdev_publish(f->sw, 0);
 		n = vio_vq_harvest(vq, ck, l, 2);
 		assert_int_equal(n, 2);
+		/* Mid-batch: the rest is pending (packed: though no used descriptor is at last_used). */
+		assert_int_equal(vio_vq_used_pending(vq), fx_pending(f, 4));
 		n += vio_vq_harvest(vq, ck + 2, l + 2, 8);
 		assert_int_equal(n, 6);
 		for (id = 0; id < 6; id++) {
