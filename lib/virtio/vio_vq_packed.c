@@ -68,7 +68,6 @@ vio_vq_packed_alloc(struct vio_vq_packed *vq, struct vio_dev *dev, uint16_t inde
 	vq->avail_flags = VIO_PACKED_DESC_F_AVAIL;
 	vq->kick_flags = vq->avail_flags;
 	vq->used_flags = VIO_PACKED_WRAP_BITS;
-	vq->unused_bits = VIO_PACKED_DESC_F_AVAIL;
 	/* We poll: no used-buffer notifications (section 2.8.10). */
 	vq->driver_event->flags = VIO_PACKED_EVENT_F_DISABLE;
 	return 0;

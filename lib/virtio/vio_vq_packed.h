@@ -96,13 +96,6 @@ struct vio_vq_packed {
 	/* Consumer state. */
 	uint16_t last_used;  /**< Ring position of the next used descriptor. */
 	uint16_t used_flags; /**< AVAIL|USED of a used descriptor this lap (used wrap counter). */
-	/**
-	 * AVAIL|USED that say "nothing used here yet" at last_used: ours,
-	 * still available (used_flags ^ USED); 0xffff (matches nothing) while
-	 * an in-order batch is being handed out, so that used_pending reports
-	 * it with the same one comparison (no extra test on an idle poll).
-	 */
-	uint16_t unused_bits;
 	uint16_t harvested;  /**< Chains harvested (free-running). */
 	bool in_order;       /**< VIRTIO_F_IN_ORDER: ids are ring positions (set at create). */
 	uint16_t batch_left; /**< In order: chains of a batched completion not handed out yet. */
@@ -435,7 +428,6 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 
 				vq->last_used = pos;
 				vq->used_flags = wrap;
-				vq->unused_bits = (uint16_t)(wrap ^ VIO_PACKED_DESC_F_USED);
 				vq->h.num_free = nfree;
 				vq->harvested = harvested;
 				rc = vio_vq_packed_in_order_used(vq, flags, id, len);
@@ -466,7 +458,6 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 	vq->used_flags = wrap;
 	vq->h.num_free = nfree;
 	vq->harvested = harvested;
-	vq->unused_bits = left != 0 ? 0xffff : (uint16_t)(wrap ^ VIO_PACKED_DESC_F_USED);
 	vq->batch_left = left;
 	vq->batch_len = last_len;
 	if (unlikely(lie))
@@ -544,7 +535,6 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 	}
 	vq->last_used = pos;
 	vq->used_flags = wrap;
-	vq->unused_bits = (uint16_t)(wrap ^ VIO_PACKED_DESC_F_USED);
 	vq->free_id = free_id;
 	vq->h.num_free = nfree;
 	vq->harvested = harvested;
@@ -568,10 +558,9 @@ vio_vq_packed_used_pending(const struct vio_vq_packed *vq)
 	uint16_t bits = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_RELAXED) &
 			VIO_PACKED_WRAP_BITS;
 
-	if (bits == vq->used_flags)
+	if (bits == vq->used_flags || vq->batch_left != 0)
 		return 1;
-	/* A batch being handed out: unused_bits matches nothing, and its chains are published. */
-	return bits != vq->unused_bits && vq->harvested != vq->published;
+	return bits != (vq->used_flags ^ VIO_PACKED_DESC_F_USED) && vq->harvested != vq->published;
 }
 
 #endif /* VIO_VQ_PACKED_H */
