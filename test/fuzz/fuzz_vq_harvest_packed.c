@@ -127,7 +127,6 @@ struct model {
 	uint16_t num_free;
 	uint16_t next_avail, avail_flags; /* driver producer position and lap bits */
 	uint16_t added, published, kicked, harvested;
-	uint16_t kick_pos, kick_flags;
 	uint16_t last_used, used_flags; /* driver consumer position and lap bits */
 	uint16_t dev_pos;               /* where the device writes its next used descriptor */
 	bool dev_wrap;
@@ -283,19 +282,18 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 		model_add(m, id, 1, writable ? len : 0, writable ? 0 : 1);
 }
 
-/* Section 2.8.10: does the kick window [kick_pos, next_avail) hold off_wrap? */
+/*
+ * Section 2.8.10: notify unless off_wrap lies in the free positions ahead
+ * of next_avail (see vio_vq_packed_need_event(): stale offsets notify).
+ */
 static bool
 want_event(const struct model *m, uint16_t off_wrap)
 {
-	int32_t size = m->size, new = m->next_avail, old = m->kick_pos, event = off_wrap & 0x7fff;
+	int32_t size = m->size, event = off_wrap & 0x7fff;
+	bool same_lap = (off_wrap >> 15) == ((m->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0);
+	int32_t ahead = (event - m->next_avail + (same_lap ? 0 : size) + 2 * size) % (2 * size);
 
-	if (m->kick_flags != m->avail_flags)
-		old -= size;
-	if (new - old > size || new < old)
-		return true;
-	if ((off_wrap >> 15) != ((m->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0))
-		event -= size;
-	return old <= event && event < new;
+	return event >= size || ahead > m->num_free;
 }
 
 static void
@@ -315,8 +313,6 @@ op_publish(struct model *m, bool kick)
 				    flags == VIO_PACKED_EVENT_F_DESC && m->event_idx ?
 					    want_event(m, m->device_event->off_wrap) :
 					    true;
-			m->kick_pos = m->next_avail;
-			m->kick_flags = m->avail_flags;
 		}
 		m->kicked = m->published;
 		kicked = vio_vq_kick(m->vq);
@@ -538,7 +534,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.device_event = (struct vio_packed_event *)(uintptr_t)m.vq->packed.device_event;
 	m.num_free = m.size;
 	m.avail_flags = VIO_PACKED_DESC_F_AVAIL;
-	m.kick_flags = m.avail_flags;
 	m.used_flags = WRAP_BITS;
 	m.dev_wrap = true;
 
