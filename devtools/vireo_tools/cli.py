@@ -72,6 +72,9 @@ def _guest_options(p):
 def _bench_options(p, duration, warmup, rounds):
 	_build_dir(p)
 	p.add_argument('--bind', choices=['uio', 'vfio'], default='uio')
+	p.add_argument('--packed', action='store_true',
+		       help='packed virtqueues (QEMU packed=on) on the NICs and disks: both '
+		       'drivers then run packed rings')
 	p.add_argument('--duration', type=int, default=duration,
 		       help='measured seconds per run (default %d)' % duration)
 	p.add_argument('--out-dir', help='results (default BUILD/bench, main: BUILD/main-job)')
