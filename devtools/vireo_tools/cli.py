@@ -10,7 +10,7 @@
                                           `meson test` run's boot (meson mode)
   vireo image [--force]                   build (or check) the guest image
   vireo bench net|matrix|main [OPTIONS]   benchmarks, ours vs upstream
-  vireo arena net|ipp|main [OPTIONS]      host arena over vhost-user, no VM:
+  vireo arena net|ipp|kicks|main [OPTIONS]   host arena over vhost-user, no VM:
                                           throughput, instructions per packet,
                                           the main job's quick A/B
   vireo bench blk [OPTIONS]               storage: fio engine, vireo-perf,
