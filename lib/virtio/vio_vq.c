@@ -115,8 +115,8 @@ vio_vq_split_describe(const struct vio_vq_split *vq, char *buf, size_t len)
 static int
 vio_vq_packed_describe(const struct vio_vq_packed *vq, char *buf, size_t len)
 {
-	uint32_t dev_event =
-		__atomic_load_n((const uint32_t *)(const void *)vq->device_event, __ATOMIC_RELAXED);
+	uint32_t dev_event = __atomic_load_n((const uint32_t *)(const void *)vq->device_event,
+					     __ATOMIC_RELAXED);
 	uint16_t at_used = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_ACQUIRE);
 
 	return snprintf(buf, len,
@@ -125,8 +125,8 @@ vio_vq_packed_describe(const struct vio_vq_packed *vq, char *buf, size_t len)
 			"flags there 0x%04x; device event flags %u off_wrap 0x%04x; driver event "
 			"flags %u off_wrap 0x%04x%s",
 			vq->h.size, vq->h.num_free, vq->next_avail,
-			(vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0, vq->added, vq->published, vq->harvested,
-			vq->last_used, vq->used_flags != 0, at_used, dev_event >> 16,
+			(vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0, vq->added, vq->published,
+			vq->harvested, vq->last_used, vq->used_flags != 0, at_used, dev_event >> 16,
 			dev_event & 0xffff, vq->driver_event->flags, vq->driver_event->off_wrap,
 			vq->h.event_idx ? ", event_idx" : "");
 }
