@@ -108,6 +108,7 @@ struct blk_queue {
 
 struct blk_snap {
 	struct blk_counters c;
+	uint64_t doorbells; /* the driver's notifications (vblk stats), all queues */
 	uint64_t tsc;
 };
 
@@ -748,6 +749,11 @@ snapshot(const struct perf_blk *blk, struct blk_snap *s, uint64_t tsc)
 	s->tsc = tsc;
 	for (i = 0; i < blk->nq; i++) {
 		const struct blk_counters *c = &blk->q[i].cnt;
+		struct vblk_queue_stats st;
+
+		/* Written by the queue's lcore: a 64-bit load sees some recent value. */
+		if (vblk_stats_get(blk->dev_id, (uint16_t)i, &st) == 0)
+			s->doorbells += st.doorbells;
 
 		s->c.reads += __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
 		s->c.writes += __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
@@ -761,7 +767,7 @@ snapshot(const struct perf_blk *blk, struct blk_snap *s, uint64_t tsc)
 
 struct blk_figs {
 	double secs;
-	uint64_t ios, reads, writes, bytes, errors, verify_bad;
+	uint64_t ios, reads, writes, bytes, errors, verify_bad, doorbells;
 	double iops, mbps, lat_avg_us;
 };
 
@@ -778,6 +784,7 @@ figures(const struct blk_snap *a, const struct blk_snap *b, struct blk_figs *f)
 	f->bytes = b->c.read_bytes - a->c.read_bytes + b->c.write_bytes - a->c.write_bytes;
 	f->errors = b->c.errors - a->c.errors;
 	f->verify_bad = b->c.verify_bad - a->c.verify_bad;
+	f->doorbells = b->doorbells - a->doorbells;
 	if (f->secs > 0) {
 		f->iops = (double)f->ios / f->secs;
 		f->mbps = (double)f->bytes / f->secs / 1e6;
@@ -908,8 +915,10 @@ blk_summary(void *ctx, FILE *f)
 		vblk_dev_name(blk->dev_id), perf_blk_rw_name(blk->bc->rw), blk->bc->bs,
 		blk->bc->iodepth, blk->nq, fg.secs);
 	fprintf(f,
-		"IOPS %.0f  MB/s %.2f  reads %" PRIu64 "  writes %" PRIu64 "  errors %" PRIu64 "\n",
-		fg.iops, fg.mbps, fg.reads, fg.writes, fg.errors);
+		"IOPS %.0f  MB/s %.2f  reads %" PRIu64 "  writes %" PRIu64 "  errors %" PRIu64
+		"  doorbells %" PRIu64 " (%.4f per I/O)\n",
+		fg.iops, fg.mbps, fg.reads, fg.writes, fg.errors, fg.doorbells,
+		fg.ios > 0 ? (double)fg.doorbells / (double)fg.ios : 0.0);
 	fprintf(f,
 		"latency us: avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (%" PRIu64
 		" samples)\n",
@@ -956,6 +965,7 @@ json_figs(struct perf_json *j, const char *key, const struct blk_figs *f)
 	perf_json_u64(j, "bytes", f->bytes);
 	perf_json_u64(j, "errors", f->errors);
 	perf_json_u64(j, "verify_mismatches", f->verify_bad);
+	perf_json_u64(j, "doorbells", f->doorbells);
 	perf_json_dbl(j, "iops", f->iops);
 	perf_json_dbl(j, "mb_per_s", f->mbps);
 	perf_json_obj_end(j);

@@ -7,6 +7,7 @@
  * payload, no FCS). "wire" adds PERF_WIRE_OVERHEAD per packet: what the
  * same frames would occupy on an Ethernet link.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -27,6 +28,8 @@ struct perf_figs {
 	uint64_t ierrors;
 	uint64_t oerrors;
 	uint64_t rx_nombuf;
+	uint64_t doorbells; /* when has_doorbells */
+	bool has_doorbells;
 	double rx_pps;
 	double tx_pps;
 	double rx_bps;
@@ -51,6 +54,43 @@ perf_net_stream_snapshot(const struct perf_net *net, struct perf_counters *out)
 		out[i].tx_unsent = perf_cnt_read(&c->tx_unsent);
 		out[i].alloc_fail = perf_cnt_read(&c->alloc_fail);
 	}
+}
+
+/*
+ * Doorbells port @p id wrote, from the driver's xstats whose names end in
+ * "_doorbells" (net_vireo counts them per queue; other drivers have none:
+ * *known false). Main lcore, once per snapshot.
+ */
+static uint64_t
+port_doorbells(uint16_t id, bool *known)
+{
+	static const char suffix[] = "_doorbells";
+	struct rte_eth_xstat_name *names = NULL;
+	struct rte_eth_xstat *values = NULL;
+	uint64_t sum = 0;
+	int n, i;
+
+	*known = false;
+	n = rte_eth_xstats_get_names(id, NULL, 0);
+	if (n <= 0)
+		return 0;
+	names = calloc((size_t)n, sizeof(*names));
+	values = calloc((size_t)n, sizeof(*values));
+	if (names != NULL && values != NULL && rte_eth_xstats_get_names(id, names, n) == n &&
+	    rte_eth_xstats_get(id, values, n) == n) {
+		for (i = 0; i < n; i++) {
+			size_t len = strlen(names[i].name);
+
+			if (len > sizeof(suffix) - 1 &&
+			    strcmp(names[i].name + len - (sizeof(suffix) - 1), suffix) == 0) {
+				sum += values[i].value;
+				*known = true;
+			}
+		}
+	}
+	free(names);
+	free(values);
+	return sum;
 }
 
 /* Port idx from a stream snapshot (so that the streams of a port add up to
@@ -79,6 +119,7 @@ perf_net_port_snapshot(const struct perf_net *net, unsigned int idx,
 	}
 	if (rte_eth_stats_get(id, &snap->eth) != 0)
 		memset(&snap->eth, 0, sizeof(snap->eth));
+	snap->doorbells = port_doorbells(id, &snap->has_doorbells);
 	snap->tsc = tsc;
 }
 
@@ -105,6 +146,8 @@ figs_compute(const struct perf_port_snap *a, const struct perf_port_snap *b, str
 	f->ierrors = b->eth.ierrors - a->eth.ierrors;
 	f->oerrors = b->eth.oerrors - a->eth.oerrors;
 	f->rx_nombuf = b->eth.rx_nombuf - a->eth.rx_nombuf;
+	f->has_doorbells = a->has_doorbells && b->has_doorbells;
+	f->doorbells = f->has_doorbells ? b->doorbells - a->doorbells : 0;
 	f->rx_pps = rate(f->rx_pkts, secs);
 	f->tx_pps = rate(f->tx_pkts, secs);
 	f->rx_bps = rate(f->rx_bytes * 8, secs);
@@ -127,6 +170,8 @@ figs_add(struct perf_figs *t, const struct perf_figs *f)
 	t->ierrors += f->ierrors;
 	t->oerrors += f->oerrors;
 	t->rx_nombuf += f->rx_nombuf;
+	t->doorbells += f->doorbells;
+	t->has_doorbells |= f->has_doorbells;
 	t->rx_pps += f->rx_pps;
 	t->tx_pps += f->tx_pps;
 	t->rx_bps += f->rx_bps;
@@ -281,6 +326,11 @@ summary_headline(const struct perf_net *net, FILE *f, const struct perf_figs *t)
 		t->rx_pps / 1e6, t->tx_pps / 1e6, figs_drops(t), figs_errors(t));
 	if (t->rx_nombuf + t->alloc_fail != 0)
 		fprintf(f, ", %" PRIu64 " nombuf", t->rx_nombuf + t->alloc_fail);
+	if (t->has_doorbells)
+		fprintf(f, ", %" PRIu64 " doorbells (%.4f per packet)", t->doorbells,
+			t->rx_pkts + t->tx_pkts > 0 ?
+				(double)t->doorbells / (double)(t->rx_pkts + t->tx_pkts) :
+				0.0);
 	fprintf(f, "\n");
 }
 
@@ -338,6 +388,8 @@ static void
 json_figs(struct perf_json *j, const struct perf_figs *g)
 {
 	perf_json_dbl(j, "duration", g->secs);
+	if (g->has_doorbells)
+		perf_json_u64(j, "doorbells", g->doorbells);
 	perf_json_u64(j, "rx_packets", g->rx_pkts);
 	perf_json_u64(j, "tx_packets", g->tx_pkts);
 	perf_json_u64(j, "rx_bytes", g->rx_bytes);

@@ -1035,6 +1035,96 @@ def resolve_vdevs(a):
 	a.upstream_vdev = a.upstream_vdev or upstream
 
 
+# --- kicks: the doorbells EVENT_IDX saves ---------------------------------------
+
+KICK_NET_VDEV = 'net_vireo_user0,path={sock},%s,packed=%%d,event_idx=%%d' % RING
+KICK_BLK_VDEV = BLK_VDEV + ',event_idx=%d'
+
+
+def kick_row(what, runs):
+	"""Doorbells per packet (net) or per I/O (blk), event_idx=1 against 0."""
+	row = {'what': what}
+	for ev, doc in runs.items():
+		if doc is None:
+			row['event_idx=%d' % ev] = None
+			continue
+		if 'measured' in doc:
+			fig = doc['measured']
+			work, rate = fig.get('ios', 0), fig.get('iops', 0.0)
+		else:
+			fig = doc['total']
+			work = fig.get('rx_packets', 0) + fig.get('tx_packets', 0)
+			rate = fig.get('rx_pps', 0.0) + fig.get('tx_pps', 0.0)
+		bells = fig.get('doorbells')
+		row['event_idx=%d' % ev] = {
+			'doorbells': bells, 'work': work, 'rate': rate,
+			'per_unit': bells / work if bells is not None and work else None}
+	return row
+
+
+def print_kicks(rows):
+	def cell(x):
+		if not x or x['per_unit'] is None:
+			return '%22s' % '-'
+		rate = ('%.2fM/s' % (x['rate'] / 1e6) if x['rate'] >= 1e6 else
+		        '%.1fK/s' % (x['rate'] / 1e3))
+		return '%10.5f %11s' % (x['per_unit'], '(%s)' % rate)
+
+	say('\ndoorbells per packet (net) / per I/O (blk), ours; rate in brackets')
+	say('%-36s %22s %22s' % ('', 'event_idx=1', 'event_idx=0'))
+	for r in rows:
+		say('%-36s %s %s' % (r['what'], cell(r.get('event_idx=1')),
+		                      cell(r.get('event_idx=0'))))
+
+
+def cmd_kicks(a):
+	"""ours with EVENT_IDX negotiated and refused (event_idx=0) on the same
+	backend: net against testpmd net_vhost (split and packed, 64 B), blk
+	against qemu-storage-daemon null-co (randread QD1 and QD32)."""
+	prepare(a, mb=FRONTEND_MB + BACKEND_MB)
+	doc = doc_head(a, 'arena-kicks')
+	t0 = time.monotonic()
+	say('arena kicks: doorbells per packet / I/O, event_idx=1 vs 0, %d s runs' % a.seconds)
+	rows = []
+	for rings in ('split', 'packed'):
+		for name in ('txonly', 'rxonly', 'io'):
+			wl = NET_WORKLOADS[name]
+			tag = 'kicks-%s-%s' % (rings, name)
+			runs = {}
+			with backend_for(a, wl, 64, tag) as be:
+				for ev in (1, 0):
+					vd = KICK_NET_VDEV.format(sock=be.sock) % (rings == 'packed', ev)
+					runs[ev] = run_frontend(a, wl, '%s-ev%d' % (tag, ev),
+					                        lambda j, period, vd=vd: perf_cmd(
+						                        a, vd, wl.frontend + ['--pkt-size', '64'], j,
+						                        a.seconds, a.warmup, period))
+			rows.append(kick_row('net %s %s 64 B (net_vhost)' % (rings, name), runs))
+	if shutil.which(QSD) is None:
+		say('arena kicks: no %s: no blk rows (run ./devtools/setup.sh)' % QSD)
+	else:
+		wl = BLK_WORKLOADS['randread']
+		for depth in (1, 32):
+			tag = 'kicks-blk-%d' % depth
+			runs = {}
+			with QsdBlk(a, os.path.join(a.out_dir, 'arena-backend-%s.log' % tag)) as be:
+				for ev in (1, 0):
+					vd = KICK_BLK_VDEV.format(sock=be.sock) % ev
+					runs[ev] = run_frontend(a, wl, '%s-ev%d' % (tag, ev),
+					                        lambda j, period, vd=vd: perf_cmd(
+						                        a, vd, wl.frontend + ['--iodepth', str(depth)],
+						                        j, a.seconds, a.warmup, period))
+			rows.append(kick_row('blk randread QD%d (qemu-storage-daemon)' % depth, runs))
+	print_kicks(rows)
+	doc['machine']['loadavg_end'] = list(os.getloadavg())
+	doc.update(summary=rows)
+	out = os.path.join(a.out_dir, 'arena-kicks.json')
+	write_json(out, doc)
+	say('\nJSON: %s   (%.0f s)' % (out, time.monotonic() - t0))
+	if any(v is None for r in rows for k, v in r.items() if k != 'what'):
+		die('a run failed (logs in %s)' % a.out_dir)
+	return 0
+
+
 def prepare(a, **need):
 	resolve_vdevs(a)
 	build(a)
@@ -1096,6 +1186,9 @@ def add_parsers(sub):
 	p.add_argument('--workloads', default='randread,randwrite',
 	               help='comma list of %s (default both)' % ', '.join(BLK_WORKLOADS))
 	p.add_argument('--depths', default='1,32,128', help='queue depths (default 1,32,128)')
+	p = asub.add_parser('kicks', help='doorbells per packet / I/O with EVENT_IDX negotiated '
+	                    'and refused (event_idx=0), ours on net_vhost and qemu-storage-daemon')
+	add_options(p, 1, 3)
 	p = asub.add_parser('main', help="the main job's quick A/B with live lines")
 	add_options(p, 3, 3)
 	p.add_argument('--workload', default='io', choices=sorted(NET_WORKLOADS),
@@ -1114,7 +1207,8 @@ def run(a):
 	a.plugin = os.path.join(a.build_dir, 'drivers', 'net', 'vireo', 'librte_net_vireo.so')
 	a.fio_engine = os.path.join(a.build_dir, 'app', 'fio-vireo', 'fio_vireo.so')
 	try:
-		return {'net': cmd_net, 'ipp': cmd_ipp, 'blk': cmd_blk, 'main': cmd_main}[a.arena](a)
+		return {'net': cmd_net, 'ipp': cmd_ipp, 'blk': cmd_blk, 'kicks': cmd_kicks,
+		        'main': cmd_main}[a.arena](a)
 	finally:
 		if getattr(a, 'work', None):
 			shutil.rmtree(a.work, ignore_errors=True)

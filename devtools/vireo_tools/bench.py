@@ -113,7 +113,7 @@ def orders(n):
 def boot(a, name, command, timeout, on_result, echo=None):
 	"""One guest boot running command; its summary, with 'failed': why the
 	command did not run through, or None."""
-	guest = Guest(a.build_dir, bind=a.bind, verbose=a.verbose,
+	guest = Guest(a.build_dir, bind=a.bind, verbose=a.verbose, packed=a.packed,
 		      add=['%s:%s' % (GUEST_LIB, GUEST_LIB_PATH)])
 	summary = guest.boot(os.path.join(a.out_dir, name + '-guest'), command=command,
 			     timeout=timeout, on_result=on_result,
@@ -381,8 +381,8 @@ def run(a, bench, name, tool, intro):
 	doc = {'tool': tool,
 	       'date': datetime.datetime.now().astimezone().isoformat(timespec='seconds'),
 	       'machine': info,
-	       'config': {k: getattr(a, k) for k in ('bind', 'duration', 'warmup', 'rounds',
-						     'ours_args', 'upstream_args')},
+	       'config': {k: getattr(a, k) for k in ('bind', 'packed', 'duration', 'warmup',
+						     'rounds', 'ours_args', 'upstream_args')},
 	       'guest_secs': round(guest['secs'], 1), 'qemu_cpu_share': guest['qemu_cpu_share']}
 	return doc, guest, t0
 

@@ -378,7 +378,7 @@ def cmd_blk(a):
 	                           '/'.join(map(str, a.depths)), a.rounds, '/'.join(a.tools),
 	                           a.duration, a.warmup, a.bind))
 	t0 = time.monotonic()
-	guest = Guest(a.build_dir, bind=a.bind, verbose=a.verbose, qemu_arg=qemu_arg,
+	guest = Guest(a.build_dir, bind=a.bind, verbose=a.verbose, qemu_arg=qemu_arg, packed=a.packed,
 	              add=['%s:%s' % (GUEST_LIB, GUEST_LIB_PATH)])
 	summary = guest.boot(os.path.join(a.out_dir, 'bench-blk-guest'), command=bb.command(),
 	                     timeout=bb.timeout(), on_result=bb.on_block,
@@ -394,7 +394,7 @@ def cmd_blk(a):
 	doc = {'tool': 'bench-blk',
 	       'date': time.strftime('%Y-%m-%dT%H:%M:%S%z'),
 	       'machine': info,
-	       'config': {'bind': a.bind, 'duration': a.duration, 'warmup': a.warmup,
+	       'config': {'bind': a.bind, 'packed': a.packed, 'duration': a.duration, 'warmup': a.warmup,
 	                  'rounds': a.rounds, 'bs': a.bs, 'size': a.size,
 	                  'fio_extra': a.fio_extra, 'devices': a.devices,
 	                  'workloads': a.workloads, 'depths': a.depths, 'tools': a.tools,

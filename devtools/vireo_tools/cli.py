@@ -10,7 +10,7 @@
                                           `meson test` run's boot (meson mode)
   vireo image [--force]                   build (or check) the guest image
   vireo bench net|matrix|main [OPTIONS]   benchmarks, ours vs upstream
-  vireo arena net|ipp|main [OPTIONS]      host arena over vhost-user, no VM:
+  vireo arena net|ipp|kicks|main [OPTIONS]   host arena over vhost-user, no VM:
                                           throughput, instructions per packet,
                                           the main job's quick A/B
   vireo bench blk [OPTIONS]               storage: fio engine, vireo-perf,
@@ -72,6 +72,9 @@ def _guest_options(p):
 def _bench_options(p, duration, warmup, rounds):
 	_build_dir(p)
 	p.add_argument('--bind', choices=['uio', 'vfio'], default='uio')
+	p.add_argument('--packed', action='store_true',
+		       help='packed virtqueues (QEMU packed=on) on the NICs and disks: both '
+		       'drivers then run packed rings')
 	p.add_argument('--duration', type=int, default=duration,
 		       help='measured seconds per run (default %d)' % duration)
 	p.add_argument('--out-dir', help='results (default BUILD/bench, main: BUILD/main-job)')

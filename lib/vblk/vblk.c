@@ -157,6 +157,12 @@ vblk_dev_set_queue(struct vblk_dev *dev, uint16_t qid, void *qpriv)
 		dev->queues[qid]->qpriv = qpriv;
 }
 
+uint64_t *
+vblk_dev_queue_doorbells(struct vblk_dev *dev, uint16_t qid)
+{
+	return qid < dev->nb_queues ? &dev->queues[qid]->stats.doorbells : NULL;
+}
+
 int
 vblk_dev_info_get(uint16_t dev_id, struct vblk_dev_info *info)
 {
@@ -406,6 +412,7 @@ static const struct vblk_xstat_def vblk_xstat_defs[] = {
 	VBLK_XS("err_notsup", err_notsup),
 	VBLK_XS("err_io", err_io),
 	VBLK_XS("err_other", err_other),
+	VBLK_XS("doorbells", doorbells),
 };
 #undef VBLK_XS
 

@@ -179,6 +179,7 @@ struct vblk_queue_stats {
 	uint64_t err_notsup;               /**< -ENOTSUP (validation or the device). */
 	uint64_t err_io;                   /**< -EIO (device error, broken queue, reset). */
 	uint64_t err_other;                /**< Any other negative status. */
+	uint64_t doorbells;                /**< Notifications the driver sent the device. */
 };
 
 /** Name of one extended statistic. */

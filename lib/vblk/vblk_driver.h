@@ -85,6 +85,13 @@ bool vblk_dev_intr_conf(const struct vblk_dev *dev);
 /** From configure(): queue @p qid's driver state, passed to enqueue/dequeue. */
 void vblk_dev_set_queue(struct vblk_dev *dev, uint16_t qid, void *qpriv);
 
+/**
+ * From configure(): queue @p qid's doorbell counter (its statistics'
+ * `doorbells`), for the driver to add the notifications it sends the
+ * device; zeroed by vblk_stats_reset(). NULL for a bad @p qid.
+ */
+uint64_t *vblk_dev_queue_doorbells(struct vblk_dev *dev, uint16_t qid);
+
 /** Log type the drivers of this class may share (lib.vireo.vblk). */
 extern int vblk_logtype;
 

@@ -377,6 +377,26 @@ vio_devarg_bool01(const char *key __rte_unused, const char *value, void *opaque)
 	return 0;
 }
 
+uint64_t
+vio_ring_refused(int packed, int event_idx)
+{
+	return (packed == 0 ? VIO_BIT(VIO_F_RING_PACKED) : 0) |
+	       (event_idx == 0 ? VIO_BIT(VIO_F_EVENT_IDX) : 0);
+}
+
+int
+vio_devargs_ring_refused(const char *args, uint64_t *refused)
+{
+	int packed = vio_devarg_flag(args, "packed", 1);
+	int event_idx = vio_devarg_flag(args, "event_idx", 1);
+
+	*refused = 0;
+	if (packed < 0 || event_idx < 0)
+		return -EINVAL;
+	*refused = vio_ring_refused(packed, event_idx);
+	return 0;
+}
+
 int
 vio_devarg_flag(const char *args, const char *key, int def)
 {

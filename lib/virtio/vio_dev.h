@@ -205,6 +205,21 @@ int vio_dev_negotiate(struct vio_dev *dev, uint64_t wanted, uint64_t required);
  */
 int vio_devarg_flag(const char *args, const char *key, int def);
 
+/**
+ * The ring devargs every vireo driver takes, as features to refuse:
+ * packed=0 refuses VIRTIO_F_RING_PACKED (split rings), event_idx=0 refuses
+ * VIRTIO_F_EVENT_IDX (flag-only notification suppression). Both default
+ * to 1 (use the feature when the device offers it).
+ *
+ * @param args    kvargs string (may be NULL; other keys are ignored).
+ * @param refused Receives the bits to add to vio_dev.refused.
+ * @return 0, or -EINVAL when a value is neither 0 nor 1 (logged).
+ */
+int vio_devargs_ring_refused(const char *args, uint64_t *refused);
+
+/** Same for flags already parsed (vhost-user vdevs): 0 = refuse the feature. */
+uint64_t vio_ring_refused(int packed, int event_idx);
+
 /** Set DRIVER_OK once queues are set up. @return 0 or -EIO (device failed). */
 int vio_dev_driver_ok(struct vio_dev *dev);
 

@@ -236,11 +236,12 @@ struct vio_user_devargs {
 	uint16_t server;      /**< server= 0|1 (default 0): we listen, the backend connects. */
 	uint16_t server_wait; /**< server_wait= seconds the probe waits for a backend (30). */
 	uint16_t packed;      /**< packed= 0|1 (default 1): use packed rings when offered. */
+	uint16_t event_idx;   /**< event_idx= 0|1 (default 1): use EVENT_IDX when offered. */
 };
 
 /**
  * Parse vdev @p name's devargs @p args against @p keys (NULL-terminated:
- * "path", "queues", "queue_size", "server", "server_wait", "packed" and the driver's
+ * "path", "queues", "queue_size", "server", "server_wait", "packed", "event_idx" and the driver's
  * own) and check the
  * common ones; @p a holds the defaults of queues and queue_size on entry.
  * Errors are logged naming the devarg and its range.

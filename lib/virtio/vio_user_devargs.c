@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Devargs every vhost-user vdev takes (net_vireo_user, blk_vireo_user):
- * path=, queues=, queue_size=, server=, server_wait=, packed=, parsed and checked once here; each driver
+ * path=, queues=, queue_size=, server=, server_wait=, packed=, event_idx=, parsed and checked once here; each driver
  * adds its own keys and processes them from the returned kvargs.
  */
 #include <errno.h>
@@ -65,6 +65,7 @@ vio_user_devargs_parse(const char *name, const char *args, const char *const *ke
 	a->server = 0;
 	a->server_wait = VIO_USER_DEFAULT_SERVER_WAIT_S;
 	a->packed = 1;
+	a->event_idx = 1;
 	if (kv == NULL) {
 		vio_user_key_list(keys, list, sizeof(list));
 		VIO_LOG(ERR, "%s: cannot parse devargs '%s' (keys: %s)", name, args, list);
@@ -88,6 +89,9 @@ vio_user_devargs_parse(const char *name, const char *args, const char *const *ke
 	else if (rte_kvargs_process(kv, "packed", vio_user_arg_u16, &a->packed) < 0 ||
 		 a->packed > 1)
 		VIO_LOG(ERR, "%s: devarg packed= takes 0 or 1", name);
+	else if (rte_kvargs_process(kv, "event_idx", vio_user_arg_u16, &a->event_idx) < 0 ||
+		 a->event_idx > 1)
+		VIO_LOG(ERR, "%s: devarg event_idx= takes 0 or 1", name);
 	else
 		rc = 0;
 	if (rc < 0) {

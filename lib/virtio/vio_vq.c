@@ -4,6 +4,7 @@
  * the broken flag. See vio_vq.h.
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include <rte_malloc.h>
 
@@ -91,4 +92,54 @@ size_t
 vio_vq_ring_bytes(const struct vio_vq *vq)
 {
 	return vq->h.ring != NULL ? vio_dma_len(vq->h.ring) : 0;
+}
+
+static int
+vio_vq_split_describe(const struct vio_vq_split *vq, char *buf, size_t len)
+{
+	uint16_t size = vq->h.size;
+	/* Device-written fields: read once each, they may move under us. */
+	uint16_t used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	uint16_t used_flags = __atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED);
+	uint16_t avail_event = __atomic_load_n(vq->avail_event, __ATOMIC_RELAXED);
+
+	return snprintf(buf, len,
+			"split size %u free %u: avail idx %u (kicked at %u), used idx %u "
+			"(harvested to %u); device used flags 0x%x avail_event %u; driver "
+			"avail flags 0x%x used_event %u%s%s",
+			size, vq->h.num_free, vq->avail_published, vq->avail_kicked, used_idx,
+			vq->last_used, used_flags, avail_event, vq->avail->flags,
+			vq->avail->ring[size], vq->h.event_idx ? ", event_idx" : "",
+			vq->in_order ? ", in_order" : "");
+}
+
+static int
+vio_vq_packed_describe(const struct vio_vq_packed *vq, char *buf, size_t len)
+{
+	uint32_t dev_event = __atomic_load_n((const uint32_t *)(const void *)vq->device_event,
+					     __ATOMIC_RELAXED);
+	uint16_t at_used = __atomic_load_n(&vq->desc[vq->last_used].flags, __ATOMIC_ACQUIRE);
+	char in_order[48] = "";
+
+	if (vq->in_order)
+		snprintf(in_order, sizeof(in_order), ", in_order (batch: %u chains left)",
+			 vq->batch_left);
+	return snprintf(buf, len,
+			"packed size %u free %u: next avail %u wrap %u, "
+			"chains added %u published %u harvested %u; next used %u wrap %u, "
+			"flags there 0x%04x; device event flags %u off_wrap 0x%04x; driver event "
+			"flags %u off_wrap 0x%04x%s%s",
+			vq->h.size, vq->h.num_free, vq->next_avail,
+			(vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0, vq->added, vq->published,
+			vq->harvested, vq->last_used, vq->used_flags != 0, at_used, dev_event >> 16,
+			dev_event & 0xffff, vq->driver_event->flags, vq->driver_event->off_wrap,
+			vq->h.event_idx ? ", event_idx" : "", in_order);
+}
+
+int
+vio_vq_describe(const struct vio_vq *vq, char *buf, size_t len)
+{
+	if (vq->h.packed)
+		return vio_vq_packed_describe(&vq->packed, buf, len);
+	return vio_vq_split_describe(&vq->split, buf, len);
 }

@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vio_dev.h"
@@ -285,6 +286,15 @@ vio_vq_kick(struct vio_vq *vq)
 		return vio_vq_packed_kick(&vq->packed);
 	return vio_vq_split_kick(&vq->split);
 }
+
+/**
+ * Describe the ring state of @p vq in @p buf (one line, at most @p len
+ * bytes with the NUL): the driver's positions and counters, what the device
+ * last wrote (used index or the descriptor at the next used position) and
+ * both sides' notification suppression. For diagnostics, e.g. when a device
+ * stops consuming a ring. @return snprintf()'s result.
+ */
+int vio_vq_describe(const struct vio_vq *vq, char *buf, size_t len);
 
 /**
  * Used chains the device has completed that we have not harvested

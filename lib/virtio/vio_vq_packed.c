@@ -66,7 +66,6 @@ vio_vq_packed_alloc(struct vio_vq_packed *vq, struct vio_dev *dev, uint16_t inde
 	vq->free_id = 0;
 	/* Section 2.8.1: both wrap counters start at 1. */
 	vq->avail_flags = VIO_PACKED_DESC_F_AVAIL;
-	vq->kick_flags = vq->avail_flags;
 	vq->used_flags = VIO_PACKED_WRAP_BITS;
 	/* We poll: no used-buffer notifications (section 2.8.10). */
 	vq->driver_event->flags = VIO_PACKED_EVENT_F_DISABLE;

@@ -90,8 +90,6 @@ struct vio_vq_packed {
 	uint16_t added;       /**< Chains added (free-running). */
 	uint16_t published;   /**< Chains published. */
 	uint16_t kicked;      /**< Chains published at the last kick decision. */
-	uint16_t kick_pos;    /**< next_avail at the last kick decision ... */
-	uint16_t kick_flags;  /**< ... and avail_flags then. */
 
 	/* Consumer state. */
 	uint16_t last_used;  /**< Ring position of the next used descriptor. */
@@ -308,26 +306,34 @@ vio_vq_packed_publish(struct vio_vq_packed *vq)
 }
 
 /*
- * Section 2.8.10 with EVENT_IDX: does the range of descriptors published
- * since the last kick (kick_pos/kick_flags up to next_avail/avail_flags)
- * contain the device's event offset (off_wrap)?
+ * Section 2.8.10 with EVENT_IDX: the device asks to be notified when the
+ * descriptor at off_wrap is made available. The minimal rule notifies when
+ * the descriptors published since the last kick decision include it; we
+ * notify unless off_wrap lies in the free part of the ring ahead of
+ * next_avail (positions not published yet, reachable before the in-flight
+ * ones). An offset at a descriptor published earlier, or one the device
+ * has already used, is stale: a device waiting on it would never be woken.
+ * QEMU 7.2's virtio-net leaves such an offset behind (its tx completion
+ * path re-enables notifications and then keeps consuming; its packed pop,
+ * unlike the split one, does not move the offset) and then sleeps while
+ * the driver fills the ring: without this rule both sides wait for good.
+ * Extra notifications are always allowed; a device that keeps its offset
+ * current never gets one from this rule.
  */
 static inline bool
 vio_vq_packed_need_event(const struct vio_vq_packed *vq, uint16_t off_wrap)
 {
-	int32_t size = vq->h.size, new = vq->next_avail, old = vq->kick_pos, event;
-	bool same_lap = vq->kick_flags == vq->avail_flags;
+	int32_t size = vq->h.size, offset = off_wrap & 0x7fff, ahead;
+	bool same_lap = (off_wrap >> VIO_PACKED_EVENT_WRAP_SHIFT) ==
+			((vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0);
 
-	/* Linear positions: this lap 0..size-1, the previous one -size..-1. */
-	if (!same_lap)
-		old -= size;
-	if (new - old > size || new < old)
-		return true; /* More than a lap since the last kick: cannot tell. */
-	event = off_wrap & 0x7fff;
-	if ((off_wrap >> VIO_PACKED_EVENT_WRAP_SHIFT) !=
-	    ((vq->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0))
-		event -= size;
-	return old <= event && event < new;
+	if (unlikely(offset >= size))
+		return true; /* names no descriptor: notify rather than guess */
+	/* Distance from next_avail forward to the offset, over the two-lap cycle. */
+	ahead = offset - vq->next_avail + (same_lap ? 0 : size);
+	if (ahead < 0)
+		ahead += 2 * size;
+	return ahead > vq->h.num_free;
 }
 
 /** See vio_vq_kick(). */
@@ -362,8 +368,6 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
 		need = vio_vq_packed_need_event(vq, (uint16_t)snap);
 	else
 		need = true; /* ENABLE, or a value we do not know: notify. */
-	vq->kick_pos = vq->next_avail;
-	vq->kick_flags = vq->avail_flags;
 	if (need)
 		vio_vq_hdr_notify(&vq->h);
 	return need;

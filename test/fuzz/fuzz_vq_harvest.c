@@ -29,6 +29,7 @@
 #include <rte_memory.h>
 
 #include "fuzz_common.h"
+#include "fuzz_vq_dev.h"
 #include "vio_dev.h"
 #include "vio_vq.h"
 
@@ -36,68 +37,6 @@
 #define MAX_SIZE 256 /* largest queue the target creates */
 #define MAX_SEGS 8
 #define MAX_CHAINS (MAX_OPS + 1)
-
-/* ---- A transport that only hosts queues ---- */
-
-struct fake_dev {
-	struct vio_dev vdev;
-	uint16_t max_size;
-	bool use_doorbell;
-	volatile uint16_t doorbell;
-	uint64_t notifies;
-};
-
-/* What fake_queue_setup hands out for ops->notify, and checks it gets back. */
-#define FAKE_NOTIFY_DATA 0x5eed0000u
-
-static struct fake_dev *
-fake_of(struct vio_dev *dev)
-{
-	return container_of(dev, struct fake_dev, vdev);
-}
-
-static uint16_t
-fake_queue_max_size(struct vio_dev *dev, uint16_t index)
-{
-	return index == 0 ? fake_of(dev)->max_size : 0;
-}
-
-static int
-fake_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-		 struct vio_notify_addr *notify)
-{
-	struct fake_dev *fd = fake_of(dev);
-
-	FUZZ_CHECK(index == 0 && cfg->size <= fd->max_size, "setup of queue %u size %u", index,
-		   cfg->size);
-	FUZZ_CHECK(notify != NULL, "queue setup without a notify address to fill");
-	notify->doorbell = fd->use_doorbell ? (volatile void *)&fd->doorbell : NULL;
-	notify->data = FAKE_NOTIFY_DATA | index;
-	return 0;
-}
-
-static void
-fake_queue_release(struct vio_dev *dev, uint16_t index)
-{
-	RTE_SET_USED(dev);
-	RTE_SET_USED(index);
-}
-
-static void
-fake_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
-{
-	FUZZ_CHECK(index == 0, "notify of queue %u", index);
-	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x, not queue setup's", data);
-	fake_of(dev)->notifies++;
-}
-
-/* The engine uses only these; the rest stay NULL so a new use crashes loudly. */
-static const struct vio_transport_ops fake_ops = {
-	.queue_max_size = fake_queue_max_size,
-	.queue_setup = fake_queue_setup,
-	.queue_release = fake_queue_release,
-	.notify = fake_notify,
-};
 
 /* ---- Model of the engine ---- */
 
@@ -443,12 +382,7 @@ op_harvest(struct model *m, struct fuzz_in *in)
 	}
 	if (rc > 0)
 		m->last_used = (uint16_t)(m->last_used + rc);
-	FUZZ_CHECK(vio_vq_is_broken(m->vq) == m->broken, "broken %d, want %d",
-		   vio_vq_is_broken(m->vq), m->broken);
-	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
-		   vio_vq_num_free(m->vq), m->num_free);
-	FUZZ_CHECK(vio_vq_bad_len_count(m->vq) == m->bad_len, "bad len count %llu, want %llu",
-		   (unsigned long long)vio_vq_bad_len_count(m->vq), (unsigned long long)m->bad_len);
+	fuzz_vq_check_state(m->vq, m->broken, m->num_free, m->bad_len);
 }
 
 /* Take back every chain the device kept; then all descriptors are free. */
@@ -467,15 +401,6 @@ detach_all(struct model *m)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	RTE_SET_USED(argc);
-	RTE_SET_USED(argv);
-	fuzz_quiet_logs();
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
@@ -484,14 +409,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	memset(&m, 0, sizeof(m));
-	rc = vio_dev_bind(&m.fd.vdev, VIO_TRANSPORT_OTHER + 2, &fake_ops);
-	FUZZ_CHECK(rc == 0, "vio_dev_bind: %d", rc);
-	snprintf(m.fd.vdev.name, sizeof(m.fd.vdev.name), "fuzz-vq");
-	m.fd.max_size = MAX_SIZE;
-	m.fd.use_doorbell = (cfg & 0x80) != 0;
 	/* ORDER_PLATFORM: the engine then uses the I/O barriers. */
-	if (cfg & 0x40)
-		m.fd.vdev.features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM);
+	fake_dev_bind(&m.fd, 2, "fuzz-vq",
+		      (cfg & 0x40) ? VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM) : 0,
+		      MAX_SIZE, (cfg & 0x80) != 0);
 	m.size = (uint16_t)(1u << ((cfg & 15) % 9)); /* 1 .. 256 */
 	for (unsigned int i = 0; i < MAX_SIZE; i++) {
 		m.owner[i] = -1;

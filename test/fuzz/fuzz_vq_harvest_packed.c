@@ -27,6 +27,7 @@
 #include <rte_memory.h>
 
 #include "fuzz_common.h"
+#include "fuzz_vq_dev.h"
 #include "vio_dev.h"
 #include "vio_vq.h"
 
@@ -37,66 +38,6 @@
 #define WRAP_BITS (VIO_PACKED_DESC_F_AVAIL | VIO_PACKED_DESC_F_USED)
 
 /* ---- A transport that only hosts queues ---- */
-
-struct fake_dev {
-	struct vio_dev vdev;
-	uint16_t max_size;
-	bool use_doorbell;
-	volatile uint16_t doorbell;
-	uint64_t notifies;
-};
-
-#define FAKE_NOTIFY_DATA 0x5eed0000u
-
-static struct fake_dev *
-fake_of(struct vio_dev *dev)
-{
-	return container_of(dev, struct fake_dev, vdev);
-}
-
-static uint16_t
-fake_queue_max_size(struct vio_dev *dev, uint16_t index)
-{
-	return index == 0 ? fake_of(dev)->max_size : 0;
-}
-
-static int
-fake_queue_setup(struct vio_dev *dev, uint16_t index, const struct vio_queue_cfg *cfg,
-		 struct vio_notify_addr *notify)
-{
-	struct fake_dev *fd = fake_of(dev);
-
-	FUZZ_CHECK(index == 0 && cfg->size <= fd->max_size, "setup of queue %u size %u", index,
-		   cfg->size);
-	FUZZ_CHECK((cfg->desc_iova & 15) == 0 && (cfg->avail_iova & 3) == 0 &&
-			   (cfg->used_iova & 3) == 0,
-		   "misaligned packed areas");
-	notify->doorbell = fd->use_doorbell ? (volatile void *)&fd->doorbell : NULL;
-	notify->data = FAKE_NOTIFY_DATA | index;
-	return 0;
-}
-
-static void
-fake_queue_release(struct vio_dev *dev, uint16_t index)
-{
-	RTE_SET_USED(dev);
-	RTE_SET_USED(index);
-}
-
-static void
-fake_notify(struct vio_dev *dev, uint16_t index, uint32_t data)
-{
-	FUZZ_CHECK(index == 0, "notify of queue %u", index);
-	FUZZ_CHECK(data == (FAKE_NOTIFY_DATA | index), "notify data 0x%x", data);
-	fake_of(dev)->notifies++;
-}
-
-static const struct vio_transport_ops fake_ops = {
-	.queue_max_size = fake_queue_max_size,
-	.queue_setup = fake_queue_setup,
-	.queue_release = fake_queue_release,
-	.notify = fake_notify,
-};
 
 /* ---- Model ---- */
 
@@ -127,7 +68,6 @@ struct model {
 	uint16_t num_free;
 	uint16_t next_avail, avail_flags; /* driver producer position and lap bits */
 	uint16_t added, published, kicked, harvested;
-	uint16_t kick_pos, kick_flags;
 	uint16_t last_used, used_flags; /* driver consumer position and lap bits */
 	uint16_t dev_pos;               /* where the device writes its next used descriptor */
 	bool dev_wrap;
@@ -283,19 +223,18 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 		model_add(m, id, 1, writable ? len : 0, writable ? 0 : 1);
 }
 
-/* Section 2.8.10: does the kick window [kick_pos, next_avail) hold off_wrap? */
+/*
+ * Section 2.8.10: notify unless off_wrap lies in the free positions ahead
+ * of next_avail (see vio_vq_packed_need_event(): stale offsets notify).
+ */
 static bool
 want_event(const struct model *m, uint16_t off_wrap)
 {
-	int32_t size = m->size, new = m->next_avail, old = m->kick_pos, event = off_wrap & 0x7fff;
+	int32_t size = m->size, event = off_wrap & 0x7fff;
+	bool same_lap = (off_wrap >> 15) == ((m->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0);
+	int32_t ahead = (event - m->next_avail + (same_lap ? 0 : size) + 2 * size) % (2 * size);
 
-	if (m->kick_flags != m->avail_flags)
-		old -= size;
-	if (new - old > size || new < old)
-		return true;
-	if ((off_wrap >> 15) != ((m->avail_flags & VIO_PACKED_DESC_F_AVAIL) != 0))
-		event -= size;
-	return old <= event && event < new;
+	return event >= size || ahead > m->num_free;
 }
 
 static void
@@ -315,8 +254,6 @@ op_publish(struct model *m, bool kick)
 				    flags == VIO_PACKED_EVENT_F_DESC && m->event_idx ?
 					    want_event(m, m->device_event->off_wrap) :
 					    true;
-			m->kick_pos = m->next_avail;
-			m->kick_flags = m->avail_flags;
 		}
 		m->kicked = m->published;
 		kicked = vio_vq_kick(m->vq);
@@ -476,12 +413,7 @@ op_harvest(struct model *m, struct fuzz_in *in)
 			FUZZ_CHECK(lens[i] == want_l[i], "entry %d: len %u, want %u", i, lens[i],
 				   want_l[i]);
 	}
-	FUZZ_CHECK(vio_vq_is_broken(m->vq) == m->broken, "broken %d, want %d",
-		   vio_vq_is_broken(m->vq), m->broken);
-	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
-		   vio_vq_num_free(m->vq), m->num_free);
-	FUZZ_CHECK(vio_vq_bad_len_count(m->vq) == m->bad_len, "bad len count %llu, want %llu",
-		   (unsigned long long)vio_vq_bad_len_count(m->vq), (unsigned long long)m->bad_len);
+	fuzz_vq_check_state(m->vq, m->broken, m->num_free, m->bad_len);
 }
 
 static void
@@ -499,15 +431,6 @@ detach_all(struct model *m)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	RTE_SET_USED(argc);
-	RTE_SET_USED(argv);
-	fuzz_quiet_logs();
-	return 0;
-}
-
-int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
@@ -516,17 +439,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	memset(&m, 0, sizeof(m));
-	rc = vio_dev_bind(&m.fd.vdev, VIO_TRANSPORT_OTHER + 3, &fake_ops);
-	FUZZ_CHECK(rc == 0, "vio_dev_bind: %d", rc);
-	snprintf(m.fd.vdev.name, sizeof(m.fd.vdev.name), "fuzz-vq-packed");
-	m.fd.max_size = MAX_SIZE;
-	m.fd.use_doorbell = (cfg & 0x80) != 0;
-	m.fd.vdev.features = VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED);
-	if (cfg & 0x40)
-		m.fd.vdev.features |= VIO_BIT(VIO_F_ORDER_PLATFORM);
 	m.event_idx = (cfg & 0x20) != 0;
-	if (m.event_idx)
-		m.fd.vdev.features |= VIO_BIT(VIO_F_EVENT_IDX);
+	fake_dev_bind(&m.fd, 3, "fuzz-vq-packed",
+		      VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED) |
+			      ((cfg & 0x40) ? VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |
+			      (m.event_idx ? VIO_BIT(VIO_F_EVENT_IDX) : 0),
+		      MAX_SIZE, (cfg & 0x80) != 0);
 	/* Any size 1..256: small ones (1..16) and then some odd ones, more often. */
 	m.size = (cfg & 0x10) ? (uint16_t)(1 + (cfg & 15)) : (uint16_t)(1 + fuzz_u8(&in));
 	for (unsigned int i = 0; i < MAX_SIZE; i++)
@@ -538,7 +456,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.device_event = (struct vio_packed_event *)(uintptr_t)m.vq->packed.device_event;
 	m.num_free = m.size;
 	m.avail_flags = VIO_PACKED_DESC_F_AVAIL;
-	m.kick_flags = m.avail_flags;
 	m.used_flags = WRAP_BITS;
 	m.dev_wrap = true;
 

@@ -261,6 +261,34 @@ test_devarg_flag(void **state)
 	assert_int_equal(vio_devarg_flag("packed=yes", "packed", 1), -EINVAL);
 }
 
+/* The ring devargs (packed=, event_idx=) as features to refuse, and their effect. */
+static void
+test_devargs_ring_refused(void **state)
+{
+	struct fixture *f;
+	uint64_t refused = 1;
+
+	assert_int_equal(vio_devargs_ring_refused(NULL, &refused), 0);
+	assert_int_equal(refused, 0);
+	assert_int_equal(vio_devargs_ring_refused("vireo=1,packed=0", &refused), 0);
+	assert_int_equal(refused, VIO_BIT(VIO_F_RING_PACKED));
+	assert_int_equal(vio_devargs_ring_refused("event_idx=0", &refused), 0);
+	assert_int_equal(refused, VIO_BIT(VIO_F_EVENT_IDX));
+	assert_int_equal(vio_devargs_ring_refused("packed=0,event_idx=0", &refused), 0);
+	assert_int_equal(refused, VIO_BIT(VIO_F_RING_PACKED) | VIO_BIT(VIO_F_EVENT_IDX));
+	assert_int_equal(vio_devargs_ring_refused("packed=1,event_idx=1", &refused), 0);
+	assert_int_equal(refused, 0);
+	assert_int_equal(vio_devargs_ring_refused("event_idx=2", &refused), -EINVAL);
+	assert_int_equal(refused, 0);
+	assert_int_equal(vio_ring_refused(1, 0), VIO_BIT(VIO_F_EVENT_IDX));
+	/* event_idx=0 on a device offering it: not negotiated. */
+	f = make(state, V1 | VIO_BIT(VIO_F_EVENT_IDX));
+	f->dev->refused = vio_ring_refused(1, 0);
+	assert_int_equal(vio_dev_negotiate(f->dev, VIO_BIT(VIO_F_EVENT_IDX), 0), 0);
+	assert_false(vio_dev_has(f->dev, VIO_F_EVENT_IDX));
+	assert_int_equal(f->sw->driver_features, V1);
+}
+
 static void
 test_reset_fails(void **state)
 {
@@ -612,6 +640,7 @@ main(void)
 		T(test_order_platform),
 		T(test_refused_feature),
 		T(test_devarg_flag),
+		T(test_devargs_ring_refused),
 		T(test_reset_fails),
 		T(test_reset_and_fail),
 		T(test_driver_ok_device_failed),

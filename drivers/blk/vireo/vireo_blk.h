@@ -92,6 +92,7 @@ struct vireo_blk;
 struct vireo_blkq {
 	struct vireo_blk *blk;
 	struct vio_vq *vq; /**< NULL while stopped. */
+	uint64_t *doorbells; /**< The library's counter for this queue. */
 	uint16_t qid;
 	uint16_t depth;       /**< Requests accepted and not yet dequeued, at most. */
 	uint16_t outstanding; /**< In flight on the device plus failed awaiting dequeue. */

@@ -468,6 +468,7 @@ vireo_blk_configure(struct vblk_dev *dev, uint16_t nb_queues, uint16_t depth, in
 			return rc;
 		}
 		vblk_dev_set_queue(dev, i, blk->q[i]);
+		blk->q[i]->doorbells = vblk_dev_queue_doorbells(dev, i);
 	}
 	return 0;
 }

@@ -394,7 +394,7 @@ vireo_blk_enqueue(void *qpriv, struct vblk_req **reqs, uint16_t n)
 	}
 	/* One avail publish and at most one doorbell for the whole burst. */
 	if (q->vq != NULL)
-		vio_vq_kick(q->vq);
+		*q->doorbells += vio_vq_kick(q->vq);
 	return i;
 }
 

@@ -45,13 +45,12 @@ vireo_blk_pci_probe(struct rte_pci_driver *drv __rte_unused, struct rte_pci_devi
 		return 1;
 	}
 	if (rc == 0) {
-		int packed = vio_devarg_flag(
-			pci->device.devargs != NULL ? pci->device.devargs->args : NULL, "packed",
-			1);
+		uint64_t refused;
 
-		if (packed == 0) /* packed=0: split rings */
-			blk->pci.vdev.refused |= VIO_BIT(VIO_F_RING_PACKED);
-		rc = packed < 0 ? -EINVAL : 0;
+		/* packed=0: split rings; event_idx=0: flag-only suppression. */
+		rc = vio_devargs_ring_refused(
+			pci->device.devargs != NULL ? pci->device.devargs->args : NULL, &refused);
+		blk->pci.vdev.refused |= refused;
 	}
 	if (rc == 0)
 		rc = vireo_blk_attach(blk, &blk->pci.vdev, pci->device.name, socket);
@@ -88,4 +87,4 @@ static struct rte_pci_driver vireo_blk_pci_driver = {
 RTE_PMD_REGISTER_PCI(blk_vireo, vireo_blk_pci_driver);
 RTE_PMD_REGISTER_PCI_TABLE(blk_vireo, vireo_blk_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(blk_vireo, "* igb_uio | uio_pci_generic | vfio-pci");
-RTE_PMD_REGISTER_PARAM_STRING(blk_vireo, "vireo=<0|1> packed=<0|1>");
+RTE_PMD_REGISTER_PARAM_STRING(blk_vireo, "vireo=<0|1> packed=<0|1> event_idx=<0|1>");

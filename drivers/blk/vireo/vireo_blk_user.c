@@ -41,7 +41,7 @@ static_assert(VIO_USER_MAX_QUEUES == 33, "update the queues= range in the param 
 static_assert(VIO_BLK_CONFIG_LEN <= VIO_USER_CONFIG_MAX, "blk config fits the transport");
 
 static const char *const vbu_keys[] = { "path",        "queues", "queue_size", "server",
-					"server_wait", "packed", NULL };
+					"server_wait", "packed", "event_idx", NULL };
 
 #define VBU_BACKEND_HINT                                                                   \
 	"e.g. qemu-storage-daemon --blockdev driver=file,filename=disk.img,node-name=d0 "  \
@@ -114,8 +114,8 @@ vbu_connect(struct vbu *vbu, const struct vio_user_devargs *a)
 	rc = vio_user_dev_init(&vbu->dev, &p);
 	if (rc < 0)
 		return rc;
-	if (a->packed == 0) /* packed=0: split rings */
-		vbu->dev.vdev.refused |= VIO_BIT(VIO_F_RING_PACKED);
+	/* packed=0: split rings; event_idx=0: flag-only suppression. */
+	vbu->dev.vdev.refused |= vio_ring_refused(a->packed, a->event_idx);
 	if (!vio_user_config_from_backend(&vbu->dev)) {
 		VBU_LOG(ERR, name,
 			"the vhost-user backend at %s does not serve the device config (no CONFIG "
@@ -217,4 +217,4 @@ static struct rte_vdev_driver vbu_driver = {
 RTE_PMD_REGISTER_VDEV(blk_vireo_user, vbu_driver);
 RTE_PMD_REGISTER_PARAM_STRING(blk_vireo_user,
 			      "path=<socket> queues=<1..33> queue_size=<64..32768> server=<0|1> "
-			      "server_wait=<seconds> packed=<0|1>");
+			      "server_wait=<seconds> packed=<0|1> event_idx=<0|1>");

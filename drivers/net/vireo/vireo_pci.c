@@ -31,16 +31,16 @@ vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
 	struct rte_pci_device *pci = RTE_ETH_DEV_TO_PCI(eth_dev);
 	int rc;
 
-	int packed = vio_devarg_flag(pci->device.devargs != NULL ? pci->device.devargs->args : NULL,
-				     "packed", 1);
+	uint64_t refused;
 
-	if (packed < 0)
+	/* packed=0: split rings; event_idx=0: flag-only suppression. */
+	if (vio_devargs_ring_refused(pci->device.devargs != NULL ? pci->device.devargs->args : NULL,
+				     &refused) < 0)
 		return -EINVAL;
 	rc = vio_pci_dev_init(&net->pci, pci);
 	if (rc < 0)
 		return rc;
-	if (packed == 0)
-		net->pci.vdev.refused |= VIO_BIT(VIO_F_RING_PACKED); /* packed=0: split rings */
+	net->pci.vdev.refused |= refused;
 	return vireo_net_init(eth_dev, &net->pci.vdev);
 }
 
@@ -154,4 +154,4 @@ static struct rte_pci_driver vireo_pci_driver = {
 RTE_PMD_REGISTER_PCI(net_vireo, vireo_pci_driver);
 RTE_PMD_REGISTER_PCI_TABLE(net_vireo, vireo_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_vireo, "* igb_uio | uio_pci_generic | vfio-pci");
-RTE_PMD_REGISTER_PARAM_STRING(net_vireo, "vireo=<0|1> packed=<0|1>");
+RTE_PMD_REGISTER_PARAM_STRING(net_vireo, "vireo=<0|1> packed=<0|1> event_idx=<0|1>");

@@ -641,13 +641,16 @@ vireo_queues_flush_tx(struct vireo_net *net, unsigned int ms)
 		while (vireo_tx_done_cleanup(txq, 0) >= 0 &&
 		       vio_vq_num_free(txq->vq) < txq->ring_size) {
 			if (rte_get_timer_cycles() > deadline) {
+				char state[320];
+
+				vio_vq_describe(txq->vq, state, sizeof(state));
 				VIREO_LOG(
 					WARNING, net,
 					"tx queue %u: %u descriptors not sent by the device within "
-					"%u ms; the reset discards them",
+					"%u ms; the reset discards them (ring: %s)",
 					i,
 					(unsigned int)(txq->ring_size - vio_vq_num_free(txq->vq)),
-					ms);
+					ms, state);
 				break;
 			}
 			rte_pause();

@@ -646,8 +646,10 @@ vireo_tx_simple(struct vireo_txq *txq, struct rte_mbuf **pkts, uint16_t n)
 	}
 	added = vio_vq_add_bufs(txq->vq, (void *const *)pkts, iovas, lens, 0, false, i);
 	if (unlikely(added != i)) {
-		/* Broken meanwhile (room was checked): none went out (only the size bins
-		 * counted them); the caller stops at the broken queue. */
+		/* Broken meanwhile (room was checked): none went out; take back the
+		 * size bins counted above. The caller stops at the broken queue. */
+		for (uint16_t k = 0; k < i; k++)
+			txq->st.bins[vireo_size_bin(pkts[k]->pkt_len)]--;
 		return 0;
 	}
 	txq->st.packets += i;

@@ -60,7 +60,7 @@
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
 static const char *const vireo_user_keys[] = { "path",   "queues",      "queue_size", "mac",
-					       "server", "server_wait", "packed",     NULL };
+					       "server", "server_wait", "packed",     "event_idx", NULL };
 
 struct vireo_user_args {
 	struct vio_user_devargs common; /**< path, queues, queue_size. */
@@ -344,8 +344,8 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 	}
 	vu->queues = queues;
 	rc = vio_user_dev_init(&vu->dev, &p);
-	if (rc == 0 && a->common.packed == 0)
-		vu->dev.vdev.refused |= VIO_BIT(VIO_F_RING_PACKED); /* packed=0: split rings */
+	if (rc == 0) /* packed=0: split rings; event_idx=0: flag-only suppression */
+		vu->dev.vdev.refused |= vio_ring_refused(a->common.packed, a->common.event_idx);
 	if (rc < 0 || queues == 1)
 		return rc;
 	backend = vio_user_backend_queue_num(&vu->dev);
@@ -426,4 +426,4 @@ static struct rte_vdev_driver vireo_user_driver = {
 RTE_PMD_REGISTER_VDEV(net_vireo_user, vireo_user_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_vireo_user,
 			      "path=<socket> queues=<1..16> queue_size=<64..32768> mac=<addr> "
-			      "server=<0|1> server_wait=<seconds> packed=<0|1>");
+			      "server=<0|1> server_wait=<seconds> packed=<0|1> event_idx=<0|1>");

@@ -392,7 +392,7 @@ test_stats(void **state)
 	(void)state;
 	bfx_create(&fx, &p);
 	bfx_start(&fx, 2, 8);
-	assert_int_equal(vblk_xstats_names_get(fx.dev_id, NULL, 0), 2 * 17);
+	assert_int_equal(vblk_xstats_names_get(fx.dev_id, NULL, 0), 2 * 18);
 	bfx_req(&fx, &r, segs, VBLK_OP_WRITE, 0, 4, 0, 2);
 	assert_int_equal(bfx_run(&fx, 1, &r), 0);
 	bfx_req(&fx, &r, segs, VBLK_OP_READ, 0, 2, 0, 1);
@@ -413,12 +413,17 @@ test_stats(void **state)
 	assert_int_equal(st.rejected, 1);
 	assert_int_equal(st.err_range, 1);
 	assert_int_equal(st.err_io, 1);
+	/* Each burst of one request rang once: the model never suppresses (the rejected one
+	 * never reached the ring). */
+	assert_int_equal(st.doorbells, 4);
+	assert_int_equal(xstat(fx.dev_id, "q1_doorbells"), 4);
 	assert_int_equal(xstat(fx.dev_id, "q1_write_bytes"), 2048);
 	assert_int_equal(xstat(fx.dev_id, "q1_err_range"), 1);
 	assert_int_equal(xstat(fx.dev_id, "q0_submitted"), 0);
 	assert_int_equal(vblk_stats_get(fx.dev_id, 2, &st), -EINVAL);
 	assert_int_equal(vblk_stats_reset(fx.dev_id), 0);
 	assert_int_equal(xstat(fx.dev_id, "q1_write_bytes"), 0);
+	assert_int_equal(xstat(fx.dev_id, "q1_doorbells"), 0);
 	bfx_destroy(&fx);
 }
 

@@ -194,7 +194,7 @@ test_control_errors(void **state)
 	m.block_size = 512;
 	assert_int_equal(vblk_dev_configure(id, NULL), -EINVAL);
 	assert_int_equal(vblk_dev_configure(id, &conf), 0);
-	assert_int_equal(vblk_xstats_names_get(id, NULL, 0), 2 * 17);
+	assert_int_equal(vblk_xstats_names_get(id, NULL, 0), 2 * 18);
 	/* The driver fails start: still stopped. */
 	m.start_rc = -EIO;
 	assert_int_equal(vblk_dev_start(id), -EIO);
