@@ -7,6 +7,9 @@
 #include <stdio.h>
 
 #include <rte_malloc.h>
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
 
 #include "vio_dma.h"
 #include "vio_log.h"
@@ -27,6 +30,7 @@ vio_vq_split_init_free_list(struct vio_vq_split *vq)
 	vq->free_head = 0;
 	vq->used_head = 0;
 	vq->batch_left = 0;
+	vq->bufs_uniform = 0;
 	vq->h.num_free = vq->h.size;
 }
 
@@ -451,6 +455,97 @@ vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *le
 }
 
 /*
+ * One used element of a uniform queue (see vio_vq_split_in_order_uniform):
+ * taken when it names chain @p head with at most @p max_len bytes.
+ */
+static __rte_always_inline bool
+vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e, unsigned int head,
+			 uint32_t max_len, void **cookie, uint32_t *len)
+{
+	uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+	uint32_t l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+
+	if (unlikely(id != head || l > max_len))
+		return false;
+	*len = l;
+	*cookie = vq->slots[head].cookie;
+	vq->slots[head].cookie = NULL;
+	return true;
+}
+
+/*
+ * The in-order fast loop for a queue whose every chain is one writable
+ * buffer of bufs_len bytes (bufs_uniform == size; an rx queue of
+ * single-buffer frames): chain k after used_head is descriptor
+ * used_head + k, so ids and lens are checked against known values without
+ * reading the slots. On x86 two used elements (id, len, id, len) are
+ * checked at once with SSE2 compares (the x86-64 baseline): ids equal to
+ * the expected pair, lens (biased to compare unsigned) not above bufs_len.
+ * A pair that fails, or straddles the end of the ring, goes one element at
+ * a time; the first element that fails stops the loop and the caller's
+ * slow path decides (a batch, or a lie that breaks the queue). Each
+ * device-written field is read once: the lens returned are the ones
+ * checked.
+ */
+static __rte_always_inline unsigned int
+vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
+			      unsigned int n)
+{
+	const struct vio_used_elem *used_ring = vq->used->ring;
+	struct vio_vq_split_slot *slots = vq->slots;
+	const unsigned int mask = vq->mask;
+	const uint32_t max_len = vq->bufs_len;
+	unsigned int head = vq->used_head, last = vq->last_used, i = 0;
+
+#ifdef RTE_ARCH_X86
+	/* Lanes: id0, len0, id1, len1 (struct vio_used_elem is two le32). */
+	const __m128i id_lanes = _mm_set_epi32(0, -1, 0, -1);
+	const __m128i bias = _mm_set1_epi32(INT32_MIN);
+	const __m128i step = _mm_set_epi32(0, 2, 0, 2);
+	const int32_t lim = (int32_t)(max_len ^ 0x80000000u);
+	__m128i want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
+
+	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
+	while (i + 2 <= n) {
+		const unsigned int u = last & mask;
+		__m128i e, bad;
+
+		if (unlikely(u == mask || head >= mask))
+			break; /* the pair would wrap: finish one by one */
+		e = _mm_loadu_si128((const __m128i *)(const void *)&used_ring[u]);
+		/* Bad: an id lane that differs, or a len lane above max_len. */
+		bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi32(e, want), id_lanes),
+				   _mm_andnot_si128(id_lanes,
+						    _mm_cmpgt_epi32(_mm_xor_si128(e, bias), want)));
+		if (unlikely(_mm_movemask_epi8(bad) != 0))
+			break;
+		/* len0, len1 to lanes 0, 1. */
+		_mm_storel_epi64((__m128i *)(void *)&lens[i], _mm_shuffle_epi32(e, 0x0d));
+		cookies[i] = slots[head].cookie;
+		cookies[i + 1] = slots[head + 1].cookie;
+		slots[head].cookie = NULL;
+		slots[head + 1].cookie = NULL;
+		want = _mm_add_epi32(want, step);
+		head += 2;
+		last += 2;
+		i += 2;
+	}
+	head &= mask; /* it may stop at size, one past the last descriptor */
+#endif
+	for (; i < n; i++) {
+		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len,
+					      &cookies[i], &lens[i]))
+			break;
+		head = (head + 1) & mask;
+		last++;
+	}
+	vq->used_head = (uint16_t)head;
+	vq->last_used = (uint16_t)last;
+	vq->h.num_free = (uint16_t)(vq->h.num_free + i);
+	return i;
+}
+
+/*
  * Harvest with VIRTIO_F_IN_ORDER: the next chain is known, so a used id is
  * validated by one comparison. Anything the fast loop does not accept (a
  * batch, a read-only chain's garbage len, a lie) goes through
@@ -463,7 +558,9 @@ vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t 
 	const unsigned int n = RTE_MIN(pending, max);
 	unsigned int i = 0;
 
-	if (likely(vq->batch_left == 0))
+	if (likely(vq->batch_left == 0) && vq->bufs_uniform >= vq->h.size && lens != NULL)
+		i = vio_vq_split_in_order_uniform(vq, cookies, lens, n);
+	else if (likely(vq->batch_left == 0))
 		i = lens != NULL ? vio_vq_split_in_order_fast(vq, cookies, lens, n, true) :
 				   vio_vq_split_in_order_fast(vq, cookies, NULL, n, false);
 	for (; i < n; i++) {

@@ -97,6 +97,16 @@ struct vio_vq_split {
 	 * identity). Any other avail write resets it.
 	 */
 	uint16_t avail_identity;
+	/**
+	 * In order: descriptors written in a row (ring order) by
+	 * vio_vq_split_add_bufs() as single device-writable buffers of
+	 * bufs_len bytes (saturates at size: then every descriptor and slot
+	 * holds that shape, and only addresses and cookies change). Any
+	 * other add resets it. Lets the refill skip the constant stores and
+	 * the harvest check ids and lens without reading the slots.
+	 */
+	uint16_t bufs_uniform;
+	uint32_t bufs_len; /**< Writable length of the bufs_uniform run. */
 
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_split_slot *slots;
@@ -160,6 +170,7 @@ vio_vq_split_push_avail(struct vio_vq_split *vq, uint16_t head, uint16_t last, u
 	vq->free_head = vq->next_free[last];
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
 	vq->avail_identity = 0;
+	vq->bufs_uniform = 0;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 }
@@ -246,19 +257,45 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	if (vq->in_order) {
 		const bool identity = head == (pos & mask);
 		const bool write_avail = !identity || vq->avail_identity < vq->h.size;
+		/* Same shape as the run so far: a lap of it leaves only addresses to write. */
+		const bool uniform_shape = lens == NULL && writable;
+		const bool same = uniform_shape && len == vq->bufs_len;
 
-		for (i = 0; i < n; i++) {
-			vio_vq_split_put_buf(desc, slots, head, iovas[i],
-					     lens != NULL ? lens[i] : len, writable, cookies[i]);
-			if (write_avail)
-				avail_ring[pos & mask] = (uint16_t)head;
-			pos++;
-			head = (head + 1) & mask;
+		if (same && vq->bufs_uniform >= vq->h.size) {
+			/*
+			 * Descriptor len/flags/next and the private slot (in_len,
+			 * ndesc) already hold this shape. A device that rewrote
+			 * the shared descriptor fields only misleads itself: used
+			 * lens are checked against the private slot.
+			 */
+			for (i = 0; i < n; i++) {
+				desc[head].addr = iovas[i];
+				slots[head].cookie = cookies[i];
+				if (write_avail)
+					avail_ring[pos & mask] = (uint16_t)head;
+				pos++;
+				head = (head + 1) & mask;
+			}
+		} else {
+			for (i = 0; i < n; i++) {
+				vio_vq_split_put_buf(desc, slots, head, iovas[i],
+						     lens != NULL ? lens[i] : len, writable,
+						     cookies[i]);
+				if (write_avail)
+					avail_ring[pos & mask] = (uint16_t)head;
+				pos++;
+				head = (head + 1) & mask;
+			}
 		}
 		vq->avail_identity = identity ?
 					     (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
 							       (unsigned int)vq->h.size) :
 					     0;
+		vq->bufs_uniform = (uint16_t)RTE_MIN(
+			(same ? (unsigned int)vq->bufs_uniform : 0u) + (uniform_shape ? n : 0u),
+			(unsigned int)vq->h.size);
+		if (uniform_shape)
+			vq->bufs_len = len;
 	} else {
 		for (i = 0; i < n; i++) {
 			struct vio_vq_split_slot *s = vio_vq_split_put_buf(
