@@ -504,33 +504,51 @@ vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t 
 	const __m128i step = _mm_set_epi32(0, 2, 0, 2);
 	const int32_t lim = (int32_t)(max_len ^ 0x80000000u);
 	__m128i want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
+	bool stopped = false;
 
 	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
-	while (i + 2 <= n) {
-		const unsigned int u = last & mask;
-		__m128i e, bad;
+	while (!stopped && i + 2 <= n) {
+		/* Pairs that wrap neither the used ring nor the descriptor ring. */
+		const unsigned int room =
+			i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask), mask + 1 - head));
+		const struct vio_used_elem *ue = &used_ring[last & mask];
+		struct vio_vq_split_slot *s = &slots[head];
+		const unsigned int first = i;
 
-		if (unlikely(u == mask || head >= mask))
-			break; /* the pair would wrap: finish one by one */
-		e = _mm_loadu_si128((const __m128i *)(const void *)&used_ring[u]);
-		/* Bad: an id lane that differs, or a len lane above max_len. */
-		bad = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi32(e, want), id_lanes),
-				   _mm_andnot_si128(id_lanes,
-						    _mm_cmpgt_epi32(_mm_xor_si128(e, bias), want)));
-		if (unlikely(_mm_movemask_epi8(bad) != 0))
-			break;
-		/* len0, len1 to lanes 0, 1. */
-		_mm_storel_epi64((__m128i *)(void *)&lens[i], _mm_shuffle_epi32(e, 0x0d));
-		cookies[i] = slots[head].cookie;
-		cookies[i + 1] = slots[head + 1].cookie;
-		slots[head].cookie = NULL;
-		slots[head + 1].cookie = NULL;
-		want = _mm_add_epi32(want, step);
-		head += 2;
-		last += 2;
-		i += 2;
+		for (; i + 2 <= room; i += 2, ue += 2, s += 2) {
+			const __m128i e = _mm_loadu_si128((const __m128i *)(const void *)ue);
+			/* Bad: an id lane that differs, or a len lane above max_len. */
+			const __m128i bad = _mm_or_si128(
+				_mm_andnot_si128(_mm_cmpeq_epi32(e, want), id_lanes),
+				_mm_andnot_si128(id_lanes,
+						 _mm_cmpgt_epi32(_mm_xor_si128(e, bias), want)));
+
+			if (unlikely(_mm_movemask_epi8(bad) != 0)) {
+				stopped = true;
+				break;
+			}
+			/* len0, len1 to lanes 0, 1. */
+			_mm_storel_epi64((__m128i *)(void *)&lens[i], _mm_shuffle_epi32(e, 0x0d));
+			cookies[i] = s[0].cookie;
+			cookies[i + 1] = s[1].cookie;
+			s[0].cookie = NULL;
+			s[1].cookie = NULL;
+			want = _mm_add_epi32(want, step);
+		}
+		head = (head + i - first) & mask; /* may reach size: wraps to 0 */
+		last += i - first;
+		if (stopped || i + 2 > room) {
+			/* A failed pair, the wrap or an odd tail: one element, then pairs again. */
+			if (i >= n || !vio_vq_split_uniform_one(vq, &used_ring[last & mask], head,
+								max_len, &cookies[i], &lens[i]))
+				break;
+			head = (head + 1) & mask;
+			last++;
+			i++;
+			stopped = false;
+			want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
+		}
 	}
-	head &= mask; /* it may stop at size, one past the last descriptor */
 #endif
 	for (; i < n; i++) {
 		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len,

@@ -227,6 +227,30 @@ vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, uns
 	return s;
 }
 
+/*
+ * Addresses and cookies of @p n buffers from descriptor @p head on, in
+ * ring order, in runs that do not wrap (no index masking per buffer).
+ */
+static __rte_always_inline void
+vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, unsigned int head,
+		       unsigned int mask, void *const *cookies, const uint64_t *iovas, unsigned int n)
+{
+	unsigned int i = 0;
+
+	while (i < n) {
+		const unsigned int run = RTE_MIN(n - i, mask + 1 - head);
+		struct vio_desc *d = &desc[head];
+		struct vio_vq_split_slot *s = &slots[head];
+
+		for (unsigned int k = 0; k < run; k++) {
+			d[k].addr = iovas[i + k];
+			s[k].cookie = cookies[i + k];
+		}
+		i += run;
+		head = 0;
+	}
+}
+
 /**
  * Add up to @p n single-buffer chains (vio_vq_add_bufs()): the ring state
  * stays in registers across the batch.
@@ -268,13 +292,18 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 			 * the shared descriptor fields only misleads itself: used
 			 * lens are checked against the private slot.
 			 */
-			for (i = 0; i < n; i++) {
-				desc[head].addr = iovas[i];
-				slots[head].cookie = cookies[i];
-				if (write_avail)
+			if (write_avail) {
+				for (i = 0; i < n; i++) {
+					desc[head].addr = iovas[i];
+					slots[head].cookie = cookies[i];
 					avail_ring[pos & mask] = (uint16_t)head;
-				pos++;
-				head = (head + 1) & mask;
+					pos++;
+					head = (head + 1) & mask;
+				}
+			} else {
+				vio_vq_split_put_addrs(desc, slots, head, mask, cookies, iovas, n);
+				pos += n;
+				head = (head + n) & mask;
 			}
 		} else {
 			for (i = 0; i < n; i++) {

@@ -74,22 +74,28 @@ vireo_txq_broken(struct vireo_txq *txq)
  * lengths).
  */
 static uint16_t
-vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
+vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint64_t *iovas, uint16_t want)
 {
 	const uint64_t rearm = rxq->rearm_template;
 
 	if (unlikely(rearm == 0)) {
 		while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
 			want /= 2;
-		for (uint16_t i = 0; i < want; i++)
+		for (uint16_t i = 0; i < want; i++) {
 			mbufs[i]->port = rxq->port_id;
+			iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
+		}
 		return want;
 	}
 	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
+	/* Fresh mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
 	for (uint16_t i = 0; i < want; i++) {
-		__rte_mbuf_raw_sanity_check(mbufs[i]);
-		*vireo_mbuf_rearm_word(mbufs[i]) = rearm;
+		struct rte_mbuf *m = mbufs[i];
+
+		__rte_mbuf_raw_sanity_check(m);
+		*vireo_mbuf_rearm_word(m) = rearm;
+		iovas[i] = rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
 	}
 	return want;
 }
@@ -111,17 +117,13 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 	uint16_t want;
 
 	while ((want = RTE_MIN(vireo_rxq_room(rxq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
-		uint16_t got = vireo_rx_alloc(rxq, mbufs, want);
+		uint16_t got = vireo_rx_alloc(rxq, mbufs, iovas, want);
+		int n;
 
 		if (unlikely(got == 0)) {
 			rxq->st.nombuf += vireo_rxq_room(rxq);
 			break;
 		}
-		int n;
-
-		/* Fresh mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
-		for (uint16_t i = 0; i < got; i++)
-			iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
 		n = vio_vq_add_bufs(vq, (void *const *)mbufs, iovas, NULL, len, true, got);
 		if (unlikely(n < got)) {
 			/* Broken queue (or a ring smaller than room said): give them back. */
@@ -239,7 +241,8 @@ static inline uint16_t
 vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
 			struct rte_mbuf **out)
 {
-	uint64_t bytes = 0;
+	const bool mrg = rxq->mrg;
+	uint64_t bytes = 0, small = 0;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
@@ -250,18 +253,20 @@ vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *l
 
 		/* Also catches len < header (plen wraps): the slow path counts it. */
 		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN) ||
-		    (rxq->mrg && unlikely(hdr->num_buffers != 1)))
+		    (mrg && unlikely(hdr->num_buffers != 1)))
 			break;
 		/* Every rx field the refill's rearm template left undefined. */
 		m->ol_flags = 0;
-		m->packet_type = 0;
-		m->pkt_len = plen;
-		m->data_len = (uint16_t)plen;
-		m->vlan_tci = 0;
+		vireo_mbuf_set_rx_len(m, plen);
 		bytes += plen;
-		rxq->st.bins[vireo_size_bin(plen)]++;
+		/* Minimum-size frames, the line-rate case, counted per burst. */
+		if (plen <= 64)
+			small++;
+		else
+			rxq->st.bins[vireo_size_bin(plen)]++;
 		out[i] = m;
 	}
+	rxq->st.bins[VIREO_BIN_64] += small;
 	rxq->st.packets += i;
 	rxq->st.bytes += bytes;
 	return i;
