@@ -498,47 +498,58 @@ vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t 
 	unsigned int head = vq->used_head, last = vq->last_used, i = 0;
 
 #ifdef RTE_ARCH_X86
-	/* Lanes: id0, len0, id1, len1 (struct vio_used_elem is two le32). */
+	/* Lanes: id, len, id, len (struct vio_used_elem is two le32). */
 	const __m128i id_lanes = _mm_set_epi32(0, -1, 0, -1);
 	const __m128i bias = _mm_set1_epi32(INT32_MIN);
-	const __m128i step = _mm_set_epi32(0, 2, 0, 2);
+	const __m128i two = _mm_set_epi32(0, 2, 0, 2);
+	const __m128i four = _mm_set_epi32(0, 4, 0, 4);
 	const int32_t lim = (int32_t)(max_len ^ 0x80000000u);
 	__m128i want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
 	bool stopped = false;
 
 	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
-	while (!stopped && i + 2 <= n) {
-		/* Pairs that wrap neither the used ring nor the descriptor ring. */
+	while (i + 4 <= n) {
+		/* Quads that wrap neither the used ring nor the descriptor ring. */
 		const unsigned int room =
 			i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask), mask + 1 - head));
 		const struct vio_used_elem *ue = &used_ring[last & mask];
 		struct vio_vq_split_slot *s = &slots[head];
 		const unsigned int first = i;
 
-		for (; i + 2 <= room; i += 2, ue += 2, s += 2) {
-			const __m128i e = _mm_loadu_si128((const __m128i *)(const void *)ue);
+		for (; i + 4 <= room; i += 4, ue += 4, s += 4) {
+			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)ue);
+			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)(ue + 2));
+			const __m128i want1 = _mm_add_epi32(want, two);
 			/* Bad: an id lane that differs, or a len lane above max_len. */
-			const __m128i bad = _mm_or_si128(
-				_mm_andnot_si128(_mm_cmpeq_epi32(e, want), id_lanes),
-				_mm_andnot_si128(id_lanes,
-						 _mm_cmpgt_epi32(_mm_xor_si128(e, bias), want)));
+			const __m128i id_bad = _mm_andnot_si128(
+				_mm_and_si128(_mm_cmpeq_epi32(e0, want), _mm_cmpeq_epi32(e1, want1)),
+				id_lanes);
+			const __m128i len_bad = _mm_andnot_si128(
+				id_lanes, _mm_or_si128(_mm_cmpgt_epi32(_mm_xor_si128(e0, bias), want),
+						       _mm_cmpgt_epi32(_mm_xor_si128(e1, bias), want1)));
 
-			if (unlikely(_mm_movemask_epi8(bad) != 0)) {
+			if (unlikely(_mm_movemask_epi8(_mm_or_si128(id_bad, len_bad)) != 0)) {
 				stopped = true;
 				break;
 			}
-			/* len0, len1 to lanes 0, 1. */
-			_mm_storel_epi64((__m128i *)(void *)&lens[i], _mm_shuffle_epi32(e, 0x0d));
+			/* The four lens (lanes 1 and 3 of each) in one store. */
+			_mm_storeu_si128((__m128i *)(void *)&lens[i],
+					 _mm_unpacklo_epi64(_mm_shuffle_epi32(e0, 0x0d),
+							    _mm_shuffle_epi32(e1, 0x0d)));
 			cookies[i] = s[0].cookie;
 			cookies[i + 1] = s[1].cookie;
+			cookies[i + 2] = s[2].cookie;
+			cookies[i + 3] = s[3].cookie;
 			s[0].cookie = NULL;
 			s[1].cookie = NULL;
-			want = _mm_add_epi32(want, step);
+			s[2].cookie = NULL;
+			s[3].cookie = NULL;
+			want = _mm_add_epi32(want, four);
 		}
 		head = (head + i - first) & mask; /* may reach size: wraps to 0 */
 		last += i - first;
-		if (stopped || i + 2 > room) {
-			/* A failed pair, the wrap or an odd tail: one element, then pairs again. */
+		if (stopped || i + 4 > room) {
+			/* A failed quad, the wrap or a tail: one element, then quads again. */
 			if (i >= n || !vio_vq_split_uniform_one(vq, &used_ring[last & mask], head,
 								max_len, &cookies[i], &lens[i]))
 				break;

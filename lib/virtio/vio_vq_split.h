@@ -235,18 +235,18 @@ static __rte_always_inline void
 vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, unsigned int head,
 		       unsigned int mask, void *const *cookies, const uint64_t *iovas, unsigned int n)
 {
-	unsigned int i = 0;
-
-	while (i < n) {
-		const unsigned int run = RTE_MIN(n - i, mask + 1 - head);
+	while (n > 0) {
+		const unsigned int run = RTE_MIN(n, mask + 1 - head);
 		struct vio_desc *d = &desc[head];
 		struct vio_vq_split_slot *s = &slots[head];
 
 		for (unsigned int k = 0; k < run; k++) {
-			d[k].addr = iovas[i + k];
-			s[k].cookie = cookies[i + k];
+			d[k].addr = iovas[k];
+			s[k].cookie = cookies[k];
 		}
-		i += run;
+		iovas += run;
+		cookies += run;
+		n -= run;
 		head = 0;
 	}
 }

@@ -90,7 +90,7 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint64_t *iovas, 
 	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
 	/* Fresh mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
-	for (uint16_t i = 0; i < want; i++) {
+	for (unsigned int i = 0; i < want; i++) {
 		struct rte_mbuf *m = mbufs[i];
 
 		__rte_mbuf_raw_sanity_check(m);
@@ -237,23 +237,23 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
  * that needs more (a runt, a mergeable packet, ...) and returns how many it
  * took: vireo_rx_process() does the rest one by one.
  */
-static inline uint16_t
+static __rte_always_inline uint16_t
 vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
-			struct rte_mbuf **out)
+			struct rte_mbuf **out, const bool mrg)
 {
-	const bool mrg = rxq->mrg;
 	uint64_t bytes = 0, small = 0;
 	uint16_t i;
 
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = cookies[i];
 		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
-		const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(
-			m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 
 		/* Also catches len < header (plen wraps): the slow path counts it. */
-		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN) ||
-		    (mrg && unlikely(hdr->num_buffers != 1)))
+		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN))
+			break;
+		if (mrg && unlikely(rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *,
+							    -VIREO_NET_HDR_LEN)
+						    ->num_buffers != 1))
 			break;
 		/* Every rx field the refill's rearm template left undefined. */
 		m->ol_flags = 0;
@@ -279,7 +279,9 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 	uint16_t nout = 0, i = 0;
 
 	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
-		i = vireo_rx_process_simple(rxq, cookies, lens, n, out);
+		/* Two instances: without MRG_RXBUF no header is read at all. */
+		i = rxq->mrg ? vireo_rx_process_simple(rxq, cookies, lens, n, out, true) :
+			       vireo_rx_process_simple(rxq, cookies, lens, n, out, false);
 		nout = i;
 	}
 	for (; i < n; i++) {
