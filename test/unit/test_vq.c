@@ -1181,9 +1181,10 @@ test_in_order_add_bufs(void **state)
 			assert_int_equal(vq->split.bufs_len, 64);
 		}
 		if (round >= 1000 && rnd(&s) % 8 == 0) {
-			if (add_echo(f, vq, next, 16) == 0)
+			if (add_echo(f, vq, next, 16) == 0) {
 				next++;
-			assert_int_equal(vq->split.bufs_uniform, 0);
+				assert_int_equal(vq->split.bufs_uniform, 0);
+			}
 		} else {
 			void *ck[8];
 			uint64_t iovas[8];
