@@ -227,13 +227,26 @@ vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, uns
 	return s;
 }
 
+/**
+ * The bus address of the buffer a cookie stands for, computed as the
+ * buffer is added (vio_vq_add_bufs_by()); may also prepare the cookie's
+ * object. Pass an inline function: the adds are always inlined, so the
+ * call is too. @p ctx is the caller's value, passed through.
+ */
+typedef uint64_t (*vio_vq_iova_fn)(void *cookie, uint64_t ctx);
+
+/* Buffer i's address: from the array, or from its cookie. */
+#define VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookie, i) \
+	((iova_of) != NULL ? (iova_of)((cookie), (ctx)) : (iovas)[i])
+
 /*
  * Addresses and cookies of @p n buffers from descriptor @p head on, in
  * ring order, in runs that do not wrap (no index masking per buffer).
  */
 static __rte_always_inline void
 vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, unsigned int head,
-		       unsigned int mask, void *const *cookies, const uint64_t *iovas, unsigned int n)
+		       unsigned int mask, void *const *cookies, const uint64_t *iovas,
+		       vio_vq_iova_fn iova_of, uint64_t ctx, unsigned int n)
 {
 	while (n > 0) {
 		const unsigned int run = RTE_MIN(n, mask + 1 - head);
@@ -241,10 +254,11 @@ vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, u
 		struct vio_vq_split_slot *s = &slots[head];
 
 		for (unsigned int k = 0; k < run; k++) {
-			d[k].addr = iovas[k];
+			d[k].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[k], k);
 			s[k].cookie = cookies[k];
 		}
-		iovas += run;
+		if (iova_of == NULL)
+			iovas += run;
 		cookies += run;
 		n -= run;
 		head = 0;
@@ -264,8 +278,9 @@ vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, u
  * reads stay valid in its cache and cost no instruction here.
  */
 static __rte_always_inline int
-vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
-		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+vio_vq_split_add_bufs_by(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
+			 vio_vq_iova_fn iova_of, uint64_t ctx, const uint32_t *lens, uint32_t len,
+			 bool writable, uint16_t n)
 {
 	const unsigned int mask = vq->mask;
 	uint16_t *avail_ring = vq->avail->ring;
@@ -294,20 +309,24 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 			 */
 			if (write_avail) {
 				for (i = 0; i < n; i++) {
-					desc[head].addr = iovas[i];
+					desc[head].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx,
+									  cookies[i], i);
 					slots[head].cookie = cookies[i];
 					avail_ring[pos & mask] = (uint16_t)head;
 					pos++;
 					head = (head + 1) & mask;
 				}
 			} else {
-				vio_vq_split_put_addrs(desc, slots, head, mask, cookies, iovas, n);
+				vio_vq_split_put_addrs(desc, slots, head, mask, cookies, iovas,
+						       iova_of, ctx, n);
 				pos += n;
 				head = (head + n) & mask;
 			}
 		} else {
 			for (i = 0; i < n; i++) {
-				vio_vq_split_put_buf(desc, slots, head, iovas[i],
+				vio_vq_split_put_buf(desc, slots, head,
+						     VIO_VQ_BUF_IOVA(iovas, iova_of, ctx,
+								     cookies[i], i),
 						     lens != NULL ? lens[i] : len, writable,
 						     cookies[i]);
 				if (write_avail)
@@ -328,8 +347,8 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	} else {
 		for (i = 0; i < n; i++) {
 			struct vio_vq_split_slot *s = vio_vq_split_put_buf(
-				desc, slots, head, iovas[i], lens != NULL ? lens[i] : len, writable,
-				cookies[i]);
+				desc, slots, head, VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+				lens != NULL ? lens[i] : len, writable, cookies[i]);
 
 			s->last = (uint16_t)head;
 			s->avail_pos = (uint16_t)pos;
@@ -342,6 +361,14 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	vq->avail_shadow = (uint16_t)pos;
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
 	return n;
+}
+
+/** vio_vq_split_add_bufs_by() with the addresses in @p iovas. */
+static __rte_always_inline int
+vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
+		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+{
+	return vio_vq_split_add_bufs_by(vq, cookies, iovas, NULL, 0, lens, len, writable, n);
 }
 
 /**

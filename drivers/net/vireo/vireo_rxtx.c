@@ -66,38 +66,60 @@ vireo_txq_broken(struct vireo_txq *txq)
 /* ---- Rx ---- */
 
 /*
+ * An mbuf raw from the pool (rearm template set, see vireo_rx_refill()):
+ * arm it as a fresh rx buffer and return the bus address of its buffer,
+ * 12 bytes before data_off = RTE_PKTMBUF_HEADROOM so that the frame
+ * lands where applications expect it. Called by vio_vq_add_bufs_by() as
+ * it writes the descriptor.
+ */
+static __rte_always_inline uint64_t
+vireo_rx_arm(void *cookie, uint64_t rearm)
+{
+	struct rte_mbuf *m = cookie;
+
+	__rte_mbuf_raw_sanity_check(m);
+	*vireo_mbuf_rearm_word(m) = rearm;
+	return rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
+}
+
+/*
  * Allocate @p want mbufs, settling for fewer (halving) when the pool is
- * short. With a rearm template the mbufs come raw from the pool: the pool
- * already guarantees next == NULL and a single segment, the template
+ * short. With a rearm template the mbufs come raw from the pool (the pool
+ * already guarantees next == NULL and a single segment; vireo_rx_arm()
  * sets data_off, refcnt, nb_segs and port in one store, and the rx path
- * writes every field a received mbuf must define (ol_flags, packet_type,
- * lengths).
+ * writes every field a received mbuf must define: ol_flags, packet_type,
+ * lengths). Without one (pinned external buffers, whose ol_flags must
+ * survive) they come reset from rte_pktmbuf_alloc_bulk().
  */
 static uint16_t
-vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint64_t *iovas, uint16_t want)
+vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 {
-	const uint64_t rearm = rxq->rearm_template;
-
-	if (unlikely(rearm == 0)) {
+	if (unlikely(rxq->rearm_template == 0)) {
 		while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
 			want /= 2;
-		for (uint16_t i = 0; i < want; i++) {
+		for (uint16_t i = 0; i < want; i++)
 			mbufs[i]->port = rxq->port_id;
-			iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
-		}
 		return want;
 	}
 	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
-	/* Fresh mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
-	for (unsigned int i = 0; i < want; i++) {
-		struct rte_mbuf *m = mbufs[i];
-
-		__rte_mbuf_raw_sanity_check(m);
-		*vireo_mbuf_rearm_word(m) = rearm;
-		iovas[i] = rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
-	}
 	return want;
+}
+
+/* Post @p got mbufs from vireo_rx_alloc(). @return how many went on the ring, or -EIO. */
+static inline int
+vireo_rx_post(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t got)
+{
+	uint64_t iovas[VIREO_RX_REFILL_BATCH];
+
+	if (likely(rxq->rearm_template != 0))
+		return vio_vq_add_bufs_by(rxq->vq, (void *const *)mbufs, vireo_rx_arm,
+					  rxq->rearm_template, rxq->buf_len, got);
+	/* Reset mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
+	for (uint16_t i = 0; i < got; i++)
+		iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
+	return vio_vq_add_bufs(rxq->vq, (void *const *)mbufs, iovas, NULL, rxq->buf_len, true,
+			       got);
 }
 
 /*
@@ -109,24 +131,24 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint64_t *iovas, 
 unsigned int
 vireo_rx_refill(struct vireo_rxq *rxq)
 {
-	struct vio_vq *vq = rxq->vq;
 	struct rte_mbuf *mbufs[VIREO_RX_REFILL_BATCH];
-	uint64_t iovas[VIREO_RX_REFILL_BATCH];
-	const uint32_t len = rxq->buf_len;
 	unsigned int added = 0;
 	uint16_t want;
 
 	while ((want = RTE_MIN(vireo_rxq_room(rxq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
-		uint16_t got = vireo_rx_alloc(rxq, mbufs, iovas, want);
+		uint16_t got = vireo_rx_alloc(rxq, mbufs, want);
 		int n;
 
 		if (unlikely(got == 0)) {
 			rxq->st.nombuf += vireo_rxq_room(rxq);
 			break;
 		}
-		n = vio_vq_add_bufs(vq, (void *const *)mbufs, iovas, NULL, len, true, got);
+		n = vireo_rx_post(rxq, mbufs, got);
 		if (unlikely(n < got)) {
-			/* Broken queue (or a ring smaller than room said): give them back. */
+			/*
+			 * Broken queue (or a ring smaller than room said): give
+			 * them back (raw or armed, each is a valid free mbuf).
+			 */
 			n = RTE_MAX(n, 0);
 			rte_pktmbuf_free_bulk(&mbufs[n], got - n);
 			return added + n;
