@@ -257,17 +257,18 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
  * (num_buffers 1 when MRG_RXBUF is on), no packet-type parsing or checksum
  * flags to derive, no mergeable packet pending. Stops at the first buffer
  * that needs more (a runt, a mergeable packet, ...) and returns how many it
- * took: vireo_rx_process() does the rest one by one.
+ * took: vireo_rx_process() does the rest one by one. The buffers are the
+ * packets (in place): nothing to move.
  */
 static __rte_always_inline uint16_t
-vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
-			struct rte_mbuf **out, const bool mrg)
+vireo_rx_process_simple(struct vireo_rxq *rxq, struct rte_mbuf **pkts, const uint32_t *lens,
+			unsigned int n, const bool mrg)
 {
 	uint64_t bytes = 0, small = 0;
-	uint16_t i;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = cookies[i];
+		struct rte_mbuf *m = pkts[i];
 		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
 
 		/* Also catches len < header (plen wraps): the slow path counts it. */
@@ -286,24 +287,29 @@ vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *l
 			small++;
 		else
 			rxq->st.bins[vireo_size_bin(plen)]++;
-		out[i] = m;
 	}
 	rxq->st.bins[VIREO_BIN_64] += small;
 	rxq->st.packets += i;
 	rxq->st.bytes += bytes;
-	return i;
+	return (uint16_t)i;
 }
 
+/*
+ * Build packets from @p n harvested buffers, in place: packet k goes to
+ * cookies[k], never past the buffer being looked at (one packet per
+ * buffer at most), so no buffer is overwritten before it is read.
+ */
 static uint16_t
-vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
-		 struct rte_mbuf **out)
+vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n)
 {
+	struct rte_mbuf **out = (struct rte_mbuf **)cookies;
+
 	uint16_t nout = 0, i = 0;
 
 	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
 		/* Two instances: without MRG_RXBUF no header is read at all. */
-		i = rxq->mrg ? vireo_rx_process_simple(rxq, cookies, lens, n, out, true) :
-			       vireo_rx_process_simple(rxq, cookies, lens, n, out, false);
+		i = rxq->mrg ? vireo_rx_process_simple(rxq, out, lens, n, true) :
+			       vireo_rx_process_simple(rxq, out, lens, n, false);
 		nout = i;
 	}
 	for (; i < n; i++) {
@@ -371,7 +377,6 @@ static inline uint16_t
 vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vio_vq *vq = rxq->vq;
-	void *cookies[VIREO_RX_BATCH];
 	uint32_t lens[VIREO_RX_BATCH];
 	uint16_t nrx = 0;
 
@@ -383,6 +388,8 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	while (nrx < nb_pkts) {
 		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
+		/* Harvested straight into the caller's array, processed in place. */
+		void **cookies = (void **)(pkts + nrx);
 		int n = vio_vq_harvest(vq, cookies, lens, want);
 
 		if (unlikely(n < 0)) {
@@ -391,7 +398,7 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (n == 0)
 			break;
-		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n, pkts + nrx);
+		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
 		if (n < want || vio_vq_is_broken(vq))
 			break;
 	}
