@@ -510,8 +510,8 @@ vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t 
 	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
 	while (i + 4 <= n) {
 		/* Quads that wrap neither the used ring nor the descriptor ring. */
-		const unsigned int room =
-			i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask), mask + 1 - head));
+		const unsigned int room = i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask),
+								     mask + 1 - head));
 		const struct vio_used_elem *ue = &used_ring[last & mask];
 		struct vio_vq_split_slot *s = &slots[head];
 		const unsigned int first = i;
@@ -522,11 +522,13 @@ vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t 
 			const __m128i want1 = _mm_add_epi32(want, two);
 			/* Bad: an id lane that differs, or a len lane above max_len. */
 			const __m128i id_bad = _mm_andnot_si128(
-				_mm_and_si128(_mm_cmpeq_epi32(e0, want), _mm_cmpeq_epi32(e1, want1)),
+				_mm_and_si128(_mm_cmpeq_epi32(e0, want),
+					      _mm_cmpeq_epi32(e1, want1)),
 				id_lanes);
 			const __m128i len_bad = _mm_andnot_si128(
-				id_lanes, _mm_or_si128(_mm_cmpgt_epi32(_mm_xor_si128(e0, bias), want),
-						       _mm_cmpgt_epi32(_mm_xor_si128(e1, bias), want1)));
+				id_lanes,
+				_mm_or_si128(_mm_cmpgt_epi32(_mm_xor_si128(e0, bias), want),
+					     _mm_cmpgt_epi32(_mm_xor_si128(e1, bias), want1)));
 
 			if (unlikely(_mm_movemask_epi8(_mm_or_si128(id_bad, len_bad)) != 0)) {
 				stopped = true;

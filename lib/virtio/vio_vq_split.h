@@ -324,11 +324,10 @@ vio_vq_split_add_bufs_by(struct vio_vq_split *vq, void *const *cookies, const ui
 			}
 		} else {
 			for (i = 0; i < n; i++) {
-				vio_vq_split_put_buf(desc, slots, head,
-						     VIO_VQ_BUF_IOVA(iovas, iova_of, ctx,
-								     cookies[i], i),
-						     lens != NULL ? lens[i] : len, writable,
-						     cookies[i]);
+				vio_vq_split_put_buf(
+					desc, slots, head,
+					VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+					lens != NULL ? lens[i] : len, writable, cookies[i]);
 				if (write_avail)
 					avail_ring[pos & mask] = (uint16_t)head;
 				pos++;
@@ -339,15 +338,16 @@ vio_vq_split_add_bufs_by(struct vio_vq_split *vq, void *const *cookies, const ui
 					     (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
 							       (unsigned int)vq->h.size) :
 					     0;
-		vq->bufs_uniform = (uint16_t)RTE_MIN(
-			(same ? (unsigned int)vq->bufs_uniform : 0u) + (uniform_shape ? n : 0u),
-			(unsigned int)vq->h.size);
+		vq->bufs_uniform = (uint16_t)RTE_MIN((same ? (unsigned int)vq->bufs_uniform : 0u) +
+							     (uniform_shape ? n : 0u),
+						     (unsigned int)vq->h.size);
 		if (uniform_shape)
 			vq->bufs_len = len;
 	} else {
 		for (i = 0; i < n; i++) {
 			struct vio_vq_split_slot *s = vio_vq_split_put_buf(
-				desc, slots, head, VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+				desc, slots, head,
+				VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
 				lens != NULL ? lens[i] : len, writable, cookies[i]);
 
 			s->last = (uint16_t)head;

@@ -118,8 +118,7 @@ vireo_rx_post(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t got)
 	/* Reset mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
 	for (uint16_t i = 0; i < got; i++)
 		iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
-	return vio_vq_add_bufs(rxq->vq, (void *const *)mbufs, iovas, NULL, rxq->buf_len, true,
-			       got);
+	return vio_vq_add_bufs(rxq->vq, (void *const *)mbufs, iovas, NULL, rxq->buf_len, true, got);
 }
 
 /*
@@ -156,6 +155,13 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 		added += got;
 	}
 	return added;
+}
+
+/* The virtio-net header of a received buffer, in the headroom just before the frame. */
+static inline const struct vio_net_hdr *
+vireo_rx_hdr(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 }
 
 static inline void
@@ -274,9 +280,7 @@ vireo_rx_process_simple(struct vireo_rxq *rxq, struct rte_mbuf **pkts, const uin
 		/* Also catches len < header (plen wraps): the slow path counts it. */
 		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN))
 			break;
-		if (mrg && unlikely(rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *,
-							    -VIREO_NET_HDR_LEN)
-						    ->num_buffers != 1))
+		if (mrg && unlikely(vireo_rx_hdr(m)->num_buffers != 1))
 			break;
 		/* Every rx field the refill's rearm template left undefined. */
 		m->ol_flags = 0;

@@ -221,7 +221,8 @@ test_rx_vector_lane_lies(void **state)
 			assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
 			assert_true(st.ierrors >= 1);
 			assert_int_equal(
-				count_substr(log_capture_text(&lc), "device broke the virtqueue"), 1);
+				count_substr(log_capture_text(&lc), "device broke the virtqueue"),
+				1);
 			log_capture_stop(&lc);
 			check_recovers(&fx);
 			fx_destroy(&fx);
