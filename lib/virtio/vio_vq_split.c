@@ -492,12 +492,12 @@ vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t 
 			      unsigned int n)
 {
 	const struct vio_used_elem *used_ring = vq->used->ring;
-	struct vio_vq_split_slot *slots = vq->slots;
 	const unsigned int mask = vq->mask;
 	const uint32_t max_len = vq->bufs_len;
 	unsigned int head = vq->used_head, last = vq->last_used, i = 0;
 
 #ifdef RTE_ARCH_X86
+	struct vio_vq_split_slot *slots = vq->slots;
 	/* Lanes: id, len, id, len (struct vio_used_elem is two le32). */
 	const __m128i id_lanes = _mm_set_epi32(0, -1, 0, -1);
 	const __m128i bias = _mm_set1_epi32(INT32_MIN);
