@@ -256,6 +256,34 @@ vio_vq_add_bufs(struct vio_vq *vq, void *const *cookies, const uint64_t *iovas,
 	return vio_vq_split_add_bufs(&vq->split, cookies, iovas, lens, len, writable, n);
 }
 
+/**
+ * vio_vq_add_bufs() for @p n device-writable buffers of @p len bytes each
+ * whose address comes from the cookie: @p iova_of(cookies[i], @p ctx),
+ * called as the descriptor is written (an rx refill computes the address
+ * and prepares the buffer in the same pass). @p iova_of must be an inline
+ * function (it is inlined here).
+ *
+ * @return as vio_vq_add_bufs().
+ */
+static __rte_always_inline int
+vio_vq_add_bufs_by(struct vio_vq *vq, void *const *cookies, vio_vq_iova_fn iova_of, uint64_t ctx,
+		   uint32_t len, uint16_t n)
+{
+	if (vq->h.packed) {
+		uint16_t i;
+
+		if (unlikely(vq->h.broken))
+			return -EIO;
+		for (i = 0; i < n; i++)
+			if (vio_vq_packed_add_buf(&vq->packed, iova_of(cookies[i], ctx), len, true,
+						  cookies[i]) < 0)
+				break;
+		return i;
+	}
+	return vio_vq_split_add_bufs_by(&vq->split, cookies, NULL, iova_of, ctx, NULL, len, true,
+					n);
+}
+
 /** Make every chain added so far visible to the device at once. */
 static inline void
 vio_vq_publish(struct vio_vq *vq)

@@ -97,6 +97,16 @@ struct vio_vq_split {
 	 * identity). Any other avail write resets it.
 	 */
 	uint16_t avail_identity;
+	/**
+	 * In order: descriptors written in a row (ring order) by
+	 * vio_vq_split_add_bufs() as single device-writable buffers of
+	 * bufs_len bytes (saturates at size: then every descriptor and slot
+	 * holds that shape, and only addresses and cookies change). Any
+	 * other add resets it. Lets the refill skip the constant stores and
+	 * the harvest check ids and lens without reading the slots.
+	 */
+	uint16_t bufs_uniform;
+	uint32_t bufs_len; /**< Writable length of the bufs_uniform run. */
 
 	uint16_t *next_free; /**< Private free-list / chain links. */
 	struct vio_vq_split_slot *slots;
@@ -160,6 +170,7 @@ vio_vq_split_push_avail(struct vio_vq_split *vq, uint16_t head, uint16_t last, u
 	vq->free_head = vq->next_free[last];
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
 	vq->avail_identity = 0;
+	vq->bufs_uniform = 0;
 	vq->avail->ring[vq->avail_shadow & vq->mask] = head;
 	vq->avail_shadow++;
 }
@@ -217,6 +228,44 @@ vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, uns
 }
 
 /**
+ * The bus address of the buffer a cookie stands for, computed as the
+ * buffer is added (vio_vq_add_bufs_by()); may also prepare the cookie's
+ * object. Pass an inline function: the adds are always inlined, so the
+ * call is too. @p ctx is the caller's value, passed through.
+ */
+typedef uint64_t (*vio_vq_iova_fn)(void *cookie, uint64_t ctx);
+
+/* Buffer i's address: from the array, or from its cookie. */
+#define VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookie, i) \
+	((iova_of) != NULL ? (iova_of)((cookie), (ctx)) : (iovas)[i])
+
+/*
+ * Addresses and cookies of @p n buffers from descriptor @p head on, in
+ * ring order, in runs that do not wrap (no index masking per buffer).
+ */
+static __rte_always_inline void
+vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, unsigned int head,
+		       unsigned int mask, void *const *cookies, const uint64_t *iovas,
+		       vio_vq_iova_fn iova_of, uint64_t ctx, unsigned int n)
+{
+	while (n > 0) {
+		const unsigned int run = RTE_MIN(n, mask + 1 - head);
+		struct vio_desc *d = &desc[head];
+		struct vio_vq_split_slot *s = &slots[head];
+
+		for (unsigned int k = 0; k < run; k++) {
+			d[k].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[k], k);
+			s[k].cookie = cookies[k];
+		}
+		if (iova_of == NULL)
+			iovas += run;
+		cookies += run;
+		n -= run;
+		head = 0;
+	}
+}
+
+/**
  * Add up to @p n single-buffer chains (vio_vq_add_bufs()): the ring state
  * stays in registers across the batch.
  *
@@ -229,8 +278,9 @@ vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, uns
  * reads stay valid in its cache and cost no instruction here.
  */
 static __rte_always_inline int
-vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
-		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+vio_vq_split_add_bufs_by(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
+			 vio_vq_iova_fn iova_of, uint64_t ctx, const uint32_t *lens, uint32_t len,
+			 bool writable, uint16_t n)
 {
 	const unsigned int mask = vq->mask;
 	uint16_t *avail_ring = vq->avail->ring;
@@ -246,24 +296,59 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	if (vq->in_order) {
 		const bool identity = head == (pos & mask);
 		const bool write_avail = !identity || vq->avail_identity < vq->h.size;
+		/* Same shape as the run so far: a lap of it leaves only addresses to write. */
+		const bool uniform_shape = lens == NULL && writable;
+		const bool same = uniform_shape && len == vq->bufs_len;
 
-		for (i = 0; i < n; i++) {
-			vio_vq_split_put_buf(desc, slots, head, iovas[i],
-					     lens != NULL ? lens[i] : len, writable, cookies[i]);
-			if (write_avail)
-				avail_ring[pos & mask] = (uint16_t)head;
-			pos++;
-			head = (head + 1) & mask;
+		if (same && vq->bufs_uniform >= vq->h.size) {
+			/*
+			 * Descriptor len/flags/next and the private slot (in_len,
+			 * ndesc) already hold this shape. A device that rewrote
+			 * the shared descriptor fields only misleads itself: used
+			 * lens are checked against the private slot.
+			 */
+			if (write_avail) {
+				for (i = 0; i < n; i++) {
+					desc[head].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx,
+									  cookies[i], i);
+					slots[head].cookie = cookies[i];
+					avail_ring[pos & mask] = (uint16_t)head;
+					pos++;
+					head = (head + 1) & mask;
+				}
+			} else {
+				vio_vq_split_put_addrs(desc, slots, head, mask, cookies, iovas,
+						       iova_of, ctx, n);
+				pos += n;
+				head = (head + n) & mask;
+			}
+		} else {
+			for (i = 0; i < n; i++) {
+				vio_vq_split_put_buf(
+					desc, slots, head,
+					VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+					lens != NULL ? lens[i] : len, writable, cookies[i]);
+				if (write_avail)
+					avail_ring[pos & mask] = (uint16_t)head;
+				pos++;
+				head = (head + 1) & mask;
+			}
 		}
 		vq->avail_identity = identity ?
 					     (uint16_t)RTE_MIN((unsigned int)vq->avail_identity + n,
 							       (unsigned int)vq->h.size) :
 					     0;
+		vq->bufs_uniform = (uint16_t)RTE_MIN((same ? (unsigned int)vq->bufs_uniform : 0u) +
+							     (uniform_shape ? n : 0u),
+						     (unsigned int)vq->h.size);
+		if (uniform_shape)
+			vq->bufs_len = len;
 	} else {
 		for (i = 0; i < n; i++) {
 			struct vio_vq_split_slot *s = vio_vq_split_put_buf(
-				desc, slots, head, iovas[i], lens != NULL ? lens[i] : len, writable,
-				cookies[i]);
+				desc, slots, head,
+				VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+				lens != NULL ? lens[i] : len, writable, cookies[i]);
 
 			s->last = (uint16_t)head;
 			s->avail_pos = (uint16_t)pos;
@@ -276,6 +361,14 @@ vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint6
 	vq->avail_shadow = (uint16_t)pos;
 	vq->h.num_free = (uint16_t)(vq->h.num_free - n);
 	return n;
+}
+
+/** vio_vq_split_add_bufs_by() with the addresses in @p iovas. */
+static __rte_always_inline int
+vio_vq_split_add_bufs(struct vio_vq_split *vq, void *const *cookies, const uint64_t *iovas,
+		      const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+{
+	return vio_vq_split_add_bufs_by(vq, cookies, iovas, NULL, 0, lens, len, writable, n);
 }
 
 /**

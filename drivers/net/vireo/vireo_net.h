@@ -357,6 +357,36 @@ vireo_mbuf_rearm_word(struct rte_mbuf *m)
 	return (uint64_t *)(void *)((char *)m + offsetof(struct rte_mbuf, rearm_data));
 }
 
+/* vireo_mbuf_set_rx_len()'s two stores. */
+static_assert(offsetof(struct rte_mbuf, pkt_len) == offsetof(struct rte_mbuf, packet_type) + 4,
+	      "pkt_len follows packet_type");
+static_assert(offsetof(struct rte_mbuf, vlan_tci) == offsetof(struct rte_mbuf, data_len) + 2,
+	      "vlan_tci follows data_len");
+static_assert(offsetof(struct rte_mbuf, packet_type) % 8 == 0, "8-byte store");
+
+/*
+ * The rx fields a single-segment frame of @p len bytes defines, in two
+ * stores: packet_type (0) with pkt_len, data_len with vlan_tci (0). Needs
+ * len <= UINT16_MAX.
+ */
+static inline void
+vireo_mbuf_set_rx_len(struct rte_mbuf *m, uint32_t len)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t *type_len = (uint64_t *)(void *)((char *)m +
+						  offsetof(struct rte_mbuf, packet_type));
+	uint32_t *data_vlan = (uint32_t *)(void *)((char *)m + offsetof(struct rte_mbuf, data_len));
+
+	*type_len = (uint64_t)len << 32;
+	*data_vlan = len;
+#else
+	m->packet_type = 0;
+	m->pkt_len = len;
+	m->data_len = (uint16_t)len;
+	m->vlan_tci = 0;
+#endif
+}
+
 static inline enum vireo_size_bin
 vireo_size_bin(uint32_t len)
 {

@@ -66,19 +66,35 @@ vireo_txq_broken(struct vireo_txq *txq)
 /* ---- Rx ---- */
 
 /*
+ * An mbuf raw from the pool (rearm template set, see vireo_rx_refill()):
+ * arm it as a fresh rx buffer and return the bus address of its buffer,
+ * 12 bytes before data_off = RTE_PKTMBUF_HEADROOM so that the frame
+ * lands where applications expect it. Called by vio_vq_add_bufs_by() as
+ * it writes the descriptor.
+ */
+static __rte_always_inline uint64_t
+vireo_rx_arm(void *cookie, uint64_t rearm)
+{
+	struct rte_mbuf *m = cookie;
+
+	__rte_mbuf_raw_sanity_check(m);
+	*vireo_mbuf_rearm_word(m) = rearm;
+	return rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
+}
+
+/*
  * Allocate @p want mbufs, settling for fewer (halving) when the pool is
- * short. With a rearm template the mbufs come raw from the pool: the pool
- * already guarantees next == NULL and a single segment, the template
+ * short. With a rearm template the mbufs come raw from the pool (the pool
+ * already guarantees next == NULL and a single segment; vireo_rx_arm()
  * sets data_off, refcnt, nb_segs and port in one store, and the rx path
- * writes every field a received mbuf must define (ol_flags, packet_type,
- * lengths).
+ * writes every field a received mbuf must define: ol_flags, packet_type,
+ * lengths). Without one (pinned external buffers, whose ol_flags must
+ * survive) they come reset from rte_pktmbuf_alloc_bulk().
  */
 static uint16_t
 vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 {
-	const uint64_t rearm = rxq->rearm_template;
-
-	if (unlikely(rearm == 0)) {
+	if (unlikely(rxq->rearm_template == 0)) {
 		while (want > 0 && rte_pktmbuf_alloc_bulk(rxq->mp, mbufs, want) != 0)
 			want /= 2;
 		for (uint16_t i = 0; i < want; i++)
@@ -87,11 +103,22 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 	}
 	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
-	for (uint16_t i = 0; i < want; i++) {
-		__rte_mbuf_raw_sanity_check(mbufs[i]);
-		*vireo_mbuf_rearm_word(mbufs[i]) = rearm;
-	}
 	return want;
+}
+
+/* Post @p got mbufs from vireo_rx_alloc(). @return how many went on the ring, or -EIO. */
+static inline int
+vireo_rx_post(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t got)
+{
+	uint64_t iovas[VIREO_RX_REFILL_BATCH];
+
+	if (likely(rxq->rearm_template != 0))
+		return vio_vq_add_bufs_by(rxq->vq, (void *const *)mbufs, vireo_rx_arm,
+					  rxq->rearm_template, rxq->buf_len, got);
+	/* Reset mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
+	for (uint16_t i = 0; i < got; i++)
+		iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
+	return vio_vq_add_bufs(rxq->vq, (void *const *)mbufs, iovas, NULL, rxq->buf_len, true, got);
 }
 
 /*
@@ -103,28 +130,24 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 unsigned int
 vireo_rx_refill(struct vireo_rxq *rxq)
 {
-	struct vio_vq *vq = rxq->vq;
 	struct rte_mbuf *mbufs[VIREO_RX_REFILL_BATCH];
-	uint64_t iovas[VIREO_RX_REFILL_BATCH];
-	const uint32_t len = rxq->buf_len;
 	unsigned int added = 0;
 	uint16_t want;
 
 	while ((want = RTE_MIN(vireo_rxq_room(rxq), (uint16_t)VIREO_RX_REFILL_BATCH)) > 0) {
 		uint16_t got = vireo_rx_alloc(rxq, mbufs, want);
+		int n;
 
 		if (unlikely(got == 0)) {
 			rxq->st.nombuf += vireo_rxq_room(rxq);
 			break;
 		}
-		int n;
-
-		/* Fresh mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
-		for (uint16_t i = 0; i < got; i++)
-			iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
-		n = vio_vq_add_bufs(vq, (void *const *)mbufs, iovas, NULL, len, true, got);
+		n = vireo_rx_post(rxq, mbufs, got);
 		if (unlikely(n < got)) {
-			/* Broken queue (or a ring smaller than room said): give them back. */
+			/*
+			 * Broken queue (or a ring smaller than room said): give
+			 * them back (raw or armed, each is a valid free mbuf).
+			 */
 			n = RTE_MAX(n, 0);
 			rte_pktmbuf_free_bulk(&mbufs[n], got - n);
 			return added + n;
@@ -132,6 +155,13 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 		added += got;
 	}
 	return added;
+}
+
+/* The virtio-net header of a received buffer, in the headroom just before the frame. */
+static inline const struct vio_net_hdr *
+vireo_rx_hdr(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 }
 
 static inline void
@@ -233,48 +263,57 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
  * (num_buffers 1 when MRG_RXBUF is on), no packet-type parsing or checksum
  * flags to derive, no mergeable packet pending. Stops at the first buffer
  * that needs more (a runt, a mergeable packet, ...) and returns how many it
- * took: vireo_rx_process() does the rest one by one.
+ * took: vireo_rx_process() does the rest one by one. The buffers are the
+ * packets (in place): nothing to move.
  */
-static inline uint16_t
-vireo_rx_process_simple(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
-			struct rte_mbuf **out)
+static __rte_always_inline uint16_t
+vireo_rx_process_simple(struct vireo_rxq *rxq, struct rte_mbuf **pkts, const uint32_t *lens,
+			unsigned int n, const bool mrg)
 {
-	uint64_t bytes = 0;
-	uint16_t i;
+	uint64_t bytes = 0, small = 0;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = cookies[i];
+		struct rte_mbuf *m = pkts[i];
 		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
-		const struct vio_net_hdr *hdr = rte_pktmbuf_mtod_offset(
-			m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 
 		/* Also catches len < header (plen wraps): the slow path counts it. */
-		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN) ||
-		    (rxq->mrg && unlikely(hdr->num_buffers != 1)))
+		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN))
+			break;
+		if (mrg && unlikely(vireo_rx_hdr(m)->num_buffers != 1))
 			break;
 		/* Every rx field the refill's rearm template left undefined. */
 		m->ol_flags = 0;
-		m->packet_type = 0;
-		m->pkt_len = plen;
-		m->data_len = (uint16_t)plen;
-		m->vlan_tci = 0;
+		vireo_mbuf_set_rx_len(m, plen);
 		bytes += plen;
-		rxq->st.bins[vireo_size_bin(plen)]++;
-		out[i] = m;
+		/* Minimum-size frames, the line-rate case, counted per burst. */
+		if (plen <= 64)
+			small++;
+		else
+			rxq->st.bins[vireo_size_bin(plen)]++;
 	}
+	rxq->st.bins[VIREO_BIN_64] += small;
 	rxq->st.packets += i;
 	rxq->st.bytes += bytes;
-	return i;
+	return (uint16_t)i;
 }
 
+/*
+ * Build packets from @p n harvested buffers, in place: packet k goes to
+ * cookies[k], never past the buffer being looked at (one packet per
+ * buffer at most), so no buffer is overwritten before it is read.
+ */
 static uint16_t
-vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n,
-		 struct rte_mbuf **out)
+vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, uint16_t n)
 {
+	struct rte_mbuf **out = (struct rte_mbuf **)cookies;
+
 	uint16_t nout = 0, i = 0;
 
 	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
-		i = vireo_rx_process_simple(rxq, cookies, lens, n, out);
+		/* Two instances: without MRG_RXBUF no header is read at all. */
+		i = rxq->mrg ? vireo_rx_process_simple(rxq, out, lens, n, true) :
+			       vireo_rx_process_simple(rxq, out, lens, n, false);
 		nout = i;
 	}
 	for (; i < n; i++) {
@@ -342,7 +381,6 @@ static inline uint16_t
 vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vio_vq *vq = rxq->vq;
-	void *cookies[VIREO_RX_BATCH];
 	uint32_t lens[VIREO_RX_BATCH];
 	uint16_t nrx = 0;
 
@@ -354,6 +392,8 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	while (nrx < nb_pkts) {
 		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
+		/* Harvested straight into the caller's array, processed in place. */
+		void **cookies = (void **)(pkts + nrx);
 		int n = vio_vq_harvest(vq, cookies, lens, want);
 
 		if (unlikely(n < 0)) {
@@ -362,7 +402,7 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		}
 		if (n == 0)
 			break;
-		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n, pkts + nrx);
+		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
 		if (n < want || vio_vq_is_broken(vq))
 			break;
 	}
