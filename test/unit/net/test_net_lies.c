@@ -199,8 +199,17 @@ test_rx_vector_lane_lies(void **state)
 		{ SWDEV_FAULT_USED_ID_FREE, 0 },
 		{ SWDEV_FAULT_USED_LEN_OVER, 1 },
 	};
+	const char *packed = getenv("VIREO_SWDEV_PACKED");
 
 	RTE_SET_USED(state);
+	/*
+	 * The lanes are the split engine's vectorized in-order harvest. On
+	 * packed rings in order, a used id naming a later in-flight chain is a
+	 * batch completion (section 2.8.20), not a lie: the packed lies have
+	 * their own tests (test_vq.c packed/test_packed_in_order_lie_*).
+	 */
+	if (packed != NULL && strcmp(packed, "1") == 0)
+		skip();
 	for (unsigned int l = 0; l < RTE_DIM(lies); l++) {
 		for (unsigned int k = 0; k < RTE_DIM(lanes); k++) {
 			struct net_fx fx;
