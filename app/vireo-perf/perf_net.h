@@ -101,8 +101,8 @@ struct perf_fwd_lcore {
 struct perf_port_snap {
 	struct perf_counters app;
 	struct rte_eth_stats eth;
-	uint64_t doorbells;  /* sum of the driver's *_doorbells xstats (net_vireo has them) */
-	bool has_doorbells;  /* the driver has such xstats */
+	uint64_t doorbells; /* sum of the driver's *_doorbells xstats (net_vireo has them) */
+	bool has_doorbells; /* the driver has such xstats */
 	uint64_t tsc;
 };
 

@@ -91,7 +91,7 @@ struct vireo_blk;
 /** One request queue. */
 struct vireo_blkq {
 	struct vireo_blk *blk;
-	struct vio_vq *vq; /**< NULL while stopped. */
+	struct vio_vq *vq;   /**< NULL while stopped. */
 	uint64_t *doorbells; /**< The library's counter for this queue. */
 	uint16_t qid;
 	uint16_t depth;       /**< Requests accepted and not yet dequeued, at most. */

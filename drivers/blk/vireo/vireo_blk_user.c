@@ -41,7 +41,7 @@ static_assert(VIO_USER_MAX_QUEUES == 33, "update the queues= range in the param 
 static_assert(VIO_BLK_CONFIG_LEN <= VIO_USER_CONFIG_MAX, "blk config fits the transport");
 
 static const char *const vbu_keys[] = { "path",        "queues", "queue_size", "server",
-					"server_wait", "packed", "event_idx", NULL };
+					"server_wait", "packed", "event_idx",  NULL };
 
 #define VBU_BACKEND_HINT                                                                   \
 	"e.g. qemu-storage-daemon --blockdev driver=file,filename=disk.img,node-name=d0 "  \
