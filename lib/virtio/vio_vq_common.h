@@ -60,6 +60,25 @@ void vio_vq_hdr_mark_broken(struct vio_vq_hdr *h, const char *why);
 /** Log the first meaningless used len on a read-only chain (vio_vq_bad_len_count()). */
 void vio_vq_hdr_note_bad_len(struct vio_vq_hdr *h, uint32_t len, uint32_t id);
 
+/**
+ * The used len @p *len the device wrote for chain @p id of @p in_len
+ * writable bytes: true when it may stand (at most in_len; on a chain with
+ * nothing writable, e.g. tx, any len means nothing: real devices leave
+ * garbage there, so it is counted once (vio_vq_bad_len_count()) and
+ * reported as 0); false when it exceeds a writable chain's bytes (a lie).
+ */
+static inline bool
+vio_vq_hdr_used_len_ok(struct vio_vq_hdr *h, uint32_t *len, uint32_t in_len, uint32_t id)
+{
+	if (likely(*len <= in_len))
+		return true;
+	if (in_len != 0)
+		return false;
+	vio_vq_hdr_note_bad_len(h, *len, id);
+	*len = 0;
+	return true;
+}
+
 /** Write the doorbell unconditionally. */
 static inline void
 vio_vq_hdr_notify(struct vio_vq_hdr *h)

@@ -271,13 +271,8 @@ vio_vq_packed_in_order_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t i
 	nth = (uint16_t)(s->add_seq - vq->harvested);
 	if (nth >= (uint16_t)(vq->published - vq->harvested))
 		return vio_vq_packed_bad_used(vq, flags, id, len);
-	if (len > s->in_len) {
-		if (s->in_len != 0)
-			return vio_vq_packed_bad_used(vq, flags, id, len);
-		/* A read-only chain: the len means nothing (see vio_vq_bad_len_count()). */
-		vio_vq_hdr_note_bad_len(&vq->h, len, id);
-		len = 0;
-	}
+	if (!vio_vq_hdr_used_len_ok(&vq->h, &len, s->in_len, id))
+		return vio_vq_packed_bad_used(vq, flags, id, len);
 	vq->batch_len = len;
 	return nth + 1;
 }

@@ -167,6 +167,17 @@ vio_vq_packed_step(uint16_t *pos, uint16_t *wrap_flags, uint16_t size)
 	}
 }
 
+/* Move a ring position past @p n descriptors (n <= size), flipping the wrap bits at the end. */
+static inline void
+vio_vq_packed_skip(uint16_t *pos, uint16_t *wrap_flags, uint16_t n, uint16_t size)
+{
+	*pos = (uint16_t)(*pos + n);
+	if (*pos >= size) {
+		*pos = (uint16_t)(*pos - size);
+		*wrap_flags ^= VIO_PACKED_WRAP_BITS;
+	}
+}
+
 /*
  * Store a descriptor's flags. The first descriptor of the open burst is
  * kept back for vio_vq_packed_publish(); any other is stored now (the
@@ -452,11 +463,7 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 		s->cookie = NULL;
 		nfree = (uint16_t)(nfree + s->ndesc);
 		harvested++;
-		pos = (uint16_t)(pos + s->ndesc);
-		if (pos >= size) {
-			pos = (uint16_t)(pos - size);
-			wrap ^= VIO_PACKED_WRAP_BITS;
-		}
+		vio_vq_packed_skip(&pos, &wrap, s->ndesc, size);
 	}
 	vq->last_used = pos;
 	vq->used_flags = wrap;
@@ -514,14 +521,9 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 			lie = true;
 			break;
 		}
-		if (unlikely(len > s->in_len)) {
-			if (s->in_len != 0) {
-				lie = true;
-				break;
-			}
-			/* Read-only chain (tx): a len there means nothing. */
-			vio_vq_hdr_note_bad_len(&vq->h, len, id);
-			len = 0;
+		if (unlikely(!vio_vq_hdr_used_len_ok(&vq->h, &len, s->in_len, id))) {
+			lie = true;
+			break;
 		}
 		cookies[n] = s->cookie;
 		if (lens != NULL)
@@ -531,11 +533,7 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 		free_id = (uint16_t)id;
 		nfree = (uint16_t)(nfree + s->ndesc);
 		harvested++;
-		pos = (uint16_t)(pos + s->ndesc);
-		if (pos >= size) {
-			pos = (uint16_t)(pos - size);
-			wrap ^= VIO_PACKED_WRAP_BITS;
-		}
+		vio_vq_packed_skip(&pos, &wrap, s->ndesc, size);
 	}
 	vq->last_used = pos;
 	vq->used_flags = wrap;

@@ -290,16 +290,8 @@ vio_vq_split_take_used(struct vio_vq_split *vq, const struct vio_used_elem *e, v
 		return -EIO;
 	}
 	s = &vq->slots[id];
-	if (unlikely(l > s->in_len) && s->in_len == 0) {
-		/*
-		 * Nothing of the chain was writable (tx), so the len carries
-		 * no information; real devices leave garbage there (Linux had
-		 * to drop its strict check). Count it, report 0, carry on.
-		 */
-		vio_vq_hdr_note_bad_len(&vq->h, l, id);
-		l = 0;
-	}
-	if (unlikely(l > s->in_len)) {
+	/* Linux had to drop its strict check of read-only chains' len too. */
+	if (unlikely(!vio_vq_hdr_used_len_ok(&vq->h, &l, s->in_len, id))) {
 		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
 			 l, s->in_len, id);
 		vio_vq_hdr_mark_broken(&vq->h, why);
@@ -396,17 +388,11 @@ vio_vq_split_take_in_order(struct vio_vq_split *vq, void **cookie, uint32_t *len
 	if (vq->batch_left > 0)
 		/* Chains inside a batch were written whole; its last has the entry's len. */
 		l = --vq->batch_left == 0 ? vq->batch_len : s->in_len;
-	if (l > s->in_len) {
-		if (s->in_len != 0) {
-			snprintf(why, sizeof(why),
-				 "used len %u exceeds the %u writable bytes of chain %u", l,
-				 s->in_len, head);
-			vio_vq_hdr_mark_broken(&vq->h, why);
-			return -EIO;
-		}
-		/* A read-only chain: the len means nothing (see take_used). */
-		vio_vq_hdr_note_bad_len(&vq->h, l, head);
-		l = 0;
+	if (unlikely(!vio_vq_hdr_used_len_ok(&vq->h, &l, s->in_len, head))) {
+		snprintf(why, sizeof(why), "used len %u exceeds the %u writable bytes of chain %u",
+			 l, s->in_len, head);
+		vio_vq_hdr_mark_broken(&vq->h, why);
+		return -EIO;
 	}
 	*len = l;
 	*cookie = s->cookie;
