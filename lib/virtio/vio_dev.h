@@ -88,6 +88,15 @@ struct vio_transport_ops {
 	 * @return the fd (owned by the transport), or -ENOTSUP.
 	 */
 	int (*queue_intr_fd)(struct vio_dev *dev, uint16_t index);
+	/**
+	 * Call @p cb(@p arg) on the EAL interrupt thread when the device's
+	 * status may have changed on its own (vhost-user: the backend hung
+	 * up), until event_intr_disable. Optional (absent: the driver polls
+	 * the status). @return 0 or a negative errno.
+	 */
+	int (*event_intr_enable)(struct vio_dev *dev, void (*cb)(void *arg), void *arg);
+	/** Stop event_intr_enable's callback (mandatory with it). */
+	void (*event_intr_disable)(struct vio_dev *dev);
 };
 
 /**
@@ -246,6 +255,39 @@ vio_dev_queue_intr_fd(struct vio_dev *dev, uint16_t index)
 	const struct vio_transport_ops *ops = vio_dev_ops(dev);
 
 	return ops->queue_intr_fd != NULL ? ops->queue_intr_fd(dev, index) : -ENOTSUP;
+}
+
+/**
+ * Status events by interrupt (see vio_transport_ops.event_intr_enable):
+ * @p cb(@p arg) runs on the EAL interrupt thread, at once, when the device
+ * status may have changed by itself (a vhost-user backend hung up: the
+ * status then has DEVICE_NEEDS_RESET), so the driver need not wait for
+ * its next status poll. Primary process only.
+ *
+ * @return 0; -ENOTSUP when the transport has none (keep polling); another
+ *         negative errno when it cannot (also: keep polling).
+ */
+static inline int
+vio_dev_event_intr_enable(struct vio_dev *dev, void (*cb)(void *arg), void *arg)
+{
+	const struct vio_transport_ops *ops = vio_dev_ops(dev);
+
+	return ops->event_intr_enable != NULL ? ops->event_intr_enable(dev, cb, arg) : -ENOTSUP;
+}
+
+/**
+ * Undo vio_dev_event_intr_enable(). Afterwards @p cb is not running and
+ * will not run again, except when called from @p cb itself (an event
+ * handler that stops the device): then that call finishes, nothing more.
+ * Never call it while holding a lock @p cb takes.
+ */
+static inline void
+vio_dev_event_intr_disable(struct vio_dev *dev)
+{
+	const struct vio_transport_ops *ops = vio_dev_ops(dev);
+
+	if (ops->event_intr_disable != NULL)
+		ops->event_intr_disable(dev);
 }
 
 /**

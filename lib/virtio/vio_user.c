@@ -31,13 +31,16 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
+#include <rte_interrupts.h>
 #include <rte_memory.h>
 
 #include "vio_log.h"
@@ -176,6 +179,11 @@ vu_disconnect(struct vio_user_dev *u, const char *why)
 {
 	if (u->sock < 0)
 		return;
+	/*
+	 * Shut the connection down, not just our fd: the event watch holds a
+	 * dup of it, and sees the hang-up at once (so does the backend).
+	 */
+	shutdown(u->sock, SHUT_RDWR);
 	close(u->sock);
 	u->sock = -1;
 	if (!u->dead_logged)
@@ -577,6 +585,7 @@ vu_connect(struct vio_user_dev *u, bool quiet, unsigned int wait_ms)
 	}
 	vu_resolve_queue_count(u);
 	u->dead_logged = false;
+	u->conn_gen++;
 	VIO_LOG(INFO,
 		"%s: connected to %s: features 0x%" PRIx64 ", protocol 0x%" PRIx64
 		", %u backend queues",
@@ -1080,6 +1089,165 @@ vio_user_notify(struct vio_dev *dev, uint16_t index, uint32_t data __rte_unused)
 			strerror(errno));
 }
 
+/* ---- Status events: the socket watched from the EAL interrupt thread ---- */
+
+/*
+ * One connection as the EAL interrupt thread watches it, through a dup of
+ * the socket: whoever drops the connection (vu_disconnect() closes u->sock,
+ * on any thread) never closes the fd EAL polls. EAL panics when it rebuilds
+ * its epoll set around a closed fd, and a reused number would be another
+ * file. Only whoever unregisters the callback closes the dup and frees this.
+ */
+struct vu_event_watch {
+	struct rte_intr_handle *handle; /* RTE_INTR_HANDLE_EXT on the dup */
+	struct vio_user_dev *u;
+	uint32_t conn_gen; /* the connection the dup belongs to */
+	void (*cb)(void *arg);
+	void *arg;
+};
+
+static void
+vu_event_watch_free(struct vu_event_watch *w)
+{
+	if (w->handle != NULL) {
+		if (rte_intr_fd_get(w->handle) >= 0)
+			close(rte_intr_fd_get(w->handle));
+		rte_intr_instance_free(w->handle);
+	}
+	free(w);
+}
+
+/* EAL dropped the callback entry, after the callback that asked for it returned. */
+static void
+vu_event_watch_released(struct rte_intr_handle *handle __rte_unused, void *arg)
+{
+	vu_event_watch_free(arg);
+}
+
+/* What the watched socket says: NULL (nothing, or a reply already read) or why it broke. */
+static const char *
+vu_event_why(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	ssize_t n;
+	char c;
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return NULL;
+	if (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
+		return "hung up (socket event)";
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return "hung up (socket event)";
+	/* The backend speaks only when asked, and every exchange runs under u->lock. */
+	return n > 0 ? "sent a message nobody asked for (socket event)" : NULL;
+}
+
+/*
+ * EAL interrupt thread: the socket became readable or hung up. A reply to
+ * a request in flight is read by its requester (we wait for the lock it
+ * holds); anything else breaks the connection, exactly as get_status would
+ * find it later: dropped, DEVICE_NEEDS_RESET set while DRIVER_OK. Then the
+ * driver's callback runs; after it this function touches nothing of @p u
+ * (the callback may have closed the device).
+ */
+static void
+vu_event(void *arg)
+{
+	struct vu_event_watch *w = arg;
+	struct vio_user_dev *u = w->u;
+	const char *why;
+
+	pthread_mutex_lock(&u->lock);
+	why = vu_event_why(rte_intr_fd_get(w->handle));
+	if (why != NULL && u->conn_gen == w->conn_gen)
+		vu_disconnect(u, why);
+	pthread_mutex_unlock(&u->lock);
+	if (why == NULL)
+		return;
+	/*
+	 * A hung-up socket stays ready (EAL's epoll is level-triggered): drop
+	 * the entry once this returns. The fd stays open until disable.
+	 */
+	rte_intr_callback_unregister_pending(w->handle, vu_event, w, NULL);
+	w->cb(w->arg);
+}
+
+static int
+vio_user_event_intr_enable(struct vio_dev *dev, void (*cb)(void *arg), void *arg)
+{
+	struct vio_user_dev *u = vio_user_of(dev);
+	struct vu_event_watch *w;
+	int fd = -1, rc = 0;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return -ENOTSUP;
+	if (__atomic_load_n(&u->event_watch, __ATOMIC_ACQUIRE) != NULL)
+		return -EBUSY;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return -ENOMEM;
+	*w = (struct vu_event_watch){ .u = u, .cb = cb, .arg = arg };
+	pthread_mutex_lock(&u->lock);
+	if (u->sock < 0)
+		rc = -ENOTCONN;
+	else if ((fd = fcntl(u->sock, F_DUPFD_CLOEXEC, 0)) < 0)
+		rc = -errno;
+	w->conn_gen = u->conn_gen;
+	pthread_mutex_unlock(&u->lock);
+	if (rc == 0) {
+		w->handle = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+		if (w->handle == NULL || rte_intr_type_set(w->handle, RTE_INTR_HANDLE_EXT) < 0 ||
+		    rte_intr_fd_set(w->handle, fd) < 0)
+			rc = -ENOMEM;
+		else
+			fd = -1; /* the handle's now */
+	}
+	if (rc == 0)
+		rc = rte_intr_callback_register(w->handle, vu_event, w);
+	if (rc < 0) {
+		if (fd >= 0)
+			close(fd);
+		vu_event_watch_free(w);
+		return rc;
+	}
+	__atomic_store_n(&u->event_watch, w, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+vio_user_event_intr_disable(struct vio_dev *dev)
+{
+	struct vio_user_dev *u = vio_user_of(dev);
+	struct vu_event_watch *w = __atomic_exchange_n(&u->event_watch, NULL, __ATOMIC_ACQ_REL);
+	int rc;
+
+	if (w == NULL)
+		return;
+	/* -EAGAIN: vu_event is running; 0 or more: removed; -ENOENT: it removed itself. */
+	while ((rc = rte_intr_callback_unregister(w->handle, vu_event, w)) == -EAGAIN) {
+		if (rte_thread_is_intr()) {
+			/*
+			 * Called from vu_event itself (an event handler stopping
+			 * the device): EAL drops the entry and we free the watch
+			 * once it returns.
+			 */
+			rc = rte_intr_callback_unregister_pending(w->handle, vu_event, w,
+								  vu_event_watch_released);
+			if (rc > 0)
+				return;
+			if (rc != -ENOENT) {
+				VIO_LOG(ERR, "%s: cannot release the socket watch (%d): leaked",
+					dev->name, rc);
+				return;
+			}
+			break;
+		}
+		rte_delay_us_sleep(1000); /* the callback waits for u->lock at most */
+	}
+	vu_event_watch_free(w);
+}
+
 static const struct vio_transport_ops vio_user_ops = {
 	.reset = vio_user_reset,
 	.get_status = vio_user_get_status,
@@ -1095,6 +1263,8 @@ static const struct vio_transport_ops vio_user_ops = {
 	.queue_setup = vio_user_queue_setup,
 	.notify = vio_user_notify,
 	.queue_intr_fd = vio_user_queue_intr_fd,
+	.event_intr_enable = vio_user_event_intr_enable,
+	.event_intr_disable = vio_user_event_intr_disable,
 };
 
 /* ---- Public API ---- */
@@ -1166,6 +1336,7 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 	pthread_mutex_init(&u->lock, NULL);
 	u->sock = -1;
 	u->listen_fd = -1;
+	u->event_watch = NULL;
 	u->server = p->server;
 	u->server_wait_ms = p->server_wait_ms;
 	u->num_queues = p->num_queues;
@@ -1213,6 +1384,7 @@ vio_user_dev_init(struct vio_user_dev *u, const struct vio_user_params *p)
 void
 vio_user_dev_fini(struct vio_user_dev *u)
 {
+	vio_user_event_intr_disable(&u->vdev); /* a driver that left it enabled */
 	if (u->mem_event_registered)
 		rte_mem_event_callback_unregister(u->vdev.name, u);
 	u->mem_event_registered = false;

@@ -33,6 +33,7 @@
 #define VIO_USER_MAX_REGIONS 8
 
 struct vio_user_dev;
+struct vu_event_watch;
 
 /**
  * Frontend-emulated queue (e.g. virtio-net's control queue, which
@@ -131,6 +132,13 @@ struct vio_user_dev {
 	int callfd;
 	unsigned int server_wait_ms;
 	bool dead_logged;
+	/** Bumped at each connection: an event watch belongs to one. */
+	uint32_t conn_gen;
+	/**
+	 * The socket watched from the EAL interrupt thread while the driver
+	 * asked for status events (event_intr_enable), else NULL.
+	 */
+	struct vu_event_watch *event_watch;
 	bool mem_added_logged;      /**< Memory added after start was reported. */
 	bool mem_event_registered;  /**< EAL memory event callback in place. */
 	uint8_t status;             /**< Emulated device status. */

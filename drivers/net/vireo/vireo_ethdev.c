@@ -585,6 +585,7 @@ vireo_dev_start(struct rte_eth_dev *dev)
 		dev->data->tx_queue_state[i] = RTE_ETH_QUEUE_STATE_STARTED;
 	vireo_net_link_update(dev, 0);
 	vireo_watch_start(net);
+	vireo_intr_events_start(dev);
 	return 0;
 
 fail:
@@ -606,6 +607,7 @@ vireo_dev_stop(struct rte_eth_dev *dev)
 	if (!net->started)
 		return 0;
 	vireo_watch_stop(net);
+	vireo_intr_events_stop(dev);
 	/* A device that needs a reset, or is gone, sends nothing more. */
 	if (!vio_dev_needs_reset(net->vdev))
 		vireo_queues_flush_tx(net, VIREO_TX_FLUSH_MS);

@@ -69,7 +69,42 @@ vireo_intr_config_changed(void *arg)
 	struct vireo_net *net = arg;
 
 	/* EAL interrupt thread, like the watch's alarm: same check, no wait. */
+	__atomic_fetch_add(&net->config_intrs, 1, __ATOMIC_RELAXED);
 	vireo_watch_check(net);
+}
+
+/*
+ * Transports with status events of their own (vhost-user: the backend's
+ * socket hangs up) run the watch check from the EAL interrupt thread at
+ * once. Whatever the application asked for: the RESET event and the link
+ * going down do not depend on intr_conf.lsc (the watch delivers them too).
+ */
+void
+vireo_intr_events_start(struct rte_eth_dev *dev)
+{
+	struct vireo_net *net = vireo_net_of(dev);
+	int rc;
+
+	net->event_intr = false;
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return;
+	rc = vio_dev_event_intr_enable(net->vdev, vireo_intr_config_changed, net);
+	if (rc == 0)
+		net->event_intr = true;
+	else if (rc != -ENOTSUP)
+		VIREO_LOG(NOTICE, net, "no status events (%d): the device watch polls alone", rc);
+}
+
+void
+vireo_intr_events_stop(struct rte_eth_dev *dev)
+{
+	struct vireo_net *net = vireo_net_of(dev);
+
+	if (!net->event_intr)
+		return;
+	/* Waits for a running callback (unless it is the caller). */
+	vio_dev_event_intr_disable(net->vdev);
+	net->event_intr = false;
 }
 
 /*

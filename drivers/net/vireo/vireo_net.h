@@ -262,6 +262,10 @@ struct vireo_net {
 	/* Interrupt mode (vireo_intr.c). */
 	bool rxq_intr; /**< dev_conf.intr_conf.rxq: rx queues have interrupt fds. */
 	bool lsc_intr; /**< Config-change vector (MSI-X) reports link changes. */
+	/** The transport's status events (vhost-user hang-up) run the watch check. */
+	bool event_intr;
+	/** Interrupts that ran the watch check (xstat config_interrupts; atomic). */
+	uint64_t config_intrs;
 	/** Handle of a non-PCI port's rx fds (primary process only). */
 	struct rte_intr_handle *own_intr;
 
@@ -269,6 +273,11 @@ struct vireo_net {
 	bool watching;        /**< Alarm may re-arm (atomic). */
 	uint32_t watch_epoch; /**< Bumped at every start (atomic). */
 	bool reset_reported;  /**< NEEDS_RESET or removal reported this start. */
+	/**
+	 * The last LSC event said "down" (intr_conf.lsc): a start that finds
+	 * the link up tells the application (the backend came back).
+	 */
+	bool lsc_told_down;
 
 	/* Control queue (started ports with CTRL_VQ only). */
 	struct vio_vq *cvq;
@@ -419,6 +428,10 @@ int vireo_intr_configure(struct rte_eth_dev *dev, uint16_t pairs);
 int vireo_intr_start(struct rte_eth_dev *dev);
 int vireo_intr_bind(struct rte_eth_dev *dev);
 void vireo_intr_stop(struct rte_eth_dev *dev);
+/** After vireo_watch_start(): the transport's status events run the watch check. */
+void vireo_intr_events_start(struct rte_eth_dev *dev);
+/** Before the device is reset or its state freed. */
+void vireo_intr_events_stop(struct rte_eth_dev *dev);
 void vireo_intr_close(struct rte_eth_dev *dev);
 int vireo_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int vireo_rx_queue_intr_disable(struct rte_eth_dev *dev, uint16_t qid);

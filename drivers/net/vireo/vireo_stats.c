@@ -2,7 +2,9 @@
 /*
  * net_vireo statistics: basic stats summed from the per-queue counters and
  * per-queue extended stats (packets, bytes, errors, mbuf allocation
- * failures, size histogram, broken-queue events, doorbells written).
+ * failures, size histogram, broken-queue events, doorbells written), and
+ * one of the port: config_interrupts, the interrupts that ran the device
+ * watch's check at once (MSI-X config vector, vhost-user socket events).
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +57,7 @@ static const struct vireo_xstat_desc vireo_tx_xstats[] = {
 
 #define VIREO_NB_RX_XSTATS RTE_DIM(vireo_rx_xstats)
 #define VIREO_NB_TX_XSTATS RTE_DIM(vireo_tx_xstats)
+#define VIREO_NB_PORT_XSTATS 1 /* config_interrupts, after the queues' */
 
 static const struct vireo_qstats vireo_zero_stats;
 
@@ -92,7 +95,7 @@ static unsigned int
 vireo_xstats_count(const struct rte_eth_dev *dev)
 {
 	return dev->data->nb_rx_queues * VIREO_NB_RX_XSTATS +
-	       dev->data->nb_tx_queues * VIREO_NB_TX_XSTATS;
+	       dev->data->nb_tx_queues * VIREO_NB_TX_XSTATS + VIREO_NB_PORT_XSTATS;
 }
 
 int
@@ -173,6 +176,8 @@ vireo_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xstats, unsigned
 			xstats[k].value = vireo_qstat(st, vireo_tx_xstats[j].offset);
 		}
 	}
+	xstats[k].id = k;
+	xstats[k].value = __atomic_load_n(&vireo_net_of(dev)->config_intrs, __ATOMIC_RELAXED);
 	return (int)count;
 }
 
@@ -192,11 +197,13 @@ vireo_xstats_get_names(struct rte_eth_dev *dev, struct rte_eth_xstat_name *names
 		for (unsigned int j = 0; j < VIREO_NB_TX_XSTATS; j++, k++)
 			snprintf(names[k].name, sizeof(names[k].name), "tx_q%u_%s", q,
 				 vireo_tx_xstats[j].name);
+	snprintf(names[k].name, sizeof(names[k].name), "config_interrupts");
 	return (int)count;
 }
 
 int
 vireo_xstats_reset(struct rte_eth_dev *dev)
 {
+	__atomic_store_n(&vireo_net_of(dev)->config_intrs, 0, __ATOMIC_RELAXED);
 	return vireo_stats_reset(dev);
 }

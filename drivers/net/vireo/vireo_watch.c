@@ -38,9 +38,9 @@
 static void vireo_watch_alarm(void *arg);
 
 static void
-vireo_watch_arm(struct vireo_net *net)
+vireo_watch_arm(struct vireo_net *net, uint64_t us)
 {
-	int rc = rte_eal_alarm_set(VIREO_WATCH_PERIOD_MS * 1000, vireo_watch_alarm, net);
+	int rc = rte_eal_alarm_set(us, vireo_watch_alarm, net);
 
 	if (rc < 0)
 		VIREO_LOG(ERR, net, "cannot arm the link watch (%d): no link/reset events", rc);
@@ -54,8 +54,10 @@ vireo_watch_link_down(struct rte_eth_dev *dev)
 
 	rte_eth_linkstatus_get(dev, &link);
 	link.link_status = RTE_ETH_LINK_DOWN;
-	if (rte_eth_linkstatus_set(dev, &link) == 0 && dev->data->dev_conf.intr_conf.lsc)
+	if (rte_eth_linkstatus_set(dev, &link) == 0 && dev->data->dev_conf.intr_conf.lsc) {
+		vireo_net_of(dev)->lsc_told_down = true;
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	}
 }
 
 /* DEVICE_NEEDS_RESET: report it once per start. @return true when set. */
@@ -102,12 +104,25 @@ vireo_watch_check(struct vireo_net *net)
 {
 	struct rte_eth_dev *dev = vireo_eth_dev(net);
 
+	bool changed, up;
+
 	if (!__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE))
 		return;
+	if (vireo_watch_gone(net) || vireo_watch_needs_reset(net))
+		return;
 	/* rte_eth_linkstatus_set() (in link_update) returns 0 on a change. */
-	if (!vireo_watch_gone(net) && !vireo_watch_needs_reset(net) &&
-	    vireo_net_link_update(dev, 0) == 0 && dev->data->dev_conf.intr_conf.lsc) {
-		VIREO_LOG(INFO, net, "link %s", dev->data->dev_link.link_status ? "up" : "down");
+	changed = vireo_net_link_update(dev, 0) == 0;
+	up = dev->data->dev_link.link_status == RTE_ETH_LINK_UP;
+	if (!dev->data->dev_conf.intr_conf.lsc)
+		return;
+	/*
+	 * Also a link that start found up after the application was last told
+	 * "down" (a backend that came back, a reset device): stop publishes
+	 * the link down silently, so start's "up" is not a change by itself.
+	 */
+	if (changed || (up && net->lsc_told_down)) {
+		VIREO_LOG(INFO, net, "link %s", up ? "up" : "down");
+		net->lsc_told_down = !up;
 		rte_eth_dev_callback_process(dev, RTE_ETH_EVENT_INTR_LSC, NULL);
 	}
 }
@@ -127,7 +142,7 @@ vireo_watch_alarm(void *arg)
 	 */
 	if (__atomic_load_n(&net->watching, __ATOMIC_ACQUIRE) &&
 	    __atomic_load_n(&net->watch_epoch, __ATOMIC_ACQUIRE) == epoch)
-		vireo_watch_arm(net);
+		vireo_watch_arm(net, VIREO_WATCH_PERIOD_MS * 1000);
 }
 
 void
@@ -138,7 +153,8 @@ vireo_watch_start(struct vireo_net *net)
 	net->reset_reported = false;
 	__atomic_fetch_add(&net->watch_epoch, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&net->watching, true, __ATOMIC_RELEASE);
-	vireo_watch_arm(net);
+	/* An LSC "up" owed since the last "down" goes out at once, not a period later. */
+	vireo_watch_arm(net, net->lsc_told_down ? 1 : VIREO_WATCH_PERIOD_MS * 1000);
 }
 
 void
