@@ -958,17 +958,19 @@ vio_user_write_config(struct vio_dev *dev, size_t offset, uint32_t val, unsigned
 	struct vu_config cfg = { .offset = (uint32_t)offset, .size = width, .flags = 0 };
 	uint8_t old[4];
 
+	/* Every exchange under the lock: the event watch reads what arrives outside one. */
+	pthread_mutex_lock(&u->lock);
 	memcpy(old, &u->config[offset], width);
 	for (unsigned int i = 0; i < width; i++)
 		cfg.data[i] = u->config[offset + i] = (uint8_t)(val >> (8 * i));
-	if (u->sock < 0 || !u->config_from_backend || !vu_has_protocol(u, VU_PROTOCOL_F_CONFIG))
-		return;
-	if (vu_set(u, VU_SET_CONFIG, &cfg, (uint32_t)offsetof(struct vu_config, data) + width, NULL,
+	if (u->sock >= 0 && u->config_from_backend && vu_has_protocol(u, VU_PROTOCOL_F_CONFIG) &&
+	    vu_set(u, VU_SET_CONFIG, &cfg, (uint32_t)offsetof(struct vu_config, data) + width, NULL,
 		   0) < 0) {
 		VIO_LOG(ERR, "%s: SET_CONFIG of %u byte(s) at %zu failed: config unchanged",
 			u->vdev.name, width, offset);
 		memcpy(&u->config[offset], old, width);
 	}
+	pthread_mutex_unlock(&u->lock);
 }
 
 static size_t

@@ -630,6 +630,9 @@ null_device(void)
 		struct vblk_req reqs[DEPTH], *pr[DEPTH], *done[DEPTH];
 		unsigned int got = 0, eio = 0;
 		uint64_t t0, deadline;
+		char *log_text = NULL;
+		size_t log_len = 0;
+		FILE *log;
 
 		for (unsigned int i = 0; i < DEPTH; i++) {
 			segs[i] = (struct vblk_seg){ buf + i * 4096,
@@ -643,6 +646,15 @@ null_device(void)
 		}
 		CHECK(vblk_enqueue_burst(id, 0, pr, DEPTH) == DEPTH, "enqueue");
 		usleep(200 * 1000); /* let qsd take some of them */
+		/*
+		 * An empty poll now reads the status, the next one would come 100 ms
+		 * later: the hang-up must be the socket watch's (logged "(socket
+		 * event)"), which lets the queue read the status at once.
+		 */
+		CHECK(vblk_dequeue_burst(id, 0, done, DEPTH) == 0, "a 2 s request completed");
+		log = open_memstream(&log_text, &log_len);
+		CHECK(log != NULL, "open_memstream");
+		rte_openlog_stream(log);
 		vt_backend_stop(SIGKILL);
 		t0 = rte_get_timer_cycles();
 		deadline = t0 + WAIT_S * rte_get_timer_hz();
@@ -655,8 +667,13 @@ null_device(void)
 			if (n == 0)
 				usleep(100);
 		}
-		printf("backend killed: %u of %d requests back (%u -EIO) after %.3f s\n", got,
-		       DEPTH, eio, (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+		rte_openlog_stream(NULL);
+		fclose(log);
+		printf("%sbackend killed: %u of %d requests back (%u -EIO) after %.3f s\n", log_text,
+		       got, DEPTH, eio, (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+		CHECK(strstr(log_text, "(socket event)") != NULL,
+		      "the hang-up was not seen by the socket watch");
+		free(log_text);
 		CHECK(got == DEPTH && eio == DEPTH, "requests in flight did not fail -EIO");
 		CHECK(vblk_dequeue_burst(id, 0, done, DEPTH) == 0, "a request came back twice");
 	}

@@ -125,6 +125,7 @@ struct vireo_blkq {
 	struct vio_sg *sg;        /**< Scratch: max_segments + 3. */
 	uint64_t broken;          /**< Times this queue broke. */
 	uint64_t next_status_tsc; /**< Next device status read while idle with requests out. */
+	uint32_t status_events_seen; /**< vireo_blk::status_events at the last status read. */
 };
 
 struct vireo_blk {
@@ -143,6 +144,13 @@ struct vireo_blk {
 	bool dead;         /**< A reset did not complete: memory quarantined, no more I/O. */
 	bool owned;        /**< Allocated by vireo_blk_create*(): freed at release. */
 	int8_t wce_wanted; /**< Cache mode the application chose (-1: the device's), kept over resets. */
+	/**
+	 * The transport's status events (a vhost-user backend hung up), counted
+	 * on the EAL interrupt thread: a queue waiting for completions reads
+	 * the status at its next empty poll, not up to 100 ms later (atomic).
+	 */
+	uint32_t status_events;
+	bool event_intr; /**< Status events enabled while running. */
 };
 
 /* vireo_blk_dev.c */

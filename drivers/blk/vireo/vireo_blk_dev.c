@@ -530,6 +530,15 @@ write_wce(struct vireo_blk *blk, bool enable)
 	return 0;
 }
 
+/* EAL interrupt thread: the device status may have changed (a vhost-user backend hung up). */
+static void
+status_event(void *arg)
+{
+	struct vireo_blk *blk = arg;
+
+	__atomic_fetch_add(&blk->status_events, 1, __ATOMIC_RELEASE);
+}
+
 static int
 vireo_blk_start(struct vblk_dev *dev)
 {
@@ -558,6 +567,8 @@ vireo_blk_start(struct vblk_dev *dev)
 		return rc;
 	}
 	blk->running = true;
+	/* Transports without status events (PCI): the queues' periodic status read alone. */
+	blk->event_intr = vio_dev_event_intr_enable(blk->vdev, status_event, blk) == 0;
 	return 0;
 }
 
@@ -567,6 +578,9 @@ vireo_blk_stop(struct vblk_dev *dev)
 	struct vireo_blk *blk = blk_of(dev);
 
 	blk->running = false;
+	if (blk->event_intr)
+		vio_dev_event_intr_disable(blk->vdev); /* waits for a running status_event */
+	blk->event_intr = false;
 	reset_or_quarantine(blk);
 }
 

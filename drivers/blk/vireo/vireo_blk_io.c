@@ -162,6 +162,7 @@ vireo_blkq_start(struct vireo_blkq *q)
 	int rc;
 
 	q->next_status_tsc = rte_get_timer_cycles() + status_period_tsc();
+	q->status_events_seen = __atomic_load_n(&blk->status_events, __ATOMIC_ACQUIRE);
 	/* Completion interrupts: the transport gives the queue an interrupt fd. */
 	blk->vdev->queue_intr = blk->intr;
 	rc = vio_vq_create(blk->vdev, q->qid, blk->geom.queue_size, blk->socket, &q->vq);
@@ -457,7 +458,8 @@ harvest(struct vireo_blkq *q, struct vblk_req **done, uint16_t n)
 
 /*
  * Nothing completed while requests are out: now and then (a timer read per
- * empty poll, the status read every VIREO_BLK_STATUS_PERIOD_MS) ask whether
+ * empty poll, the status read every VIREO_BLK_STATUS_PERIOD_MS, and at once
+ * after a transport status event: a vhost-user backend hung up) ask whether
  * the device gave up (DEVICE_NEEDS_RESET, section 2.1.2: it will not
  * complete them) or is gone (status 0xff has that bit too). Then the queue
  * breaks and its requests complete -EIO instead of never.
@@ -466,10 +468,13 @@ static void
 check_device_alive(struct vireo_blkq *q)
 {
 	uint64_t now = rte_get_timer_cycles();
+	uint32_t events = __atomic_load_n(&q->blk->status_events, __ATOMIC_ACQUIRE);
 
-	if (likely(now < q->next_status_tsc))
+	/* A status event (the backend hung up) is read at once. */
+	if (likely(now < q->next_status_tsc) && events == q->status_events_seen)
 		return;
 	q->next_status_tsc = now + status_period_tsc();
+	q->status_events_seen = events;
 	if (!vio_dev_needs_reset(q->blk->vdev))
 		return;
 	VIREO_BLK_LOG(ERR, q->blk,
