@@ -24,7 +24,9 @@
  * negotiation runs unchanged. Every reply is checked: request id, reply
  * flag, version, payload size, and the index a GET_VRING_BASE answers for.
  * A backend that closes the socket turns the status into
- * DEVICE_NEEDS_RESET, which the driver's watch reports.
+ * DEVICE_NEEDS_RESET, which the driver's watch reports; with status events
+ * enabled (event_intr_enable) the EAL interrupt thread watches the socket
+ * and the driver hears of it at once.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -13,7 +13,10 @@
  *   port's intr_handle. Vector 0 carries config changes: with intr_conf.lsc
  *   or .rxq, link state is reported from the EAL interrupt thread at once
  *   (RTE_ETH_EVENT_INTR_LSC); the device watch's alarm stays as the safety
- *   net, and is all there is under uio (no MSI-X) and over vhost-user.
+ *   net, and is all there is under uio (no MSI-X).
+ * - vhost-user: the transport watches the backend's socket from the EAL
+ *   interrupt thread (vireo_intr_events_start(), whatever intr_conf says):
+ *   a backend that hangs up is reported at once, as the watch would.
  * - vhost-user and other transports: the ring's call eventfd, in an
  *   interrupt handle of type RTE_INTR_HANDLE_VDEV the driver owns (EAL
  *   drains the 8-byte eventfd counter when rte_epoll_wait returns it).

@@ -14,7 +14,8 @@
  *
  * - the device config: MAC (devarg, else random), STATUS (link up while the
  *   backend is connected: the transport turns a lost backend into
- *   DEVICE_NEEDS_RESET, which the driver reports as link down) and
+ *   DEVICE_NEEDS_RESET, which the driver reports as link down at once: the
+ *   EAL interrupt thread watches the socket while the port runs) and
  *   max_virtqueue_pairs;
  * - with queues > 1, the control queue, emulated here (as every vhost-user
  *   frontend does): VQ_PAIRS_SET enables that many ring pairs with the

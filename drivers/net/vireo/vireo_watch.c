@@ -19,14 +19,22 @@
  *   no longer exists.
  *
  * With MSI-X through vfio-pci the config-change vector runs the same check
- * at once from the EAL interrupt thread (vireo_intr.c); the alarm stays as
- * the safety net and is the only source elsewhere (uio has no MSI-X, a
- * vhost-user backend's config-change fd is not wired). An alarm works the same on every
+ * at once from the EAL interrupt thread (vireo_intr.c), and so does a
+ * vhost-user backend hanging up (the transport watches its socket there:
+ * vio_dev_event_intr_enable()); the xstat config_interrupts counts those
+ * runs. The alarm stays as the safety net, and is the only source under
+ * uio (no MSI-X) and for changes nothing signals. An alarm works the same on every
  * transport (PCI under vfio-pci or uio, software devices in tests), costs
  * two config reads per period on the control thread and nothing on the
  * data path, and bounds the event latency by the period. A link that goes
  * down and up again within one period is not seen; DPDK's own
  * rte_eth_link_get() polling has the same limit.
+ *
+ * Stop publishes the link down without an event. When the last LSC event
+ * said "down" (a lost backend, DEVICE_NEEDS_RESET) and a later start finds
+ * the link up (the backend came back, the port was reset), the first check
+ * of that start, right after it, sends the LSC "up" the application waits
+ * for.
  */
 #include <rte_alarm.h>
 
