@@ -669,8 +669,9 @@ null_device(void)
 		}
 		rte_openlog_stream(NULL);
 		fclose(log);
-		printf("%sbackend killed: %u of %d requests back (%u -EIO) after %.3f s\n", log_text,
-		       got, DEPTH, eio, (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
+		printf("%sbackend killed: %u of %d requests back (%u -EIO) after %.3f s\n",
+		       log_text, got, DEPTH, eio,
+		       (double)(rte_get_timer_cycles() - t0) / rte_get_timer_hz());
 		CHECK(strstr(log_text, "(socket event)") != NULL,
 		      "the hang-up was not seen by the socket watch");
 		free(log_text);

@@ -245,8 +245,9 @@ kill_backend_expect_event(const char *when)
 	printf("%s: link-down event %.3f ms after the kill, %.3f ms after the socket closed, "
 	       "config_interrupts %" PRIu64 " -> %" PRIu64 "\n",
 	       when, ms_since(ev.lsc_tsc, t_kill), after_close, intrs, config_interrupts());
-	CHECK(after_close < LATENCY_MS, "%s: link-down event %.1f ms after the socket closed (> %d)",
-	      when, after_close, LATENCY_MS);
+	CHECK(after_close < LATENCY_MS,
+	      "%s: link-down event %.1f ms after the socket closed (> %d)", when, after_close,
+	      LATENCY_MS);
 	CHECK(config_interrupts() == intrs + 1,
 	      "%s: config_interrupts %" PRIu64 " -> %" PRIu64 ": the event did not come from the "
 	      "socket interrupt",

@@ -122,9 +122,9 @@ struct vireo_blkq {
 	struct vblk_req **failed;
 	uint32_t failed_mask;
 	uint32_t failed_head, failed_tail;
-	struct vio_sg *sg;        /**< Scratch: max_segments + 3. */
-	uint64_t broken;          /**< Times this queue broke. */
-	uint64_t next_status_tsc; /**< Next device status read while idle with requests out. */
+	struct vio_sg *sg;           /**< Scratch: max_segments + 3. */
+	uint64_t broken;             /**< Times this queue broke. */
+	uint64_t next_status_tsc;    /**< Next device status read while idle with requests out. */
 	uint32_t status_events_seen; /**< vireo_blk::status_events at the last status read. */
 };
 
