@@ -12,7 +12,8 @@
 #   --time S     fuzz each target for S seconds (default 60)
 #   --runs N     fuzz each target for N executions instead
 #   --no-build   use build-fuzz/ as it is
-#   TARGET       pci_caps, vq_harvest, net_rx, net_ctrl, blk_completion
+#   TARGET       pci_caps, vq_harvest, vq_harvest_packed, net_rx, net_ctrl,
+#                blk_completion
 #                (default: all)
 #
 # Inputs found to add coverage accumulate in build-fuzz/fuzz-work/TARGET/
@@ -27,7 +28,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 
 BUILD=build-fuzz
-ALL_TARGETS=(pci_caps vq_harvest net_rx net_ctrl blk_completion)
+ALL_TARGETS=(pci_caps vq_harvest vq_harvest_packed net_rx net_ctrl blk_completion)
 JOBS=${VIREO_JOBS:-2}
 LIMIT=(-max_total_time=60)
 DO_BUILD=1
@@ -35,7 +36,7 @@ TARGETS=()
 
 usage()
 {
-	sed -n '4,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '4,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() { printf 'fuzz: %s\n' "$*" >&2; exit 2; }

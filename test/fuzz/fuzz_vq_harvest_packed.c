@@ -20,6 +20,25 @@
  *   - chains are well formed in the ring (consecutive positions, NEXT,
  *     WRITE, the id, the lap's AVAIL/USED bits) once published;
  *   - a kick notifies iff the device's suppression structure asks for it.
+ *
+ * A mode byte after the config byte negotiates VIRTIO_F_IN_ORDER (bit 0).
+ * Then an honest device completes the oldest published chains first, a
+ * batch of 1..4 of them with ONE used descriptor at the batch's first
+ * position carrying the id of its last chain (section 2.8.20), and the
+ * model hands the batch out oldest first, the inner chains with their whole
+ * writable length; a used id that names no published in-flight chain at or
+ * after the oldest breaks the queue. In-order invariants, checked after
+ * every operation: the next buffer id is the next ring position; chains in
+ * flight run contiguously from last_used in add order, each chain's id its
+ * first position; only those ids hold a cookie; the free count is the ring
+ * distance from next_avail back to last_used; the engine's consumer state
+ * (last_used, wrap bits, chains of a batch left) is the model's.
+ *
+ * Input: config byte (bit 7 doorbell, 6 ORDER_PLATFORM, 5 EVENT_IDX, 4
+ * small: size 1 + bits 0-3), mode byte (bit 0 IN_ORDER; bit 1: add-buffer
+ * operations add bursts of 1..8 through vio_vq_add_bufs(), one more byte:
+ * bits 0-2 count - 1, bit 7 a len byte per buffer), [size byte: size 1 +
+ * byte, when not small], then operations (test/fuzz/gen_corpus.py).
  */
 #include <errno.h>
 #include <string.h>
@@ -30,6 +49,7 @@
 #include "fuzz_vq_dev.h"
 #include "vio_dev.h"
 #include "vio_vq.h"
+#include "vio_vq_packed.h"
 
 #define MAX_OPS 256
 #define MAX_SIZE 256
@@ -62,6 +82,8 @@ struct model {
 	struct vio_packed_event *device_event;
 	uint16_t size;
 	bool event_idx;
+	bool in_order;
+	bool add_bufs; /* single buffers go in bursts through vio_vq_add_bufs() */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE]; /* chain holding this id, or -1 */
@@ -69,6 +91,8 @@ struct model {
 	uint16_t next_avail, avail_flags; /* driver producer position and lap bits */
 	uint16_t added, published, kicked, harvested;
 	uint16_t last_used, used_flags; /* driver consumer position and lap bits */
+	uint16_t batch_left;            /* in order: chains of a batch not handed out yet */
+	uint32_t batch_len;             /* in order: the used len of that batch's last chain */
 	uint16_t dev_pos;               /* where the device writes its next used descriptor */
 	bool dev_wrap;
 	uint64_t bad_len;
@@ -167,6 +191,56 @@ model_release(struct model *m, struct chain *c)
 	m->num_free = (uint16_t)(m->num_free + c->ndesc);
 }
 
+/*
+ * In order (section 2.8.20 as the engine implements it, vio_vq_packed.h):
+ * ids are ring positions, the chains in flight run contiguously from
+ * last_used in add order, only their ids hold a cookie, and the engine's
+ * producer and consumer state is the model's.
+ */
+static void
+check_in_order(struct model *m)
+{
+	const struct vio_vq_packed *vq = &m->vq->packed;
+	uint16_t pos = m->last_used, lap = m->used_flags, seq = m->harvested, held = 0;
+	bool start[MAX_SIZE] = { false };
+
+	if (!m->in_order)
+		return;
+	FUZZ_CHECK(vq->free_id == m->next_avail, "next id %u, want the next position %u",
+		   vq->free_id, m->next_avail);
+	FUZZ_CHECK(vq->last_used == m->last_used && vq->used_flags == m->used_flags,
+		   "consumer at %u (bits 0x%x), want %u (0x%x)", vq->last_used, vq->used_flags,
+		   m->last_used, m->used_flags);
+	FUZZ_CHECK(vq->batch_left == m->batch_left, "%u chains of a batch left, want %u",
+		   vq->batch_left, m->batch_left);
+	/* Walk the chains in flight from last_used: add order, contiguous, id == position. */
+	while (pos < m->size && m->owner[pos] >= 0) {
+		const struct chain *c = &m->chains[m->owner[pos]];
+
+		FUZZ_CHECK(c->in_flight && c->id == pos && c->pos == pos && c->seq == seq,
+			   "chain at %u: id %u pos %u seq %u, want seq %u", pos, c->id, c->pos,
+			   c->seq, seq);
+		FUZZ_CHECK(vq->slots[pos].cookie == c && vq->slots[pos].ndesc == c->ndesc,
+			   "slot %u: cookie %p ndesc %u, want chain %u of %u descriptors", pos,
+			   vq->slots[pos].cookie, vq->slots[pos].ndesc, c->id, c->ndesc);
+		start[pos] = true;
+		held = (uint16_t)(held + c->ndesc);
+		seq++;
+		step(m, &pos, &lap, c->ndesc);
+		if (held >= m->size)
+			break;
+	}
+	FUZZ_CHECK(seq == m->added, "%u chains in flight from last_used, want %u",
+		   (uint16_t)(seq - m->harvested), (uint16_t)(m->added - m->harvested));
+	FUZZ_CHECK(pos == m->next_avail, "chains in flight end at %u, next_avail %u", pos,
+		   m->next_avail);
+	FUZZ_CHECK(m->num_free == m->size - held, "num_free %u, %u held", m->num_free, held);
+	for (uint16_t i = 0; i < m->size; i++)
+		FUZZ_CHECK((vq->slots[i].cookie != NULL) == start[i],
+			   "id %u: cookie %p, but it %s a chain in flight", i, vq->slots[i].cookie,
+			   start[i] ? "starts" : "does not start");
+}
+
 /* ---- Operations ---- */
 
 static void
@@ -182,6 +256,8 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 
 	if (m->nchains == MAX_CHAINS)
 		return;
+	FUZZ_CHECK(!m->in_order || id == m->next_avail || m->num_free == 0,
+		   "in order: next id %u, next position %u", id, m->next_avail);
 	for (uint16_t i = 0; i < n; i++) {
 		sg[i].len = (uint32_t)fuzz_u8(in) << (fuzz_u8(in) & 15);
 		sg[i].iova = 0x100000 + (uint64_t)i * 0x10000;
@@ -205,6 +281,42 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 		   vio_vq_num_free(m->vq), m->num_free);
 }
 
+/*
+ * A burst of 1..8 single buffers through vio_vq_add_bufs() (the in-order
+ * fast path when negotiated): @p len each, or lens of their own. Their ids
+ * are read back from the ring, where the engine wrote them: each must be
+ * free (in order: its ring position).
+ */
+static void
+op_add_bufs(struct model *m, struct fuzz_in *in, bool writable, uint32_t len)
+{
+	uint8_t x = fuzz_u8(in);
+	uint16_t n = (uint16_t)RTE_MIN(1u + (x & 7), MAX_CHAINS - m->nchains);
+	uint32_t lens[8];
+	uint64_t iovas[8];
+	void *cookies[8];
+	int rc, want;
+
+	for (uint16_t i = 0; i < n; i++) {
+		lens[i] = (x & 0x80) ? 1 + (uint32_t)fuzz_u8(in) * 8 : len;
+		iovas[i] = 0x300000 + (uint64_t)i * 0x1000;
+		cookies[i] = &m->chains[m->nchains + i];
+	}
+	want = m->broken ? -EIO : RTE_MIN(n, m->num_free);
+	rc = vio_vq_add_bufs(m->vq, cookies, iovas, (x & 0x80) ? lens : NULL, len, writable, n);
+	FUZZ_CHECK(rc == want, "add_bufs(%u): rc %d, want %d", n, rc, want);
+	for (int i = 0; i < rc; i++) {
+		uint16_t id = m->ring[m->next_avail].id;
+
+		FUZZ_CHECK(!m->in_order || id == m->next_avail,
+			   "in order: buffer %d of a burst got id %u at position %u", i, id,
+			   m->next_avail);
+		model_add(m, id, 1, writable ? lens[(x & 0x80) ? i : 0] : 0, writable ? 0 : 1);
+	}
+	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
+		   vio_vq_num_free(m->vq), m->num_free);
+}
+
 static void
 op_add_buf(struct model *m, struct fuzz_in *in)
 {
@@ -216,6 +328,12 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 
 	if (m->nchains == MAX_CHAINS)
 		return;
+	if (m->add_bufs) {
+		op_add_bufs(m, in, writable, len);
+		return;
+	}
+	FUZZ_CHECK(!m->in_order || id == m->next_avail || m->num_free == 0,
+		   "in order: next id %u, next position %u", id, m->next_avail);
 	want = m->broken ? -EIO : m->num_free == 0 ? -ENOSPC : 0;
 	rc = vio_vq_add_buf(m->vq, 0x200000, len, writable, &m->chains[m->nchains]);
 	FUZZ_CHECK(rc == want, "add_buf: rc %d, want %d", rc, want);
@@ -299,6 +417,35 @@ dev_step(struct model *m, uint16_t n)
 	}
 }
 
+/*
+ * In order: the oldest published chains not completed yet, up to @p want
+ * of them (at least one when any). @return how many, the last in @p last,
+ * their descriptors in @p ndesc.
+ */
+static unsigned int
+device_batch(struct model *m, unsigned int want, struct chain **last, uint16_t *ndesc)
+{
+	unsigned int n = 0;
+
+	*ndesc = 0;
+	for (uint16_t seq = m->harvested; n < want && seq != m->published; seq++) {
+		struct chain *c = NULL;
+
+		for (unsigned int i = 0; i < m->nchains && c == NULL; i++)
+			if (m->chains[i].in_flight && m->chains[i].seq == seq)
+				c = &m->chains[i];
+		if (c == NULL)
+			break;
+		if (c->device_done)
+			continue;
+		c->device_done = true;
+		*last = c;
+		*ndesc = (uint16_t)(*ndesc + c->ndesc);
+		n++;
+	}
+	return n;
+}
+
 static void
 op_device_complete(struct model *m, struct fuzz_in *in)
 {
@@ -306,7 +453,17 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 
 	for (unsigned int i = 0; i < k; i++) {
 		uint8_t sel = fuzz_u8(in);
-		struct chain *c = sel < 0xc0 ? device_pick(m, fuzz_u8(in)) : NULL;
+		struct chain *c = NULL;
+		uint16_t skip = 0;
+
+		if (sel < 0xc0 && m->in_order) {
+			/* One used descriptor for a batch of 1..4: the last chain's id. */
+			if (device_batch(m, 1 + (sel & 3), &c, &skip) == 0)
+				c = NULL;
+		} else if (sel < 0xc0) {
+			c = device_pick(m, fuzz_u8(in));
+			skip = c != NULL ? c->ndesc : 0;
+		}
 		struct vio_packed_desc *d = &m->ring[m->dev_pos];
 		uint16_t flags = m->dev_wrap ? WRAP_BITS : 0;
 
@@ -320,7 +477,7 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 					     fuzz_u32(in);
 			c->device_done = true;
 			__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
-			dev_step(m, c->ndesc);
+			dev_step(m, skip);
 		} else {
 			/* A lie: any id, len and AVAIL/USED bits; any skip. */
 			m->dirt++;
@@ -356,6 +513,70 @@ op_device_event(struct model *m, struct fuzz_in *in)
 	m->device_event->flags = fuzz_u8(in) % 4;
 }
 
+/*
+ * In order: a used descriptor naming the oldest chain (id == last_used)
+ * with a len it can hold completes it alone; any other names the last
+ * chain of a batch, which must be published and in flight (so at or after
+ * the oldest), with a len its last chain can hold (0 and counted for one
+ * without writable bytes). The batch's chains come out oldest first, the
+ * inner ones with their whole writable length. @return the chains handed
+ * out, or -EIO when none and the queue broke.
+ */
+static int
+model_harvest_in_order(struct model *m, uint16_t max, struct chain **want_c, uint32_t *want_l)
+{
+	int n = 0;
+
+	for (uint16_t i = 0; i < max; i++) {
+		struct chain *c;
+
+		if (m->batch_left == 0) {
+			const struct vio_packed_desc *d = &m->ring[m->last_used];
+			uint16_t bits = d->flags & WRAP_BITS;
+			uint32_t len = d->len;
+			struct chain *last, *oldest = m->owner[m->last_used] >= 0 ?
+							      &m->chains[m->owner[m->last_used]] :
+							      NULL;
+
+			if (bits != m->used_flags) {
+				if (bits != (m->used_flags ^ VIO_PACKED_DESC_F_USED) &&
+				    m->harvested != m->published)
+					m->broken = true;
+				break;
+			}
+			if (d->id == m->last_used && m->harvested != m->published &&
+			    oldest != NULL && len <= oldest->in_len) {
+				m->batch_left = 1;
+				m->batch_len = len;
+			} else {
+				last = d->id < m->size && m->owner[d->id] >= 0 ?
+					       &m->chains[m->owner[d->id]] :
+					       NULL;
+				if (last == NULL || !seq_published(m, last->seq) ||
+				    (len > last->in_len && last->in_len != 0)) {
+					m->broken = true;
+					break;
+				}
+				if (len > last->in_len) {
+					m->bad_len++;
+					len = 0;
+				}
+				m->batch_left = (uint16_t)(last->seq - m->harvested + 1);
+				m->batch_len = len;
+			}
+		}
+		FUZZ_CHECK(m->owner[m->last_used] >= 0, "in order: no chain at last_used %u",
+			   m->last_used);
+		c = &m->chains[m->owner[m->last_used]];
+		want_c[n] = c;
+		want_l[n++] = --m->batch_left == 0 ? m->batch_len : c->in_len;
+		model_release(m, c);
+		m->harvested++;
+		step(m, &m->last_used, &m->used_flags, c->ndesc);
+	}
+	return n == 0 && m->broken ? -EIO : n;
+}
+
 static void
 op_harvest(struct model *m, struct fuzz_in *in)
 {
@@ -370,6 +591,8 @@ op_harvest(struct model *m, struct fuzz_in *in)
 
 	if (m->broken) {
 		want = -EIO;
+	} else if (m->in_order) {
+		want = model_harvest_in_order(m, max, want_c, want_l);
 	} else {
 		for (uint16_t i = 0; i < max; i++) {
 			const struct vio_packed_desc *d = &m->ring[m->last_used];
@@ -414,6 +637,7 @@ op_harvest(struct model *m, struct fuzz_in *in)
 				   want_l[i]);
 	}
 	fuzz_vq_check_state(m->vq, m->broken, m->num_free, m->bad_len);
+	check_in_order(m);
 }
 
 static void
@@ -435,15 +659,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct model m;
 	struct fuzz_in in = fuzz_in_make(data, size);
-	uint8_t cfg = fuzz_u8(&in);
+	uint8_t cfg = fuzz_u8(&in), mode = fuzz_u8(&in);
 	int rc;
 
 	memset(&m, 0, sizeof(m));
 	m.event_idx = (cfg & 0x20) != 0;
+	m.in_order = (mode & 1) != 0;
+	m.add_bufs = (mode & 2) != 0;
 	fake_dev_bind(&m.fd, 3, "fuzz-vq-packed",
 		      VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED) |
 			      ((cfg & 0x40) ? VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |
-			      (m.event_idx ? VIO_BIT(VIO_F_EVENT_IDX) : 0),
+			      (m.event_idx ? VIO_BIT(VIO_F_EVENT_IDX) : 0) |
+			      (m.in_order ? VIO_BIT(VIO_F_IN_ORDER) : 0),
 		      MAX_SIZE, (cfg & 0x80) != 0);
 	/* Any size 1..256: small ones (1..16) and then some odd ones, more often. */
 	m.size = (cfg & 0x10) ? (uint16_t)(1 + (cfg & 15)) : (uint16_t)(1 + fuzz_u8(&in));
@@ -452,6 +679,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = vio_vq_create(&m.fd.vdev, 0, m.size, SOCKET_ID_ANY, &m.vq);
 	FUZZ_CHECK(rc == 0, "vio_vq_create(size %u): %d", m.size, rc);
 	FUZZ_CHECK(vio_vq_is_packed(m.vq), "not a packed queue");
+	FUZZ_CHECK(m.vq->packed.in_order == m.in_order, "in_order %d, want %d",
+		   m.vq->packed.in_order, m.in_order);
 	m.ring = m.vq->packed.desc;
 	m.device_event = (struct vio_packed_event *)(uintptr_t)m.vq->packed.device_event;
 	m.num_free = m.size;
@@ -486,6 +715,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_device_event(&m, &in);
 			break;
 		}
+		check_in_order(&m);
 	}
 	detach_all(&m);
 	vio_vq_destroy(m.vq);

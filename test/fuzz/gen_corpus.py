@@ -299,11 +299,32 @@ def blk_completion_seeds():
         u8(BK_DEQ)
 
 
-# ---- fuzz_vq_harvest_packed: config byte [size byte], then operations ----
+# ---- fuzz_vq_harvest_packed: config byte, mode byte [size byte], then operations ----
 # Same op codes as vq_harvest; complete() has no idx byte, op 7 sets the
-# device event suppression structure.
+# device event suppression structure. Mode: bit 0 IN_ORDER (an honest
+# completion is a batch of 1..4 oldest chains, no pick byte), bit 1 add-buffer
+# operations add bursts through vio_vq_add_bufs() (one more byte).
 
 P_DOORBELL, P_ORDER, P_EVENT_IDX, P_SMALL = 0x80, 0x40, 0x20, 0x10
+M_IN_ORDER, M_ADD_BUFS = 0x01, 0x02
+
+
+def p_batches(entries):
+    """In order: entries (batch 1..4, mode[, len32]): one used descriptor each."""
+    out = u8(OP_COMPLETE, len(entries) - 1)
+    for e in entries:
+        out += u8(e[0] - 1, e[1])
+        if e[1] >= 2:
+            out += u32(e[2])
+    return out
+
+
+def p_add_bufs(b, count, lens=None):
+    """Mode M_ADD_BUFS: a burst of count buffers (b: bit 0 writable, len 1 + (b >> 1) * 64)."""
+    out = u8(OP_ADD_BUF, b, (count - 1) | (0x80 if lens else 0))
+    for n in lens or []:
+        out += u8(n)
+    return out
 
 
 def p_complete(entries):
@@ -324,32 +345,50 @@ def p_event(off, wrap, flags):
 
 
 def vq_harvest_packed_seeds():
-    yield 'echo-one', u8(P_SMALL | 7) + add_chain(1, 1, [(16, 4), (16, 4)]) + u8(OP_KICK) + \
+    yield 'echo-one', u8(P_SMALL | 7, 0) + add_chain(1, 1, [(16, 4), (16, 4)]) + u8(OP_KICK) + \
         p_complete([('pick', 0, 0)]) + harvest(32)
     # Size 5 (not a power of two), single buffers wrapping the ring many times.
-    rx = u8(P_SMALL | P_DOORBELL | 4)
+    rx = u8(P_SMALL | P_DOORBELL | 4, 0)
     for _ in range(12):
         rx += b''.join(u8(OP_ADD_BUF, 2 * i + 1) for i in range(3)) + u8(OP_KICK)
         rx += p_complete([('pick', 1, 0)] * 3) + harvest(8)
     yield 'odd-size-wrap', rx
     # Chains of 2 and 3 descriptors straddling the end of a ring of 7.
-    ch = u8(P_SMALL | P_ORDER | 6)
+    ch = u8(P_SMALL | P_ORDER | 6, 0)
     for _ in range(6):
         ch += add_chain(1, 1, [(4, 0), (8, 0)]) + add_chain(2, 1, [(1, 0), (2, 0), (64, 0)])
         ch += u8(OP_PUBLISH) + p_complete([('pick', 1, 0), ('pick', 0, 2, 7)]) + harvest(4)
     yield 'chains-straddle', ch
-    lie = u8(P_SMALL | 7) + b''.join(u8(OP_ADD_BUF, 3) for _ in range(2)) + u8(OP_KICK)
+    lie = u8(P_SMALL | 7, 0) + b''.join(u8(OP_ADD_BUF, 3) for _ in range(2)) + u8(OP_KICK)
     lie += p_complete([('lie', 0, 8, 0, 1)]) + harvest(8) + u8(OP_ADD_BUF, 3) + harvest(8)
     yield 'stale-wrap-breaks', lie
-    ev = u8(P_SMALL | P_EVENT_IDX | 15) + p_event(3, True, 2)
+    ev = u8(P_SMALL | P_EVENT_IDX | 15, 0) + p_event(3, True, 2)
     ev += b''.join(u8(OP_ADD_BUF, 5) for _ in range(2)) + u8(OP_KICK)
     ev += b''.join(u8(OP_ADD_BUF, 5) for _ in range(2)) + u8(OP_KICK)
     ev += p_event(0, False, 1) + u8(OP_ADD_BUF, 5) + u8(OP_KICK)
     ev += p_complete([('pick', 0, 0)] * 5) + harvest(32)
     yield 'event-idx-kicks', ev
-    big = u8(P_DOORBELL, 199) + add_chain(3, 4, [(1, 3)] * 7) + u8(OP_KICK)
+    big = u8(P_DOORBELL, 0, 199) + add_chain(3, 4, [(1, 3)] * 7) + u8(OP_KICK)
     big += p_complete([('pick', 0, 3, 0xffffffff)]) + harvest(2)
     yield 'size-200-len-lie', big
+    # In order, size 8: chains of 1-3 descriptors completed in batches (one
+    # used descriptor for up to 4 chains), harvested a few at a time, wrapping.
+    io = u8(P_SMALL | 7, M_IN_ORDER)
+    for _ in range(6):
+        io += add_chain(1, 1, [(4, 0), (8, 0)]) + u8(OP_ADD_BUF, 5) + \
+            add_chain(1, 2, [(1, 0), (2, 0), (64, 0)]) + u8(OP_KICK)
+        io += p_batches([(2, 0), (1, 2, 7)]) + harvest(1) + harvest(32)
+    yield 'in-order-batches', io
+    # In order with bursts through vio_vq_add_bufs (size 5: never a power of two).
+    ib = u8(P_SMALL | P_DOORBELL | 4, M_IN_ORDER | M_ADD_BUFS)
+    for i in range(10):
+        ib += p_add_bufs(2 * i + 1, 3, [10, 20, 30] if i % 2 else None) + u8(OP_KICK)
+        ib += p_batches([(3, 0)]) + harvest(2) + harvest(8)
+    yield 'in-order-add-bufs', ib
+    # In order: a used id naming a chain added but never published breaks the queue.
+    il = u8(P_SMALL | 7, M_IN_ORDER) + u8(OP_ADD_BUF, 3) + u8(OP_KICK) + u8(OP_ADD_BUF, 3)
+    il += p_complete([('lie', 1, 0, 0x8080, 2)]) + harvest(8) + u8(OP_ADD_BUF, 3) + harvest(8)
+    yield 'in-order-unpublished-id-breaks', il
 
 
 TARGETS = {
