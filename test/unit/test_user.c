@@ -7,6 +7,10 @@
  * missing socket, queue setup and reset on the wire, and a backend that goes
  * away and comes back; server mode (the fake connects to us): the handshake,
  * a backend that reconnects, no backend in time, a path already taken.
+ * Status events (event_intr_enable): replies to our own requests are not
+ * events; a hang-up or an unsolicited message drops the connection and
+ * calls the driver once, from the EAL interrupt thread; disable from
+ * inside that callback, and while the backend is alive.
  */
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +18,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <rte_interrupts.h>
 
 #include "unit_common.h"
 #include "vio_user.h"
@@ -649,6 +655,109 @@ test_backend_gone_and_back(void **state)
 	free(u);
 }
 
+/* ---- Status events ---- */
+
+struct events {
+	struct vio_user_dev *u;
+	unsigned int calls;  /* atomic */
+	bool disable_inside; /* the callback disables the events itself */
+	bool on_intr_thread;
+};
+
+static void
+on_status_event(void *arg)
+{
+	struct events *ev = arg;
+
+	ev->on_intr_thread = rte_thread_is_intr() != 0;
+	if (ev->disable_inside)
+		vio_dev_event_intr_disable(&ev->u->vdev);
+	__atomic_fetch_add(&ev->calls, 1, __ATOMIC_RELEASE);
+}
+
+static bool
+wait_calls(struct events *ev, unsigned int want, unsigned int ms)
+{
+	for (unsigned int i = 0; i < ms; i++) {
+		if (__atomic_load_n(&ev->calls, __ATOMIC_ACQUIRE) >= want)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Connected and running (DRIVER_OK) on @p f's next connection. */
+static void
+run_device(struct vio_user_dev *u)
+{
+	const struct vio_transport_ops *ops = vio_dev_ops(&u->vdev);
+
+	assert_int_equal(vio_dev_negotiate(&u->vdev, 0, 0), 0);
+	ops->set_status(&u->vdev, ops->get_status(&u->vdev) | VIO_STATUS_DRIVER_OK);
+	assert_false(ops->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+}
+
+static void
+test_status_events(void **state)
+{
+	const struct hdr unasked = { 99, 0x1, 0 };
+	struct vio_queue_cfg cfg = { .size = 256 };
+	struct vio_user_dev *u = new_dev();
+	struct events ev = { .u = u };
+	struct vio_notify_addr na;
+	struct vio_user_params p;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, 0, LIE_NONE, 3);
+	p = params(f.path);
+	assert_int_equal(vio_user_dev_init(u, &p), 0);
+	run_device(u);
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), 0);
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), -EBUSY);
+	/* Replies to our own requests (queue setup, REPLY_ACK) are no event. */
+	assert_int_equal(vio_dev_ops(&u->vdev)->queue_setup(&u->vdev, 0, &cfg, &na), 0);
+	usleep(50 * 1000);
+	assert_int_equal(__atomic_load_n(&ev.calls, __ATOMIC_ACQUIRE), 0);
+	assert_true(vio_user_connected(u));
+	/* A message nobody asked for: dropped at once, one call, from the interrupt thread. */
+	assert_int_equal(send(f.conn_fd, &unasked, sizeof(unasked), MSG_NOSIGNAL),
+			 (ssize_t)sizeof(unasked));
+	assert_true(wait_calls(&ev, 1, 2000));
+	assert_true(ev.on_intr_thread);
+	assert_false(vio_user_connected(u));
+	assert_true(vio_dev_ops(&u->vdev)->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	usleep(50 * 1000);
+	assert_int_equal(__atomic_load_n(&ev.calls, __ATOMIC_ACQUIRE), 1);
+	vio_dev_event_intr_disable(&u->vdev);
+	/* Not connected: nothing to watch. */
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), -ENOTCONN);
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+
+	/* Reconnected; the backend hangs up; the callback disables the events itself. */
+	run_device(u);
+	ev.calls = 0;
+	ev.disable_inside = true;
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), 0);
+	shutdown(f.conn_fd, SHUT_RDWR);
+	assert_true(wait_calls(&ev, 1, 2000));
+	assert_true(vio_dev_ops(&u->vdev)->get_status(&u->vdev) & VIO_STATUS_DEVICE_NEEDS_RESET);
+	vio_dev_event_intr_disable(&u->vdev); /* done already: nothing left */
+	assert_int_equal(vio_dev_reset(&u->vdev), 0);
+
+	/* Reconnected: enabled and disabled while the backend is alive; fini disables too. */
+	run_device(u);
+	ev.calls = 0;
+	ev.disable_inside = false;
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), 0);
+	vio_dev_event_intr_disable(&u->vdev);
+	assert_int_equal(vio_dev_event_intr_enable(&u->vdev, on_status_event, &ev), 0);
+	vio_user_dev_fini(u); /* the watch goes with it (LSan: nothing leaks) */
+	assert_int_equal(__atomic_load_n(&ev.calls, __ATOMIC_ACQUIRE), 0);
+	fake_stop(&f);
+	free(u);
+}
+
 /*
  * Server mode: we listen, the backend dials in; the handshake is the same.
  * The backend goes away and dials again: the next negotiation takes it.
@@ -765,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_queue_setup),
 		cmocka_unit_test(test_backend_gone_and_back),
 		cmocka_unit_test(test_queue_intr_fds),
+		cmocka_unit_test(test_status_events),
 		cmocka_unit_test(test_server_mode),
 		cmocka_unit_test(test_server_no_backend),
 		cmocka_unit_test(test_server_path_taken),
