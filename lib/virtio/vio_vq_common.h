@@ -90,4 +90,13 @@ vio_vq_hdr_notify(struct vio_vq_hdr *h)
 		vio_dev_ops(h->dev)->notify(h->dev, h->index, h->notify_data);
 }
 
+/**
+ * Per-chain callback of vio_vq_harvest_by(): chain @p i of the call
+ * (0-based, in completion order) with its cookie and its used len, already
+ * validated against the chain (never above its writable bytes). Pass an
+ * inline function: the harvest is always inlined, so the call is too and
+ * @p ctx (the caller's pointer, passed through) can live in registers.
+ */
+typedef void (*vio_vq_used_fn)(void *ctx, unsigned int i, void *cookie, uint32_t len);
+
 #endif /* VIO_VQ_COMMON_H */

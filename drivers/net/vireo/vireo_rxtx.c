@@ -157,11 +157,16 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 	return added;
 }
 
-/* The virtio-net header of a received buffer, in the headroom just before the frame. */
+/*
+ * The virtio-net header of a received buffer, just before the frame, from
+ * buf_addr alone: an rx buffer's frame starts at RTE_PKTMBUF_HEADROOM (its bus address was computed so, see
+ * vireo_rx_arm()), so data_off need not be read.
+ */
 static inline const struct vio_net_hdr *
-vireo_rx_hdr(const struct rte_mbuf *m)
+vireo_rx_hdr_at_headroom(const struct rte_mbuf *m)
 {
-	return rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+	return (const struct vio_net_hdr *)((const char *)m->buf_addr + RTE_PKTMBUF_HEADROOM -
+					    VIREO_NET_HDR_LEN);
 }
 
 static inline void
@@ -259,46 +264,6 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
 }
 
 /*
- * The common case at line rate, in a tight loop: single-buffer packets
- * (num_buffers 1 when MRG_RXBUF is on), no packet-type parsing or checksum
- * flags to derive, no mergeable packet pending. Stops at the first buffer
- * that needs more (a runt, a mergeable packet, ...) and returns how many it
- * took: vireo_rx_process() does the rest one by one. The buffers are the
- * packets (in place): nothing to move.
- */
-static __rte_always_inline uint16_t
-vireo_rx_process_simple(struct vireo_rxq *rxq, struct rte_mbuf **pkts, const uint32_t *lens,
-			unsigned int n, const bool mrg)
-{
-	uint64_t bytes = 0, small = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
-
-		/* Also catches len < header (plen wraps): the slow path counts it. */
-		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN))
-			break;
-		if (mrg && unlikely(vireo_rx_hdr(m)->num_buffers != 1))
-			break;
-		/* Every rx field the refill's rearm template left undefined. */
-		m->ol_flags = 0;
-		vireo_mbuf_set_rx_len(m, plen);
-		bytes += plen;
-		/* Minimum-size frames, the line-rate case, counted per burst. */
-		if (plen <= 64)
-			small++;
-		else
-			rxq->st.bins[vireo_size_bin(plen)]++;
-	}
-	rxq->st.bins[VIREO_BIN_64] += small;
-	rxq->st.packets += i;
-	rxq->st.bytes += bytes;
-	return (uint16_t)i;
-}
-
-/*
  * Build packets from @p n harvested buffers, in place: packet k goes to
  * cookies[k], never past the buffer being looked at (one packet per
  * buffer at most), so no buffer is overwritten before it is read.
@@ -308,15 +273,9 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 {
 	struct rte_mbuf **out = (struct rte_mbuf **)cookies;
 
-	uint16_t nout = 0, i = 0;
+	uint16_t nout = 0;
 
-	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
-		/* Two instances: without MRG_RXBUF no header is read at all. */
-		i = rxq->mrg ? vireo_rx_process_simple(rxq, out, lens, n, true) :
-			       vireo_rx_process_simple(rxq, out, lens, n, false);
-		nout = i;
-	}
-	for (; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = cookies[i];
 		uint32_t len = lens[i];
 		const struct vio_net_hdr *hdr;
@@ -376,12 +335,139 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 	return nout;
 }
 
+/*
+ * What the fast receive (vireo_rx_take()) learned about the buffers of
+ * one harvest, committed at its end.
+ */
+struct vireo_rx_acc {
+	uint64_t bytes; /**< Frame bytes. */
+	/**
+	 * The largest frame length less VIREO_MIN_FRAME_LEN, unsigned (a runt,
+	 * or a len below the header, wraps to a huge value): one max tells
+	 * whether every frame was a valid one of at most 64 bytes.
+	 */
+	uint32_t span;
+	uint32_t odd; /**< Non-zero: a mergeable packet of several buffers. */
+};
+
+/* acc->span at most this: every frame valid and of at most 64 bytes. */
+#define VIREO_RX_SPAN_SMALL (64u - VIREO_MIN_FRAME_LEN)
+
+/*
+ * One harvested buffer on the fast path, called from the harvest loop
+ * itself (vio_vq_harvest_by()): a single-buffer frame in place, with as
+ * few instructions as the common case allows. Nothing is decided here:
+ * the frame's length goes into one running max and, with MRG_RXBUF, its
+ * num_buffers into an OR, and vireo_rx_commit() looks at both once per
+ * harvest. Every rx field the refill's rearm template left undefined is
+ * written here (pkt_len keeps len - header modulo 2^32 for the slow path).
+ */
+static __rte_always_inline void
+vireo_rx_take_common(struct vireo_rx_acc *acc, struct rte_mbuf *m, uint32_t len, const bool mrg)
+{
+	const uint32_t plen = len - VIREO_NET_HDR_LEN;
+
+	acc->span = RTE_MAX(acc->span, plen - VIREO_MIN_FRAME_LEN);
+	if (mrg)
+		acc->odd |= vireo_rx_hdr_at_headroom(m)->num_buffers ^ 1u;
+	m->ol_flags = 0;
+	vireo_mbuf_set_rx_len(m, plen);
+	acc->bytes += plen;
+}
+
+static __rte_always_inline void
+vireo_rx_take(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t len)
+{
+	vireo_rx_take_common(ctx, cookie, len, false);
+}
+
+static __rte_always_inline void
+vireo_rx_take_mrg(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t len)
+{
+	vireo_rx_take_common(ctx, cookie, len, true);
+}
+
+/*
+ * A fast harvest that was not all valid frames of at most 64 bytes: its
+ * counters frame by frame, or, when a frame is not a valid single-buffer
+ * one (a runt, a len below the header, over 64 KiB, a mergeable packet),
+ * all of it again the general way. @return packets delivered.
+ */
+static uint16_t __rte_noinline
+vireo_rx_commit_slow(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+		     const struct vireo_rx_acc *acc)
+{
+	uint32_t lens[VIREO_RX_BATCH];
+
+	if (acc->odd == 0 && acc->span <= UINT16_MAX - VIREO_MIN_FRAME_LEN) {
+		for (uint16_t i = 0; i < n; i++)
+			rxq->st.bins[vireo_size_bin(pkts[i]->pkt_len)]++;
+		rxq->st.packets += n;
+		rxq->st.bytes += acc->bytes;
+		return n;
+	}
+	/* vireo_rx_take() left pkt_len = len - header, modulo 2^32. */
+	for (uint16_t i = 0; i < n; i++)
+		lens[i] = pkts[i]->pkt_len + VIREO_NET_HDR_LEN;
+	return vireo_rx_process(rxq, (void **)pkts, lens, n);
+}
+
+/* Deliver a fast harvest of @p n buffers: counters, or the slow path. */
+static __rte_always_inline uint16_t
+vireo_rx_commit(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+		const struct vireo_rx_acc *acc)
+{
+	if (unlikely((acc->span > VIREO_RX_SPAN_SMALL) | (acc->odd != 0)))
+		return vireo_rx_commit_slow(rxq, pkts, n, acc);
+	rxq->st.packets += n;
+	rxq->st.bytes += acc->bytes;
+	rxq->st.bins[VIREO_BIN_64] += n;
+	return n;
+}
+
+/*
+ * The fast receive applies: no mergeable packet pending, no packet-type
+ * parsing or checksum flags to derive.
+ */
+static inline bool
+vireo_rx_fast_ok(const struct vireo_rxq *rxq)
+{
+	return rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum;
+}
+
+/*
+ * Harvest up to @p want buffers into @p cookies and build packets there,
+ * in place. @return buffers harvested (or -EIO); *nout: packets built.
+ */
+static __rte_always_inline int
+vireo_rx_harvest(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t *nout)
+{
+	struct vio_vq *vq = rxq->vq;
+	uint32_t lens[VIREO_RX_BATCH];
+	int n;
+
+	if (likely(vireo_rx_fast_ok(rxq))) {
+		struct vireo_rx_acc acc = {0};
+
+		/* Two instances: without MRG_RXBUF no header is read at all. */
+		n = rxq->mrg ? vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg, &acc) :
+			       vio_vq_harvest_by(vq, cookies, want, vireo_rx_take, &acc);
+		if (n > 0)
+			*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies, (uint16_t)n,
+						&acc);
+		return n;
+	}
+	n = vio_vq_harvest(vq, cookies, lens, want);
+	if (n > 0)
+		*nout = vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
+	return n;
+}
+
 /* Receive from one virtqueue: harvest, build packets, refill, kick. */
 static inline uint16_t
 vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vio_vq *vq = rxq->vq;
-	uint32_t lens[VIREO_RX_BATCH];
 	uint16_t nrx = 0;
 
 	if (unlikely(vq == NULL))
@@ -392,17 +478,15 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	while (nrx < nb_pkts) {
 		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
+		uint16_t built = 0;
 		/* Harvested straight into the caller's array, processed in place. */
-		void **cookies = (void **)(pkts + nrx);
-		int n = vio_vq_harvest(vq, cookies, lens, want);
+		int n = vireo_rx_harvest(rxq, (void **)(pkts + nrx), want, &built);
 
 		if (unlikely(n < 0)) {
 			vireo_rxq_broken(rxq);
 			return nrx;
 		}
-		if (n == 0)
-			break;
-		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
+		nrx += built;
 		if (n < want || vio_vq_is_broken(vq))
 			break;
 	}
