@@ -335,6 +335,13 @@ vireo_offered(const struct vireo_net *net, unsigned int bit)
 	return (net->offered & VIO_BIT(bit)) != 0;
 }
 
+/** Features to refuse for the devarg mrg_rxbuf (0: VIRTIO_NET_F_MRG_RXBUF). */
+static inline uint64_t
+vireo_mrg_rxbuf_refused(int mrg_rxbuf)
+{
+	return mrg_rxbuf == 0 ? VIO_BIT(VIO_NET_F_MRG_RXBUF) : 0;
+}
+
 /** Control queue usable for @p bit: offered, and negotiated when started. */
 static inline bool
 vireo_ctrl_has(const struct vireo_net *net, unsigned int bit)
