@@ -661,6 +661,47 @@ test_device_mtu_default_config(void **state)
 }
 
 /*
+ * The devarg mrg_rxbuf=0 (vio_dev.refused): MRG_RXBUF offered but not
+ * negotiated, the port reports neither SCATTER nor LRO and refuses a
+ * configuration that asks for SCATTER; frames still arrive one per buffer
+ * through the fast receive, and 64-byte and larger ones are counted.
+ */
+static void
+test_mrg_rxbuf_refused(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { .rxmode = { .offloads = RTE_ETH_RX_OFFLOAD_SCATTER } };
+	struct rte_eth_dev_info info;
+	struct rte_eth_stats st;
+	struct rte_mbuf *rx[4];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .no_port = true });
+	swdev_vdev(fx.sw)->refused |= VIO_BIT(VIO_NET_F_MRG_RXBUF); /* mrg_rxbuf=0 */
+	fx_open_port(&fx);
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_false(info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO));
+	assert_true(rte_eth_dev_configure(fx.port, 1, 1, &conf) < 0);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_true(fx.sw->device_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	assert_false(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	fx_thread(&fx, false);
+	assert_int_equal(fx_inject_rx(&fx, 0, 60, 1), 1);
+	assert_int_equal(fx_inject_rx(&fx, 0, 1000, 2), 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 4), 2);
+	fx_check_pkt(rx[0], 60, 1);
+	fx_check_pkt(rx[1], 1000, 2);
+	rte_pktmbuf_free_bulk(rx, 2);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.ipackets, 2);
+	assert_int_equal(st.ibytes, 1060);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_64_packets"), 1);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_512_to_1023_packets"), 1);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/*
  * A device with VIRTIO_NET_F_MTU but no MRG_RXBUF: buffers too small for
  * its MTU mean F_MTU is not accepted; buffers large enough take its frames.
  */
@@ -915,6 +956,7 @@ main(void)
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
 		cmocka_unit_test(test_device_mtu_default_config),
+		cmocka_unit_test(test_mrg_rxbuf_refused),
 		cmocka_unit_test(test_device_mtu_without_mrg_rxbuf),
 		cmocka_unit_test(test_rx_runts),
 		cmocka_unit_test(test_nb_desc_not_pow2),
