@@ -29,6 +29,10 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
+
 #include "vireo_net.h"
 
 #define VIREO_PTYPE_MASK (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)
@@ -67,18 +71,19 @@ vireo_txq_broken(struct vireo_txq *txq)
 
 /*
  * An mbuf raw from the pool (rearm template set, see vireo_rx_refill()):
- * arm it as a fresh rx buffer and return the bus address of its buffer,
- * 12 bytes before data_off = RTE_PKTMBUF_HEADROOM so that the frame
- * lands where applications expect it. Called by vio_vq_add_bufs_by() as
- * it writes the descriptor.
+ * the bus address of its buffer, 12 bytes before RTE_PKTMBUF_HEADROOM so
+ * that the frame lands where applications expect it. Called by
+ * vio_vq_add_bufs_by() as it writes the descriptor. The mbuf itself is
+ * armed (rearm template: data_off, refcnt, nb_segs, port) when it comes
+ * back with a frame, in the same store as its ol_flags: one that goes back
+ * to the pool unused (queue stop) is a valid raw mbuf as it is.
  */
 static __rte_always_inline uint64_t
-vireo_rx_arm(void *cookie, uint64_t rearm)
+vireo_rx_arm(void *cookie, uint64_t ctx __rte_unused)
 {
 	struct rte_mbuf *m = cookie;
 
 	__rte_mbuf_raw_sanity_check(m);
-	*vireo_mbuf_rearm_word(m) = rearm;
 	return rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
 }
 
@@ -245,8 +250,10 @@ vireo_rx_append(struct vireo_rxq *rxq, struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(m);
 	} else {
 		/* Continuation buffers carry data from the descriptor's first byte. */
+		if (likely(rxq->rearm_template != 0))
+			*vireo_mbuf_rearm_word(m) = rxq->rearm_template;
 		m->data_off = RTE_PKTMBUF_HEADROOM - VIREO_NET_HDR_LEN;
-		m->ol_flags = 0;
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		rxq->mrg_tail->next = m;
@@ -296,8 +303,13 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		/* Every rx field the refill's rearm template left undefined. */
-		m->ol_flags = 0;
+		/*
+		 * Every rx field a received mbuf defines (a pinned external
+		 * buffer keeps its EXTERNAL flag; raw pool mbufs have none).
+		 */
+		if (likely(rxq->rearm_template != 0))
+			*vireo_mbuf_rearm_word(m) = rxq->rearm_template;
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 		m->packet_type = 0;
 		m->data_len = (uint16_t)(len - VIREO_NET_HDR_LEN);
 		m->pkt_len = len - VIREO_NET_HDR_LEN;
@@ -348,7 +360,27 @@ struct vireo_rx_acc {
 	 */
 	uint32_t span;
 	uint32_t odd; /**< Non-zero: a mergeable packet of several buffers. */
+#ifdef RTE_ARCH_X86
+	__m128i arm; /**< The rearm template, then ol_flags 0: one store. */
+#else
+	uint64_t arm; /**< The rearm template. */
+#endif
 };
+
+#ifdef RTE_ARCH_X86
+/*
+ * pshufd lanes for the 16 bytes from packet_type out of a register holding
+ * the length in lane 0 and zeros: packet_type 0, pkt_len, data_len with
+ * vlan_tci 0 (a length up to 64 KiB; longer ones go the slow way, which
+ * rewrites them), hash.rss 0.
+ */
+#define VIREO_RX_LEN_LANES ((1 << 6) | (0 << 4) | (0 << 2) | 1)
+static_assert(offsetof(struct rte_mbuf, ol_flags) ==
+		      offsetof(struct rte_mbuf, rearm_data) + sizeof(uint64_t),
+	      "ol_flags follows rearm_data");
+static_assert(offsetof(struct rte_mbuf, hash) == offsetof(struct rte_mbuf, packet_type) + 12,
+	      "hash follows packet_type, pkt_len, data_len, vlan_tci");
+#endif
 
 /* acc->span at most this: every frame valid and of at most 64 bytes. */
 #define VIREO_RX_SPAN_SMALL (64u - VIREO_MIN_FRAME_LEN)
@@ -370,8 +402,16 @@ vireo_rx_take_common(struct vireo_rx_acc *acc, struct rte_mbuf *m, uint32_t len,
 	acc->span = RTE_MAX(acc->span, plen - VIREO_MIN_FRAME_LEN);
 	if (mrg)
 		acc->odd |= vireo_rx_hdr_at_headroom(m)->num_buffers ^ 1u;
+#ifdef RTE_ARCH_X86
+	/* rearm_data + ol_flags (0), then packet_type (0), pkt_len, data_len, vlan_tci (0), hash. */
+	_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), acc->arm);
+	_mm_storeu_si128((__m128i *)(void *)&m->packet_type,
+			 _mm_shuffle_epi32(_mm_cvtsi32_si128((int)plen), VIREO_RX_LEN_LANES));
+#else
+	*vireo_mbuf_rearm_word(m) = acc->arm;
 	m->ol_flags = 0;
 	vireo_mbuf_set_rx_len(m, plen);
+#endif
 	acc->bytes += plen;
 }
 
@@ -427,12 +467,13 @@ vireo_rx_commit(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
 
 /*
  * The fast receive applies: no mergeable packet pending, no packet-type
- * parsing or checksum flags to derive.
+ * parsing or checksum flags to derive, mbufs armed from the rearm template
+ * (not a pool of pinned external buffers).
  */
 static inline bool
 vireo_rx_fast_ok(const struct vireo_rxq *rxq)
 {
-	return rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum;
+	return rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum && rxq->rearm_template != 0;
 }
 
 /*
@@ -447,7 +488,13 @@ vireo_rx_harvest(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t 
 	int n;
 
 	if (likely(vireo_rx_fast_ok(rxq))) {
-		struct vireo_rx_acc acc = {0};
+		struct vireo_rx_acc acc = {
+#ifdef RTE_ARCH_X86
+			.arm = _mm_set_epi64x(0, (int64_t)rxq->rearm_template),
+#else
+			.arm = rxq->rearm_template,
+#endif
+		};
 
 		/* Two instances: without MRG_RXBUF no header is read at all. */
 		n = rxq->mrg ? vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg, &acc) :
