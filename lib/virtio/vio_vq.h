@@ -177,14 +177,18 @@ vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used
  * @param cookies Receives each chain's cookie, as from vio_vq_harvest().
  * @param fn      Called once per harvested chain, in order; pass an inline
  *                function (this is always inlined).
+ * @param fn4     NULL, or called instead of @p fn for chains the vector
+ *                loop takes four at a time (x86), with their used elements.
  * @return number harvested (0..max) or -EIO, as vio_vq_harvest().
  */
 static __rte_always_inline int
-vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn, void *ctx)
+vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn,
+		  vio_vq_used4_fn fn4, void *ctx)
 {
 	if (likely(!vq->h.packed) && vio_vq_split_is_uniform(&vq->split)) {
 		bool more = false;
-		const int n = vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, ctx, &more);
+		const int n =
+			vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx, &more);
 
 		if (likely(!more) || n < 0)
 			return n;

@@ -433,7 +433,7 @@ vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t 
 	unsigned int i = 0;
 
 	if (vio_vq_split_is_uniform(vq) && lens != NULL)
-		i = vio_vq_split_uniform_by(vq, cookies, n, vio_vq_split_store_len, lens);
+		i = vio_vq_split_uniform_by(vq, cookies, n, vio_vq_split_store_len, NULL, lens);
 	else if (likely(vq->batch_left == 0))
 		i = lens != NULL ? vio_vq_split_in_order_fast(vq, cookies, lens, n, true) :
 				   vio_vq_split_in_order_fast(vq, cookies, NULL, n, false);

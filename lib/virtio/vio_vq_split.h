@@ -529,7 +529,8 @@ vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e,
 /*
  * The harvest loop of a uniform queue (vio_vq_split_is_uniform()): up to
  * @p n used elements (all published, see vio_vq_split_used_ready()), each
- * handed to @p fn as it is taken. On x86 two used elements (id, len, id,
+ * handed to @p fn as it is taken (groups of four to @p fn4 when it is not
+ * NULL). On x86 two used elements (id, len, id,
  * len) are checked at once with SSE2 compares (the x86-64 baseline): ids
  * equal to the expected pair, lens (biased to compare unsigned) not above
  * bufs_len. A quad that fails, or straddles the end of a ring, goes one
@@ -541,7 +542,7 @@ vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e,
  */
 static __rte_always_inline unsigned int
 vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n, vio_vq_used_fn fn,
-			void *ctx)
+			vio_vq_used4_fn fn4, void *ctx)
 {
 	const struct vio_used_elem *used_ring = vq->used->ring;
 	const unsigned int mask = vq->mask;
@@ -601,10 +602,14 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
 			out[1] = c1;
 			out[2] = c2;
 			out[3] = c3;
-			fn(ctx, i, c0, q[0].len);
-			fn(ctx, i + 1, c1, q[1].len);
-			fn(ctx, i + 2, c2, q[2].len);
-			fn(ctx, i + 3, c3, q[3].len);
+			if (fn4 != NULL) {
+				fn4(ctx, i, out, q);
+			} else {
+				fn(ctx, i, c0, q[0].len);
+				fn(ctx, i + 1, c1, q[1].len);
+				fn(ctx, i + 2, c2, q[2].len);
+				fn(ctx, i + 3, c3, q[3].len);
+			}
 			want0 = _mm_add_epi32(want0, four);
 			want1 = _mm_add_epi32(want1, four);
 		}
@@ -644,7 +649,7 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
  */
 static __rte_always_inline int
 vio_vq_split_harvest_uniform(struct vio_vq_split *vq, void **cookies, uint16_t max,
-			     vio_vq_used_fn fn, void *ctx, bool *more)
+			     vio_vq_used_fn fn, vio_vq_used4_fn fn4, void *ctx, bool *more)
 {
 	int ready = vio_vq_split_used_ready(vq);
 	unsigned int n, took;
@@ -652,7 +657,7 @@ vio_vq_split_harvest_uniform(struct vio_vq_split *vq, void **cookies, uint16_t m
 	if (unlikely(ready < 0))
 		return ready;
 	n = RTE_MIN((unsigned int)ready, (unsigned int)max);
-	took = vio_vq_split_uniform_by(vq, cookies, n, fn, ctx);
+	took = vio_vq_split_uniform_by(vq, cookies, n, fn, fn4, ctx);
 	*more = took < n;
 	return (int)took;
 }

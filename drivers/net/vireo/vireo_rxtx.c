@@ -365,65 +365,67 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 }
 
 /*
- * What the fast receive (vireo_rx_take()) learned about the buffers of
- * one harvest, committed at its end.
+ * What the fast receive (vireo_rx_take(), vireo_rx_take4()) learned about
+ * the buffers of one harvest, committed at its end. Nothing is decided
+ * per packet: a buffer the fast path cannot count as a valid frame of at
+ * most 64 bytes only sets a flag, and vireo_rx_commit() looks once.
  */
 struct vireo_rx_acc {
-	uint64_t bytes; /**< Frame bytes. */
-	/**
-	 * The largest frame length less VIREO_MIN_FRAME_LEN, unsigned (a runt,
-	 * or a len below the header, wraps to a huge value): one max tells
-	 * whether every frame was a valid one of at most 64 bytes.
-	 */
-	uint32_t span;
-	uint32_t odd; /**< Non-zero: a mergeable packet of several buffers. */
+	uint64_t bytes; /**< Frame bytes of the buffers taken one by one. */
+	uint32_t odd;     /**< Non-zero: a frame not of 14-64 bytes. */
+	uint32_t mrg_odd; /**< Non-zero: a num_buffers other than 1 (MRG_RXBUF). */
 #ifdef RTE_ARCH_X86
-	__m128i arm; /**< The rearm template, then ol_flags 0: one store. */
+	__m128i arm;   /**< The rearm template, then ol_flags 0: one store. */
+	__m128i bytes4; /**< Frame bytes of the groups of four (len lanes). */
+	__m128i odd4;   /**< Len lanes non-zero: as odd, for the groups of four. */
 #else
 	uint64_t arm; /**< The rearm template. */
 #endif
 };
 
+/* A frame of VIREO_MIN_FRAME_LEN .. 64 bytes: the line-rate case, counted per harvest. */
+#define VIREO_RX_SMALL_SPAN (64u - VIREO_MIN_FRAME_LEN)
+
 #ifdef RTE_ARCH_X86
 /*
  * pshufd lanes for the 16 bytes from packet_type out of a register holding
- * the length in lane 0 and zeros: packet_type 0, pkt_len, data_len with
- * vlan_tci 0 (a length up to 64 KiB; longer ones go the slow way, which
- * rewrites them), hash.rss 0.
+ * [0, len, ...] (lane 1): packet_type 0, pkt_len, data_len with vlan_tci 0
+ * (a length up to 64 KiB; longer ones go the slow way, which rewrites
+ * them), hash.rss 0. VIREO_RX_LEN_LANES3 takes lane 3 instead.
  */
-#define VIREO_RX_LEN_LANES ((1 << 6) | (0 << 4) | (0 << 2) | 1)
+#define VIREO_RX_LEN_LANES1 ((0 << 6) | (1 << 4) | (1 << 2) | 0)
+#define VIREO_RX_LEN_LANES3 ((0 << 6) | (3 << 4) | (3 << 2) | 0)
 static_assert(offsetof(struct rte_mbuf, ol_flags) ==
 		      offsetof(struct rte_mbuf, rearm_data) + sizeof(uint64_t),
 	      "ol_flags follows rearm_data");
 static_assert(offsetof(struct rte_mbuf, hash) == offsetof(struct rte_mbuf, packet_type) + 12,
 	      "hash follows packet_type, pkt_len, data_len, vlan_tci");
-#endif
 
-/* acc->span at most this: every frame valid and of at most 64 bytes. */
-#define VIREO_RX_SPAN_SMALL (64u - VIREO_MIN_FRAME_LEN)
+/* One received mbuf from its [0, frame len, ...] register (lane 1 or 3 per @p lanes). */
+#define VIREO_RX_STORE(m, arm, lens, lanes)                                                   \
+	do {                                                                                  \
+		_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), (arm));         \
+		_mm_storeu_si128((__m128i *)(void *)&(m)->packet_type,                        \
+				 _mm_shuffle_epi32((lens), (lanes)));                          \
+	} while (0)
+#endif
 
 /*
  * One harvested buffer on the fast path, called from the harvest loop
- * itself (vio_vq_harvest_by()): a single-buffer frame in place, with as
- * few instructions as the common case allows. Nothing is decided here:
- * the frame's length goes into one running max and, with MRG_RXBUF, its
- * num_buffers into an OR, and vireo_rx_commit() looks at both once per
- * harvest. Every rx field the refill's rearm template left undefined is
- * written here (pkt_len keeps len - header modulo 2^32 for the slow path).
+ * itself (vio_vq_harvest_by()): a single-buffer frame in place. Every rx
+ * field the refill left undefined is written here (pkt_len keeps len -
+ * header modulo 2^32 for the slow path).
  */
 static __rte_always_inline void
 vireo_rx_take_common(struct vireo_rx_acc *acc, struct rte_mbuf *m, uint32_t len, const bool mrg)
 {
 	const uint32_t plen = len - VIREO_NET_HDR_LEN;
 
-	acc->span = RTE_MAX(acc->span, plen - VIREO_MIN_FRAME_LEN);
+	acc->odd |= (uint32_t)(plen - VIREO_MIN_FRAME_LEN > VIREO_RX_SMALL_SPAN);
 	if (mrg)
-		acc->odd |= vireo_rx_hdr_at_headroom(m)->num_buffers ^ 1u;
+		acc->mrg_odd |= vireo_rx_hdr_at_headroom(m)->num_buffers ^ 1u;
 #ifdef RTE_ARCH_X86
-	/* rearm_data + ol_flags (0), then packet_type (0), pkt_len, data_len, vlan_tci (0), hash. */
-	_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), acc->arm);
-	_mm_storeu_si128((__m128i *)(void *)&m->packet_type,
-			 _mm_shuffle_epi32(_mm_cvtsi32_si128((int)plen), VIREO_RX_LEN_LANES));
+	VIREO_RX_STORE(m, acc->arm, _mm_set_epi32(0, 0, (int)plen, 0), VIREO_RX_LEN_LANES1);
 #else
 	*vireo_mbuf_rearm_word(m) = acc->arm;
 	m->ol_flags = 0;
@@ -444,6 +446,60 @@ vireo_rx_take_mrg(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t
 	vireo_rx_take_common(ctx, cookie, len, true);
 }
 
+#ifdef RTE_ARCH_X86
+/*
+ * Four buffers the harvest's vector loop took together, from their used
+ * elements (id, len, id, len in each register): frame lengths, the 14-64
+ * byte check and the byte count two lanes at a time.
+ */
+static __rte_always_inline void
+vireo_rx_take4_common(struct vireo_rx_acc *acc, void *const *cookies,
+		      const struct vio_used_elem *used, const bool mrg)
+{
+	/* Len lanes less the header; id lanes cleared. */
+	const __m128i hdr = _mm_set_epi32(VIREO_NET_HDR_LEN, 0, VIREO_NET_HDR_LEN, 0);
+	const __m128i len_lanes = _mm_set_epi32(-1, 0, -1, 0);
+	/* frame len - VIREO_MIN_FRAME_LEN above the span, compared unsigned (biased). */
+	const __m128i span = _mm_set1_epi32((int32_t)(VIREO_RX_SMALL_SPAN ^ 0x80000000u));
+	const __m128i from = _mm_set1_epi32((int32_t)(VIREO_MIN_FRAME_LEN + 0x80000000u));
+	const __m128i p0 = _mm_and_si128(
+		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)used), hdr), len_lanes);
+	const __m128i p1 = _mm_and_si128(
+		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)(used + 2)), hdr),
+		len_lanes);
+
+	/* Id lanes (0 - 14) always exceed: masked out at commit. */
+	acc->odd4 = _mm_or_si128(acc->odd4,
+				 _mm_or_si128(_mm_cmpgt_epi32(_mm_sub_epi32(p0, from), span),
+					      _mm_cmpgt_epi32(_mm_sub_epi32(p1, from), span)));
+	acc->bytes4 = _mm_add_epi32(acc->bytes4, _mm_add_epi32(p0, p1));
+	if (mrg)
+		for (unsigned int k = 0; k < 4; k++)
+			acc->mrg_odd |= vireo_rx_hdr_at_headroom(cookies[k])->num_buffers ^ 1u;
+	VIREO_RX_STORE((struct rte_mbuf *)cookies[0], acc->arm, p0, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE((struct rte_mbuf *)cookies[1], acc->arm, p0, VIREO_RX_LEN_LANES3);
+	VIREO_RX_STORE((struct rte_mbuf *)cookies[2], acc->arm, p1, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE((struct rte_mbuf *)cookies[3], acc->arm, p1, VIREO_RX_LEN_LANES3);
+}
+
+static __rte_always_inline void
+vireo_rx_take4(void *ctx, unsigned int i __rte_unused, void *const *cookies,
+	       const struct vio_used_elem *used)
+{
+	vireo_rx_take4_common(ctx, cookies, used, false);
+}
+
+static __rte_always_inline void
+vireo_rx_take4_mrg(void *ctx, unsigned int i __rte_unused, void *const *cookies,
+		   const struct vio_used_elem *used)
+{
+	vireo_rx_take4_common(ctx, cookies, used, true);
+}
+#else
+#define vireo_rx_take4 NULL
+#define vireo_rx_take4_mrg NULL
+#endif
+
 /*
  * A fast harvest that was not all valid frames of at most 64 bytes: its
  * counters frame by frame, or, when a frame is not a valid single-buffer
@@ -451,19 +507,24 @@ vireo_rx_take_mrg(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t
  * all of it again the general way. @return packets delivered.
  */
 static uint16_t __rte_noinline
-vireo_rx_commit_slow(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
-		     const struct vireo_rx_acc *acc)
+vireo_rx_commit_slow(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n, bool mrg_odd)
 {
 	uint32_t lens[VIREO_RX_BATCH];
+	uint64_t bytes = 0;
+	bool valid = !mrg_odd;
 
-	if (acc->odd == 0 && acc->span <= UINT16_MAX - VIREO_MIN_FRAME_LEN) {
-		for (uint16_t i = 0; i < n; i++)
+	/* vireo_rx_take() left pkt_len = len - header, modulo 2^32. */
+	for (uint16_t i = 0; i < n && valid; i++)
+		valid = pkts[i]->pkt_len - VIREO_MIN_FRAME_LEN <= UINT16_MAX - VIREO_MIN_FRAME_LEN;
+	if (valid) {
+		for (uint16_t i = 0; i < n; i++) {
+			bytes += pkts[i]->pkt_len;
 			rxq->st.bins[vireo_size_bin(pkts[i]->pkt_len)]++;
+		}
 		rxq->st.packets += n;
-		rxq->st.bytes += acc->bytes;
+		rxq->st.bytes += bytes;
 		return n;
 	}
-	/* vireo_rx_take() left pkt_len = len - header, modulo 2^32. */
 	for (uint16_t i = 0; i < n; i++)
 		lens[i] = pkts[i]->pkt_len + VIREO_NET_HDR_LEN;
 	return vireo_rx_process(rxq, (void **)pkts, lens, n);
@@ -472,12 +533,26 @@ vireo_rx_commit_slow(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
 /* Deliver a fast harvest of @p n buffers: counters, or the slow path. */
 static __rte_always_inline uint16_t
 vireo_rx_commit(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
-		const struct vireo_rx_acc *acc)
+		const struct vireo_rx_acc *acc, const bool mrg)
 {
-	if (unlikely((acc->span > VIREO_RX_SPAN_SMALL) | (acc->odd != 0)))
-		return vireo_rx_commit_slow(rxq, pkts, n, acc);
+	uint64_t bytes = acc->bytes;
+	uint32_t odd = acc->odd;
+
+#ifdef RTE_ARCH_X86
+	{
+		const __m128i b = _mm_add_epi32(acc->bytes4, _mm_srli_si128(acc->bytes4, 8));
+
+		odd |= (uint32_t)_mm_movemask_epi8(
+			_mm_and_si128(acc->odd4, _mm_set_epi32(-1, 0, -1, 0)));
+		bytes += (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(b, 4));
+	}
+#endif
+	if (mrg)
+		odd |= acc->mrg_odd;
+	if (unlikely(odd != 0))
+		return vireo_rx_commit_slow(rxq, pkts, n, mrg && acc->mrg_odd != 0);
 	rxq->st.packets += n;
-	rxq->st.bytes += acc->bytes;
+	rxq->st.bytes += bytes;
 	rxq->st.bins[VIREO_BIN_64] += n;
 	return n;
 }
@@ -508,17 +583,27 @@ vireo_rx_harvest(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t 
 		struct vireo_rx_acc acc = {
 #ifdef RTE_ARCH_X86
 			.arm = _mm_set_epi64x(0, (int64_t)rxq->rearm_template),
+			.bytes4 = _mm_setzero_si128(),
+			.odd4 = _mm_setzero_si128(),
 #else
 			.arm = rxq->rearm_template,
 #endif
 		};
 
 		/* Two instances: without MRG_RXBUF no header is read at all. */
-		n = rxq->mrg ? vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg, &acc) :
-			       vio_vq_harvest_by(vq, cookies, want, vireo_rx_take, &acc);
-		if (n > 0)
-			*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies, (uint16_t)n,
-						&acc);
+		if (rxq->mrg) {
+			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg,
+					      vireo_rx_take4_mrg, &acc);
+			if (n > 0)
+				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
+							(uint16_t)n, &acc, true);
+		} else {
+			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take, vireo_rx_take4,
+					      &acc);
+			if (n > 0)
+				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
+							(uint16_t)n, &acc, false);
+		}
 		return n;
 	}
 	n = vio_vq_harvest(vq, cookies, lens, want);
