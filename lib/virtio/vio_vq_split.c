@@ -321,7 +321,13 @@ vio_vq_split_in_order_batch(struct vio_vq_split *vq, uint32_t id, uint32_t len, 
 	uint16_t head = vq->used_head;
 	char why[96];
 
-	for (uint16_t k = 0; k < room && vq->slots[head].cookie != NULL; k++) {
+	/*
+	 * A batch of k + 1 chains moved used->idx by k + 1, so k < room, and
+	 * used_ready() checked room against the published chains: every chain
+	 * walked here is published and in flight (the uniform harvest does not
+	 * clear the cookies of the chains it returns: they are not looked at).
+	 */
+	for (uint16_t k = 0; k < room; k++) {
 		if (head == id) {
 			vq->batch_left = (uint16_t)(k + 1);
 			vq->batch_len = len;
@@ -479,6 +485,19 @@ vio_vq_split_detach(struct vio_vq_split *vq)
 {
 	uint16_t i;
 
+	if (vq->in_order) {
+		/* In flight: the chains from used_head on, in ring order (their cookies are valid). */
+		struct vio_vq_split_slot *s = &vq->slots[vq->used_head];
+		void *cookie = s->cookie;
+
+		if (vq->h.num_free == vq->h.size)
+			return NULL;
+		s->cookie = NULL;
+		vq->h.num_free = (uint16_t)(vq->h.num_free + s->ndesc);
+		vq->used_head = (uint16_t)((vq->used_head + s->ndesc) & vq->mask);
+		vq->batch_left = 0;
+		return cookie;
+	}
 	for (i = 0; i < vq->h.size; i++)
 		if (vq->slots[i].cookie != NULL)
 			return vio_vq_split_free_chain(vq, i);

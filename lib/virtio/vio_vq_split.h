@@ -53,7 +53,7 @@
 
 /** Driver-private state of an in-flight chain, indexed by its head. */
 struct vio_vq_split_slot {
-	void *cookie;       /**< Caller's token; NULL when the head is free. */
+	void *cookie;       /**< Caller's token; NULL when free (in order: see detach). */
 	uint32_t in_len;    /**< Device-writable bytes: the most used.len may be. */
 	uint16_t ndesc;     /**< Descriptors in the chain. */
 	uint16_t last;      /**< Last descriptor of the chain. */
@@ -572,11 +572,13 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
 		const struct vio_used_elem *ue = &used_ring[last & mask];
 		struct vio_vq_split_slot *s = &slots[head];
 		void **out = cookies + i;
-		const unsigned int first = i;
+		const unsigned int first = i, quads = (room - i) & ~3u;
+		unsigned int k;
 
-		for (; i + 4 <= room; i += 4, ue += 4, s += 4, out += 4) {
-			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)ue);
-			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)(ue + 2));
+		/* One index for the ring, the slots and the output. */
+		for (k = 0; k < quads; k += 4) {
+			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k]);
+			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k + 2]);
 			const __m128i bad = _mm_or_si128(
 				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e0, want0), bias), limit),
 				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e1, want1), bias), limit));
@@ -590,29 +592,30 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
 			}
 			_mm_storeu_si128((__m128i *)(void *)&q[0], e0);
 			_mm_storeu_si128((__m128i *)(void *)&q[2], e1);
-			c0 = s[0].cookie;
-			c1 = s[1].cookie;
-			c2 = s[2].cookie;
-			c3 = s[3].cookie;
-			s[0].cookie = NULL;
-			s[1].cookie = NULL;
-			s[2].cookie = NULL;
-			s[3].cookie = NULL;
-			out[0] = c0;
-			out[1] = c1;
-			out[2] = c2;
-			out[3] = c3;
+			/*
+			 * Cookies are left in the slots: in order, what is in
+			 * flight is known by position (used_head, num_free).
+			 */
+			c0 = s[k].cookie;
+			c1 = s[k + 1].cookie;
+			c2 = s[k + 2].cookie;
+			c3 = s[k + 3].cookie;
+			out[k] = c0;
+			out[k + 1] = c1;
+			out[k + 2] = c2;
+			out[k + 3] = c3;
 			if (fn4 != NULL) {
-				fn4(ctx, i, out, q);
+				fn4(ctx, first + k, &out[k], q);
 			} else {
-				fn(ctx, i, c0, q[0].len);
-				fn(ctx, i + 1, c1, q[1].len);
-				fn(ctx, i + 2, c2, q[2].len);
-				fn(ctx, i + 3, c3, q[3].len);
+				fn(ctx, first + k, c0, q[0].len);
+				fn(ctx, first + k + 1, c1, q[1].len);
+				fn(ctx, first + k + 2, c2, q[2].len);
+				fn(ctx, first + k + 3, c3, q[3].len);
 			}
 			want0 = _mm_add_epi32(want0, four);
 			want1 = _mm_add_epi32(want1, four);
 		}
+		i += k;
 		head = (head + i - first) & mask; /* may reach size: wraps to 0 */
 		last += i - first;
 		if (stopped || i + 4 > room) {

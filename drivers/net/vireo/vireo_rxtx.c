@@ -473,13 +473,18 @@ vireo_rx_take4_common(struct vireo_rx_acc *acc, void *const *cookies,
 				 _mm_or_si128(_mm_cmpgt_epi32(_mm_sub_epi32(p0, from), span),
 					      _mm_cmpgt_epi32(_mm_sub_epi32(p1, from), span)));
 	acc->bytes4 = _mm_add_epi32(acc->bytes4, _mm_add_epi32(p0, p1));
+	/* Loaded before the mbuf stores, which the compiler cannot tell from @p cookies. */
+	struct rte_mbuf *m0 = cookies[0], *m1 = cookies[1], *m2 = cookies[2], *m3 = cookies[3];
+
 	if (mrg)
-		for (unsigned int k = 0; k < 4; k++)
-			acc->mrg_odd |= vireo_rx_hdr_at_headroom(cookies[k])->num_buffers ^ 1u;
-	VIREO_RX_STORE((struct rte_mbuf *)cookies[0], acc->arm, p0, VIREO_RX_LEN_LANES1);
-	VIREO_RX_STORE((struct rte_mbuf *)cookies[1], acc->arm, p0, VIREO_RX_LEN_LANES3);
-	VIREO_RX_STORE((struct rte_mbuf *)cookies[2], acc->arm, p1, VIREO_RX_LEN_LANES1);
-	VIREO_RX_STORE((struct rte_mbuf *)cookies[3], acc->arm, p1, VIREO_RX_LEN_LANES3);
+		acc->mrg_odd |= (vireo_rx_hdr_at_headroom(m0)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m1)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m2)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m3)->num_buffers ^ 1u);
+	VIREO_RX_STORE(m0, acc->arm, p0, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE(m1, acc->arm, p0, VIREO_RX_LEN_LANES3);
+	VIREO_RX_STORE(m2, acc->arm, p1, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE(m3, acc->arm, p1, VIREO_RX_LEN_LANES3);
 }
 
 static __rte_always_inline void
