@@ -55,11 +55,14 @@ UPSTREAM_BEST = 'mrg_rxbuf=0,in_order=0,vectorized=1,packed_vq=0'
 # need in-order on and mergeable buffers off (DPDK's virtio_user devargs).
 UPSTREAM_BEST_PACKED = 'mrg_rxbuf=0,in_order=1,vectorized=1,packed_vq=1'
 RING = 'queue_size=256'
+# Ours with the same receive model as upstream's best: one buffer per frame,
+# MRG_RXBUF not negotiated (neither driver reads num_buffers per packet).
+OURS_BEST = 'mrg_rxbuf=0'
 # --rings: which ring layout both drivers use (ours: devarg packed=).
 VDEVS = {
-	'split': ('net_vireo_user0,path={sock},%s,packed=0' % RING,
+	'split': ('net_vireo_user0,path={sock},%s,%s,packed=0' % (RING, OURS_BEST),
 	          'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST)),
-	'packed': ('net_vireo_user0,path={sock},%s,packed=1' % RING,
+	'packed': ('net_vireo_user0,path={sock},%s,%s,packed=1' % (RING, OURS_BEST),
 	           'net_virtio_user0,path={sock},%s,%s' % (RING, UPSTREAM_BEST_PACKED)),
 }
 OURS_VDEV, UPSTREAM_VDEV = VDEVS['split']

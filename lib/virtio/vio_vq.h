@@ -135,6 +135,70 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 	return vio_vq_split_harvest(&vq->split, cookies, lens, max);
 }
 
+/** Lens staged per vio_vq_harvest() call on vio_vq_harvest_by()'s general path. */
+#define VIO_VQ_HARVEST_BY_CHUNK 32u
+
+/*
+ * vio_vq_harvest_by()'s general path (either engine, any queue): harvest
+ * in chunks, then hand each chain to @p fn as chain @p base + k.
+ */
+static __rte_always_inline int
+vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn, void *ctx,
+		    unsigned int base)
+{
+	uint32_t lens[VIO_VQ_HARVEST_BY_CHUNK];
+	unsigned int done = 0;
+
+	while (done < max) {
+		const uint16_t want =
+			(uint16_t)RTE_MIN((unsigned int)max - done, VIO_VQ_HARVEST_BY_CHUNK);
+		const int got = vio_vq_harvest(vq, cookies + done, lens, want);
+
+		if (got <= 0)
+			return done > 0 || base > 0 ? (int)done : got;
+		for (int k = 0; k < got; k++)
+			fn(ctx, base + done + (unsigned int)k, cookies[done + k], lens[k]);
+		done += (unsigned int)got;
+		if (got < want)
+			break;
+	}
+	return (int)done;
+}
+
+/**
+ * vio_vq_harvest() that hands each harvested chain to @p fn (its index in
+ * this call, cookie and validated used len) as it is taken, instead of
+ * filling a lens array: the caller's per-chain work runs in the harvest
+ * loop itself. On a split queue in order whose chains are all one writable
+ * buffer of the same length (an rx queue, see vio_vq_add_bufs_by()) that is
+ * the engine's vector loop; otherwise chains are harvested in chunks and
+ * then handed over. Same validation and results as vio_vq_harvest().
+ *
+ * @param cookies Receives each chain's cookie, as from vio_vq_harvest().
+ * @param fn      Called once per harvested chain, in order; pass an inline
+ *                function (this is always inlined).
+ * @param fn4     NULL, or called instead of @p fn for chains the vector
+ *                loop takes four at a time (x86), with their used elements.
+ * @return number harvested (0..max) or -EIO, as vio_vq_harvest().
+ */
+static __rte_always_inline int
+vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn,
+		  vio_vq_used4_fn fn4, void *ctx)
+{
+	if (likely(!vq->h.packed) && vio_vq_split_is_uniform(&vq->split)) {
+		bool more = false;
+		const int n =
+			vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx, &more);
+
+		if (likely(!more) || n < 0)
+			return n;
+		/* Entries the vector loop did not take: a batch, or a lie. */
+		return n + vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx,
+					       (unsigned int)n);
+	}
+	return vio_vq_harvest_each(vq, cookies, max, fn, ctx, 0);
+}
+
 /**
  * Take back the cookie of one chain the device never completed (after a
  * reset), freeing its descriptors. Call until it returns NULL, then

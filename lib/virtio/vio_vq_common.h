@@ -90,4 +90,25 @@ vio_vq_hdr_notify(struct vio_vq_hdr *h)
 		vio_dev_ops(h->dev)->notify(h->dev, h->index, h->notify_data);
 }
 
+/**
+ * Per-chain callback of vio_vq_harvest_by(): chain @p i of the call
+ * (0-based, in completion order) with its cookie and its used len, already
+ * validated against the chain (never above its writable bytes). Pass an
+ * inline function: the harvest is always inlined, so the call is too and
+ * @p ctx (the caller's pointer, passed through) can live in registers.
+ */
+typedef void (*vio_vq_used_fn)(void *ctx, unsigned int i, void *cookie, uint32_t len);
+
+struct vio_used_elem;
+
+/**
+ * Optional four-at-a-time callback of vio_vq_harvest_by(): chains @p i to
+ * i + 3, taken together by a vector loop, with their cookies and their used
+ * elements (ids and lens, validated as for vio_vq_used_fn; a copy, never
+ * the ring itself). Lets the caller process the lens with its own vector
+ * code. Chains not taken in a group of four go to the vio_vq_used_fn.
+ */
+typedef void (*vio_vq_used4_fn)(void *ctx, unsigned int i, void *const *cookies,
+				const struct vio_used_elem *used);
+
 #endif /* VIO_VQ_COMMON_H */

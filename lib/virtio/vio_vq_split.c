@@ -7,9 +7,6 @@
 #include <stdio.h>
 
 #include <rte_malloc.h>
-#ifdef RTE_ARCH_X86
-#include <emmintrin.h>
-#endif
 
 #include "vio_dma.h"
 #include "vio_log.h"
@@ -302,39 +299,14 @@ vio_vq_split_take_used(struct vio_vq_split *vq, const struct vio_used_elem *e, v
 	return 0;
 }
 
-/*
- * Used entries ready to harvest: read used->idx (ordered before the entry
- * reads) and check it against what was published. -EIO: broken.
- */
-static inline int
-vio_vq_split_used_ready(struct vio_vq_split *vq)
+void
+vio_vq_split_used_idx_lie(struct vio_vq_split *vq, uint16_t pending, uint16_t published)
 {
-	uint16_t used_idx, pending, published;
 	char why[64];
 
-	if (unlikely(vq->h.broken))
-		return -EIO;
-	/*
-	 * Section 2.7.13 (driver side of 2.7.8): the device writes ring
-	 * entries before it advances used->idx; our reads of those entries
-	 * must stay after the read of idx.
-	 */
-	if (vq->h.io_barriers) {
-		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED);
-		rte_io_rmb(); /* used->idx load before the used-entry loads (device) */
-	} else {
-		/* The acquire load orders the used-entry loads after it (CPU). */
-		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
-	}
-	pending = (uint16_t)(used_idx - vq->last_used);
-	published = (uint16_t)(vq->avail_published - vq->last_used);
-	if (unlikely(pending > published)) {
-		snprintf(why, sizeof(why), "used idx moved by %u with %u chains published", pending,
-			 published);
-		vio_vq_hdr_mark_broken(&vq->h, why);
-		return -EIO;
-	}
-	return pending;
+	snprintf(why, sizeof(why), "used idx moved by %u with %u chains published", pending,
+		 published);
+	vio_vq_hdr_mark_broken(&vq->h, why);
 }
 
 /*
@@ -349,7 +321,13 @@ vio_vq_split_in_order_batch(struct vio_vq_split *vq, uint32_t id, uint32_t len, 
 	uint16_t head = vq->used_head;
 	char why[96];
 
-	for (uint16_t k = 0; k < room && vq->slots[head].cookie != NULL; k++) {
+	/*
+	 * A batch of k + 1 chains moved used->idx by k + 1, so k < room, and
+	 * used_ready() checked room against the published chains: every chain
+	 * walked here is published and in flight (the uniform harvest does not
+	 * clear the cookies of the chains it returns: they are not looked at).
+	 */
+	for (uint16_t k = 0; k < room; k++) {
 		if (head == id) {
 			vq->batch_left = (uint16_t)(k + 1);
 			vq->batch_len = len;
@@ -440,126 +418,11 @@ vio_vq_split_in_order_fast(struct vio_vq_split *vq, void **cookies, uint32_t *le
 	return i;
 }
 
-/*
- * One used element of a uniform queue (see vio_vq_split_in_order_uniform):
- * taken when it names chain @p head with at most @p max_len bytes.
- */
-static __rte_always_inline bool
-vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e, unsigned int head,
-			 uint32_t max_len, void **cookie, uint32_t *len)
+/* vio_vq_split_uniform_by() callback of the plain harvest: the len into lens[i]. */
+static __rte_always_inline void
+vio_vq_split_store_len(void *lens, unsigned int i, void *cookie __rte_unused, uint32_t len)
 {
-	uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
-	uint32_t l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
-
-	if (unlikely(id != head || l > max_len))
-		return false;
-	*len = l;
-	*cookie = vq->slots[head].cookie;
-	vq->slots[head].cookie = NULL;
-	return true;
-}
-
-/*
- * The in-order fast loop for a queue whose every chain is one writable
- * buffer of bufs_len bytes (bufs_uniform == size; an rx queue of
- * single-buffer frames): chain k after used_head is descriptor
- * used_head + k, so ids and lens are checked against known values without
- * reading the slots. On x86 two used elements (id, len, id, len) are
- * checked at once with SSE2 compares (the x86-64 baseline): ids equal to
- * the expected pair, lens (biased to compare unsigned) not above bufs_len.
- * A pair that fails, or straddles the end of the ring, goes one element at
- * a time; the first element that fails stops the loop and the caller's
- * slow path decides (a batch, or a lie that breaks the queue). Each
- * device-written field is read once: the lens returned are the ones
- * checked.
- */
-static __rte_always_inline unsigned int
-vio_vq_split_in_order_uniform(struct vio_vq_split *vq, void **cookies, uint32_t *lens,
-			      unsigned int n)
-{
-	const struct vio_used_elem *used_ring = vq->used->ring;
-	const unsigned int mask = vq->mask;
-	const uint32_t max_len = vq->bufs_len;
-	unsigned int head = vq->used_head, last = vq->last_used, i = 0;
-
-#ifdef RTE_ARCH_X86
-	struct vio_vq_split_slot *slots = vq->slots;
-	/* Lanes: id, len, id, len (struct vio_used_elem is two le32). */
-	const __m128i id_lanes = _mm_set_epi32(0, -1, 0, -1);
-	const __m128i bias = _mm_set1_epi32(INT32_MIN);
-	const __m128i two = _mm_set_epi32(0, 2, 0, 2);
-	const __m128i four = _mm_set_epi32(0, 4, 0, 4);
-	const int32_t lim = (int32_t)(max_len ^ 0x80000000u);
-	__m128i want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
-	bool stopped = false;
-
-	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
-	while (i + 4 <= n) {
-		/* Quads that wrap neither the used ring nor the descriptor ring. */
-		const unsigned int room = i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask),
-								     mask + 1 - head));
-		const struct vio_used_elem *ue = &used_ring[last & mask];
-		struct vio_vq_split_slot *s = &slots[head];
-		const unsigned int first = i;
-
-		for (; i + 4 <= room; i += 4, ue += 4, s += 4) {
-			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)ue);
-			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)(ue + 2));
-			const __m128i want1 = _mm_add_epi32(want, two);
-			/* Bad: an id lane that differs, or a len lane above max_len. */
-			const __m128i id_bad = _mm_andnot_si128(
-				_mm_and_si128(_mm_cmpeq_epi32(e0, want),
-					      _mm_cmpeq_epi32(e1, want1)),
-				id_lanes);
-			const __m128i len_bad = _mm_andnot_si128(
-				id_lanes,
-				_mm_or_si128(_mm_cmpgt_epi32(_mm_xor_si128(e0, bias), want),
-					     _mm_cmpgt_epi32(_mm_xor_si128(e1, bias), want1)));
-
-			if (unlikely(_mm_movemask_epi8(_mm_or_si128(id_bad, len_bad)) != 0)) {
-				stopped = true;
-				break;
-			}
-			/* The four lens (lanes 1 and 3 of each) in one store. */
-			_mm_storeu_si128((__m128i *)(void *)&lens[i],
-					 _mm_unpacklo_epi64(_mm_shuffle_epi32(e0, 0x0d),
-							    _mm_shuffle_epi32(e1, 0x0d)));
-			cookies[i] = s[0].cookie;
-			cookies[i + 1] = s[1].cookie;
-			cookies[i + 2] = s[2].cookie;
-			cookies[i + 3] = s[3].cookie;
-			s[0].cookie = NULL;
-			s[1].cookie = NULL;
-			s[2].cookie = NULL;
-			s[3].cookie = NULL;
-			want = _mm_add_epi32(want, four);
-		}
-		head = (head + i - first) & mask; /* may reach size: wraps to 0 */
-		last += i - first;
-		if (stopped || i + 4 > room) {
-			/* A failed quad, the wrap or a tail: one element, then quads again. */
-			if (i >= n || !vio_vq_split_uniform_one(vq, &used_ring[last & mask], head,
-								max_len, &cookies[i], &lens[i]))
-				break;
-			head = (head + 1) & mask;
-			last++;
-			i++;
-			stopped = false;
-			want = _mm_set_epi32(lim, (int32_t)head + 1, lim, (int32_t)head);
-		}
-	}
-#endif
-	for (; i < n; i++) {
-		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len,
-					      &cookies[i], &lens[i]))
-			break;
-		head = (head + 1) & mask;
-		last++;
-	}
-	vq->used_head = (uint16_t)head;
-	vq->last_used = (uint16_t)last;
-	vq->h.num_free = (uint16_t)(vq->h.num_free + i);
-	return i;
+	((uint32_t *)lens)[i] = len;
 }
 
 /*
@@ -575,8 +438,8 @@ vio_vq_split_harvest_in_order(struct vio_vq_split *vq, void **cookies, uint32_t 
 	const unsigned int n = RTE_MIN(pending, max);
 	unsigned int i = 0;
 
-	if (likely(vq->batch_left == 0) && vq->bufs_uniform >= vq->h.size && lens != NULL)
-		i = vio_vq_split_in_order_uniform(vq, cookies, lens, n);
+	if (vio_vq_split_is_uniform(vq) && lens != NULL)
+		i = vio_vq_split_uniform_by(vq, cookies, n, vio_vq_split_store_len, NULL, lens);
 	else if (likely(vq->batch_left == 0))
 		i = lens != NULL ? vio_vq_split_in_order_fast(vq, cookies, lens, n, true) :
 				   vio_vq_split_in_order_fast(vq, cookies, NULL, n, false);
@@ -622,6 +485,19 @@ vio_vq_split_detach(struct vio_vq_split *vq)
 {
 	uint16_t i;
 
+	if (vq->in_order) {
+		/* In flight: the chains from used_head on, in ring order (their cookies are valid). */
+		struct vio_vq_split_slot *s = &vq->slots[vq->used_head];
+		void *cookie = s->cookie;
+
+		if (vq->h.num_free == vq->h.size)
+			return NULL;
+		s->cookie = NULL;
+		vq->h.num_free = (uint16_t)(vq->h.num_free + s->ndesc);
+		vq->used_head = (uint16_t)((vq->used_head + s->ndesc) & vq->mask);
+		vq->batch_left = 0;
+		return cookie;
+	}
 	for (i = 0; i < vq->h.size; i++)
 		if (vq->slots[i].cookie != NULL)
 			return vio_vq_split_free_chain(vq, i);

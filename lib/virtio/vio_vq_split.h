@@ -43,13 +43,17 @@
 #include <rte_common.h>
 #include <rte_io.h>
 
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
+
 #include "vio_dev.h"
 #include "vio_spec.h"
 #include "vio_vq_common.h"
 
 /** Driver-private state of an in-flight chain, indexed by its head. */
 struct vio_vq_split_slot {
-	void *cookie;       /**< Caller's token; NULL when the head is free. */
+	void *cookie;       /**< Caller's token; NULL when free (in order: see detach). */
 	uint32_t in_len;    /**< Device-writable bytes: the most used.len may be. */
 	uint16_t ndesc;     /**< Descriptors in the chain. */
 	uint16_t last;      /**< Last descriptor of the chain. */
@@ -253,7 +257,23 @@ vio_vq_split_put_addrs(struct vio_desc *desc, struct vio_vq_split_slot *slots, u
 		struct vio_desc *d = &desc[head];
 		struct vio_vq_split_slot *s = &slots[head];
 
-		for (unsigned int k = 0; k < run; k++) {
+		unsigned int k = 0;
+
+		/* By four: the loop control costs as much as a buffer's two stores. */
+		for (; k + 4 <= run; k += 4) {
+			void *c0 = cookies[k], *c1 = cookies[k + 1];
+			void *c2 = cookies[k + 2], *c3 = cookies[k + 3];
+
+			d[k].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, c0, k);
+			d[k + 1].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, c1, k + 1);
+			d[k + 2].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, c2, k + 2);
+			d[k + 3].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, c3, k + 3);
+			s[k].cookie = c0;
+			s[k + 1].cookie = c1;
+			s[k + 2].cookie = c2;
+			s[k + 3].cookie = c3;
+		}
+		for (; k < run; k++) {
 			d[k].addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[k], k);
 			s[k].cookie = cookies[k];
 		}
@@ -436,7 +456,217 @@ vio_vq_split_kick(struct vio_vq_split *vq)
 	return true;
 }
 
+/** Mark the queue broken for a used idx that moved past the published chains. */
+void vio_vq_split_used_idx_lie(struct vio_vq_split *vq, uint16_t pending, uint16_t published);
+
+/*
+ * Used entries ready to harvest: read used->idx (ordered before the entry
+ * reads) and check it against what was published. -EIO: broken.
+ */
+static __rte_always_inline int
+vio_vq_split_used_ready(struct vio_vq_split *vq)
+{
+	uint16_t used_idx, pending, published;
+
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	/*
+	 * Section 2.7.13 (driver side of 2.7.8): the device writes ring
+	 * entries before it advances used->idx; our reads of those entries
+	 * must stay after the read of idx.
+	 */
+	if (vq->h.io_barriers) {
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_RELAXED);
+		rte_io_rmb(); /* used->idx load before the used-entry loads (device) */
+	} else {
+		/* The acquire load orders the used-entry loads after it (CPU). */
+		used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+	}
+	pending = (uint16_t)(used_idx - vq->last_used);
+	published = (uint16_t)(vq->avail_published - vq->last_used);
+	if (unlikely(pending > published)) {
+		vio_vq_split_used_idx_lie(vq, pending, published);
+		return -EIO;
+	}
+	return pending;
+}
+
+/*
+ * A uniform queue: in order, no batched completion under way, and every
+ * chain one writable buffer of bufs_len bytes (bufs_uniform == size; an rx
+ * queue of single-buffer frames). Chain k after used_head is then
+ * descriptor used_head + k, so ids and lens are checked against known
+ * values without reading the slots.
+ */
+static __rte_always_inline bool
+vio_vq_split_is_uniform(const struct vio_vq_split *vq)
+{
+	return vq->in_order && vq->batch_left == 0 && vq->bufs_uniform >= vq->h.size;
+}
+
+/*
+ * One used element of a uniform queue: taken (and handed to @p fn as
+ * chain @p i) when it names chain @p head with at most @p max_len bytes.
+ */
+static __rte_always_inline bool
+vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e, unsigned int head,
+			 uint32_t max_len, void **cookies, unsigned int i, vio_vq_used_fn fn,
+			 void *ctx)
+{
+	uint32_t id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
+	uint32_t l = __atomic_load_n(&e->len, __ATOMIC_RELAXED);
+	void *cookie;
+
+	if (unlikely(id != head || l > max_len))
+		return false;
+	cookie = vq->slots[head].cookie;
+	vq->slots[head].cookie = NULL;
+	cookies[i] = cookie;
+	fn(ctx, i, cookie, l);
+	return true;
+}
+
+/*
+ * The harvest loop of a uniform queue (vio_vq_split_is_uniform()): up to
+ * @p n used elements (all published, see vio_vq_split_used_ready()), each
+ * handed to @p fn as it is taken (groups of four to @p fn4 when it is not
+ * NULL). On x86 two used elements (id, len, id,
+ * len) are checked at once with SSE2 compares (the x86-64 baseline): ids
+ * equal to the expected pair, lens (biased to compare unsigned) not above
+ * bufs_len. A quad that fails, or straddles the end of a ring, goes one
+ * element at a time; the first element that fails stops the loop and the
+ * caller's slow path decides (a batch, or a lie that breaks the queue).
+ * Each device-written field is read once: the lens passed on are the ones
+ * checked (copied out of the vector registers, never re-read from the
+ * ring). Returns how many it took.
+ */
+static __rte_always_inline unsigned int
+vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n, vio_vq_used_fn fn,
+			vio_vq_used4_fn fn4, void *ctx)
+{
+	const struct vio_used_elem *used_ring = vq->used->ring;
+	const unsigned int mask = vq->mask;
+	const uint32_t max_len = vq->bufs_len;
+	unsigned int head = vq->used_head, last = vq->last_used, i = 0;
+
+#ifdef RTE_ARCH_X86
+	struct vio_vq_split_slot *slots = vq->slots;
+	/*
+	 * Lanes: id, len, id, len (struct vio_used_elem is two le32). Less the
+	 * expected ids (len lanes less 0), every lane must be at most
+	 * [0, max_len, 0, max_len], compared unsigned (biased to signed).
+	 */
+	const __m128i bias = _mm_set1_epi32(INT32_MIN);
+	const __m128i limit = _mm_xor_si128(_mm_set_epi32((int32_t)max_len, 0, (int32_t)max_len, 0),
+					    bias);
+	const __m128i four = _mm_set_epi32(0, 4, 0, 4);
+	__m128i want0 = _mm_set_epi32(0, (int32_t)head + 1, 0, (int32_t)head);
+	__m128i want1 = _mm_set_epi32(0, (int32_t)head + 3, 0, (int32_t)head + 2);
+	bool stopped = false;
+
+	static_assert(sizeof(struct vio_used_elem) == 8, "used element: id, len");
+	while (i + 4 <= n) {
+		/* Quads that wrap neither the used ring nor the descriptor ring. */
+		const unsigned int room = i + RTE_MIN(n - i, RTE_MIN(mask + 1 - (last & mask),
+								     mask + 1 - head));
+		const struct vio_used_elem *ue = &used_ring[last & mask];
+		struct vio_vq_split_slot *s = &slots[head];
+		void **out = cookies + i;
+		const unsigned int first = i, quads = (room - i) & ~3u;
+		unsigned int k;
+
+		/* One index for the ring, the slots and the output. */
+		for (k = 0; k < quads; k += 4) {
+			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k]);
+			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k + 2]);
+			const __m128i bad = _mm_or_si128(
+				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e0, want0), bias), limit),
+				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e1, want1), bias), limit));
+			/* The checked elements, read back from here (not the ring). */
+			struct vio_used_elem q[4];
+			void *c0, *c1, *c2, *c3;
+
+			if (unlikely(_mm_movemask_epi8(bad) != 0)) {
+				stopped = true;
+				break;
+			}
+			_mm_storeu_si128((__m128i *)(void *)&q[0], e0);
+			_mm_storeu_si128((__m128i *)(void *)&q[2], e1);
+			/*
+			 * Cookies are left in the slots: in order, what is in
+			 * flight is known by position (used_head, num_free).
+			 */
+			c0 = s[k].cookie;
+			c1 = s[k + 1].cookie;
+			c2 = s[k + 2].cookie;
+			c3 = s[k + 3].cookie;
+			out[k] = c0;
+			out[k + 1] = c1;
+			out[k + 2] = c2;
+			out[k + 3] = c3;
+			if (fn4 != NULL) {
+				fn4(ctx, first + k, &out[k], q);
+			} else {
+				fn(ctx, first + k, c0, q[0].len);
+				fn(ctx, first + k + 1, c1, q[1].len);
+				fn(ctx, first + k + 2, c2, q[2].len);
+				fn(ctx, first + k + 3, c3, q[3].len);
+			}
+			want0 = _mm_add_epi32(want0, four);
+			want1 = _mm_add_epi32(want1, four);
+		}
+		i += k;
+		head = (head + i - first) & mask; /* may reach size: wraps to 0 */
+		last += i - first;
+		if (stopped || i + 4 > room) {
+			/* A failed quad, the wrap or a tail: one element, then quads again. */
+			if (i >= n || !vio_vq_split_uniform_one(vq, &used_ring[last & mask], head,
+								max_len, cookies, i, fn, ctx))
+				break;
+			head = (head + 1) & mask;
+			last++;
+			i++;
+			stopped = false;
+			want0 = _mm_set_epi32(0, (int32_t)head + 1, 0, (int32_t)head);
+			want1 = _mm_set_epi32(0, (int32_t)head + 3, 0, (int32_t)head + 2);
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len, cookies, i,
+					      fn, ctx))
+			break;
+		head = (head + 1) & mask;
+		last++;
+	}
+	vq->used_head = (uint16_t)head;
+	vq->last_used = (uint16_t)last;
+	vq->h.num_free = (uint16_t)(vq->h.num_free + i);
+	return i;
+}
+
+/*
+ * The harvest-by fast path of a uniform queue (vio_vq_harvest_by()):
+ * -EIO (broken), or how many chains it took; *more is set when used
+ * entries it did not take are pending (the slow path decides on them).
+ */
+static __rte_always_inline int
+vio_vq_split_harvest_uniform(struct vio_vq_split *vq, void **cookies, uint16_t max,
+			     vio_vq_used_fn fn, vio_vq_used4_fn fn4, void *ctx, bool *more)
+{
+	int ready = vio_vq_split_used_ready(vq);
+	unsigned int n, took;
+
+	if (unlikely(ready < 0))
+		return ready;
+	n = RTE_MIN((unsigned int)ready, (unsigned int)max);
+	took = vio_vq_split_uniform_by(vq, cookies, n, fn, fn4, ctx);
+	*more = took < n;
+	return (int)took;
+}
+
 /** Used entries the device has published but we have not harvested. */
+
 static inline uint16_t
 vio_vq_split_used_pending(const struct vio_vq_split *vq)
 {

@@ -1463,6 +1463,90 @@ test_in_order_lie_skips_ahead(void **state)
 		track_done(f, d);
 }
 
+/* What vio_vq_harvest_by() handed over, in call order. */
+struct by_record {
+	unsigned int calls;
+	void *cookies[64];
+	uint32_t lens[64];
+};
+
+static void
+by_one(void *ctx, unsigned int i, void *cookie, uint32_t len)
+{
+	struct by_record *r = ctx;
+
+	assert_int_equal(i, r->calls);
+	assert_true(i < RTE_DIM(r->cookies));
+	r->cookies[i] = cookie;
+	r->lens[i] = len;
+	r->calls++;
+}
+
+static void
+by_four(void *ctx, unsigned int i, void *const *cookies, const struct vio_used_elem *used)
+{
+	for (unsigned int k = 0; k < 4; k++)
+		by_one(ctx, i + k, cookies[k], used[k].len);
+}
+
+/*
+ * vio_vq_harvest_by() on an in-order queue of single writable buffers of
+ * one length (split: uniform, the vector loop, with and without the
+ * four-at-a-time callback; packed: the general path): every chain is
+ * handed over once, in order, with the cookie it returns in the array and
+ * the len the device wrote. After a reset, detach returns exactly the
+ * chains still in flight, never one already returned (the uniform harvest
+ * leaves returned cookies in their slots).
+ */
+static void
+test_in_order_harvest_by_detach(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 16);
+	uint32_t next = 0, outstanding = 0, detached = 0;
+	void *c;
+
+	go(f);
+	for (unsigned int round = 0; round < 9; round++) {
+		uint16_t k = vio_vq_num_free(vq);
+		struct by_record r = { 0 };
+		void *ck[16], *out[32];
+		uint64_t iovas[16];
+		int added, n;
+
+		for (uint16_t i = 0; i < k; i++) {
+			ck[i] = cookie(next + i);
+			iovas[i] = slot_iova(f, next + i);
+		}
+		added = vio_vq_add_bufs(vq, ck, iovas, NULL, 64, true, k);
+		assert_int_equal(added, k);
+		for (int i = 0; i < added; i++)
+			track_add(f, next + (uint32_t)i, 0);
+		next += (uint32_t)added;
+		outstanding += (uint32_t)added;
+		if (!f->packed)
+			assert_true(vq->split.bufs_uniform >= 16);
+		vio_vq_kick(vq);
+		assert_int_equal(swdev_process(f->sw, 0, 11), 11);
+		n = vio_vq_harvest_by(vq, out, 32, by_one, round % 2 ? by_four : NULL, &r);
+		assert_int_equal(n, 11);
+		assert_int_equal(r.calls, 11);
+		for (int i = 0; i < n; i++) {
+			assert_ptr_equal(out[i], r.cookies[i]);
+			assert_int_equal(r.lens[i], f->want_len[track_done(f, out[i])]);
+		}
+		outstanding -= (uint32_t)n;
+	}
+	assert_int_equal(outstanding, 5);
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	while ((c = vio_vq_detach(vq)) != NULL) {
+		track_done(f, c);
+		detached++;
+	}
+	assert_int_equal(detached, outstanding);
+	assert_int_equal(vio_vq_num_free(vq), 16);
+}
+
 /* ---- detach ---- */
 
 static void
@@ -1547,6 +1631,7 @@ main(void)
 		T(test_in_order_add_bufs),
 		T(test_in_order_batch_wrap),
 		T(test_in_order_len_too_big),
+		T(test_in_order_harvest_by_detach),
 		T(test_detach_after_reset),
 		T(test_intr_flags),
 		T(test_intr_race_recheck),
@@ -1593,6 +1678,7 @@ main(void)
 		P(test_in_order_add_bufs),
 		P(test_in_order_batch_wrap),
 		P(test_in_order_len_too_big),
+		P(test_in_order_harvest_by_detach),
 		P(test_packed_in_order_lie_unpublished),
 		P(test_packed_in_order_lie_behind),
 		P(test_bogus_id_out_of_range),

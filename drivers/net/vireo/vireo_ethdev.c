@@ -248,7 +248,8 @@ vireo_probe_device(struct vireo_net *net)
 		VIREO_LOG(ERR, net, "feature negotiation failed: %d", rc);
 		return rc;
 	}
-	net->offered = vdev->device_features;
+	/* What the devargs refused is not there for this port (capabilities too). */
+	net->offered = vdev->device_features & ~vdev->refused;
 	rc = vireo_read_device_config(net);
 	if (rc == 0 && vireo_offered(net, VIO_NET_F_CTRL_VQ)) {
 		uint16_t cidx = vireo_offered(net, VIO_NET_F_MQ) ? 2 * net->dev_pairs : 2;

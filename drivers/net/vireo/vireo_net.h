@@ -41,7 +41,14 @@ static_assert(RTE_PKTMBUF_HEADROOM >= sizeof(struct vio_net_hdr),
 /** Packets the tx fast loop handles per pass. */
 #define VIREO_TX_SIMPLE_BATCH 64
 /** Rx refill granularity (mbufs allocated with one bulk call). */
-#define VIREO_RX_REFILL_BATCH 32
+#define VIREO_RX_REFILL_BATCH 64
+/**
+ * Default rx_free_thresh: buffers taken by the device before a burst
+ * refills (and rings the doorbell), at most a quarter of the ring: the
+ * fixed cost of a refill (a pool call, the ring state, a full barrier
+ * before the doorbell check) spread over more packets.
+ */
+#define VIREO_RX_FREE_THRESH 64
 /** Longest tx chain we build (segments; the header adds one descriptor). */
 #define VIREO_TX_MAX_SEGS 64
 /** Ethernet overhead on top of the MTU: header plus one VLAN tag. */
@@ -135,6 +142,7 @@ struct vireo_rxq {
 	uint16_t port_id;
 	uint16_t nb_desc;   /**< Most buffers posted at once (the application's count). */
 	uint16_t ring_size; /**< Virtqueue size: nb_desc rounded up to a power of two. */
+	uint16_t free_thresh; /**< Refill once this many buffers are missing (rx_free_thresh). */
 	int socket;
 	bool scatter;     /**< The application takes multi-segment mbufs (SCATTER/LRO). */
 	bool mrg;         /**< MRG_RXBUF negotiated: num_buffers is valid. */
@@ -342,6 +350,13 @@ static inline bool
 vireo_offered(const struct vireo_net *net, unsigned int bit)
 {
 	return (net->offered & VIO_BIT(bit)) != 0;
+}
+
+/** Features to refuse for the devarg mrg_rxbuf (0: VIRTIO_NET_F_MRG_RXBUF). */
+static inline uint64_t
+vireo_mrg_rxbuf_refused(int mrg_rxbuf)
+{
+	return mrg_rxbuf == 0 ? VIO_BIT(VIO_NET_F_MRG_RXBUF) : 0;
 }
 
 /** Control queue usable for @p bit: offered, and negotiated when started. */

@@ -31,12 +31,18 @@ vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
 	struct rte_pci_device *pci = RTE_ETH_DEV_TO_PCI(eth_dev);
 	int rc;
 
+	const char *args = pci->device.devargs != NULL ? pci->device.devargs->args : NULL;
 	uint64_t refused;
+	int mrg_rxbuf;
 
 	/* packed=0: split rings; event_idx=0: flag-only suppression. */
-	if (vio_devargs_ring_refused(pci->device.devargs != NULL ? pci->device.devargs->args : NULL,
-				     &refused) < 0)
+	if (vio_devargs_ring_refused(args, &refused) < 0)
 		return -EINVAL;
+	/* mrg_rxbuf=0: one buffer per frame (no SCATTER, no LRO). */
+	mrg_rxbuf = vio_devarg_flag(args, "mrg_rxbuf", 1);
+	if (mrg_rxbuf < 0)
+		return -EINVAL;
+	refused |= vireo_mrg_rxbuf_refused(mrg_rxbuf);
 	rc = vio_pci_dev_init(&net->pci, pci);
 	if (rc < 0)
 		return rc;
@@ -154,4 +160,5 @@ static struct rte_pci_driver vireo_pci_driver = {
 RTE_PMD_REGISTER_PCI(net_vireo, vireo_pci_driver);
 RTE_PMD_REGISTER_PCI_TABLE(net_vireo, vireo_pci_ids);
 RTE_PMD_REGISTER_KMOD_DEP(net_vireo, "* igb_uio | uio_pci_generic | vfio-pci");
-RTE_PMD_REGISTER_PARAM_STRING(net_vireo, "vireo=<0|1> packed=<0|1> event_idx=<0|1>");
+RTE_PMD_REGISTER_PARAM_STRING(net_vireo,
+			      "vireo=<0|1> packed=<0|1> event_idx=<0|1> mrg_rxbuf=<0|1>");

@@ -119,6 +119,11 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	rc = vireo_ring_size(net, "rx", qid, &nb_desc, net->rx_ring_max, &size);
 	if (rc < 0)
 		return rc;
+	if (conf != NULL && conf->rx_free_thresh >= nb_desc) {
+		VIREO_LOG(ERR, net, "rx queue %u: rx_free_thresh %u must be below nb_desc %u", qid,
+			  conf->rx_free_thresh, nb_desc);
+		return -EINVAL;
+	}
 	room = vireo_rx_data_room(mp);
 	if (room < 64 || room > UINT16_MAX) {
 		VIREO_LOG(ERR, net, "rx queue %u: mbuf data room %u unusable", qid, room);
@@ -136,6 +141,9 @@ vireo_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, un
 	rxq->port_id = dev->data->port_id;
 	rxq->nb_desc = nb_desc;
 	rxq->ring_size = size;
+	rxq->free_thresh = conf != NULL && conf->rx_free_thresh != 0 ?
+				   conf->rx_free_thresh :
+				   RTE_MAX(1, RTE_MIN(VIREO_RX_FREE_THRESH, nb_desc / 4));
 	rxq->socket = (int)socket;
 	/* The header lands in the headroom, the frame at the usual data_off. */
 	rxq->buf_len = room + VIREO_NET_HDR_LEN;
@@ -284,7 +292,7 @@ vireo_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid, struct rte_eth_rxq_inf
 	qinfo->scattered_rx = (rxq->offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
 	qinfo->rx_buf_size = rxq->buf_len - VIREO_NET_HDR_LEN;
 	qinfo->conf.offloads = rxq->offloads;
-	qinfo->conf.rx_free_thresh = VIREO_RX_REFILL_BATCH;
+	qinfo->conf.rx_free_thresh = rxq->free_thresh;
 }
 
 void

@@ -29,6 +29,10 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#ifdef RTE_ARCH_X86
+#include <emmintrin.h>
+#endif
+
 #include "vireo_net.h"
 
 #define VIREO_PTYPE_MASK (RTE_PTYPE_L2_MASK | RTE_PTYPE_L3_MASK | RTE_PTYPE_L4_MASK)
@@ -67,18 +71,19 @@ vireo_txq_broken(struct vireo_txq *txq)
 
 /*
  * An mbuf raw from the pool (rearm template set, see vireo_rx_refill()):
- * arm it as a fresh rx buffer and return the bus address of its buffer,
- * 12 bytes before data_off = RTE_PKTMBUF_HEADROOM so that the frame
- * lands where applications expect it. Called by vio_vq_add_bufs_by() as
- * it writes the descriptor.
+ * the bus address of its buffer, 12 bytes before RTE_PKTMBUF_HEADROOM so
+ * that the frame lands where applications expect it. Called by
+ * vio_vq_add_bufs_by() as it writes the descriptor. The mbuf itself is
+ * armed (rearm template: data_off, refcnt, nb_segs, port) when it comes
+ * back with a frame, in the same store as its ol_flags: one that goes back
+ * to the pool unused (queue stop) is a valid raw mbuf as it is.
  */
 static __rte_always_inline uint64_t
-vireo_rx_arm(void *cookie, uint64_t rearm)
+vireo_rx_arm(void *cookie, uint64_t ctx __rte_unused)
 {
 	struct rte_mbuf *m = cookie;
 
 	__rte_mbuf_raw_sanity_check(m);
-	*vireo_mbuf_rearm_word(m) = rearm;
 	return rte_mbuf_data_iova_default(m) - VIREO_NET_HDR_LEN;
 }
 
@@ -101,6 +106,23 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 			mbufs[i]->port = rxq->port_id;
 		return want;
 	}
+#ifndef RTE_LIBRTE_MEMPOOL_STATS
+	{
+		/*
+		 * From this lcore's cache when it holds enough: what
+		 * rte_mempool_get_bulk() does, in one copy instead of its
+		 * per-object loop (the cache is public: DPDK's vector drivers
+		 * fill it the same way on free). A non-EAL thread has no cache.
+		 */
+		struct rte_mempool_cache *c = rte_mempool_default_cache(rxq->mp, rte_lcore_id());
+
+		if (likely(c != NULL && c->len >= want)) {
+			c->len -= want;
+			memcpy(mbufs, &c->objs[c->len], want * sizeof(*mbufs));
+			return want;
+		}
+	}
+#endif
 	while (want > 0 && rte_mempool_get_bulk(rxq->mp, (void **)mbufs, want) != 0)
 		want /= 2;
 	return want;
@@ -157,11 +179,16 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 	return added;
 }
 
-/* The virtio-net header of a received buffer, in the headroom just before the frame. */
+/*
+ * The virtio-net header of a received buffer, just before the frame, from
+ * buf_addr alone: an rx buffer's frame starts at RTE_PKTMBUF_HEADROOM (its bus address was computed so, see
+ * vireo_rx_arm()), so data_off need not be read.
+ */
 static inline const struct vio_net_hdr *
-vireo_rx_hdr(const struct rte_mbuf *m)
+vireo_rx_hdr_at_headroom(const struct rte_mbuf *m)
 {
-	return rte_pktmbuf_mtod_offset(m, const struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
+	return (const struct vio_net_hdr *)((const char *)m->buf_addr + RTE_PKTMBUF_HEADROOM -
+					    VIREO_NET_HDR_LEN);
 }
 
 static inline void
@@ -240,8 +267,10 @@ vireo_rx_append(struct vireo_rxq *rxq, struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(m);
 	} else {
 		/* Continuation buffers carry data from the descriptor's first byte. */
+		if (likely(rxq->rearm_template != 0))
+			*vireo_mbuf_rearm_word(m) = rxq->rearm_template;
 		m->data_off = RTE_PKTMBUF_HEADROOM - VIREO_NET_HDR_LEN;
-		m->ol_flags = 0;
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		rxq->mrg_tail->next = m;
@@ -259,46 +288,6 @@ vireo_rx_free_cookies(void **cookies, uint16_t n)
 }
 
 /*
- * The common case at line rate, in a tight loop: single-buffer packets
- * (num_buffers 1 when MRG_RXBUF is on), no packet-type parsing or checksum
- * flags to derive, no mergeable packet pending. Stops at the first buffer
- * that needs more (a runt, a mergeable packet, ...) and returns how many it
- * took: vireo_rx_process() does the rest one by one. The buffers are the
- * packets (in place): nothing to move.
- */
-static __rte_always_inline uint16_t
-vireo_rx_process_simple(struct vireo_rxq *rxq, struct rte_mbuf **pkts, const uint32_t *lens,
-			unsigned int n, const bool mrg)
-{
-	uint64_t bytes = 0, small = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-		uint32_t plen = lens[i] - VIREO_NET_HDR_LEN;
-
-		/* Also catches len < header (plen wraps): the slow path counts it. */
-		if (unlikely(plen - VIREO_MIN_FRAME_LEN > UINT16_MAX - VIREO_MIN_FRAME_LEN))
-			break;
-		if (mrg && unlikely(vireo_rx_hdr(m)->num_buffers != 1))
-			break;
-		/* Every rx field the refill's rearm template left undefined. */
-		m->ol_flags = 0;
-		vireo_mbuf_set_rx_len(m, plen);
-		bytes += plen;
-		/* Minimum-size frames, the line-rate case, counted per burst. */
-		if (plen <= 64)
-			small++;
-		else
-			rxq->st.bins[vireo_size_bin(plen)]++;
-	}
-	rxq->st.bins[VIREO_BIN_64] += small;
-	rxq->st.packets += i;
-	rxq->st.bytes += bytes;
-	return (uint16_t)i;
-}
-
-/*
  * Build packets from @p n harvested buffers, in place: packet k goes to
  * cookies[k], never past the buffer being looked at (one packet per
  * buffer at most), so no buffer is overwritten before it is read.
@@ -308,15 +297,9 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 {
 	struct rte_mbuf **out = (struct rte_mbuf **)cookies;
 
-	uint16_t nout = 0, i = 0;
+	uint16_t nout = 0;
 
-	if (rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum) {
-		/* Two instances: without MRG_RXBUF no header is read at all. */
-		i = rxq->mrg ? vireo_rx_process_simple(rxq, out, lens, n, true) :
-			       vireo_rx_process_simple(rxq, out, lens, n, false);
-		nout = i;
-	}
-	for (; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = cookies[i];
 		uint32_t len = lens[i];
 		const struct vio_net_hdr *hdr;
@@ -337,8 +320,13 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		/* Every rx field the refill's rearm template left undefined. */
-		m->ol_flags = 0;
+		/*
+		 * Every rx field a received mbuf defines (a pinned external
+		 * buffer keeps its EXTERNAL flag; raw pool mbufs have none).
+		 */
+		if (likely(rxq->rearm_template != 0))
+			*vireo_mbuf_rearm_word(m) = rxq->rearm_template;
+		m->ol_flags &= RTE_MBUF_F_EXTERNAL;
 		m->packet_type = 0;
 		m->data_len = (uint16_t)(len - VIREO_NET_HDR_LEN);
 		m->pkt_len = len - VIREO_NET_HDR_LEN;
@@ -376,12 +364,264 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
 	return nout;
 }
 
+/*
+ * What the fast receive (vireo_rx_take(), vireo_rx_take4()) learned about
+ * the buffers of one harvest, committed at its end. Nothing is decided
+ * per packet: a buffer the fast path cannot count as a valid frame of at
+ * most 64 bytes only sets a flag, and vireo_rx_commit() looks once.
+ */
+struct vireo_rx_acc {
+	uint64_t bytes; /**< Frame bytes of the buffers taken one by one. */
+	uint32_t odd;     /**< Non-zero: a frame not of 14-64 bytes. */
+	uint32_t mrg_odd; /**< Non-zero: a num_buffers other than 1 (MRG_RXBUF). */
+#ifdef RTE_ARCH_X86
+	__m128i arm;   /**< The rearm template, then ol_flags 0: one store. */
+	__m128i bytes4; /**< Frame bytes of the groups of four (len lanes). */
+	__m128i odd4;   /**< Len lanes non-zero: as odd, for the groups of four. */
+#else
+	uint64_t arm; /**< The rearm template. */
+#endif
+};
+
+/* A frame of VIREO_MIN_FRAME_LEN .. 64 bytes: the line-rate case, counted per harvest. */
+#define VIREO_RX_SMALL_SPAN (64u - VIREO_MIN_FRAME_LEN)
+
+#ifdef RTE_ARCH_X86
+/*
+ * pshufd lanes for the 16 bytes from packet_type out of a register holding
+ * [0, len, ...] (lane 1): packet_type 0, pkt_len, data_len with vlan_tci 0
+ * (a length up to 64 KiB; longer ones go the slow way, which rewrites
+ * them), hash.rss 0. VIREO_RX_LEN_LANES3 takes lane 3 instead.
+ */
+#define VIREO_RX_LEN_LANES1 ((0 << 6) | (1 << 4) | (1 << 2) | 0)
+#define VIREO_RX_LEN_LANES3 ((0 << 6) | (3 << 4) | (3 << 2) | 0)
+static_assert(offsetof(struct rte_mbuf, ol_flags) ==
+		      offsetof(struct rte_mbuf, rearm_data) + sizeof(uint64_t),
+	      "ol_flags follows rearm_data");
+static_assert(offsetof(struct rte_mbuf, hash) == offsetof(struct rte_mbuf, packet_type) + 12,
+	      "hash follows packet_type, pkt_len, data_len, vlan_tci");
+
+/* One received mbuf from its [0, frame len, ...] register (lane 1 or 3 per @p lanes). */
+#define VIREO_RX_STORE(m, arm, lens, lanes)                                                   \
+	do {                                                                                  \
+		_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), (arm));         \
+		_mm_storeu_si128((__m128i *)(void *)&(m)->packet_type,                        \
+				 _mm_shuffle_epi32((lens), (lanes)));                          \
+	} while (0)
+#endif
+
+/*
+ * One harvested buffer on the fast path, called from the harvest loop
+ * itself (vio_vq_harvest_by()): a single-buffer frame in place. Every rx
+ * field the refill left undefined is written here (pkt_len keeps len -
+ * header modulo 2^32 for the slow path).
+ */
+static __rte_always_inline void
+vireo_rx_take_common(struct vireo_rx_acc *acc, struct rte_mbuf *m, uint32_t len, const bool mrg)
+{
+	const uint32_t plen = len - VIREO_NET_HDR_LEN;
+
+	acc->odd |= (uint32_t)(plen - VIREO_MIN_FRAME_LEN > VIREO_RX_SMALL_SPAN);
+	if (mrg)
+		acc->mrg_odd |= vireo_rx_hdr_at_headroom(m)->num_buffers ^ 1u;
+#ifdef RTE_ARCH_X86
+	VIREO_RX_STORE(m, acc->arm, _mm_set_epi32(0, 0, (int)plen, 0), VIREO_RX_LEN_LANES1);
+#else
+	*vireo_mbuf_rearm_word(m) = acc->arm;
+	m->ol_flags = 0;
+	vireo_mbuf_set_rx_len(m, plen);
+#endif
+	acc->bytes += plen;
+}
+
+static __rte_always_inline void
+vireo_rx_take(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t len)
+{
+	vireo_rx_take_common(ctx, cookie, len, false);
+}
+
+static __rte_always_inline void
+vireo_rx_take_mrg(void *ctx, unsigned int i __rte_unused, void *cookie, uint32_t len)
+{
+	vireo_rx_take_common(ctx, cookie, len, true);
+}
+
+#ifdef RTE_ARCH_X86
+/*
+ * Four buffers the harvest's vector loop took together, from their used
+ * elements (id, len, id, len in each register): frame lengths, the 14-64
+ * byte check and the byte count two lanes at a time.
+ */
+static __rte_always_inline void
+vireo_rx_take4_common(struct vireo_rx_acc *acc, void *const *cookies,
+		      const struct vio_used_elem *used, const bool mrg)
+{
+	/* Len lanes less the header; id lanes cleared. */
+	const __m128i hdr = _mm_set_epi32(VIREO_NET_HDR_LEN, 0, VIREO_NET_HDR_LEN, 0);
+	const __m128i len_lanes = _mm_set_epi32(-1, 0, -1, 0);
+	/* frame len - VIREO_MIN_FRAME_LEN above the span, compared unsigned (biased). */
+	const __m128i span = _mm_set1_epi32((int32_t)(VIREO_RX_SMALL_SPAN ^ 0x80000000u));
+	const __m128i from = _mm_set1_epi32((int32_t)(VIREO_MIN_FRAME_LEN + 0x80000000u));
+	const __m128i p0 = _mm_and_si128(
+		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)used), hdr), len_lanes);
+	const __m128i p1 = _mm_and_si128(
+		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)(used + 2)), hdr),
+		len_lanes);
+
+	/* Id lanes (0 - 14) always exceed: masked out at commit. */
+	acc->odd4 = _mm_or_si128(acc->odd4,
+				 _mm_or_si128(_mm_cmpgt_epi32(_mm_sub_epi32(p0, from), span),
+					      _mm_cmpgt_epi32(_mm_sub_epi32(p1, from), span)));
+	acc->bytes4 = _mm_add_epi32(acc->bytes4, _mm_add_epi32(p0, p1));
+	/* Loaded before the mbuf stores, which the compiler cannot tell from @p cookies. */
+	struct rte_mbuf *m0 = cookies[0], *m1 = cookies[1], *m2 = cookies[2], *m3 = cookies[3];
+
+	if (mrg)
+		acc->mrg_odd |= (vireo_rx_hdr_at_headroom(m0)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m1)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m2)->num_buffers ^ 1u) |
+				(vireo_rx_hdr_at_headroom(m3)->num_buffers ^ 1u);
+	VIREO_RX_STORE(m0, acc->arm, p0, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE(m1, acc->arm, p0, VIREO_RX_LEN_LANES3);
+	VIREO_RX_STORE(m2, acc->arm, p1, VIREO_RX_LEN_LANES1);
+	VIREO_RX_STORE(m3, acc->arm, p1, VIREO_RX_LEN_LANES3);
+}
+
+static __rte_always_inline void
+vireo_rx_take4(void *ctx, unsigned int i __rte_unused, void *const *cookies,
+	       const struct vio_used_elem *used)
+{
+	vireo_rx_take4_common(ctx, cookies, used, false);
+}
+
+static __rte_always_inline void
+vireo_rx_take4_mrg(void *ctx, unsigned int i __rte_unused, void *const *cookies,
+		   const struct vio_used_elem *used)
+{
+	vireo_rx_take4_common(ctx, cookies, used, true);
+}
+#else
+#define vireo_rx_take4 NULL
+#define vireo_rx_take4_mrg NULL
+#endif
+
+/*
+ * A fast harvest that was not all valid frames of at most 64 bytes: its
+ * counters frame by frame, or, when a frame is not a valid single-buffer
+ * one (a runt, a len below the header, over 64 KiB, a mergeable packet),
+ * all of it again the general way. @return packets delivered.
+ */
+static uint16_t __rte_noinline
+vireo_rx_commit_slow(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n, bool mrg_odd)
+{
+	uint32_t lens[VIREO_RX_BATCH];
+	uint64_t bytes = 0;
+	bool valid = !mrg_odd;
+
+	/* vireo_rx_take() left pkt_len = len - header, modulo 2^32. */
+	for (uint16_t i = 0; i < n && valid; i++)
+		valid = pkts[i]->pkt_len - VIREO_MIN_FRAME_LEN <= UINT16_MAX - VIREO_MIN_FRAME_LEN;
+	if (valid) {
+		for (uint16_t i = 0; i < n; i++) {
+			bytes += pkts[i]->pkt_len;
+			rxq->st.bins[vireo_size_bin(pkts[i]->pkt_len)]++;
+		}
+		rxq->st.packets += n;
+		rxq->st.bytes += bytes;
+		return n;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		lens[i] = pkts[i]->pkt_len + VIREO_NET_HDR_LEN;
+	return vireo_rx_process(rxq, (void **)pkts, lens, n);
+}
+
+/* Deliver a fast harvest of @p n buffers: counters, or the slow path. */
+static __rte_always_inline uint16_t
+vireo_rx_commit(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t n,
+		const struct vireo_rx_acc *acc, const bool mrg)
+{
+	uint64_t bytes = acc->bytes;
+	uint32_t odd = acc->odd;
+
+#ifdef RTE_ARCH_X86
+	{
+		const __m128i b = _mm_add_epi32(acc->bytes4, _mm_srli_si128(acc->bytes4, 8));
+
+		odd |= (uint32_t)_mm_movemask_epi8(
+			_mm_and_si128(acc->odd4, _mm_set_epi32(-1, 0, -1, 0)));
+		bytes += (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(b, 4));
+	}
+#endif
+	if (mrg)
+		odd |= acc->mrg_odd;
+	if (unlikely(odd != 0))
+		return vireo_rx_commit_slow(rxq, pkts, n, mrg && acc->mrg_odd != 0);
+	rxq->st.packets += n;
+	rxq->st.bytes += bytes;
+	rxq->st.bins[VIREO_BIN_64] += n;
+	return n;
+}
+
+/*
+ * The fast receive applies: no mergeable packet pending, no packet-type
+ * parsing or checksum flags to derive, mbufs armed from the rearm template
+ * (not a pool of pinned external buffers).
+ */
+static inline bool
+vireo_rx_fast_ok(const struct vireo_rxq *rxq)
+{
+	return rxq->mrg_left == 0 && !rxq->ptype && !rxq->csum && rxq->rearm_template != 0;
+}
+
+/*
+ * Harvest up to @p want buffers into @p cookies and build packets there,
+ * in place. @return buffers harvested (or -EIO); *nout: packets built.
+ */
+static __rte_always_inline int
+vireo_rx_harvest(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t *nout)
+{
+	struct vio_vq *vq = rxq->vq;
+	uint32_t lens[VIREO_RX_BATCH];
+	int n;
+
+	if (likely(vireo_rx_fast_ok(rxq))) {
+		struct vireo_rx_acc acc = {
+#ifdef RTE_ARCH_X86
+			.arm = _mm_set_epi64x(0, (int64_t)rxq->rearm_template),
+			.bytes4 = _mm_setzero_si128(),
+			.odd4 = _mm_setzero_si128(),
+#else
+			.arm = rxq->rearm_template,
+#endif
+		};
+
+		/* Two instances: without MRG_RXBUF no header is read at all. */
+		if (rxq->mrg) {
+			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg,
+					      vireo_rx_take4_mrg, &acc);
+			if (n > 0)
+				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
+							(uint16_t)n, &acc, true);
+		} else {
+			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take, vireo_rx_take4,
+					      &acc);
+			if (n > 0)
+				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
+							(uint16_t)n, &acc, false);
+		}
+		return n;
+	}
+	n = vio_vq_harvest(vq, cookies, lens, want);
+	if (n > 0)
+		*nout = vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
+	return n;
+}
+
 /* Receive from one virtqueue: harvest, build packets, refill, kick. */
 static inline uint16_t
 vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 {
 	struct vio_vq *vq = rxq->vq;
-	uint32_t lens[VIREO_RX_BATCH];
 	uint16_t nrx = 0;
 
 	if (unlikely(vq == NULL))
@@ -392,21 +632,21 @@ vireo_rx_vq(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_pkts)
 	}
 	while (nrx < nb_pkts) {
 		uint16_t want = RTE_MIN((uint16_t)(nb_pkts - nrx), (uint16_t)VIREO_RX_BATCH);
+		uint16_t built = 0;
 		/* Harvested straight into the caller's array, processed in place. */
-		void **cookies = (void **)(pkts + nrx);
-		int n = vio_vq_harvest(vq, cookies, lens, want);
+		int n = vireo_rx_harvest(rxq, (void **)(pkts + nrx), want, &built);
 
 		if (unlikely(n < 0)) {
 			vireo_rxq_broken(rxq);
 			return nrx;
 		}
-		if (n == 0)
-			break;
-		nrx += vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
+		nrx += built;
 		if (n < want || vio_vq_is_broken(vq))
 			break;
 	}
-	if (likely(!vio_vq_is_broken(vq)) && vireo_rx_refill(rxq) > 0)
+	/* Refill (and ring) only once free_thresh buffers are missing. */
+	if (likely(!vio_vq_is_broken(vq)) && vireo_rxq_room(rxq) >= rxq->free_thresh &&
+	    vireo_rx_refill(rxq) > 0)
 		rxq->st.doorbells += vio_vq_kick(vq);
 	return nrx;
 }
@@ -437,7 +677,7 @@ vireo_rx_fanin_burst(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_
 
 /*
  * An empty poll, the common case of a polling loop: nothing used and
- * nothing to refill. Checked before entering vireo_rx_vq(), whose harvest
+ * fewer than free_thresh buffers to refill. Checked before entering vireo_rx_vq(), whose harvest
  * and refill would find nothing to do at several times the cost (a peek at
  * used->idx; vio_vq_harvest() does the ordered read). A broken queue is
  * not idle: vireo_rx_vq() reports it.
@@ -448,7 +688,7 @@ vireo_rx_idle(const struct vireo_rxq *rxq)
 	const struct vio_vq *vq = rxq->vq;
 
 	return vq != NULL && !vio_vq_is_broken(vq) && vio_vq_used_pending(vq) == 0 &&
-	       vireo_rxq_room(rxq) == 0;
+	       vireo_rxq_room(rxq) < rxq->free_thresh;
 }
 
 uint16_t

@@ -60,14 +60,15 @@
 /* The net config we serve: mac, status, max_virtqueue_pairs. */
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
-static const char *const vireo_user_keys[] = { "path",   "queues",    "queue_size",
-					       "mac",    "server",    "server_wait",
-					       "packed", "event_idx", NULL };
+static const char *const vireo_user_keys[] = { "path",   "queues",    "queue_size", "mac",
+					       "server", "server_wait", "packed", "event_idx",
+					       "mrg_rxbuf", NULL };
 
 struct vireo_user_args {
 	struct vio_user_devargs common; /**< path, queues, queue_size. */
 	bool has_mac;
 	struct rte_ether_addr mac;
+	int mrg_rxbuf; /**< 0: refuse VIRTIO_NET_F_MRG_RXBUF. */
 };
 
 /* One per probed vdev: the transport outlives the port (closed by the app). */
@@ -113,6 +114,9 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 				name);
 		rc = -EINVAL;
 	}
+	a->mrg_rxbuf = vio_devarg_flag(args, "mrg_rxbuf", 1);
+	if (a->mrg_rxbuf < 0)
+		rc = -EINVAL;
 	rte_kvargs_free(kv);
 	return rc;
 }
@@ -347,7 +351,8 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 	vu->queues = queues;
 	rc = vio_user_dev_init(&vu->dev, &p);
 	if (rc == 0) /* packed=0: split rings; event_idx=0: flag-only suppression */
-		vu->dev.vdev.refused |= vio_ring_refused(a->common.packed, a->common.event_idx);
+		vu->dev.vdev.refused |= vio_ring_refused(a->common.packed, a->common.event_idx) |
+					vireo_mrg_rxbuf_refused(a->mrg_rxbuf);
 	if (rc < 0 || queues == 1)
 		return rc;
 	backend = vio_user_backend_queue_num(&vu->dev);
@@ -428,4 +433,5 @@ static struct rte_vdev_driver vireo_user_driver = {
 RTE_PMD_REGISTER_VDEV(net_vireo_user, vireo_user_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_vireo_user,
 			      "path=<socket> queues=<1..16> queue_size=<64..32768> mac=<addr> "
-			      "server=<0|1> server_wait=<seconds> packed=<0|1> event_idx=<0|1>");
+			      "server=<0|1> server_wait=<seconds> packed=<0|1> event_idx=<0|1> "
+			      "mrg_rxbuf=<0|1>");

@@ -661,6 +661,47 @@ test_device_mtu_default_config(void **state)
 }
 
 /*
+ * The devarg mrg_rxbuf=0 (vio_dev.refused): MRG_RXBUF offered but not
+ * negotiated, the port reports neither SCATTER nor LRO and refuses a
+ * configuration that asks for SCATTER; frames still arrive one per buffer
+ * through the fast receive, and 64-byte and larger ones are counted.
+ */
+static void
+test_mrg_rxbuf_refused(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { .rxmode = { .offloads = RTE_ETH_RX_OFFLOAD_SCATTER } };
+	struct rte_eth_dev_info info;
+	struct rte_eth_stats st;
+	struct rte_mbuf *rx[4];
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .no_port = true });
+	swdev_vdev(fx.sw)->refused |= VIO_BIT(VIO_NET_F_MRG_RXBUF); /* mrg_rxbuf=0 */
+	fx_open_port(&fx);
+	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
+	assert_false(info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO));
+	assert_true(rte_eth_dev_configure(fx.port, 1, 1, &conf) < 0);
+	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_true(fx.sw->device_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	assert_false(fx.sw->driver_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
+	fx_thread(&fx, false);
+	assert_int_equal(fx_inject_rx(&fx, 0, 60, 1), 1);
+	assert_int_equal(fx_inject_rx(&fx, 0, 1000, 2), 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx, 4), 2);
+	fx_check_pkt(rx[0], 60, 1);
+	fx_check_pkt(rx[1], 1000, 2);
+	rte_pktmbuf_free_bulk(rx, 2);
+	assert_int_equal(rte_eth_stats_get(fx.port, &st), 0);
+	assert_int_equal(st.ipackets, 2);
+	assert_int_equal(st.ibytes, 1060);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_64_packets"), 1);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_size_512_to_1023_packets"), 1);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/*
  * A device with VIRTIO_NET_F_MTU but no MRG_RXBUF: buffers too small for
  * its MTU mean F_MTU is not accepted; buffers large enough take its frames.
  */
@@ -793,17 +834,23 @@ test_nb_desc_not_pow2(void **state)
 /*
  * Doorbells on a device that only sees what it was notified about: exactly
  * one per burst that added buffers, none for a burst that added nothing,
- * none while the device sets VIRTQ_USED_F_NO_NOTIFY (it polls then).
+ * none while the device sets VIRTQ_USED_F_NO_NOTIFY (it polls then). Rx
+ * adds buffers once rx_free_thresh of them are missing (64 by default on a
+ * 256 ring, reported by rx_queue_info_get): every other burst of 32.
  */
 static void
 test_doorbells(void **state)
 {
 	struct net_fx fx;
+	struct rte_eth_rxq_info qinfo;
+	unsigned int missing = 0;
 	uint64_t rx0, tx0;
 
 	RTE_SET_USED(state);
 	fx_create(&fx, &(struct net_fx_params){ .nb_mbufs = 2048 });
 	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
+	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &qinfo), 0);
+	assert_int_equal(qinfo.conf.rx_free_thresh, 64);
 	fx_thread(&fx, false);
 	for (unsigned int round = 0; round < 12; round++) {
 		bool quiet = round >= 4 && round < 8;
@@ -818,7 +865,11 @@ test_doorbells(void **state)
 		fx_process(&fx);
 		rx0 = swdev_notify_count(fx.sw, 0);
 		assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 64), 32);
-		assert_int_equal(swdev_notify_count(fx.sw, 0) - rx0, quiet ? 0 : 1);
+		missing += 32;
+		assert_int_equal(swdev_notify_count(fx.sw, 0) - rx0,
+				 quiet || missing < qinfo.conf.rx_free_thresh ? 0 : 1);
+		if (missing >= qinfo.conf.rx_free_thresh)
+			missing = 0;
 		for (unsigned int i = 0; i < 32; i++)
 			fx_check_pkt(rx_pkts[i], frame_len(i), (uint8_t)(round + i));
 		free_all(rx_pkts, 32);
@@ -831,6 +882,28 @@ test_doorbells(void **state)
 		assert_int_equal(swdev_notify_count(fx.sw, 1), tx0);
 	}
 	fx_thread(&fx, true);
+	fx_destroy(&fx);
+}
+
+/* rx_free_thresh: honoured and reported; one not below nb_desc is refused. */
+static void
+test_rx_free_thresh(void **state)
+{
+	struct net_fx fx;
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_rxconf rxconf = { .rx_free_thresh = 128 };
+	struct rte_eth_rxq_info qinfo;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(rte_eth_dev_configure(fx.port, 1, 1, &conf), 0);
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 128, 0, &rxconf, fx.mp), -EINVAL);
+	rxconf.rx_free_thresh = 16;
+	assert_int_equal(rte_eth_rx_queue_setup(fx.port, 0, 128, 0, &rxconf, fx.mp), 0);
+	assert_int_equal(rte_eth_tx_queue_setup(fx.port, 0, 128, 0, NULL), 0);
+	assert_int_equal(rte_eth_rx_queue_info_get(fx.port, 0, &qinfo), 0);
+	assert_int_equal(qinfo.conf.rx_free_thresh, 16);
+	assert_int_equal(rte_eth_dev_start(fx.port), 0);
 	fx_destroy(&fx);
 }
 
@@ -915,6 +988,8 @@ main(void)
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
 		cmocka_unit_test(test_device_mtu_default_config),
+		cmocka_unit_test(test_mrg_rxbuf_refused),
+		cmocka_unit_test(test_rx_free_thresh),
 		cmocka_unit_test(test_device_mtu_without_mrg_rxbuf),
 		cmocka_unit_test(test_rx_runts),
 		cmocka_unit_test(test_nb_desc_not_pow2),
