@@ -150,8 +150,8 @@ vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used
 	unsigned int done = 0;
 
 	while (done < max) {
-		const uint16_t want =
-			(uint16_t)RTE_MIN((unsigned int)max - done, VIO_VQ_HARVEST_BY_CHUNK);
+		const uint16_t want = (uint16_t)RTE_MIN((unsigned int)max - done,
+							VIO_VQ_HARVEST_BY_CHUNK);
 		const int got = vio_vq_harvest(vq, cookies + done, lens, want);
 
 		if (got <= 0)
@@ -187,8 +187,8 @@ vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_f
 {
 	if (likely(!vq->h.packed) && vio_vq_split_is_uniform(&vq->split)) {
 		bool more = false;
-		const int n =
-			vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx, &more);
+		const int n = vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx,
+							   &more);
 
 		if (likely(!more) || n < 0)
 			return n;

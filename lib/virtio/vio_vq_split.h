@@ -578,10 +578,13 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
 		/* One index for the ring, the slots and the output. */
 		for (k = 0; k < quads; k += 4) {
 			const __m128i e0 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k]);
-			const __m128i e1 = _mm_loadu_si128((const __m128i *)(const void *)&ue[k + 2]);
+			const __m128i e1 = _mm_loadu_si128(
+				(const __m128i *)(const void *)&ue[k + 2]);
 			const __m128i bad = _mm_or_si128(
-				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e0, want0), bias), limit),
-				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e1, want1), bias), limit));
+				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e0, want0), bias),
+						limit),
+				_mm_cmpgt_epi32(_mm_xor_si128(_mm_sub_epi32(e1, want1), bias),
+						limit));
 			/* The checked elements, read back from here (not the ring). */
 			struct vio_used_elem q[4];
 			void *c0, *c1, *c2, *c3;
@@ -633,8 +636,8 @@ vio_vq_split_uniform_by(struct vio_vq_split *vq, void **cookies, unsigned int n,
 	}
 #endif
 	for (; i < n; i++) {
-		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len, cookies, i,
-					      fn, ctx))
+		if (!vio_vq_split_uniform_one(vq, &used_ring[last & mask], head, max_len, cookies,
+					      i, fn, ctx))
 			break;
 		head = (head + 1) & mask;
 		last++;

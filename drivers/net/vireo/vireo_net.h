@@ -140,8 +140,8 @@ struct vireo_rxq {
 	uint64_t rearm_template;
 	uint16_t queue_id;
 	uint16_t port_id;
-	uint16_t nb_desc;   /**< Most buffers posted at once (the application's count). */
-	uint16_t ring_size; /**< Virtqueue size: nb_desc rounded up to a power of two. */
+	uint16_t nb_desc;     /**< Most buffers posted at once (the application's count). */
+	uint16_t ring_size;   /**< Virtqueue size: nb_desc rounded up to a power of two. */
 	uint16_t free_thresh; /**< Refill once this many buffers are missing (rx_free_thresh). */
 	int socket;
 	bool scatter;     /**< The application takes multi-segment mbufs (SCATTER/LRO). */

@@ -371,11 +371,11 @@ vireo_rx_process(struct vireo_rxq *rxq, void **cookies, const uint32_t *lens, ui
  * most 64 bytes only sets a flag, and vireo_rx_commit() looks once.
  */
 struct vireo_rx_acc {
-	uint64_t bytes; /**< Frame bytes of the buffers taken one by one. */
+	uint64_t bytes;   /**< Frame bytes of the buffers taken one by one. */
 	uint32_t odd;     /**< Non-zero: a frame not of 14-64 bytes. */
 	uint32_t mrg_odd; /**< Non-zero: a num_buffers other than 1 (MRG_RXBUF). */
 #ifdef RTE_ARCH_X86
-	__m128i arm;   /**< The rearm template, then ol_flags 0: one store. */
+	__m128i arm;    /**< The rearm template, then ol_flags 0: one store. */
 	__m128i bytes4; /**< Frame bytes of the groups of four (len lanes). */
 	__m128i odd4;   /**< Len lanes non-zero: as odd, for the groups of four. */
 #else
@@ -402,11 +402,11 @@ static_assert(offsetof(struct rte_mbuf, hash) == offsetof(struct rte_mbuf, packe
 	      "hash follows packet_type, pkt_len, data_len, vlan_tci");
 
 /* One received mbuf from its [0, frame len, ...] register (lane 1 or 3 per @p lanes). */
-#define VIREO_RX_STORE(m, arm, lens, lanes)                                                   \
-	do {                                                                                  \
-		_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), (arm));         \
-		_mm_storeu_si128((__m128i *)(void *)&(m)->packet_type,                        \
-				 _mm_shuffle_epi32((lens), (lanes)));                          \
+#define VIREO_RX_STORE(m, arm, lens, lanes)                                           \
+	do {                                                                          \
+		_mm_storeu_si128((__m128i *)(void *)vireo_mbuf_rearm_word(m), (arm)); \
+		_mm_storeu_si128((__m128i *)(void *)&(m)->packet_type,                \
+				 _mm_shuffle_epi32((lens), (lanes)));                 \
 	} while (0)
 #endif
 
@@ -463,7 +463,8 @@ vireo_rx_take4_common(struct vireo_rx_acc *acc, void *const *cookies,
 	const __m128i span = _mm_set1_epi32((int32_t)(VIREO_RX_SMALL_SPAN ^ 0x80000000u));
 	const __m128i from = _mm_set1_epi32((int32_t)(VIREO_MIN_FRAME_LEN + 0x80000000u));
 	const __m128i p0 = _mm_and_si128(
-		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)used), hdr), len_lanes);
+		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)used), hdr),
+		len_lanes);
 	const __m128i p1 = _mm_and_si128(
 		_mm_sub_epi32(_mm_loadu_si128((const __m128i *)(const void *)(used + 2)), hdr),
 		len_lanes);

@@ -60,9 +60,10 @@
 /* The net config we serve: mac, status, max_virtqueue_pairs. */
 #define VIREO_USER_CONFIG_LEN (offsetof(struct vio_net_config, max_virtqueue_pairs) + 2)
 
-static const char *const vireo_user_keys[] = { "path",   "queues",    "queue_size", "mac",
-					       "server", "server_wait", "packed", "event_idx",
-					       "mrg_rxbuf", NULL };
+static const char *const vireo_user_keys[] = { "path",   "queues",    "queue_size",
+					       "mac",    "server",    "server_wait",
+					       "packed", "event_idx", "mrg_rxbuf",
+					       NULL };
 
 struct vireo_user_args {
 	struct vio_user_devargs common; /**< path, queues, queue_size. */

@@ -680,7 +680,8 @@ test_mrg_rxbuf_refused(void **state)
 	swdev_vdev(fx.sw)->refused |= VIO_BIT(VIO_NET_F_MRG_RXBUF); /* mrg_rxbuf=0 */
 	fx_open_port(&fx);
 	assert_int_equal(rte_eth_dev_info_get(fx.port, &info), 0);
-	assert_false(info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO));
+	assert_false(info.rx_offload_capa &
+		     (RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_LRO));
 	assert_true(rte_eth_dev_configure(fx.port, 1, 1, &conf) < 0);
 	assert_int_equal(fx_start(&fx, 1, 256, 0, 0), 0);
 	assert_true(fx.sw->device_features & VIO_BIT(VIO_NET_F_MRG_RXBUF));
