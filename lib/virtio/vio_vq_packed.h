@@ -384,6 +384,27 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
 	return need;
 }
 
+/*
+ * The used len @p *len of a chain with @p in_len writable bytes, from a used
+ * descriptor with @p flags. Section 2.8.4: Element Length is reserved in a
+ * used descriptor without VIRTQ_DESC_F_WRITE and ignored by drivers. On a
+ * chain with nothing writable (tx) that is a completion that wrote nothing:
+ * read 0, count nothing (DPDK's vhost leaves the driver's own len there on
+ * every tx batch). Otherwise the shared rule, vio_vq_hdr_used_len_ok(); a
+ * writable chain's len stands whatever the flag says (QEMU 7.2 never sets
+ * WRITE in a used descriptor). @return false for a lie (len too big).
+ */
+static __rte_always_inline bool
+vio_vq_packed_used_len_ok(struct vio_vq_packed *vq, uint16_t flags, uint32_t *len,
+			  uint32_t in_len, uint32_t id)
+{
+	if (in_len == 0 && !(flags & VIO_DESC_F_WRITE)) {
+		*len = 0;
+		return true;
+	}
+	return vio_vq_hdr_used_len_ok(&vq->h, len, in_len, id);
+}
+
 /* Load a used descriptor's flags; its id and len are read after them. */
 static __rte_always_inline uint16_t
 vio_vq_packed_load_used_flags(const struct vio_vq_packed *vq, const struct vio_packed_desc *d)
@@ -434,10 +455,14 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 			}
 			id = __atomic_load_n(&vq->desc[pos].id, __ATOMIC_RELAXED);
 			len = __atomic_load_n(&vq->desc[pos].len, __ATOMIC_RELAXED);
-			/* The oldest chain (published when any is in flight) alone? */
-			if (likely(id == pos && harvested != published && len <= s->in_len)) {
+			/* The oldest chain (published when any is in flight) alone,
+			 * with a len that fits or a reserved one (read-only chain,
+			 * no WRITE: see vio_vq_packed_used_len_ok())? */
+			if (likely(id == pos && harvested != published &&
+				   (len <= s->in_len ||
+				    (s->in_len == 0 && !(flags & VIO_DESC_F_WRITE))))) {
 				left = 1;
-				last_len = len;
+				last_len = len <= s->in_len ? len : 0;
 			} else {
 				int rc;
 
@@ -521,7 +546,7 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 			lie = true;
 			break;
 		}
-		if (unlikely(!vio_vq_hdr_used_len_ok(&vq->h, &len, s->in_len, id))) {
+		if (unlikely(!vio_vq_packed_used_len_ok(vq, flags, &len, s->in_len, id))) {
 			lie = true;
 			break;
 		}
