@@ -711,8 +711,13 @@ vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		return 0;
 	}
 	/* Lazy reclaim: only when descriptors run low. */
-	if (vireo_txq_room(txq) < txq->free_thresh)
+	if (vireo_txq_room(txq) < txq->free_thresh) {
 		vireo_tx_reclaim(txq, txq->ring_size);
+		/* Still full: the device has sent nothing since the last burst,
+		 * a second reclaim below would find nothing either. */
+		if (unlikely(vireo_txq_room(txq) == 0))
+			return 0;
+	}
 
 	i = vireo_tx_simple(txq, pkts, nb_pkts);
 	for (; i < nb_pkts; i++) {
