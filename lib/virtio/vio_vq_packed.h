@@ -226,10 +226,28 @@ vio_vq_packed_add_buf(struct vio_vq_packed *vq, uint64_t iova, uint32_t len, boo
 	return 0;
 }
 
+/* One in-order buffer at ring position @p pos (id = pos), all but the flags. */
+static __rte_always_inline void
+vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot *s,
+			    void *cookie, uint64_t iova, uint32_t len, bool writable, uint16_t pos,
+			    uint16_t seq)
+{
+	d->addr = iova;
+	d->len = len;
+	d->id = pos;
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	s->add_seq = seq;
+}
+
 /*
  * vio_vq_add_bufs() in order: buffer ids are ring positions, so the loop
  * keeps the ring position, wrap bits and chain count in registers and
- * touches neither the free-id list nor anything it does not write.
+ * touches neither the free-id list nor anything it does not write. The
+ * first buffer's flags go through vio_vq_packed_set_flags() (kept back when
+ * it opens the burst); the rest run in a loop per stretch up to the ring
+ * end, with their flags stored directly.
  */
 static __rte_always_inline uint16_t
 vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
@@ -242,25 +260,24 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 	uint16_t pos = vq->next_avail, wrap = vq->avail_flags, added = vq->added, i;
 
 	n = RTE_MIN(n, vq->h.num_free);
-	for (i = 0; i < n; i++) {
-		struct vio_packed_desc *d = &desc[pos];
-		struct vio_vq_packed_slot *s = &slots[pos];
-		const uint32_t l = lens != NULL ? lens[i] : len;
+	if (n == 0)
+		return 0;
+	vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[0], iovas[0],
+				    lens != NULL ? lens[0] : len, writable, pos, added++);
+	vio_vq_packed_set_flags(vq, pos, (uint16_t)(wrap | write));
+	vio_vq_packed_step(&pos, &wrap, size);
+	for (i = 1; i < n;) {
+		const uint16_t end = (uint16_t)RTE_MIN(n, i + (size - pos));
 		const uint16_t flags = (uint16_t)(wrap | write);
 
-		d->addr = iovas[i];
-		d->len = l;
-		d->id = pos;
-		s->cookie = cookies[i];
-		s->in_len = writable ? l : 0;
-		s->ndesc = 1;
-		s->add_seq = added++;
-		/* The burst's first flags wait for publish (see set_flags). */
-		if (i == 0)
-			vio_vq_packed_set_flags(vq, pos, flags);
-		else
-			__atomic_store_n(&d->flags, flags, __ATOMIC_RELAXED);
-		if (unlikely(++pos == size)) {
+		for (; i < end; i++, pos++) {
+			vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[i], iovas[i],
+						    lens != NULL ? lens[i] : len, writable, pos,
+						    added++);
+			/* Not the burst's first: the device reads none of it before publish. */
+			__atomic_store_n(&desc[pos].flags, flags, __ATOMIC_RELAXED);
+		}
+		if (pos == size) {
 			pos = 0;
 			wrap ^= VIO_PACKED_WRAP_BITS;
 		}
