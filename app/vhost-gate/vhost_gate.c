@@ -47,11 +47,22 @@
 #define GATE_PACKED_F_USED (1u << 15)
 #define GATE_RING_PACKED_BIT 34
 
+/* Out of line and not cloned, so that callgrind sees the trampolines by name. */
+#if defined(__clang__)
+#define GATE_OUT_OF_LINE __attribute__((noinline))
+#else
+#define GATE_OUT_OF_LINE __attribute__((noinline, noclone))
+#endif
+
 typedef uint16_t (*gate_dequeue_fn)(int, uint16_t, struct rte_mempool *, struct rte_mbuf **,
 				    uint16_t);
 typedef uint16_t (*gate_enqueue_fn)(int, uint16_t, struct rte_mbuf **, uint16_t);
 
-enum gate_dir { GATE_DEQUEUE, GATE_ENQUEUE, GATE_NDIR };
+enum gate_dir {
+	GATE_DEQUEUE,
+	GATE_ENQUEUE,
+	GATE_NDIR
+};
 
 struct gate_count {
 	uint64_t calls, skipped, empty, partial, packets;
@@ -71,8 +82,7 @@ static struct gate_api gate_api;
 
 uint16_t vireo_vhost_dequeue(int vid, uint16_t queue_id, struct rte_mempool *mbuf_pool,
 			     struct rte_mbuf **pkts, uint16_t count);
-uint16_t vireo_vhost_enqueue(int vid, uint16_t queue_id, struct rte_mbuf **pkts,
-			     uint16_t count);
+uint16_t vireo_vhost_enqueue(int vid, uint16_t queue_id, struct rte_mbuf **pkts, uint16_t count);
 
 /* dl_iterate_phdr callback: the path of the loaded librte_vhost. */
 static int
@@ -176,14 +186,14 @@ gate_count(enum gate_dir dir, uint16_t got, uint16_t asked)
 		c->partial++;
 }
 
-__attribute__((noinline, noclone)) uint16_t
+GATE_OUT_OF_LINE uint16_t
 vireo_vhost_dequeue(int vid, uint16_t queue_id, struct rte_mempool *mbuf_pool,
 		    struct rte_mbuf **pkts, uint16_t count)
 {
 	return gate_api.dequeue(vid, queue_id, mbuf_pool, pkts, count);
 }
 
-__attribute__((noinline, noclone)) uint16_t
+GATE_OUT_OF_LINE uint16_t
 vireo_vhost_enqueue(int vid, uint16_t queue_id, struct rte_mbuf **pkts, uint16_t count)
 {
 	return gate_api.enqueue(vid, queue_id, pkts, count);

@@ -228,9 +228,8 @@ vio_vq_packed_add_buf(struct vio_vq_packed *vq, uint64_t iova, uint32_t len, boo
 
 /* One in-order buffer at ring position @p pos (id = pos), all but the flags. */
 static __rte_always_inline void
-vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot *s,
-			    void *cookie, uint64_t iova, uint32_t len, bool writable, uint16_t pos,
-			    uint16_t seq)
+vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot *s, void *cookie,
+			    uint64_t iova, uint32_t len, bool writable, uint16_t pos, uint16_t seq)
 {
 	d->addr = iova;
 	d->len = len;
@@ -412,8 +411,8 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
  * WRITE in a used descriptor). @return false for a lie (len too big).
  */
 static __rte_always_inline bool
-vio_vq_packed_used_len_ok(struct vio_vq_packed *vq, uint16_t flags, uint32_t *len,
-			  uint32_t in_len, uint32_t id)
+vio_vq_packed_used_len_ok(struct vio_vq_packed *vq, uint16_t flags, uint32_t *len, uint32_t in_len,
+			  uint32_t id)
 {
 	if (in_len == 0 && !(flags & VIO_DESC_F_WRITE)) {
 		*len = 0;

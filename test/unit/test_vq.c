@@ -1476,9 +1476,9 @@ reserved_len_round(struct fixture *f, struct vio_vq *vq, uint32_t first, uint16_
 	uint32_t l[4] = { 0xdead, 0xdead, 0xdead, 0xdead };
 
 	for (uint16_t k = 0; k < nchains; k++) {
-		assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, first + k), 76, false,
-						cookie(first + k)),
-				 0);
+		assert_int_equal(
+			vio_vq_add_buf(vq, slot_iova(f, first + k), 76, false, cookie(first + k)),
+			0);
 		track_add(f, first + k, 0);
 	}
 	vio_vq_kick(vq);
