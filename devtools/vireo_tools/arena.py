@@ -202,6 +202,12 @@ class Server:
 	"""A vhost-user server process: __enter__ starts command() and waits
 	for its socket, __exit__ stops it (stdin closed, SIGINT, then kill)."""
 
+	# seconds to wait for an exit after SIGINT (a process under valgrind
+	# writes its profile first)
+	stop_timeout = 10
+	# seconds to wait for the socket and ready()
+	start_timeout = 20
+
 	def __init__(self, a, log, sock_name):
 		self.a, self.log = a, log
 		self.proc = None
@@ -212,10 +218,11 @@ class Server:
 			os.unlink(self.sock)
 		self.logf = open(self.log, 'w')
 		self.proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=self.logf,
-		                             stderr=subprocess.STDOUT, preexec_fn=self.preexec())
-		deadline = time.monotonic() + 20
+		                             stderr=subprocess.STDOUT, preexec_fn=self.preexec(),
+		                             env=self.env())
+		deadline = time.monotonic() + self.start_timeout
 		while time.monotonic() < deadline:
-			if os.path.exists(self.sock):
+			if os.path.exists(self.sock) and self.ready():
 				return self
 			if self.proc.poll() is not None:
 				break
@@ -229,6 +236,13 @@ class Server:
 	def preexec(self):
 		return None
 
+	def env(self):
+		return None  # inherit
+
+	def ready(self):
+		"""True once the server answers on its socket (the socket exists)."""
+		return True
+
 	def stop(self):
 		if self.proc is None:
 			return
@@ -236,7 +250,7 @@ class Server:
 			self.proc.stdin.close()  # EOF: an interactive testpmd quits
 			self.proc.send_signal(signal.SIGINT)
 			try:
-				self.proc.wait(10)
+				self.proc.wait(self.stop_timeout)
 			except subprocess.TimeoutExpired:
 				self.proc.kill()
 				self.proc.wait()
@@ -275,6 +289,40 @@ class TestpmdVhost(Server):
 			# without a stats period a non-interactive testpmd exits at stdin EOF
 			cmd += ['--forward-mode=%s' % self.mode, '--stats-period', '1']
 		return cmd
+
+
+class CallgrindTestpmd(TestpmdVhost):
+	"""TestpmdVhost under callgrind with vireo_vhost_gate.so preloaded
+	(app/vhost-gate/vhost_gate.c): collection only inside the gate's
+	trampolines around rte_vhost_dequeue_burst / rte_vhost_enqueue_burst,
+	which it calls only for full bursts; its counts go to counts_path."""
+
+	stop_timeout = 120
+	start_timeout = 120
+
+	def __init__(self, a, mode, pkt_size, log, cg_out, counts_path):
+		super().__init__(a, mode, pkt_size, log)
+		self.cg_out, self.counts_path = cg_out, counts_path
+
+	def what(self):
+		return 'testpmd net_vhost under callgrind, %s' % self.mode
+
+	def command(self):
+		return (['valgrind', '--tool=callgrind', '--fair-sched=yes',
+		         '--callgrind-out-file=' + self.cg_out, '--collect-atstart=no']
+		        + ['--toggle-collect=%s' % t for t, _ in GATE_FNS.values()]
+		        + super().command())
+
+	def env(self):
+		env = dict(os.environ)
+		env['LD_PRELOAD'] = self.a.gate
+		env['VIREO_VHOST_GATE_OUT'] = self.counts_path
+		return env
+
+	def ready(self):
+		# under valgrind the socket exists well before testpmd serves it
+		with open(self.log, errors='replace') as f:
+			return 'start packet forwarding' in f.read()
 
 
 class QsdBlk(Server):
@@ -797,29 +845,42 @@ IDLE = {'rx': Workload('rx-idle', ['--forward-mode', 'rxonly'], None, 'rx_pps',
                        'tx bursts on a full ring')}
 
 
-def callgrind_calls(path):
-	"""{function: [calls, inclusive Ir]} summed over every call site in a
-	callgrind output file (name compression: '(id) name' defines an id)."""
-	names, out, cur = {}, {}, None
+def callgrind_edges(path):
+	"""{(caller, callee): [calls, inclusive Ir]} summed over every call site
+	in a callgrind output file (name compression: '(id) name' defines an id;
+	fn= names the caller, cfn= the callee of the calls= line that follows)."""
+	names, out, caller, callee = {}, {}, None, None
 	with open(path) as f:
 		lines = f.read().splitlines()
 	i = 0
 	while i < len(lines):
 		line = lines[i]
-		m = re.match(r'^c?fn=\((\d+)\)(?: (.*))?$', line)
+		m = re.match(r'^(c?fn)=\((\d+)\)(?: (.*))?$', line)
 		if m:
-			if m.group(2):
-				names[m.group(1)] = m.group(2)
-			if line.startswith('cfn='):
-				cur = names.get(m.group(1))
-		elif line.startswith('calls=') and cur is not None and i + 1 < len(lines):
+			if m.group(3):
+				names[m.group(2)] = m.group(3)
+			if m.group(1) == 'fn':
+				caller = names.get(m.group(2))
+			else:
+				callee = names.get(m.group(2))
+		elif line.startswith('calls=') and callee is not None and i + 1 < len(lines):
 			n = int(line[6:].split()[0])
 			ir = int(lines[i + 1].split()[1])
-			c = out.setdefault(cur, [0, 0])
+			c = out.setdefault((caller, callee), [0, 0])
 			c[0] += n
 			c[1] += ir
 			i += 1
 		i += 1
+	return out
+
+
+def callgrind_calls(path):
+	"""{function: [calls, inclusive Ir]} summed over every caller."""
+	out = {}
+	for (_, callee), (n, ir) in callgrind_edges(path).items():
+		c = out.setdefault(callee, [0, 0])
+		c[0] += n
+		c[1] += ir
 	return out
 
 
@@ -885,16 +946,173 @@ def idle_costs(a):
 	return out
 
 
+# --- ipp --side backend: the vhost library's instructions per packet -----------------
+
+# direction: (the gate's trampoline, callgrind's --toggle-collect; the library
+# function it calls, whose inclusive cost is the figure)
+GATE_FNS = {'dequeue': ('vireo_vhost_dequeue', 'rte_vhost_dequeue_burst'),
+            'enqueue': ('vireo_vhost_enqueue', 'rte_vhost_enqueue_burst')}
+
+
+def backend_figures(edges, counts):
+	"""{direction: {calls, skipped, partial, packets, ir, ipp}} and 'ipp':
+	the sum over the directions of the library's instructions per packet it
+	moved (io: per forwarded packet, dequeue + enqueue)."""
+	f = {}
+	for d, (tramp, lib) in GATE_FNS.items():
+		c = counts.get(d, {})
+		calls, ir = edges.get((tramp, lib), [0, 0])
+		pk = c.get('packets', 0)
+		f[d] = dict(c, ir=ir, cg_calls=calls, ipp=ir / pk if pk else None)
+	moved = [f[d]['ipp'] for d in GATE_FNS if f[d]['ipp'] is not None]
+	f['ipp'] = sum(moved) if moved else None
+	return f
+
+
+def run_backend_callgrind(a, drv, wl, size, tag):
+	"""The backend under callgrind (collecting in the vhost library's burst
+	functions, full bursts only) against drv's vireo-perf run natively for
+	--cg-seconds: backend figures, or None (and why, logged)."""
+	cg_out = os.path.join(a.out_dir, 'ipp-be-%s.callgrind' % tag)
+	counts_path = os.path.join(a.out_dir, 'ipp-be-%s.gate.json' % tag)
+	log = os.path.join(a.out_dir, 'arena-backend-ipp-be-%s.log' % tag)
+	for p in (cg_out, counts_path):
+		if os.path.exists(p):
+			os.unlink(p)
+	with CallgrindTestpmd(a, wl.backend_mode, size, log, cg_out, counts_path) as be:
+		doc = run_frontend(a, wl, 'ipp-be-' + tag,
+		                   lambda j, period: frontend_cmd(a, drv, wl, size, be.sock, j,
+		                                                  a.cg_seconds, 0, period))
+	if doc is None or not os.path.exists(cg_out) or not os.path.exists(counts_path):
+		say('arena: backend callgrind run %s failed (logs %s, %s)' % (
+		    tag, log, os.path.join(a.out_dir, 'arena-frontend-ipp-be-%s.log' % tag)))
+		return None
+	with open(counts_path) as f:
+		counts = json.load(f)
+	fig = backend_figures(callgrind_edges(cg_out), counts)
+	fig['pmd'] = doc.get('driver')
+	life = doc['ports'][0]['lifetime']
+	# the frontend ran natively against the slowed backend: its own figures, as they are
+	fig['frontend'] = {'tx_packets': life.get('tx_packets'), 'rx_packets': life.get('rx_packets'),
+	                   'tx_unsent': life.get('tx_unsent'), 'mpps': wl.value(doc)}
+	want = expected_pmd(a, drv)
+	if want and fig['pmd'] != want:
+		say('arena: backend run %s: %s ran on %s, not %s' % (tag, drv, fig['pmd'], want))
+		return None
+	return fig
+
+
+def backend_ipp_point(a, wl, size, layout):
+	"""Both drivers against the backend under callgrind: a row per driver."""
+	rows = []
+	for drv in DRIVERS:
+		tag = '%s-%d-%s-%s' % (wl.name, size, layout, drv)
+		f = run_backend_callgrind(a, drv, wl, size, tag)
+		row = {'workload': wl.name, 'pkt_size': size, 'rings': layout, 'driver': drv,
+		       'vdev': vdev(a, drv, '{sock}')}
+		if f is None:
+			row['error'] = 'run failed'
+		else:
+			row['backend'] = f
+			say('arena: backend %-6s %4d B %-6s %-8s %7s instr/packet in the vhost library '
+			    '(dequeue %s, enqueue %s; %d packets, %d short polls skipped, %d partial)'
+			    % (wl.name, size, layout, drv, fmt(f['ipp'], 0, 1),
+			       fmt(f['dequeue']['ipp'], 0, 1), fmt(f['enqueue']['ipp'], 0, 1),
+			       f['dequeue'].get('packets', 0) + f['enqueue'].get('packets', 0),
+			       f['dequeue'].get('skipped', 0) + f['enqueue'].get('skipped', 0),
+			       f['dequeue'].get('partial', 0) + f['enqueue'].get('partial', 0)))
+		rows.append(row)
+	return rows
+
+
+def print_backend_table(rows):
+	say('\nBackend (testpmd net_vhost): instructions per packet in DPDK\'s vhost library '
+	    '(callgrind, inclusive; full bursts of 32), by frontend')
+	say('%-6s %5s %-6s %-8s %8s %8s %8s   %s' % ('load', 'bytes', 'rings', 'driver', 'dequeue',
+	                                             'enqueue', 'backend', 'frontend rx/tx'))
+	for r in rows:
+		b = r.get('backend', {})
+		fe = r.get('frontend_ipp') or {}
+		say('%-6s %5d %-6s %-8s %s %s %s   %s' % (
+		    r['workload'], r['pkt_size'], r['rings'], r['driver'],
+		    fmt(b.get('dequeue', {}).get('ipp'), 8, 1), fmt(b.get('enqueue', {}).get('ipp'), 8, 1),
+		    fmt(b.get('ipp'), 8, 1),
+		    '%s/%s' % (fmt(fe.get('rx_ipp'), 0, 1), fmt(fe.get('tx_ipp'), 0, 1))
+		    if fe else ('FAILED' if 'error' in r else '-')))
+
+
+def ipp_layouts(a):
+	"""The ring layouts to measure: --rings, or both (default vdevs only)."""
+	if a.rings != 'both':
+		return [a.rings]
+	if a.ours_vdev or a.upstream_vdev:
+		die('--rings both takes the default vdevs: drop --ours-vdev/--upstream-vdev', 2)
+	return ['split', 'packed']
+
+
 def cmd_ipp(a):
 	if shutil.which('valgrind') is None:
 		die('valgrind is missing (run ./devtools/setup.sh)')
 	workloads = [NET_WORKLOADS[w] for w in parse_list(a.workloads, NET_WORKLOADS,
 	                                                   'workload')]
 	sizes = parse_sizes(a.sizes)
+	layouts = ipp_layouts(a)
+	given = (a.ours_vdev, a.upstream_vdev)
+	a.rings = layouts[0]
 	prepare(a)
+	if a.side != 'frontend' and not os.path.exists(a.gate):
+		die('%s has no %s: build first' % (a.build_dir, a.gate))
 	doc = doc_head(a, 'arena-ipp')
 	doc['config'].update(cg_seconds=a.cg_seconds, workloads=[w.name for w in workloads],
-	                     sizes=sizes)
+	                     sizes=sizes, side=a.side, rings=layouts)
+	doc['layouts'] = {}
+	failed = 0
+	backend_rows = []
+	for layout in layouts:
+		a.rings = layout
+		a.ours_vdev, a.upstream_vdev = given
+		resolve_vdevs(a)
+		part = doc['layouts'][layout] = {'ours_vdev': a.ours_vdev,
+		                                  'upstream_vdev': a.upstream_vdev}
+		rows = []
+		if a.side != 'backend':
+			rows, idle, n = frontend_ipp(a, workloads, sizes)
+			failed += n
+			print_ipp_table(rows, idle)
+			part.update(idle=idle, rows=rows)
+		if a.side != 'frontend':
+			say('arena ipp --side backend (%s rings): testpmd under callgrind, collecting in '
+			    'rte_vhost_dequeue_burst / rte_vhost_enqueue_burst for full bursts '
+			    '(vireo_vhost_gate.so); the frontend runs natively for %d s'
+			    % (layout, a.cg_seconds))
+			for wl in workloads:
+				for size in sizes:
+					for r in backend_ipp_point(a, wl, size, layout):
+						fe = next((x.get(r['driver']) for x in rows
+						           if x['workload'] == wl.name and x['pkt_size'] == size),
+						          None)
+						if fe:
+							r['frontend_ipp'] = fe
+						failed += 'error' in r
+						backend_rows.append(r)
+	if backend_rows:
+		print_backend_table(backend_rows)
+		doc['backend_rows'] = backend_rows
+	if len(layouts) == 1 and a.side != 'backend':
+		# the single-layout document keeps its earlier shape
+		doc.update(idle=doc['layouts'][layouts[0]]['idle'],
+		           rows=doc['layouts'][layouts[0]]['rows'])
+	out = os.path.join(a.out_dir, 'arena-ipp.json')
+	write_json(out, doc)
+	say('JSON: %s   callgrind files: %s/ipp-*.callgrind' % (out, a.out_dir))
+	if failed:
+		die('%d callgrind run(s) failed' % failed)
+	return 0
+
+
+def frontend_ipp(a, workloads, sizes):
+	"""The drivers' burst functions under callgrind: (rows, idle costs,
+	failed runs)."""
 	say('arena ipp: instructions per packet in the drivers\' rx/tx bursts (callgrind, '
 	    '--toggle-collect=%s*,%s*), %d s per run' % (RX_FN, TX_FN, a.cg_seconds))
 	idle = idle_costs(a)
@@ -920,14 +1138,7 @@ def cmd_ipp(a):
 			if 'ours' in row and 'upstream' in row:
 				row['ratio'] = ratio(row['ours']['ipp'], row['upstream']['ipp'])
 			rows.append(row)
-	print_ipp_table(rows, idle)
-	doc.update(idle=idle, rows=rows)
-	out = os.path.join(a.out_dir, 'arena-ipp.json')
-	write_json(out, doc)
-	say('JSON: %s   callgrind files: %s/ipp-*.callgrind' % (out, a.out_dir))
-	if failed:
-		die('%d callgrind run(s) failed' % failed)
-	return 0
+	return rows, idle, failed
 
 
 def print_ipp_table(rows, idle):
@@ -1136,7 +1347,7 @@ def prepare(a, **need):
 	a.work = tempfile.mkdtemp(prefix='vireo-arena.')
 
 
-def add_options(p, runs, seconds):
+def add_options(p, runs, seconds, both_rings=False):
 	p.add_argument('--build-dir', default=os.environ.get('VIREO_BUILD_DIR', 'build'),
 	               help='meson build dir with vireo-perf and the plugin (default '
 	               '$VIREO_BUILD_DIR or build)')
@@ -1153,9 +1364,11 @@ def add_options(p, runs, seconds):
 	p.add_argument('--backend-cpu', type=int, default=0, help='backend lcore CPU (default 0)')
 	p.add_argument('--frontend-cpu', type=int, default=1,
 	               help='frontend forwarding lcore CPU (default 1)')
-	p.add_argument('--rings', choices=sorted(VDEVS), default='split',
+	p.add_argument('--rings', choices=sorted(VDEVS) + (['both'] if both_rings else []),
+	               default='split',
 	               help='ring layout of both drivers (default split; packed: ours packed=1, '
-	               "upstream '%s')" % UPSTREAM_BEST_PACKED)
+	               "upstream '%s'%s)" % (UPSTREAM_BEST_PACKED,
+	                                    '; both: split then packed' if both_rings else ''))
 	p.add_argument('--ours-vdev',
 	               help="ours ({sock}: the backend's socket; default '%s', with --rings "
 	               "packed '%s')" % (OURS_VDEV, VDEVS['packed'][0]))
@@ -1177,7 +1390,11 @@ def add_parsers(sub):
 	p.add_argument('--sizes', default='64,1518', help='frame bytes (default 64,1518)')
 	p.add_argument('--no-plot', action='store_true', help='skip the PNG')
 	p = asub.add_parser('ipp', help='instructions per packet under callgrind')
-	add_options(p, 1, 5)
+	add_options(p, 1, 5, both_rings=True)
+	p.add_argument('--side', choices=('frontend', 'backend', 'both'), default='frontend',
+	               help="whose instructions: the drivers' bursts (frontend, default), the "
+	               "backend's vhost library for full bursts (backend: testpmd under callgrind "
+	               'with app/vhost-gate preloaded), or both')
 	p.add_argument('--workloads', default='txonly,rxonly,io',
 	               help='comma list of %s (default all)' % ', '.join(NET_WORKLOADS))
 	p.add_argument('--sizes', default='64', help='frame bytes (default 64)')
@@ -1209,6 +1426,7 @@ def run(a):
 	a.perf = os.path.join(a.build_dir, 'app', 'vireo-perf', 'vireo-perf')
 	a.plugin = os.path.join(a.build_dir, 'drivers', 'net', 'vireo', 'librte_net_vireo.so')
 	a.fio_engine = os.path.join(a.build_dir, 'app', 'fio-vireo', 'fio_vireo.so')
+	a.gate = os.path.join(a.build_dir, 'app', 'vhost-gate', 'vireo_vhost_gate.so')
 	try:
 		return {'net': cmd_net, 'ipp': cmd_ipp, 'blk': cmd_blk, 'kicks': cmd_kicks,
 		        'main': cmd_main}[a.arena](a)

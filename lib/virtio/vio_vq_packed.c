@@ -271,7 +271,7 @@ vio_vq_packed_in_order_used(struct vio_vq_packed *vq, uint16_t flags, uint32_t i
 	nth = (uint16_t)(s->add_seq - vq->harvested);
 	if (nth >= (uint16_t)(vq->published - vq->harvested))
 		return vio_vq_packed_bad_used(vq, flags, id, len);
-	if (!vio_vq_hdr_used_len_ok(&vq->h, &len, s->in_len, id))
+	if (!vio_vq_packed_used_len_ok(vq, flags, &len, s->in_len, id))
 		return vio_vq_packed_bad_used(vq, flags, id, len);
 	vq->batch_len = len;
 	return nth + 1;

@@ -226,10 +226,27 @@ vio_vq_packed_add_buf(struct vio_vq_packed *vq, uint64_t iova, uint32_t len, boo
 	return 0;
 }
 
+/* One in-order buffer at ring position @p pos (id = pos), all but the flags. */
+static __rte_always_inline void
+vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot *s, void *cookie,
+			    uint64_t iova, uint32_t len, bool writable, uint16_t pos, uint16_t seq)
+{
+	d->addr = iova;
+	d->len = len;
+	d->id = pos;
+	s->cookie = cookie;
+	s->in_len = writable ? len : 0;
+	s->ndesc = 1;
+	s->add_seq = seq;
+}
+
 /*
  * vio_vq_add_bufs() in order: buffer ids are ring positions, so the loop
  * keeps the ring position, wrap bits and chain count in registers and
- * touches neither the free-id list nor anything it does not write.
+ * touches neither the free-id list nor anything it does not write. The
+ * first buffer's flags go through vio_vq_packed_set_flags() (kept back when
+ * it opens the burst); the rest run in a loop per stretch up to the ring
+ * end, with their flags stored directly.
  */
 static __rte_always_inline uint16_t
 vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
@@ -242,25 +259,24 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 	uint16_t pos = vq->next_avail, wrap = vq->avail_flags, added = vq->added, i;
 
 	n = RTE_MIN(n, vq->h.num_free);
-	for (i = 0; i < n; i++) {
-		struct vio_packed_desc *d = &desc[pos];
-		struct vio_vq_packed_slot *s = &slots[pos];
-		const uint32_t l = lens != NULL ? lens[i] : len;
+	if (n == 0)
+		return 0;
+	vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[0], iovas[0],
+				    lens != NULL ? lens[0] : len, writable, pos, added++);
+	vio_vq_packed_set_flags(vq, pos, (uint16_t)(wrap | write));
+	vio_vq_packed_step(&pos, &wrap, size);
+	for (i = 1; i < n;) {
+		const uint16_t end = (uint16_t)RTE_MIN(n, i + (size - pos));
 		const uint16_t flags = (uint16_t)(wrap | write);
 
-		d->addr = iovas[i];
-		d->len = l;
-		d->id = pos;
-		s->cookie = cookies[i];
-		s->in_len = writable ? l : 0;
-		s->ndesc = 1;
-		s->add_seq = added++;
-		/* The burst's first flags wait for publish (see set_flags). */
-		if (i == 0)
-			vio_vq_packed_set_flags(vq, pos, flags);
-		else
-			__atomic_store_n(&d->flags, flags, __ATOMIC_RELAXED);
-		if (unlikely(++pos == size)) {
+		for (; i < end; i++, pos++) {
+			vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[i], iovas[i],
+						    lens != NULL ? lens[i] : len, writable, pos,
+						    added++);
+			/* Not the burst's first: the device reads none of it before publish. */
+			__atomic_store_n(&desc[pos].flags, flags, __ATOMIC_RELAXED);
+		}
+		if (pos == size) {
 			pos = 0;
 			wrap ^= VIO_PACKED_WRAP_BITS;
 		}
@@ -384,6 +400,27 @@ vio_vq_packed_kick(struct vio_vq_packed *vq)
 	return need;
 }
 
+/*
+ * The used len @p *len of a chain with @p in_len writable bytes, from a used
+ * descriptor with @p flags. Section 2.8.4: Element Length is reserved in a
+ * used descriptor without VIRTQ_DESC_F_WRITE and ignored by drivers. On a
+ * chain with nothing writable (tx) that is a completion that wrote nothing:
+ * read 0, count nothing (DPDK's vhost leaves the driver's own len there on
+ * every tx batch). Otherwise the shared rule, vio_vq_hdr_used_len_ok(); a
+ * writable chain's len stands whatever the flag says (QEMU 7.2 never sets
+ * WRITE in a used descriptor). @return false for a lie (len too big).
+ */
+static __rte_always_inline bool
+vio_vq_packed_used_len_ok(struct vio_vq_packed *vq, uint16_t flags, uint32_t *len, uint32_t in_len,
+			  uint32_t id)
+{
+	if (in_len == 0 && !(flags & VIO_DESC_F_WRITE)) {
+		*len = 0;
+		return true;
+	}
+	return vio_vq_hdr_used_len_ok(&vq->h, len, in_len, id);
+}
+
 /* Load a used descriptor's flags; its id and len are read after them. */
 static __rte_always_inline uint16_t
 vio_vq_packed_load_used_flags(const struct vio_vq_packed *vq, const struct vio_packed_desc *d)
@@ -418,7 +455,7 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 	struct vio_vq_packed_slot *slots = vq->slots;
 	uint32_t id = 0, len = 0, last_len = vq->batch_len;
 	uint16_t n, flags = 0;
-	bool lie = false, broken = false;
+	bool lie = false, broken = false, single = false;
 
 	for (n = 0; n < max; n++) {
 		struct vio_vq_packed_slot *s = &slots[pos];
@@ -434,10 +471,14 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 			}
 			id = __atomic_load_n(&vq->desc[pos].id, __ATOMIC_RELAXED);
 			len = __atomic_load_n(&vq->desc[pos].len, __ATOMIC_RELAXED);
-			/* The oldest chain (published when any is in flight) alone? */
-			if (likely(id == pos && harvested != published && len <= s->in_len)) {
+			/* The oldest chain (published when any is in flight) alone,
+			 * with a len that fits or a reserved one (read-only chain,
+			 * no WRITE: see vio_vq_packed_used_len_ok())? */
+			if (likely(id == pos && harvested != published &&
+				   (len <= s->in_len ||
+				    (s->in_len == 0 && !(flags & VIO_DESC_F_WRITE))))) {
 				left = 1;
-				last_len = len;
+				last_len = len <= s->in_len ? len : 0;
 			} else {
 				int rc;
 
@@ -452,7 +493,28 @@ vio_vq_packed_harvest_in_order(struct vio_vq_packed *vq, void **cookies, uint32_
 				}
 				left = (uint16_t)rc;
 				last_len = vq->batch_len;
+				/* Ids are positions: a batch that spans as many
+				 * positions as it has chains is one descriptor each. */
+				single = (uint16_t)((id < pos ? id + size : id) - pos +
+						    slots[id].ndesc) == left;
 			}
+		}
+		if (lens == NULL && single && left > 1) {
+			/* A batch of one-descriptor chains and no lens wanted (tx
+			 * reclaim): cookies out in a tight loop, up to the ring end. */
+			uint16_t run = RTE_MIN(left, (uint16_t)(max - n)), j;
+
+			run = RTE_MIN(run, (uint16_t)(size - pos));
+			for (j = 0; j < run; j++) {
+				cookies[n + j] = s[j].cookie;
+				s[j].cookie = NULL;
+			}
+			left = (uint16_t)(left - run);
+			nfree = (uint16_t)(nfree + run);
+			harvested = (uint16_t)(harvested + run);
+			vio_vq_packed_skip(&pos, &wrap, run, size);
+			n = (uint16_t)(n + run - 1);
+			continue;
 		}
 		/* Chains inside a batch were used whole; the last has the descriptor's len. */
 		cookies[n] = s->cookie;
@@ -521,7 +583,7 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 			lie = true;
 			break;
 		}
-		if (unlikely(!vio_vq_hdr_used_len_ok(&vq->h, &len, s->in_len, id))) {
+		if (unlikely(!vio_vq_packed_used_len_ok(vq, flags, &len, s->in_len, id))) {
 			lie = true;
 			break;
 		}

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Host tests of devtools/vireo_tools without QEMU: the cpio writer, the QEMU
 command line, the console protocol (cases, result blocks, host requests), the
-storage benchmark's parsers and table (canned fio / vireo-perf output)."""
+storage benchmark's parsers and table (canned fio / vireo-perf output), the
+arena's callgrind parsing (canned callgrind output)."""
 
 import argparse
 import io
@@ -15,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
 				'devtools'))
-from vireo_tools import blkbench, cases, cli, guest, image  # noqa: E402
+from vireo_tools import arena, blkbench, cases, cli, guest, image  # noqa: E402
 
 
 def read_cpio(path):
@@ -54,7 +55,55 @@ class FakeQemu:
 		pass
 
 
+# A callgrind file as the backend run writes it (name compression, a call
+# from the gate's trampoline into the library and one from net_vhost into the
+# gate's own rte_vhost_dequeue_burst, which must not count).
+CALLGRIND_BACKEND = """version: 1
+creator: callgrind-3.19.0
+events: Ir
+ob=(1) /usr/lib/x86_64-linux-gnu/librte_vhost.so.23.0
+fn=(1) rte_vhost_dequeue_burst
+0 100
+cob=(2) vireo_vhost_gate.so
+cfn=(2) vireo_vhost_dequeue
+calls=9 0
+0 1800
+fn=(2)
+0 27
+cob=(1)
+cfn=(1)
+calls=9 0
+0 1773
+fn=(3) vireo_vhost_enqueue
+0 3
+cfn=(4) rte_vhost_enqueue_burst
+calls=1 0
+0 640
+"""
+
+
 class ToolsTest(unittest.TestCase):
+	def test_callgrind_edges_and_backend_figures(self):
+		with tempfile.NamedTemporaryFile('w', suffix='.callgrind', delete=False) as f:
+			f.write(CALLGRIND_BACKEND)
+		try:
+			edges = arena.callgrind_edges(f.name)
+			calls = arena.callgrind_calls(f.name)
+		finally:
+			os.unlink(f.name)
+		self.assertEqual(edges[('vireo_vhost_dequeue', 'rte_vhost_dequeue_burst')], [9, 1773])
+		self.assertEqual(edges[('rte_vhost_dequeue_burst', 'vireo_vhost_dequeue')], [9, 1800])
+		self.assertEqual(calls['rte_vhost_enqueue_burst'], [1, 640])
+		fig = arena.backend_figures(edges, {
+			'dequeue': {'calls': 9, 'skipped': 5, 'empty': 0, 'partial': 0, 'packets': 288},
+			'enqueue': {'calls': 1, 'skipped': 0, 'empty': 0, 'partial': 0, 'packets': 32}})
+		# the library's own inclusive cost, not the trampoline's
+		self.assertAlmostEqual(fig['dequeue']['ipp'], 1773 / 288)
+		self.assertAlmostEqual(fig['enqueue']['ipp'], 640 / 32)
+		self.assertAlmostEqual(fig['ipp'], 1773 / 288 + 640 / 32)
+		fig = arena.backend_figures(edges, {'dequeue': {'packets': 0}})
+		self.assertIsNone(fig['ipp'])
+
 	def test_cpio_tree(self):
 		t = image.Tree()
 		t.add('a/b/c.txt', image.F644, 'xyz')

@@ -113,13 +113,19 @@ enum swdev_fault {
 	SWDEV_FAULT_USED_ID,        /**< id = value. */
 	SWDEV_FAULT_USED_ID_FREE,   /**< id = a descriptor in no in-flight chain. */
 	SWDEV_FAULT_USED_ID_MEMBER, /**< id = second descriptor of the chain. */
-	SWDEV_FAULT_USED_LEN,       /**< len = value. */
+	SWDEV_FAULT_USED_LEN,       /**< len = value (packed: WRITE set when value != 0). */
 	SWDEV_FAULT_USED_LEN_OVER,  /**< len = in_len + value. */
 	SWDEV_FAULT_DUP,            /**< The completion is written twice. */
 	/** Split: used idx published value too far. Packed: the next used
 	 *  descriptor's AVAIL/USED bits say "used in the previous lap" (value 0)
 	 *  or are inconsistent (AVAIL != USED, value != 0). */
 	SWDEV_FAULT_IDX_JUMP,
+	/** Packed: len = value in a used descriptor without WRITE (section
+	 *  2.8.4: Element Length reserved, what DPDK's vhost leaves on tx
+	 *  completions; a used descriptor with a fault-injected len otherwise
+	 *  has WRITE set). Also applied by swdev_push_batch(). Split: as
+	 *  SWDEV_FAULT_USED_LEN. */
+	SWDEV_FAULT_USED_LEN_RESERVED,
 };
 
 /** Kinds of driver misbehaviour the model detects. */

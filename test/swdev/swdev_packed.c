@@ -382,6 +382,10 @@ swdev_packed_push_batch(struct swdev *sw, uint16_t qidx, const uint16_t *ids, ui
 	}
 	pos = q->p_used;
 	wrap = q->p_used_wrap;
+	if (q->fault == SWDEV_FAULT_USED_LEN_RESERVED) {
+		last_len = q->fault_value;
+		q->fault = SWDEV_FAULT_NONE;
+	}
 	/* One descriptor names the batch's last chain; the position skips the batch. */
 	write_used(q, ids[n - 1], last_len, skip, q->p_used_wrap ? (F_AVAIL | F_USED) : 0);
 	q->completed += n - 1u;
@@ -423,6 +427,12 @@ swdev_packed_push(struct swdev *sw, uint16_t qidx, uint16_t id, uint32_t len)
 		break;
 	}
 	case SWDEV_FAULT_USED_LEN:
+		/* A device that writes a len says it wrote (section 2.8.3). */
+		len = q->fault_value;
+		if (len != 0)
+			flags |= VIO_DESC_F_WRITE;
+		break;
+	case SWDEV_FAULT_USED_LEN_RESERVED:
 		len = q->fault_value;
 		break;
 	case SWDEV_FAULT_USED_LEN_OVER:

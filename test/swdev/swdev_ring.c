@@ -549,6 +549,7 @@ swdev_push(struct swdev *sw, uint16_t qidx, uint16_t head, uint32_t len)
 		id = q->chain_len[head] >= 2 ? q->dnext[head] : q->cfg.size;
 		break;
 	case SWDEV_FAULT_USED_LEN:
+	case SWDEV_FAULT_USED_LEN_RESERVED: /* no flags in a split used element */
 		len = q->fault_value;
 		break;
 	case SWDEV_FAULT_USED_LEN_OVER:

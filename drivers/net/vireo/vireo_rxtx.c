@@ -725,10 +725,10 @@ vireo_txq_count_bad_len(struct vireo_txq *txq)
 
 /* Return a run of mbufs of one pool to it. */
 static inline void
-vireo_tx_put_run(struct rte_mbuf **run, unsigned int n)
+vireo_tx_put_run(struct rte_mempool *pool, struct rte_mbuf **run, unsigned int n)
 {
 	if (n > 0)
-		rte_mempool_put_bulk(run[0]->pool, (void **)run, n);
+		rte_mempool_put_bulk(pool, (void **)run, n);
 }
 
 /*
@@ -742,9 +742,11 @@ vireo_tx_put_run(struct rte_mbuf **run, unsigned int n)
 static void
 vireo_tx_free(void **done, unsigned int n)
 {
-	struct rte_mbuf *run[VIREO_TX_FREE_BATCH];
+	struct rte_mbuf *run[VIREO_TX_FREE_BATCH]; /* n <= VIREO_TX_FREE_BATCH: never full */
+	struct rte_mempool *pool = NULL;
 	unsigned int nrun = 0;
 
+	RTE_ASSERT(n <= RTE_DIM(run));
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = done[i];
 
@@ -753,13 +755,14 @@ vireo_tx_free(void **done, unsigned int n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		if (nrun == RTE_DIM(run) || (nrun > 0 && m->pool != run[0]->pool)) {
-			vireo_tx_put_run(run, nrun);
+		if (unlikely(m->pool != pool)) {
+			vireo_tx_put_run(pool, run, nrun);
 			nrun = 0;
+			pool = m->pool;
 		}
 		run[nrun++] = m;
 	}
-	vireo_tx_put_run(run, nrun);
+	vireo_tx_put_run(pool, run, nrun);
 }
 
 /* Free up to @p max completed packets. @return packets freed, or -EIO. */
@@ -952,8 +955,13 @@ vireo_tx_burst(void *queue, struct rte_mbuf **pkts, uint16_t nb_pkts)
 		return 0;
 	}
 	/* Lazy reclaim: only when descriptors run low. */
-	if (vireo_txq_room(txq) < txq->free_thresh)
+	if (vireo_txq_room(txq) < txq->free_thresh) {
 		vireo_tx_reclaim(txq, txq->ring_size);
+		/* Still full: the device has sent nothing since the last burst,
+		 * a second reclaim below would find nothing either. */
+		if (unlikely(vireo_txq_room(txq) == 0))
+			return 0;
+	}
 
 	i = vireo_tx_simple(txq, pkts, nb_pkts);
 	for (; i < nb_pkts; i++) {

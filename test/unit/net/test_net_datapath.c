@@ -278,6 +278,50 @@ test_ring_full_and_cleanup(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * Sent frames go back to their own pools: runs of one pool are put in bulk,
+ * a frame of another pool (or a multi-segment one, freed one by one) ends
+ * the run. Frames alternate between two pools, in pairs and singly.
+ */
+static void
+test_tx_free_pools(void **state)
+{
+	struct rte_mempool *mp2, *mp1;
+	struct net_fx fx;
+	unsigned int avail1, avail2;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ .qmax = 64 });
+	assert_int_equal(fx_start(&fx, 1, 64, 0, 0), 0);
+	mp1 = fx.mp;
+	mp2 = rte_pktmbuf_pool_create("tx_free_mp2", 64, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				      SOCKET_ID_ANY);
+	assert_non_null(mp2);
+	fx_thread(&fx, false);
+	for (unsigned int i = 0; i < 32; i++) {
+		/* pools: 1 2 2 1 2 2 1 ...; every fifth frame two segments */
+		fx.mp = i % 3 == 0 ? mp1 : mp2;
+		tx_pkts[i] = fx_pkt(&fx, 100, i % 5 == 4 ? 2 : 1, (uint8_t)i);
+	}
+	fx.mp = mp1;
+	avail2 = rte_mempool_avail_count(mp2);
+	assert_int_equal(avail2, 64 - 25);
+	assert_int_equal(rte_eth_tx_burst(fx.port, 0, tx_pkts, 32), 32);
+	fx_process(&fx);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, rx_pkts, 64), 32);
+	for (unsigned int i = 0; i < 32; i++)
+		fx_check_pkt(rx_pkts[i], 100, (uint8_t)i);
+	free_all(rx_pkts, 32);
+	avail1 = rte_mempool_avail_count(mp1);
+	assert_int_equal(rte_eth_tx_done_cleanup(fx.port, 0, 0), 32);
+	assert_int_equal(rte_mempool_avail_count(mp2), 64);
+	/* 11 frames of pool 1 (two with two segments), 21 of pool 2 (four) */
+	assert_int_equal(rte_mempool_avail_count(mp1), avail1 + 13);
+	fx_thread(&fx, true);
+	fx_destroy(&fx);
+	rte_mempool_free(mp2);
+}
+
 static void
 test_refill_failure(void **state)
 {
@@ -977,6 +1021,7 @@ main(void)
 		cmocka_unit_test(test_info_and_link),
 		cmocka_unit_test(test_loopback_headroom_path),
 		cmocka_unit_test(test_tx_chain_path),
+		cmocka_unit_test(test_tx_free_pools),
 		cmocka_unit_test(test_mergeable_rx),
 		cmocka_unit_test(test_ring_wrap_chains),
 		cmocka_unit_test(test_ring_full_and_cleanup),
