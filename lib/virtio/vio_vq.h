@@ -333,17 +333,9 @@ static __rte_always_inline int
 vio_vq_add_bufs_by(struct vio_vq *vq, void *const *cookies, vio_vq_iova_fn iova_of, uint64_t ctx,
 		   uint32_t len, uint16_t n)
 {
-	if (vq->h.packed) {
-		uint16_t i;
-
-		if (unlikely(vq->h.broken))
-			return -EIO;
-		for (i = 0; i < n; i++)
-			if (vio_vq_packed_add_buf(&vq->packed, iova_of(cookies[i], ctx), len, true,
-						  cookies[i]) < 0)
-				break;
-		return i;
-	}
+	if (vq->h.packed)
+		return vio_vq_packed_add_bufs_by(&vq->packed, cookies, NULL, iova_of, ctx, NULL,
+						 len, true, n);
 	return vio_vq_split_add_bufs_by(&vq->split, cookies, NULL, iova_of, ctx, NULL, len, true,
 					n);
 }

@@ -79,6 +79,18 @@ vio_vq_hdr_used_len_ok(struct vio_vq_hdr *h, uint32_t *len, uint32_t in_len, uin
 	return true;
 }
 
+/**
+ * The bus address of the buffer a cookie stands for, computed as the
+ * buffer is added (vio_vq_add_bufs_by()); may also prepare the cookie's
+ * object. Pass an inline function: the adds are always inlined, so the
+ * call is too. @p ctx is the caller's value, passed through.
+ */
+typedef uint64_t (*vio_vq_iova_fn)(void *cookie, uint64_t ctx);
+
+/* Buffer i's address: from the array, or from its cookie. */
+#define VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookie, i) \
+	((iova_of) != NULL ? (iova_of)((cookie), (ctx)) : (iovas)[i])
+
 /** Write the doorbell unconditionally. */
 static inline void
 vio_vq_hdr_notify(struct vio_vq_hdr *h)

@@ -250,8 +250,8 @@ vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot
  */
 static __rte_always_inline uint16_t
 vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
-				const uint64_t *iovas, const uint32_t *lens, uint32_t len,
-				bool writable, uint16_t n)
+				const uint64_t *iovas, vio_vq_iova_fn iova_of, uint64_t ctx,
+				const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
 {
 	struct vio_packed_desc *desc = vq->desc;
 	struct vio_vq_packed_slot *slots = vq->slots;
@@ -261,7 +261,8 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 	n = RTE_MIN(n, vq->h.num_free);
 	if (n == 0)
 		return 0;
-	vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[0], iovas[0],
+	vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[0],
+				    VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[0], 0),
 				    lens != NULL ? lens[0] : len, writable, pos, added++);
 	vio_vq_packed_set_flags(vq, pos, (uint16_t)(wrap | write));
 	vio_vq_packed_step(&pos, &wrap, size);
@@ -270,9 +271,10 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 		const uint16_t flags = (uint16_t)(wrap | write);
 
 		for (; i < end; i++, pos++) {
-			vio_vq_packed_fill_in_order(&desc[pos], &slots[pos], cookies[i], iovas[i],
-						    lens != NULL ? lens[i] : len, writable, pos,
-						    added++);
+			vio_vq_packed_fill_in_order(
+				&desc[pos], &slots[pos], cookies[i],
+				VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+				lens != NULL ? lens[i] : len, writable, pos, added++);
 			/* Not the burst's first: the device reads none of it before publish. */
 			__atomic_store_n(&desc[pos].flags, flags, __ATOMIC_RELAXED);
 		}
@@ -289,22 +291,35 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 	return n;
 }
 
-/** See vio_vq_add_bufs(). */
+/**
+ * See vio_vq_add_bufs() and vio_vq_add_bufs_by(): addresses from @p iovas,
+ * or from @p iova_of(cookie, @p ctx) when it is not NULL.
+ */
 static __rte_always_inline int
-vio_vq_packed_add_bufs(struct vio_vq_packed *vq, void *const *cookies, const uint64_t *iovas,
-		       const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+vio_vq_packed_add_bufs_by(struct vio_vq_packed *vq, void *const *cookies, const uint64_t *iovas,
+			  vio_vq_iova_fn iova_of, uint64_t ctx, const uint32_t *lens, uint32_t len,
+			  bool writable, uint16_t n)
 {
 	uint16_t i;
 
 	if (unlikely(vq->h.broken))
 		return -EIO;
 	if (vq->in_order)
-		return vio_vq_packed_add_bufs_in_order(vq, cookies, iovas, lens, len, writable, n);
+		return vio_vq_packed_add_bufs_in_order(vq, cookies, iovas, iova_of, ctx, lens, len,
+						       writable, n);
 	for (i = 0; i < n; i++)
-		if (vio_vq_packed_add_buf(vq, iovas[i], lens != NULL ? lens[i] : len, writable,
-					  cookies[i]) < 0)
+		if (vio_vq_packed_add_buf(vq, VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
+					  lens != NULL ? lens[i] : len, writable, cookies[i]) < 0)
 			break;
 	return i;
+}
+
+/** vio_vq_packed_add_bufs_by() with the addresses in @p iovas. */
+static __rte_always_inline int
+vio_vq_packed_add_bufs(struct vio_vq_packed *vq, void *const *cookies, const uint64_t *iovas,
+		       const uint32_t *lens, uint32_t len, bool writable, uint16_t n)
+{
+	return vio_vq_packed_add_bufs_by(vq, cookies, iovas, NULL, 0, lens, len, writable, n);
 }
 
 /** Make every chain added so far visible with one flags store. */

@@ -231,18 +231,6 @@ vio_vq_split_put_buf(struct vio_desc *desc, struct vio_vq_split_slot *slots, uns
 	return s;
 }
 
-/**
- * The bus address of the buffer a cookie stands for, computed as the
- * buffer is added (vio_vq_add_bufs_by()); may also prepare the cookie's
- * object. Pass an inline function: the adds are always inlined, so the
- * call is too. @p ctx is the caller's value, passed through.
- */
-typedef uint64_t (*vio_vq_iova_fn)(void *cookie, uint64_t ctx);
-
-/* Buffer i's address: from the array, or from its cookie. */
-#define VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookie, i) \
-	((iova_of) != NULL ? (iova_of)((cookie), (ctx)) : (iovas)[i])
-
 /*
  * Addresses and cookies of @p n buffers from descriptor @p head on, in
  * ring order, in runs that do not wrap (no index masking per buffer).
@@ -519,8 +507,8 @@ vio_vq_split_uniform_one(struct vio_vq_split *vq, const struct vio_used_elem *e,
 
 	if (unlikely(id != head || l > max_len))
 		return false;
+	/* Left in the slot, as in the vector loop (in order: in flight by position). */
 	cookie = vq->slots[head].cookie;
-	vq->slots[head].cookie = NULL;
 	cookies[i] = cookie;
 	fn(ctx, i, cookie, l);
 	return true;
@@ -669,7 +657,6 @@ vio_vq_split_harvest_uniform(struct vio_vq_split *vq, void **cookies, uint16_t m
 }
 
 /** Used entries the device has published but we have not harvested. */
-
 static inline uint16_t
 vio_vq_split_used_pending(const struct vio_vq_split *vq)
 {
