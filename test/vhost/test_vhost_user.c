@@ -436,6 +436,9 @@ main(int argc, char **argv)
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queue_size=100", sock_path);
 	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with queue_size=100");
 	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,mrg_rxbuf=2", sock_path);
+	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with mrg_rxbuf=2");
+	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
 	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s%s", sock_path, PAIRS, MAC,
 		 server_args);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");

@@ -307,7 +307,8 @@ vireo_net_init(struct rte_eth_dev *eth_dev, struct vio_dev *vdev)
 	data->mtu = RTE_MIN((uint16_t)RTE_ETHER_MTU, net->max_mtu);
 	/*
 	 * Link state change events come from the device watch (vireo_watch.c;
-	 * at once on MSI-X config interrupts and vhost-user hang-ups), and so do removal events for a device that stops responding, on any
+	 * at once on MSI-X config interrupts and vhost-user hang-ups), and so
+	 * do removal events for a device that stops responding, on any
 	 * transport (the PCI driver adds the bus's own removal notices).
 	 */
 	data->dev_flags |= RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_INTR_RMV;

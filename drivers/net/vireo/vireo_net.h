@@ -133,9 +133,10 @@ struct vireo_rxq {
 	uint32_t buf_len; /**< Device-writable bytes per buffer (hdr + data). */
 	/**
 	 * An mbuf's rearm_data (data_off, refcnt, nb_segs, port) as a fresh rx
-	 * buffer has it: one 64-bit store per refilled mbuf instead of
-	 * rte_pktmbuf_reset(). 0: the pool holds pinned external buffers and
-	 * refill uses rte_pktmbuf_alloc_bulk() (their ol_flags must survive).
+	 * buffer has it: one store per received mbuf (with its ol_flags)
+	 * instead of rte_pktmbuf_reset() at refill. 0: the pool holds pinned
+	 * external buffers and refill uses rte_pktmbuf_alloc_bulk() (their
+	 * ol_flags must survive).
 	 */
 	uint64_t rearm_template;
 	uint16_t queue_id;
@@ -352,11 +353,21 @@ vireo_offered(const struct vireo_net *net, unsigned int bit)
 	return (net->offered & VIO_BIT(bit)) != 0;
 }
 
-/** Features to refuse for the devarg mrg_rxbuf (0: VIRTIO_NET_F_MRG_RXBUF). */
-static inline uint64_t
-vireo_mrg_rxbuf_refused(int mrg_rxbuf)
+/**
+ * The devarg mrg_rxbuf=0|1 in @p args (kvargs, may be NULL; other keys are
+ * ignored): 0 adds VIRTIO_NET_F_MRG_RXBUF to @p *refused (one buffer per
+ * frame, no SCATTER or LRO). @return 0, or -EINVAL (logged).
+ */
+static inline int
+vireo_devarg_mrg_rxbuf(const char *args, uint64_t *refused)
 {
-	return mrg_rxbuf == 0 ? VIO_BIT(VIO_NET_F_MRG_RXBUF) : 0;
+	int mrg_rxbuf = vio_devarg_flag(args, "mrg_rxbuf", 1);
+
+	if (mrg_rxbuf < 0)
+		return -EINVAL;
+	if (mrg_rxbuf == 0)
+		*refused |= VIO_BIT(VIO_NET_F_MRG_RXBUF);
+	return 0;
 }
 
 /** Control queue usable for @p bit: offered, and negotiated when started. */

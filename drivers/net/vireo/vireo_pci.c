@@ -33,16 +33,11 @@ vireo_pci_eth_init(struct rte_eth_dev *eth_dev)
 
 	const char *args = pci->device.devargs != NULL ? pci->device.devargs->args : NULL;
 	uint64_t refused;
-	int mrg_rxbuf;
 
-	/* packed=0: split rings; event_idx=0: flag-only suppression. */
-	if (vio_devargs_ring_refused(args, &refused) < 0)
+	/* packed=0: split rings; event_idx=0: flag-only suppression; mrg_rxbuf=0. */
+	if (vio_devargs_ring_refused(args, &refused) < 0 ||
+	    vireo_devarg_mrg_rxbuf(args, &refused) < 0)
 		return -EINVAL;
-	/* mrg_rxbuf=0: one buffer per frame (no SCATTER, no LRO). */
-	mrg_rxbuf = vio_devarg_flag(args, "mrg_rxbuf", 1);
-	if (mrg_rxbuf < 0)
-		return -EINVAL;
-	refused |= vireo_mrg_rxbuf_refused(mrg_rxbuf);
 	rc = vio_pci_dev_init(&net->pci, pci);
 	if (rc < 0)
 		return rc;

@@ -70,16 +70,15 @@ vireo_txq_broken(struct vireo_txq *txq)
 /* ---- Rx ---- */
 
 /*
- * An mbuf raw from the pool (rearm template set, see vireo_rx_refill()):
- * the bus address of its buffer, 12 bytes before RTE_PKTMBUF_HEADROOM so
- * that the frame lands where applications expect it. Called by
- * vio_vq_add_bufs_by() as it writes the descriptor. The mbuf itself is
- * armed (rearm template: data_off, refcnt, nb_segs, port) when it comes
- * back with a frame, in the same store as its ol_flags: one that goes back
- * to the pool unused (queue stop) is a valid raw mbuf as it is.
+ * The bus address an rx mbuf is posted at: 12 bytes before
+ * RTE_PKTMBUF_HEADROOM, so that the frame lands where applications expect
+ * it. Called by vio_vq_add_bufs_by() as it writes the descriptor. The mbuf
+ * itself is not touched: a raw one (rearm template) is armed when it comes
+ * back with a frame, in the same store as its ol_flags, and one that goes
+ * back to the pool unused (queue stop) is a valid raw mbuf as it is.
  */
 static __rte_always_inline uint64_t
-vireo_rx_arm(void *cookie, uint64_t ctx __rte_unused)
+vireo_rx_buf_iova(void *cookie, uint64_t ctx __rte_unused)
 {
 	struct rte_mbuf *m = cookie;
 
@@ -90,11 +89,11 @@ vireo_rx_arm(void *cookie, uint64_t ctx __rte_unused)
 /*
  * Allocate @p want mbufs, settling for fewer (halving) when the pool is
  * short. With a rearm template the mbufs come raw from the pool (the pool
- * already guarantees next == NULL and a single segment; vireo_rx_arm()
- * sets data_off, refcnt, nb_segs and port in one store, and the rx path
- * writes every field a received mbuf must define: ol_flags, packet_type,
- * lengths). Without one (pinned external buffers, whose ol_flags must
- * survive) they come reset from rte_pktmbuf_alloc_bulk().
+ * already guarantees next == NULL and a single segment; the receive sets
+ * data_off, refcnt, nb_segs and port from the template and writes every
+ * field a received mbuf must define: ol_flags, packet_type, lengths).
+ * Without one (pinned external buffers, whose ol_flags must survive) they
+ * come reset from rte_pktmbuf_alloc_bulk().
  */
 static uint16_t
 vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
@@ -128,21 +127,6 @@ vireo_rx_alloc(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t want)
 	return want;
 }
 
-/* Post @p got mbufs from vireo_rx_alloc(). @return how many went on the ring, or -EIO. */
-static inline int
-vireo_rx_post(struct vireo_rxq *rxq, struct rte_mbuf **mbufs, uint16_t got)
-{
-	uint64_t iovas[VIREO_RX_REFILL_BATCH];
-
-	if (likely(rxq->rearm_template != 0))
-		return vio_vq_add_bufs_by(rxq->vq, (void *const *)mbufs, vireo_rx_arm,
-					  rxq->rearm_template, rxq->buf_len, got);
-	/* Reset mbufs: data_off == RTE_PKTMBUF_HEADROOM, header just before it. */
-	for (uint16_t i = 0; i < got; i++)
-		iovas[i] = rte_mbuf_data_iova_default(mbufs[i]) - VIREO_NET_HDR_LEN;
-	return vio_vq_add_bufs(rxq->vq, (void *const *)mbufs, iovas, NULL, rxq->buf_len, true, got);
-}
-
 /*
  * Post mbufs until nb_desc are posted (in bulk batches; the ring may be
  * larger, a power of two). Does not publish. A short pool is counted and
@@ -164,7 +148,8 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 			rxq->st.nombuf += vireo_rxq_room(rxq);
 			break;
 		}
-		n = vireo_rx_post(rxq, mbufs, got);
+		n = vio_vq_add_bufs_by(rxq->vq, (void *const *)mbufs, vireo_rx_buf_iova, 0,
+				       rxq->buf_len, got);
 		if (unlikely(n < got)) {
 			/*
 			 * Broken queue (or a ring smaller than room said): give
@@ -181,8 +166,9 @@ vireo_rx_refill(struct vireo_rxq *rxq)
 
 /*
  * The virtio-net header of a received buffer, just before the frame, from
- * buf_addr alone: an rx buffer's frame starts at RTE_PKTMBUF_HEADROOM (its bus address was computed so, see
- * vireo_rx_arm()), so data_off need not be read.
+ * buf_addr alone: an rx buffer's frame starts at RTE_PKTMBUF_HEADROOM (its
+ * bus address was computed so, see vireo_rx_buf_iova()), so data_off need
+ * not be read.
  */
 static inline const struct vio_net_hdr *
 vireo_rx_hdr_at_headroom(const struct rte_mbuf *m)
@@ -575,44 +561,46 @@ vireo_rx_fast_ok(const struct vireo_rxq *rxq)
 }
 
 /*
+ * The fast receive of up to @p want buffers (vireo_rx_fast_ok()): packets
+ * built in the harvest loop, committed once. Instantiated with and without
+ * MRG_RXBUF (constant-folded: without it no header is read at all).
+ * @return buffers harvested (or -EIO); *nout: packets built.
+ */
+static __rte_always_inline int
+vireo_rx_harvest_fast(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t *nout,
+		      const bool mrg)
+{
+	struct vireo_rx_acc acc = {
+#ifdef RTE_ARCH_X86
+		.arm = _mm_set_epi64x(0, (int64_t)rxq->rearm_template),
+		.bytes4 = _mm_setzero_si128(),
+		.odd4 = _mm_setzero_si128(),
+#else
+		.arm = rxq->rearm_template,
+#endif
+	};
+	int n = vio_vq_harvest_by(rxq->vq, cookies, want, mrg ? vireo_rx_take_mrg : vireo_rx_take,
+				  mrg ? vireo_rx_take4_mrg : vireo_rx_take4, &acc);
+
+	if (n > 0)
+		*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies, (uint16_t)n, &acc, mrg);
+	return n;
+}
+
+/*
  * Harvest up to @p want buffers into @p cookies and build packets there,
  * in place. @return buffers harvested (or -EIO); *nout: packets built.
  */
 static __rte_always_inline int
 vireo_rx_harvest(struct vireo_rxq *rxq, void **cookies, uint16_t want, uint16_t *nout)
 {
-	struct vio_vq *vq = rxq->vq;
 	uint32_t lens[VIREO_RX_BATCH];
 	int n;
 
-	if (likely(vireo_rx_fast_ok(rxq))) {
-		struct vireo_rx_acc acc = {
-#ifdef RTE_ARCH_X86
-			.arm = _mm_set_epi64x(0, (int64_t)rxq->rearm_template),
-			.bytes4 = _mm_setzero_si128(),
-			.odd4 = _mm_setzero_si128(),
-#else
-			.arm = rxq->rearm_template,
-#endif
-		};
-
-		/* Two instances: without MRG_RXBUF no header is read at all. */
-		if (rxq->mrg) {
-			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take_mrg,
-					      vireo_rx_take4_mrg, &acc);
-			if (n > 0)
-				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
-							(uint16_t)n, &acc, true);
-		} else {
-			n = vio_vq_harvest_by(vq, cookies, want, vireo_rx_take, vireo_rx_take4,
-					      &acc);
-			if (n > 0)
-				*nout = vireo_rx_commit(rxq, (struct rte_mbuf **)cookies,
-							(uint16_t)n, &acc, false);
-		}
-		return n;
-	}
-	n = vio_vq_harvest(vq, cookies, lens, want);
+	if (likely(vireo_rx_fast_ok(rxq)))
+		return rxq->mrg ? vireo_rx_harvest_fast(rxq, cookies, want, nout, true) :
+				  vireo_rx_harvest_fast(rxq, cookies, want, nout, false);
+	n = vio_vq_harvest(rxq->vq, cookies, lens, want);
 	if (n > 0)
 		*nout = vireo_rx_process(rxq, cookies, lens, (uint16_t)n);
 	return n;
@@ -678,10 +666,10 @@ vireo_rx_fanin_burst(struct vireo_rxq *rxq, struct rte_mbuf **pkts, uint16_t nb_
 
 /*
  * An empty poll, the common case of a polling loop: nothing used and
- * fewer than free_thresh buffers to refill. Checked before entering vireo_rx_vq(), whose harvest
- * and refill would find nothing to do at several times the cost (a peek at
- * used->idx; vio_vq_harvest() does the ordered read). A broken queue is
- * not idle: vireo_rx_vq() reports it.
+ * fewer than free_thresh buffers to refill. Checked before entering
+ * vireo_rx_vq(), whose harvest and refill would find nothing to do at
+ * several times the cost (a peek at used->idx; vio_vq_harvest() does the
+ * ordered read). A broken queue is not idle: vireo_rx_vq() reports it.
  */
 static inline bool
 vireo_rx_idle(const struct vireo_rxq *rxq)

@@ -69,7 +69,7 @@ struct vireo_user_args {
 	struct vio_user_devargs common; /**< path, queues, queue_size. */
 	bool has_mac;
 	struct rte_ether_addr mac;
-	int mrg_rxbuf; /**< 0: refuse VIRTIO_NET_F_MRG_RXBUF. */
+	uint64_t refused; /**< Net features the devargs refuse (mrg_rxbuf=0). */
 };
 
 /* One per probed vdev: the transport outlives the port (closed by the app). */
@@ -115,8 +115,7 @@ vireo_user_parse(const char *name, const char *args, struct vireo_user_args *a)
 				name);
 		rc = -EINVAL;
 	}
-	a->mrg_rxbuf = vio_devarg_flag(args, "mrg_rxbuf", 1);
-	if (a->mrg_rxbuf < 0)
+	if (vireo_devarg_mrg_rxbuf(args, &a->refused) < 0)
 		rc = -EINVAL;
 	rte_kvargs_free(kv);
 	return rc;
@@ -353,7 +352,7 @@ vireo_user_connect(struct vireo_user *vu, const struct vireo_user_args *a)
 	rc = vio_user_dev_init(&vu->dev, &p);
 	if (rc == 0) /* packed=0: split rings; event_idx=0: flag-only suppression */
 		vu->dev.vdev.refused |= vio_ring_refused(a->common.packed, a->common.event_idx) |
-					vireo_mrg_rxbuf_refused(a->mrg_rxbuf);
+					a->refused;
 	if (rc < 0 || queues == 1)
 		return rc;
 	backend = vio_user_backend_queue_num(&vu->dev);
