@@ -799,6 +799,30 @@ vireo_tx_tso_ok(const struct vireo_txq *txq, uint64_t fl)
 	return (fl & RTE_MBUF_F_TX_IPV6) ? txq->tso6 : txq->tso4;
 }
 
+/*
+ * Store header @p v at @p h unless it is there already. The device reads
+ * this line: a store takes it from the device side's cache, the device
+ * then takes it back (two cross-core transfers per packet, on top of the
+ * frame's own line). An mbuf back from its pool after an earlier send
+ * holds the same header in its headroom (all zero without offloads), and
+ * reading it leaves the line shared. memcpy: after rte_pktmbuf_adj() the
+ * headroom header may be unaligned.
+ */
+static inline void
+vireo_tx_put_hdr(struct vio_net_hdr *h, const struct vio_net_hdr *v)
+{
+	uint64_t h8, v8;
+	uint32_t h4, v4;
+
+	static_assert(sizeof(*h) == sizeof(h8) + sizeof(h4), "net hdr is 8 + 4 bytes");
+	memcpy(&h8, h, sizeof(h8));
+	memcpy(&h4, (const char *)h + sizeof(h8), sizeof(h4));
+	memcpy(&v8, v, sizeof(v8));
+	memcpy(&v4, (const char *)v + sizeof(v8), sizeof(v4));
+	if (((h8 ^ v8) | (h4 ^ v4)) != 0)
+		memcpy(h, v, sizeof(*v));
+}
+
 /* Fill every header field (a reused headroom or slot holds stale bytes). */
 static inline void
 vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const struct rte_mbuf *m)
@@ -825,8 +849,7 @@ vireo_tx_fill_hdr(const struct vireo_txq *txq, struct vio_net_hdr *h, const stru
 			v.hdr_len = (uint16_t)(m->l2_len + m->l3_len + m->l4_len);
 		}
 	}
-	/* memcpy: after rte_pktmbuf_adj() the headroom header may be unaligned. */
-	memcpy(h, &v, sizeof(v));
+	vireo_tx_put_hdr(h, &v);
 }
 
 static inline bool
@@ -893,6 +916,7 @@ static inline uint16_t
 vireo_tx_simple(struct vireo_txq *txq, struct rte_mbuf **pkts, uint16_t n)
 {
 	const uint64_t ol_mask = RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG;
+	static const struct vio_net_hdr zero_hdr = { .gso_type = VIO_NET_HDR_GSO_NONE };
 	uint64_t iovas[VIREO_TX_SIMPLE_BATCH];
 	uint32_t lens[VIREO_TX_SIMPLE_BATCH];
 	uint64_t bytes = 0;
@@ -909,8 +933,7 @@ vireo_tx_simple(struct vireo_txq *txq, struct rte_mbuf **pkts, uint16_t n)
 			     plen - 1 >= txq->max_pkt_len))
 			break;
 		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
-		/* memset: after rte_pktmbuf_adj() the headroom header may be unaligned. */
-		memset(h, 0, sizeof(*h));
+		vireo_tx_put_hdr(h, &zero_hdr);
 		iovas[i] = rte_pktmbuf_iova(m) - VIREO_NET_HDR_LEN;
 		lens[i] = plen + VIREO_NET_HDR_LEN;
 		bytes += plen;

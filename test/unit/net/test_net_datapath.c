@@ -537,6 +537,58 @@ test_tx_push_len_mismatch(void **state)
 	fx_destroy(&fx);
 }
 
+/*
+ * The headroom header is written only where it differs from what is there:
+ * stale bytes (any field) never reach the device, and a header already in
+ * place (an mbuf sent before, a checksum request sent again) goes as it is.
+ */
+static void
+test_tx_headroom_header_rewrite(void **state)
+{
+	static const struct vio_net_hdr zero = { .gso_type = VIO_NET_HDR_GSO_NONE };
+	struct net_fx fx;
+	struct rte_mbuf *m, *rx[1];
+	struct vio_net_hdr *h;
+
+	RTE_SET_USED(state);
+	fx_create(&fx, &(struct net_fx_params){ 0 });
+	assert_int_equal(fx_start(&fx, 1, 256, 0,
+				  RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM),
+			 0);
+	for (unsigned int byte = 0; byte <= sizeof(*h); byte++) {
+		m = fx_pkt(&fx, 100, 1, (uint8_t)byte);
+		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *,
+					     -(int)sizeof(struct vio_net_hdr));
+		memset(h, 0, sizeof(*h));
+		if (byte < sizeof(*h))
+			((uint8_t *)h)[byte] = 0xa5; /* one stale byte; none in the last round */
+		assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+		assert_memory_equal(&fx.model.last_tx_hdr, &zero, sizeof(zero));
+		fx_check_pkt(rx[0], 100, (uint8_t)byte);
+		rte_pktmbuf_free(rx[0]);
+	}
+	/* A checksum request over a headroom that holds a stale one, then the same. */
+	for (unsigned int round = 0; round < 2; round++) {
+		m = ip_frame(&fx, IPPROTO_UDP, 200);
+		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
+		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *,
+					     -(int)sizeof(struct vio_net_hdr));
+		*h = (struct vio_net_hdr){ .flags = VIO_NET_HDR_F_NEEDS_CSUM,
+					   .csum_start = 34,
+					   .csum_offset = round == 0 ? 16 : 6,
+					   .gso_size = round == 0 ? 7 : 0 };
+		assert_int_equal(rte_eth_tx_prepare(fx.port, 0, &m, 1), 1);
+		assert_int_equal(pump(&fx, &m, 1, rx, 1), 1);
+		assert_int_equal(fx.model.last_tx_hdr.flags, VIO_NET_HDR_F_NEEDS_CSUM);
+		assert_int_equal(fx.model.last_tx_hdr.csum_start, 34);
+		assert_int_equal(fx.model.last_tx_hdr.csum_offset, 6);
+		assert_int_equal(fx.model.last_tx_hdr.gso_size, 0);
+		assert_int_equal(fx.model.last_tx_hdr.gso_type, VIO_NET_HDR_GSO_NONE);
+		rte_pktmbuf_free(rx[0]);
+	}
+	fx_destroy(&fx);
+}
+
 /* TSO of an IP family whose HOST_TSO bit was not negotiated never reaches the device as GSO. */
 static void
 test_tx_tso_family_not_negotiated(void **state)
@@ -1030,6 +1082,7 @@ main(void)
 		cmocka_unit_test(test_tx_csum_offload),
 		cmocka_unit_test(test_tx_tso_header),
 		cmocka_unit_test(test_tx_push_len_mismatch),
+		cmocka_unit_test(test_tx_headroom_header_rewrite),
 		cmocka_unit_test(test_tx_tso_family_not_negotiated),
 		cmocka_unit_test(test_rx_csum_flags_and_ptype),
 		cmocka_unit_test(test_restart_and_resetup),
