@@ -906,6 +906,48 @@ vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
 }
 
 /*
+ * A rearm word (data_off, refcnt, nb_segs, port: vireo_mbuf_rearm_word())
+ * with these refcnt and nb_segs and zero elsewhere, in the CPU's byte order
+ * (a constant once inlined).
+ */
+static inline uint64_t
+vireo_rearm_refcnt_segs(uint16_t refcnt, uint16_t nb_segs)
+{
+	const uint16_t w[4] = { 0, refcnt, nb_segs, 0 };
+	uint64_t v;
+
+	static_assert(offsetof(struct rte_mbuf, refcnt) == offsetof(struct rte_mbuf, data_off) + 2 &&
+			      offsetof(struct rte_mbuf, nb_segs) ==
+				      offsetof(struct rte_mbuf, data_off) + 4 &&
+			      offsetof(struct rte_mbuf, data_off) ==
+				      offsetof(struct rte_mbuf, rearm_data),
+		      "rearm word: data_off, refcnt, nb_segs, port");
+	memcpy(&v, w, sizeof(v));
+	return v;
+}
+
+/*
+ * vireo_tx_can_push() without offloads and with a length the device takes,
+ * as one test: refcnt and nb_segs from one load of the rearm word, the
+ * flags (offloads, indirect, external) with one mask, and the lengths,
+ * combined with bitwise ors so that the compiler branches once.
+ */
+static inline bool
+vireo_tx_simple_ok(const struct vireo_txq *txq, struct rte_mbuf *m)
+{
+	const uint64_t bad_flags = RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |
+				   RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+	const uint64_t rearm = *vireo_mbuf_rearm_word(m);
+	const uint32_t plen = m->pkt_len;
+
+	return (((rearm & vireo_rearm_refcnt_segs(UINT16_MAX, UINT16_MAX)) ^
+		 vireo_rearm_refcnt_segs(1, 1)) |
+		(m->ol_flags & bad_flags) | (uint32_t)(m->data_len ^ plen) |
+		(uint32_t)(m->data_off < VIREO_NET_HDR_LEN) |
+		(uint32_t)(plen - 1 >= txq->max_pkt_len)) == 0;
+}
+
+/*
  * The common case in a tight loop: packets that go as one descriptor with
  * the header in their headroom and no offload to describe (an all-zero
  * header: no flags, GSO_NONE). Stops at the first packet that needs more
@@ -915,7 +957,6 @@ vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
 static inline uint16_t
 vireo_tx_simple(struct vireo_txq *txq, struct rte_mbuf **pkts, uint16_t n)
 {
-	const uint64_t ol_mask = RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG;
 	static const struct vio_net_hdr zero_hdr = { .gso_type = VIO_NET_HDR_GSO_NONE };
 	uint64_t iovas[VIREO_TX_SIMPLE_BATCH];
 	uint32_t lens[VIREO_TX_SIMPLE_BATCH];
@@ -929,8 +970,7 @@ vireo_tx_simple(struct vireo_txq *txq, struct rte_mbuf **pkts, uint16_t n)
 		struct vio_net_hdr *h;
 		uint32_t plen = m->pkt_len;
 
-		if (unlikely(!vireo_tx_can_push(m) || (m->ol_flags & ol_mask) != 0 ||
-			     plen - 1 >= txq->max_pkt_len))
+		if (unlikely(!vireo_tx_simple_ok(txq, m)))
 			break;
 		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *, -VIREO_NET_HDR_LEN);
 		vireo_tx_put_hdr(h, &zero_hdr);
