@@ -171,8 +171,9 @@ vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used
  * filling a lens array: the caller's per-chain work runs in the harvest
  * loop itself. On a split queue in order whose chains are all one writable
  * buffer of the same length (an rx queue, see vio_vq_add_bufs_by()) that is
- * the engine's vector loop; otherwise chains are harvested in chunks and
- * then handed over. Same validation and results as vio_vq_harvest().
+ * the engine's vector loop; on a packed queue in order, a loop over the
+ * ring for as long as each used descriptor completes one one-descriptor
+ * chain; otherwise chains are harvested in chunks and then handed over. Same validation and results as vio_vq_harvest().
  *
  * @param cookies Receives each chain's cookie, as from vio_vq_harvest().
  * @param fn      Called once per harvested chain, in order; pass an inline
@@ -193,6 +194,17 @@ vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_f
 		if (likely(!more) || n < 0)
 			return n;
 		/* Entries the vector loop did not take: a batch, or a lie. */
+		return n + vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx,
+					       (unsigned int)n);
+	}
+	if (vq->h.packed && vq->packed.in_order) {
+		bool more = false;
+		const int n = vio_vq_packed_harvest_in_order_by(&vq->packed, cookies, max, fn, ctx,
+								&more);
+
+		if (likely(!more) || n < 0)
+			return n;
+		/* Not a plain completion of the oldest chain: a batch, or a lie. */
 		return n + vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx,
 					       (unsigned int)n);
 	}

@@ -240,6 +240,17 @@ vio_vq_packed_fill_in_order(struct vio_packed_desc *d, struct vio_vq_packed_slot
 	s->add_seq = seq;
 }
 
+/* An 8-byte word over descriptor or slot fields (layouts checked below). */
+typedef uint64_t __attribute__((may_alias)) vio_vq_packed_word;
+static_assert(offsetof(struct vio_packed_desc, len) == 8 &&
+		      offsetof(struct vio_packed_desc, id) == 12 &&
+		      offsetof(struct vio_packed_desc, flags) == 14,
+	      "packed descriptor: len, id, flags in its second 8 bytes");
+static_assert(offsetof(struct vio_vq_packed_slot, in_len) == 8 &&
+		      offsetof(struct vio_vq_packed_slot, ndesc) == 12 &&
+		      offsetof(struct vio_vq_packed_slot, add_seq) == 14,
+	      "packed slot: in_len, ndesc, add_seq in its second 8 bytes");
+
 /*
  * vio_vq_add_bufs() in order: buffer ids are ring positions, so the loop
  * keeps the ring position, wrap bits and chain count in registers and
@@ -268,15 +279,30 @@ vio_vq_packed_add_bufs_in_order(struct vio_vq_packed *vq, void *const *cookies,
 	vio_vq_packed_step(&pos, &wrap, size);
 	for (i = 1; i < n;) {
 		const uint16_t end = (uint16_t)RTE_MIN(n, i + (size - pos));
-		const uint16_t flags = (uint16_t)(wrap | write);
+		/* Descriptor: id (the position) and flags above len; slot: ndesc 1
+		 * and add_seq above in_len. Stepped by adding, not rebuilt. */
+		uint64_t id_flags = (uint64_t)pos << 32 | (uint64_t)(wrap | write) << 48;
+		uint64_t ndesc_seq = (uint64_t)1 << 32 | (uint64_t)added << 48;
+		struct vio_packed_desc *d = &desc[pos];
+		struct vio_vq_packed_slot *sl = &slots[pos];
 
-		for (; i < end; i++, pos++) {
-			vio_vq_packed_fill_in_order(
-				&desc[pos], &slots[pos], cookies[i],
-				VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i),
-				lens != NULL ? lens[i] : len, writable, pos, added++);
-			/* Not the burst's first: the device reads none of it before publish. */
-			__atomic_store_n(&desc[pos].flags, flags, __ATOMIC_RELAXED);
+		pos = (uint16_t)(pos + (end - i));
+		added = (uint16_t)(added + (end - i));
+		/*
+		 * Not the burst's first: the device uses none of these before
+		 * publish, but may read a flags word early, so len, id and flags
+		 * go in one atomic store (little-endian words, vio_spec.h).
+		 */
+		for (; i < end; i++, d++, sl++) {
+			const uint32_t l = lens != NULL ? lens[i] : len;
+
+			d->addr = VIO_VQ_BUF_IOVA(iovas, iova_of, ctx, cookies[i], i);
+			__atomic_store_n((vio_vq_packed_word *)&d->len, id_flags | l,
+					 __ATOMIC_RELAXED);
+			sl->cookie = cookies[i];
+			*(vio_vq_packed_word *)&sl->in_len = ndesc_seq | (writable ? l : 0);
+			id_flags += (uint64_t)1 << 32;
+			ndesc_seq += (uint64_t)1 << 48; /* add_seq wraps at 16 bits, off the top */
 		}
 		if (pos == size) {
 			pos = 0;
@@ -621,6 +647,75 @@ vio_vq_packed_harvest(struct vio_vq_packed *vq, void **cookies, uint32_t *lens, 
 		vio_vq_packed_bad_used(vq, flags, id, len);
 		return n > 0 ? n : -EIO;
 	}
+	return n;
+}
+
+/*
+ * The harvest-by fast path of a packed queue in order (vio_vq_harvest_by()):
+ * one used descriptor per one-descriptor chain, the way DPDK's vhost
+ * completes receive buffers, handed to @p fn straight from the ring (no
+ * lens staged, no batch state). It stops at the first descriptor that is
+ * not that plain completion of the oldest chain (a batch, a longer chain, a
+ * reserved or too big len, or a lie) and sets *more: the general path
+ * (vio_vq_packed_harvest_in_order()) re-reads it and decides, breaking the
+ * queue for a lie. A descriptor still available to the device ends the
+ * harvest; only published chains are looked at (an id equal to its
+ * position is then the oldest chain in flight), and once all of them are
+ * taken the general path looks at what follows (*more).
+ * @return -EIO (broken) or how many chains it took.
+ */
+static __rte_always_inline int
+vio_vq_packed_harvest_in_order_by(struct vio_vq_packed *vq, void **cookies, uint16_t max,
+				  vio_vq_used_fn fn, void *ctx, bool *more)
+{
+	const struct vio_packed_desc *desc = vq->desc;
+	struct vio_vq_packed_slot *slots = vq->slots;
+	const uint16_t size = vq->h.size;
+	uint16_t pos = vq->last_used, wrap = vq->used_flags, n, lim;
+
+	*more = false;
+	if (unlikely(vq->h.broken))
+		return -EIO;
+	if (unlikely(vq->batch_left != 0)) {
+		*more = true;
+		return 0;
+	}
+	lim = RTE_MIN(max, (uint16_t)(vq->published - vq->harvested));
+	for (n = 0; n < lim; n++) {
+		struct vio_vq_packed_slot *s = &slots[pos];
+		const uint16_t flags = vio_vq_packed_load_used_flags(vq, &desc[pos]);
+		uint32_t id, len;
+		void *cookie;
+
+		if ((flags & VIO_PACKED_WRAP_BITS) != wrap) {
+			/* Still available to the device: done. Anything else: a lie. */
+			*more = (flags & VIO_PACKED_WRAP_BITS) != (wrap ^ VIO_PACKED_DESC_F_USED);
+			break;
+		}
+		/* Each device-written field read once: the checks apply to the values used. */
+		id = __atomic_load_n(&desc[pos].id, __ATOMIC_RELAXED);
+		len = __atomic_load_n(&desc[pos].len, __ATOMIC_RELAXED);
+		if (unlikely(id != pos || s->ndesc != 1 || len > s->in_len || s->in_len == 0)) {
+			*more = true;
+			break;
+		}
+		cookie = s->cookie;
+		s->cookie = NULL;
+		cookies[n] = cookie;
+		fn(ctx, n, cookie, len);
+		if (unlikely(++pos == size)) {
+			pos = 0;
+			wrap ^= VIO_PACKED_WRAP_BITS;
+		}
+	}
+	/* Every published chain taken and more wanted: a used descriptor past
+	 * them is a lie, which the general path reports. */
+	if (n == lim && lim < max)
+		*more = true;
+	vq->last_used = pos;
+	vq->used_flags = wrap;
+	vq->h.num_free = (uint16_t)(vq->h.num_free + n);
+	vq->harvested = (uint16_t)(vq->harvested + n);
 	return n;
 }
 

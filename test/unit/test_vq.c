@@ -1652,6 +1652,189 @@ test_in_order_harvest_by_detach(void **state)
 	assert_int_equal(vio_vq_num_free(vq), 16);
 }
 
+/*
+ * Add @p k one-buffer writable chains of 64 bytes (ids from @p first) the
+ * way an rx queue does, publish them, and pop them on the device side.
+ */
+static void
+by_add_and_pop(struct fixture *f, struct vio_vq *vq, uint32_t first, uint16_t k, uint16_t *heads)
+{
+	struct swdev_chain c;
+	void *ck[16];
+	uint64_t iovas[16];
+
+	for (uint16_t i = 0; i < k; i++) {
+		ck[i] = cookie(first + i);
+		iovas[i] = slot_iova(f, first + i);
+	}
+	assert_int_equal(vio_vq_add_bufs(vq, ck, iovas, NULL, 64, true, k), k);
+	for (uint16_t i = 0; i < k; i++)
+		track_add(f, first + i, 0);
+	vio_vq_kick(vq);
+	for (uint16_t i = 0; i < k; i++) {
+		assert_int_equal(swdev_pop(f->sw, 0, &c), 0);
+		heads[i] = c.head;
+	}
+}
+
+/* Reset, then take back what is still in flight: @p expect chains. */
+static void
+by_detach_rest(struct fixture *f, struct vio_vq *vq, unsigned int expect)
+{
+	unsigned int n = 0;
+	void *c;
+
+	assert_int_equal(vio_dev_reset(f->dev), 0);
+	while ((c = vio_vq_detach(vq)) != NULL) {
+		track_done(f, c);
+		n++;
+	}
+	assert_int_equal(n, expect);
+}
+
+/*
+ * vio_vq_harvest_by() on an in-order rx-like queue when the device does
+ * more than complete each chain alone (packed: the loop over the ring stops
+ * there and the general path decides; split: the vector loop's fallback).
+ * A batch comes back whole (inner chains with their writable length); a
+ * len over the buffer, or a completion of a chain that was never made
+ * available, breaks the queue after the chains validated before it, and
+ * never hands that chain over.
+ */
+static void
+test_in_order_harvest_by_faults(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct by_record r = { 0 };
+	uint16_t heads[8];
+	void *out[8];
+
+	go(f);
+	/* A single completion, then a batch of three. */
+	by_add_and_pop(f, vq, 0, 4, heads);
+	swdev_push(f->sw, 0, heads[0], 30);
+	swdev_push_batch(f->sw, 0, &heads[1], 3, 40);
+	swdev_publish(f->sw, 0);
+	assert_int_equal(vio_vq_harvest_by(vq, out, 8, by_one, NULL, &r), 4);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(track_done(f, out[i]), i);
+		assert_ptr_equal(r.cookies[i], out[i]);
+	}
+	assert_int_equal(r.lens[0], 30);
+	assert_int_equal(r.lens[1], 64);
+	assert_int_equal(r.lens[2], 64);
+	assert_int_equal(r.lens[3], 40);
+
+	/* Two honest completions, then a len one byte over the buffer. */
+	memset(&r, 0, sizeof(r));
+	log_capture_start(&f->log);
+	by_add_and_pop(f, vq, 4, 4, heads);
+	swdev_push(f->sw, 0, heads[0], 10);
+	swdev_push(f->sw, 0, heads[1], 64);
+	swdev_inject(f->sw, 0, SWDEV_FAULT_USED_LEN_OVER, 1);
+	swdev_push(f->sw, 0, heads[2], 0);
+	swdev_publish(f->sw, 0);
+	assert_int_equal(vio_vq_harvest_by(vq, out, 8, by_one, by_four, &r), 2);
+	assert_int_equal(r.calls, 2);
+	assert_int_equal(r.lens[0], 10);
+	assert_int_equal(r.lens[1], 64);
+	track_done(f, out[0]);
+	track_done(f, out[1]);
+	assert_int_equal(vio_vq_harvest_by(vq, out, 8, by_one, by_four, &r), -EIO);
+	assert_int_equal(r.calls, 2);
+	assert_true(vio_vq_is_broken(vq));
+	assert_non_null(strstr(log_capture_text(&f->log), "used len 65 exceeds"));
+	log_capture_stop(&f->log);
+	by_detach_rest(f, vq, 2);
+}
+
+/*
+ * Complete chain @p id (one descriptor, in order: at ring position @p id,
+ * first lap) with @p len, as a device would that had never been given it:
+ * written straight into the ring, after what the device published.
+ */
+static void
+lie_used_in_own_slot(struct vio_vq *vq, uint16_t id, uint32_t len)
+{
+	if (vq->h.packed) {
+		struct vio_packed_desc *d = &vq->packed.desc[id];
+
+		d->id = id;
+		d->len = len;
+		__atomic_store_n(&d->flags, vq->packed.used_flags, __ATOMIC_RELEASE);
+	} else {
+		struct vio_used_elem *e = &vq->split.used->ring[id & vq->split.mask];
+
+		e->id = id;
+		e->len = len;
+		__atomic_store_n(&vq->split.used->idx, (uint16_t)(id + 1), __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * The same queue: a completion naming chain 2, added but not yet published,
+ * in place of chain 1's (@p own_slot false) or in its own slot after chains
+ * 0 and 1 (true: the id matches the position, only the published count
+ * tells; on a split ring the used idx then runs past the published chains
+ * and nothing of that update is taken). Chain 2 is never handed over.
+ */
+static void
+harvest_by_unpublished(struct fixture *f, bool own_slot)
+{
+	struct vio_vq *vq = open_in_order_q(f, 8);
+	struct by_record r = { 0 };
+	uint64_t iova = slot_iova(f, 2);
+	int good = own_slot ? 2 : 1;
+	uint16_t heads[2];
+	void *out[8], *late = cookie(2);
+	int n;
+
+	go(f);
+	f->violations_expected = true;
+	by_add_and_pop(f, vq, 0, 2, heads);
+	assert_int_equal(vio_vq_add_bufs(vq, &late, &iova, NULL, 64, true, 1), 1);
+	track_add(f, 2, 0);
+	log_capture_start(&f->log);
+	swdev_push(f->sw, 0, heads[0], 64);
+	if (own_slot) {
+		swdev_push(f->sw, 0, heads[1], 64);
+		swdev_publish(f->sw, 0);
+		lie_used_in_own_slot(vq, 2, 64); /* the device model pushes only what it popped */
+	} else {
+		swdev_inject(f->sw, 0, SWDEV_FAULT_USED_ID, 2); /* chain 2's id and head */
+		swdev_push(f->sw, 0, heads[1], 64);
+		swdev_publish(f->sw, 0);
+	}
+	n = vio_vq_harvest_by(vq, out, 8, by_one, by_four, &r);
+	if (own_slot && !vq->h.packed) {
+		/* Split: a used idx beyond the published chains condemns the whole update. */
+		assert_int_equal(n, -EIO);
+		good = 0;
+	} else {
+		assert_int_equal(n, good);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(track_done(f, out[i]), (uint32_t)i);
+		assert_int_equal(vio_vq_harvest_by(vq, out, 8, by_one, by_four, &r), -EIO);
+	}
+	assert_int_equal(r.calls, (unsigned int)good);
+	assert_true(vio_vq_is_broken(vq));
+	log_capture_stop(&f->log);
+	by_detach_rest(f, vq, 3 - (unsigned int)good);
+}
+
+static void
+test_in_order_harvest_by_unpublished(void **state)
+{
+	harvest_by_unpublished(*state, false);
+}
+
+static void
+test_in_order_harvest_by_unpublished_slot(void **state)
+{
+	harvest_by_unpublished(*state, true);
+}
+
 /* ---- detach ---- */
 
 static void
@@ -1739,6 +1922,9 @@ main(void)
 		T(test_in_order_single_batches_no_lens),
 		T(test_in_order_len_too_big),
 		T(test_in_order_harvest_by_detach),
+		T(test_in_order_harvest_by_faults),
+		T(test_in_order_harvest_by_unpublished),
+		T(test_in_order_harvest_by_unpublished_slot),
 		T(test_detach_after_reset),
 		T(test_intr_flags),
 		T(test_intr_race_recheck),
@@ -1788,6 +1974,9 @@ main(void)
 		P(test_in_order_single_batches_no_lens),
 		P(test_in_order_len_too_big),
 		P(test_in_order_harvest_by_detach),
+		P(test_in_order_harvest_by_faults),
+		P(test_in_order_harvest_by_unpublished),
+		P(test_in_order_harvest_by_unpublished_slot),
 		P(test_packed_in_order_lie_unpublished),
 		P(test_packed_in_order_lie_behind),
 		P(test_packed_reserved_len),
