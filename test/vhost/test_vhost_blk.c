@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,7 +59,7 @@
 #define DEPTH 16                /* write-verify requests in flight per queue */
 #define NQ 2
 
-static char tmp_dir[64], sock_path[128], image_path[128];
+static char image_path[128];
 static const char *qsd;
 static unsigned int vdev_seq;
 
@@ -83,10 +82,10 @@ backend_start(const char *blockdev, const char *export_opts)
 	char *argv[] = { (char *)qsd, "--blockdev", (char *)blockdev, "--export", exp, NULL };
 
 	snprintf(exp, sizeof(exp),
-		 "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,%s", sock_path,
-		 export_opts);
+		 "type=vhost-user-blk,id=e0,node-name=d0,addr.type=unix,addr.path=%s,%s",
+		 vt_sock_path, export_opts);
 	printf("backend: %s --blockdev %s --export %s\n", qsd, blockdev, exp);
-	vt_backend_start(argv, sock_path, WAIT_S);
+	vt_backend_start(argv, vt_sock_path, WAIT_S);
 }
 
 /* ---- Devices ---- */
@@ -99,7 +98,7 @@ vdev_probe(const char *extra, char *name, size_t len, uint16_t *id)
 	int rc;
 
 	snprintf(name, len, "blk_vireo_user%u", vdev_seq++);
-	snprintf(args, sizeof(args), "path=%s%s%s", sock_path, extra[0] ? "," : "", extra);
+	snprintf(args, sizeof(args), "path=%s%s%s", vt_sock_path, extra[0] ? "," : "", extra);
 	rc = rte_vdev_init(name, args);
 	if (rc == 0)
 		CHECK(vblk_dev_get_by_name(name, id) == 0, "%s: no vblk device", name);
@@ -483,7 +482,7 @@ raw_image(uint32_t block_size, uint64_t verify_bytes)
 	uint16_t id;
 	int fd;
 
-	snprintf(image_path, sizeof(image_path), "%s/disk-%u.img", tmp_dir, block_size);
+	snprintf(image_path, sizeof(image_path), "%s/disk-%u.img", vt_tmp_dir, block_size);
 	fd = open(image_path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(fd >= 0 && ftruncate(fd, IMAGE_BYTES) == 0, "create %s", image_path);
 	close(fd);
@@ -508,16 +507,6 @@ raw_image(uint32_t block_size, uint64_t verify_bytes)
 	unlink(image_path);
 }
 
-static double
-thread_cpu_s(void)
-{
-	struct rusage ru;
-
-	CHECK(getrusage(RUSAGE_THREAD, &ru) == 0, "getrusage");
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 /*
  * vblk_dev_conf.intr: INTR_READS reads one at a time, each waited for
  * asleep (enable, poll on the queue's fd, read its counter, disable,
@@ -532,7 +521,7 @@ intr_sleeping_reads(uint16_t id)
 		.nb_queues = 1, .queue_depth = DEPTH, .socket_id = SOCKET_ID_ANY, .intr = true
 	};
 	uint64_t hz = rte_get_timer_hz(), t0 = rte_get_timer_cycles();
-	double cpu0 = thread_cpu_s(), cpu, wall;
+	double cpu0 = vt_thread_cpu_s(), cpu, wall;
 	unsigned int wakeups = 0;
 	struct pollfd p;
 
@@ -563,7 +552,7 @@ intr_sleeping_reads(uint16_t id)
 	CHECK(vblk_queue_intr_enable(id, 0) == 0, "intr enable");
 	CHECK(poll(&p, 1, 200) == 0, "woken with nothing in flight");
 	CHECK(vblk_queue_intr_disable(id, 0) == 0, "intr disable");
-	cpu = thread_cpu_s() - cpu0;
+	cpu = vt_thread_cpu_s() - cpu0;
 	wall = (double)(rte_get_timer_cycles() - t0) / (double)hz;
 	printf("completion interrupts: %d reads, %u wakeups, cpu %.3f s of %.3f s wall\n",
 	       INTR_READS, wakeups, cpu, wall);
@@ -690,35 +679,10 @@ null_device(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0],
-			"--no-pci",
-			"--in-memory",
-			"--single-file-segments",
-			"-m",
-			"128",
-			"--iova-mode=va",
-			"--lcores",
-			"0@0,1@1",
-			"--no-telemetry",
-			"--log-level",
-			"*:notice",
-			"--log-level",
-			"pmd.blk.vireo:info",
-			NULL };
-	int rc;
-
 	CHECK(argc == 3 && (strcmp(argv[2], "raw") == 0 || strcmp(argv[2], "null") == 0),
 	      "usage: %s QEMU_STORAGE_DAEMON raw|null", argv[0]);
 	qsd = argv[1];
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-blk-XXXXXX");
-	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
-	snprintf(sock_path, sizeof(sock_path), "%s/blk.sock", tmp_dir);
-	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
-	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0,
-	      "rte_eal_init failed (%s): needs 64 free 2 MiB hugepages: run "
-	      "devtools/setup.sh as root",
-	      rte_strerror(rte_errno));
+	vt_init(argv[0], "0@0,1@1", "128", false, "pmd.blk.vireo:info");
 	buf = rte_malloc(NULL, BUF_LEN, 4096);
 	CHECK(buf != NULL, "buffer");
 	if (strcmp(argv[2], "raw") == 0) {
@@ -733,9 +697,7 @@ main(int argc, char **argv)
 	}
 	rte_free(buf);
 	rte_eal_cleanup();
-	unlink(sock_path);
-	unlink(vt_log_path);
-	rmdir(tmp_dir);
+	vt_tmp_remove();
 	printf("PASS\n");
 	return 0;
 }

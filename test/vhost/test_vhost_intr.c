@@ -24,8 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
@@ -45,7 +43,6 @@
 #define IDLE_MS 100
 #define WAIT_S 20
 
-static char sock_path[128], tmp_dir[64];
 static const char *testpmd;
 static struct rte_mempool *pool;
 static uint16_t port;
@@ -54,42 +51,11 @@ static uint64_t wakeups, empty_waits;
 static void
 backend_start(void)
 {
-	char vdev[200], prefix[32];
-	char *argv[] = { "/usr/bin/stdbuf",
-			 "-oL",
-			 (char *)testpmd,
-			 "--lcores",
-			 "0@0,1@0",
-			 "--no-pci",
-			 "--no-huge",
-			 "-m",
-			 "512",
-			 "--file-prefix",
-			 prefix,
-			 "--vdev",
-			 vdev,
-			 "--",
-			 "--forward-mode=io",
-			 "--rxq=2",
-			 "--txq=2",
-			 "--nb-cores=1",
-			 "--total-num-mbufs=16384",
-			 "--stats-period=1",
-			 NULL };
+	struct vt_testpmd tp = {
+		.path = testpmd, .prefix = "vhintr", .mem_mb = 512, .queues = PAIRS, .mbufs = 16384
+	};
 
-	snprintf(prefix, sizeof(prefix), "vhintr%d", (int)getpid());
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d", sock_path, PAIRS);
-	vt_backend_start(argv, sock_path, WAIT_S);
-}
-
-static double
-thread_cpu_s(void)
-{
-	struct rusage ru;
-
-	CHECK(getrusage(RUSAGE_THREAD, &ru) == 0, "getrusage");
-	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	vt_testpmd_start(&tp, WAIT_S);
 }
 
 static double
@@ -120,12 +86,16 @@ frame(uint32_t seq)
 	return m;
 }
 
+/* Add every rx queue's interrupt fd to this thread's epoll set, or delete it (@p op). */
 static void
-epoll_add(uint16_t q, int op)
+epoll_ctl_all(int op)
 {
-	int rc = rte_eth_dev_rx_intr_ctl_q(port, q, RTE_EPOLL_PER_THREAD, op, (void *)(uintptr_t)q);
+	for (uint16_t q = 0; q < PAIRS; q++) {
+		int rc = rte_eth_dev_rx_intr_ctl_q(port, q, RTE_EPOLL_PER_THREAD, op,
+						   (void *)(uintptr_t)q);
 
-	CHECK(rc == 0, "rx_intr_ctl_q(queue %u, op %d): %d", q, op, rc);
+		CHECK(rc == 0, "rx_intr_ctl_q(queue %u, op %d): %d", q, op, rc);
+	}
 }
 
 /* Sleep until queue @p q has an interrupt or @p ms passed. @return events. */
@@ -179,7 +149,7 @@ static void
 rounds(const char *when)
 {
 	struct rte_eth_stats st;
-	double cpu0 = thread_cpu_s(), wall0 = wall_s(), cpu, wall;
+	double cpu0 = vt_thread_cpu_s(), wall0 = wall_s(), cpu, wall;
 	uint64_t w0 = wakeups;
 
 	CHECK(rte_eth_stats_reset(port) == 0, "stats reset");
@@ -189,7 +159,7 @@ rounds(const char *when)
 			burst_sleeping(q, r * 1000 + q * 100);
 		}
 	}
-	cpu = thread_cpu_s() - cpu0;
+	cpu = vt_thread_cpu_s() - cpu0;
 	wall = wall_s() - wall0;
 	CHECK(rte_eth_stats_get(port, &st) == 0, "stats");
 	printf("%s: sent %" PRIu64 " received %" PRIu64 ", %" PRIu64 " wakeups (%" PRIu64
@@ -208,38 +178,19 @@ rounds(const char *when)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0],
-			"--no-pci",
-			"--in-memory",
-			"--single-file-segments",
-			"-m",
-			"128",
-			"--iova-mode=va",
-			"--lcores",
-			"0@1",
-			"--no-telemetry",
-			"--log-level",
-			"*:notice",
-			NULL };
 	struct rte_eth_conf conf = { 0 };
 	char vdev_args[200];
-	int rc;
 
 	CHECK(argc == 2, "usage: %s TESTPMD", argv[0]);
 	testpmd = argv[1];
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhintr-XXXXXX");
-	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
-	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
-	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
-	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0, "rte_eal_init failed (%s): needs free 2 MiB hugepages (devtools/setup.sh)",
-	      rte_strerror(rte_errno));
+	vt_init(argv[0], "0@1", "128", false, NULL);
 	pool = rte_pktmbuf_pool_create("vhintr", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
 	vt_step("backend up, port with intr_conf.rxq = 1");
 	backend_start();
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", sock_path, PAIRS, MAC);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s", vt_sock_path, PAIRS,
+		 MAC);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
 	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
 	conf.intr_conf.rxq = 1;
@@ -250,35 +201,30 @@ main(int argc, char **argv)
 	}
 	CHECK(rte_eth_dev_start(port) == 0, "start");
 	CHECK(wait_link(true), "link not up");
-	for (uint16_t q = 0; q < PAIRS; q++)
-		epoll_add(q, RTE_INTR_EVENT_ADD);
+	epoll_ctl_all(RTE_INTR_EVENT_ADD);
 
 	vt_step("sleep when idle, woken by the backend's packets");
 	rounds("first backend");
 
 	vt_step("backend restarted: stop/start, call fds sent again");
-	for (uint16_t q = 0; q < PAIRS; q++)
-		epoll_add(q, RTE_INTR_EVENT_DEL);
+	epoll_ctl_all(RTE_INTR_EVENT_DEL);
 	vt_backend_stop(SIGKILL);
 	CHECK(wait_link(false), "link still up after the backend died");
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	backend_start();
 	CHECK(rte_eth_dev_start(port) == 0, "start after the backend came back");
 	CHECK(wait_link(true), "link not up after reconnect");
-	for (uint16_t q = 0; q < PAIRS; q++)
-		epoll_add(q, RTE_INTR_EVENT_ADD);
+	epoll_ctl_all(RTE_INTR_EVENT_ADD);
 	rounds("after restart");
 
 	vt_step("close");
-	for (uint16_t q = 0; q < PAIRS; q++)
-		epoll_add(q, RTE_INTR_EVENT_DEL);
+	epoll_ctl_all(RTE_INTR_EVENT_DEL);
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	CHECK(rte_eth_dev_close(port) == 0, "close");
 	vt_backend_stop(SIGTERM);
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	unlink(vt_log_path);
-	rmdir(tmp_dir);
+	vt_tmp_remove();
 	printf("PASS\n");
 	return 0;
 }

@@ -51,7 +51,6 @@
 /* The link-up event after a start that reconnected: the first watch check runs at once. */
 #define UP_EVENT_MS 1000
 
-static char sock_path[128], tmp_dir[64];
 /*
  * A pipe whose write end only the backend holds: it closes with the
  * backend's files, the socket among them, so its read end timestamps the
@@ -119,41 +118,20 @@ ms_since(uint64_t tsc, uint64_t from)
 static void
 backend_start(void)
 {
-	char vdev[200], prefix[32];
-	char *argv[] = { "/usr/bin/stdbuf",
-			 "-oL",
-			 (char *)testpmd,
-			 "--lcores",
-			 "0@0,1@0",
-			 "--no-pci",
-			 "--no-huge",
-			 "-m",
-			 "128",
-			 "--file-prefix",
-			 prefix,
-			 "--vdev",
-			 vdev,
-			 "--",
-			 "--forward-mode=io",
-			 "--nb-cores=1",
-			 "--total-num-mbufs=8192",
-			 "--stats-period=1",
-			 NULL };
-
+	struct vt_testpmd tp = { .path = testpmd,
+				 .prefix = "vhlsc",
+				 .mem_mb = 128,
+				 .queues = 1,
+				 .mbufs = 8192,
+				 .client = server_mode };
 	int fds[2];
 
-	snprintf(prefix, sizeof(prefix), "vhlsc%d", (int)getpid());
 	/* The write end without O_CLOEXEC: the backend inherits it. */
 	CHECK(pipe(fds) == 0 && fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0, "pipe");
 	if (exit_pipe >= 0)
 		close(exit_pipe);
 	exit_pipe = fds[0];
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s%s", sock_path,
-		 server_mode ? ",client=1" : "");
-	if (server_mode)
-		vt_backend_start_until(argv, "Checking link statuses", WAIT_S);
-	else
-		vt_backend_start(argv, sock_path, WAIT_S);
+	vt_testpmd_start(&tp, WAIT_S);
 	close(fds[1]);
 }
 
@@ -184,19 +162,6 @@ config_interrupts(void)
 	return value;
 }
 
-/* In server mode the restarted backend dials in within about a second: retry. */
-static int
-port_start(void)
-{
-	int rc = rte_eth_dev_start(port);
-
-	for (int i = 0; server_mode && rc < 0 && i < WAIT_S * 4; i++) {
-		usleep(250 * 1000);
-		rc = rte_eth_dev_start(port);
-	}
-	return rc;
-}
-
 static void
 port_probe_start(void)
 {
@@ -204,7 +169,7 @@ port_probe_start(void)
 	char args[200];
 
 	memset(&ev, 0, sizeof(ev));
-	snprintf(args, sizeof(args), "path=%s%s", sock_path, server_mode ? ",server=1" : "");
+	snprintf(args, sizeof(args), "path=%s%s", vt_sock_path, server_mode ? ",server=1" : "");
 	CHECK(rte_vdev_init(NAME, args) == 0, "probe " NAME);
 	CHECK(rte_eth_dev_get_port_by_name(NAME, &port) == 0, "port");
 	CHECK(rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC, on_event, NULL) == 0,
@@ -214,7 +179,7 @@ port_probe_start(void)
 	CHECK(rte_eth_dev_configure(port, 1, 1, &conf) == 0, "configure");
 	CHECK(rte_eth_rx_queue_setup(port, 0, 256, 0, NULL, pool) == 0, "rxq");
 	CHECK(rte_eth_tx_queue_setup(port, 0, 256, 0, NULL) == 0, "txq");
-	CHECK(port_start() == 0, "start");
+	CHECK(vt_port_start(port, server_mode, WAIT_S) == 0, "start");
 	CHECK(vt_wait_link(port, true, WAIT_S), "link not up");
 }
 
@@ -286,33 +251,13 @@ bursts_on_dead_port(void)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = { argv[0],
-			"--no-pci",
-			"--in-memory",
-			"--single-file-segments",
-			"-m",
-			"64",
-			"--iova-mode=va",
-			"--lcores",
-			"0@1",
-			"--no-telemetry",
-			"--log-level",
-			"*:notice",
-			NULL };
 	struct rte_eth_link link;
-	int rc;
 
 	CHECK(argc == 3 && (strcmp(argv[2], "client") == 0 || strcmp(argv[2], "server") == 0),
 	      "usage: %s TESTPMD client|server", argv[0]);
 	testpmd = argv[1];
 	server_mode = strcmp(argv[2], "server") == 0;
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-lsc-XXXXXX");
-	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
-	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
-	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
-	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0, "rte_eal_init failed (%s): needs free 2 MiB hugepages (devtools/setup.sh)",
-	      rte_strerror(rte_errno));
+	vt_init(argv[0], "0@1", "64", false, NULL);
 	pool = rte_pktmbuf_pool_create("vhost_lsc", 2047, 64, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
@@ -333,7 +278,7 @@ main(int argc, char **argv)
 	vt_step("stop while the backend is gone; backend back, start: link-up event");
 	CHECK(rte_eth_dev_stop(port) == 0, "stop without a backend");
 	backend_start();
-	CHECK(port_start() == 0, "start after the backend came back");
+	CHECK(vt_port_start(port, server_mode, WAIT_S) == 0, "start after the backend came back");
 	CHECK(wait_count(&ev.lsc, 2, UP_EVENT_MS), "no link-up event within %d ms of the start",
 	      UP_EVENT_MS);
 	CHECK(ev.lsc_link == RTE_ETH_LINK_UP, "the LSC event after the restart says link down");
@@ -365,9 +310,7 @@ main(int argc, char **argv)
 
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	unlink(sock_path);
-	unlink(vt_log_path);
-	rmdir(tmp_dir);
+	vt_tmp_remove();
 	printf("PASS\n");
 	return 0;
 }

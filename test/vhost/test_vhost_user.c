@@ -52,7 +52,6 @@
 #define IN_FLIGHT 128 /* well below the 1024-entry rx ring: the backend never drops */
 #define WAIT_S 20
 
-static char sock_path[128], tmp_dir[64];
 static const char *testpmd;
 static bool server_mode; /* we listen, the backend connects */
 static struct rte_mempool *pool;
@@ -63,47 +62,15 @@ static uint16_t port;
 static void
 backend_start(void)
 {
-	char vdev[200];
-	char prefix[32];
-	/* Backend: main lcore and its forwarding lcore on CPU 0, we run on CPU 1. */
-	/* stdbuf: its stdout line by line, so the log shows how far it got. */
-	char *argv[] = { "/usr/bin/stdbuf",
-			 "-oL",
-			 (char *)testpmd,
-			 "--lcores",
-			 "0@0,1@0",
-			 "--no-pci",
-			 "--no-huge",
-			 "-m",
-			 "512",
-			 "--file-prefix",
-			 prefix,
-			 "--vdev",
-			 vdev,
-			 "--log-level",
-			 "user1:debug",
-			 "--",
-			 "--forward-mode=io",
-			 "--rxq=2",
-			 "--txq=2",
-			 "--nb-cores=1",
-			 "--total-num-mbufs=16384",
-			 "--stats-period=1",
-			 NULL };
-	snprintf(prefix, sizeof(prefix), "vhtest%d", (int)getpid());
-	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%d%s", sock_path, PAIRS,
-		 server_mode ? ",client=1" : "");
-	if (!server_mode) {
-		vt_backend_start(argv, sock_path, WAIT_S);
-		return;
-	}
-	/*
-	 * It dials our socket, and keeps trying every second. Let it start its
-	 * port first: when the connection came while DPDK 22.11's net_vhost
-	 * was still starting its port, it was seen never to forward to us (a
-	 * race between its connection handling and its dev_start).
-	 */
-	vt_backend_start_until(argv, "Checking link statuses", WAIT_S);
+	struct vt_testpmd tp = { .path = testpmd,
+				 .prefix = "vhtest",
+				 .mem_mb = 512,
+				 .queues = PAIRS,
+				 .mbufs = 16384,
+				 .client = server_mode,
+				 .debug_log = true };
+
+	vt_testpmd_start(&tp, WAIT_S);
 }
 
 static void
@@ -336,22 +303,6 @@ grow_memory(void)
 	traffic("after memory grew");
 }
 
-/*
- * Start the port. In server mode the restarted backend dials in within about
- * a second (its reconnect timer): until then a start fails, so retry.
- */
-static int
-port_start(void)
-{
-	int rc = rte_eth_dev_start(port);
-
-	for (int i = 0; server_mode && rc < 0 && i < WAIT_S * 4; i++) {
-		usleep(250 * 1000);
-		rc = rte_eth_dev_start(port);
-	}
-	return rc;
-}
-
 /* Backend killed: link goes down, tx neither blocks nor crashes. */
 static void
 lose_backend(void)
@@ -380,14 +331,9 @@ int
 main(int argc, char **argv)
 {
 	char vdev_args[200];
-	/* Our memory: hugepages (memfd, one file per list) or --no-huge (a memfd too). */
-	char *mem_huge[] = { "--in-memory", "--single-file-segments" };
-	char *mem_nohuge[] = { "--no-huge", "--no-shconf" };
-	char *eal[] = { argv[0],       "--no-pci",       NULL,       NULL,  "-m",
-			"128",         "--iova-mode=va", "--lcores", "0@1", "--no-telemetry",
-			"--log-level", "*:notice",       NULL };
 	struct rte_ether_addr mac, want_mac;
 	uint64_t features;
+	bool nohuge;
 	int rc;
 
 	const char *server_args = "";
@@ -404,23 +350,16 @@ main(int argc, char **argv)
 		server_args = ",packed=0";
 	else
 		server_args = ",packed=1";
-	memcpy(&eal[2], strcmp(argv[2], "nohuge") != 0 ? mem_huge : mem_nohuge, sizeof(mem_huge));
-	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/vireo-vhost-XXXXXX");
-	CHECK(mkdtemp(tmp_dir) != NULL, "mkdtemp");
-	snprintf(sock_path, sizeof(sock_path), "%s/vhost.sock", tmp_dir);
-	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", tmp_dir);
+	nohuge = strcmp(argv[2], "nohuge") == 0;
 
-	printf("---- EAL: %s %s, one lcore on CPU 1\n", eal[2], eal[3]);
-	rc = rte_eal_init((int)RTE_DIM(eal) - 1, eal);
-	CHECK(rc >= 0, "rte_eal_init failed (%s)%s", rte_strerror(rte_errno),
-	      eal[2] == mem_huge[0] ? ": needs 160 free 2 MiB hugepages: run devtools/setup.sh "
-				      "as root" :
-				      "");
+	/* Our memory: hugepages (memfd, one file per list) or --no-huge (a memfd too). */
+	printf("---- EAL: %s, one lcore on CPU 1\n", nohuge ? "no-huge" : "hugepages");
+	vt_init(argv[0], "0@1", "128", nohuge, NULL);
 	pool = rte_pktmbuf_pool_create("vhost_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
 	CHECK(pool != NULL, "mempool");
 
 	vt_step("probe without a backend: clear error");
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s%s", sock_path,
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s%s", vt_sock_path,
 		 server_mode ? ",server=1,server_wait=1" : "");
 	rc = rte_vdev_init("net_vireo_user1", vdev_args);
 	CHECK(rc < 0, "probe without a backend succeeded");
@@ -433,14 +372,14 @@ main(int argc, char **argv)
 	 * backend's pairs cannot be caught with net_vhost: its GET_QUEUE_NUM
 	 * answers the library's maximum, 128, whatever queues= says.)
 	 */
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queue_size=100", sock_path);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queue_size=100", vt_sock_path);
 	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with queue_size=100");
 	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,mrg_rxbuf=2", sock_path);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,mrg_rxbuf=2", vt_sock_path);
 	CHECK(rte_vdev_init("net_vireo_user3", vdev_args) < 0, "probe with mrg_rxbuf=2");
 	CHECK(rte_eth_dev_count_avail() == 0, "a refused probe left a port");
-	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s%s", sock_path, PAIRS, MAC,
-		 server_args);
+	snprintf(vdev_args, sizeof(vdev_args), "path=%s,queues=%d,mac=%s%s", vt_sock_path, PAIRS,
+		 MAC, server_args);
 	CHECK(rte_vdev_init("net_vireo_user0", vdev_args) == 0, "probe net_vireo_user0");
 	CHECK(rte_eth_dev_get_port_by_name("net_vireo_user0", &port) == 0, "port");
 	port_configure();
@@ -464,7 +403,7 @@ main(int argc, char **argv)
 	CHECK(features & VIO_BIT(VIO_F_IN_ORDER),
 	      "the backend did not negotiate IN_ORDER (features 0x%" PRIx64 ", log: %s)", features,
 	      vt_log_path);
-	if (eal[2] == mem_huge[0])
+	if (!nohuge)
 		grow_memory();
 
 	vt_step("backend killed, restarted: stop/start reconnects");
@@ -473,7 +412,7 @@ main(int argc, char **argv)
 	rc = rte_eth_dev_start(port);
 	CHECK(rc < 0, "start without a backend succeeded");
 	backend_start();
-	CHECK(port_start() == 0, "start after the backend came back");
+	CHECK(vt_port_start(port, server_mode, WAIT_S) == 0, "start after the backend came back");
 	CHECK(wait_link(true), "link not up after reconnect");
 	traffic("after restart");
 
@@ -483,7 +422,7 @@ main(int argc, char **argv)
 	CHECK(rte_eth_dev_stop(port) == 0, "stop");
 	CHECK(rte_eth_dev_reset(port) == 0, "reset");
 	port_configure();
-	CHECK(port_start() == 0, "start after reset");
+	CHECK(vt_port_start(port, server_mode, WAIT_S) == 0, "start after reset");
 	CHECK(wait_link(true), "link not up after reset");
 	traffic("after reset");
 
@@ -494,9 +433,7 @@ main(int argc, char **argv)
 	backend_kill();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
-	unlink(sock_path);
-	unlink(vt_log_path);
-	rmdir(tmp_dir);
+	vt_tmp_remove();
 	printf("PASS\n");
 	return 0;
 }

@@ -8,16 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
 
 extern char **environ;
 
 pid_t vt_backend = -1;
 char vt_log_path[128];
+char vt_tmp_dir[64];
+char vt_sock_path[128];
 
 void
 vt_fail(const char *fmt, ...)
@@ -41,6 +47,45 @@ vt_step(const char *what)
 {
 	printf("---- %s\n", what);
 	fflush(stdout);
+}
+
+void
+vt_init(const char *argv0, const char *lcores, const char *mem_mb, bool nohuge,
+	const char *log_level)
+{
+	char *eal[] = { (char *)argv0,
+			"--no-pci",
+			nohuge ? "--no-huge" : "--in-memory",
+			nohuge ? "--no-shconf" : "--single-file-segments",
+			"-m",
+			(char *)mem_mb,
+			"--iova-mode=va",
+			"--lcores",
+			(char *)lcores,
+			"--no-telemetry",
+			"--log-level",
+			"*:notice",
+			"--log-level",
+			log_level != NULL ? (char *)log_level : "*:notice",
+			NULL };
+	const char *name = strrchr(argv0, '/');
+
+	snprintf(vt_tmp_dir, sizeof(vt_tmp_dir), "/tmp/vireo-%s-XXXXXX",
+		 name != NULL ? name + 1 : argv0);
+	CHECK(mkdtemp(vt_tmp_dir) != NULL, "mkdtemp %s", vt_tmp_dir);
+	snprintf(vt_sock_path, sizeof(vt_sock_path), "%s/vhost.sock", vt_tmp_dir);
+	snprintf(vt_log_path, sizeof(vt_log_path), "%s/backend.log", vt_tmp_dir);
+	CHECK(rte_eal_init((int)RTE_DIM(eal) - 1, eal) >= 0, "rte_eal_init failed (%s)%s",
+	      rte_strerror(rte_errno),
+	      nohuge ? "" : ": needs free 2 MiB hugepages: run devtools/setup.sh as root");
+}
+
+void
+vt_tmp_remove(void)
+{
+	unlink(vt_sock_path);
+	unlink(vt_log_path);
+	rmdir(vt_tmp_dir);
 }
 
 /* Spawn @p argv as vt_backend, output appended to vt_log_path. */
@@ -109,11 +154,75 @@ vt_backend_start_until(char *const argv[], const char *line, int wait_s)
 }
 
 void
+vt_testpmd_start(const struct vt_testpmd *tp, int wait_s)
+{
+	char mem[16], prefix[64], vdev[256], rxq[16], txq[16], mbufs[32];
+	/* stdbuf: its stdout line by line, so the log shows how far it got. */
+	char *argv[32] = { "/usr/bin/stdbuf",
+			   "-oL",
+			   (char *)tp->path,
+			   "--lcores",
+			   "0@0,1@0",
+			   "--no-pci",
+			   "--no-huge",
+			   "-m",
+			   mem,
+			   "--file-prefix",
+			   prefix,
+			   "--vdev",
+			   vdev };
+	int n = 0;
+
+	while (argv[n] != NULL)
+		n++;
+	snprintf(mem, sizeof(mem), "%u", tp->mem_mb);
+	snprintf(prefix, sizeof(prefix), "%s%d", tp->prefix, (int)getpid());
+	snprintf(vdev, sizeof(vdev), "net_vhost0,iface=%s,queues=%u%s", vt_sock_path, tp->queues,
+		 tp->client ? ",client=1" : "");
+	snprintf(rxq, sizeof(rxq), "--rxq=%u", tp->queues);
+	snprintf(txq, sizeof(txq), "--txq=%u", tp->queues);
+	snprintf(mbufs, sizeof(mbufs), "--total-num-mbufs=%u", tp->mbufs);
+	if (tp->debug_log) {
+		argv[n++] = "--log-level";
+		argv[n++] = "user1:debug";
+	}
+	argv[n++] = "--";
+	argv[n++] = "--forward-mode=io";
+	argv[n++] = rxq;
+	argv[n++] = txq;
+	argv[n++] = "--nb-cores=1";
+	argv[n++] = mbufs;
+	argv[n++] = "--stats-period=1";
+	argv[n] = NULL;
+	if (!tp->client) {
+		vt_backend_start(argv, vt_sock_path, wait_s);
+		return;
+	}
+	/*
+	 * It dials our socket, and keeps trying every second. Let it start its
+	 * port first: when the connection came while DPDK 22.11's net_vhost
+	 * was still starting its port, it was seen never to forward to us (a
+	 * race between its connection handling and its dev_start).
+	 */
+	vt_backend_start_until(argv, "Checking link statuses", wait_s);
+}
+
+void
 vt_backend_stop(int sig)
 {
 	kill(vt_backend, sig);
 	waitpid(vt_backend, NULL, 0);
 	vt_backend = -1;
+}
+
+double
+vt_thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	CHECK(getrusage(RUSAGE_THREAD, &ru) == 0, "getrusage");
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 bool
@@ -127,4 +236,16 @@ vt_wait_link(uint16_t port, bool up, int wait_s)
 		usleep(100 * 1000);
 	}
 	return false;
+}
+
+int
+vt_port_start(uint16_t port, bool retry, int wait_s)
+{
+	int rc = rte_eth_dev_start(port);
+
+	for (int i = 0; retry && rc < 0 && i < wait_s * 4; i++) {
+		usleep(250 * 1000);
+		rc = rte_eth_dev_start(port);
+	}
+	return rc;
 }
