@@ -916,7 +916,8 @@ vireo_rearm_refcnt_segs(uint16_t refcnt, uint16_t nb_segs)
 	const uint16_t w[4] = { 0, refcnt, nb_segs, 0 };
 	uint64_t v;
 
-	static_assert(offsetof(struct rte_mbuf, refcnt) == offsetof(struct rte_mbuf, data_off) + 2 &&
+	static_assert(offsetof(struct rte_mbuf, refcnt) ==
+				      offsetof(struct rte_mbuf, data_off) + 2 &&
 			      offsetof(struct rte_mbuf, nb_segs) ==
 				      offsetof(struct rte_mbuf, data_off) + 4 &&
 			      offsetof(struct rte_mbuf, data_off) ==

@@ -558,7 +558,7 @@ test_tx_headroom_header_rewrite(void **state)
 	for (unsigned int byte = 0; byte <= sizeof(*h); byte++) {
 		m = fx_pkt(&fx, 100, 1, (uint8_t)byte);
 		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *,
-					     -(int)sizeof(struct vio_net_hdr));
+					    -(int)sizeof(struct vio_net_hdr));
 		memset(h, 0, sizeof(*h));
 		if (byte < sizeof(*h))
 			((uint8_t *)h)[byte] = 0xa5; /* one stale byte; none in the last round */
@@ -572,7 +572,7 @@ test_tx_headroom_header_rewrite(void **state)
 		m = ip_frame(&fx, IPPROTO_UDP, 200);
 		m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_UDP_CKSUM;
 		h = rte_pktmbuf_mtod_offset(m, struct vio_net_hdr *,
-					     -(int)sizeof(struct vio_net_hdr));
+					    -(int)sizeof(struct vio_net_hdr));
 		*h = (struct vio_net_hdr){ .flags = VIO_NET_HDR_F_NEEDS_CSUM,
 					   .csum_start = 34,
 					   .csum_offset = round == 0 ? 16 : 6,
