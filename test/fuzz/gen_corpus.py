@@ -502,6 +502,12 @@ def vq_harvest_packed_seeds():
     il = u8(P_SMALL | 7, M_IN_ORDER) + u8(OP_ADD_BUF, 3) + u8(OP_KICK) + u8(OP_ADD_BUF, 3)
     il += p_complete([('lie', 1, 0, 0x8080, 2)]) + harvest(8) + u8(OP_ADD_BUF, 3) + harvest(8)
     yield 'in-order-unpublished-id-breaks', il
+    # Read-only chains: a len in a used descriptor without WRITE is reserved
+    # (0, not counted); with WRITE it is a tolerated bad len (0, counted).
+    tx = u8(P_SMALL | 7, 0) + b''.join(u8(OP_ADD_BUF, 2) for _ in range(2)) + u8(OP_KICK)
+    tx += p_complete([('pick', 0, 3, 0xffffffff)]) + harvest(8)
+    tx += p_complete([('lie', 1, 5, 0x8082, 1)]) + harvest(8)
+    yield 'tx-reserved-len', tx
 
 
 TARGETS = {
