@@ -22,6 +22,37 @@
  *   - nothing leaks after detach + destroy (LeakSanitizer; rings and
  *     private arrays live on the C heap through fuzz_alloc.c so ASan also
  *     sees every overrun).
+ *
+ * A mode byte (config bit 4) negotiates VIRTIO_F_IN_ORDER (bit 0). Then an
+ * honest device uses the oldest published chains first, a batch of 1..4 of
+ * them with ONE used entry naming the batch's last chain while used idx
+ * moves by the batch size (section 2.7.9 as vio_vq_split.c implements it;
+ * the entries it skips are poisoned: the engine must not read them), and
+ * the model hands the batch out oldest first, the inner chains with their
+ * whole writable length; its "len up to" mode reaches one byte past the
+ * writable bytes (the limit's edge, a lie). A used id other than the oldest
+ * chain's head must name a later chain the used idx covers, else the queue
+ * breaks. In-order
+ * invariants, checked after every operation: heads are taken in ring order;
+ * the chains in flight run contiguously from used_head in add order, each
+ * slot holding its cookie and shape; detach returns them oldest first; the
+ * engine's free_head, used_head, last_used, batch_left and its refill
+ * shortcut counters (avail_identity, bufs_uniform, bufs_len) are the
+ * model's. Once a run of one-buffer adds of one writable length covers the
+ * ring, adds write only addresses and cookies (descriptors the device wrote
+ * over then keep its values: only misleads the device) and the harvest
+ * takes the vector path; results must not change.
+ *
+ * Input: config byte (bit 7 doorbell, 6 ORDER_PLATFORM, 4 a mode byte
+ * follows, bits 0-3 size 1 << (b % 9)), [mode byte: bit 0 IN_ORDER; bit 1
+ * add-buffer operations add bursts through vio_vq_add_bufs() (one more
+ * byte: bits 0-5 count - 1, bit 6 through vio_vq_add_bufs_by() instead,
+ * writable, address from the cookie; bit 7 a len byte per buffer, not with
+ * bit 6), as the packed target's mode byte; bit 2 harvest operations read
+ * one more byte, % 3: vio_vq_harvest(), vio_vq_harvest_by() with the
+ * per-chain callback, or with the four-at-a-time one too (then up to 255
+ * chains, lens always)], then operations (test/fuzz/gen_corpus.py). Without
+ * bit 4 an input means what it meant before the mode byte existed.
  */
 #include <errno.h>
 #include <string.h>
@@ -36,11 +67,28 @@
 #define MAX_OPS 256
 #define MAX_SIZE 256 /* largest queue the target creates */
 #define MAX_SEGS 8
-#define MAX_CHAINS (MAX_OPS + 1)
+#define MAX_BURST 64 /* buffers one vio_vq_add_bufs() operation adds */
+/* Room for bursts beyond a lap of the largest ring (the refill shortcuts). */
+#define MAX_CHAINS 1024
+#define MAX_HARVEST 255 /* chains one vio_vq_harvest_by() operation asks for */
+
+#define MODE_FOLLOWS 0x10 /* config byte: a mode byte follows */
+#define MODE_IN_ORDER 0x01
+#define MODE_ADD_BUFS 0x02
+#define MODE_HARVEST_BY 0x04
+
+#define IOVA_CHAIN 0x100000u /* + 0x10000 per descriptor */
+#define IOVA_BUF 0x200000u
+#define IOVA_BURST 0x300000u /* + 0x1000 per buffer of the burst */
+#define IOVA_BY 0x400000u    /* + 0x1000 per chain index (vio_vq_add_bufs_by) */
+
+/* What a used entry the honest in-order device skips holds: must never be read. */
+#define POISON 0xfeedfaceu
 
 /* ---- Model of the engine ---- */
 
 struct chain {
+	uint64_t iova; /* address of its first descriptor */
 	uint16_t head;
 	uint16_t ndesc;
 	uint32_t in_len;
@@ -54,18 +102,28 @@ struct model {
 	struct fake_dev fd;
 	struct vio_vq *vq;
 	uint16_t size;
+	bool in_order;
+	bool add_bufs;   /* add-buffer operations add bursts (vio_vq_add_bufs[_by]) */
+	bool harvest_by; /* harvest operations may use vio_vq_harvest_by() */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE];  /* chain whose head is this descriptor, or -1 */
 	int downer[MAX_SIZE]; /* chain this descriptor belongs to, or -1 */
+	bool dirty[MAX_SIZE]; /* the device wrote over it since the engine did */
 	uint16_t num_free;
 	uint16_t avail_shadow;
 	uint16_t avail_published;
 	uint16_t avail_kicked;
-	uint16_t last_used;    /* entries harvested */
+	uint16_t last_used;    /* entries harvested (in order: chains, index of the oldest) */
 	uint16_t dev_used_idx; /* next used entry the device writes */
 	uint64_t bad_len;      /* tolerated lens on read-only chains */
 	bool broken;
+	/* In order (vio_vq_split.h): the engine's state, as it must be. */
+	uint16_t free_head;  /* next head: ring order */
+	uint16_t batch_left; /* chains of a batched completion still to hand out */
+	uint32_t batch_len;  /* the used len of that batch's last chain */
+	uint16_t avail_identity, bufs_uniform;
+	uint32_t bufs_len;
 };
 
 static bool
@@ -106,15 +164,30 @@ cookie_chain(struct model *m, void *cookie)
 }
 
 /*
+ * In order with a run of uniform one-buffer adds covering the ring: the
+ * engine takes every chain as one writable buffer of bufs_len bytes
+ * (vio_vq_split_is_uniform()).
+ */
+static bool
+model_uniform(const struct model *m)
+{
+	return m->in_order && m->batch_left == 0 && m->bufs_uniform >= m->size;
+}
+
+/*
  * Check the chain just added at @p c in the shared descriptor table and
- * take its descriptors: none may belong to a chain still in flight.
+ * take its descriptors: none may belong to a chain still in flight. In
+ * order, they follow each other in ring order. @p rewritten: the engine
+ * wrote every field (else only the address: the uniform refill shortcut,
+ * where a descriptor the device wrote over keeps what it wrote).
  */
 static void
-check_descs(struct model *m, struct chain *c, uint16_t n_out)
+check_descs(struct model *m, struct chain *c, uint16_t n_out, bool rewritten)
 {
 	const struct vio_desc *desc = m->vq->split.desc;
 	uint16_t cur = c->head;
 	uint32_t in_len = 0;
+	bool content = rewritten || !m->dirty[c->head];
 
 	FUZZ_CHECK(m->vq->split.avail->ring[c->avail_pos & (m->size - 1)] == c->head,
 		   "avail slot %u holds %u, not head %u", c->avail_pos,
@@ -123,13 +196,23 @@ check_descs(struct model *m, struct chain *c, uint16_t n_out)
 		const struct vio_desc *d = &desc[cur];
 		bool last = i + 1 == c->ndesc;
 
-		FUZZ_CHECK(((d->flags & VIO_DESC_F_WRITE) != 0) == (i >= n_out),
-			   "desc %u of chain: flags 0x%x", i, d->flags);
-		FUZZ_CHECK(((d->flags & VIO_DESC_F_NEXT) != 0) == !last,
-			   "desc %u of %u: flags 0x%x", i, c->ndesc, d->flags);
-		FUZZ_CHECK(d->len != 0, "zero-length descriptor %u", cur);
-		if (i >= n_out)
-			in_len += d->len;
+		FUZZ_CHECK(!m->in_order || cur == ((c->head + i) & (m->size - 1)),
+			   "in order: descriptor %u of a chain at %u is %u", i, c->head, cur);
+		FUZZ_CHECK(d->addr == c->iova + (uint64_t)i * 0x10000,
+			   "desc %u of chain: addr 0x%llx, want 0x%llx", i,
+			   (unsigned long long)d->addr,
+			   (unsigned long long)(c->iova + (uint64_t)i * 0x10000));
+		if (content) {
+			FUZZ_CHECK(((d->flags & VIO_DESC_F_WRITE) != 0) == (i >= n_out),
+				   "desc %u of chain: flags 0x%x", i, d->flags);
+			FUZZ_CHECK(((d->flags & VIO_DESC_F_NEXT) != 0) == !last,
+				   "desc %u of %u: flags 0x%x", i, c->ndesc, d->flags);
+			FUZZ_CHECK(d->len != 0, "zero-length descriptor %u", cur);
+			if (i >= n_out)
+				in_len += d->len;
+		}
+		if (rewritten)
+			m->dirty[cur] = false;
 		FUZZ_CHECK(m->downer[cur] < 0, "descriptor %u handed out while in chain %d", cur,
 			   m->downer[cur]);
 		m->downer[cur] = (int)(c - m->chains);
@@ -139,22 +222,27 @@ check_descs(struct model *m, struct chain *c, uint16_t n_out)
 			cur = d->next;
 		}
 	}
-	FUZZ_CHECK(in_len == c->in_len, "writable bytes %u, want %u", in_len, c->in_len);
+	FUZZ_CHECK(!content || in_len == c->in_len, "writable bytes %u, want %u", in_len,
+		   c->in_len);
 }
 
 static struct chain *
-model_add(struct model *m, uint16_t head, uint16_t ndesc, uint32_t in_len)
+model_add(struct model *m, uint16_t head, uint16_t ndesc, uint32_t in_len, uint64_t iova)
 {
 	struct chain *c = &m->chains[m->nchains++];
 
-	*c = (struct chain){ .head = head,
+	*c = (struct chain){ .iova = iova,
+			     .head = head,
 			     .ndesc = ndesc,
 			     .in_len = in_len,
 			     .avail_pos = m->avail_shadow++,
 			     .in_flight = true };
 	FUZZ_CHECK(m->owner[head] < 0, "head %u already in flight", head);
+	FUZZ_CHECK(!m->in_order || head == m->free_head, "in order: head %u, want %u", head,
+		   m->free_head);
 	m->owner[head] = (int)(c - m->chains);
 	m->num_free = (uint16_t)(m->num_free - ndesc);
+	m->free_head = (uint16_t)((m->free_head + ndesc) & (m->size - 1));
 	return c;
 }
 
@@ -167,6 +255,51 @@ model_release(struct model *m, struct chain *c)
 	for (uint16_t i = 0; i < c->ndesc; i++)
 		m->downer[c->descs[i]] = -1;
 	m->num_free = (uint16_t)(m->num_free + c->ndesc);
+}
+
+/*
+ * In order, after every operation: the engine's state is the model's, and
+ * the chains in flight run contiguously in ring order from used_head (the
+ * oldest, chain index last_used: in order chain k was made available k-th)
+ * to free_head, each slot holding its cookie and shape.
+ */
+static void
+check_in_order(struct model *m)
+{
+	const struct vio_vq_split *vq = &m->vq->split;
+	uint16_t pos = m->free_head, held = 0;
+
+	if (!m->in_order)
+		return;
+	if (m->last_used < m->nchains)
+		pos = m->chains[m->last_used].head;
+	FUZZ_CHECK(vq->used_head == pos && vq->free_head == m->free_head,
+		   "used_head %u free_head %u, want %u and %u", vq->used_head, vq->free_head, pos,
+		   m->free_head);
+	FUZZ_CHECK(vq->last_used == m->last_used && vq->batch_left == m->batch_left,
+		   "last_used %u batch_left %u, want %u and %u", vq->last_used, vq->batch_left,
+		   m->last_used, m->batch_left);
+	FUZZ_CHECK(vq->avail_identity == m->avail_identity && vq->bufs_uniform == m->bufs_uniform &&
+			   (m->bufs_uniform == 0 || vq->bufs_len == m->bufs_len),
+		   "avail_identity %u bufs_uniform %u (len %u), want %u, %u (%u)",
+		   vq->avail_identity, vq->bufs_uniform, vq->bufs_len, m->avail_identity,
+		   m->bufs_uniform, m->bufs_len);
+	for (unsigned int k = m->last_used; k < m->nchains; k++) {
+		const struct chain *c = &m->chains[k];
+		const struct vio_vq_split_slot *s = &vq->slots[pos];
+
+		FUZZ_CHECK(c->in_flight && c->head == pos,
+			   "in order: chain %u (head %u, %s) where %u should be in flight", k,
+			   c->head, c->in_flight ? "in flight" : "done", pos);
+		FUZZ_CHECK(s->cookie == c && s->ndesc == c->ndesc && s->in_len == c->in_len,
+			   "slot %u: cookie %p ndesc %u in_len %u, want chain %u of %u, %u", pos,
+			   s->cookie, s->ndesc, s->in_len, k, c->ndesc, c->in_len);
+		held = (uint16_t)(held + c->ndesc);
+		pos = (uint16_t)((pos + c->ndesc) & (m->size - 1));
+	}
+	FUZZ_CHECK(pos == m->free_head && m->num_free == m->size - held,
+		   "chains in flight end at %u (free_head %u), %u held, %u free", pos, m->free_head,
+		   held, m->num_free);
 }
 
 /* ---- Operations ---- */
@@ -187,7 +320,7 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 	for (uint16_t i = 0; i < n; i++) {
 		/* Mostly small buffers; 0 now and then for the -EINVAL path. */
 		sg[i].len = (uint32_t)fuzz_u8(in) << (fuzz_u8(in) & 15);
-		sg[i].iova = 0x100000 + (uint64_t)i * 0x10000;
+		sg[i].iova = IOVA_CHAIN + (uint64_t)i * 0x10000;
 		zero |= sg[i].len == 0;
 		if (i >= n_out)
 			in_len += sg[i].len;
@@ -202,8 +335,78 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 		want = 0;
 	rc = vio_vq_add_chain(m->vq, sg, n_out, n_in, &m->chains[m->nchains]);
 	FUZZ_CHECK(rc == want, "add_chain(%u out, %u in): rc %d, want %d", n_out, n_in, rc, want);
-	if (rc == 0)
-		check_descs(m, model_add(m, head, n, in_len), n_out);
+	if (rc == 0) {
+		check_descs(m, model_add(m, head, n, in_len, IOVA_CHAIN), n_out, true);
+		m->avail_identity = 0;
+		m->bufs_uniform = 0;
+	}
+	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
+		   vio_vq_num_free(m->vq), m->num_free);
+}
+
+/* vio_vq_add_bufs_by()'s address of a cookie: from the chain's index. */
+static uint64_t
+burst_iova_of(void *cookie, uint64_t ctx)
+{
+	uintptr_t k = ((uintptr_t)cookie - (uintptr_t)ctx) / sizeof(struct chain);
+
+	return IOVA_BY + (uint64_t)k * 0x1000;
+}
+
+/*
+ * A burst of 1..64 single buffers through vio_vq_add_bufs() (or, bit 6,
+ * vio_vq_add_bufs_by(): writable, the address from the cookie): @p len
+ * each, or lens of their own. Their heads are read back from the avail
+ * ring (in order: the ring positions from free_head). In order the model
+ * predicts the refill shortcuts: the avail entries and the descriptors'
+ * constant fields are left as they are once a run covered the ring.
+ */
+static void
+op_add_bufs(struct model *m, struct fuzz_in *in, bool writable, uint32_t len)
+{
+	uint8_t x = fuzz_u8(in);
+	bool by = (x & 0x40) != 0, own_lens = (x & 0x80) && !by;
+	uint16_t n = (uint16_t)RTE_MIN(1u + (x & 0x3f), MAX_CHAINS - m->nchains);
+	uint32_t lens[MAX_BURST];
+	uint64_t iovas[MAX_BURST];
+	void *cookies[MAX_BURST];
+	bool identity, uniform_shape, same, shortcut;
+	int rc, want;
+
+	writable |= by;
+	for (uint16_t i = 0; i < n; i++) {
+		lens[i] = own_lens ? 1 + (uint32_t)fuzz_u8(in) * 8 : len;
+		iovas[i] = IOVA_BURST + (uint64_t)i * 0x1000;
+		cookies[i] = &m->chains[m->nchains + i];
+	}
+	identity = m->free_head == (m->avail_shadow & (m->size - 1));
+	uniform_shape = !own_lens && writable;
+	same = uniform_shape && len == m->bufs_len;
+	shortcut = m->in_order && same && m->bufs_uniform >= m->size;
+	want = m->broken ? -EIO : RTE_MIN(n, m->num_free);
+	if (by)
+		rc = vio_vq_add_bufs_by(m->vq, cookies, burst_iova_of, (uintptr_t)m->chains, len,
+					n);
+	else
+		rc = vio_vq_add_bufs(m->vq, cookies, iovas, own_lens ? lens : NULL, len, writable,
+				     n);
+	FUZZ_CHECK(rc == want, "add_bufs%s(%u): rc %d, want %d", by ? "_by" : "", n, rc, want);
+	for (int i = 0; i < rc; i++) {
+		uint16_t head = m->vq->split.avail->ring[m->avail_shadow & (m->size - 1)];
+		uint64_t iova = by ? burst_iova_of(cookies[i], (uintptr_t)m->chains) : iovas[i];
+		struct chain *c = model_add(m, head, 1, writable ? lens[i] : 0, iova);
+
+		check_descs(m, c, writable ? 0 : 1, !shortcut);
+	}
+	if (rc >= 0 && m->in_order) {
+		/* vio_vq_split_add_bufs_by(): the runs go on or start again. */
+		m->avail_identity = identity ? (uint16_t)RTE_MIN(m->avail_identity + rc, m->size) :
+					       0;
+		m->bufs_uniform = (uint16_t)RTE_MIN(
+			(same ? m->bufs_uniform : 0) + (uniform_shape ? rc : 0), m->size);
+		if (uniform_shape)
+			m->bufs_len = len;
+	}
 	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
 		   vio_vq_num_free(m->vq), m->num_free);
 }
@@ -219,11 +422,19 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 
 	if (m->nchains == MAX_CHAINS)
 		return;
+	if (m->add_bufs) {
+		op_add_bufs(m, in, writable, len);
+		return;
+	}
 	want = m->broken ? -EIO : m->num_free == 0 ? -ENOSPC : 0;
-	rc = vio_vq_add_buf(m->vq, 0x200000, len, writable, &m->chains[m->nchains]);
+	rc = vio_vq_add_buf(m->vq, IOVA_BUF, len, writable, &m->chains[m->nchains]);
 	FUZZ_CHECK(rc == want, "add_buf: rc %d, want %d", rc, want);
-	if (rc == 0)
-		check_descs(m, model_add(m, head, 1, writable ? len : 0), writable ? 0 : 1);
+	if (rc == 0) {
+		check_descs(m, model_add(m, head, 1, writable ? len : 0, IOVA_BUF),
+			    writable ? 0 : 1, true);
+		m->avail_identity = 0;
+		m->bufs_uniform = 0;
+	}
 }
 
 /* Publish, or kick: notify once when there is news and the device wants it. */
@@ -274,6 +485,27 @@ device_pick(struct model *m, unsigned int k)
 	return NULL;
 }
 
+/*
+ * In order: the oldest published chains not completed yet, up to @p want
+ * of them. @return how many, the last in @p last.
+ */
+static unsigned int
+device_batch(struct model *m, unsigned int want, struct chain **last)
+{
+	unsigned int n = 0;
+
+	for (unsigned int k = m->last_used; n < want && k < m->avail_published; k++) {
+		struct chain *c = &m->chains[k];
+
+		if (c->device_done)
+			continue;
+		c->device_done = true;
+		*last = c;
+		n++;
+	}
+	return n;
+}
+
 static void
 op_device_complete(struct model *m, struct fuzz_in *in)
 {
@@ -282,16 +514,29 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 
 	for (unsigned int i = 0; i < k; i++) {
 		uint8_t sel = fuzz_u8(in);
-		struct chain *c = sel < 0xc0 ? device_pick(m, fuzz_u8(in)) : NULL;
+		struct chain *c = NULL;
+		unsigned int batch = 1;
 		struct vio_used_elem e;
 
+		if (sel < 0xc0 && m->in_order) {
+			/* One used entry for a batch of 1..4: the last chain's head. */
+			batch = device_batch(m, 1 + (sel & 3), &c);
+			if (batch == 0) {
+				c = NULL;
+				batch = 1;
+			}
+		} else if (sel < 0xc0) {
+			c = device_pick(m, fuzz_u8(in));
+		}
 		if (c != NULL) {
 			uint8_t mode = fuzz_u8(in) & 3;
+			/* In order, "up to" reaches one byte too many: the limit's edge. */
+			uint32_t edge = m->in_order ? 2 : 1;
 
 			e.id = c->head;
 			e.len = mode == 0 ? c->in_len :
 				mode == 1 ? 0 :
-				mode == 2 ? fuzz_u32(in) % (c->in_len + 1) :
+				mode == 2 ? fuzz_u32(in) % (c->in_len + edge) :
 					    fuzz_u32(in);
 			c->device_done = true;
 		} else {
@@ -301,6 +546,12 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 		}
 		m->vq->split.used->ring[m->dev_used_idx & (m->size - 1)] = e;
 		m->dev_used_idx++;
+		/* The entries a batch skips: whatever is there must not be read. */
+		for (unsigned int j = 1; j < batch; j++) {
+			m->vq->split.used->ring[m->dev_used_idx & (m->size - 1)] =
+				(struct vio_used_elem){ POISON, POISON };
+			m->dev_used_idx++;
+		}
 	}
 	/* Publish honestly, or any idx now and then. */
 	idx_mode = fuzz_u8(in);
@@ -313,8 +564,10 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 static void
 op_device_scribble(struct model *m, struct fuzz_in *in)
 {
-	struct vio_desc *d = &m->vq->split.desc[fuzz_u8(in) & (m->size - 1)];
+	uint16_t i = fuzz_u8(in) & (m->size - 1);
+	struct vio_desc *d = &m->vq->split.desc[i];
 
+	m->dirty[i] = true;
 	d->next = fuzz_u16(in);
 	d->flags = fuzz_u16(in);
 	d->len = fuzz_u32(in);
@@ -326,30 +579,77 @@ op_used_flags(struct model *m, struct fuzz_in *in)
 	m->vq->split.used->flags = fuzz_u8(in) & VIO_USED_F_NO_NOTIFY;
 }
 
-static void
-op_harvest(struct model *m, struct fuzz_in *in)
+/*
+ * In order (vio_vq_split_take_in_order()): the oldest chain goes out with
+ * the entry's len when the entry names it; an entry naming a later chain k
+ * (k + 1 <= the used entries left) ends a batch of k + 1 chains, handed out
+ * oldest first with their whole writable length, the last with the entry's
+ * len; anything else is a lie. Entries a batch spans are not read.
+ */
+static int
+model_harvest_in_order(struct model *m, uint16_t n, uint16_t pending, struct chain **want_c,
+		       uint32_t *want_l)
 {
-	uint8_t b = fuzz_u8(in);
-	uint16_t max = b % 33;
-	bool want_lens = (b & 0x80) == 0;
-	void *cookies[32];
-	uint32_t lens[32];
-	struct chain *want_c[32];
-	uint32_t want_l[32];
+	int got = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct chain *c = &m->chains[m->last_used];
+		uint32_t l = 0;
+
+		FUZZ_CHECK(m->last_used < m->nchains && c->in_flight,
+			   "in order: chain %u to harvest is not in flight", m->last_used);
+		if (m->batch_left == 0) {
+			const struct vio_used_elem *e =
+				&m->vq->split.used->ring[m->last_used & (m->size - 1)];
+			uint16_t room = (uint16_t)(pending - i), k = 1;
+
+			l = e->len;
+			if (e->id != c->head) {
+				while (k < room && m->chains[m->last_used + k].head != e->id)
+					k++;
+				if (k >= room) {
+					m->broken = true;
+					break;
+				}
+				m->batch_left = (uint16_t)(k + 1);
+				m->batch_len = l;
+			}
+		}
+		if (m->batch_left > 0)
+			l = --m->batch_left == 0 ? m->batch_len : c->in_len;
+		if (!used_len_valid(m, c, l, &want_l[got])) {
+			m->broken = true;
+			break;
+		}
+		want_c[got++] = c;
+		model_release(m, c);
+		m->last_used++;
+	}
+	return got;
+}
+
+/*
+ * What a harvest of up to @p max chains must return: chains in @p want_c
+ * with their lens in @p want_l, and the count, or -EIO.
+ */
+static int
+model_harvest(struct model *m, uint16_t max, struct chain **want_c, uint32_t *want_l)
+{
 	uint16_t used_idx = m->vq->split.used->idx;
 	uint16_t pending = (uint16_t)(used_idx - m->last_used);
 	uint16_t published = (uint16_t)(m->avail_published - m->last_used);
-	int want = 0, rc;
+	uint16_t n = RTE_MIN(pending, max);
+	int want = 0;
 
-	/* What the engine must do, entry by entry. */
-	if (m->broken) {
-		want = -EIO;
-	} else if (pending > published) {
-		want = -EIO;
+	if (m->broken)
+		return -EIO;
+	if (pending > published) {
 		m->broken = true;
+		return -EIO;
+	}
+	if (m->in_order) {
+		want = model_harvest_in_order(m, n, pending, want_c, want_l);
 	} else {
-		uint16_t n = RTE_MIN(pending, max);
-
 		for (uint16_t i = 0; i < n; i++) {
 			const struct vio_used_elem *e =
 				&m->vq->split.used
@@ -367,32 +667,123 @@ op_harvest(struct model *m, struct fuzz_in *in)
 			model_release(m, c);
 			want++;
 		}
-		if (want == 0 && m->broken)
-			want = -EIO;
+		m->last_used = (uint16_t)(m->last_used + want);
 	}
+	return want == 0 && m->broken ? -EIO : want;
+}
+
+/* What vio_vq_harvest_by() handed to the callbacks, in call order. */
+struct by_ctx {
+	struct model *m;
+	unsigned int next;  /* index the next call must have */
+	unsigned int quads; /* four-at-a-time calls */
+	void *cookies[MAX_HARVEST + 1];
+	uint32_t lens[MAX_HARVEST + 1];
+};
+
+static void
+by_one(void *ctx, unsigned int i, void *cookie, uint32_t len)
+{
+	struct by_ctx *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i < MAX_HARVEST, "harvest_by: chain %u, want %u", i, b->next);
+	b->cookies[i] = cookie;
+	b->lens[i] = len;
+	b->next++;
+}
+
+static void
+by_four(void *ctx, unsigned int i, void *const *cookies, const struct vio_used_elem *used)
+{
+	struct by_ctx *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i + 4 <= MAX_HARVEST, "harvest_by: quad at %u, want %u", i,
+		   b->next);
+	for (unsigned int k = 0; k < 4; k++) {
+		FUZZ_CHECK(used[k].id == cookie_chain(b->m, cookies[k])->head,
+			   "harvest_by: quad element %u has id %u, its chain head %u", k,
+			   used[k].id, cookie_chain(b->m, cookies[k])->head);
+		b->cookies[i + k] = cookies[k];
+		b->lens[i + k] = used[k].len;
+	}
+	b->next += 4;
+	b->quads++;
+}
+
+enum harvest_how {
+	HARVEST_PLAIN,
+	HARVEST_BY,
+	HARVEST_BY4
+};
+
+static void
+op_harvest(struct model *m, struct fuzz_in *in)
+{
+	uint8_t b = fuzz_u8(in);
+	enum harvest_how how = m->harvest_by ? (enum harvest_how)(fuzz_u8(in) % 3) : HARVEST_PLAIN;
+	/* vio_vq_harvest(): up to 32, lens or not; harvest_by: up to 255. */
+	uint16_t max = how == HARVEST_PLAIN ? b % 33 : b;
+	bool want_lens = how != HARVEST_PLAIN || (b & 0x80) == 0;
+	static struct by_ctx by;
+	void *cookies[MAX_HARVEST + 1];
+	uint32_t lens[MAX_HARVEST + 1];
+	struct chain *want_c[MAX_HARVEST + 1];
+	uint32_t want_l[MAX_HARVEST + 1];
+	int want, rc;
+
+	/* harvest_by() asking for none reads nothing, except on the uniform path. */
+	if (how != HARVEST_PLAIN && max == 0 && !model_uniform(m))
+		want = 0;
+	else
+		want = model_harvest(m, max, want_c, want_l);
 
 	memset(cookies, 0, sizeof(cookies));
-	rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
-	FUZZ_CHECK(rc == want, "harvest(max %u): rc %d, want %d", max, rc, want);
+	by.m = m;
+	by.next = 0;
+	by.quads = 0;
+	if (how == HARVEST_PLAIN)
+		rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
+	else
+		rc = vio_vq_harvest_by(m->vq, cookies, max, by_one,
+				       how == HARVEST_BY4 ? by_four : NULL, &by);
+	FUZZ_CHECK(rc == want, "harvest%s(max %u): rc %d, want %d",
+		   how == HARVEST_PLAIN ? "" : "_by", max, rc, want);
+	if (how != HARVEST_PLAIN) {
+		FUZZ_CHECK(by.next == (unsigned int)RTE_MAX(rc, 0),
+			   "harvest_by returned %d after %u chains to the callbacks", rc, by.next);
+		FUZZ_CHECK(how == HARVEST_BY4 || by.quads == 0, "four-at-a-time call without fn4");
+		memcpy(lens, by.lens, sizeof(lens));
+	}
 	for (int i = 0; i < rc; i++) {
 		FUZZ_CHECK(cookie_chain(m, cookies[i]) == want_c[i], "entry %d: wrong cookie", i);
+		FUZZ_CHECK(how == HARVEST_PLAIN || by.cookies[i] == cookies[i],
+			   "entry %d: callback and cookies disagree", i);
 		if (want_lens)
 			FUZZ_CHECK(lens[i] == want_l[i], "entry %d: len %u, want %u", i, lens[i],
 				   want_l[i]);
 	}
-	if (rc > 0)
-		m->last_used = (uint16_t)(m->last_used + rc);
 	fuzz_vq_check_state(m->vq, m->broken, m->num_free, m->bad_len);
 }
 
-/* Take back every chain the device kept; then all descriptors are free. */
+/*
+ * Take back every chain the device kept (in order: oldest first); then all
+ * descriptors are free.
+ */
 static void
 detach_all(struct model *m)
 {
+	unsigned int next = m->last_used;
 	void *c;
 
-	while ((c = vio_vq_detach(m->vq)) != NULL)
-		model_release(m, cookie_chain(m, c));
+	while ((c = vio_vq_detach(m->vq)) != NULL) {
+		struct chain *ch = cookie_chain(m, c);
+
+		FUZZ_CHECK(!m->in_order || ch == &m->chains[next],
+			   "in order: detach gave chain %u, want the oldest, %u",
+			   (unsigned int)(ch - m->chains), next);
+		next++;
+		model_release(m, ch);
+	}
 	for (unsigned int i = 0; i < m->nchains; i++)
 		FUZZ_CHECK(!m->chains[i].in_flight, "chain %u (head %u) never came back", i,
 			   m->chains[i].head);
@@ -406,13 +797,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct model m;
 	struct fuzz_in in = fuzz_in_make(data, size);
 	uint8_t cfg = fuzz_u8(&in);
+	uint8_t mode = (cfg & MODE_FOLLOWS) ? fuzz_u8(&in) : 0;
 	int rc;
 
 	memset(&m, 0, sizeof(m));
+	m.in_order = (mode & MODE_IN_ORDER) != 0;
+	m.add_bufs = (mode & MODE_ADD_BUFS) != 0;
+	m.harvest_by = (mode & MODE_HARVEST_BY) != 0;
 	/* ORDER_PLATFORM: the engine then uses the I/O barriers. */
-	fake_dev_bind(&m.fd, 2, "fuzz-vq",
-		      (cfg & 0x40) ? VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM) : 0,
-		      MAX_SIZE, (cfg & 0x80) != 0);
+	fake_dev_bind(
+		&m.fd, 2, "fuzz-vq",
+		((cfg & 0x40) ? VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |
+			(m.in_order ? VIO_BIT(VIO_F_IN_ORDER) : 0),
+		MAX_SIZE, (cfg & 0x80) != 0);
 	m.size = (uint16_t)(1u << ((cfg & 15) % 9)); /* 1 .. 256 */
 	for (unsigned int i = 0; i < MAX_SIZE; i++) {
 		m.owner[i] = -1;
@@ -422,6 +819,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0, "vio_vq_create(size %u): %d", m.size, rc);
 	FUZZ_CHECK(vio_vq_uses_io_barriers(m.vq) == ((cfg & 0x40) != 0), "io barriers %d, cfg 0x%x",
 		   vio_vq_uses_io_barriers(m.vq), cfg);
+	FUZZ_CHECK(m.vq->split.in_order == m.in_order, "in_order %d, want %d", m.vq->split.in_order,
+		   m.in_order);
 	m.num_free = m.size;
 
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
@@ -451,6 +850,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_used_flags(&m, &in);
 			break;
 		}
+		check_in_order(&m);
 	}
 	detach_all(&m);
 	vio_vq_destroy(m.vq);

@@ -13,7 +13,9 @@
  * every result and the target checks return codes, cookies, lengths, the
  * free count, the broken flag and every doorbell against it:
  *   - every cookie comes back exactly once (harvest or detach), never with
- *     a len above the chain's writable bytes (read-only chains: 0, counted);
+ *     a len above the chain's writable bytes (read-only chains: 0, counted
+ *     by vio_vq_bad_len_count() only from a used descriptor with WRITE:
+ *     without it the len is reserved, section 2.8.4);
  *   - an id not published and in flight, a len too big, or AVAIL/USED bits
  *     at the next used position that no lap explains break the queue
  *     (-EIO from then on) after the chains validated before;
@@ -189,6 +191,26 @@ model_release(struct model *m, struct chain *c)
 	c->in_flight = false;
 	m->owner[c->id] = -1;
 	m->num_free = (uint16_t)(m->num_free + c->ndesc);
+}
+
+/*
+ * The engine's rule for a used len (vio_vq_packed_used_len_ok()): the one
+ * place to adapt when it changes. A chain without writable bytes takes any
+ * len and reports 0; it counts as bad only when the used descriptor has
+ * WRITE (without it the len is reserved, section 2.8.4). A writable chain's
+ * len may not exceed its writable bytes. @return false for a lie.
+ */
+static bool
+used_len_valid(struct model *m, const struct chain *c, uint16_t flags, uint32_t len,
+	       uint32_t *reported)
+{
+	if (c->in_len == 0) {
+		m->bad_len += len != 0 && (flags & VIO_DESC_F_WRITE) != 0;
+		*reported = 0;
+		return true;
+	}
+	*reported = len;
+	return len <= c->in_len;
 }
 
 /*
@@ -553,13 +575,9 @@ model_harvest_in_order(struct model *m, uint16_t max, struct chain **want_c, uin
 					       &m->chains[m->owner[d->id]] :
 					       NULL;
 				if (last == NULL || !seq_published(m, last->seq) ||
-				    (len > last->in_len && last->in_len != 0)) {
+				    !used_len_valid(m, last, d->flags, len, &len)) {
 					m->broken = true;
 					break;
-				}
-				if (len > last->in_len) {
-					m->bad_len++;
-					len = 0;
 				}
 				m->batch_left = (uint16_t)(last->seq - m->harvested + 1);
 				m->batch_len = len;
@@ -609,15 +627,9 @@ op_harvest(struct model *m, struct fuzz_in *in)
 			c = d->id < m->size && m->owner[d->id] >= 0 ? &m->chains[m->owner[d->id]] :
 								      NULL;
 			if (c == NULL || !seq_published(m, c->seq) ||
-			    (d->len > c->in_len && c->in_len != 0)) {
+			    !used_len_valid(m, c, d->flags, d->len, &want_l[want])) {
 				m->broken = true;
 				break;
-			}
-			if (d->len > c->in_len) {
-				m->bad_len++;
-				want_l[want] = 0;
-			} else {
-				want_l[want] = d->len;
 			}
 			want_c[want++] = c;
 			model_release(m, c);

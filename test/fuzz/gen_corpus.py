@@ -111,7 +111,7 @@ def pci_caps_seeds():
     yield 'reserved-bar-only', bars(b4=14) + u8(0) + pci_cfg([skip[0][:8] + (0,)])
 
 
-# ---- fuzz_vq_harvest: config byte, then operations ----
+# ---- fuzz_vq_harvest: config byte [mode byte], then operations ----
 
 OP_ADD_CHAIN, OP_ADD_BUF, OP_PUBLISH, OP_KICK, OP_COMPLETE, OP_HARVEST, \
     OP_SCRIBBLE, OP_FLAGS = range(8)
@@ -160,6 +160,119 @@ def vq_harvest_seeds():
     full += u8(OP_SCRIBBLE, 0) + u16(0xffff) + u16(0x7) + u32(0) + u8(OP_FLAGS, 1)
     full += u8(OP_KICK) + u8(OP_FLAGS, 0) + complete([('pick', 0, 0)], idx_mode=0) + harvest(1)
     yield 'full-ring-scribble-no-notify', full
+    yield from vq_harvest_mode_seeds()
+
+
+# Config bit 4: a mode byte follows (bit 0 IN_ORDER, bit 1 add-buffer bursts
+# through vio_vq_add_bufs[_by](), bit 2 harvest operations read a how byte).
+# In order, an honest completion is a batch of 1..4 oldest chains (no pick
+# byte) with one used entry naming the last.
+S_DOORBELL, S_ORDER, S_MODE = 0x80, 0x40, 0x10
+S_IN_ORDER, S_ADD_BUFS, S_HARVEST_BY = 0x01, 0x02, 0x04
+BY_PLAIN, BY_ONE, BY_FOUR = range(3)
+
+
+def s_cfg(size_code, mode, flags=0):
+    return u8(size_code | flags | S_MODE, mode)
+
+
+def s_batches(entries, idx_mode=0, idx=None):
+    """In order: entries (batch 1..4, mode[, len32]) or ('lie', id8, len32)."""
+    out = u8(OP_COMPLETE, len(entries) - 1)
+    for e in entries:
+        if e[0] == 'lie':
+            out += u8(0xc0, e[1]) + u32(e[2])
+        else:
+            out += u8(e[0] - 1, e[1])
+            if e[1] >= 2:
+                out += u32(e[2])
+    out += u8(idx_mode)
+    if idx_mode >= 0xf0:
+        out += u16(idx)
+    return out
+
+
+def s_add_bufs(b, count, by=False, lens=None):
+    """Mode S_ADD_BUFS: a burst (b: bit 0 writable, len 1 + (b >> 1) * 64)."""
+    out = u8(OP_ADD_BUF, b, (count - 1) | (0x40 if by else 0) | (0x80 if lens else 0))
+    for n in lens or []:
+        out += u8(n)
+    return out
+
+
+def s_harvest(mx, how, lens=True):
+    """Mode S_HARVEST_BY: plain (max % 33, bit 7 no lens) or by (max up to 255)."""
+    return u8(OP_HARVEST, (mx % 33 | (0 if lens else 0x80)) if how == BY_PLAIN else mx, how)
+
+
+def s_ones(n):
+    """In order: n used entries of one chain each, len the chain's writable bytes."""
+    out = b''
+    while n > 0:
+        out += s_batches([(1, 0)] * min(n, 8))
+        n -= 8
+    return out
+
+
+def vq_harvest_mode_seeds():
+    size4, size8, size16, size256 = 2, 3, 4, 8
+    # In order, size 8: chains of 1-3 descriptors completed in batches (one
+    # used entry for up to 4 chains), harvested a few at a time, wrapping.
+    io = s_cfg(size8, S_IN_ORDER)
+    for _ in range(6):
+        io += add_chain(1, 1, [(4, 0), (8, 0)]) + u8(OP_ADD_BUF, 5) + \
+            add_chain(1, 2, [(1, 0), (2, 0), (64, 0)]) + u8(OP_KICK)
+        io += s_batches([(2, 0), (1, 2, 7)]) + harvest(1) + harvest(32)
+    yield 'in-order-batches', io
+    # In order, size 16: bursts of 8 writable buffers of one len, four laps
+    # (the refill shortcuts once a lap is uniform), harvested by the vector
+    # loop through each API in turn; one round ends in a batch of 4.
+    ul = s_cfg(size16, S_IN_ORDER | S_ADD_BUFS | S_HARVEST_BY)
+    for i in range(8):
+        ul += s_add_bufs(5, 8, by=i % 3 == 1) + u8(OP_KICK)
+        ul += s_ones(4) + (s_batches([(4, 2, 100)]) if i == 5 else s_ones(4))
+        ul += s_harvest(32, (BY_FOUR, BY_ONE, BY_PLAIN)[i % 3])
+    yield 'in-order-uniform-laps', ul
+    # In order, size 256: bursts of 64, one and a half laps, the four-at-a-time
+    # callback over whole rings' worth of used entries; a scribbled descriptor.
+    big = s_cfg(size256, S_IN_ORDER | S_ADD_BUFS | S_HARVEST_BY)
+    for i in range(6):
+        big += s_add_bufs(3, 64) + u8(OP_KICK) + s_ones(64) + s_harvest(255, BY_FOUR)
+        if i == 3:
+            big += u8(OP_SCRIBBLE, 7) + u16(0xffff) + u16(0) + u32(0)
+    yield 'in-order-uniform-256', big
+    # In order: an entry naming a later chain that used idx does not cover
+    # (a batch running past what was completed) breaks the queue after the
+    # oldest chain is returned.
+    lie = s_cfg(size8, S_IN_ORDER) + b''.join(u8(OP_ADD_BUF, 3) for _ in range(3)) + u8(OP_KICK)
+    lie += s_batches([(1, 0), ('lie', 2, 0)]) + harvest(8) + harvest(8) + u8(OP_ADD_BUF, 3)
+    yield 'in-order-id-past-idx-breaks', lie
+    # In order, uniform size 4: a len above the buffers' in the middle of a
+    # vector quad; the chains before it come back, then -EIO.
+    ll = s_cfg(size4, S_IN_ORDER | S_ADD_BUFS | S_HARVEST_BY)
+    for _ in range(3):
+        ll += s_add_bufs(9, 4) + u8(OP_KICK) + s_ones(4) + s_harvest(8, BY_FOUR)
+    ll += s_add_bufs(9, 4) + u8(OP_KICK) + s_batches([(1, 0), (1, 3, 5000), (1, 0), (1, 0)])
+    ll += s_harvest(8, BY_FOUR) + s_harvest(8, BY_ONE)
+    yield 'in-order-uniform-len-lie', ll
+    # In order: used idx running ahead of the published chains breaks the queue.
+    ahead = s_cfg(size8, S_IN_ORDER | S_HARVEST_BY) + u8(OP_ADD_BUF, 3) + u8(OP_KICK)
+    ahead += s_batches([(1, 0)], idx_mode=0xf0, idx=5) + s_harvest(4, BY_ONE)
+    yield 'in-order-idx-ahead-breaks', ahead
+    # In order: a batch of 4 half harvested, more chains in flight; detach
+    # returns the rest oldest first.
+    half = s_cfg(size8, S_IN_ORDER | S_HARVEST_BY) + add_chain(1, 1, [(4, 0), (8, 0)])
+    half += b''.join(u8(OP_ADD_BUF, 5) for _ in range(5)) + u8(OP_KICK)
+    half += s_batches([(4, 2, 30)]) + s_harvest(2, BY_PLAIN) + s_harvest(1, BY_ONE)
+    yield 'in-order-detach-mid-batch', half
+    # Not in order: bursts (own lens, and through add_bufs_by) completed out
+    # of order, harvested through harvest_by.
+    ooo = s_cfg(size16, S_ADD_BUFS | S_HARVEST_BY)
+    for i in range(4):
+        ooo += s_add_bufs(7, 6, lens=[10, 20, 30, 40, 50, 60]) + s_add_bufs(7, 4, by=True)
+        ooo += u8(OP_KICK) + complete([('pick', 3, 2, 1000)] * 8) + complete([('pick', 1, 0)] * 2)
+        ooo += s_harvest(200, (BY_FOUR, BY_ONE)[i % 2])
+    yield 'add-bufs-harvest-by', ooo
 
 
 # ---- fuzz_net_rx: port byte, then operations ----
@@ -389,6 +502,12 @@ def vq_harvest_packed_seeds():
     il = u8(P_SMALL | 7, M_IN_ORDER) + u8(OP_ADD_BUF, 3) + u8(OP_KICK) + u8(OP_ADD_BUF, 3)
     il += p_complete([('lie', 1, 0, 0x8080, 2)]) + harvest(8) + u8(OP_ADD_BUF, 3) + harvest(8)
     yield 'in-order-unpublished-id-breaks', il
+    # Read-only chains: a len in a used descriptor without WRITE is reserved
+    # (0, not counted); with WRITE it is a tolerated bad len (0, counted).
+    tx = u8(P_SMALL | 7, 0) + b''.join(u8(OP_ADD_BUF, 2) for _ in range(2)) + u8(OP_KICK)
+    tx += p_complete([('pick', 0, 3, 0xffffffff)]) + harvest(8)
+    tx += p_complete([('lie', 1, 5, 0x8082, 1)]) + harvest(8)
+    yield 'tx-reserved-len', tx
 
 
 TARGETS = {

@@ -11,7 +11,8 @@
 #            so every run starts from the seeds), never into the source tree
 #
 # Findings (crash-*, leak-*, timeout-*) are written to WORK/artifacts/.
-# libFuzzer exits non-zero on any finding, which fails the test.
+# libFuzzer exits non-zero on any finding, which fails the test: with
+# -error_exitcode=1, as its default, 77, is meson's "skipped".
 
 set -euo pipefail
 
@@ -22,12 +23,12 @@ shift 4
 mkdir -p "$work/artifacts"
 case "$mode" in
 regress)
-	exec "$exe" -artifact_prefix="$work/artifacts/" -runs=0 "$@" "$corpus"
+	exec "$exe" -error_exitcode=1 -artifact_prefix="$work/artifacts/" -runs=0 "$@" "$corpus"
 	;;
 fuzz)
 	rm -rf "$work/new"
 	mkdir -p "$work/new"
-	exec "$exe" -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$@" \
+	exec "$exe" -error_exitcode=1 -artifact_prefix="$work/artifacts/" -print_final_stats=1 "$@" \
 		"$work/new" "$corpus"
 	;;
 *)
