@@ -34,13 +34,37 @@
  * flight run contiguously from last_used in add order, each chain's id its
  * first position; only those ids hold a cookie; the free count is the ring
  * distance from next_avail back to last_used; the engine's consumer state
- * (last_used, wrap bits, chains of a batch left) is the model's.
+ * (last_used, wrap bits, chains of a batch left) is the model's, and each
+ * slot holds its chain's cookie, writable bytes, descriptor count and add
+ * sequence number.
+ *
+ * Mode bit 2 (as fuzz_vq_harvest's): a harvest picks vio_vq_harvest(),
+ * vio_vq_harvest_by() with the per-chain callback, or with the
+ * four-at-a-time one too (never called on packed rings today; accepted if
+ * it is). In order that is the fast path vio_vq_packed_harvest_in_order_by()
+ * until the first used descriptor that is not a plain completion of the
+ * oldest one-descriptor chain, then the general path: the model is the one
+ * of vio_vq_harvest(), so both must return the same chains and lens and
+ * break the queue at the same point. The callbacks must see each chain
+ * once, in order, with the cookies and lens returned. Mode bit 3: longer
+ * bursts (1..64, also through vio_vq_add_bufs_by()) that wrap the ring
+ * many times, runs of up to 256 completions of one chain each (the way
+ * DPDK's vhost completes receive buffers), and targeted lies at the
+ * device's position: the chain there completed by its own id (an
+ * unpublished one in order: id == its position), a len one past its
+ * writable bytes, stale (the previous lap's) or inconsistent flags.
  *
  * Input: config byte (bit 7 doorbell, 6 ORDER_PLATFORM, 5 EVENT_IDX, 4
  * small: size 1 + bits 0-3), mode byte (bit 0 IN_ORDER; bit 1: add-buffer
  * operations add bursts of 1..8 through vio_vq_add_bufs(), one more byte:
- * bits 0-2 count - 1, bit 7 a len byte per buffer), [size byte: size 1 +
- * byte, when not small], then operations (test/fuzz/gen_corpus.py).
+ * bits 0-2 count - 1, bit 7 a len byte per buffer; with bit 3 that byte
+ * reads bits 0-5 count - 1, bit 6 through vio_vq_add_bufs_by() instead
+ * (writable, address from the cookie), bit 7 a len byte per buffer (not
+ * with bit 6); bit 2 harvest operations read one more byte, % 3: plain,
+ * by, by with the four-at-a-time callback (by: up to 255 chains, lens
+ * always); bit 3 as above), [size byte: size 1 + byte, when not small],
+ * then operations (test/fuzz/gen_corpus.py). Mode bits 2 and 3 clear: an
+ * input means what it meant before they existed.
  */
 #include <errno.h>
 #include <string.h>
@@ -56,14 +80,28 @@
 #define MAX_OPS 256
 #define MAX_SIZE 256
 #define MAX_SEGS 8
-#define MAX_CHAINS (MAX_OPS + 1)
+#define MAX_BURST 64 /* buffers one add-buffer operation adds (mode bit 3) */
+/* Room for bursts over several laps of the largest ring. */
+#define MAX_CHAINS 1024
+#define MAX_HARVEST 255 /* chains one vio_vq_harvest_by() operation asks for */
 #define WRAP_BITS (VIO_PACKED_DESC_F_AVAIL | VIO_PACKED_DESC_F_USED)
+
+#define MODE_IN_ORDER 0x01
+#define MODE_ADD_BUFS 0x02
+#define MODE_HARVEST_BY 0x04
+#define MODE_LONG 0x08 /* long bursts, runs of completions, targeted lies */
+
+#define IOVA_CHAIN 0x100000u /* + 0x10000 per descriptor */
+#define IOVA_BUF 0x200000u
+#define IOVA_BURST 0x300000u /* + 0x1000 per buffer of the burst */
+#define IOVA_BY 0x400000u    /* + 0x1000 per chain index (vio_vq_add_bufs_by) */
 
 /* ---- A transport that only hosts queues ---- */
 
 /* ---- Model ---- */
 
 struct chain {
+	uint64_t iova; /* address of its first descriptor (+ 0x10000 per descriptor) */
 	uint16_t id;
 	uint16_t ndesc;
 	uint16_t pos;    /* first ring position */
@@ -85,7 +123,9 @@ struct model {
 	uint16_t size;
 	bool event_idx;
 	bool in_order;
-	bool add_bufs; /* single buffers go in bursts through vio_vq_add_bufs() */
+	bool add_bufs;   /* single buffers go in bursts through vio_vq_add_bufs() */
+	bool harvest_by; /* harvest operations may use vio_vq_harvest_by() */
+	bool long_mode;  /* MODE_LONG */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE]; /* chain holding this id, or -1 */
@@ -141,6 +181,12 @@ check_published(struct model *m)
 		if (c->checked || !c->in_flight || !seq_published(m, c->seq))
 			continue;
 		c->checked = true;
+		/* The device never writes addresses here: they always hold. */
+		for (uint16_t i = 0, p = pos, l = lap; i < c->ndesc; i++, step(m, &p, &l, 1))
+			FUZZ_CHECK(m->ring[p].addr == c->iova + (uint64_t)i * 0x10000,
+				   "chain id %u desc %u at %u: addr 0x%llx, want 0x%llx", c->id, i,
+				   p, (unsigned long long)m->ring[p].addr,
+				   (unsigned long long)(c->iova + (uint64_t)i * 0x10000));
 		/* The device may have written over it (a scribble since the add, or
 		 * used descriptors at a position a lie moved): nothing to check. */
 		if (c->dirt != m->dirt || m->lied)
@@ -164,11 +210,13 @@ check_published(struct model *m)
 }
 
 static struct chain *
-model_add(struct model *m, uint16_t id, uint16_t ndesc, uint32_t in_len, uint16_t n_out)
+model_add(struct model *m, uint16_t id, uint16_t ndesc, uint32_t in_len, uint16_t n_out,
+	  uint64_t iova)
 {
 	struct chain *c = &m->chains[m->nchains++];
 
-	*c = (struct chain){ .id = id,
+	*c = (struct chain){ .iova = iova,
+			     .id = id,
 			     .ndesc = ndesc,
 			     .pos = m->next_avail,
 			     .flags0 = m->avail_flags,
@@ -242,9 +290,13 @@ check_in_order(struct model *m)
 		FUZZ_CHECK(c->in_flight && c->id == pos && c->pos == pos && c->seq == seq,
 			   "chain at %u: id %u pos %u seq %u, want seq %u", pos, c->id, c->pos,
 			   c->seq, seq);
-		FUZZ_CHECK(vq->slots[pos].cookie == c && vq->slots[pos].ndesc == c->ndesc,
-			   "slot %u: cookie %p ndesc %u, want chain %u of %u descriptors", pos,
-			   vq->slots[pos].cookie, vq->slots[pos].ndesc, c->id, c->ndesc);
+		FUZZ_CHECK(vq->slots[pos].cookie == c && vq->slots[pos].ndesc == c->ndesc &&
+				   vq->slots[pos].in_len == c->in_len &&
+				   vq->slots[pos].add_seq == c->seq,
+			   "slot %u: cookie %p ndesc %u in_len %u add_seq %u, want chain %u of %u "
+			   "descriptors, %u bytes, seq %u",
+			   pos, vq->slots[pos].cookie, vq->slots[pos].ndesc, vq->slots[pos].in_len,
+			   vq->slots[pos].add_seq, c->id, c->ndesc, c->in_len, c->seq);
 		start[pos] = true;
 		held = (uint16_t)(held + c->ndesc);
 		seq++;
@@ -282,7 +334,7 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 		   "in order: next id %u, next position %u", id, m->next_avail);
 	for (uint16_t i = 0; i < n; i++) {
 		sg[i].len = (uint32_t)fuzz_u8(in) << (fuzz_u8(in) & 15);
-		sg[i].iova = 0x100000 + (uint64_t)i * 0x10000;
+		sg[i].iova = IOVA_CHAIN + (uint64_t)i * 0x10000;
 		zero |= sg[i].len == 0;
 		if (i >= n_out)
 			in_len += sg[i].len;
@@ -298,42 +350,62 @@ op_add_chain(struct model *m, struct fuzz_in *in)
 	rc = vio_vq_add_chain(m->vq, sg, n_out, n_in, &m->chains[m->nchains]);
 	FUZZ_CHECK(rc == want, "add_chain(%u out, %u in): rc %d, want %d", n_out, n_in, rc, want);
 	if (rc == 0)
-		model_add(m, id, n, in_len, n_out);
+		model_add(m, id, n, in_len, n_out, IOVA_CHAIN);
 	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
 		   vio_vq_num_free(m->vq), m->num_free);
 }
 
+/* vio_vq_add_bufs_by()'s address of a cookie: from the chain's index. */
+static uint64_t
+burst_iova_of(void *cookie, uint64_t ctx)
+{
+	uintptr_t k = ((uintptr_t)cookie - (uintptr_t)ctx) / sizeof(struct chain);
+
+	return IOVA_BY + (uint64_t)k * 0x1000;
+}
+
 /*
- * A burst of 1..8 single buffers through vio_vq_add_bufs() (the in-order
- * fast path when negotiated): @p len each, or lens of their own. Their ids
- * are read back from the ring, where the engine wrote them: each must be
- * free (in order: its ring position).
+ * A burst of single buffers through vio_vq_add_bufs() (the in-order fast
+ * path when negotiated): 1..8 of them, or with mode bit 3 1..64, also
+ * through vio_vq_add_bufs_by() (writable, the address from the cookie);
+ * @p len each, or lens of their own. Their ids are read back from the
+ * ring, where the engine wrote them: each must be free (in order: its ring
+ * position).
  */
 static void
 op_add_bufs(struct model *m, struct fuzz_in *in, bool writable, uint32_t len)
 {
 	uint8_t x = fuzz_u8(in);
-	uint16_t n = (uint16_t)RTE_MIN(1u + (x & 7), MAX_CHAINS - m->nchains);
-	uint32_t lens[8];
-	uint64_t iovas[8];
-	void *cookies[8];
+	bool by = m->long_mode && (x & 0x40) != 0, own_lens = (x & 0x80) && !by;
+	uint16_t n = (uint16_t)RTE_MIN(1u + (x & (m->long_mode ? 0x3f : 7)),
+				       MAX_CHAINS - m->nchains);
+	uint32_t lens[MAX_BURST];
+	uint64_t iovas[MAX_BURST];
+	void *cookies[MAX_BURST];
 	int rc, want;
 
+	writable |= by;
 	for (uint16_t i = 0; i < n; i++) {
-		lens[i] = (x & 0x80) ? 1 + (uint32_t)fuzz_u8(in) * 8 : len;
-		iovas[i] = 0x300000 + (uint64_t)i * 0x1000;
+		lens[i] = own_lens ? 1 + (uint32_t)fuzz_u8(in) * 8 : len;
+		iovas[i] = IOVA_BURST + (uint64_t)i * 0x1000;
 		cookies[i] = &m->chains[m->nchains + i];
 	}
 	want = m->broken ? -EIO : RTE_MIN(n, m->num_free);
-	rc = vio_vq_add_bufs(m->vq, cookies, iovas, (x & 0x80) ? lens : NULL, len, writable, n);
-	FUZZ_CHECK(rc == want, "add_bufs(%u): rc %d, want %d", n, rc, want);
+	if (by)
+		rc = vio_vq_add_bufs_by(m->vq, cookies, burst_iova_of, (uintptr_t)m->chains, len,
+					n);
+	else
+		rc = vio_vq_add_bufs(m->vq, cookies, iovas, own_lens ? lens : NULL, len, writable,
+				     n);
+	FUZZ_CHECK(rc == want, "add_bufs%s(%u): rc %d, want %d", by ? "_by" : "", n, rc, want);
 	for (int i = 0; i < rc; i++) {
 		uint16_t id = m->ring[m->next_avail].id;
 
 		FUZZ_CHECK(!m->in_order || id == m->next_avail,
 			   "in order: buffer %d of a burst got id %u at position %u", i, id,
 			   m->next_avail);
-		model_add(m, id, 1, writable ? lens[(x & 0x80) ? i : 0] : 0, writable ? 0 : 1);
+		model_add(m, id, 1, writable ? lens[i] : 0, writable ? 0 : 1,
+			  by ? burst_iova_of(cookies[i], (uintptr_t)m->chains) : iovas[i]);
 	}
 	FUZZ_CHECK(vio_vq_num_free(m->vq) == m->num_free, "num_free %u, want %u",
 		   vio_vq_num_free(m->vq), m->num_free);
@@ -357,10 +429,10 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 	FUZZ_CHECK(!m->in_order || id == m->next_avail || m->num_free == 0,
 		   "in order: next id %u, next position %u", id, m->next_avail);
 	want = m->broken ? -EIO : m->num_free == 0 ? -ENOSPC : 0;
-	rc = vio_vq_add_buf(m->vq, 0x200000, len, writable, &m->chains[m->nchains]);
+	rc = vio_vq_add_buf(m->vq, IOVA_BUF, len, writable, &m->chains[m->nchains]);
 	FUZZ_CHECK(rc == want, "add_buf: rc %d, want %d", rc, want);
 	if (rc == 0)
-		model_add(m, id, 1, writable ? len : 0, writable ? 0 : 1);
+		model_add(m, id, 1, writable ? len : 0, writable ? 0 : 1, IOVA_BUF);
 }
 
 /*
@@ -451,11 +523,10 @@ device_batch(struct model *m, unsigned int want, struct chain **last, uint16_t *
 
 	*ndesc = 0;
 	for (uint16_t seq = m->harvested; n < want && seq != m->published; seq++) {
-		struct chain *c = NULL;
+		/* Chain k was the k-th added: its seq is k. */
+		struct chain *c = seq < m->nchains && m->chains[seq].in_flight ? &m->chains[seq] :
+										 NULL;
 
-		for (unsigned int i = 0; i < m->nchains && c == NULL; i++)
-			if (m->chains[i].in_flight && m->chains[i].seq == seq)
-				c = &m->chains[i];
 		if (c == NULL)
 			break;
 		if (c->device_done)
@@ -468,16 +539,113 @@ device_batch(struct model *m, unsigned int want, struct chain **last, uint16_t *
 	return n;
 }
 
+/* The device writes a used descriptor at its position and moves past @p skip. */
+static void
+device_write(struct model *m, uint16_t id, uint32_t len, uint16_t flags, uint16_t skip)
+{
+	struct vio_packed_desc *d = &m->ring[m->dev_pos];
+
+	d->id = id;
+	d->len = len;
+	__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
+	dev_step(m, skip);
+}
+
+static uint16_t
+dev_bits(const struct model *m)
+{
+	return m->dev_wrap ? WRAP_BITS : 0;
+}
+
+/*
+ * Mode bit 3: a run of up to 256 published chains the device holds, oldest
+ * first, each completed by a used descriptor of its own (the in-order fast
+ * path's case). Lens: each chain's writable bytes, 0, any up to them, or
+ * the writable bytes with one chain of the run one byte over (a lie).
+ */
+static void
+device_run(struct model *m, struct fuzz_in *in)
+{
+	unsigned int count = 1 + fuzz_u8(in), done = 0;
+	uint8_t how = fuzz_u8(in);
+	unsigned int over = (how >> 2) % count;
+
+	for (unsigned int k = m->in_order ? m->harvested : 0; k < m->nchains && done < count; k++) {
+		struct chain *c = &m->chains[k];
+		uint32_t len = c->in_len;
+
+		if (!c->in_flight || c->device_done || !seq_published(m, c->seq))
+			continue;
+		if ((how & 3) == 1)
+			len = 0;
+		else if ((how & 3) == 2)
+			len = ((done + 1) * 2654435761u ^ how) % (c->in_len + 1);
+		else if ((how & 3) == 3 && done == over)
+			len = c->in_len + 1;
+		c->device_done = true;
+		device_write(m, c->id, len, dev_bits(m), c->ndesc);
+		done++;
+	}
+}
+
+/*
+ * Mode bit 3: a lie aimed at the device's position, where the next honest
+ * used descriptor would go: the chain there (any in flight, published or
+ * not) completed by its own id and writable bytes (in order, for a chain
+ * added but not published: an id equal to its position), a len one past
+ * them (WRITE or not), the previous lap's used bits, or AVAIL and USED
+ * that disagree (either way).
+ */
+static void
+device_lie_here(struct model *m, uint8_t sel)
+{
+	const struct chain *c = NULL;
+	uint16_t flags = dev_bits(m);
+	uint32_t len;
+
+	for (unsigned int k = 0; k < m->nchains && c == NULL; k++)
+		if (m->chains[k].in_flight && m->chains[k].pos == m->dev_pos)
+			c = &m->chains[k];
+	len = c != NULL ? c->in_len : 0;
+	switch (sel & 3) {
+	case 0:
+		break;
+	case 1:
+		len++;
+		flags |= (sel & 4) ? VIO_DESC_F_WRITE : 0;
+		break;
+	case 2:
+		flags ^= WRAP_BITS;
+		break;
+	default:
+		flags ^= (sel & 4) ? VIO_PACKED_DESC_F_AVAIL : VIO_PACKED_DESC_F_USED;
+		break;
+	}
+	m->dirt++;
+	m->lied = true;
+	device_write(m, c != NULL ? c->id : m->dev_pos, len, flags, c != NULL ? c->ndesc : 1);
+}
+
 static void
 op_device_complete(struct model *m, struct fuzz_in *in)
 {
 	unsigned int k = 1 + fuzz_u8(in) % 8;
+	/* In order, with mode bit 3, "up to" reaches one byte too many: the limit's edge. */
+	uint32_t edge = m->in_order && m->long_mode ? 2 : 1;
 
 	for (unsigned int i = 0; i < k; i++) {
 		uint8_t sel = fuzz_u8(in);
 		struct chain *c = NULL;
 		uint16_t skip = 0;
 
+		if (m->long_mode && sel < 0xc0 && (sel & 0x30) == 0x30) {
+			device_run(m, in);
+			continue;
+		}
+		if (m->long_mode && sel >= 0xe0) {
+			device_lie_here(m, sel);
+			continue;
+		}
 		if (sel < 0xc0 && m->in_order) {
 			/* One used descriptor for a batch of 1..4: the last chain's id. */
 			if (device_batch(m, 1 + (sel & 3), &c, &skip) == 0)
@@ -486,30 +654,24 @@ op_device_complete(struct model *m, struct fuzz_in *in)
 			c = device_pick(m, fuzz_u8(in));
 			skip = c != NULL ? c->ndesc : 0;
 		}
-		struct vio_packed_desc *d = &m->ring[m->dev_pos];
-		uint16_t flags = m->dev_wrap ? WRAP_BITS : 0;
-
 		if (c != NULL) {
 			uint8_t mode = fuzz_u8(in) & 3;
+			uint32_t len = mode == 0 ? c->in_len :
+				       mode == 1 ? 0 :
+				       mode == 2 ? fuzz_u32(in) % (c->in_len + edge) :
+						   fuzz_u32(in);
 
-			d->id = c->id;
-			d->len = mode == 0 ? c->in_len :
-				 mode == 1 ? 0 :
-				 mode == 2 ? fuzz_u32(in) % (c->in_len + 1) :
-					     fuzz_u32(in);
 			c->device_done = true;
-			__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
-			dev_step(m, skip);
+			device_write(m, c->id, len, dev_bits(m), skip);
 		} else {
 			/* A lie: any id, len and AVAIL/USED bits; any skip. */
+			uint16_t id = (sel & 1) ? fuzz_u16(in) : fuzz_u8(in);
+			uint32_t len = fuzz_u32(in);
+			uint16_t flags = (sel & 2) ? fuzz_u16(in) : dev_bits(m);
+
 			m->dirt++;
 			m->lied = true;
-			d->id = (sel & 1) ? fuzz_u16(in) : fuzz_u8(in);
-			d->len = fuzz_u32(in);
-			if (sel & 2)
-				flags = fuzz_u16(in);
-			__atomic_store_n(&d->flags, flags, __ATOMIC_RELEASE);
-			dev_step(m, (uint16_t)(1 + fuzz_u8(in) % 4));
+			device_write(m, id, len, flags, (uint16_t)(1 + fuzz_u8(in) % 4));
 		}
 	}
 }
@@ -595,55 +757,135 @@ model_harvest_in_order(struct model *m, uint16_t max, struct chain **want_c, uin
 	return n == 0 && m->broken ? -EIO : n;
 }
 
+/*
+ * What a harvest of up to @p max chains must return: chains in @p want_c
+ * with their lens in @p want_l, and the count, or -EIO.
+ */
+static int
+model_harvest(struct model *m, uint16_t max, struct chain **want_c, uint32_t *want_l)
+{
+	int want = 0;
+
+	if (m->broken)
+		return -EIO;
+	if (m->in_order)
+		return model_harvest_in_order(m, max, want_c, want_l);
+	for (uint16_t i = 0; i < max; i++) {
+		const struct vio_packed_desc *d = &m->ring[m->last_used];
+		uint16_t bits = d->flags & WRAP_BITS;
+		struct chain *c;
+
+		if (bits != m->used_flags) {
+			if (bits == (m->used_flags ^ VIO_PACKED_DESC_F_USED) ||
+			    m->harvested == m->published)
+				break;
+			m->broken = true;
+			break;
+		}
+		c = d->id < m->size && m->owner[d->id] >= 0 ? &m->chains[m->owner[d->id]] : NULL;
+		if (c == NULL || !seq_published(m, c->seq) ||
+		    !used_len_valid(m, c, d->flags, d->len, &want_l[want])) {
+			m->broken = true;
+			break;
+		}
+		want_c[want++] = c;
+		model_release(m, c);
+		m->harvested++;
+		step(m, &m->last_used, &m->used_flags, c->ndesc);
+	}
+	return want == 0 && m->broken ? -EIO : want;
+}
+
+/* What vio_vq_harvest_by() handed to the callbacks, in call order. */
+struct by_ctx {
+	struct model *m;
+	unsigned int next;  /* index the next call must have */
+	unsigned int quads; /* four-at-a-time calls */
+	void *cookies[MAX_HARVEST + 1];
+	uint32_t lens[MAX_HARVEST + 1];
+};
+
+static void
+by_one(void *ctx, unsigned int i, void *cookie, uint32_t len)
+{
+	struct by_ctx *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i < MAX_HARVEST, "harvest_by: chain %u, want %u", i, b->next);
+	b->cookies[i] = cookie;
+	b->lens[i] = len;
+	b->next++;
+}
+
+/* Never called on a packed ring today; if it ever is, it must agree too. */
+static void
+by_four(void *ctx, unsigned int i, void *const *cookies, const struct vio_used_elem *used)
+{
+	struct by_ctx *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i + 4 <= MAX_HARVEST, "harvest_by: quad at %u, want %u", i,
+		   b->next);
+	for (unsigned int k = 0; k < 4; k++) {
+		FUZZ_CHECK(used[k].id == cookie_chain(b->m, cookies[k])->id,
+			   "harvest_by: quad element %u has id %u, its chain's %u", k, used[k].id,
+			   cookie_chain(b->m, cookies[k])->id);
+		b->cookies[i + k] = cookies[k];
+		b->lens[i + k] = used[k].len;
+	}
+	b->next += 4;
+	b->quads++;
+}
+
+enum harvest_how {
+	HARVEST_PLAIN,
+	HARVEST_BY,
+	HARVEST_BY4
+};
+
 static void
 op_harvest(struct model *m, struct fuzz_in *in)
 {
 	uint8_t b = fuzz_u8(in);
-	uint16_t max = b % 33;
-	bool want_lens = (b & 0x80) == 0;
-	void *cookies[32];
-	uint32_t lens[32];
-	struct chain *want_c[32];
-	uint32_t want_l[32];
-	int want = 0, rc;
+	enum harvest_how how = m->harvest_by ? (enum harvest_how)(fuzz_u8(in) % 3) : HARVEST_PLAIN;
+	/* vio_vq_harvest(): up to 32, lens or not; harvest_by: up to 255. */
+	uint16_t max = how == HARVEST_PLAIN ? b % 33 : b;
+	bool want_lens = how != HARVEST_PLAIN || (b & 0x80) == 0;
+	static struct by_ctx by;
+	void *cookies[MAX_HARVEST + 1];
+	uint32_t lens[MAX_HARVEST + 1];
+	struct chain *want_c[MAX_HARVEST + 1];
+	uint32_t want_l[MAX_HARVEST + 1];
+	int want, rc;
 
-	if (m->broken) {
-		want = -EIO;
-	} else if (m->in_order) {
-		want = model_harvest_in_order(m, max, want_c, want_l);
-	} else {
-		for (uint16_t i = 0; i < max; i++) {
-			const struct vio_packed_desc *d = &m->ring[m->last_used];
-			uint16_t bits = d->flags & WRAP_BITS;
-			struct chain *c;
+	/*
+	 * harvest_by() asking for none reads nothing; in order its fast path
+	 * still reports a broken queue (vio_vq_harvest_each() does not).
+	 */
+	if (how != HARVEST_PLAIN && max == 0)
+		want = m->broken && m->in_order ? -EIO : 0;
+	else
+		want = model_harvest(m, max, want_c, want_l);
 
-			if (bits != m->used_flags) {
-				if (bits == (m->used_flags ^ VIO_PACKED_DESC_F_USED) ||
-				    m->harvested == m->published)
-					break;
-				m->broken = true;
-				break;
-			}
-			c = d->id < m->size && m->owner[d->id] >= 0 ? &m->chains[m->owner[d->id]] :
-								      NULL;
-			if (c == NULL || !seq_published(m, c->seq) ||
-			    !used_len_valid(m, c, d->flags, d->len, &want_l[want])) {
-				m->broken = true;
-				break;
-			}
-			want_c[want++] = c;
-			model_release(m, c);
-			m->harvested++;
-			step(m, &m->last_used, &m->used_flags, c->ndesc);
-		}
-		if (want == 0 && m->broken)
-			want = -EIO;
-	}
 	memset(cookies, 0, sizeof(cookies));
-	rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
-	FUZZ_CHECK(rc == want, "harvest(max %u): rc %d, want %d", max, rc, want);
+	by.m = m;
+	by.next = 0;
+	by.quads = 0;
+	if (how == HARVEST_PLAIN)
+		rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
+	else
+		rc = vio_vq_harvest_by(m->vq, cookies, max, by_one,
+				       how == HARVEST_BY4 ? by_four : NULL, &by);
+	FUZZ_CHECK(rc == want, "harvest%s(max %u): rc %d, want %d",
+		   how == HARVEST_PLAIN ? "" : "_by", max, rc, want);
+	if (how != HARVEST_PLAIN) {
+		FUZZ_CHECK(by.next == (unsigned int)RTE_MAX(rc, 0),
+			   "harvest_by returned %d after %u chains to the callbacks", rc, by.next);
+		FUZZ_CHECK(how == HARVEST_BY4 || by.quads == 0, "four-at-a-time call without fn4");
+		memcpy(lens, by.lens, sizeof(lens));
+	}
 	for (int i = 0; i < rc; i++) {
 		FUZZ_CHECK(cookie_chain(m, cookies[i]) == want_c[i], "entry %d: wrong cookie", i);
+		FUZZ_CHECK(how == HARVEST_PLAIN || by.cookies[i] == cookies[i],
+			   "entry %d: callback and cookies disagree", i);
 		if (want_lens)
 			FUZZ_CHECK(lens[i] == want_l[i], "entry %d: len %u, want %u", i, lens[i],
 				   want_l[i]);
@@ -676,8 +918,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&m, 0, sizeof(m));
 	m.event_idx = (cfg & 0x20) != 0;
-	m.in_order = (mode & 1) != 0;
-	m.add_bufs = (mode & 2) != 0;
+	m.in_order = (mode & MODE_IN_ORDER) != 0;
+	m.add_bufs = (mode & MODE_ADD_BUFS) != 0;
+	m.harvest_by = (mode & MODE_HARVEST_BY) != 0;
+	m.long_mode = (mode & MODE_LONG) != 0;
 	fake_dev_bind(&m.fd, 3, "fuzz-vq-packed",
 		      VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED) |
 			      ((cfg & 0x40) ? VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |

@@ -416,10 +416,13 @@ def blk_completion_seeds():
 # Same op codes as vq_harvest; complete() has no idx byte, op 7 sets the
 # device event suppression structure. Mode: bit 0 IN_ORDER (an honest
 # completion is a batch of 1..4 oldest chains, no pick byte), bit 1 add-buffer
-# operations add bursts through vio_vq_add_bufs() (one more byte).
+# operations add bursts through vio_vq_add_bufs() (one more byte), bit 2
+# harvest operations read a how byte (as vq_harvest's), bit 3 long bursts
+# (1..64, or through vio_vq_add_bufs_by()), runs of completions and lies at
+# the device's position.
 
 P_DOORBELL, P_ORDER, P_EVENT_IDX, P_SMALL = 0x80, 0x40, 0x20, 0x10
-M_IN_ORDER, M_ADD_BUFS = 0x01, 0x02
+M_IN_ORDER, M_ADD_BUFS, M_HARVEST_BY, M_LONG = 0x01, 0x02, 0x04, 0x08
 
 
 def p_batches(entries):
@@ -451,6 +454,44 @@ def p_complete(entries):
         else:
             out += u8(0xc3) + u16(e[1]) + u32(e[2]) + u16(e[3]) + u8(e[4])
     return out
+
+
+def p_bursts(b, count, by=False, lens=None):
+    """Modes M_ADD_BUFS | M_LONG: a burst of 1..64 (b as p_add_bufs), or through add_bufs_by."""
+    out = u8(OP_ADD_BUF, b, (count - 1) | (0x40 if by else 0) | (0x80 if lens else 0))
+    for n in lens or []:
+        out += u8(n)
+    return out
+
+
+RUN_FULL, RUN_ZERO, RUN_ANY, RUN_ONE_OVER = range(4)
+HERE_OWN, HERE_LEN_OVER, HERE_STALE, HERE_MIXED = range(4)
+
+
+def p_long(entries):
+    """Mode M_LONG: entries ('run', count, how[, over]) (one used descriptor per
+    chain), ('here', kind[, alt]) (a lie at the device's position), in order
+    (batch 1..4, mode[, len32]), else ('pick', k, mode[, len32])."""
+    out = u8(OP_COMPLETE, len(entries) - 1)
+    for e in entries:
+        if e[0] == 'run':
+            out += u8(0x30, e[1] - 1, e[2] | (e[3] if len(e) > 3 else 0) << 2)
+        elif e[0] == 'here':
+            out += u8(0xe0 | e[1] | (4 if len(e) > 2 and e[2] else 0))
+        elif e[0] == 'pick':
+            out += u8(0, e[1], e[2])
+            if e[2] >= 2:
+                out += u32(e[3])
+        else:
+            out += u8(e[0] - 1, e[1])
+            if e[1] >= 2:
+                out += u32(e[2])
+    return out
+
+
+def p_harvest(mx, how, lens=True):
+    """Mode M_HARVEST_BY: plain (max % 33, bit 7 no lens) or by (max up to 255)."""
+    return u8(OP_HARVEST, (mx % 33 | (0 if lens else 0x80)) if how == BY_PLAIN else mx, how)
 
 
 def p_event(off, wrap, flags):
@@ -508,6 +549,64 @@ def vq_harvest_packed_seeds():
     tx += p_complete([('pick', 0, 3, 0xffffffff)]) + harvest(8)
     tx += p_complete([('lie', 1, 5, 0x8082, 1)]) + harvest(8)
     yield 'tx-reserved-len', tx
+    yield from vq_harvest_packed_by_seeds()
+
+
+def vq_harvest_packed_by_seeds():
+    io_by = M_IN_ORDER | M_ADD_BUFS | M_HARVEST_BY | M_LONG
+    # In order, size 16: bursts of 16 one-buffer chains (add_bufs and
+    # add_bufs_by in turn), one used descriptor each, eight laps, harvested
+    # through each API in turn (harvest_by: the fast path).
+    laps = u8(P_SMALL | 15, io_by)
+    for i in range(8):
+        laps += p_bursts(5, 16, by=i % 2 == 1) + u8(OP_KICK)
+        laps += p_long([('run', 16, (RUN_FULL, RUN_ZERO, RUN_ANY)[i % 3])])
+        laps += p_harvest(255 if i % 3 else 32, (BY_ONE, BY_FOUR, BY_PLAIN)[i % 3])
+    yield 'in-order-by-laps', laps
+    # In order, size 256: bursts of 64, four laps; runs of single completions
+    # with a batch of 4 and a chain of three descriptors between them (the
+    # fast path hands over to the general path and back).
+    big = u8(P_ORDER, io_by, 255)
+    for i in range(14):
+        big += p_bursts(3, 64, by=i % 2 == 0) + u8(OP_KICK)
+        if i % 4 == 1:
+            big += add_chain(1, 2, [(1, 0), (2, 0), (64, 0)]) + u8(OP_KICK)
+        big += p_long([('run', 30, RUN_ANY), (4, 0), ('run', 200, RUN_FULL)])
+        big += p_harvest(100, BY_ONE) + p_harvest(255, BY_FOUR)
+    yield 'in-order-by-256', big
+    # In order: the device completes what was published, then a chain added
+    # but not published in its own position (id == position): harvest_by
+    # returns the published ones, then the queue is broken.
+    unp = u8(P_SMALL | 7, io_by) + p_bursts(5, 3) + u8(OP_KICK) + p_bursts(5, 2)
+    unp += p_long([('run', 3, RUN_FULL), ('here', HERE_OWN)]) + p_harvest(8, BY_ONE)
+    unp += p_harvest(8, BY_ONE) + p_bursts(5, 1)
+    yield 'in-order-by-unpublished-own-position-breaks', unp
+    # In order: a len one past the writable bytes in the middle of a run.
+    over = u8(P_SMALL | 15, io_by) + p_bursts(9, 12) + u8(OP_KICK)
+    over += p_long([('run', 12, RUN_ONE_OVER, 5)]) + p_harvest(255, BY_FOUR)
+    over += p_harvest(255, BY_ONE)
+    yield 'in-order-by-len-over-breaks', over
+    # In order, after a lap: the previous lap's used bits where the next
+    # completion belongs (a stale descriptor); and, on another queue,
+    # AVAIL and USED that disagree.
+    stale = u8(P_SMALL | 3, io_by)
+    for _ in range(2):
+        stale += p_bursts(5, 4) + u8(OP_KICK) + p_long([('run', 4, RUN_FULL)])
+        stale += p_harvest(4, BY_ONE)
+    stale += p_bursts(5, 4) + u8(OP_KICK) + p_long([('run', 2, RUN_FULL), ('here', HERE_STALE)])
+    stale += p_harvest(255, BY_ONE) + p_harvest(1, BY_ONE)
+    yield 'in-order-by-stale-flags-breaks', stale
+    mixed = u8(P_SMALL | 7, io_by) + p_bursts(5, 6) + u8(OP_KICK)
+    mixed += p_long([('run', 1, RUN_FULL), ('here', HERE_MIXED, True)]) + p_harvest(255, BY_ONE)
+    yield 'in-order-by-mixed-flags-breaks', mixed
+    # Not in order: bursts with lens of their own and through add_bufs_by,
+    # completed out of order and in runs, harvested through harvest_by.
+    ooo = u8(P_SMALL | 15, M_ADD_BUFS | M_HARVEST_BY | M_LONG)
+    for i in range(4):
+        ooo += p_bursts(7, 6, lens=[10, 20, 30, 40, 50, 60]) + p_bursts(7, 4, by=True)
+        ooo += u8(OP_KICK) + p_long([('pick', 3, 2, 1000)] * 4 + [('run', 6, RUN_ANY)])
+        ooo += p_harvest(200, (BY_FOUR, BY_ONE)[i % 2])
+    yield 'by-not-in-order', ooo
 
 
 TARGETS = {
