@@ -711,6 +711,28 @@ vireo_txq_count_bad_len(struct vireo_txq *txq)
 	}
 }
 
+/*
+ * A rearm word (data_off, refcnt, nb_segs, port: vireo_mbuf_rearm_word())
+ * with these refcnt and nb_segs and zero elsewhere, in the CPU's byte order
+ * (a constant once inlined).
+ */
+static inline uint64_t
+vireo_rearm_refcnt_segs(uint16_t refcnt, uint16_t nb_segs)
+{
+	const uint16_t w[4] = { 0, refcnt, nb_segs, 0 };
+	uint64_t v;
+
+	static_assert(offsetof(struct rte_mbuf, refcnt) ==
+				      offsetof(struct rte_mbuf, data_off) + 2 &&
+			      offsetof(struct rte_mbuf, nb_segs) ==
+				      offsetof(struct rte_mbuf, data_off) + 4 &&
+			      offsetof(struct rte_mbuf, data_off) ==
+				      offsetof(struct rte_mbuf, rearm_data),
+		      "rearm word: data_off, refcnt, nb_segs, port");
+	memcpy(&v, w, sizeof(v));
+	return v;
+}
+
 /* Return a run of mbufs of one pool to it. */
 static inline void
 vireo_tx_put_run(struct rte_mempool *pool, struct rte_mbuf **run, unsigned int n)
@@ -720,12 +742,35 @@ vireo_tx_put_run(struct rte_mempool *pool, struct rte_mbuf **run, unsigned int n
 }
 
 /*
+ * Whether all @p n mbufs are direct, one segment, one reference and of
+ * the first one's pool: one pass of loads and ors, one branch.
+ */
+static inline bool
+vireo_tx_free_all_plain(void *const *done, unsigned int n)
+{
+	const uint64_t mask = vireo_rearm_refcnt_segs(UINT16_MAX, UINT16_MAX);
+	const uint64_t one = vireo_rearm_refcnt_segs(1, 1);
+	const uintptr_t pool = (uintptr_t)((struct rte_mbuf *)done[0])->pool;
+	uint64_t odd = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = done[i];
+
+		odd |= ((*vireo_mbuf_rearm_word(m) & mask) ^ one) |
+		       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
+		       (uintptr_t)m->next | ((uintptr_t)m->pool ^ pool);
+	}
+	return odd == 0;
+}
+
+/*
  * Free sent packets. Most are what the fast path sends: a direct mbuf
  * whose only reference was handed to us, one segment. For those, freeing
  * is putting them back in their pool as they are (refcnt 1, next NULL,
  * nb_segs 1: the state a pool keeps), in runs per pool; anything else
  * goes through rte_pktmbuf_free(). Same result as rte_pktmbuf_free_bulk(),
- * about a third of its instructions for the common case.
+ * about a third of its instructions for the common case; when every mbuf
+ * of the batch is such a one from one pool, a check pass and one put.
  */
 static void
 vireo_tx_free(void **done, unsigned int n)
@@ -735,6 +780,10 @@ vireo_tx_free(void **done, unsigned int n)
 	unsigned int nrun = 0;
 
 	RTE_ASSERT(n <= RTE_DIM(run));
+	if (likely(n > 0) && vireo_tx_free_all_plain(done, n)) {
+		rte_mempool_put_bulk(((struct rte_mbuf *)done[0])->pool, done, n);
+		return;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = done[i];
 
@@ -903,28 +952,6 @@ vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
 	if (unlikely(total != m->pkt_len))
 		return -EINVAL;
 	return vio_vq_add_chain(txq->vq, sg, n, 0, m);
-}
-
-/*
- * A rearm word (data_off, refcnt, nb_segs, port: vireo_mbuf_rearm_word())
- * with these refcnt and nb_segs and zero elsewhere, in the CPU's byte order
- * (a constant once inlined).
- */
-static inline uint64_t
-vireo_rearm_refcnt_segs(uint16_t refcnt, uint16_t nb_segs)
-{
-	const uint16_t w[4] = { 0, refcnt, nb_segs, 0 };
-	uint64_t v;
-
-	static_assert(offsetof(struct rte_mbuf, refcnt) ==
-				      offsetof(struct rte_mbuf, data_off) + 2 &&
-			      offsetof(struct rte_mbuf, nb_segs) ==
-				      offsetof(struct rte_mbuf, data_off) + 4 &&
-			      offsetof(struct rte_mbuf, data_off) ==
-				      offsetof(struct rte_mbuf, rearm_data),
-		      "rearm word: data_off, refcnt, nb_segs, port");
-	memcpy(&v, w, sizeof(v));
-	return v;
 }
 
 /*
