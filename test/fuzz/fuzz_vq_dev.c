@@ -98,3 +98,71 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_quiet_logs();
 	return 0;
 }
+
+/* What vio_vq_harvest_by() handed to the callbacks, in call order. */
+struct fuzz_vq_by {
+	uint32_t (*used_id)(void *model, void *cookie);
+	void *model;
+	unsigned int next;  /* index the next call must have */
+	unsigned int quads; /* four-at-a-time calls */
+	void *cookies[FUZZ_VQ_MAX_HARVEST + 1];
+	uint32_t lens[FUZZ_VQ_MAX_HARVEST + 1];
+};
+
+static void
+fuzz_vq_by_one(void *ctx, unsigned int i, void *cookie, uint32_t len)
+{
+	struct fuzz_vq_by *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i < FUZZ_VQ_MAX_HARVEST, "harvest_by: chain %u, want %u", i,
+		   b->next);
+	b->cookies[i] = cookie;
+	b->lens[i] = len;
+	b->next++;
+}
+
+static void
+fuzz_vq_by_four(void *ctx, unsigned int i, void *const *cookies, const struct vio_used_elem *used)
+{
+	struct fuzz_vq_by *b = ctx;
+
+	FUZZ_CHECK(i == b->next && i + 4 <= FUZZ_VQ_MAX_HARVEST, "harvest_by: quad at %u, want %u",
+		   i, b->next);
+	for (unsigned int k = 0; k < 4; k++) {
+		uint32_t want = b->used_id(b->model, cookies[k]);
+
+		FUZZ_CHECK(used[k].id == want, "harvest_by: quad element %u has id %u, want %u", k,
+			   used[k].id, want);
+		b->cookies[i + k] = cookies[k];
+		b->lens[i + k] = used[k].len;
+	}
+	b->next += 4;
+	b->quads++;
+}
+
+int
+fuzz_vq_harvest(struct vio_vq *vq, enum fuzz_vq_harvest_how how, void **cookies, uint32_t *lens,
+		uint16_t max, uint32_t (*used_id)(void *model, void *cookie), void *model)
+{
+	static struct fuzz_vq_by by;
+	int rc;
+
+	if (how == FUZZ_VQ_HARVEST_PLAIN)
+		return vio_vq_harvest(vq, cookies, lens, max);
+	by.used_id = used_id;
+	by.model = model;
+	by.next = 0;
+	by.quads = 0;
+	rc = vio_vq_harvest_by(vq, cookies, max, fuzz_vq_by_one,
+			       how == FUZZ_VQ_HARVEST_BY4 ? fuzz_vq_by_four : NULL, &by);
+	FUZZ_CHECK(by.next == (unsigned int)RTE_MAX(rc, 0),
+		   "harvest_by returned %d after %u chains to the callbacks", rc, by.next);
+	FUZZ_CHECK(how == FUZZ_VQ_HARVEST_BY4 || by.quads == 0, "four-at-a-time call without fn4");
+	for (int i = 0; i < rc; i++) {
+		FUZZ_CHECK(by.cookies[i] == cookies[i], "entry %d: callback and cookies disagree",
+			   i);
+		if (lens != NULL)
+			lens[i] = by.lens[i];
+	}
+	return rc;
+}

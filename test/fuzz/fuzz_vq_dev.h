@@ -33,4 +33,26 @@ struct vio_vq;
 /* The queue's broken flag, free count and bad-len count are the model's. */
 void fuzz_vq_check_state(struct vio_vq *vq, bool broken, uint16_t num_free, uint64_t bad_len);
 
+/* Chains one vio_vq_harvest_by() operation asks for at most. */
+#define FUZZ_VQ_MAX_HARVEST 255
+
+/* How a harvest operation takes chains. */
+enum fuzz_vq_harvest_how {
+	FUZZ_VQ_HARVEST_PLAIN, /* vio_vq_harvest() */
+	FUZZ_VQ_HARVEST_BY,    /* vio_vq_harvest_by(), per-chain callback only */
+	FUZZ_VQ_HARVEST_BY4,   /* vio_vq_harvest_by() with the four-at-a-time one too */
+};
+
+/*
+ * Harvest up to @p max chains from @p vq into @p cookies (and @p lens, which
+ * may be NULL for a plain harvest) the way @p how says. For harvest_by, the
+ * callbacks must be called once per chain, in order, agreeing with the
+ * cookies returned; @p used_id(model, cookie) is the id a used element of
+ * that cookie's chain must carry (checked in four-at-a-time calls); their
+ * lens are copied to @p lens. Fails the target otherwise.
+ * @return the harvest's return value.
+ */
+int fuzz_vq_harvest(struct vio_vq *vq, enum fuzz_vq_harvest_how how, void **cookies, uint32_t *lens,
+		    uint16_t max, uint32_t (*used_id)(void *model, void *cookie), void *model);
+
 #endif /* FUZZ_VQ_DEV_H */

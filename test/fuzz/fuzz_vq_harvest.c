@@ -70,7 +70,7 @@
 #define MAX_BURST 64 /* buffers one vio_vq_add_bufs() operation adds */
 /* Room for bursts beyond a lap of the largest ring (the refill shortcuts). */
 #define MAX_CHAINS 1024
-#define MAX_HARVEST 255 /* chains one vio_vq_harvest_by() operation asks for */
+#define MAX_HARVEST FUZZ_VQ_MAX_HARVEST
 
 #define MODE_FOLLOWS 0x10 /* config byte: a mode byte follows */
 #define MODE_IN_ORDER 0x01
@@ -672,59 +672,22 @@ model_harvest(struct model *m, uint16_t max, struct chain **want_c, uint32_t *wa
 	return want == 0 && m->broken ? -EIO : want;
 }
 
-/* What vio_vq_harvest_by() handed to the callbacks, in call order. */
-struct by_ctx {
-	struct model *m;
-	unsigned int next;  /* index the next call must have */
-	unsigned int quads; /* four-at-a-time calls */
-	void *cookies[MAX_HARVEST + 1];
-	uint32_t lens[MAX_HARVEST + 1];
-};
-
-static void
-by_one(void *ctx, unsigned int i, void *cookie, uint32_t len)
+/* The id a used element of @p cookie's chain carries (fuzz_vq_harvest()). */
+static uint32_t
+used_id_of(void *model, void *cookie)
 {
-	struct by_ctx *b = ctx;
-
-	FUZZ_CHECK(i == b->next && i < MAX_HARVEST, "harvest_by: chain %u, want %u", i, b->next);
-	b->cookies[i] = cookie;
-	b->lens[i] = len;
-	b->next++;
+	return cookie_chain(model, cookie)->head;
 }
-
-static void
-by_four(void *ctx, unsigned int i, void *const *cookies, const struct vio_used_elem *used)
-{
-	struct by_ctx *b = ctx;
-
-	FUZZ_CHECK(i == b->next && i + 4 <= MAX_HARVEST, "harvest_by: quad at %u, want %u", i,
-		   b->next);
-	for (unsigned int k = 0; k < 4; k++) {
-		FUZZ_CHECK(used[k].id == cookie_chain(b->m, cookies[k])->head,
-			   "harvest_by: quad element %u has id %u, its chain head %u", k,
-			   used[k].id, cookie_chain(b->m, cookies[k])->head);
-		b->cookies[i + k] = cookies[k];
-		b->lens[i + k] = used[k].len;
-	}
-	b->next += 4;
-	b->quads++;
-}
-
-enum harvest_how {
-	HARVEST_PLAIN,
-	HARVEST_BY,
-	HARVEST_BY4
-};
 
 static void
 op_harvest(struct model *m, struct fuzz_in *in)
 {
 	uint8_t b = fuzz_u8(in);
-	enum harvest_how how = m->harvest_by ? (enum harvest_how)(fuzz_u8(in) % 3) : HARVEST_PLAIN;
+	enum fuzz_vq_harvest_how how = m->harvest_by ? (enum fuzz_vq_harvest_how)(fuzz_u8(in) % 3) :
+						       FUZZ_VQ_HARVEST_PLAIN;
 	/* vio_vq_harvest(): up to 32, lens or not; harvest_by: up to 255. */
-	uint16_t max = how == HARVEST_PLAIN ? b % 33 : b;
-	bool want_lens = how != HARVEST_PLAIN || (b & 0x80) == 0;
-	static struct by_ctx by;
+	uint16_t max = how == FUZZ_VQ_HARVEST_PLAIN ? b % 33 : b;
+	bool want_lens = how != FUZZ_VQ_HARVEST_PLAIN || (b & 0x80) == 0;
 	void *cookies[MAX_HARVEST + 1];
 	uint32_t lens[MAX_HARVEST + 1];
 	struct chain *want_c[MAX_HARVEST + 1];
@@ -732,32 +695,17 @@ op_harvest(struct model *m, struct fuzz_in *in)
 	int want, rc;
 
 	/* harvest_by() asking for none reads nothing, except on the uniform path. */
-	if (how != HARVEST_PLAIN && max == 0 && !model_uniform(m))
+	if (how != FUZZ_VQ_HARVEST_PLAIN && max == 0 && !model_uniform(m))
 		want = 0;
 	else
 		want = model_harvest(m, max, want_c, want_l);
 
 	memset(cookies, 0, sizeof(cookies));
-	by.m = m;
-	by.next = 0;
-	by.quads = 0;
-	if (how == HARVEST_PLAIN)
-		rc = vio_vq_harvest(m->vq, cookies, want_lens ? lens : NULL, max);
-	else
-		rc = vio_vq_harvest_by(m->vq, cookies, max, by_one,
-				       how == HARVEST_BY4 ? by_four : NULL, &by);
+	rc = fuzz_vq_harvest(m->vq, how, cookies, want_lens ? lens : NULL, max, used_id_of, m);
 	FUZZ_CHECK(rc == want, "harvest%s(max %u): rc %d, want %d",
-		   how == HARVEST_PLAIN ? "" : "_by", max, rc, want);
-	if (how != HARVEST_PLAIN) {
-		FUZZ_CHECK(by.next == (unsigned int)RTE_MAX(rc, 0),
-			   "harvest_by returned %d after %u chains to the callbacks", rc, by.next);
-		FUZZ_CHECK(how == HARVEST_BY4 || by.quads == 0, "four-at-a-time call without fn4");
-		memcpy(lens, by.lens, sizeof(lens));
-	}
+		   how == FUZZ_VQ_HARVEST_PLAIN ? "" : "_by", max, rc, want);
 	for (int i = 0; i < rc; i++) {
 		FUZZ_CHECK(cookie_chain(m, cookies[i]) == want_c[i], "entry %d: wrong cookie", i);
-		FUZZ_CHECK(how == HARVEST_PLAIN || by.cookies[i] == cookies[i],
-			   "entry %d: callback and cookies disagree", i);
 		if (want_lens)
 			FUZZ_CHECK(lens[i] == want_l[i], "entry %d: len %u, want %u", i, lens[i],
 				   want_l[i]);
