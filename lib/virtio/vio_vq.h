@@ -173,7 +173,8 @@ vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used
  * buffer of the same length (an rx queue, see vio_vq_add_bufs_by()) that is
  * the engine's vector loop; on a packed queue in order, a loop over the
  * ring for as long as each used descriptor completes one one-descriptor
- * chain; otherwise chains are harvested in chunks and then handed over. Same validation and results as vio_vq_harvest().
+ * chain; otherwise chains are harvested in chunks and then handed over.
+ * Same validation and results as vio_vq_harvest().
  *
  * @param cookies Receives each chain's cookie, as from vio_vq_harvest().
  * @param fn      Called once per harvested chain, in order; pass an inline
@@ -186,29 +187,20 @@ static __rte_always_inline int
 vio_vq_harvest_by(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn,
 		  vio_vq_used4_fn fn4, void *ctx)
 {
-	if (likely(!vq->h.packed) && vio_vq_split_is_uniform(&vq->split)) {
-		bool more = false;
-		const int n = vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx,
-							   &more);
+	bool more = false;
+	int n;
 
-		if (likely(!more) || n < 0)
-			return n;
-		/* Entries the vector loop did not take: a batch, or a lie. */
-		return n + vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx,
-					       (unsigned int)n);
-	}
-	if (vq->h.packed && vq->packed.in_order) {
-		bool more = false;
-		const int n = vio_vq_packed_harvest_in_order_by(&vq->packed, cookies, max, fn, ctx,
-								&more);
-
-		if (likely(!more) || n < 0)
-			return n;
-		/* Not a plain completion of the oldest chain: a batch, or a lie. */
-		return n + vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx,
-					       (unsigned int)n);
-	}
-	return vio_vq_harvest_each(vq, cookies, max, fn, ctx, 0);
+	if (likely(!vq->h.packed) && vio_vq_split_is_uniform(&vq->split))
+		n = vio_vq_split_harvest_uniform(&vq->split, cookies, max, fn, fn4, ctx, &more);
+	else if (vq->h.packed && vq->packed.in_order)
+		n = vio_vq_packed_harvest_in_order_by(&vq->packed, cookies, max, fn, ctx, &more);
+	else
+		return vio_vq_harvest_each(vq, cookies, max, fn, ctx, 0);
+	if (likely(!more) || n < 0)
+		return n;
+	/* What the fast loop did not take (a batch, or a lie): the general path decides. */
+	return n +
+	       vio_vq_harvest_each(vq, cookies + n, (uint16_t)(max - n), fn, ctx, (unsigned int)n);
 }
 
 /**
