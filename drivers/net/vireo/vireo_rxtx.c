@@ -733,6 +733,22 @@ vireo_rearm_refcnt_segs(uint16_t refcnt, uint16_t nb_segs)
 	return v;
 }
 
+/*
+ * Nonzero unless @p m is direct (not indirect, no external buffer) with one
+ * reference and one segment: refcnt and nb_segs from one load of the rearm
+ * word, the flags with one mask, combined without a branch.
+ */
+static inline uint64_t
+vireo_mbuf_not_plain(const struct rte_mbuf *m)
+{
+	uint64_t rearm;
+
+	memcpy(&rearm, (const char *)m + offsetof(struct rte_mbuf, rearm_data), sizeof(rearm));
+	return ((rearm & vireo_rearm_refcnt_segs(UINT16_MAX, UINT16_MAX)) ^
+		vireo_rearm_refcnt_segs(1, 1)) |
+	       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL));
+}
+
 /* Return a run of mbufs of one pool to it. */
 static inline void
 vireo_tx_put_run(struct rte_mempool *pool, struct rte_mbuf **run, unsigned int n)
@@ -748,17 +764,13 @@ vireo_tx_put_run(struct rte_mempool *pool, struct rte_mbuf **run, unsigned int n
 static inline bool
 vireo_tx_free_all_plain(void *const *done, unsigned int n)
 {
-	const uint64_t mask = vireo_rearm_refcnt_segs(UINT16_MAX, UINT16_MAX);
-	const uint64_t one = vireo_rearm_refcnt_segs(1, 1);
 	const uintptr_t pool = (uintptr_t)((struct rte_mbuf *)done[0])->pool;
 	uint64_t odd = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct rte_mbuf *m = done[i];
+		const struct rte_mbuf *m = done[i];
 
-		odd |= ((*vireo_mbuf_rearm_word(m) & mask) ^ one) |
-		       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) |
-		       (uintptr_t)m->next | ((uintptr_t)m->pool ^ pool);
+		odd |= vireo_mbuf_not_plain(m) | (uintptr_t)m->next | ((uintptr_t)m->pool ^ pool);
 	}
 	return odd == 0;
 }
@@ -787,8 +799,7 @@ vireo_tx_free(void **done, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_mbuf *m = done[i];
 
-		if (unlikely(m->next != NULL || !RTE_MBUF_DIRECT(m) ||
-			     rte_mbuf_refcnt_read(m) != 1)) {
+		if (unlikely((vireo_mbuf_not_plain(m) | (uintptr_t)m->next) != 0)) {
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -829,14 +840,24 @@ vireo_tx_reclaim(struct vireo_txq *txq, uint32_t max)
 }
 
 /*
+ * Nonzero unless vireo_tx_can_push(): a plain mbuf (vireo_mbuf_not_plain())
+ * whose data_len is its pkt_len and with room for the header before it.
+ */
+static inline uint64_t
+vireo_tx_push_odd(const struct rte_mbuf *m)
+{
+	return vireo_mbuf_not_plain(m) | (uint32_t)(m->data_len ^ m->pkt_len) |
+	       (uint32_t)(m->data_off < VIREO_NET_HDR_LEN);
+}
+
+/*
  * The push path sends data_len bytes; a segment whose data_len disagrees
  * with pkt_len (the length validated) takes the chain path, which drops it.
  */
 static inline bool
 vireo_tx_can_push(const struct rte_mbuf *m)
 {
-	return m->nb_segs == 1 && m->data_len == m->pkt_len && RTE_MBUF_DIRECT(m) &&
-	       rte_mbuf_refcnt_read(m) == 1 && rte_pktmbuf_headroom(m) >= VIREO_NET_HDR_LEN;
+	return vireo_tx_push_odd(m) == 0;
 }
 
 /* Section 5.1.6.2: GSO of a family only when its HOST_TSO bit was negotiated. */
@@ -956,23 +977,15 @@ vireo_tx_chain(struct vireo_txq *txq, struct rte_mbuf *m)
 
 /*
  * vireo_tx_can_push() without offloads and with a length the device takes,
- * as one test: refcnt and nb_segs from one load of the rearm word, the
- * flags (offloads, indirect, external) with one mask, and the lengths,
- * combined with bitwise ors so that the compiler branches once.
+ * as one test: the parts combined with bitwise ors so that the compiler
+ * branches once.
  */
 static inline bool
-vireo_tx_simple_ok(const struct vireo_txq *txq, struct rte_mbuf *m)
+vireo_tx_simple_ok(const struct vireo_txq *txq, const struct rte_mbuf *m)
 {
-	const uint64_t bad_flags = RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG |
-				   RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
-	const uint64_t rearm = *vireo_mbuf_rearm_word(m);
-	const uint32_t plen = m->pkt_len;
-
-	return (((rearm & vireo_rearm_refcnt_segs(UINT16_MAX, UINT16_MAX)) ^
-		 vireo_rearm_refcnt_segs(1, 1)) |
-		(m->ol_flags & bad_flags) | (uint32_t)(m->data_len ^ plen) |
-		(uint32_t)(m->data_off < VIREO_NET_HDR_LEN) |
-		(uint32_t)(plen - 1 >= txq->max_pkt_len)) == 0;
+	return (vireo_tx_push_odd(m) |
+		(m->ol_flags & (RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_TCP_SEG)) |
+		(uint32_t)(m->pkt_len - 1 >= txq->max_pkt_len)) == 0;
 }
 
 /*
