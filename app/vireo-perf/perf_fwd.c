@@ -77,7 +77,9 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 
 	if (likely(s->nb_segs == 1)) {
 		if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, pkts, n) != 0)) {
+			perf_cnt_update_begin(&s->cnt);
 			perf_cnt_add(&s->cnt.alloc_fail, n);
+			perf_cnt_update_end(&s->cnt);
 			return 0;
 		}
 		for (i = 0; i < n; i++) {
@@ -91,7 +93,9 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 	}
 
 	if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, s->scratch, n * s->nb_segs) != 0)) {
+		perf_cnt_update_begin(&s->cnt);
 		perf_cnt_add(&s->cnt.alloc_fail, n);
+		perf_cnt_update_end(&s->cnt);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -194,10 +198,13 @@ send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64
 	if (unlikely(sent < n)) {
 		bytes = sum_bytes(pkts, sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-		perf_cnt_add(&s->cnt.tx_unsent, n - sent);
 	}
+	perf_cnt_update_begin(&s->cnt);
+	if (unlikely(sent < n))
+		perf_cnt_add(&s->cnt.tx_unsent, n - sent);
 	perf_cnt_add(&s->cnt.tx_pkts, sent);
 	perf_cnt_add(&s->cnt.tx_bytes, bytes);
+	perf_cnt_update_end(&s->cnt);
 	return sent;
 }
 
@@ -210,8 +217,10 @@ recv_burst(struct perf_stream *s, struct rte_mbuf **pkts, uint64_t *bytes)
 	if (n == 0)
 		return 0;
 	*bytes = sum_bytes(pkts, n);
+	perf_cnt_update_begin(&s->cnt);
 	perf_cnt_add(&s->cnt.rx_pkts, n);
 	perf_cnt_add(&s->cnt.rx_bytes, *bytes);
+	perf_cnt_update_end(&s->cnt);
 	return n;
 }
 
