@@ -158,6 +158,14 @@ def memory_args(huge, mb, prefix):
 	return ['--no-huge', '--no-shconf', '-m', str(mb), '--file-prefix', prefix]
 
 
+# A process under valgrind always gets --no-huge memory: in --in-memory mode
+# EAL reserves virtual space for every hugepage size the kernel offers (64 GiB
+# per size), and with 1 GiB pages beside the 2 MiB ones that is more than
+# valgrind's client address space holds ("EAL: Cannot get a virtual area").
+# Instruction counts do not depend on the page size.
+VALGRIND_HUGE = False
+
+
 def check_tools(a, server='dpdk-testpmd', mb=FRONTEND_MB + BACKEND_MB):
 	"""The backend program, vireo-perf, the plugin and mb MiB of free
 	hugepages (exit a.skip_rc when the machine lacks them)."""
@@ -276,11 +284,14 @@ class TestpmdVhost(Server):
 	def what(self):
 		return 'testpmd net_vhost, %s' % self.mode
 
+	def memory(self):
+		return memory_args(self.a.huge, BACKEND_MB, 'arena-be')
+
 	def command(self):
 		a = self.a
 		cmd = (['dpdk-testpmd', '--lcores', '0@%d,1@%d' % (a.frontend_cpu, a.backend_cpu),
 		        '--no-pci', '--log-level=error']
-		       + memory_args(a.huge, BACKEND_MB, 'arena-be')
+		       + self.memory()
 		       + ['--vdev', 'net_vhost0,iface=%s,queues=1' % self.sock, '--',
 		          '--nb-cores=1', '--total-num-mbufs=16384', '--txpkts=%d' % self.pkt_size])
 		if self.mode is None:
@@ -306,6 +317,9 @@ class CallgrindTestpmd(TestpmdVhost):
 
 	def what(self):
 		return 'testpmd net_vhost under callgrind, %s' % self.mode
+
+	def memory(self):
+		return memory_args(VALGRIND_HUGE, BACKEND_MB, 'arena-be-cg')
 
 	def command(self):
 		return (['valgrind', '--tool=callgrind', '--fair-sched=yes',
@@ -355,20 +369,21 @@ def vdev(a, drv, sock):
 	return (a.ours_vdev if drv == 'ours' else a.upstream_vdev).format(sock=sock)
 
 
-def perf_cmd(a, vdev_arg, args, json_path, duration, warmup, period):
+def perf_cmd(a, vdev_arg, args, json_path, duration, warmup, period, huge=None):
 	"""vireo-perf on one vdev: the same EAL arguments for every run (main
-	lcore with the backend, the worker on --frontend-cpu)."""
+	lcore with the backend, the worker on --frontend-cpu); huge: hugepage
+	memory or not (default --no-huge's opposite)."""
 	return ([a.perf, '--lcores', '0@%d,1@%d' % (a.backend_cpu, a.frontend_cpu),
 	         '--no-pci', '--no-telemetry', '--log-level=error', '-d', a.plugin]
-	        + memory_args(a.huge, FRONTEND_MB, 'arena-fe')
+	        + memory_args(a.huge if huge is None else huge, FRONTEND_MB, 'arena-fe')
 	        + ['--vdev', vdev_arg, '--'] + args
 	        + ['--duration', str(duration), '--warmup', str(warmup),
 	           '--stats-period', str(period), '--json', json_path])
 
 
-def frontend_cmd(a, drv, wl, pkt_size, sock, json_path, duration, warmup, period):
+def frontend_cmd(a, drv, wl, pkt_size, sock, json_path, duration, warmup, period, huge=None):
 	return perf_cmd(a, vdev(a, drv, sock), wl.frontend + ['--pkt-size', str(pkt_size)],
-	                json_path, duration, warmup, period)
+	                json_path, duration, warmup, period, huge)
 
 
 def run_frontend(a, wl, tag, cmd_for, live=None):
@@ -895,7 +910,8 @@ def run_callgrind(a, drv, wl, size, be, tag):
 	cmd = (['valgrind', '--tool=callgrind', '--callgrind-out-file=' + cg_out,
 	        '--collect-atstart=no', '--toggle-collect=%s*' % RX_FN,
 	        '--toggle-collect=%s*' % TX_FN]
-	       + frontend_cmd(a, drv, wl, size, be.sock, json_path, a.cg_seconds, 0, 0))
+	       + frontend_cmd(a, drv, wl, size, be.sock, json_path, a.cg_seconds, 0, 0,
+	                      VALGRIND_HUGE))
 	log = os.path.join(a.out_dir, 'ipp-%s.log' % tag)
 	with open(log, 'w') as f:
 		rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
