@@ -36,6 +36,7 @@
 
 #include "perf_engine.h"
 #include "perf_pattern.h"
+#include "perf_seq.h"
 
 #define ERR(...) fprintf(stderr, "vireo-perf: " __VA_ARGS__)
 
@@ -47,7 +48,10 @@
 #define HUGEPAGE_2M (2u << 20)
 
 /* Written by the queue's worker only, read by the main lcore (relaxed). */
+/* Written by the queue's lcore, read by the main lcore as one consistent set
+ * (perf_seq.h). */
 struct blk_counters {
+	uint64_t seq; /* sequence count: odd while the writer updates the set */
 	uint64_t reads;
 	uint64_t writes;
 	uint64_t read_bytes;
@@ -263,6 +267,13 @@ log_error(struct blk_queue *q, const struct blk_slot *s, const char *what)
 	    what, q->err_logs == MAX_ERR_LOGS ? " (further errors not shown)" : "");
 }
 
+/* Relaxed: the writer is the queue's lcore, the reader the main lcore. */
+static inline void
+cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
 static void
 complete(struct blk_queue *q, struct vblk_req *r, uint64_t now)
 {
@@ -270,29 +281,33 @@ complete(struct blk_queue *q, struct vblk_req *r, uint64_t now)
 	const struct perf_blk *blk = q->blk;
 	uint64_t lat = now - s->submit_tsc;
 	uint32_t bs = blk->bc->bs;
+	bool bad;
 
 	q->inflight--;
 	q->free[q->nfree++] = r;
 	q->done_in_phase++;
 	if (r->status != 0) {
-		__atomic_store_n(&q->cnt.errors, q->cnt.errors + 1, __ATOMIC_RELAXED);
+		perf_seq_write_begin(&q->cnt.seq);
+		cnt_add(&q->cnt.errors, 1);
+		perf_seq_write_end(&q->cnt.seq);
 		log_error(q, s, strerror(-r->status));
 		return;
 	}
+	bad = r->op == VBLK_OP_READ && blk->bc->verify != PERF_VERIFY_NONE &&
+	      rte_hash_crc(s->buf, bs, UINT32_MAX) != q->crc[s->unit - q->slice_first];
+	perf_seq_write_begin(&q->cnt.seq);
 	if (r->op == VBLK_OP_READ) {
-		__atomic_store_n(&q->cnt.reads, q->cnt.reads + 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&q->cnt.read_bytes, q->cnt.read_bytes + bs, __ATOMIC_RELAXED);
-		if (blk->bc->verify != PERF_VERIFY_NONE &&
-		    rte_hash_crc(s->buf, bs, UINT32_MAX) != q->crc[s->unit - q->slice_first]) {
-			__atomic_store_n(&q->cnt.verify_bad, q->cnt.verify_bad + 1,
-					 __ATOMIC_RELAXED);
-			log_error(q, s, "read back differs from what was written");
-		}
+		cnt_add(&q->cnt.reads, 1);
+		cnt_add(&q->cnt.read_bytes, bs);
+		cnt_add(&q->cnt.verify_bad, bad);
 	} else {
-		__atomic_store_n(&q->cnt.writes, q->cnt.writes + 1, __ATOMIC_RELAXED);
-		__atomic_store_n(&q->cnt.write_bytes, q->cnt.write_bytes + bs, __ATOMIC_RELAXED);
+		cnt_add(&q->cnt.writes, 1);
+		cnt_add(&q->cnt.write_bytes, bs);
 	}
-	__atomic_store_n(&q->cnt.lat_cycles, q->cnt.lat_cycles + lat, __ATOMIC_RELAXED);
+	cnt_add(&q->cnt.lat_cycles, lat);
+	perf_seq_write_end(&q->cnt.seq);
+	if (bad)
+		log_error(q, s, "read back differs from what was written");
 	if (__atomic_load_n(&blk->measuring, __ATOMIC_RELAXED)) {
 		q->hist[lat_bucket(lat)]++;
 		q->hist_n++;
@@ -740,6 +755,24 @@ blk_start(void *ctx)
 
 /* ---- figures -------------------------------------------------------- */
 
+/* One queue's counters as one consistent set (perf_seq.h). */
+static void
+counters_read(const struct blk_counters *c, struct blk_counters *out)
+{
+	unsigned int tries = 0;
+
+	do {
+		out->seq = perf_seq_read_begin(&c->seq);
+		out->reads = __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
+		out->writes = __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
+		out->read_bytes = __atomic_load_n(&c->read_bytes, __ATOMIC_RELAXED);
+		out->write_bytes = __atomic_load_n(&c->write_bytes, __ATOMIC_RELAXED);
+		out->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+		out->verify_bad = __atomic_load_n(&c->verify_bad, __ATOMIC_RELAXED);
+		out->lat_cycles = __atomic_load_n(&c->lat_cycles, __ATOMIC_RELAXED);
+	} while (perf_seq_read_retry(&c->seq, out->seq, &tries));
+}
+
 static void
 snapshot(const struct perf_blk *blk, struct blk_snap *s, uint64_t tsc)
 {
@@ -748,20 +781,21 @@ snapshot(const struct perf_blk *blk, struct blk_snap *s, uint64_t tsc)
 	memset(s, 0, sizeof(*s));
 	s->tsc = tsc;
 	for (i = 0; i < blk->nq; i++) {
-		const struct blk_counters *c = &blk->q[i].cnt;
 		struct vblk_queue_stats st;
+		struct blk_counters now;
 
 		/* Written by the queue's lcore: a 64-bit load sees some recent value. */
 		if (vblk_stats_get(blk->dev_id, (uint16_t)i, &st) == 0)
 			s->doorbells += st.doorbells;
 
-		s->c.reads += __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
-		s->c.writes += __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
-		s->c.read_bytes += __atomic_load_n(&c->read_bytes, __ATOMIC_RELAXED);
-		s->c.write_bytes += __atomic_load_n(&c->write_bytes, __ATOMIC_RELAXED);
-		s->c.errors += __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
-		s->c.verify_bad += __atomic_load_n(&c->verify_bad, __ATOMIC_RELAXED);
-		s->c.lat_cycles += __atomic_load_n(&c->lat_cycles, __ATOMIC_RELAXED);
+		counters_read(&blk->q[i].cnt, &now);
+		s->c.reads += now.reads;
+		s->c.writes += now.writes;
+		s->c.read_bytes += now.read_bytes;
+		s->c.write_bytes += now.write_bytes;
+		s->c.errors += now.errors;
+		s->c.verify_bad += now.verify_bad;
+		s->c.lat_cycles += now.lat_cycles;
 	}
 }
 

@@ -17,6 +17,7 @@
 
 #include "perf_args.h"
 #include "perf_json.h"
+#include "perf_seq.h"
 
 /* Ethernet + IPv4 + UDP headers of generated packets */
 #define PERF_HDR_LEN (14 + 20 + 8)
@@ -26,9 +27,9 @@
 #define PERF_WIRE_OVERHEAD 24u
 
 /* Written only by the forwarding lcore that runs the stream, read by the
- * main lcore as one consistent set (see perf_cnt_update_begin()). */
+ * main lcore as one consistent set (perf_seq.h). */
 struct perf_counters {
-	uint64_t seq; /* odd while the writer updates the counters */
+	uint64_t seq; /* sequence count: odd while the writer updates the set */
 	uint64_t rx_pkts;
 	uint64_t rx_bytes;
 	uint64_t tx_pkts;
@@ -179,26 +180,17 @@ perf_cnt_read(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-/*
- * A stream's counters change together (a burst's packets with its bytes) and
- * are read while the stream runs, so a snapshot must not see one without the
- * other: the writer makes seq odd around its updates and the reader
- * (perf_net_stream_snapshot()) retries while seq is odd or moved under it.
- * On x86-64 the fences are compiler barriers only.
- */
+/* Around each update of a stream's counters (perf_seq.h). */
 static inline void
 perf_cnt_update_begin(struct perf_counters *c)
 {
-	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
-	/* the odd seq is visible before any counter store below */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	perf_seq_write_begin(&c->seq);
 }
 
 static inline void
 perf_cnt_update_end(struct perf_counters *c)
 {
-	/* the counter stores above are visible before the even seq */
-	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+	perf_seq_write_end(&c->seq);
 }
 
 #endif /* PERF_NET_H */

@@ -7,14 +7,12 @@
  * payload, no FCS). "wire" adds PERF_WIRE_OVERHEAD per packet: what the
  * same frames would occupy on an Ethernet link.
  */
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
-#include <rte_pause.h>
 
 #include "perf_net.h"
 
@@ -40,39 +38,21 @@ struct perf_figs {
 	double tx_wire_bps;
 };
 
-/* Pause between tries of a snapshot; the writer may share this CPU
- * (e.g. --lcores 2@0), so give it the CPU now and then to finish. */
-static void
-snapshot_backoff(unsigned int tries)
-{
-	if (tries % 64 == 0)
-		sched_yield();
-	else
-		rte_pause();
-}
-
-/* One stream's counters as one consistent set (perf_cnt_update_begin()). */
+/* One stream's counters as one consistent set (perf_seq.h). */
 static void
 stream_counters_read(const struct perf_counters *c, struct perf_counters *out)
 {
 	unsigned int tries = 0;
-	uint64_t seq;
 
-	for (;;) {
-		seq = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+	do {
+		out->seq = perf_seq_read_begin(&c->seq);
 		out->rx_pkts = perf_cnt_read(&c->rx_pkts);
 		out->rx_bytes = perf_cnt_read(&c->rx_bytes);
 		out->tx_pkts = perf_cnt_read(&c->tx_pkts);
 		out->tx_bytes = perf_cnt_read(&c->tx_bytes);
 		out->tx_unsent = perf_cnt_read(&c->tx_unsent);
 		out->alloc_fail = perf_cnt_read(&c->alloc_fail);
-		/* the counter loads above complete before seq is read again */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if ((seq & 1) == 0 && __atomic_load_n(&c->seq, __ATOMIC_RELAXED) == seq)
-			break;
-		snapshot_backoff(++tries);
-	}
-	out->seq = seq;
+	} while (perf_seq_read_retry(&c->seq, out->seq, &tries));
 }
 
 /* Every stream's counters, index as net->streams, each stream's read as one
