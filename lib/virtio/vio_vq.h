@@ -140,7 +140,9 @@ vio_vq_harvest(struct vio_vq *vq, void **cookies, uint32_t *lens, uint16_t max)
 
 /*
  * vio_vq_harvest_by()'s general path (either engine, any queue): harvest
- * in chunks, then hand each chain to @p fn as chain @p base + k.
+ * in chunks, then hand each chain to @p fn as chain @p base + k. The first
+ * chunk is asked for even when @p max is 0, so that a broken queue (or a
+ * used index that breaks it) is reported as vio_vq_harvest() reports it.
  */
 static __rte_always_inline int
 vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used_fn fn, void *ctx,
@@ -148,20 +150,18 @@ vio_vq_harvest_each(struct vio_vq *vq, void **cookies, uint16_t max, vio_vq_used
 {
 	uint32_t lens[VIO_VQ_HARVEST_BY_CHUNK];
 	unsigned int done = 0;
+	uint16_t want;
+	int got;
 
-	while (done < max) {
-		const uint16_t want = (uint16_t)RTE_MIN((unsigned int)max - done,
-							VIO_VQ_HARVEST_BY_CHUNK);
-		const int got = vio_vq_harvest(vq, cookies + done, lens, want);
-
+	do {
+		want = (uint16_t)RTE_MIN((unsigned int)max - done, VIO_VQ_HARVEST_BY_CHUNK);
+		got = vio_vq_harvest(vq, cookies + done, lens, want);
 		if (got <= 0)
 			return done > 0 || base > 0 ? (int)done : got;
 		for (int k = 0; k < got; k++)
 			fn(ctx, base + done + (unsigned int)k, cookies[done + k], lens[k]);
 		done += (unsigned int)got;
-		if (got < want)
-			break;
-	}
+	} while (got == want && done < max);
 	return (int)done;
 }
 

@@ -164,17 +164,6 @@ cookie_chain(struct model *m, void *cookie)
 }
 
 /*
- * In order with a run of uniform one-buffer adds covering the ring: the
- * engine takes every chain as one writable buffer of bufs_len bytes
- * (vio_vq_split_is_uniform()).
- */
-static bool
-model_uniform(const struct model *m)
-{
-	return m->in_order && m->batch_left == 0 && m->bufs_uniform >= m->size;
-}
-
-/*
  * Check the chain just added at @p c in the shared descriptor table and
  * take its descriptors: none may belong to a chain still in flight. In
  * order, they follow each other in ring order. @p rewritten: the engine
@@ -694,11 +683,8 @@ op_harvest(struct model *m, struct fuzz_in *in)
 	uint32_t want_l[MAX_HARVEST + 1];
 	int want, rc;
 
-	/* harvest_by() asking for none reads nothing, except on the uniform path. */
-	if (how != FUZZ_VQ_HARVEST_PLAIN && max == 0 && !model_uniform(m))
-		want = 0;
-	else
-		want = model_harvest(m, max, want_c, want_l);
+	/* harvest_by() returns what vio_vq_harvest() would, max 0 included. */
+	want = model_harvest(m, max, want_c, want_l);
 
 	memset(cookies, 0, sizeof(cookies));
 	rc = fuzz_vq_harvest(m->vq, how, cookies, want_lens ? lens : NULL, max, used_id_of, m);

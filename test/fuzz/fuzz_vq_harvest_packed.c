@@ -818,14 +818,8 @@ op_harvest(struct model *m, struct fuzz_in *in)
 	uint32_t want_l[MAX_HARVEST + 1];
 	int want, rc;
 
-	/*
-	 * harvest_by() asking for none reads nothing; in order its fast path
-	 * still reports a broken queue (vio_vq_harvest_each() does not).
-	 */
-	if (how != FUZZ_VQ_HARVEST_PLAIN && max == 0)
-		want = m->broken && m->in_order ? -EIO : 0;
-	else
-		want = model_harvest(m, max, want_c, want_l);
+	/* harvest_by() returns what vio_vq_harvest() would, max 0 included. */
+	want = model_harvest(m, max, want_c, want_l);
 
 	memset(cookies, 0, sizeof(cookies));
 	rc = fuzz_vq_harvest(m->vq, how, cookies, want_lens ? lens : NULL, max, used_id_of, m);

@@ -1938,6 +1938,7 @@ main(void)
 		T(test_len_on_readonly_chain),
 		T(test_len_over_by_one_on_writable_chain),
 		T(test_idx_jump),
+		T(test_idx_jump_harvest_by_none),
 		T(test_idx_small_jump),
 		T(test_idx_backwards),
 		T(test_double_completion),

@@ -27,7 +27,16 @@ harvest_until_error(struct fixture *f, struct vio_vq *vq)
 	return n;
 }
 
-/* The queue is dead: every call says so, and nothing is returned twice. */
+/* vio_vq_harvest_by() callback of a call that must hand nothing over. */
+static void
+hand_over_nothing(void *ctx __rte_unused, unsigned int i __rte_unused, void *cookie __rte_unused,
+		  uint32_t len __rte_unused)
+{
+	fail_msg("a chain was handed over");
+}
+
+/* The queue is dead: every call says so (asking for none too), and nothing
+ * is returned twice. */
 static void
 expect_broken(struct fixture *f, struct vio_vq *vq)
 {
@@ -36,6 +45,9 @@ expect_broken(struct fixture *f, struct vio_vq *vq)
 
 	assert_true(vio_vq_is_broken(vq));
 	assert_int_equal(vio_vq_harvest(vq, &c, NULL, 1), -EIO);
+	assert_int_equal(vio_vq_harvest(vq, &c, NULL, 0), -EIO);
+	assert_int_equal(vio_vq_harvest_by(vq, &c, 1, hand_over_nothing, NULL, NULL), -EIO);
+	assert_int_equal(vio_vq_harvest_by(vq, &c, 0, hand_over_nothing, NULL, NULL), -EIO);
 	assert_null(c);
 	assert_int_equal(vio_vq_add_buf(vq, slot_iova(f, 99), 8, true, cookie(99)), -EIO);
 	assert_int_equal(vio_vq_add_chain(vq, &sg, 1, 0, cookie(99)), -EIO);
@@ -160,6 +172,30 @@ void
 test_idx_jump(void **state)
 {
 	lie_once(*state, SWDEV_FAULT_IDX_JUMP, 17, false);
+}
+
+/*
+ * A used idx past the chains in flight is seen before any entry is read:
+ * vio_vq_harvest_by() asking for none breaks the queue on it, as
+ * vio_vq_harvest() does (split: packed rings have no used idx).
+ */
+void
+test_idx_jump_harvest_by_none(void **state)
+{
+	struct fixture *f = *state;
+	struct vio_vq *vq = open_q(f, 0, 16);
+	void *c = NULL;
+
+	go(f);
+	log_capture_start(&f->log);
+	assert_int_equal(add_echo(f, vq, 0, 16), 0);
+	assert_int_equal(add_echo(f, vq, 1, 16), 0);
+	vio_vq_kick(vq);
+	swdev_inject(f->sw, 0, SWDEV_FAULT_IDX_JUMP, 17);
+	assert_int_equal(swdev_process(f->sw, 0, 1), 1);
+	assert_int_equal(vio_vq_harvest_by(vq, &c, 0, hand_over_nothing, NULL, NULL), -EIO);
+	assert_null(c);
+	expect_broken(f, vq);
 }
 
 /* used idx advances past the chains in flight (stale ring entries). */

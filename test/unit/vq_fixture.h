@@ -87,6 +87,7 @@ void test_oversized_len(void **state);
 void test_len_on_readonly_chain(void **state);
 void test_len_over_by_one_on_writable_chain(void **state);
 void test_idx_jump(void **state);
+void test_idx_jump_harvest_by_none(void **state);
 void test_idx_small_jump(void **state);
 void test_idx_backwards(void **state);
 void test_double_completion(void **state);
