@@ -4,14 +4,15 @@
  * that writes whatever the input says into the used ring.
  *
  * A real queue is created on a minimal transport (doorbell or notify op,
- * SMP or ORDER_PLATFORM barriers, from the first byte); the input is a program
- * of operations: add chains (readable and writable parts, or the one-buffer
- * fast path), publish, kick, write used entries (mostly for chains in
- * flight, sometimes any id and len), move used idx, set used flags,
- * scribble over the descriptor table (which the driver must never read
- * back), and harvest. A model of the engine predicts every result; the
- * target checks each return code, cookie, length, the free count and the
- * broken flag against it:
+ * SMP or ORDER_PLATFORM barriers, EVENT_IDX or not, from the first byte);
+ * the input is a program of operations: add chains (readable and writable
+ * parts, or the one-buffer fast path), publish, kick, write used entries
+ * (mostly for chains in flight, sometimes any id and len), move used idx,
+ * set used flags (and with EVENT_IDX avail_event), scribble over the
+ * descriptor table (which the driver must never read back), and harvest.
+ * A model of the engine predicts every result; the target checks each
+ * return code, cookie, length, the free count, the broken flag and every
+ * doorbell against it:
  *   - every cookie comes back exactly once (harvest or detach), with the
  *     length the device wrote, never above the chain's writable bytes;
  *   - a non-zero len on a chain without writable bytes (tx) is tolerated:
@@ -19,6 +20,12 @@
  *   - a bad id, len or idx breaks the queue: -EIO from then on, for adds
  *     and harvests alike, after returning the chains validated before it;
  *   - the chains added are well formed in the descriptor table;
+ *   - a kick with news notifies iff the device asks for it (section
+ *     2.7.10): without EVENT_IDX unless used flags has NO_NOTIFY; with it
+ *     iff avail_event is one of the avail indexes the kick publishes, the
+ *     used flags ignored; the driver's own suppression fields (avail flags,
+ *     used_event) keep what queue creation wrote (nothing here enables
+ *     interrupts);
  *   - nothing leaks after detach + destroy (LeakSanitizer; rings and
  *     private arrays live on the C heap through fuzz_alloc.c so ASan also
  *     sees every overrun).
@@ -43,16 +50,20 @@
  * over then keep its values: only misleads the device) and the harvest
  * takes the vector path; results must not change.
  *
- * Input: config byte (bit 7 doorbell, 6 ORDER_PLATFORM, 4 a mode byte
- * follows, bits 0-3 size 1 << (b % 9)), [mode byte: bit 0 IN_ORDER; bit 1
- * add-buffer operations add bursts through vio_vq_add_bufs() (one more
- * byte: bits 0-5 count - 1, bit 6 through vio_vq_add_bufs_by() instead,
- * writable, address from the cookie; bit 7 a len byte per buffer, not with
- * bit 6), as the packed target's mode byte; bit 2 harvest operations read
- * one more byte, % 3: vio_vq_harvest(), vio_vq_harvest_by() with the
- * per-chain callback, or with the four-at-a-time one too (then up to 255
- * chains, lens always)], then operations (test/fuzz/gen_corpus.py). Without
- * bit 4 an input means what it meant before the mode byte existed.
+ * Input: config byte (bit 7 doorbell, 6 ORDER_PLATFORM, 5 EVENT_IDX, 4 a
+ * mode byte follows, bits 0-3 size 1 << (b % 9)), [mode byte: bit 0
+ * IN_ORDER; bit 1 add-buffer operations add bursts through
+ * vio_vq_add_bufs() (one more byte: bits 0-5 count - 1, bit 6 through
+ * vio_vq_add_bufs_by() instead, writable, address from the cookie; bit 7 a
+ * len byte per buffer, not with bit 6), as the packed target's mode byte;
+ * bit 2 harvest operations read one more byte, % 3: vio_vq_harvest(),
+ * vio_vq_harvest_by() with the per-chain callback, or with the
+ * four-at-a-time one too (then up to 255 chains, lens always)], then
+ * operations (test/fuzz/gen_corpus.py); with bit 5 the used flags
+ * operation reads an avail_event byte after the flags byte (see
+ * op_device_suppress()). Without bit 4 an input means what it meant
+ * before the mode byte existed; without bit 5, what it meant before
+ * EVENT_IDX.
  */
 #include <errno.h>
 #include <string.h>
@@ -72,7 +83,8 @@
 #define MAX_CHAINS 1024
 #define MAX_HARVEST FUZZ_VQ_MAX_HARVEST
 
-#define MODE_FOLLOWS 0x10 /* config byte: a mode byte follows */
+#define CFG_EVENT_IDX 0x20 /* config byte: negotiate VIRTIO_F_EVENT_IDX */
+#define MODE_FOLLOWS 0x10  /* config byte: a mode byte follows */
 #define MODE_IN_ORDER 0x01
 #define MODE_ADD_BUFS 0x02
 #define MODE_HARVEST_BY 0x04
@@ -103,8 +115,10 @@ struct model {
 	struct vio_vq *vq;
 	uint16_t size;
 	bool in_order;
-	bool add_bufs;   /* add-buffer operations add bursts (vio_vq_add_bufs[_by]) */
-	bool harvest_by; /* harvest operations may use vio_vq_harvest_by() */
+	bool event_idx;        /* VIRTIO_F_EVENT_IDX negotiated (config bit 5) */
+	uint16_t *avail_event; /* device-written, after used->ring[size] (section 2.7.8) */
+	bool add_bufs;         /* add-buffer operations add bursts (vio_vq_add_bufs[_by]) */
+	bool harvest_by;       /* harvest operations may use vio_vq_harvest_by() */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE];  /* chain whose head is this descriptor, or -1 */
@@ -426,6 +440,25 @@ op_add_buf(struct model *m, struct fuzz_in *in)
 	}
 }
 
+/*
+ * Whether a kick publishing the avail indexes avail_kicked .. avail_published
+ * - 1 must notify (section 2.7.10). With EVENT_IDX: iff avail_event is one
+ * of them (vring_need_event()'s rule, spelled as a window here so that an
+ * off-by-one in the engine's form of it shows), whatever the used flags say.
+ * Without: unless the device set NO_NOTIFY.
+ */
+static bool
+want_notify(const struct model *m)
+{
+	uint16_t news = (uint16_t)(m->avail_published - m->avail_kicked);
+
+	if (news == 0)
+		return false;
+	if (m->event_idx)
+		return (uint16_t)(*m->avail_event - m->avail_kicked) < news;
+	return !(m->vq->split.used->flags & VIO_USED_F_NO_NOTIFY);
+}
+
 /* Publish, or kick: notify once when there is news and the device wants it. */
 static void
 op_publish(struct model *m, bool kick)
@@ -436,8 +469,7 @@ op_publish(struct model *m, bool kick)
 	m->fd.doorbell = 0xffff; /* the engine writes the queue index, 0 */
 	m->avail_published = m->avail_shadow;
 	if (kick) {
-		want_kick = m->avail_published != m->avail_kicked &&
-			    !(m->vq->split.used->flags & VIO_USED_F_NO_NOTIFY);
+		want_kick = want_notify(m);
 		m->avail_kicked = m->avail_published;
 		kicked = vio_vq_kick(m->vq);
 	} else {
@@ -562,10 +594,40 @@ op_device_scribble(struct model *m, struct fuzz_in *in)
 	d->len = fuzz_u32(in);
 }
 
+/*
+ * The device's suppression fields: used flags, and with EVENT_IDX one more
+ * byte for avail_event: below 0xc0 near the last kick's avail index (-64 ..
+ * +127, around the window the next kick decides on: an honest device asks
+ * for the next index it has not seen), else any value (two more bytes).
+ */
 static void
-op_used_flags(struct model *m, struct fuzz_in *in)
+op_device_suppress(struct model *m, struct fuzz_in *in)
 {
+	uint8_t e;
+
 	m->vq->split.used->flags = fuzz_u8(in) & VIO_USED_F_NO_NOTIFY;
+	if (!m->event_idx)
+		return;
+	e = fuzz_u8(in);
+	*m->avail_event = e >= 0xc0 ? fuzz_u16(in) : (uint16_t)(m->avail_kicked + e - 0x40);
+}
+
+/*
+ * The driver's suppression fields stay as queue creation set them (section
+ * 2.7.7): the target never enables interrupts, and an engine store running
+ * past the avail ring would land on used_event. With EVENT_IDX the avail
+ * flags are 0 (the spec's MUST) and used_event is parked at 0xffff; without
+ * it the driver asks for no interrupts (it polls).
+ */
+static void
+check_driver_suppression(const struct model *m)
+{
+	const struct vio_avail *avail = m->vq->split.avail;
+	uint16_t used_event = avail->ring[m->size];
+
+	FUZZ_CHECK(avail->flags == (m->event_idx ? 0 : VIO_AVAIL_F_NO_INTERRUPT),
+		   "avail flags 0x%x, event_idx %d", avail->flags, m->event_idx);
+	FUZZ_CHECK(!m->event_idx || used_event == 0xffff, "used_event %u, want 0xffff", used_event);
 }
 
 /*
@@ -736,12 +798,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&m, 0, sizeof(m));
 	m.in_order = (mode & MODE_IN_ORDER) != 0;
+	m.event_idx = (cfg & CFG_EVENT_IDX) != 0;
 	m.add_bufs = (mode & MODE_ADD_BUFS) != 0;
 	m.harvest_by = (mode & MODE_HARVEST_BY) != 0;
 	/* ORDER_PLATFORM: the engine then uses the I/O barriers. */
 	fake_dev_bind(
 		&m.fd, 2, "fuzz-vq",
 		((cfg & 0x40) ? VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |
+			(m.event_idx ? VIO_BIT(VIO_F_EVENT_IDX) : 0) |
 			(m.in_order ? VIO_BIT(VIO_F_IN_ORDER) : 0),
 		MAX_SIZE, (cfg & 0x80) != 0);
 	m.size = (uint16_t)(1u << ((cfg & 15) % 9)); /* 1 .. 256 */
@@ -755,7 +819,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		   vio_vq_uses_io_barriers(m.vq), cfg);
 	FUZZ_CHECK(m.vq->split.in_order == m.in_order, "in_order %d, want %d", m.vq->split.in_order,
 		   m.in_order);
+	/* Where section 2.7.8 puts it, not where the engine says it is. */
+	m.avail_event = (uint16_t *)&m.vq->split.used->ring[m.size];
 	m.num_free = m.size;
+	check_driver_suppression(&m);
 
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
 		switch (fuzz_u8(&in) % 8) {
@@ -781,10 +848,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_device_scribble(&m, &in);
 			break;
 		default:
-			op_used_flags(&m, &in);
+			op_device_suppress(&m, &in);
 			break;
 		}
 		check_in_order(&m);
+		check_driver_suppression(&m);
 	}
 	detach_all(&m);
 	vio_vq_destroy(m.vq);

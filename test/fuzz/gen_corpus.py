@@ -161,6 +161,7 @@ def vq_harvest_seeds():
     full += u8(OP_KICK) + u8(OP_FLAGS, 0) + complete([('pick', 0, 0)], idx_mode=0) + harvest(1)
     yield 'full-ring-scribble-no-notify', full
     yield from vq_harvest_mode_seeds()
+    yield from vq_harvest_event_idx_seeds()
 
 
 # Config bit 4: a mode byte follows (bit 0 IN_ORDER, bit 1 add-buffer bursts
@@ -273,6 +274,48 @@ def vq_harvest_mode_seeds():
         ooo += u8(OP_KICK) + complete([('pick', 3, 2, 1000)] * 8) + complete([('pick', 1, 0)] * 2)
         ooo += s_harvest(200, (BY_FOUR, BY_ONE)[i % 2])
     yield 'add-bufs-harvest-by', ooo
+
+
+# Config bit 5: VIRTIO_F_EVENT_IDX. Op 7 then reads an avail_event byte after
+# the used flags byte (NO_NOTIFY, ignored then): below 0xc0 the last kick's
+# avail index + byte - 0x40, else any value (a u16 follows). A kick with news
+# notifies iff avail_event is one of the indexes it publishes.
+S_EVENT_IDX = 0x20
+
+
+def s_event(rel=0, any_idx=None, no_notify=0):
+    if any_idx is not None:
+        return u8(OP_FLAGS, no_notify, 0xc0) + u16(any_idx)
+    assert -0x40 <= rel < 0x80
+    return u8(OP_FLAGS, no_notify, rel + 0x40)
+
+
+def s_bufs(n):
+    return b''.join(u8(OP_ADD_BUF, 5) for _ in range(n))
+
+
+def vq_harvest_event_idx_seeds():
+    size16, size256 = 4, 8
+    # Size 16: avail_event 0 with NO_NOTIFY (ignored): the first kick notifies;
+    # then index 7, two kicks ahead: only the kick publishing 7 notifies.
+    ev = u8(size16 | S_EVENT_IDX) + s_event(0, no_notify=1) + s_bufs(2) + u8(OP_KICK)
+    ev += s_event(5) + s_bufs(2) + u8(OP_KICK) + s_bufs(3) + u8(OP_KICK)
+    ev += s_bufs(1) + u8(OP_KICK) + complete([('pick', 0, 0)] * 8) + harvest(32)
+    # Far away, then just behind the window: no notify. Then the next index
+    # with a publish before the kick: the kick still covers it and notifies.
+    ev += s_event(any_idx=0x8000) + s_bufs(2) + u8(OP_KICK)
+    ev += s_event(-1) + s_bufs(2) + u8(OP_KICK) + s_event(0) + u8(OP_KICK)
+    ev += s_bufs(1) + u8(OP_PUBLISH) + u8(OP_KICK)
+    ev += complete([('pick', 0, 0)] * 5) + harvest(32)
+    yield 'event-idx-kicks', ev
+    # In order, size 256, doorbell, ORDER_PLATFORM: bursts of 64 with
+    # avail_event at the window's edges (first, last, one past, one before).
+    big = s_cfg(size256, S_IN_ORDER | S_ADD_BUFS | S_HARVEST_BY,
+                S_DOORBELL | S_ORDER | S_EVENT_IDX)
+    for rel in (0, 63, 64, -1):
+        big += s_event(rel) + s_add_bufs(3, 64) + u8(OP_KICK) + s_ones(64)
+        big += s_harvest(255, BY_FOUR)
+    yield 'in-order-event-idx-edges', big
 
 
 # ---- fuzz_net_rx: port byte, then operations ----
