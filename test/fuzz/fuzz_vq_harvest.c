@@ -23,9 +23,18 @@
  *   - a kick with news notifies iff the device asks for it (section
  *     2.7.10): without EVENT_IDX unless used flags has NO_NOTIFY; with it
  *     iff avail_event is one of the avail indexes the kick publishes, the
- *     used flags ignored; the driver's own suppression fields (avail flags,
- *     used_event) keep what queue creation wrote (nothing here enables
- *     interrupts);
+ *     used flags ignored;
+ *   - the driver's own suppression fields (avail flags, used_event) hold
+ *     what queue creation and the interrupt operations wrote, after every
+ *     operation (section 2.7.7): without EVENT_IDX the flags are
+ *     NO_INTERRUPT while polling, 0 once vio_vq_enable_intr() asked for an
+ *     interrupt; with it the flags stay 0 and used_event is 0xffff from
+ *     creation, last_used after an enable (the next used entry interrupts,
+ *     section 2.7.10), last_used - 1 after a disable (parked 64K entries
+ *     away); vio_vq_enable_intr() returns true iff used idx is not
+ *     last_used: what a harvest would return now (chains, a batch in
+ *     progress, or an idx that lies, reported as -EIO), so the caller must
+ *     not sleep; the engine reads the ring, not the broken flag;
  *   - nothing leaks after detach + destroy (LeakSanitizer; rings and
  *     private arrays live on the C heap through fuzz_alloc.c so ASan also
  *     sees every overrun).
@@ -58,12 +67,16 @@
  * len byte per buffer, not with bit 6), as the packed target's mode byte;
  * bit 2 harvest operations read one more byte, % 3: vio_vq_harvest(),
  * vio_vq_harvest_by() with the per-chain callback, or with the
- * four-at-a-time one too (then up to 255 chains, lens always)], then
+ * four-at-a-time one too (then up to 255 chains, lens always); bit 4 an
+ * operation byte 7 mod 8 with bit 7 set is the interrupt operation instead
+ * of the used flags one, no more bytes: bit 6 vio_vq_enable_intr(), else
+ * vio_vq_disable_intr() (as the packed target's mode bit 4)], then
  * operations (test/fuzz/gen_corpus.py); with bit 5 the used flags
  * operation reads an avail_event byte after the flags byte (see
  * op_device_suppress()). Without bit 4 an input means what it meant
  * before the mode byte existed; without bit 5, what it meant before
- * EVENT_IDX.
+ * EVENT_IDX; without mode bit 4, what it meant before the interrupt
+ * operation.
  */
 #include <errno.h>
 #include <string.h>
@@ -88,6 +101,9 @@
 #define MODE_IN_ORDER 0x01
 #define MODE_ADD_BUFS 0x02
 #define MODE_HARVEST_BY 0x04
+#define MODE_INTR 0x10 /* op 7 with bit 7: enable (bit 6) or disable interrupts */
+#define OP_INTR 0x80
+#define OP_INTR_ENABLE 0x40
 
 #define IOVA_CHAIN 0x100000u /* + 0x10000 per descriptor */
 #define IOVA_BUF 0x200000u
@@ -119,6 +135,10 @@ struct model {
 	uint16_t *avail_event; /* device-written, after used->ring[size] (section 2.7.8) */
 	bool add_bufs;         /* add-buffer operations add bursts (vio_vq_add_bufs[_by]) */
 	bool harvest_by;       /* harvest operations may use vio_vq_harvest_by() */
+	bool intr_ops;         /* MODE_INTR: op 7 with bit 7 is the interrupt operation */
+	/* The driver's suppression fields as they must be (section 2.7.7). */
+	uint16_t avail_flags;
+	uint16_t used_event; /* with EVENT_IDX */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE];  /* chain whose head is this descriptor, or -1 */
@@ -613,11 +633,57 @@ op_device_suppress(struct model *m, struct fuzz_in *in)
 }
 
 /*
- * The driver's suppression fields stay as queue creation set them (section
- * 2.7.7): the target never enables interrupts, and an engine store running
- * past the avail ring would land on used_event. With EVENT_IDX the avail
- * flags are 0 (the spec's MUST) and used_event is parked at 0xffff; without
- * it the driver asks for no interrupts (it polls).
+ * Used entries a harvest would look at now: not 0 when it would return a
+ * chain (a batch in progress included) or report a lie (an idx past the
+ * published chains, a bad entry), whatever the broken flag says. That is
+ * what vio_vq_enable_intr() must report: the device may have written them
+ * before it saw the request, so no interrupt is due for them.
+ */
+static uint16_t
+model_used_pending(const struct model *m)
+{
+	return (uint16_t)(m->vq->split.used->idx - m->last_used);
+}
+
+/*
+ * Interrupt mode (sections 2.7.7, 2.7.10). Enable: without EVENT_IDX clear
+ * NO_INTERRUPT; with it, used_event = last_used, so that the device's next
+ * used entry (used idx passing last_used) interrupts; then the re-check.
+ * Disable: NO_INTERRUPT again, or used_event parked one behind last_used,
+ * where used idx passes it once in 64K entries. The avail flags stay 0 with
+ * EVENT_IDX (section 2.7.7.1's MUST).
+ */
+static void
+op_intr(struct model *m, bool enable)
+{
+	if (enable) {
+		bool want = model_used_pending(m) != 0, got;
+
+		if (m->event_idx)
+			m->used_event = m->last_used;
+		else
+			m->avail_flags = 0;
+		got = vio_vq_enable_intr(m->vq);
+		FUZZ_CHECK(got == want,
+			   "enable_intr returned %d, want %d (used idx %u, last_used %u)", got,
+			   want, m->vq->split.used->idx, m->last_used);
+	} else {
+		if (m->event_idx)
+			m->used_event = (uint16_t)(m->last_used - 1);
+		else
+			m->avail_flags = VIO_AVAIL_F_NO_INTERRUPT;
+		vio_vq_disable_intr(m->vq);
+	}
+}
+
+/*
+ * The driver's suppression fields hold what the model says (section
+ * 2.7.7): what queue creation wrote, then what the interrupt operations
+ * did; no other operation may touch them, and an engine store running past
+ * the avail ring would land on used_event. With EVENT_IDX the avail flags
+ * are 0 (the spec's MUST) and used_event starts parked at 0xffff; without
+ * it the flags start at NO_INTERRUPT (we poll) and used_event is not ours
+ * to write (0, as the zeroed ring left it).
  */
 static void
 check_driver_suppression(const struct model *m)
@@ -625,9 +691,10 @@ check_driver_suppression(const struct model *m)
 	const struct vio_avail *avail = m->vq->split.avail;
 	uint16_t used_event = avail->ring[m->size];
 
-	FUZZ_CHECK(avail->flags == (m->event_idx ? 0 : VIO_AVAIL_F_NO_INTERRUPT),
-		   "avail flags 0x%x, event_idx %d", avail->flags, m->event_idx);
-	FUZZ_CHECK(!m->event_idx || used_event == 0xffff, "used_event %u, want 0xffff", used_event);
+	FUZZ_CHECK(avail->flags == m->avail_flags, "avail flags 0x%x, want 0x%x (event_idx %d)",
+		   avail->flags, m->avail_flags, m->event_idx);
+	FUZZ_CHECK(used_event == m->used_event, "used_event %u, want %u (event_idx %d)", used_event,
+		   m->used_event, m->event_idx);
 }
 
 /*
@@ -801,6 +868,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.event_idx = (cfg & CFG_EVENT_IDX) != 0;
 	m.add_bufs = (mode & MODE_ADD_BUFS) != 0;
 	m.harvest_by = (mode & MODE_HARVEST_BY) != 0;
+	m.intr_ops = (mode & MODE_INTR) != 0;
 	/* ORDER_PLATFORM: the engine then uses the I/O barriers. */
 	fake_dev_bind(
 		&m.fd, 2, "fuzz-vq",
@@ -822,10 +890,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Where section 2.7.8 puts it, not where the engine says it is. */
 	m.avail_event = (uint16_t *)&m.vq->split.used->ring[m.size];
 	m.num_free = m.size;
+	m.avail_flags = m.event_idx ? 0 : VIO_AVAIL_F_NO_INTERRUPT;
+	m.used_event = m.event_idx ? 0xffff : 0;
 	check_driver_suppression(&m);
 
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
-		switch (fuzz_u8(&in) % 8) {
+		uint8_t b = fuzz_u8(&in);
+
+		switch (b % 8) {
 		case 0:
 			op_add_chain(&m, &in);
 			break;
@@ -848,7 +920,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_device_scribble(&m, &in);
 			break;
 		default:
-			op_device_suppress(&m, &in);
+			if (m.intr_ops && (b & OP_INTR))
+				op_intr(&m, (b & OP_INTR_ENABLE) != 0);
+			else
+				op_device_suppress(&m, &in);
 			break;
 		}
 		check_in_order(&m);

@@ -21,7 +21,18 @@
  *     (-EIO from then on) after the chains validated before;
  *   - chains are well formed in the ring (consecutive positions, NEXT,
  *     WRITE, the id, the lap's AVAIL/USED bits) once published;
- *   - a kick notifies iff the device's suppression structure asks for it.
+ *   - a kick notifies iff the device's suppression structure asks for it;
+ *   - the driver's event suppression structure holds what the model says
+ *     after every operation (section 2.8.10): flags DISABLE and off_wrap 0
+ *     from creation; vio_vq_enable_intr() writes ENABLE, or with EVENT_IDX
+ *     off_wrap = last_used with the used wrap counter in bit 15 (the next
+ *     used descriptor notifies, section 2.8.14) and then DESC;
+ *     vio_vq_disable_intr() writes DISABLE and leaves off_wrap; enable
+ *     returns true iff a harvest would look at something now: a batch in
+ *     progress, a used descriptor at last_used, or (chains published and
+ *     not harvested) bits there that are neither used nor available in
+ *     this lap, a lie harvest reports; the engine reads the ring, not the
+ *     broken flag.
  *
  * A mode byte after the config byte negotiates VIRTIO_F_IN_ORDER (bit 0).
  * Then an honest device completes the oldest published chains first, a
@@ -62,9 +73,12 @@
  * (writable, address from the cookie), bit 7 a len byte per buffer (not
  * with bit 6); bit 2 harvest operations read one more byte, % 3: plain,
  * by, by with the four-at-a-time callback (by: up to 255 chains, lens
- * always); bit 3 as above), [size byte: size 1 + byte, when not small],
- * then operations (test/fuzz/gen_corpus.py). Mode bits 2 and 3 clear: an
- * input means what it meant before they existed.
+ * always); bit 3 as above; bit 4 an operation byte 7 mod 8 with bit 7 set
+ * is the interrupt operation instead of the device event one, no more
+ * bytes: bit 6 vio_vq_enable_intr(), else vio_vq_disable_intr() (as the
+ * split target's mode bit 4)), [size byte: size 1 + byte, when not small],
+ * then operations (test/fuzz/gen_corpus.py). Mode bits 2, 3 and 4 clear:
+ * an input means what it meant before they existed.
  */
 #include <errno.h>
 #include <string.h>
@@ -90,6 +104,9 @@
 #define MODE_ADD_BUFS 0x02
 #define MODE_HARVEST_BY 0x04
 #define MODE_LONG 0x08 /* long bursts, runs of completions, targeted lies */
+#define MODE_INTR 0x10 /* op 7 with bit 7: enable (bit 6) or disable interrupts */
+#define OP_INTR 0x80
+#define OP_INTR_ENABLE 0x40
 
 #define IOVA_CHAIN 0x100000u /* + 0x10000 per descriptor */
 #define IOVA_BUF 0x200000u
@@ -126,6 +143,8 @@ struct model {
 	bool add_bufs;   /* single buffers go in bursts through vio_vq_add_bufs() */
 	bool harvest_by; /* harvest operations may use vio_vq_harvest_by() */
 	bool long_mode;  /* MODE_LONG */
+	bool intr_ops;   /* MODE_INTR: op 7 with bit 7 is the interrupt operation */
+	struct vio_packed_event drv_event; /* the driver's suppression structure, as it must be */
 	struct chain chains[MAX_CHAINS];
 	unsigned int nchains;
 	int owner[MAX_SIZE]; /* chain holding this id, or -1 */
@@ -698,6 +717,64 @@ op_device_event(struct model *m, struct fuzz_in *in)
 }
 
 /*
+ * Whether a harvest would look at something now (whatever the broken
+ * flag): a batch in progress, a used descriptor at last_used (a chain, or
+ * a lie harvest reports), or, while published chains are not harvested,
+ * bits there that are neither used nor available in this lap (a lie too).
+ * Available bits are a chain the device still holds; with nothing published
+ * the descriptor is whatever the ring held. vio_vq_enable_intr() must
+ * report this: the device may have written it before it saw the request.
+ */
+static bool
+model_used_pending(const struct model *m)
+{
+	uint16_t bits = m->ring[m->last_used].flags & WRAP_BITS;
+
+	if (m->batch_left != 0 || bits == m->used_flags)
+		return true;
+	return bits != (m->used_flags ^ VIO_PACKED_DESC_F_USED) && m->harvested != m->published;
+}
+
+/*
+ * Interrupt mode (sections 2.8.10, 2.8.14). Enable: ENABLE; with EVENT_IDX,
+ * off_wrap = last_used and the used wrap counter (the position and lap of
+ * the device's next used descriptor), then DESC; then the re-check.
+ * Disable: DISABLE, off_wrap left as it was.
+ */
+static void
+op_intr(struct model *m, bool enable)
+{
+	if (enable) {
+		bool want = model_used_pending(m), got;
+
+		if (m->event_idx) {
+			m->drv_event.off_wrap = (uint16_t)(m->last_used |
+							   (m->used_flags ? 0x8000 : 0));
+			m->drv_event.flags = VIO_PACKED_EVENT_F_DESC;
+		} else {
+			m->drv_event.flags = VIO_PACKED_EVENT_F_ENABLE;
+		}
+		got = vio_vq_enable_intr(m->vq);
+		FUZZ_CHECK(got == want, "enable_intr returned %d, want %d (last_used %u)", got,
+			   want, m->last_used);
+	} else {
+		m->drv_event.flags = VIO_PACKED_EVENT_F_DISABLE;
+		vio_vq_disable_intr(m->vq);
+	}
+}
+
+/* The driver's event suppression structure: no other operation touches it. */
+static void
+check_driver_event(const struct model *m)
+{
+	const struct vio_packed_event *ev = m->vq->packed.driver_event;
+
+	FUZZ_CHECK(ev->flags == m->drv_event.flags && ev->off_wrap == m->drv_event.off_wrap,
+		   "driver event flags %u off_wrap 0x%x, want %u, 0x%x", ev->flags, ev->off_wrap,
+		   m->drv_event.flags, m->drv_event.off_wrap);
+}
+
+/*
  * In order: a used descriptor naming the oldest chain (id == last_used)
  * with a len it can hold completes it alone; any other names the last
  * chain of a batch, which must be published and in flight (so at or after
@@ -863,6 +940,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.add_bufs = (mode & MODE_ADD_BUFS) != 0;
 	m.harvest_by = (mode & MODE_HARVEST_BY) != 0;
 	m.long_mode = (mode & MODE_LONG) != 0;
+	m.intr_ops = (mode & MODE_INTR) != 0;
 	fake_dev_bind(&m.fd, 3, "fuzz-vq-packed",
 		      VIO_BIT(VIO_F_VERSION_1) | VIO_BIT(VIO_F_RING_PACKED) |
 			      ((cfg & 0x40) ? VIO_BIT(VIO_F_ORDER_PLATFORM) : 0) |
@@ -884,9 +962,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.avail_flags = VIO_PACKED_DESC_F_AVAIL;
 	m.used_flags = WRAP_BITS;
 	m.dev_wrap = true;
+	/* We poll: no used-buffer notifications; off_wrap as the zeroed ring left it. */
+	m.drv_event = (struct vio_packed_event){ .off_wrap = 0,
+						 .flags = VIO_PACKED_EVENT_F_DISABLE };
+	check_driver_event(&m);
 
 	for (unsigned int op = 0; op < MAX_OPS && fuzz_more(&in); op++) {
-		switch (fuzz_u8(&in) % 8) {
+		uint8_t b = fuzz_u8(&in);
+
+		switch (b % 8) {
 		case 0:
 			op_add_chain(&m, &in);
 			break;
@@ -909,10 +993,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_device_scribble(&m, &in);
 			break;
 		default:
-			op_device_event(&m, &in);
+			if (m.intr_ops && (b & OP_INTR))
+				op_intr(&m, (b & OP_INTR_ENABLE) != 0);
+			else
+				op_device_event(&m, &in);
 			break;
 		}
 		check_in_order(&m);
+		check_driver_event(&m);
 	}
 	detach_all(&m);
 	vio_vq_destroy(m.vq);

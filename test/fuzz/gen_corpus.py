@@ -162,6 +162,7 @@ def vq_harvest_seeds():
     yield 'full-ring-scribble-no-notify', full
     yield from vq_harvest_mode_seeds()
     yield from vq_harvest_event_idx_seeds()
+    yield from vq_harvest_intr_seeds()
 
 
 # Config bit 4: a mode byte follows (bit 0 IN_ORDER, bit 1 add-buffer bursts
@@ -316,6 +317,43 @@ def vq_harvest_event_idx_seeds():
         big += s_event(rel) + s_add_bufs(3, 64) + u8(OP_KICK) + s_ones(64)
         big += s_harvest(255, BY_FOUR)
     yield 'in-order-event-idx-edges', big
+
+
+# Mode bit 4 (both engine targets): an operation byte 7 mod 8 with bit 7 set
+# is the interrupt operation, no more bytes: bit 6 vio_vq_enable_intr()
+# (the target checks its return: true iff a harvest would find something),
+# else vio_vq_disable_intr(); the driver's suppression fields are checked
+# after every operation.
+INTR_MODE = 0x10
+INTR_ON, INTR_OFF = u8(OP_FLAGS | 0xc0), u8(OP_FLAGS | 0x80)
+
+
+def vq_harvest_intr_seeds():
+    size4, size8 = 2, 3
+    # Size 8: polling, then enable with nothing pending (sleep), a completion
+    # arriving while enabled, enable again with it pending (poll), harvest,
+    # enable (sleep), disable; five rounds of 3 wrap the ring (avail and used
+    # positions past the size).
+    ir = s_cfg(size8, INTR_MODE) + INTR_OFF + INTR_ON
+    for i in range(5):
+        ir += s_bufs(3) + u8(OP_KICK) + INTR_ON + complete([('pick', 0, 0)] * 2)
+        ir += INTR_ON + harvest(1) + INTR_ON + harvest(32) + INTR_ON
+        ir += complete([('pick', 0, 0)]) + INTR_OFF + harvest(32) + INTR_ON + INTR_OFF
+    # A used idx that lies: enable says poll; the harvest breaks the queue.
+    ir += s_bufs(1) + u8(OP_KICK) + complete([('pick', 0, 0)], idx_mode=0xf0) + u16(40)
+    ir += INTR_ON + harvest(8) + INTR_ON + INTR_OFF
+    yield 'intr-enable-pending', ir
+    # EVENT_IDX, in order, size 4: disable first (used_event parked at
+    # 0xffff, one behind last_used 0), then rounds that wrap the ring four
+    # times: used_event follows last_used on each enable; a batch of 3 half
+    # harvested is still pending.
+    ev = s_cfg(size4, S_IN_ORDER | INTR_MODE, S_EVENT_IDX) + INTR_OFF + INTR_ON
+    for i in range(4):
+        ev += s_bufs(3) + u8(OP_KICK) + INTR_ON + s_batches([(3, 0)]) + INTR_ON
+        ev += harvest(1) + INTR_ON + harvest(2) + INTR_ON + INTR_OFF
+        ev += s_bufs(1) + u8(OP_KICK) + s_batches([(1, 0)]) + INTR_OFF + INTR_ON
+        ev += harvest(4) + INTR_ON
+    yield 'event-idx-intr-wrap', ev
 
 
 # ---- fuzz_net_rx: port byte, then operations ----
@@ -593,6 +631,32 @@ def vq_harvest_packed_seeds():
     tx += p_complete([('lie', 1, 5, 0x8082, 1)]) + harvest(8)
     yield 'tx-reserved-len', tx
     yield from vq_harvest_packed_by_seeds()
+    yield from vq_harvest_packed_intr_seeds()
+
+
+def vq_harvest_packed_intr_seeds():
+    # Size 5 (not a power of two), chains of 1 and 2 descriptors: enable with
+    # nothing pending, with a completion pending, after harvesting it;
+    # disable; eight rounds wrap the ring (the used wrap counter flips).
+    ir = u8(P_SMALL | 4, INTR_MODE) + INTR_OFF + INTR_ON
+    for i in range(8):
+        ir += u8(OP_ADD_BUF, 5) + add_chain(1, 1, [(4, 0), (8, 0)]) + u8(OP_KICK) + INTR_ON
+        ir += p_complete([('pick', 0, 0)]) + INTR_ON + harvest(1) + INTR_ON
+        ir += p_complete([('pick', 0, 0)]) + INTR_OFF + harvest(8) + INTR_ON + INTR_OFF
+    # Bits at last_used that are neither used nor available in this lap
+    # while a chain is out: enable says poll, the harvest breaks the queue.
+    ir += u8(OP_ADD_BUF, 5) + u8(OP_KICK) + p_complete([('lie', 0, 0, 0x8000, 1)])
+    ir += INTR_ON + harvest(8) + INTR_ON + INTR_OFF
+    yield 'intr-enable-pending', ir
+    # EVENT_IDX, in order, size 7: off_wrap = last_used and the used wrap
+    # counter on each enable (bit 15 clear on odd laps); a batch of 3 half
+    # harvested is still pending; disable leaves off_wrap.
+    ev = u8(P_SMALL | P_EVENT_IDX | 6, M_IN_ORDER | INTR_MODE) + INTR_ON + INTR_OFF
+    for i in range(6):
+        ev += u8(OP_ADD_BUF, 5) + add_chain(1, 1, [(4, 0), (8, 0)]) + u8(OP_ADD_BUF, 5)
+        ev += u8(OP_KICK) + INTR_ON + p_batches([(3, 0)]) + INTR_ON + harvest(1) + INTR_ON
+        ev += harvest(8) + INTR_ON + INTR_OFF
+    yield 'event-idx-intr-wrap', ev
 
 
 def vq_harvest_packed_by_seeds():
