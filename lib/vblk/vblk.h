@@ -253,7 +253,11 @@ int vblk_xstats_names_get(uint16_t dev_id, struct vblk_xstat_name *names, unsign
  * configured with intr, or not started).
  */
 int vblk_queue_intr_fd(uint16_t dev_id, uint16_t qid);
-/** Ask for an interrupt at the next completion. @return 0 or as vblk_queue_intr_fd(). */
+/**
+ * Ask for an interrupt at the next completion. @return 0, -EIO (the queue
+ * is broken: nothing will complete until the device restarts, and every
+ * request the driver failed has been dequeued) or as vblk_queue_intr_fd().
+ */
 int vblk_queue_intr_enable(uint16_t dev_id, uint16_t qid);
 /** Back to polling. @return 0 or as vblk_queue_intr_fd(). */
 int vblk_queue_intr_disable(uint16_t dev_id, uint16_t qid);

@@ -646,6 +646,12 @@ vireo_blk_queue_intr_enable(struct vblk_dev *dev, uint16_t qid)
 
 	if (q == NULL)
 		return -ENOTSUP;
+	/*
+	 * A broken queue completes nothing until the device restarts: no
+	 * sleep on it, once the requests the driver failed are collected.
+	 */
+	if (vio_vq_is_broken(q->vq) && q->failed_head == q->failed_tail)
+		return -EIO;
 	if (!vio_vq_enable_intr(q->vq) && q->failed_head == q->failed_tail)
 		return 0;
 	/*

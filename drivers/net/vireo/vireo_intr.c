@@ -242,6 +242,9 @@ vireo_rx_queue_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rxq == NULL)
 		return net->rxq_intr ? -EINVAL : -ENOTSUP;
+	/* A broken queue receives nothing until the port restarts: no sleep on it. */
+	if (vio_vq_is_broken(rxq->vq))
+		return -EIO;
 	if (!vio_vq_enable_intr(rxq->vq))
 		return 0;
 	/*

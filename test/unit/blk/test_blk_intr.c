@@ -100,6 +100,41 @@ test_enable_with_pending(void **state)
 	bfx_destroy(&fx);
 }
 
+/*
+ * A queue the device broke: the requests the driver failed wake the waiter
+ * at once; once they are dequeued, enable refuses (-EIO) rather than let it
+ * sleep on a queue where nothing will complete.
+ */
+static void
+test_enable_on_broken_queue(void **state)
+{
+	struct vblk_req r[2], *rp[2] = { &r[0], &r[1] }, *done[2];
+	struct vblk_seg seg[2];
+	struct blk_fx fx;
+	int fd;
+
+	RTE_SET_USED(state);
+	intr_start(&fx, 1);
+	fx.sw->quiet = true;
+	fd = vblk_queue_intr_fd(fx.dev_id, 0);
+	assert_true(fd >= 0);
+	read_req(&fx, &r[0], &seg[0]);
+	read_req(&fx, &r[1], &seg[1]);
+	assert_int_equal(vblk_enqueue_burst(fx.dev_id, 0, rp, 2), 2);
+	swdev_inject(fx.sw, 0, SWDEV_FAULT_USED_ID, 999);
+	bfx_process(&fx, 0);
+	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, done, 1), 1);
+	assert_int_equal(done[0]->status, -EIO);
+	/* One failed request still to collect: wake for it. */
+	assert_int_equal(vblk_queue_intr_enable(fx.dev_id, 0), 0);
+	assert_int_equal(wait_fd(fd, 0), 1);
+	assert_int_equal(vblk_queue_intr_disable(fx.dev_id, 0), 0);
+	assert_int_equal(vblk_dequeue_burst(fx.dev_id, 0, done, 2), 1);
+	assert_int_equal(done[0]->status, -EIO);
+	assert_int_equal(vblk_queue_intr_enable(fx.dev_id, 0), -EIO);
+	bfx_destroy(&fx);
+}
+
 /* Not configured with intr, bad queue, stopped: refused. */
 static void
 test_refused(void **state)
@@ -126,6 +161,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wake_on_completion),
 		cmocka_unit_test(test_enable_with_pending),
+		cmocka_unit_test(test_enable_on_broken_queue),
 		cmocka_unit_test(test_refused),
 	};
 

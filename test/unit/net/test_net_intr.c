@@ -120,6 +120,26 @@ test_enable_with_pending_rx(void **state)
 	intr_port_done(&fx, 1);
 }
 
+/* A queue the device broke: enable refuses rather than let the caller sleep on it. */
+static void
+test_enable_on_broken_queue(void **state)
+{
+	struct rte_mbuf *pkts[8];
+	struct log_capture lc;
+	struct net_fx fx;
+
+	RTE_SET_USED(state);
+	intr_port(&fx, FX_FEATURES, 1);
+	log_capture_start(&lc);
+	swdev_inject(fx.sw, 0, SWDEV_FAULT_USED_LEN_OVER, 100);
+	fx_inject_rx(&fx, 0, 100, 1);
+	assert_int_equal(rte_eth_rx_burst(fx.port, 0, pkts, RTE_DIM(pkts)), 0);
+	assert_int_equal(fx_xstat(&fx, "rx_q0_broken_events"), 1);
+	assert_int_equal(rte_eth_dev_rx_intr_enable(fx.port, 0), -EIO);
+	log_capture_stop(&lc);
+	intr_port_done(&fx, 1);
+}
+
 /* Two queues: each wakes on its own fd; restart keeps it working. */
 static void
 test_two_queues_and_restart(void **state)
@@ -177,6 +197,7 @@ main(void)
 		cmocka_unit_test(test_wake_on_rx_event_idx),
 		cmocka_unit_test(test_wake_on_rx_flags),
 		cmocka_unit_test(test_enable_with_pending_rx),
+		cmocka_unit_test(test_enable_on_broken_queue),
 		cmocka_unit_test(test_two_queues_and_restart),
 		cmocka_unit_test(test_not_configured),
 	};
