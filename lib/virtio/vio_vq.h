@@ -344,7 +344,12 @@ vio_vq_add_bufs_by(struct vio_vq *vq, void *const *cookies, vio_vq_iova_fn iova_
 					n);
 }
 
-/** Make every chain added so far visible to the device at once. */
+/**
+ * Make every chain added so far visible to the device at once, without a
+ * notification. The next vio_vq_kick() tells news by 16-bit ring indexes
+ * (the spec's notification window), so kick at least once per 65535 chains
+ * published: exactly 65536 in between would look like none.
+ */
 static inline void
 vio_vq_publish(struct vio_vq *vq)
 {
