@@ -47,7 +47,6 @@
 #define MAX_ERR_LOGS 5 /* per queue: the first errors are printed */
 #define HUGEPAGE_2M (2u << 20)
 
-/* Written by the queue's worker only, read by the main lcore (relaxed). */
 /* Written by the queue's lcore, read by the main lcore as one consistent set
  * (perf_seq.h). */
 struct blk_counters {
@@ -267,13 +266,6 @@ log_error(struct blk_queue *q, const struct blk_slot *s, const char *what)
 	    what, q->err_logs == MAX_ERR_LOGS ? " (further errors not shown)" : "");
 }
 
-/* Relaxed: the writer is the queue's lcore, the reader the main lcore. */
-static inline void
-cnt_add(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
-}
-
 static void
 complete(struct blk_queue *q, struct vblk_req *r, uint64_t now)
 {
@@ -288,7 +280,7 @@ complete(struct blk_queue *q, struct vblk_req *r, uint64_t now)
 	q->done_in_phase++;
 	if (r->status != 0) {
 		perf_seq_write_begin(&q->cnt.seq);
-		cnt_add(&q->cnt.errors, 1);
+		perf_cnt_add(&q->cnt.errors, 1);
 		perf_seq_write_end(&q->cnt.seq);
 		log_error(q, s, strerror(-r->status));
 		return;
@@ -297,14 +289,14 @@ complete(struct blk_queue *q, struct vblk_req *r, uint64_t now)
 	      rte_hash_crc(s->buf, bs, UINT32_MAX) != q->crc[s->unit - q->slice_first];
 	perf_seq_write_begin(&q->cnt.seq);
 	if (r->op == VBLK_OP_READ) {
-		cnt_add(&q->cnt.reads, 1);
-		cnt_add(&q->cnt.read_bytes, bs);
-		cnt_add(&q->cnt.verify_bad, bad);
+		perf_cnt_add(&q->cnt.reads, 1);
+		perf_cnt_add(&q->cnt.read_bytes, bs);
+		perf_cnt_add(&q->cnt.verify_bad, bad);
 	} else {
-		cnt_add(&q->cnt.writes, 1);
-		cnt_add(&q->cnt.write_bytes, bs);
+		perf_cnt_add(&q->cnt.writes, 1);
+		perf_cnt_add(&q->cnt.write_bytes, bs);
 	}
-	cnt_add(&q->cnt.lat_cycles, lat);
+	perf_cnt_add(&q->cnt.lat_cycles, lat);
 	perf_seq_write_end(&q->cnt.seq);
 	if (bad)
 		log_error(q, s, "read back differs from what was written");
@@ -367,9 +359,9 @@ idle_sleep(struct blk_queue *q)
 	if (vblk_queue_intr_enable(q->blk->dev_id, q->qid) != 0)
 		return;
 	if (poll(&p, 1, BLK_SLEEP_MS) == 1 && read(q->intr_fd, &cnt, sizeof(cnt)) > 0)
-		__atomic_store_n(&q->wakeups, q->wakeups + 1, __ATOMIC_RELAXED);
+		perf_cnt_add(&q->wakeups, 1);
 	vblk_queue_intr_disable(q->blk->dev_id, q->qid);
-	__atomic_store_n(&q->sleeps, q->sleeps + 1, __ATOMIC_RELAXED);
+	perf_cnt_add(&q->sleeps, 1);
 }
 
 static double
@@ -763,13 +755,13 @@ counters_read(const struct blk_counters *c, struct blk_counters *out)
 
 	do {
 		out->seq = perf_seq_read_begin(&c->seq);
-		out->reads = __atomic_load_n(&c->reads, __ATOMIC_RELAXED);
-		out->writes = __atomic_load_n(&c->writes, __ATOMIC_RELAXED);
-		out->read_bytes = __atomic_load_n(&c->read_bytes, __ATOMIC_RELAXED);
-		out->write_bytes = __atomic_load_n(&c->write_bytes, __ATOMIC_RELAXED);
-		out->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
-		out->verify_bad = __atomic_load_n(&c->verify_bad, __ATOMIC_RELAXED);
-		out->lat_cycles = __atomic_load_n(&c->lat_cycles, __ATOMIC_RELAXED);
+		out->reads = perf_cnt_read(&c->reads);
+		out->writes = perf_cnt_read(&c->writes);
+		out->read_bytes = perf_cnt_read(&c->read_bytes);
+		out->write_bytes = perf_cnt_read(&c->write_bytes);
+		out->errors = perf_cnt_read(&c->errors);
+		out->verify_bad = perf_cnt_read(&c->verify_bad);
+		out->lat_cycles = perf_cnt_read(&c->lat_cycles);
 	} while (perf_seq_read_retry(&c->seq, out->seq, &tries));
 }
 
@@ -838,8 +830,8 @@ blk_mark(void *ctx, uint64_t tsc)
 		struct blk_queue *q = &blk->q[i];
 
 		q->cpu_mark = queue_cpu_s(q);
-		q->sleeps_mark = __atomic_load_n(&q->sleeps, __ATOMIC_RELAXED);
-		q->wakeups_mark = __atomic_load_n(&q->wakeups, __ATOMIC_RELAXED);
+		q->sleeps_mark = perf_cnt_read(&q->sleeps);
+		q->wakeups_mark = perf_cnt_read(&q->wakeups);
 	}
 	blk->marked = true;
 	__atomic_store_n(&blk->measuring, 1, __ATOMIC_RELAXED);
@@ -890,8 +882,8 @@ blk_stop(void *ctx, uint64_t tsc)
 		struct blk_queue *q = &blk->q[i];
 
 		q->cpu_final = queue_cpu_s(q);
-		q->sleeps_final = __atomic_load_n(&q->sleeps, __ATOMIC_RELAXED);
-		q->wakeups_final = __atomic_load_n(&q->wakeups, __ATOMIC_RELAXED);
+		q->sleeps_final = perf_cnt_read(&q->sleeps);
+		q->wakeups_final = perf_cnt_read(&q->wakeups);
 	}
 	__atomic_store_n(&blk->stop, 1, __ATOMIC_RELAXED);
 	rte_eal_mp_wait_lcore();

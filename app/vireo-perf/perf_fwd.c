@@ -77,9 +77,9 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 
 	if (likely(s->nb_segs == 1)) {
 		if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, pkts, n) != 0)) {
-			perf_cnt_update_begin(&s->cnt);
+			perf_seq_write_begin(&s->cnt.seq);
 			perf_cnt_add(&s->cnt.alloc_fail, n);
-			perf_cnt_update_end(&s->cnt);
+			perf_seq_write_end(&s->cnt.seq);
 			return 0;
 		}
 		for (i = 0; i < n; i++) {
@@ -93,9 +93,9 @@ gen_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n)
 	}
 
 	if (unlikely(rte_pktmbuf_alloc_bulk(s->pool, s->scratch, n * s->nb_segs) != 0)) {
-		perf_cnt_update_begin(&s->cnt);
+		perf_seq_write_begin(&s->cnt.seq);
 		perf_cnt_add(&s->cnt.alloc_fail, n);
-		perf_cnt_update_end(&s->cnt);
+		perf_seq_write_end(&s->cnt.seq);
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
@@ -199,12 +199,11 @@ send_burst(struct perf_stream *s, struct rte_mbuf **pkts, unsigned int n, uint64
 		bytes = sum_bytes(pkts, sent);
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 	}
-	perf_cnt_update_begin(&s->cnt);
-	if (unlikely(sent < n))
-		perf_cnt_add(&s->cnt.tx_unsent, n - sent);
+	perf_seq_write_begin(&s->cnt.seq);
+	perf_cnt_add(&s->cnt.tx_unsent, n - sent);
 	perf_cnt_add(&s->cnt.tx_pkts, sent);
 	perf_cnt_add(&s->cnt.tx_bytes, bytes);
-	perf_cnt_update_end(&s->cnt);
+	perf_seq_write_end(&s->cnt.seq);
 	return sent;
 }
 
@@ -217,10 +216,10 @@ recv_burst(struct perf_stream *s, struct rte_mbuf **pkts, uint64_t *bytes)
 	if (n == 0)
 		return 0;
 	*bytes = sum_bytes(pkts, n);
-	perf_cnt_update_begin(&s->cnt);
+	perf_seq_write_begin(&s->cnt.seq);
 	perf_cnt_add(&s->cnt.rx_pkts, n);
 	perf_cnt_add(&s->cnt.rx_bytes, *bytes);
-	perf_cnt_update_end(&s->cnt);
+	perf_seq_write_end(&s->cnt.seq);
 	return n;
 }
 

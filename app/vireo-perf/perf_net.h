@@ -166,31 +166,4 @@ void perf_net_period(void *ctx, uint64_t tsc, int warming_up);
 void perf_net_summary(void *ctx, FILE *f);
 void perf_net_json(void *ctx, struct perf_json *j);
 
-/* Relaxed access: the writer is one forwarding lcore, the reader the main lcore;
- * on x86-64 both are plain 64-bit moves, no lock prefix. */
-static inline void
-perf_cnt_add(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
-}
-
-static inline uint64_t
-perf_cnt_read(const uint64_t *c)
-{
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
-
-/* Around each update of a stream's counters (perf_seq.h). */
-static inline void
-perf_cnt_update_begin(struct perf_counters *c)
-{
-	perf_seq_write_begin(&c->seq);
-}
-
-static inline void
-perf_cnt_update_end(struct perf_counters *c)
-{
-	perf_seq_write_end(&c->seq);
-}
-
 #endif /* PERF_NET_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Sequence counts: a set of counters that one lcore updates together (a
+ * Counters one lcore writes and the main lcore reads, and sequence counts
+ * over them: a set of counters that one lcore updates together (a
  * burst's packets with its bytes, an I/O with its bytes and latency) and the
  * main lcore reads while it runs, so that no snapshot holds one without the
  * other. The writer makes the count odd around its updates; the reader
@@ -15,6 +16,20 @@
 #include <stdint.h>
 
 #include <rte_pause.h>
+
+/* Relaxed access: one lcore writes a counter, the main lcore reads it; on
+ * x86-64 both are plain 64-bit moves, no lock prefix. */
+static inline void
+perf_cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t
+perf_cnt_read(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
 
 /* Writer: before the first counter store of an update. */
 static inline void

@@ -642,17 +642,19 @@ static int
 vireo_blk_queue_intr_enable(struct vblk_dev *dev, uint16_t qid)
 {
 	struct vireo_blkq *q = intr_queue(dev, qid);
+	bool failed_waiting;
 	int fd;
 
 	if (q == NULL)
 		return -ENOTSUP;
+	failed_waiting = q->failed_head != q->failed_tail;
 	/*
 	 * A broken queue completes nothing until the device restarts: no
 	 * sleep on it, once the requests the driver failed are collected.
 	 */
-	if (vio_vq_is_broken(q->vq) && q->failed_head == q->failed_tail)
+	if (vio_vq_is_broken(q->vq) && !failed_waiting)
 		return -EIO;
-	if (!vio_vq_enable_intr(q->vq) && q->failed_head == q->failed_tail)
+	if (!vio_vq_enable_intr(q->vq) && !failed_waiting)
 		return 0;
 	/*
 	 * Completions came before the device saw the request (no interrupt
