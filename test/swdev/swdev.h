@@ -180,10 +180,16 @@ struct swdev_queue {
 	struct vio_packed_event *device_event; /**< Device area (written here). */
 	uint16_t p_avail;                      /**< Next ring position to pop ... */
 	bool p_avail_wrap;                     /**< ... and the driver's wrap counter there. */
-	uint16_t p_used;      /**< Next ring position to write a used descriptor ... */
-	bool p_used_wrap;     /**< ... and the used wrap counter. */
-	uint16_t p_notified;  /**< Notify-only: first position not covered by a notification ... */
-	bool p_notified_wrap; /**< ... and its wrap counter. */
+	uint16_t p_used;  /**< Next ring position to write a used descriptor ... */
+	bool p_used_wrap; /**< ... and the used wrap counter. */
+	/*
+	 * Read and written across threads (ops->notify runs on the driver's),
+	 * so each is a position with its wrap counter in bit 15, one atomic
+	 * word: a reader never sees a new position with an old wrap counter
+	 * (for a full ring, p_notified would then equal p_avail and hide it).
+	 */
+	uint16_t p_avail_word; /**< p_avail and p_avail_wrap, for the notifier. */
+	uint16_t p_notified;   /**< Notify-only: first position no notification covered. */
 
 	uint16_t notified_avail; /**< avail idx at the last notification (atomic). */
 	uint64_t notifies;       /**< ops->notify calls (atomic). */

@@ -44,6 +44,27 @@ step(const struct swdev_queue *q, uint16_t *pos, bool *wrap, uint16_t n)
 	}
 }
 
+/* A ring position and its wrap counter as one word (wrap in bit 15). */
+static uint16_t
+pos_word(uint16_t pos, bool wrap)
+{
+	return (uint16_t)(pos | (wrap ? 0x8000 : 0));
+}
+
+static void
+word_pos(uint16_t word, uint16_t *pos, bool *wrap)
+{
+	*pos = word & 0x7fff;
+	*wrap = (word & 0x8000) != 0;
+}
+
+/* Release: the notifier scans from here only after the pops before it. */
+static void
+share_avail(struct swdev_queue *q)
+{
+	__atomic_store_n(&q->p_avail_word, pos_word(q->p_avail, q->p_avail_wrap), __ATOMIC_RELEASE);
+}
+
 static bool
 ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
@@ -79,8 +100,8 @@ swdev_packed_setup(struct swdev *sw, uint16_t index, const struct vio_queue_cfg 
 	q->p_avail_wrap = true;
 	q->p_used = 0;
 	q->p_used_wrap = true;
-	q->p_notified = 0;
-	q->p_notified_wrap = true;
+	share_avail(q);
+	__atomic_store_n(&q->p_notified, pos_word(0, true), __ATOMIC_RELAXED);
 	swdev_packed_set_device_event(sw, q);
 	return 0;
 }
@@ -93,7 +114,8 @@ swdev_packed_set_device_event(struct swdev *sw, struct swdev_queue *q)
 	if (q->no_notify) {
 		flags = VIO_PACKED_EVENT_F_DISABLE;
 	} else if (swdev_event_idx(sw)) {
-		uint16_t off_wrap = (uint16_t)(q->p_notified | (q->p_notified_wrap ? 0x8000 : 0));
+		/* p_notified is already in the off_wrap form (section 2.8.10). */
+		uint16_t off_wrap = __atomic_load_n(&q->p_notified, __ATOMIC_ACQUIRE);
 
 		__atomic_store_n(&q->device_event->off_wrap, off_wrap, __ATOMIC_RELAXED);
 		flags = VIO_PACKED_EVENT_F_DESC;
@@ -115,46 +137,62 @@ scan_avail(const struct swdev_queue *q, uint16_t *pos, bool *wrap)
 	}
 }
 
+/*
+ * A notification covers every chain the driver made available before it.
+ * May run on the driver's thread while the device thread pops: it scans
+ * from the device's position as last shared, and publishes its result as
+ * one word.
+ */
 void
 swdev_packed_note_notified(struct swdev *sw, struct swdev_queue *q)
 {
-	uint16_t pos = q->p_avail;
-	bool wrap = q->p_avail_wrap;
+	uint16_t pos;
+	bool wrap;
 
+	word_pos(__atomic_load_n(&q->p_avail_word, __ATOMIC_ACQUIRE), &pos, &wrap);
 	scan_avail(q, &pos, &wrap);
-	q->p_notified = pos;
-	q->p_notified_wrap = wrap;
+	__atomic_store_n(&q->p_notified, pos_word(pos, wrap), __ATOMIC_RELEASE);
 	if (swdev_event_idx(sw) && !q->no_notify)
 		swdev_packed_set_device_event(sw, q);
 }
 
-/* True when the descriptor at p_avail may be acted on (notify-only mode). */
+/*
+ * Notify-only mode: where the device's view of the ring ends (@p end, in
+ * pos_word() form, read once). @return false when it sees the whole ring.
+ */
 static bool
-visible(struct swdev *sw, struct swdev_queue *q)
+visible_end(struct swdev *sw, struct swdev_queue *q, uint16_t *end)
 {
 	if (!sw->notify_only || q->no_notify)
-		return true;
+		return false;
 	if (q->use_doorbell && q->doorbell != 0xffff) {
 		q->doorbell = 0xffff;
 		swdev_note_notified(sw, q);
 	}
-	return q->p_avail != q->p_notified || q->p_avail_wrap != q->p_notified_wrap;
+	*end = __atomic_load_n(&q->p_notified, __ATOMIC_ACQUIRE);
+	return true;
+}
+
+/* True when the descriptor at p_avail may be acted on. */
+static bool
+visible(struct swdev *sw, struct swdev_queue *q)
+{
+	uint16_t end;
+
+	return !visible_end(sw, q, &end) || end != pos_word(q->p_avail, q->p_avail_wrap);
 }
 
 uint16_t
 swdev_packed_avail_pending(struct swdev *sw, struct swdev_queue *q)
 {
-	uint16_t pos = q->p_avail, n = 0;
-	bool wrap = q->p_avail_wrap;
+	uint16_t pos = q->p_avail, n = 0, end = 0;
+	bool wrap = q->p_avail_wrap, bounded = visible_end(sw, q, &end);
 	uint32_t steps;
 
-	if (!visible(sw, q))
-		return 0;
 	for (steps = 0; steps < q->cfg.size; steps++) {
 		uint16_t flags = __atomic_load_n(&q->pdesc[pos].flags, __ATOMIC_ACQUIRE);
 
-		if (!is_avail(flags, wrap) || (sw->notify_only && !q->no_notify &&
-					       pos == q->p_notified && wrap == q->p_notified_wrap))
+		if ((bounded && pos_word(pos, wrap) == end) || !is_avail(flags, wrap))
 			break;
 		if (!(flags & VIO_DESC_F_NEXT))
 			n++;
@@ -300,6 +338,7 @@ swdev_packed_pop(struct swdev *sw, uint16_t qidx, struct swdev_chain *c)
 	c->head = id;
 	q->p_avail = pos;
 	q->p_avail_wrap = wrap;
+	share_avail(q);
 	q->inflight++;
 	q->popped++;
 	return 0;
@@ -317,6 +356,7 @@ swdev_packed_unpop(struct swdev_queue *q, const struct swdev_chain *c)
 		q->p_avail = (uint16_t)(q->p_avail + q->cfg.size - n);
 		q->p_avail_wrap = !q->p_avail_wrap;
 	}
+	share_avail(q);
 	q->inflight--;
 	q->popped--;
 }

@@ -94,6 +94,15 @@ model_rx_queue(struct net_model *m, uint16_t qidx)
 	return (uint16_t)(qidx - 1);
 }
 
+/* A tx chain whose rx queue lacks buffers waits in its ring, like on a NIC. */
+static int64_t
+model_tx_wait(struct net_model *m)
+{
+	if (m->rr_rx && m->mq_pairs > 1)
+		m->rr_next--; /* the same queue next time */
+	return SWDEV_DEFER;
+}
+
 /*
  * Tx chain on queue 2i+1: strip the 12-byte header and deliver the frame
  * into rx queue 2i (or round robin over the pairs in use with rr_rx), like
@@ -114,16 +123,15 @@ model_tx(struct swdev *sw, uint16_t qidx, const struct swdev_chain *c, void *arg
 		return 0;
 	len = c->out_len - (uint32_t)sizeof(h);
 	rxq = model_rx_queue(m, qidx);
-	if (sw->q[rxq].enabled && swdev_avail_pending(sw, rxq) < model_rx_bufs(sw, m, len)) {
-		if (m->rr_rx && m->mq_pairs > 1)
-			m->rr_next--; /* the same queue next time */
-		return SWDEV_DEFER;   /* a NIC waits for rx buffers */
-	}
+	/* Checked before the copy, and by the delivery: what the device sees may change. */
+	if (sw->q[rxq].enabled && swdev_avail_pending(sw, rxq) < model_rx_bufs(sw, m, len))
+		return model_tx_wait(m);
+	swdev_chain_read(c, sizeof(h), frame, len);
+	if (model_deliver(sw, m, rxq, frame, len) == SWDEV_DEFER)
+		return model_tx_wait(m);
 	m->tx_chains++;
 	m->tx_nseg[RTE_MIN(c->nseg, (uint16_t)7)]++;
 	swdev_chain_read(c, 0, &m->last_tx_hdr, sizeof(h));
-	swdev_chain_read(c, sizeof(h), frame, len);
-	model_deliver(sw, m, rxq, frame, len);
 	return 0;
 }
 
