@@ -389,7 +389,11 @@ sleep_ctl(struct perf_fwd_lcore *lc, int op)
 /*
  * Sleep until an rx interrupt (or PERF_SLEEP_MS, to see the stop flag):
  * enable every queue's interrupt, wait, disable, poll again. The driver
- * wakes the wait itself when packets came in before the enable.
+ * wakes the wait itself when packets came in before the enable. A queue
+ * whose interrupt cannot be enabled (-EIO: the device broke it, e.g. a
+ * vhost-user backend that went away) makes this a PERF_SLEEP_MS nap: the
+ * lcore keeps its low CPU use rather than spinning on a queue that
+ * delivers nothing.
  */
 static void
 idle_sleep(struct perf_fwd_lcore *lc)
