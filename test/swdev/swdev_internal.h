@@ -36,5 +36,7 @@ void swdev_set_avail_event(struct swdev_queue *q, uint16_t at);
 void swdev_interrupt(struct swdev_queue *q);
 /** A notification covers every entry published so far (and, EVENT_IDX, asks for the next). */
 void swdev_note_notified(struct swdev *sw, struct swdev_queue *q);
+/** Doorbell mode: a doorbell written since the last look counts as a notification. */
+void swdev_take_doorbell(struct swdev *sw, struct swdev_queue *q);
 
 #endif /* SWDEV_INTERNAL_H */

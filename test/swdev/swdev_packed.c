@@ -165,10 +165,7 @@ visible_end(struct swdev *sw, struct swdev_queue *q, uint16_t *end)
 {
 	if (!sw->notify_only || q->no_notify)
 		return false;
-	if (q->use_doorbell && q->doorbell != 0xffff) {
-		q->doorbell = 0xffff;
-		swdev_note_notified(sw, q);
-	}
+	swdev_take_doorbell(sw, q);
 	*end = __atomic_load_n(&q->p_notified, __ATOMIC_ACQUIRE);
 	return true;
 }

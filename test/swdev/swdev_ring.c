@@ -68,6 +68,18 @@ swdev_note_notified(struct swdev *sw, struct swdev_queue *q)
 		swdev_set_avail_event(q, avail_idx);
 }
 
+/*
+ * The driver may ring while the device thread looks: an exchange, not a
+ * read and a reset, so that a ring between the two is not lost.
+ */
+void
+swdev_take_doorbell(struct swdev *sw, struct swdev_queue *q)
+{
+	if (q->use_doorbell &&
+	    __atomic_exchange_n(&q->doorbell, (uint16_t)0xffff, __ATOMIC_ACQ_REL) != 0xffff)
+		swdev_note_notified(sw, q);
+}
+
 void
 swdev_queue_clear(struct swdev *sw, uint16_t index)
 {
@@ -407,10 +419,7 @@ visible_avail(struct swdev *sw, struct swdev_queue *q)
 {
 	if (!sw->notify_only || q->no_notify)
 		return __atomic_load_n(&q->avail->idx, __ATOMIC_ACQUIRE);
-	if (q->use_doorbell && q->doorbell != 0xffff) {
-		q->doorbell = 0xffff;
-		swdev_note_notified(sw, q);
-	}
+	swdev_take_doorbell(sw, q);
 	return __atomic_load_n(&q->notified_avail, __ATOMIC_ACQUIRE);
 }
 
